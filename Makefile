@@ -1,0 +1,31 @@
+# kubemn: make run-topology | make test | make unit | make clean
+VENV   ?= .venv
+PYTHON := $(VENV)/bin/python
+# Extra arguments for `kubemn run`, e.g. make run-topology ARGS="--fabric racks:2"
+ARGS   ?=
+# Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k cross_node"
+PYTEST_ARGS ?=
+
+.PHONY: deps run-topology test unit integration clean
+
+deps:
+	@scripts/install-deps.sh
+
+run-topology: deps
+	$(PYTHON) -m topo.main run $(ARGS)
+
+# The whole suite: unit tests of the pure logic, then the integration tests
+# (real Mininet, Open vSwitch, Ryu and scapy; they need root).
+test: deps
+	$(PYTHON) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
+
+unit: deps
+	$(PYTHON) -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+
+integration: deps
+	$(PYTHON) -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+# Removes everything kubemn made (and nothing else); safe to run at any time.
+clean:
+	@if [ -x $(PYTHON) ]; then $(PYTHON) -m topo.main clean; \
+	 else /usr/bin/python3 -m topo.main clean; fi

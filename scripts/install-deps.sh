@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what kubemn needs when it is missing, and skips what is there:
+# Debian packages, the Python virtual environment, and a running Open vSwitch.
+# Used by `make run-topology` and `make test`; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
+              tcpdump dnsutils procps python3-venv)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "kubemn: installing Debian packages: ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+# The venv sees Debian's mininet (with mnexec) through --system-site-packages.
+stamp="$VENV/.kubemn-requirements"
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s requirements.txt "$stamp"; then
+    echo "kubemn: preparing the Python environment in $VENV"
+    /usr/bin/python3 -m venv --system-site-packages "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt
+    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+    cp requirements.txt "$stamp"
+fi
+
+if ! ovs-vsctl --timeout=3 show >/dev/null 2>&1; then
+    echo "kubemn: starting Open vSwitch"
+    /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/dev/null
+fi

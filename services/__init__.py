@@ -1,0 +1,1 @@
+"""The Service side of kubemn and the small apps that run in pods."""

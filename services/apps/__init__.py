@@ -1,0 +1,1 @@
+"""Apps that kubemn runs in pods for images it cannot pull."""

@@ -1,0 +1,1 @@
+"""kubemn's cluster: manifests to model, model to Mininet nodes, pods and fabric."""

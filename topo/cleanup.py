@@ -1,0 +1,130 @@
+"""Finds and removes what kubemn made on this machine, and nothing else.
+
+Ours is: processes whose environment carries RUN_MARKER (node shells, pause and
+container processes, the controller), OVS bridges and root-namespace interfaces
+whose names start with PREFIX, /run/netns files with PREFIX, and RUN_DIR_ROOT.
+Node and pod namespaces, with their veths and cbr0 bridges, vanish with the
+processes that hold them. Standard library only, so `make clean` works before the
+virtual environment exists.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+from topo.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
+
+MARKER = RUN_MARKER.encode() + b"="
+
+
+def _ancestors():
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        try:
+            with open("/proc/%d/stat" % pid) as handle:
+                pid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
+def marked_processes():
+    """PIDs of live processes started by a kubemn run (not this one's ancestors)."""
+    mine = _ancestors()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in mine:
+            continue
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as handle:
+                environ = handle.read()
+        except OSError:
+            continue
+        if environ.startswith(MARKER) or b"\0" + MARKER in environ:
+            found.append(int(entry))
+    return sorted(found)
+
+
+def _lines(argv):
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return result.stdout.splitlines() if result.returncode == 0 else []
+
+
+def ovs_bridges():
+    return [b for b in _lines(["ovs-vsctl", "--timeout=5", "list-br"]) if b.startswith(PREFIX)]
+
+
+def root_links():
+    names = []
+    for line in _lines(["ip", "-o", "link", "show"]):
+        name = line.split(":", 2)[1].strip().split("@", 1)[0]
+        if name.startswith(PREFIX):
+            names.append(name)
+    return names
+
+
+def netns_files():
+    try:
+        return sorted(n for n in os.listdir("/run/netns") if n.startswith(PREFIX))
+    except OSError:
+        return []
+
+
+def leftovers():
+    """{kind: [items]} of everything of kubemn's that exists now (empty lists if clean)."""
+    return {
+        "processes": marked_processes(),
+        "ovs bridges": ovs_bridges(),
+        "interfaces": root_links(),
+        "netns files": netns_files(),
+        "run directories": [RUN_DIR_ROOT] if os.path.exists(RUN_DIR_ROOT) else [],
+    }
+
+
+def describe(found):
+    return "; ".join("%d %s" % (len(items), kind) for kind, items in found.items() if items)
+
+
+def _kill(pids):
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline and any(_alive(p) for p in pids):
+            time.sleep(0.02)
+        pids = [p for p in pids if _alive(p)]
+        if not pids:
+            return
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def clean():
+    """Removes every leftover; returns what was found."""
+    found = leftovers()
+    _kill(found["processes"])
+    for bridge in found["ovs bridges"]:
+        subprocess.run(["ovs-vsctl", "--timeout=5", "--if-exists", "del-br", bridge],
+                       capture_output=True)
+    for name in root_links():
+        subprocess.run(["ip", "link", "del", name], capture_output=True)
+    for name in found["netns files"]:
+        subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+    shutil.rmtree(RUN_DIR_ROOT, ignore_errors=True)
+    if os.path.exists(LOCK_FILE):
+        os.unlink(LOCK_FILE)
+    return found

@@ -1,0 +1,97 @@
+"""The Ryu controller as a process kubemn starts, feeds and stops.
+
+It listens on loopback only, for OpenFlow and for the REST API that carries the
+desired state (controllers/fabric_app.py).
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from topo.errors import KubemnError
+
+APP = "controllers.fabric_app"
+START_TIMEOUT = 20.0
+SYNC_TIMEOUT = 20.0
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ControllerProcess:
+    def __init__(self, log_path):
+        self.log_path = log_path
+        self.of_port = free_port()
+        self.api_port = free_port()
+        self.process = None
+
+    def start(self):
+        argv = [sys.executable, "-m", "controllers.launcher",
+                "--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", str(self.of_port),
+                "--wsapi-host", "127.0.0.1", "--wsapi-port", str(self.api_port), APP]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise KubemnError("the Ryu controller exited at start (exit %d): see %s"
+                                  % (self.process.returncode, self.log_path))
+            try:
+                self.status()
+                return self
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise KubemnError("the Ryu controller did not answer within %.0f s: "
+                                      "see %s" % (START_TIMEOUT, self.log_path))
+                time.sleep(0.05)
+
+    def _request(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request("http://127.0.0.1:%d%s" % (self.api_port, path),
+                                         data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
+            raise KubemnError("the controller refused the state: %s" % detail) from None
+
+    def status(self):
+        return self._request("GET", "/kubemn/status")
+
+    def push(self, state):
+        return self._request("PUT", "/kubemn/state", state)
+
+    def wait_synced(self, generation, dpids, timeout=SYNC_TIMEOUT):
+        """Waits until every switch has converged to this generation of the state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            switches = self.status()["switches"]
+            behind = [d for d in dpids if (switches.get(str(d)) or 0) < generation]
+            if not behind:
+                return
+            if time.monotonic() > deadline:
+                raise KubemnError("switches %s did not converge within %.0f s: see %s"
+                                  % (", ".join("%#x" % d for d in behind), timeout,
+                                     self.log_path))
+            time.sleep(0.02)
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(3)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()

@@ -1,0 +1,34 @@
+"""The fabric between the nodes, as data (pure): which switches, which links,
+which node hangs off which switch. Realised by topo/network.py."""
+from dataclasses import dataclass
+
+from topo.naming import switch_name
+
+
+@dataclass(frozen=True)
+class FabricPlan:
+    switches: tuple     # ((name, dpid), ...)
+    links: tuple        # ((switch, switch), ...) between switches
+    attachments: tuple  # ((node name, switch name), ...) in node order
+
+    def switch_of(self, node_name):
+        return dict(self.attachments)[node_name]
+
+
+SPINE_DPID = 0x100
+
+
+def plan_fabric(fabric, node_names):
+    """'single': every node on one switch. 'racks:N': N leaf switches under one
+    spine, the nodes split into N contiguous racks (node1, node2 | node3, node4)."""
+    if fabric == "single":
+        switch = switch_name("s", 1)
+        return FabricPlan(((switch, 1),), (), tuple((n, switch) for n in node_names))
+    racks = int(fabric.split(":", 1)[1])
+    leaves = [(switch_name("leaf", i), i) for i in range(1, racks + 1)]
+    spine = (switch_name("spine"), SPINE_DPID)
+    count = len(node_names)
+    attachments = tuple((name, leaves[i * racks // count][0])
+                        for i, name in enumerate(node_names))
+    return FabricPlan((spine,) + tuple(leaves),
+                      tuple((spine[0], leaf) for leaf, _ in leaves), attachments)

@@ -1,0 +1,61 @@
+"""What a container runs (pure): its command and args as given, or, with no command,
+a built-in app chosen by image, since kubemn pulls no images.
+
+- agnhost and unknown images: services/apps/netexec.py, an HTTP and UDP server in
+  the spirit of Kubernetes' agnhost netexec, on the container's declared ports
+  (agnhost's defaults 8080/8081 when none are declared);
+- nginx-like images (nginx, httpd, caddy): the same server on port 80;
+- busybox, pause and plain OS images: sleep, for users to exec into.
+"""
+import sys
+
+SLEEP_IMAGES = ("busybox", "pause", "alpine", "ubuntu", "debian", "centos", "fedora",
+                "nicolaka/netshoot", "curlimages/curl")
+WEB_IMAGES = ("nginx", "httpd", "caddy", "traefik/whoami")
+NETEXEC = [sys.executable, "-m", "services.apps.netexec"]
+
+
+def image_name(image):
+    """'docker.io/library/nginx:1.25' -> 'nginx'; 'registry.k8s.io/e2e-test-images/
+    agnhost:2.39' -> 'e2e-test-images/agnhost'."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if parts[0] == "library":
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def _declared(container, protocol):
+    return [p.container_port for p in container.ports if p.protocol == protocol]
+
+
+def netexec_argv(http_ports, udp_ports, extra=()):
+    argv = list(NETEXEC)
+    for port in http_ports:
+        argv += ["--http-port", str(port)]
+    for port in udp_ports:
+        argv += ["--udp-port", str(port)]
+    return argv + list(extra)
+
+
+def container_argv(container):
+    """The argv that runs this container inside its pod."""
+    if container.command:
+        return list(container.command) + list(container.args)
+    name = image_name(container.image)
+    base = name.rsplit("/", 1)[-1]
+    if name in SLEEP_IMAGES or base in SLEEP_IMAGES:
+        return list(container.args) if container.args else ["sleep", "infinity"]
+    if name in WEB_IMAGES or base in WEB_IMAGES:
+        return netexec_argv(_declared(container, "TCP") or [80], _declared(container, "UDP"))
+    args = list(container.args)
+    if base == "agnhost" and args and args[0] == "netexec":
+        # agnhost's own flags (--http-port=8080, --udp-port=8081) are netexec's too.
+        return list(NETEXEC) + args[1:]
+    return netexec_argv(_declared(container, "TCP") or [8080],
+                        _declared(container, "UDP") or ([] if container.ports else [8081]))

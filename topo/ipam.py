@@ -1,0 +1,126 @@
+"""Address plan and allocation (pure).
+
+Kubernetes' defaults where they exist: PodCIDR 10.244.0.0/16 with a /24 per node,
+Services in 10.96.0.0/12; nodes sit on 192.168.0.0/24 and reach the rest of the
+cluster through a fabric gateway that the controller answers for.
+"""
+import ipaddress
+from dataclasses import dataclass
+
+from topo.errors import KubemnError
+
+NODE_SUBNET_PREFIX = 24
+
+
+@dataclass(frozen=True)
+class NodePlan:
+    name: str
+    index: int       # 1-based; node i owns 10.244.i.0/24 by default
+    ip: str          # address on the fabric
+    prefixlen: int   # of the fabric subnet
+    mac: str
+    pod_cidr: str
+
+    @property
+    def bridge_ip(self):
+        """cbr0 holds the PodCIDR's first address: the pods' default gateway."""
+        return str(next(ipaddress.IPv4Network(self.pod_cidr).hosts()))
+
+
+@dataclass(frozen=True)
+class AddressPlan:
+    nodes: tuple
+    gateway_ip: str
+    gateway_mac: str
+    node_cidr: str
+    pod_cidr: str
+    service_cidr: str
+
+
+GATEWAY_MAC = "0a:00:00:00:00:fe"
+
+
+def node_mac(index):
+    return "0a:00:00:00:%02x:%02x" % (index >> 8, index & 0xFF)
+
+
+def plan_addresses(cluster):
+    """ClusterSpec -> AddressPlan, or KubemnError on an impossible plan."""
+    pod_net = ipaddress.IPv4Network(cluster.pod_cidr)
+    node_net = ipaddress.IPv4Network(cluster.node_cidr)
+    service_net = ipaddress.IPv4Network(cluster.service_cidr)
+    for (a_name, a), (b_name, b) in (
+            (("pod CIDR", pod_net), ("node CIDR", node_net)),
+            (("pod CIDR", pod_net), ("service CIDR", service_net)),
+            (("node CIDR", node_net), ("service CIDR", service_net))):
+        if a.overlaps(b):
+            raise KubemnError("%s %s overlaps %s %s" % (a_name, a, b_name, b))
+    node_hosts = list(node_net.hosts())
+    if len(cluster.nodes) + 1 > len(node_hosts):
+        raise KubemnError("node CIDR %s is too small for %d nodes and the gateway"
+                          % (node_net, len(cluster.nodes)))
+    if pod_net.prefixlen > NODE_SUBNET_PREFIX:
+        raise KubemnError("pod CIDR %s is smaller than one node's /%d"
+                          % (pod_net, NODE_SUBNET_PREFIX))
+    subnets = pod_net.subnets(new_prefix=NODE_SUBNET_PREFIX)
+    next(subnets)  # x.x.0.0/24 stays unused so that node i owns x.x.i.0/24
+    names, plans, claimed = set(), [], []
+    for index, node in enumerate(cluster.nodes, 1):
+        if node.name in names:
+            raise KubemnError("node %r is defined twice" % node.name)
+        names.add(node.name)
+        if node.pod_cidr is not None:
+            cidr = ipaddress.IPv4Network(node.pod_cidr)
+            if not cidr.subnet_of(pod_net):
+                raise KubemnError("node %s: podCIDR %s is outside the pod CIDR %s"
+                                  % (node.name, cidr, pod_net))
+            if cidr.num_addresses < 4:
+                raise KubemnError("node %s: podCIDR %s is too small" % (node.name, cidr))
+        else:
+            try:
+                cidr = next(subnets)
+            except StopIteration:
+                raise KubemnError("pod CIDR %s has no room for %d nodes"
+                                  % (pod_net, len(cluster.nodes))) from None
+        for other_name, other in claimed:
+            if cidr.overlaps(other):
+                raise KubemnError("node %s: podCIDR %s overlaps node %s's %s"
+                                  % (node.name, cidr, other_name, other))
+        claimed.append((node.name, cidr))
+        plans.append(NodePlan(node.name, index, str(node_hosts[index - 1]),
+                              node_net.prefixlen, node_mac(index), str(cidr)))
+    return AddressPlan(tuple(plans), str(node_hosts[-1]), GATEWAY_MAC,
+                       str(node_net), str(pod_net), str(service_net))
+
+
+class PodAddressPool:
+    """Hands out a node's pod addresses.
+
+    Allocation walks forward from the last address handed out, so a freed address
+    is reused only after the others: a replacement pod usually gets a new IP, as in
+    Kubernetes.
+    """
+
+    def __init__(self, pod_cidr):
+        self.network = ipaddress.IPv4Network(pod_cidr)
+        hosts = list(self.network.hosts())
+        self.addresses = [str(a) for a in hosts[1:]]  # the first belongs to cbr0
+        self.in_use = set()
+        self.cursor = 0
+
+    def allocate(self):
+        for step in range(len(self.addresses)):
+            candidate = self.addresses[(self.cursor + step) % len(self.addresses)]
+            if candidate not in self.in_use:
+                self.cursor = (self.cursor + step + 1) % len(self.addresses)
+                self.in_use.add(candidate)
+                return candidate
+        raise KubemnError("pod CIDR %s is full (%d pods)"
+                          % (self.network, len(self.addresses)))
+
+    def release(self, address):
+        self.in_use.discard(address)
+
+    @property
+    def free(self):
+        return len(self.addresses) - len(self.in_use)

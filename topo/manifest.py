@@ -1,0 +1,335 @@
+"""Kubernetes YAML in, model objects out (pure: no file system beyond reading).
+
+Reads multi-document YAML with the kinds Pod (v1), Deployment (apps/v1), Service (v1)
+and kubemn's own Cluster (kubemn.io/v1alpha1). Fields Kubernetes allows but kubemn
+does not use are ignored; wrong ones are reported with file, document and field.
+"""
+import ipaddress
+import re
+
+import yaml
+
+from topo.errors import ManifestError
+from topo.model import (ClusterSpec, Container, ContainerPort, DeploymentSpec,
+                        Manifests, NodeSpec, PodSpec, PodTemplate, ServicePort,
+                        ServiceSpec)
+
+CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
+KINDS = {"Pod": "v1", "Service": "v1", "Deployment": "apps/v1",
+         "Cluster": CLUSTER_API_VERSION}
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
+PROTOCOLS = ("TCP", "UDP")
+FABRICS = re.compile(r"^(single|racks:([1-9][0-9]*))$")
+
+
+class _Where:
+    """Where a value sits, for error messages: file, document, object, field."""
+
+    def __init__(self, source, index, kind="", name=""):
+        self.source, self.index, self.kind, self.name = source, index, kind, name
+
+    def error(self, path, problem):
+        what = " ".join(p for p in (self.kind, self.name) if p)
+        where = "%s: document %d" % (self.source, self.index)
+        if what:
+            where += " (%s)" % what
+        if path:
+            where += ": " + path
+        return ManifestError("%s: %s" % (where, problem))
+
+
+def parse_files(paths):
+    """Reads and parses manifest files; raises ManifestError naming the file."""
+    texts = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                texts.append((path, handle.read()))
+        except OSError as exc:
+            raise ManifestError("%s: cannot read: %s" % (path, exc.strerror)) from None
+    return parse_texts(texts)
+
+
+def parse_texts(texts):
+    """Parses [(source name, YAML text)] into one Manifests object."""
+    cluster, pods, deployments, services = None, [], [], []
+    for source, text in texts:
+        try:
+            documents = list(yaml.safe_load_all(text))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = " line %d" % (mark.line + 1) if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ManifestError("%s:%s: invalid YAML: %s" % (source, line, problem)) from None
+        documents = [d for d in documents if d is not None]
+        if not documents:
+            raise ManifestError("%s: no Kubernetes objects in the file" % source)
+        for index, doc in enumerate(documents, 1):
+            kind, obj = parse_document(doc, _Where(source, index))
+            if kind == "Cluster":
+                if cluster is not None:
+                    raise _Where(source, index, kind).error("", "a second Cluster document")
+                cluster = obj
+            else:
+                {"Pod": pods, "Deployment": deployments, "Service": services}[kind].append(obj)
+    manifests = Manifests(cluster, tuple(pods), tuple(deployments), tuple(services),
+                          tuple(s for s, _ in texts))
+    check_unique_names(manifests)
+    return manifests
+
+
+def check_unique_names(manifests):
+    for kind, objects in (("Pod", manifests.pods), ("Deployment", manifests.deployments),
+                          ("Service", manifests.services)):
+        seen = set()
+        for obj in objects:
+            if obj.name in seen:
+                raise ManifestError("%s %r is defined twice" % (kind, obj.name))
+            seen.add(obj.name)
+
+
+def parse_document(doc, where):
+    if not isinstance(doc, dict):
+        raise where.error("", "expected a mapping (a Kubernetes object), got %s"
+                          % type(doc).__name__)
+    kind = doc.get("kind")
+    if kind not in KINDS:
+        raise where.error("kind", "unsupported kind %r (kubemn reads %s)"
+                          % (kind, ", ".join(sorted(KINDS))))
+    where.kind = kind
+    api_version = doc.get("apiVersion")
+    if api_version != KINDS[kind]:
+        raise where.error("apiVersion", "%s needs apiVersion %s, got %r"
+                          % (kind, KINDS[kind], api_version))
+    metadata = _mapping(doc.get("metadata", {}), where, "metadata")
+    name = metadata.get("name")
+    if kind != "Cluster" or name is not None:
+        name = _dns_label(name, where, "metadata.name")
+        where.name = name
+    spec = _mapping(doc.get("spec", {}), where, "spec")
+    if kind == "Pod":
+        labels = _labels(metadata.get("labels"), where, "metadata.labels")
+        return kind, PodSpec(name, _pod_template(spec, labels, where, "spec"))
+    if kind == "Deployment":
+        return kind, _deployment(name, spec, where)
+    if kind == "Service":
+        return kind, _service(name, spec, where)
+    return kind, _cluster(spec, where)
+
+
+def _mapping(value, where, path):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise where.error(path, "expected a mapping, got %s" % type(value).__name__)
+    return value
+
+
+def _list(value, where, path):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise where.error(path, "expected a list, got %s" % type(value).__name__)
+    return value
+
+
+def _string(value, where, path, required=True):
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise where.error(path, "expected a non-empty string, got %r" % (value,))
+    return value
+
+
+def _dns_label(value, where, path):
+    value = _string(value, where, path)
+    if len(value) > 63 or not DNS_LABEL.match(value):
+        raise where.error(path, "%r is not a valid name (lower-case letters, digits "
+                          "and '-', at most 63 characters)" % value)
+    return value
+
+
+def _int(value, where, path, low, high):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise where.error(path, "expected an integer, got %r" % (value,))
+    if not low <= value <= high:
+        raise where.error(path, "%d is out of range %d-%d" % (value, low, high))
+    return value
+
+
+def _labels(value, where, path):
+    labels = _mapping(value, where, path)
+    for key, val in labels.items():
+        if not isinstance(key, str) or not isinstance(val, str):
+            raise where.error(path, "label %r: keys and values must be strings" % (key,))
+    return tuple(sorted(labels.items()))
+
+
+def _strings(value, where, path):
+    items = _list(value, where, path)
+    for i, item in enumerate(items):
+        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            raise where.error("%s[%d]" % (path, i), "expected a string, got %r" % (item,))
+    return tuple(str(item) for item in items)
+
+
+def _protocol(value, where, path):
+    protocol = value if value is not None else "TCP"
+    if protocol not in PROTOCOLS:
+        raise where.error(path, "protocol %r is not supported (TCP or UDP)" % (protocol,))
+    return protocol
+
+
+def _container(value, where, path):
+    value = _mapping(value, where, path)
+    name = _dns_label(value.get("name"), where, path + ".name")
+    image = _string(value.get("image"), where, path + ".image")
+    ports = []
+    for i, port in enumerate(_list(value.get("ports"), where, path + ".ports")):
+        ppath = "%s.ports[%d]" % (path, i)
+        port = _mapping(port, where, ppath)
+        port_name = port.get("name")
+        if port_name is not None:
+            port_name = _string(port_name, where, ppath + ".name")
+            if len(port_name) > 15 or not PORT_NAME.match(port_name):
+                raise where.error(ppath + ".name", "%r is not a valid port name" % port_name)
+        ports.append(ContainerPort(
+            _int(port.get("containerPort"), where, ppath + ".containerPort", 1, 65535),
+            _protocol(port.get("protocol"), where, ppath + ".protocol"), port_name))
+    env = []
+    for i, item in enumerate(_list(value.get("env"), where, path + ".env")):
+        epath = "%s.env[%d]" % (path, i)
+        item = _mapping(item, where, epath)
+        env_value = item.get("value", "")
+        if not isinstance(env_value, str):
+            raise where.error(epath + ".value", "expected a string, got %r" % (env_value,))
+        env.append((_string(item.get("name"), where, epath + ".name"), env_value))
+    return Container(name, image,
+                     _strings(value.get("command"), where, path + ".command"),
+                     _strings(value.get("args"), where, path + ".args"),
+                     tuple(ports), tuple(env))
+
+
+def _pod_template(spec, labels, where, path):
+    containers = _list(spec.get("containers"), where, path + ".containers")
+    if not containers:
+        raise where.error(path + ".containers", "a pod needs at least one container")
+    parsed = tuple(_container(c, where, "%s.containers[%d]" % (path, i))
+                   for i, c in enumerate(containers))
+    names = [c.name for c in parsed]
+    for name in names:
+        if names.count(name) > 1:
+            raise where.error(path + ".containers", "container name %r is used twice" % name)
+    node_name = spec.get("nodeName")
+    if node_name is not None:
+        node_name = _dns_label(node_name, where, path + ".nodeName")
+    return PodTemplate(labels, parsed, node_name)
+
+
+def _deployment(name, spec, where):
+    replicas = spec.get("replicas", 1)
+    replicas = _int(replicas, where, "spec.replicas", 0, 1000)
+    selector = _mapping(spec.get("selector"), where, "spec.selector")
+    match_labels = _labels(selector.get("matchLabels"), where, "spec.selector.matchLabels")
+    if not match_labels:
+        raise where.error("spec.selector.matchLabels", "a Deployment needs a selector")
+    template = _mapping(spec.get("template"), where, "spec.template")
+    metadata = _mapping(template.get("metadata"), where, "spec.template.metadata")
+    labels = _labels(metadata.get("labels"), where, "spec.template.metadata.labels")
+    if not set(match_labels) <= set(labels):
+        raise where.error("spec.template.metadata.labels",
+                          "must match spec.selector.matchLabels %s" % dict(match_labels))
+    pod_spec = _mapping(template.get("spec"), where, "spec.template.spec")
+    return DeploymentSpec(name, replicas, match_labels,
+                          _pod_template(pod_spec, labels, where, "spec.template.spec"))
+
+
+def _service(name, spec, where):
+    service_type = spec.get("type", "ClusterIP")
+    if service_type not in SERVICE_TYPES:
+        raise where.error("spec.type", "unsupported type %r (%s)"
+                          % (service_type, ", ".join(SERVICE_TYPES)))
+    selector = _labels(spec.get("selector"), where, "spec.selector")
+    ports = []
+    raw_ports = _list(spec.get("ports"), where, "spec.ports")
+    if not raw_ports:
+        raise where.error("spec.ports", "a Service needs at least one port")
+    for i, port in enumerate(raw_ports):
+        ppath = "spec.ports[%d]" % i
+        port = _mapping(port, where, ppath)
+        number = _int(port.get("port"), where, ppath + ".port", 1, 65535)
+        target = port.get("targetPort", number)
+        if isinstance(target, str):
+            if not PORT_NAME.match(target):
+                raise where.error(ppath + ".targetPort", "%r is not a port name" % target)
+        else:
+            target = _int(target, where, ppath + ".targetPort", 1, 65535)
+        node_port = port.get("nodePort")
+        if node_port is not None:
+            if service_type == "ClusterIP":
+                raise where.error(ppath + ".nodePort", "a ClusterIP Service has no nodePort")
+            node_port = _int(node_port, where, ppath + ".nodePort", 30000, 32767)
+        port_name = port.get("name")
+        if port_name is None and len(raw_ports) > 1:
+            raise where.error(ppath + ".name", "every port needs a name when there are several")
+        ports.append(ServicePort(number, target, _protocol(port.get("protocol"), where,
+                                                           ppath + ".protocol"),
+                                 port_name, node_port))
+    cluster_ip = spec.get("clusterIP")
+    if cluster_ip is not None and cluster_ip != "None":
+        try:
+            ipaddress.IPv4Address(cluster_ip)
+        except (ipaddress.AddressValueError, ValueError):
+            raise where.error("spec.clusterIP", "%r is not an IPv4 address"
+                              % (cluster_ip,)) from None
+    return ServiceSpec(name, selector, tuple(ports), service_type, cluster_ip)
+
+
+def _cidr(value, where, path):
+    try:
+        return str(ipaddress.IPv4Network(_string(value, where, path)))
+    except ValueError as exc:
+        raise where.error(path, "%r is not a valid IPv4 CIDR (%s)" % (value, exc)) from None
+
+
+def _cluster(spec, where):
+    defaults = ClusterSpec()
+    nodes = spec.get("nodes", len(defaults.nodes))
+    if isinstance(nodes, int) and not isinstance(nodes, bool):
+        nodes = tuple(NodeSpec("node%d" % i)
+                      for i in range(1, _int(nodes, where, "spec.nodes", 1, 250) + 1))
+    else:
+        parsed = []
+        for i, node in enumerate(_list(nodes, where, "spec.nodes")):
+            npath = "spec.nodes[%d]" % i
+            node = _mapping(node, where, npath)
+            pod_cidr = node.get("podCIDR")
+            parsed.append(NodeSpec(_node_name(node.get("name"), where, npath + ".name"),
+                                   _cidr(pod_cidr, where, npath + ".podCIDR")
+                                   if pod_cidr is not None else None))
+        if not parsed:
+            raise where.error("spec.nodes", "a cluster needs at least one node")
+        nodes = tuple(parsed)
+    fabric = spec.get("fabric", defaults.fabric)
+    if not isinstance(fabric, str) or not FABRICS.match(fabric):
+        raise where.error("spec.fabric", "%r: expected 'single' or 'racks:N'" % (fabric,))
+    return ClusterSpec(
+        nodes,
+        _cidr(spec.get("podCIDR", defaults.pod_cidr), where, "spec.podCIDR"),
+        _cidr(spec.get("nodeCIDR", defaults.node_cidr), where, "spec.nodeCIDR"),
+        _cidr(spec.get("serviceCIDR", defaults.service_cidr), where, "spec.serviceCIDR"),
+        fabric)
+
+
+NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,9}$")
+
+
+def _node_name(value, where, path):
+    """Node names become Mininet host names: short, and no '-' so CLI use is easy."""
+    value = _string(value, where, path)
+    if not NODE_NAME.match(value):
+        raise where.error(path, "%r: node names are a letter then letters or digits, "
+                          "at most 10 characters" % value)
+    return value

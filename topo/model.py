@@ -1,0 +1,94 @@
+"""The cluster as plain data: what the manifests ask for, before anything is built.
+
+Everything here is immutable and free of side effects, so the plan of a cluster can
+be checked by unit tests without root.
+"""
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    container_port: int
+    protocol: str = "TCP"
+    name: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    image: str
+    command: Tuple[str, ...] = ()
+    args: Tuple[str, ...] = ()
+    ports: Tuple[ContainerPort, ...] = ()
+    env: Tuple[Tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PodTemplate:
+    """What a Pod manifest or a Deployment's template asks for."""
+    labels: Tuple[Tuple[str, str], ...]
+    containers: Tuple[Container, ...]
+    node_name: Optional[str] = None
+
+    def label_dict(self):
+        return dict(self.labels)
+
+
+@dataclass(frozen=True)
+class PodSpec:
+    name: str
+    template: PodTemplate
+    owner: Optional[str] = None  # the Deployment that made it
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    name: str
+    replicas: int
+    selector: Tuple[Tuple[str, str], ...]
+    template: PodTemplate
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    port: int
+    target_port: object  # int, or the name of a container port
+    protocol: str = "TCP"
+    name: Optional[str] = None
+    node_port: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    selector: Tuple[Tuple[str, str], ...]
+    ports: Tuple[ServicePort, ...]
+    type: str = "ClusterIP"
+    cluster_ip: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str
+    pod_cidr: Optional[str] = None  # None: allocated from the cluster's pod CIDR
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """The kubemn Cluster document: nodes, address plan, fabric."""
+    nodes: Tuple[NodeSpec, ...] = (NodeSpec("node1"), NodeSpec("node2"))
+    pod_cidr: str = "10.244.0.0/16"
+    node_cidr: str = "192.168.0.0/24"
+    service_cidr: str = "10.96.0.0/12"
+    fabric: str = "single"
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """Everything read from a set of YAML files, in the order given."""
+    cluster: Optional[ClusterSpec] = None
+    pods: Tuple[PodSpec, ...] = ()
+    deployments: Tuple[DeploymentSpec, ...] = ()
+    services: Tuple[ServiceSpec, ...] = ()
+    sources: Tuple[str, ...] = field(default=(), compare=False)

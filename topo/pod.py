@@ -1,0 +1,185 @@
+"""A pod: network and UTS namespaces held by a pause process inside its node, a veth
+pair from the pod's eth0 to the node's cbr0, and containers as processes that enter
+the pause process's namespaces.
+
+Nothing here needs a file in /run/netns: the namespaces live as long as the pause
+process, and vanish, veth included, when it is killed.
+"""
+import os
+import signal
+import subprocess
+import time
+from subprocess import DEVNULL, STDOUT
+
+from topo import shell
+from topo.errors import KubemnError
+from topo.images import container_argv
+from topo.naming import pod_veth_name
+from topo.node import BRIDGE
+
+PAUSE_NAME = "kubemn-pause"
+STOP_GRACE_SECONDS = 1.0
+
+
+def _wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise KubemnError("timed out after %.0f s waiting for %s" % (timeout, what))
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return handle.read().split(b"\0")
+    except OSError:
+        return []
+
+
+def listening_tcp_ports(pid):
+    """TCP ports in LISTEN state in the network namespace of process pid."""
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            with open("/proc/%d/net/%s" % (pid, table)) as handle:
+                next(handle)
+                for line in handle:
+                    fields = line.split()
+                    if fields[3] == "0A":  # TCP_LISTEN
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            pass
+    return ports
+
+
+class Pod:
+    """A running pod; created by start(), gone after stop()."""
+
+    def __init__(self, spec, node, ip, log_dir):
+        self.spec = spec
+        self.name = spec.name
+        self.node = node
+        self.ip = ip
+        self.log_dir = log_dir
+        self.veth = pod_veth_name(spec.name)
+        self.pause = None
+        self.containers = {}  # name -> Popen
+        self.created = time.time()
+
+    # --- life cycle ----------------------------------------------------------
+    def start(self):
+        """Builds the pod; on any failure, removes what was made and re-raises."""
+        try:
+            self._start_pause()
+            self._plug_network()
+            self._start_containers()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_pause(self):
+        script = 'hostname "$0" && exec -a "%s $0" sleep infinity' % PAUSE_NAME
+        self.pause = self.node.popen(["unshare", "--net", "--uts", "--", "bash", "-c",
+                                      script, self.name],
+                                     stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+        _wait_for(lambda: _cmdline(self.pause.pid)[:1] == [PAUSE_NAME.encode()
+                                                          + b" " + self.name.encode()]
+                  or self.pause.poll() is not None, 5, "the pause process of " + self.name)
+        if self.pause.poll() is not None:
+            raise KubemnError("pod %s: the pause process exited (%s)"
+                              % (self.name, self.pause.returncode))
+
+    def _plug_network(self):
+        plan = self.node.plan
+        prefix = plan.pod_cidr.split("/")[1]
+        inside = " && ".join([
+            "ip link set lo up",
+            "ip addr add %s/%s dev eth0" % (self.ip, prefix),
+            "ip link set eth0 up",
+            "ip route add default via %s dev eth0" % plan.bridge_ip,
+            # Filled-in checksums keep captures in the pod clean for scapy users.
+            "ethtool -K eth0 tx off >/dev/null",
+        ])
+        shell.run(self.node, " && ".join([
+            "ip link add %s type veth peer name eth0 netns %d" % (self.veth, self.pause.pid),
+            "ip link set %s master %s up" % (self.veth, BRIDGE),
+            "nsenter -t %d -n sh -c '%s'" % (self.pause.pid, inside),
+        ]))
+
+    def _start_containers(self):
+        os.makedirs(self.log_dir, exist_ok=True)
+        for container in self.spec.template.containers:
+            argv = container_argv(container)
+            env = dict(os.environ, HOSTNAME=self.name, **dict(container.env))
+            log_path = os.path.join(self.log_dir, container.name + ".log")
+            with open(log_path, "ab") as log:
+                try:
+                    self.containers[container.name] = subprocess.Popen(
+                        self.nsenter_argv() + argv, stdin=DEVNULL, stdout=log, stderr=STDOUT,
+                        env=env, cwd="/", start_new_session=True)
+                except OSError as exc:
+                    raise KubemnError("pod %s: container %s: cannot run %r: %s"
+                                      % (self.name, container.name, argv[0], exc.strerror))
+
+    def stop(self):
+        """Stops the containers, then the pause process; the namespaces and the veth
+        pair go with it. Safe to call twice."""
+        processes = list(self.containers.values()) + ([self.pause] if self.pause else [])
+        for process in processes:
+            _signal(process, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in processes:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal(process, signal.SIGKILL)
+                process.wait()
+        self.containers = {}
+        self.pause = None
+
+    # --- queries -------------------------------------------------------------
+    def nsenter_argv(self):
+        return ["nsenter", "-t", str(self.pause.pid), "-n", "-u", "--"]
+
+    def container_states(self):
+        """{container name: 'Running' | 'Completed' | 'Error'}."""
+        states = {}
+        for name, process in self.containers.items():
+            code = process.poll()
+            states[name] = "Running" if code is None else ("Completed" if code == 0 else "Error")
+        return states
+
+    def listening(self):
+        """Every declared TCP container port is listening."""
+        wanted = {p.container_port for c in self.spec.template.containers
+                  for p in c.ports if p.protocol == "TCP"}
+        return wanted <= listening_tcp_ports(self.pause.pid) if wanted else True
+
+    def ready(self):
+        states = self.container_states().values()
+        return bool(states) and all(s == "Running" for s in states) and self.listening()
+
+    def status(self):
+        states = set(self.container_states().values())
+        if "Error" in states:
+            return "Error"
+        if states == {"Completed"}:
+            return "Completed"
+        return "Running"
+
+    def log_path(self, container):
+        return os.path.join(self.log_dir, container + ".log")
+
+
+def _signal(process, signum):
+    """Signals the process's whole group: each runs in a session of its own, and a
+    container's children (a shell's commands) go with it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            pass

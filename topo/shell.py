@@ -1,0 +1,22 @@
+"""Running commands in a Mininet node's shell with their exit status checked.
+
+Mininet's node.cmd() returns only the output; kubemn needs to know when a command
+that changes the system failed, and say which.
+"""
+from topo.errors import KubemnError
+
+RC_MARK = "__kubemn_rc="
+
+
+def run(node, command):
+    """Runs a shell command line in node; returns its output, raises on failure."""
+    output = node.cmd("%s; echo %s$?" % (command, RC_MARK))
+    body, _, tail = output.rpartition(RC_MARK)
+    try:
+        status = int(tail.strip())
+    except ValueError:
+        raise KubemnError("%s: lost track of command %r: %r" % (node.name, command, output))
+    if status != 0:
+        raise KubemnError("%s: %r failed (exit %d): %s"
+                          % (node.name, command, status, " ".join(body.split())[-300:]))
+    return body
