@@ -7,6 +7,7 @@
 start() builds everything or nothing: on any failure it tears down what it made.
 stop() is safe to call at any point and more than once.
 """
+import copy
 import os
 import shutil
 import subprocess
@@ -30,6 +31,8 @@ from topo.pod import Pod
 from topo.runlock import RunLock
 from topo.scheduler import choose_node
 from topo.workloads import replica_changes
+from services.allocation import ServiceAllocator
+from services.endpoints import service_endpoints
 
 READY_TIMEOUT = 30.0
 FABRIC_TIMEOUT = 30.0
@@ -68,6 +71,8 @@ class Cluster:
         self.pods = {}          # name -> Pod, in creation order
         self.deployments = {}   # name -> DeploymentSpec
         self.services = {}      # name -> ServiceSpec
+        self.allocator = ServiceAllocator(self.spec.service_cidr)
+        self.service_created = {}
         self.created = time.time()
         self._check_names(self.manifests)
 
@@ -88,7 +93,7 @@ class Cluster:
             self._refuse_leftovers()
             os.environ[RUN_MARKER] = self.run_id
             os.makedirs(self.run_dir)
-            setLogLevel("warning")
+            setLogLevel("output")
             self.progress("starting the Ryu controller")
             self.controller = ControllerProcess(os.path.join(self.run_dir, "controller.log"))
             self.controller.start()
@@ -119,8 +124,16 @@ class Cluster:
             pod.stop()
         self.pods.clear()
         if self.net is not None:
+            shells = [node.shell for node in self.net.values() if node.shell]
             self.net.stop()
             self.net = None
+            # Mininet signals the node shells but does not wait for them.
+            for shell_process in shells:
+                try:
+                    shell_process.wait(2)
+                except subprocess.TimeoutExpired:
+                    shell_process.kill()
+                    shell_process.wait()
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
@@ -196,6 +209,39 @@ class Cluster:
             if pod.name in self.pods and self.pods[pod.name].spec.template != pod.template:
                 raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
                                   'delete it first' % pod.name)
+        for service in manifests.services:
+            self.allocator.check(service)
+        self._check_capacity(manifests)
+        saved = (dict(self.deployments), dict(self.services), set(self.pods),
+                 copy.deepcopy(self.allocator), dict(self.service_created))
+        try:
+            return self._apply_checked(manifests)
+        except BaseException:
+            # Nothing half-made: pods this apply created go, the objects come back.
+            self.deployments, self.services = dict(saved[0]), dict(saved[1])
+            self.allocator, self.service_created = saved[3], saved[4]
+            for name in [n for n in self.pods if n not in saved[2]]:
+                self._delete_pod(name)
+            raise
+
+    def _check_capacity(self, manifests):
+        wanted = {}
+        templates = [p.template for p in manifests.pods if p.name not in self.pods]
+        for deployment in manifests.deployments:
+            owned = sum(1 for p in self.pods.values() if p.spec.owner == deployment.name)
+            templates += [deployment.template] * max(0, deployment.replicas - owned)
+        for template in templates:
+            wanted[template.node_name] = wanted.get(template.node_name, 0) + 1
+        free = {n: p.free for n, p in self.pools.items()}
+        for node, count in wanted.items():
+            if node is not None and count > free[node]:
+                raise KubemnError("node %s has room for %d more pods, %d asked for"
+                                  % (node, free[node], count))
+        if sum(wanted.values()) > sum(free.values()):
+            raise KubemnError("the cluster has room for %d more pods, %d asked for"
+                              % (sum(free.values()), sum(wanted.values())))
+
+    def _apply_checked(self, manifests):
         lines = []
         for pod in manifests.pods:
             if pod.name in self.pods:
@@ -210,7 +256,9 @@ class Cluster:
             lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
         for service in manifests.services:
             old = self.services.get(service.name)
+            self.allocator.allocate(service)
             self.services[service.name] = service
+            self.service_created.setdefault(service.name, time.time())
             lines.append("service/%s %s" % (service.name, _verb(old, service)))
         self.wait_ready()
         return lines
@@ -237,6 +285,8 @@ class Cluster:
             if name not in self.services:
                 raise KubemnError('services "%s" not found' % name)
             del self.services[name]
+            del self.service_created[name]
+            self.allocator.release(name)
             return 'service "%s" deleted' % name
         raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
 
@@ -290,6 +340,11 @@ class Cluster:
                 raise KubemnError("pods not ready after %.0f s: %s"
                                   % (timeout, ", ".join(p.name for p in waiting)))
             time.sleep(0.01)
+
+    def endpoints(self, service_name):
+        service = self.services[service_name]
+        return service_endpoints(service, [(p.name, p.node.name, p.ip, p.spec.template,
+                                            p.ready()) for p in self.pods.values()])
 
     # --- running commands ---------------------------------------------------------
     def exec(self, pod_name, command, container=None, timeout=60, input=None):

@@ -26,3 +26,9 @@ def switch_name(role, index=None):
 def pod_veth_name(pod_name):
     """The node-side end of a pod's veth pair: 'veth' and a hash, as CNI plugins do."""
     return "veth" + hashlib.sha1(pod_name.encode()).hexdigest()[:8]
+
+
+def cni_mac(ip):
+    """0a:58 and the IPv4 address, as the CNI bridge plugin picks MACs: stable per
+    address, so a bridge keeps its MAC while ports come and go."""
+    return "0a:58:" + ":".join("%02x" % int(octet) for octet in ip.split("."))

@@ -3,6 +3,7 @@ the first address of its PodCIDR, IP forwarding on, default route into the fabri
 from mininet.node import Host
 
 from topo import shell
+from topo.naming import cni_mac
 
 BRIDGE = "cbr0"
 
@@ -22,7 +23,9 @@ class KubeNode(Host):
             "sysctl -qw net.ipv4.ip_forward=1",
             # The userspace datapath drops TCP with offloaded (unfilled) checksums.
             "ethtool -K eth0 tx off >/dev/null",
-            "ip link add %s type bridge" % BRIDGE,
+            # A fixed MAC: by default a bridge takes its lowest port's, and changes it
+            # (under the pods' ARP caches) when that pod goes away.
+            "ip link add %s address %s type bridge" % (BRIDGE, cni_mac(self.plan.bridge_ip)),
             "ip addr add %s/%s dev %s" % (self.plan.bridge_ip, prefix, BRIDGE),
             "ip link set %s up" % BRIDGE,
             "ip link set lo up",

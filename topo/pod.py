@@ -14,7 +14,7 @@ from subprocess import DEVNULL, STDOUT
 from topo import shell
 from topo.errors import KubemnError
 from topo.images import container_argv
-from topo.naming import pod_veth_name
+from topo.naming import cni_mac, pod_veth_name
 from topo.node import BRIDGE
 
 PAUSE_NAME = "kubemn-pause"
@@ -105,7 +105,8 @@ class Pod:
             "ethtool -K eth0 tx off >/dev/null",
         ])
         shell.run(self.node, " && ".join([
-            "ip link add %s type veth peer name eth0 netns %d" % (self.veth, self.pause.pid),
+            "ip link add %s type veth peer name eth0 address %s netns %d"
+            % (self.veth, cni_mac(self.ip), self.pause.pid),
             "ip link set %s master %s up" % (self.veth, BRIDGE),
             "nsenter -t %d -n sh -c '%s'" % (self.pause.pid, inside),
         ]))

@@ -1,0 +1,97 @@
+"""ClusterIPs and NodePorts (pure): honoured when a manifest gives them, otherwise
+allocated, as the API server does.
+
+The Service CIDR's first host (10.96.0.1, Kubernetes' own `kubernetes` Service) and
+the cluster DNS address (10.96.0.10) are never handed out automatically.
+"""
+import ipaddress
+
+from topo.errors import KubemnError
+
+NODE_PORT_RANGE = range(30000, 32768)
+DNS_HOST_INDEX = 10
+
+
+class ServiceAllocator:
+    def __init__(self, service_cidr):
+        self.network = ipaddress.IPv4Network(service_cidr)
+        hosts = self.network.hosts()
+        self.reserved = {str(next(hosts)), str(self.network.network_address + DNS_HOST_INDEX)}
+        self.cluster_ips = {}   # service name -> ip
+        self.node_ports = {}    # service name -> {(port, protocol): node port}
+        self.cursor = 0
+
+    def check(self, service):
+        """Raises KubemnError if the Service's requested addresses cannot be had."""
+        requested = service.cluster_ip
+        if requested not in (None, "None"):
+            if ipaddress.IPv4Address(requested) not in self.network:
+                raise KubemnError("service %s: clusterIP %s is outside the service CIDR %s"
+                                  % (service.name, requested, self.network))
+            owner = self._owner_of_ip(requested)
+            if owner not in (None, service.name):
+                raise KubemnError("service %s: clusterIP %s is already allocated to %s"
+                                  % (service.name, requested, owner))
+            if owner is None and requested == str(self.network.network_address):
+                raise KubemnError("service %s: clusterIP %s is the network address"
+                                  % (service.name, requested))
+        for port in service.ports:
+            if port.node_port is not None:
+                owner = self._owner_of_node_port(port.node_port, port.protocol)
+                if owner not in (None, service.name):
+                    raise KubemnError("service %s: nodePort %d/%s is already allocated to %s"
+                                      % (service.name, port.node_port, port.protocol, owner))
+
+    def allocate(self, service):
+        """(cluster IP or None for headless, {(port, protocol): node port})."""
+        self.check(service)
+        if service.cluster_ip == "None":
+            ip = None
+        elif service.cluster_ip is not None:
+            ip = service.cluster_ip
+        elif service.name in self.cluster_ips and self.cluster_ips[service.name]:
+            ip = self.cluster_ips[service.name]
+        else:
+            ip = self._next_ip()
+        self.cluster_ips[service.name] = ip
+        old = self.node_ports.get(service.name, {})
+        ports = {}
+        if service.type in ("NodePort", "LoadBalancer"):
+            for port in service.ports:
+                key = (port.port, port.protocol)
+                ports[key] = port.node_port or old.get(key) or self._next_node_port(
+                    port.protocol, ports)
+        self.node_ports[service.name] = ports
+        return ip, ports
+
+    def release(self, name):
+        self.cluster_ips.pop(name, None)
+        self.node_ports.pop(name, None)
+
+    def _owner_of_ip(self, ip):
+        return next((n for n, a in self.cluster_ips.items() if a == ip), None)
+
+    def _owner_of_node_port(self, number, protocol):
+        return next((n for n, ports in self.node_ports.items()
+                     for (_, proto), p in ports.items() if p == number and proto == protocol),
+                    None)
+
+    def _next_ip(self):
+        size = self.network.num_addresses - 2
+        used = set(self.cluster_ips.values()) | self.reserved
+        for step in range(size):
+            candidate = str(self.network.network_address + 1 + (self.cursor + step) % size)
+            if candidate not in used:
+                self.cursor = (self.cursor + step + 1) % size
+                return candidate
+        raise KubemnError("the service CIDR %s is full" % self.network)
+
+    def _next_node_port(self, protocol, pending):
+        taken = {p for ports in self.node_ports.values() for (_, proto), p in ports.items()
+                 if proto == protocol}
+        taken |= {p for (_, proto), p in pending.items() if proto == protocol}
+        for number in NODE_PORT_RANGE:
+            if number not in taken:
+                return number
+        raise KubemnError("no free NodePort left in %d-%d"
+                          % (NODE_PORT_RANGE.start, NODE_PORT_RANGE.stop - 1))

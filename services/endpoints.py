@@ -1,0 +1,40 @@
+"""A Service's endpoints (pure): the ready pods its selector matches, with each
+service port's targetPort resolved (by number, or by the name of a container port)."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    pod: str
+    node: str
+    ip: str
+    ports: tuple  # ((service port, protocol, target port), ...)
+
+
+def selects(selector, labels):
+    return bool(selector) and all(labels.get(k) == v for k, v in selector)
+
+
+def target_port(service_port, template):
+    """The pod's port for a service port, or None if a named port is not declared."""
+    if isinstance(service_port.target_port, int):
+        return service_port.target_port
+    for container in template.containers:
+        for port in container.ports:
+            if port.name == service_port.target_port and \
+                    port.protocol == service_port.protocol:
+                return port.container_port
+    return None
+
+
+def service_endpoints(service, pods):
+    """pods: [(name, node, ip, template, ready)] -> [Endpoint], in pod order."""
+    found = []
+    for name, node, ip, template, ready in pods:
+        if not ready or not selects(service.selector, template.label_dict()):
+            continue
+        ports = tuple((p.port, p.protocol, target_port(p, template)) for p in service.ports)
+        ports = tuple(p for p in ports if p[2] is not None)
+        if ports:
+            found.append(Endpoint(name, node, ip, ports))
+    return found

@@ -1,0 +1,79 @@
+"""Integration fixtures: real clusters, scapy captures in namespaces, and the leak
+audit that every integration module passes through."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from topo import cleanup
+from topo.cluster import Cluster
+from topo.manifest import parse_texts
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKETS = os.path.join(ROOT, "tests", "helpers", "packets.py")
+MANIFESTS = os.path.join(ROOT, "tests", "manifests")
+
+
+def manifest_path(name):
+    return os.path.join(MANIFESTS, name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leak_audit():
+    """Nothing of kubemn's may exist before or after an integration module."""
+    before = cleanup.leftovers()
+    assert not any(before.values()), "leftovers before the module: %s" % before
+    yield
+    after = cleanup.leftovers()
+    assert not any(after.values()), "leftovers after the module: %s %s" % (
+        after, [_cmdline(pid) for pid in after["processes"]])
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "(gone)"
+
+
+def start_cluster(text=None, **kwargs):
+    manifests = parse_texts([("test manifest", text)]) if text else None
+    return Cluster(manifests, **kwargs).start()
+
+
+class Capture:
+    """A scapy capture in a namespace (given as the argv prefix that enters it),
+    started before the traffic it must see."""
+
+    def __init__(self, enter, iface, bpf, count=1, timeout=5):
+        self.process = subprocess.Popen(
+            enter + [sys.executable, PACKETS, "sniff", iface, bpf, str(count), str(timeout)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if line.strip() != "READY":
+            self.process.kill()
+            raise RuntimeError("capture on %s did not start: %s %s"
+                               % (iface, line, self.process.stderr.read()))
+
+    def packets(self):
+        out, err = self.process.communicate(timeout=30)
+        assert self.process.returncode == 0, err
+        return json.loads(out.strip().splitlines()[-1])
+
+
+def node_enter(cluster, node):
+    return ["nsenter", "-t", str(cluster.node(node).pid), "-n", "--"]
+
+
+def pod_enter(cluster, pod):
+    return cluster.pod(pod).nsenter_argv()
+
+
+def scapy_in_pod(cluster, pod, *args):
+    """Runs tests/helpers/packets.py in the pod; returns its JSON answer."""
+    result = cluster.exec(pod, [sys.executable, PACKETS] + [str(a) for a in args])
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -1,0 +1,90 @@
+"""The Mininet CLI with kubectl verbs and pods as command targets.
+
+Mininet's own verbs keep working (pingall, dump, net, `<node> <cmd>`); added:
+`<pod> <cmd>` runs cmd in the pod's namespaces (pod and node names in the command
+become their IPs, as Mininet does for hosts), `kubectl ...`, and `pods`.
+When standard input is not a terminal, each line is echoed after the prompt and run
+to completion without reading further input, so scripts can be piped in.
+"""
+import shlex
+import sys
+
+from mininet.cli import CLI
+from mininet.log import error, output
+
+from topo import kubectl
+from topo.errors import KubemnError
+
+
+class KubeCLI(CLI):
+    prompt = "kubemn> "
+
+    def __init__(self, cluster, stdin=sys.stdin, **kwargs):
+        self.cluster = cluster
+        self.interactive = stdin.isatty()
+        if not self.interactive:
+            self.use_rawinput = False
+            self.prompt = ""
+        CLI.__init__(self, cluster.net, stdin=stdin, **kwargs)
+
+    def precmd(self, line):
+        line = super().precmd(line)
+        if not self.interactive and line.strip() and line != "EOF":
+            output("kubemn> %s\n" % line.strip())
+        return line
+
+    def do_kubectl(self, line):
+        """kubectl get|apply|delete|scale|exec|logs ... (see kubectl help)"""
+        args = line.split()
+        try:
+            if args and args[0] == "exec":
+                pod, container, command = kubectl.parse_exec(kubectl.split_command(line)[1:])
+                self.run_in_pod(self.cluster.pod(pod), shlex.join(command), container)
+            else:
+                text = kubectl.run(self.cluster, line)
+                if text:
+                    output(text + "\n")
+        except KubemnError as exc:
+            error("Error: %s\n" % exc)
+
+    def do_pods(self, _line):
+        """List pods with their node and IP."""
+        self.do_kubectl("get pods -o wide")
+
+    def default(self, line):
+        first, args, line = self.parseline(line)
+        if first in self.cluster.pods:
+            if not args:
+                error("*** Please enter a command for pod: %s <cmd>\n" % first)
+                return
+            self.run_in_pod(self.cluster.pods[first], self.substitute_ips(args))
+        elif first in self.mn and not self.interactive:
+            node = self.mn[first]
+            output(node.cmd(self.substitute_ips(args)))
+        else:
+            super().default(line)
+
+    def substitute_ips(self, args):
+        words = args.split(" ")
+        pods, net = self.cluster.pods, self.mn
+        return " ".join(pods[w].ip if w in pods else
+                        (net[w].IP() or w) if w in net else w for w in words)
+
+    def run_in_pod(self, pod, command, container=None):
+        if container is not None and container not in pod.containers:
+            error("Error: container %s is not valid for pod %s\n" % (container, pod.name))
+            return
+        argv = " ".join(shlex.quote(a) for a in pod.nsenter_argv() + ["sh", "-c", command])
+        if self.interactive:
+            # Through the node's shell, so output streams and Ctrl-C reaches it.
+            pod.node.sendCmd(argv)
+            self.waitForNode(pod.node)
+        else:
+            result = self.cluster.exec(pod.name, command, container)
+            text = result.stdout + result.stderr
+            output(text if not text or text.endswith("\n") else text + "\n")
+
+    def do_EOF(self, line):
+        if self.interactive:
+            output("\n")
+        return True

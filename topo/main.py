@@ -1,0 +1,84 @@
+"""The kubemn command.
+
+  kubemn run [-f FILE ...] [--nodes N] [--fabric single|racks:N] [--clean]
+  kubemn clean
+"""
+import argparse
+import signal
+import sys
+
+DEFAULT_CLUSTER = "default-cluster.yaml"
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="kubemn", description="The Kubernetes networking model on one machine: "
+        "Mininet nodes, pods in namespaces, an Open vSwitch fabric run by Ryu.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start a cluster and open the CLI")
+    run.add_argument("-f", "--filename", action="append", default=[], metavar="FILE",
+                     help="Kubernetes manifests (Pod, Deployment, Service, kubemn Cluster); "
+                          "repeatable; default: the built-in example cluster")
+    run.add_argument("--nodes", type=int, help="number of nodes (overrides the Cluster)")
+    run.add_argument("--fabric", help="'single' switch or 'racks:N' leaves under a spine")
+    run.add_argument("--clean", action="store_true",
+                     help="remove leftovers of an earlier run before starting")
+    sub.add_parser("clean", help="remove everything kubemn made on this machine")
+    return parser
+
+
+def _raise_interrupt(signum, _frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def run(args):
+    from topo.cli import KubeCLI
+    from topo.cluster import Cluster, progress_to_stderr
+    from topo.manifest import parse_files, parse_texts
+    if args.filename:
+        manifests = parse_files(args.filename)
+    else:
+        from importlib.resources import files
+        text = files("topo").joinpath(DEFAULT_CLUSTER).read_text()
+        manifests = parse_texts([("default cluster", text)])
+    cluster = Cluster(manifests, nodes=args.nodes, fabric=args.fabric, clean=args.clean,
+                      progress=progress_to_stderr)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGHUP, _raise_interrupt)
+    with cluster:
+        progress_to_stderr("cluster ready: %d nodes, %d pods; type `help`, "
+                           "`kubectl get pods -o wide`, or `exit`"
+                           % (len(cluster.addresses.nodes), len(cluster.pods)))
+        KubeCLI(cluster)
+        progress_to_stderr("tearing down")
+    return 0
+
+
+def clean(_args):
+    from topo import cleanup
+    from topo.errors import KubemnError
+    from topo.runlock import active_run
+    holder = active_run()
+    if holder is not None:
+        raise KubemnError("a kubemn run is active (pid %s): exit it first" % holder)
+    found = cleanup.clean()
+    summary = cleanup.describe(found)
+    print("kubemn: removed %s" % summary if summary else "kubemn: nothing to clean")
+    return 0
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    from topo.errors import KubemnError
+    try:
+        return {"run": run, "clean": clean}[args.command](args)
+    except KubemnError as exc:
+        sys.stderr.write("kubemn: error: %s\n" % exc)
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("kubemn: interrupted; everything torn down\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
