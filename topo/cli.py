@@ -13,6 +13,7 @@ from mininet.cli import CLI
 from mininet.log import error, output
 
 from topo import kubectl
+from topo.console import split_mininet_output
 from topo.errors import KubemnError
 
 
@@ -25,6 +26,7 @@ class KubeCLI(CLI):
         if not self.interactive:
             self.use_rawinput = False
             self.prompt = ""
+        split_mininet_output()
         CLI.__init__(self, cluster.net, stdin=stdin, **kwargs)
 
     def precmd(self, line):

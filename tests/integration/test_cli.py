@@ -1,0 +1,90 @@
+"""The kubemn command with a script on standard input, as labs and users pipe it:
+the default cluster, Mininet's verbs, pod commands and kubectl verbs."""
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.integration.conftest import ROOT, manifest_path
+
+SCRIPT = """
+kubectl get nodes
+kubectl get pods -o wide
+multi hostname
+kubectl exec multi -c shell -- curl -s http://localhost/hostname
+client1 ping -c1 -W2 server2
+pingall
+node1 ip route show default
+kubectl apply -f {extra}
+kubectl get deployments
+kubectl scale deployment hello --replicas=3
+kubectl get deployment hello
+kubectl get endpoints hello
+kubectl delete pod client2
+kubectl get pod client2
+kubectl logs server2
+kubectl get widgets
+""".format(extra=manifest_path("cli-extra.yaml"))
+
+
+@pytest.fixture(scope="module")
+def transcript():
+    result = subprocess.run([sys.executable, "-m", "topo.main", "run"], input=SCRIPT,
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout, result.stderr
+
+
+def section(transcript, command):
+    """The output printed for one command of the script."""
+    text = transcript[0]
+    start = text.index("kubemn> %s\n" % command) + len("kubemn> %s\n" % command)
+    end = text.find("kubemn> ", start)
+    return text[start:end if end >= 0 else len(text)]
+
+
+def test_kubectl_get_nodes_prints_kubectls_table(transcript):
+    lines = section(transcript, "kubectl get nodes").splitlines()
+    assert re.match(r"^NAME\s{4}STATUS\s{3}ROLES\s{4}AGE\s+VERSION$", lines[0])
+    assert [line.split()[:2] for line in lines[1:]] == [["node1", "Ready"], ["node2", "Ready"]]
+
+
+def test_default_cluster_has_two_pods_per_node(transcript):
+    lines = section(transcript, "kubectl get pods -o wide").splitlines()
+    assert lines[0].split()[:7] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert {name: row[6] for name, row in rows.items()} == {
+        "multi": "node1", "client1": "node1", "server2": "node2", "client2": "node2"}
+    assert rows["multi"][1] == "2/2" and rows["multi"][2] == "Running"
+
+
+def test_pod_commands_run_inside_the_pod(transcript):
+    assert section(transcript, "multi hostname").strip() == "multi"
+    curl = "kubectl exec multi -c shell -- curl -s http://localhost/hostname"
+    assert section(transcript, curl).strip() == "multi"
+    assert "1 received" in section(transcript, "client1 ping -c1 -W2 server2")
+
+
+def test_mininet_verbs_still_work(transcript):
+    assert "0% dropped" in section(transcript, "pingall")
+    assert "default via 192.168.0.254 dev eth0" in section(transcript,
+                                                           "node1 ip route show default")
+
+
+def test_apply_scale_and_delete(transcript):
+    applied = section(transcript, "kubectl apply -f " + manifest_path("cli-extra.yaml"))
+    assert applied.split("\n")[:2] == ["deployment.apps/hello created", "service/hello created"]
+    scaled = section(transcript, "kubectl scale deployment hello --replicas=3")
+    assert scaled.strip() == "deployment.apps/hello scaled"
+    row = section(transcript, "kubectl get deployment hello").splitlines()[1].split()
+    assert row[:4] == ["hello", "3/3", "3", "3"]
+    endpoints = section(transcript, "kubectl get endpoints hello").splitlines()[1]
+    assert len(re.findall(r"10\.244\.\d+\.\d+:8080", endpoints)) == 3
+    assert section(transcript, "kubectl delete pod client2").strip() == 'pod "client2" deleted'
+    assert 'pods "client2" not found' in transcript[1]
+
+
+def test_logs_and_errors(transcript):
+    assert "netexec: serving HTTP on [8080]" in section(transcript, "kubectl logs server2")
+    assert 'Error: the server doesn\'t have a resource type "widgets"' in transcript[1]

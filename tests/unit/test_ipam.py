@@ -1,0 +1,53 @@
+"""Address plan and pod address allocation."""
+import pytest
+
+from topo.errors import KubemnError
+from topo.ipam import PodAddressPool, plan_addresses
+from topo.model import ClusterSpec, NodeSpec
+from topo.scheduler import choose_node
+
+
+def test_default_plan_follows_kubernetes_defaults():
+    plan = plan_addresses(ClusterSpec())
+    assert [(n.name, n.ip, n.pod_cidr, n.bridge_ip) for n in plan.nodes] == [
+        ("node1", "192.168.0.1", "10.244.1.0/24", "10.244.1.1"),
+        ("node2", "192.168.0.2", "10.244.2.0/24", "10.244.2.1")]
+    assert plan.gateway_ip == "192.168.0.254"
+    assert len({n.mac for n in plan.nodes} | {plan.gateway_mac}) == 3
+
+
+@pytest.mark.parametrize("spec,message", [
+    (ClusterSpec(pod_cidr="10.96.0.0/16"), "pod CIDR 10.96.0.0/16 overlaps service CIDR"),
+    (ClusterSpec(node_cidr="192.168.0.0/30", nodes=tuple(NodeSpec("n%d" % i)
+                                                         for i in range(3))),
+     "node CIDR 192.168.0.0/30 is too small for 3 nodes"),
+    (ClusterSpec(nodes=(NodeSpec("a", "10.244.5.0/24"), NodeSpec("b", "10.244.5.128/25"))),
+     "node b: podCIDR 10.244.5.128/25 overlaps node a's 10.244.5.0/24"),
+    (ClusterSpec(nodes=(NodeSpec("a", "10.245.0.0/24"),)), "is outside the pod CIDR"),
+    (ClusterSpec(nodes=(NodeSpec("a"), NodeSpec("a"))), "node 'a' is defined twice"),
+    (ClusterSpec(pod_cidr="10.244.0.0/25"), "smaller than one node's /24"),
+])
+def test_impossible_plans_are_refused(spec, message):
+    with pytest.raises(KubemnError, match=message):
+        plan_addresses(spec)
+
+
+def test_freed_addresses_are_reused_last():
+    pool = PodAddressPool("10.244.1.0/29")  # hosts .1-.6; .1 is cbr0
+    first = [pool.allocate() for _ in range(3)]
+    assert first == ["10.244.1.2", "10.244.1.3", "10.244.1.4"]
+    pool.release("10.244.1.2")
+    assert pool.allocate() == "10.244.1.5"
+    assert pool.allocate() == "10.244.1.6"
+    assert pool.allocate() == "10.244.1.2"
+    with pytest.raises(KubemnError, match="is full"):
+        pool.allocate()
+
+
+def test_scheduler_honours_node_name_and_spreads_otherwise():
+    counts, free = {"node1": 2, "node2": 1}, {"node1": 10, "node2": 10}
+    assert choose_node("node1", counts, free) == "node1"
+    assert choose_node(None, counts, free) == "node2"
+    assert choose_node(None, counts, {"node1": 10, "node2": 0}) == "node1"
+    with pytest.raises(KubemnError, match="no such node"):
+        choose_node("node7", counts, free)

@@ -1,0 +1,114 @@
+"""Manifest parsing: real Kubernetes YAML in, model out, clear errors for bad input."""
+import pytest
+
+from topo.errors import ManifestError
+from topo.manifest import parse_texts
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+  annotations: {note: ignored}
+spec:
+  replicas: 3
+  strategy: {type: RollingUpdate}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: front}}
+    spec:
+      restartPolicy: Always
+      containers:
+      - name: nginx
+        image: nginx:1.25
+        imagePullPolicy: IfNotPresent
+        ports: [{containerPort: 80, name: http}]
+        env: [{name: MODE, value: demo}]
+        resources: {limits: {cpu: 100m}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http, nodePort: 30080}
+  - {name: dns, port: 53, protocol: UDP}
+"""
+
+
+def parse(text):
+    return parse_texts([("test.yaml", text)])
+
+
+def test_reads_deployments_and_services_ignoring_fields_kubemn_does_not_use():
+    manifests = parse(DEPLOYMENT)
+    (deployment,) = manifests.deployments
+    assert deployment.replicas == 3 and dict(deployment.selector) == {"app": "web"}
+    (container,) = deployment.template.containers
+    assert (container.name, container.image) == ("nginx", "nginx:1.25")
+    assert container.ports[0].container_port == 80 and container.ports[0].name == "http"
+    assert container.env == (("MODE", "demo"),)
+    (service,) = manifests.services
+    assert service.type == "NodePort"
+    assert [(p.port, p.target_port, p.protocol, p.node_port) for p in service.ports] == [
+        (80, "http", "TCP", 30080), (53, 53, "UDP", None)]
+
+
+def test_cluster_document_sets_nodes_and_fabric():
+    manifests = parse("""
+apiVersion: kubemn.io/v1alpha1
+kind: Cluster
+metadata: {name: lab}
+spec:
+  nodes: [{name: alpha}, {name: beta, podCIDR: 10.244.9.0/24}]
+  fabric: racks:2
+""")
+    cluster = manifests.cluster
+    assert [n.name for n in cluster.nodes] == ["alpha", "beta"]
+    assert cluster.nodes[1].pod_cidr == "10.244.9.0/24" and cluster.fabric == "racks:2"
+
+
+def test_node_count_shorthand():
+    manifests = parse("apiVersion: kubemn.io/v1alpha1\nkind: Cluster\nspec: {nodes: 3}\n")
+    assert [n.name for n in manifests.cluster.nodes] == ["node1", "node2", "node3"]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n",
+     "test.yaml: document 1 (Pod a): spec.containers[0].image: expected a non-empty string"),
+    ("apiVersion: apps/v1\nkind: Pod\nmetadata: {name: a}\n",
+     "apiVersion: Pod needs apiVersion v1, got 'apps/v1'"),
+    ("- just\n- a list\n", "expected a mapping (a Kubernetes object), got list"),
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
+     "  - {name: c, image: x, ports: [{containerPort: 80, protocol: SCTP}]}\n",
+     "protocol 'SCTP' is not supported"),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80, "
+     "nodePort: 30001}]}\n", "a ClusterIP Service has no nodePort"),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, ports: "
+     "[{port: 80, nodePort: 80}]}\n", "nodePort: 80 is out of range 30000-32767"),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName}\n",
+     "unsupported type 'ExternalName'"),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.96.0.300, "
+     "ports: [{port: 80}]}\n", "spec.clusterIP: '10.96.0.300' is not an IPv4 address"),
+    ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: "
+     "{matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: b}}\n    spec: "
+     "{containers: [{name: c, image: x}]}\n", "must match spec.selector.matchLabels"),
+    ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: -1}\n",
+     "spec.replicas: -1 is out of range 0-1000"),
+    ("apiVersion: kubemn.io/v1alpha1\nkind: Cluster\nspec: {nodes: [{name: Node-1}]}\n",
+     "node names are a letter then letters or digits"),
+    ("apiVersion: kubemn.io/v1alpha1\nkind: Cluster\nspec: {podCIDR: 10.244.0.0/33}\n",
+     "spec.podCIDR: '10.244.0.0/33' is not a valid IPv4 CIDR"),
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
+     "  - {name: c, image: x}\n  - {name: c, image: y}\n", "container name 'c' is used twice"),
+    ("", "test.yaml: no Kubernetes objects in the file"),
+    ("kind: Pod\n  bad: indent\n", "test.yaml: line 2: invalid YAML"),
+])
+def test_bad_manifests_name_the_field(text, message):
+    with pytest.raises(ManifestError) as error:
+        parse(text)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)

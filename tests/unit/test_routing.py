@@ -1,0 +1,115 @@
+"""Controller decisions without a switch: desired state -> flows, ARP and ping replies."""
+import pytest
+from ryu.lib.packet import arp, ethernet, icmp, ipv4, packet
+
+from controllers.replies import reply_to
+from controllers.routing import cookie_of, fabric_flows, first_hop_ports, reconcile
+from controllers.state import InvalidState, parse_state
+
+GW = {"ip": "192.168.0.254", "mac": "0a:00:00:00:00:fe"}
+
+
+def node(i, dpid, port):
+    return {"name": "node%d" % i, "ip": "192.168.0.%d" % i, "mac": "0a:00:00:00:00:%02x" % i,
+            "pod_cidr": "10.244.%d.0/24" % i, "dpid": dpid, "port": port}
+
+
+def racks_state():
+    # spine 256 ports 1,2 -> leaf1 (port 3), leaf2 (port 3); nodes 1,2 on leaf1, 3 on leaf2
+    return parse_state({
+        "generation": 1, "gateway": GW,
+        "switches": [{"dpid": 256}, {"dpid": 1}, {"dpid": 2}],
+        "links": [{"dpid_a": 256, "port_a": 1, "dpid_b": 1, "port_b": 3},
+                  {"dpid_a": 256, "port_a": 2, "dpid_b": 2, "port_b": 3}],
+        "nodes": [node(1, 1, 1), node(2, 1, 2), node(3, 2, 1)]})
+
+
+def where(flows, dpid, **match):
+    """The actions of the highest-priority flow of switch dpid matching exactly match."""
+    wanted = tuple(sorted(match.items()))
+    found = [f for f in flows[dpid] if f.match == wanted]
+    assert found, "no flow %s on %d" % (match, dpid)
+    return max(found, key=lambda f: f.priority).actions
+
+
+def test_first_hops_follow_the_tree():
+    routes = first_hop_ports(racks_state())
+    assert routes[1][2] == 3 and routes[2][1] == 3
+    assert routes[256][1] == 1 and routes[256][2] == 2
+
+
+def test_pod_cidrs_are_routed_towards_their_node_with_ttl_decrement():
+    flows = fabric_flows(racks_state())
+    match = {"eth_type": 0x0800, "eth_dst": GW["mac"], "ipv4_dst": "10.244.3.0/24"}
+    assert where(flows, 1, **match) == (("dec_ttl",), ("set_field", "eth_src", GW["mac"]),
+                                        ("set_field", "eth_dst", "0a:00:00:00:00:03"),
+                                        ("output", 3))
+    assert where(flows, 256, eth_dst="0a:00:00:00:00:03") == (("output", 2),)
+    assert where(flows, 2, eth_dst="0a:00:00:00:00:03") == (("output", 1),)
+    assert where(flows, 1, eth_dst="0a:00:00:00:00:02") == (("output", 2),)
+
+
+def test_arp_goes_to_the_controller_everywhere():
+    flows = fabric_flows(racks_state())
+    for dpid in (1, 2, 256):
+        assert where(flows, dpid, eth_type=0x0806) == (("output", "CONTROLLER"),)
+
+
+def test_reconcile_adds_missing_and_deletes_stale_by_cookie():
+    desired = fabric_flows(racks_state())[1]
+    some = sorted(desired)[:2]
+    present = [cookie_of(f) for f in some] + [0x4B00000000000001]
+    to_add, to_delete = reconcile(desired, present)
+    assert set(to_add) == set(desired) - set(some)
+    assert to_delete == [0x4B00000000000001]
+    assert reconcile(desired, [cookie_of(f) for f in desired]) == ([], [])
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"switches": []}, "switches must be a non-empty list"),
+    ({"nodes": [node(1, 9, 1)]}, "unknown switch 9"),
+    ({"nodes": [node(1, 1, 1), dict(node(2, 1, 2), pod_cidr="10.244.1.128/25")]}, "overlap"),
+    ({"gateway": {"ip": "192.168.0.999", "mac": GW["mac"]}}, "not an IPv4 address"),
+    ({"nodes": [dict(node(1, 1, 1), mac="zz")]}, "is not a MAC"),
+])
+def test_invalid_states_are_refused(change, message):
+    doc = {"generation": 1, "gateway": GW, "switches": [{"dpid": 1}],
+           "nodes": [node(1, 1, 1)]}
+    doc.update(change)
+    with pytest.raises(InvalidState, match=message):
+        parse_state(doc)
+
+
+def _arp_request(target):
+    pkt = packet.Packet()
+    pkt.add_protocol(ethernet.ethernet(dst="ff:ff:ff:ff:ff:ff", src="0a:00:00:00:00:01",
+                                       ethertype=0x0806))
+    pkt.add_protocol(arp.arp(opcode=arp.ARP_REQUEST, src_mac="0a:00:00:00:00:01",
+                             src_ip="192.168.0.1", dst_mac="00:00:00:00:00:00", dst_ip=target))
+    pkt.serialize()
+    return bytes(pkt.data)
+
+
+def test_the_fabric_answers_arp_for_the_gateway_and_nodes_only():
+    state = racks_state()
+    reply = packet.Packet(reply_to(state, _arp_request("192.168.0.254")))
+    answer = reply.get_protocol(arp.arp)
+    assert answer.opcode == arp.ARP_REPLY and answer.src_mac == GW["mac"]
+    assert answer.dst_ip == "192.168.0.1"
+    assert packet.Packet(reply_to(state, _arp_request("192.168.0.3"))).get_protocol(
+        arp.arp).src_mac == "0a:00:00:00:00:03"
+    assert reply_to(state, _arp_request("192.168.0.77")) is None
+
+
+def test_the_gateway_answers_ping():
+    pkt = packet.Packet()
+    pkt.add_protocol(ethernet.ethernet(dst=GW["mac"], src="0a:00:00:00:00:01"))
+    pkt.add_protocol(ipv4.ipv4(src="192.168.0.1", dst=GW["ip"], proto=1))
+    pkt.add_protocol(icmp.icmp(type_=icmp.ICMP_ECHO_REQUEST,
+                               data=icmp.echo(id_=7, seq=1, data=b"hi")))
+    pkt.serialize()
+    reply = packet.Packet(reply_to(racks_state(), bytes(pkt.data)))
+    assert reply.get_protocol(ipv4.ipv4).dst == "192.168.0.1"
+    echo = reply.get_protocol(icmp.icmp)
+    assert echo.type == icmp.ICMP_ECHO_REPLY and echo.data.id == 7
+    assert reply_to(racks_state(), b"\x00\x01") is None
