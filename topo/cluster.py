@@ -21,12 +21,12 @@ from mininet.log import setLogLevel
 from topo import cleanup
 from topo.controller import ControllerProcess
 from topo.errors import KubemnError
-from topo.fabric import plan_fabric
-from topo.ipam import PodAddressPool, plan_addresses
+from topo.fabric import plan_fabric, switch_for_new_node
+from topo.ipam import PodAddressPool, plan_addresses, plan_node
 from topo.manifest import FABRICS, parse_files, parse_texts
 from topo.model import ClusterSpec, Manifests, NodeSpec
 from topo.naming import RUN_DIR_ROOT, RUN_MARKER
-from topo.network import build_network, fabric_state
+from topo.network import build_network, fabric_state, plug_node, unplug_node
 from topo.pod import Pod
 from topo.runlock import RunLock
 from topo.scheduler import choose_node
@@ -49,6 +49,11 @@ def cluster_spec(manifests, nodes=None, fabric=None):
         if not FABRICS.match(fabric):
             raise KubemnError("--fabric %r: expected 'single' or 'racks:N'" % fabric)
         spec = replace(spec, fabric=fabric)
+    if manifests.nodes:
+        # Node objects describe nodes of the Cluster, or add to them.
+        by_name = {n.name: n for n in spec.nodes}
+        by_name.update({n.name: n for n in manifests.nodes})
+        spec = replace(spec, nodes=tuple(by_name.values()))
     return spec
 
 
@@ -58,7 +63,10 @@ class Cluster:
         self.manifests = manifests or Manifests()
         self.spec = cluster_spec(self.manifests, nodes, fabric)
         self.addresses = plan_addresses(self.spec)
-        self.fabric = plan_fabric(self.spec.fabric, [n.name for n in self.addresses.nodes])
+        self.node_plans = {n.name: n for n in self.addresses.nodes}
+        self.fabric = plan_fabric(self.spec.fabric, list(self.node_plans))
+        self.attachments = dict(self.fabric.attachments)
+        self.node_created = {name: time.time() for name in self.node_plans}
         self.clean_first = clean
         self.progress = progress or (lambda message: None)
         self.run_id = uuid.uuid4().hex[:8]
@@ -98,11 +106,12 @@ class Cluster:
             self.controller = ControllerProcess(os.path.join(self.run_dir, "controller.log"))
             self.controller.start()
             self.progress("starting %d nodes on the %s fabric"
-                          % (len(self.addresses.nodes), self.spec.fabric))
-            self.net = build_network(self.addresses, self.fabric, self.controller.of_port)
+                          % (len(self.node_plans), self.spec.fabric))
+            self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
+                                     self.addresses.gateway_ip, self.controller.of_port)
             self.push_fabric_state()
             self.progress("waiting for the fabric to forward")
-            self._wait_fabric()
+            self._wait_fabric(self.nodes())
             self.apply(self.manifests)
         except BaseException:
             self.stop()
@@ -148,15 +157,16 @@ class Cluster:
     def push_fabric_state(self):
         """Sends the full desired state to the controller and waits for convergence."""
         self.generation += 1
-        state = fabric_state(self.net, self.addresses, self.fabric, self.generation)
+        state = fabric_state(self.net, self.fabric, self.node_plans.values(), self.attachments,
+                             (self.addresses.gateway_ip, self.addresses.gateway_mac),
+                             self.generation)
         self.controller.push(state)
         self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
 
-    def _wait_fabric(self):
-        """Userspace OVS ports need a moment before they forward: every node pings the
+    def _wait_fabric(self, nodes):
+        """Userspace OVS ports need a moment before they forward: each node pings the
         fabric gateway (answered by the controller) until it answers."""
         tries = int(FABRIC_TIMEOUT / 0.2)
-        nodes = self.nodes()
         for node in nodes:
             node.sendCmd("for i in $(seq %d); do ping -c1 -W0.2 %s >/dev/null 2>&1 "
                          "&& echo fabric-up && break; done"
@@ -166,14 +176,59 @@ class Cluster:
             raise KubemnError("nodes %s cannot reach the fabric gateway: see %s"
                               % (", ".join(silent), self.controller.log_path))
 
+    def add_node(self, spec):
+        """Plans, builds and plugs in one more node; routing follows."""
+        if spec.name in self.reserved_names():
+            raise KubemnError("node %r: the name is taken" % spec.name)
+        plan = plan_node(self.spec, list(self.node_plans.values()), spec)
+        switch = switch_for_new_node(self.fabric, self.attachments)
+        self.node_plans[plan.name] = plan
+        self.attachments[plan.name] = switch
+        self.pools[plan.name] = PodAddressPool(plan.pod_cidr)
+        self.node_created[plan.name] = time.time()
+        try:
+            node = plug_node(self.net, plan, switch, self.addresses.gateway_ip)
+            self.push_fabric_state()
+            self._wait_fabric([node])
+        except BaseException:
+            self._forget_node(plan.name)
+            raise
+        return plan
+
+    def remove_node(self, name):
+        """Deletes the node's pods (a Deployment's are recreated elsewhere), unplugs it,
+        and routes its PodCIDR no more."""
+        self.node(name)
+        if len(self.node_plans) == 1:
+            raise KubemnError("node %s is the cluster's last node" % name)
+        for pod in [p for p in self.pods.values() if p.node.name == name]:
+            self._delete_pod(pod.name)
+        self._forget_node(name)
+        self.push_fabric_state()
+        for deployment in self.deployments.values():
+            self._reconcile_deployment(deployment)
+        self.wait_ready()
+
+    def _forget_node(self, name):
+        del self.node_plans[name], self.attachments[name], self.pools[name]
+        del self.node_created[name]
+        if name in self.net:
+            process = unplug_node(self.net, name)
+            if process is not None:
+                process.wait()
+
     # --- objects -----------------------------------------------------------------
     def nodes(self):
-        return [self.net[n.name] for n in self.addresses.nodes]
+        return [self.net[name] for name in self.node_plans]
 
     def node(self, name):
-        if self.net is None or name not in self.pools:
-            raise KubemnError("node %r not found" % name)
+        if self.net is None or name not in self.node_plans:
+            raise KubemnError('nodes "%s" not found' % name)
         return self.net[name]
+
+    def reserved_names(self):
+        """Names that the CLI resolves to a node or switch."""
+        return set(self.node_plans) | {n for n, _ in self.fabric.switches} | {"c0"}
 
     def pod(self, name):
         try:
@@ -182,15 +237,22 @@ class Cluster:
             raise KubemnError('pods "%s" not found' % name) from None
 
     def _check_names(self, manifests):
-        reserved = set(self.pools) | {n for n, _ in self.fabric.switches} | {"c0"}
+        nodes = list(self.node_plans) + [n.name for n in manifests.nodes
+                                         if n.name not in self.node_plans]
+        reserved = self.reserved_names() | set(nodes)
         for pod in manifests.pods:
             if pod.name in reserved:
                 raise KubemnError("pod %r: the name is taken by a node or switch" % pod.name)
         for template in [p.template for p in manifests.pods] + \
                 [d.template for d in manifests.deployments]:
-            if template.node_name is not None and template.node_name not in self.pools:
+            if template.node_name is not None and template.node_name not in nodes:
                 raise KubemnError("nodeName %r: no such node (nodes: %s)"
-                                  % (template.node_name, ", ".join(self.pools)))
+                                  % (template.node_name, ", ".join(nodes)))
+        for node in manifests.nodes:
+            known = self.node_plans.get(node.name)
+            if known is not None and node.pod_cidr not in (None, known.pod_cidr):
+                raise KubemnError("node %s has podCIDR %s; a node's podCIDR cannot change"
+                                  % (node.name, known.pod_cidr))
 
     def apply_text(self, text, source="<input>"):
         return self.apply(parse_texts([(source, text)]))
@@ -213,15 +275,21 @@ class Cluster:
             self.allocator.check(service)
         self._check_capacity(manifests)
         saved = (dict(self.deployments), dict(self.services), set(self.pods),
-                 copy.deepcopy(self.allocator), dict(self.service_created))
+                 copy.deepcopy(self.allocator), dict(self.service_created),
+                 set(self.node_plans))
         try:
             return self._apply_checked(manifests)
         except BaseException:
-            # Nothing half-made: pods this apply created go, the objects come back.
+            # Nothing half-made: pods and nodes this apply created go, objects come back.
             self.deployments, self.services = dict(saved[0]), dict(saved[1])
             self.allocator, self.service_created = saved[3], saved[4]
             for name in [n for n in self.pods if n not in saved[2]]:
                 self._delete_pod(name)
+            added = [n for n in self.node_plans if n not in saved[5]]
+            for name in added:
+                self._forget_node(name)
+            if added and self.net is not None:
+                self.push_fabric_state()
             raise
 
     def _check_capacity(self, manifests):
@@ -233,6 +301,11 @@ class Cluster:
         for template in templates:
             wanted[template.node_name] = wanted.get(template.node_name, 0) + 1
         free = {n: p.free for n, p in self.pools.items()}
+        planned = list(self.node_plans.values())
+        for node in manifests.nodes:
+            if node.name not in free:
+                planned.append(plan_node(self.spec, planned, node))
+                free[node.name] = PodAddressPool(planned[-1].pod_cidr).free
         for node, count in wanted.items():
             if node is not None and count > free[node]:
                 raise KubemnError("node %s has room for %d more pods, %d asked for"
@@ -243,6 +316,12 @@ class Cluster:
 
     def _apply_checked(self, manifests):
         lines = []
+        for node in manifests.nodes:
+            if node.name in self.node_plans:
+                lines.append("node/%s unchanged" % node.name)
+            else:
+                self.add_node(node)
+                lines.append("node/%s created" % node.name)
         for pod in manifests.pods:
             if pod.name in self.pods:
                 lines.append("pod/%s unchanged" % pod.name)
@@ -267,6 +346,9 @@ class Cluster:
         kind = {"po": "pod", "pods": "pod", "deploy": "deployment",
                 "deployments": "deployment", "svc": "service",
                 "services": "service"}.get(kind, kind)
+        if kind in ("node", "nodes", "no"):
+            self.remove_node(name)
+            return 'node "%s" deleted' % name
         if kind == "pod":
             pod = self.pod(name)
             self._delete_pod(name)

@@ -32,3 +32,15 @@ def plan_fabric(fabric, node_names):
                         for i, name in enumerate(node_names))
     return FabricPlan((spine,) + tuple(leaves),
                       tuple((spine[0], leaf) for leaf, _ in leaves), attachments)
+
+
+def switch_for_new_node(fabric, attachments):
+    """Where a node added to a running cluster plugs in: the only switch, or the leaf
+    with the fewest nodes."""
+    edge = [name for name, _ in fabric.switches if not fabric.links or
+            any(name == leaf for _, leaf in fabric.links)]
+    counts = {name: 0 for name in edge}
+    for switch in attachments.values():
+        if switch in counts:
+            counts[switch] += 1
+    return min(edge, key=lambda name: counts[name])

@@ -55,42 +55,54 @@ def plan_addresses(cluster):
             (("node CIDR", node_net), ("service CIDR", service_net))):
         if a.overlaps(b):
             raise KubemnError("%s %s overlaps %s %s" % (a_name, a, b_name, b))
-    node_hosts = list(node_net.hosts())
-    if len(cluster.nodes) + 1 > len(node_hosts):
+    if len(cluster.nodes) + 1 > len(list(node_net.hosts())):
         raise KubemnError("node CIDR %s is too small for %d nodes and the gateway"
                           % (node_net, len(cluster.nodes)))
     if pod_net.prefixlen > NODE_SUBNET_PREFIX:
         raise KubemnError("pod CIDR %s is smaller than one node's /%d"
                           % (pod_net, NODE_SUBNET_PREFIX))
-    subnets = pod_net.subnets(new_prefix=NODE_SUBNET_PREFIX)
-    next(subnets)  # x.x.0.0/24 stays unused so that node i owns x.x.i.0/24
-    names, plans, claimed = set(), [], []
-    for index, node in enumerate(cluster.nodes, 1):
-        if node.name in names:
-            raise KubemnError("node %r is defined twice" % node.name)
-        names.add(node.name)
-        if node.pod_cidr is not None:
-            cidr = ipaddress.IPv4Network(node.pod_cidr)
-            if not cidr.subnet_of(pod_net):
-                raise KubemnError("node %s: podCIDR %s is outside the pod CIDR %s"
-                                  % (node.name, cidr, pod_net))
-            if cidr.num_addresses < 4:
-                raise KubemnError("node %s: podCIDR %s is too small" % (node.name, cidr))
-        else:
-            try:
-                cidr = next(subnets)
-            except StopIteration:
-                raise KubemnError("pod CIDR %s has no room for %d nodes"
-                                  % (pod_net, len(cluster.nodes))) from None
+    plans = []
+    for node in cluster.nodes:
+        plans.append(plan_node(cluster, plans, node))
+    return AddressPlan(tuple(plans), str(list(node_net.hosts())[-1]), GATEWAY_MAC,
+                       str(node_net), str(pod_net), str(service_net))
+
+
+def plan_node(cluster, existing, node):
+    """The NodePlan of one more node beside the existing ones: the next index, the
+    first free fabric address, and its podCIDR (the one it names, else x.x.i.0/24
+    for index i when free, else the first free /24)."""
+    if any(p.name == node.name for p in existing):
+        raise KubemnError("node %r is defined twice" % node.name)
+    pod_net = ipaddress.IPv4Network(cluster.pod_cidr)
+    node_net = ipaddress.IPv4Network(cluster.node_cidr)
+    index = max([p.index for p in existing], default=0) + 1
+    hosts = list(node_net.hosts())[:-1]  # the last one is the fabric gateway
+    used_ips = {p.ip for p in existing}
+    ip = next((str(h) for h in hosts if str(h) not in used_ips), None)
+    if ip is None:
+        raise KubemnError("node CIDR %s is too small for %d nodes and the gateway"
+                          % (node_net, len(existing) + 1))
+    claimed = [(p.name, ipaddress.IPv4Network(p.pod_cidr)) for p in existing]
+    if node.pod_cidr is not None:
+        cidr = ipaddress.IPv4Network(node.pod_cidr)
+        if not cidr.subnet_of(pod_net):
+            raise KubemnError("node %s: podCIDR %s is outside the pod CIDR %s"
+                              % (node.name, cidr, pod_net))
+        if cidr.num_addresses < 4:
+            raise KubemnError("node %s: podCIDR %s is too small" % (node.name, cidr))
         for other_name, other in claimed:
             if cidr.overlaps(other):
                 raise KubemnError("node %s: podCIDR %s overlaps node %s's %s"
                                   % (node.name, cidr, other_name, other))
-        claimed.append((node.name, cidr))
-        plans.append(NodePlan(node.name, index, str(node_hosts[index - 1]),
-                              node_net.prefixlen, node_mac(index), str(cidr)))
-    return AddressPlan(tuple(plans), str(node_hosts[-1]), GATEWAY_MAC,
-                       str(node_net), str(pod_net), str(service_net))
+    else:
+        subnets = list(pod_net.subnets(new_prefix=NODE_SUBNET_PREFIX))
+        free = [c for c in subnets[1:] if not any(c.overlaps(o) for _, o in claimed)]
+        if not free:
+            raise KubemnError("pod CIDR %s has no room for %d nodes"
+                              % (pod_net, len(existing) + 1))
+        cidr = subnets[index] if index < len(subnets) and subnets[index] in free else free[0]
+    return NodePlan(node.name, index, ip, node_net.prefixlen, node_mac(index), str(cidr))
 
 
 class PodAddressPool:

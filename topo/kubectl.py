@@ -107,8 +107,8 @@ def _nodes(cluster, wide):
         headers += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION",
                     "CONTAINER-RUNTIME"]
     rows, names = [], []
-    for plan in cluster.addresses.nodes:
-        row = [plan.name, "Ready", NONE, age(now - cluster.created), VERSION]
+    for plan in cluster.node_plans.values():
+        row = [plan.name, "Ready", NONE, age(now - cluster.node_created[plan.name]), VERSION]
         if wide:
             row += [plan.ip, NONE, "Mininet host", kernel, "kubemn://0.1.0"]
         rows.append(row)

@@ -48,7 +48,7 @@ def run(args):
     with cluster:
         progress_to_stderr("cluster ready: %d nodes, %d pods; type `help`, "
                            "`kubectl get pods -o wide`, or `exit`"
-                           % (len(cluster.addresses.nodes), len(cluster.pods)))
+                           % (len(cluster.node_plans), len(cluster.pods)))
         KubeCLI(cluster)
         progress_to_stderr("tearing down")
     return 0

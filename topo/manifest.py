@@ -15,7 +15,7 @@ from topo.model import (ClusterSpec, Container, ContainerPort, DeploymentSpec,
                         ServiceSpec)
 
 CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
-KINDS = {"Pod": "v1", "Service": "v1", "Deployment": "apps/v1",
+KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
          "Cluster": CLUSTER_API_VERSION}
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -54,7 +54,7 @@ def parse_files(paths):
 
 def parse_texts(texts):
     """Parses [(source name, YAML text)] into one Manifests object."""
-    cluster, pods, deployments, services = None, [], [], []
+    cluster, pods, deployments, services, nodes = None, [], [], [], []
     for source, text in texts:
         try:
             documents = list(yaml.safe_load_all(text))
@@ -73,16 +73,17 @@ def parse_texts(texts):
                     raise _Where(source, index, kind).error("", "a second Cluster document")
                 cluster = obj
             else:
-                {"Pod": pods, "Deployment": deployments, "Service": services}[kind].append(obj)
+                {"Pod": pods, "Deployment": deployments, "Service": services,
+                 "Node": nodes}[kind].append(obj)
     manifests = Manifests(cluster, tuple(pods), tuple(deployments), tuple(services),
-                          tuple(s for s, _ in texts))
+                          tuple(nodes), tuple(s for s, _ in texts))
     check_unique_names(manifests)
     return manifests
 
 
 def check_unique_names(manifests):
     for kind, objects in (("Pod", manifests.pods), ("Deployment", manifests.deployments),
-                          ("Service", manifests.services)):
+                          ("Service", manifests.services), ("Node", manifests.nodes)):
         seen = set()
         for obj in objects:
             if obj.name in seen:
@@ -105,6 +106,12 @@ def parse_document(doc, where):
                           % (kind, KINDS[kind], api_version))
     metadata = _mapping(doc.get("metadata", {}), where, "metadata")
     name = metadata.get("name")
+    if kind == "Node":
+        where.name = _node_name(name, where, "metadata.name")
+        spec = _mapping(doc.get("spec", {}), where, "spec")
+        pod_cidr = spec.get("podCIDR")
+        return kind, NodeSpec(where.name, _cidr(pod_cidr, where, "spec.podCIDR")
+                              if pod_cidr is not None else None)
     if kind != "Cluster" or name is not None:
         name = _dns_label(name, where, "metadata.name")
         where.name = name

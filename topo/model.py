@@ -91,4 +91,5 @@ class Manifests:
     pods: Tuple[PodSpec, ...] = ()
     deployments: Tuple[DeploymentSpec, ...] = ()
     services: Tuple[ServiceSpec, ...] = ()
+    nodes: Tuple[NodeSpec, ...] = ()   # Node objects, added to the Cluster's nodes
     sources: Tuple[str, ...] = field(default=(), compare=False)

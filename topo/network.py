@@ -1,12 +1,14 @@
-"""The Mininet side: nodes and fabric switches realised, and the desired state the
-controller needs about them (which node hangs off which switch port)."""
+"""The Mininet side: nodes and fabric switches realised, nodes plugged in and out of a
+running fabric, and the desired state the controller needs about them (which node
+hangs off which switch port)."""
 from mininet.net import Mininet
 from mininet.node import OVSSwitch, RemoteController
 
+from topo import shell
 from topo.node import KubeNode
 
 
-def build_network(addresses, fabric, of_port):
+def build_network(fabric, node_plans, attachments, gateway_ip, of_port):
     """Builds and starts the Mininet network: one KubeNode per planned node, the
     fabric's OVS switches (userspace datapath) pointed at the controller."""
     net = Mininet(topo=None, build=False, controller=None, autoSetMacs=False,
@@ -15,10 +17,8 @@ def build_network(addresses, fabric, of_port):
     for name, dpid in fabric.switches:
         net.addSwitch(name, cls=OVSSwitch, datapath="user", dpid="%016x" % dpid,
                       protocols="OpenFlow13", failMode="secure")
-    for node in addresses.nodes:
-        net.addHost(node.name, cls=KubeNode, ip="%s/%d" % (node.ip, node.prefixlen),
-                    mac=node.mac, plan=node, gateway_ip=addresses.gateway_ip)
-        net.addLink(node.name, fabric.switch_of(node.name), intfName1="eth0")
+    for plan in node_plans:
+        _add_node(net, plan, attachments[plan.name], gateway_ip)
     for a, b in fabric.links:
         net.addLink(a, b)
     net.build()
@@ -26,13 +26,43 @@ def build_network(addresses, fabric, of_port):
     return net
 
 
+def _add_node(net, plan, switch_name, gateway_ip):
+    net.addHost(plan.name, cls=KubeNode, ip="%s/%d" % (plan.ip, plan.prefixlen),
+                mac=plan.mac, plan=plan, gateway_ip=gateway_ip)
+    return net.addLink(plan.name, switch_name, intfName1="eth0")
+
+
+def plug_node(net, plan, switch_name, gateway_ip):
+    """Adds a node to the running network: host, link, switch port, configuration."""
+    link = _add_node(net, plan, switch_name, gateway_ip)
+    switch, port = net[switch_name], link.intf2
+    # The port number the controller is told must be the one OVS uses.
+    shell.run(switch, "ovs-vsctl add-port %s %s -- set Interface %s ofport_request=%d "
+              "&& ip link set %s up" % (switch, port, port, switch.ports[port], port))
+    net[plan.name].configDefault()
+    return net[plan.name]
+
+
+def unplug_node(net, name):
+    """Removes a node from the running network; returns its (ended) shell process."""
+    host = net[name]
+    link = next(l for l in net.links if host in (l.intf1.node, l.intf2.node))
+    switch_intf = link.intf2 if link.intf1.node is host else link.intf1
+    shell.run(switch_intf.node, "ovs-vsctl --if-exists del-port %s %s"
+              % (switch_intf.node, switch_intf))
+    process = host.shell
+    net.delLink(link)
+    net.delHost(host)
+    return process
+
+
 def _port_of(switch, link):
     intf = link.intf1 if link.intf1.node is switch else link.intf2
     return switch.ports[intf]
 
 
-def fabric_state(net, addresses, fabric, generation):
-    """The JSON document controllers/state.py reads."""
+def fabric_state(net, fabric, node_plans, attachments, gateway, generation):
+    """The JSON document controllers/state.py reads. gateway: (ip, mac)."""
     dpids = dict(fabric.switches)
     links, nodes = [], []
     for link in net.links:
@@ -40,14 +70,13 @@ def fabric_state(net, addresses, fabric, generation):
         if a.name in dpids and b.name in dpids:
             links.append({"dpid_a": dpids[a.name], "port_a": _port_of(a, link),
                           "dpid_b": dpids[b.name], "port_b": _port_of(b, link)})
-    for node in addresses.nodes:
-        switch = net[fabric.switch_of(node.name)]
+    for plan in node_plans:
+        switch = net[attachments[plan.name]]
         link = next(l for l in net.links
-                    if {l.intf1.node.name, l.intf2.node.name} == {node.name, switch.name})
-        nodes.append({"name": node.name, "ip": node.ip, "mac": node.mac,
-                      "pod_cidr": node.pod_cidr, "dpid": dpids[switch.name],
+                    if {l.intf1.node.name, l.intf2.node.name} == {plan.name, switch.name})
+        nodes.append({"name": plan.name, "ip": plan.ip, "mac": plan.mac,
+                      "pod_cidr": plan.pod_cidr, "dpid": dpids[switch.name],
                       "port": _port_of(switch, link)})
-    return {"generation": generation,
-            "gateway": {"ip": addresses.gateway_ip, "mac": addresses.gateway_mac},
+    return {"generation": generation, "gateway": {"ip": gateway[0], "mac": gateway[1]},
             "switches": [{"dpid": d, "name": n} for n, d in fabric.switches],
             "links": links, "nodes": nodes}

@@ -48,3 +48,47 @@ def test_cross_rack_keeps_the_source_address(cluster):
 
 def test_nodes_reach_each_other_across_racks(cluster):
     assert cluster.net.pingAll(timeout="2") == 0
+
+
+NEW_NODE = """
+apiVersion: v1
+kind: Node
+metadata: {name: node5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pod-node5}
+spec:
+  nodeName: node5
+  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spread}
+spec:
+  replicas: 5
+  selector: {matchLabels: {app: spread}}
+  template:
+    metadata: {labels: {app: spread}}
+    spec: {containers: [{name: c, image: busybox}]}
+"""
+
+
+def test_nodes_join_and_leave_a_running_cluster(cluster):
+    lines = cluster.apply_text(NEW_NODE)
+    assert lines[0] == "node/node5 created"
+    plan = cluster.node_plans["node5"]
+    assert plan.pod_cidr == "10.244.5.0/24" and cluster.attachments["node5"] == "kmn-leaf1"
+    new_ip = cluster.pod("pod-node5").ip
+    answer = cluster.exec("pod-node4", "curl -s -m 2 http://%s/hostname" % new_ip)
+    assert answer.stdout == "pod-node5"
+    on_node5 = [p.name for p in cluster.pods.values() if p.node.name == "node5"]
+    assert any(name.startswith("spread-") for name in on_node5)
+
+    assert cluster.delete("node", "node5") == 'node "node5" deleted'
+    assert "node5" not in cluster.node_plans and "node5" not in cluster.net
+    assert not any(p.node.name == "node5" for p in cluster.pods.values())
+    assert len([p for p in cluster.pods.values() if p.spec.owner == "spread"]) == 5
+    gone = cluster.exec("pod-node1", "ping -c1 -W1 %s" % new_ip)
+    assert gone.returncode != 0
+    cluster.delete("deployment", "spread")

@@ -2,7 +2,8 @@
 import pytest
 
 from topo.errors import KubemnError
-from topo.ipam import PodAddressPool, plan_addresses
+from topo.fabric import plan_fabric, switch_for_new_node
+from topo.ipam import PodAddressPool, plan_addresses, plan_node
 from topo.model import ClusterSpec, NodeSpec
 from topo.scheduler import choose_node
 
@@ -51,3 +52,22 @@ def test_scheduler_honours_node_name_and_spreads_otherwise():
     assert choose_node(None, counts, {"node1": 10, "node2": 0}) == "node1"
     with pytest.raises(KubemnError, match="no such node"):
         choose_node("node7", counts, free)
+
+
+def test_nodes_added_later_get_the_next_index_address_and_pod_cidr():
+    spec = ClusterSpec()
+    plans = list(plan_addresses(spec).nodes)
+    third = plan_node(spec, plans, NodeSpec("node3"))
+    assert (third.index, third.ip, third.pod_cidr) == (3, "192.168.0.3", "10.244.3.0/24")
+    # node1 leaves: its address and PodCIDR are free again for a later node.
+    later = plan_node(spec, [plans[1], third], NodeSpec("node4"))
+    assert (later.ip, later.pod_cidr) == ("192.168.0.1", "10.244.4.0/24")
+
+
+def test_new_nodes_join_the_emptiest_rack():
+    fabric = plan_fabric("racks:2", ["node1", "node2", "node3"])
+    attachments = dict(fabric.attachments)
+    assert attachments == {"node1": "kmn-leaf1", "node2": "kmn-leaf1", "node3": "kmn-leaf2"}
+    assert switch_for_new_node(fabric, attachments) == "kmn-leaf2"
+    single = plan_fabric("single", ["node1"])
+    assert switch_for_new_node(single, dict(single.attachments)) == "kmn-s1"

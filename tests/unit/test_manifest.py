@@ -71,6 +71,13 @@ spec:
     assert cluster.nodes[1].pod_cidr == "10.244.9.0/24" and cluster.fabric == "racks:2"
 
 
+def test_node_objects():
+    manifests = parse("apiVersion: v1\nkind: Node\nmetadata: {name: node7}\n"
+                      "spec: {podCIDR: 10.244.70.0/24}\nstatus: {capacity: {}}\n")
+    (node,) = manifests.nodes
+    assert (node.name, node.pod_cidr) == ("node7", "10.244.70.0/24")
+
+
 def test_node_count_shorthand():
     manifests = parse("apiVersion: kubemn.io/v1alpha1\nkind: Cluster\nspec: {nodes: 3}\n")
     assert [n.name for n in manifests.cluster.nodes] == ["node1", "node2", "node3"]
