@@ -1,8 +1,9 @@
 """The Ryu app: thin glue between OpenFlow events, the REST API and the pure logic.
 
 kubemn PUTs the desired state to /kubemn/state (loopback only); the app converges
-every connected switch to the flows computed from it, reading back what each switch
-holds first, so a restarted controller heals the tables without flushing them.
+every connected switch to the flows and groups computed from it. It reads back what
+the switch holds first (group ids, flow cookies), so a restarted controller heals the
+tables without flushing them: established connections are never touched.
 GET /kubemn/status tells which generation each switch has converged to.
 """
 import json
@@ -15,11 +16,21 @@ from ryu.controller.handler import (CONFIG_DISPATCHER, DEAD_DISPATCHER, MAIN_DIS
 from ryu.ofproto import ofproto_v1_3
 
 from controllers import openflow
+from controllers.pipeline import switch_configs
+from controllers.reconcile import plan_changes
 from controllers.replies import reply_to
-from controllers.routing import fabric_flows, reconcile
 from controllers.state import EMPTY, InvalidState, parse_state
 
 APP_KEY = "kubemn_fabric_app"
+
+
+class Cycle:
+    """One reconciliation of one switch: what it reported, then what was sent."""
+
+    def __init__(self, generation):
+        self.generation = generation
+        self.group_ids = []
+        self.cookies = []
 
 
 class FabricApp(app_manager.RyuApp):
@@ -29,19 +40,25 @@ class FabricApp(app_manager.RyuApp):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.state = EMPTY
-        self.desired = {}        # dpid -> set of Flow
+        self.desired = {}        # dpid -> SwitchConfig
         self.datapaths = {}      # dpid -> Datapath
+        self.sent_groups = {}    # dpid -> {group id: Group} as last sent
         self.synced = {}         # dpid -> generation the switch has converged to
-        self.stats = {}          # dpid -> cookies collected from a multipart reply
-        self.pending = {}        # (dpid, barrier xid) -> generation
+        self.cycles = {}         # dpid -> Cycle in flight
+        self.dirty = set()       # dpids whose state changed during their cycle
+        self.barriers = {}       # (dpid, xid) -> generation
         kwargs["wsgi"].register(StateApi, {APP_KEY: self})
 
     # --- desired state -----------------------------------------------------
     def set_state(self, state):
         self.state = state
-        self.desired = fabric_flows(state)
+        self.desired = switch_configs(state)
         for datapath in self.datapaths.values():
             self.start_reconcile(datapath)
+
+    def status(self):
+        return {"generation": self.state.generation,
+                "switches": {str(d): self.synced.get(d) for d in self.datapaths}}
 
     # --- OpenFlow events ---------------------------------------------------
     @set_ev_cls(ofp_event.EventOFPSwitchFeatures, CONFIG_DISPATCHER)
@@ -49,7 +66,9 @@ class FabricApp(app_manager.RyuApp):
         datapath = ev.msg.datapath
         self.logger.info("switch %#x connected", datapath.id)
         self.datapaths[datapath.id] = datapath
+        self.sent_groups[datapath.id] = {}
         self.synced.pop(datapath.id, None)
+        self.cycles.pop(datapath.id, None)
         self.start_reconcile(datapath)
 
     @set_ev_cls(ofp_event.EventOFPStateChange, DEAD_DISPATCHER)
@@ -57,61 +76,85 @@ class FabricApp(app_manager.RyuApp):
         dpid = ev.datapath.id
         if dpid is not None and self.datapaths.get(dpid) is ev.datapath:
             self.logger.info("switch %#x disconnected", dpid)
-            del self.datapaths[dpid]
-            self.synced.pop(dpid, None)
+            for table in (self.datapaths, self.synced, self.cycles, self.sent_groups):
+                table.pop(dpid, None)
+            self.dirty.discard(dpid)
 
     @set_ev_cls(ofp_event.EventOFPErrorMsg, [CONFIG_DISPATCHER, MAIN_DISPATCHER])
     def on_error(self, ev):
         msg = ev.msg
-        self.logger.error("switch %#x refused a message: type=%d code=%d",
-                          msg.datapath.id, msg.type, msg.code)
+        self.logger.error("switch %#x refused a message: type=%d code=%d data=%s",
+                          msg.datapath.id, msg.type, msg.code, bytes(msg.data[:64]).hex())
 
     def start_reconcile(self, datapath):
-        """Read the switch's flows back; on_flow_stats finishes the job."""
-        self.stats[datapath.id] = []
-        datapath.send_msg(openflow.flow_stats_request(datapath))
+        """Reads back the switch's groups, then its flows (the two replies below),
+        then sends what differs. One cycle at a time per switch."""
+        if datapath.id in self.cycles:
+            self.dirty.add(datapath.id)
+            return
+        self.cycles[datapath.id] = Cycle(self.state.generation)
+        datapath.send_msg(openflow.group_desc_request(datapath))
+
+    @set_ev_cls(ofp_event.EventOFPGroupDescStatsReply, MAIN_DISPATCHER)
+    def on_group_desc(self, ev):
+        datapath = ev.msg.datapath
+        cycle = self.cycles.get(datapath.id)
+        if cycle is None:
+            return
+        cycle.group_ids.extend(g.group_id for g in ev.msg.body)
+        if not ev.msg.flags & datapath.ofproto.OFPMPF_REPLY_MORE:
+            datapath.send_msg(openflow.flow_stats_request(datapath))
 
     @set_ev_cls(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
     def on_flow_stats(self, ev):
         datapath = ev.msg.datapath
-        cookies = self.stats.setdefault(datapath.id, [])
-        cookies.extend(stat.cookie for stat in ev.msg.body)
+        cycle = self.cycles.get(datapath.id)
+        if cycle is None:
+            return
+        cycle.cookies.extend(stat.cookie for stat in ev.msg.body)
         if ev.msg.flags & datapath.ofproto.OFPMPF_REPLY_MORE:
             return
-        to_add, to_delete = reconcile(self.desired.get(datapath.id, set()), cookies)
-        for cookie in to_delete:
+        config = self.desired.get(datapath.id)
+        changes = plan_changes(config, cycle.group_ids, cycle.cookies,
+                               self.sent_groups[datapath.id])
+        for group in changes.groups_to_set:
+            datapath.send_msg(openflow.group_add_or_modify(datapath, group))
+        for cookie in changes.cookies_to_delete:
             datapath.send_msg(openflow.flow_delete_by_cookie(datapath, cookie))
-        for f in to_add:
+        for f in changes.flows_to_add:
             datapath.send_msg(openflow.flow_add(datapath, f))
+        for group_id in changes.groups_to_delete:
+            datapath.send_msg(openflow.group_delete(datapath, group_id))
+        self.sent_groups[datapath.id] = dict(config.groups) if config else {}
         barrier = datapath.ofproto_parser.OFPBarrierRequest(datapath)
         datapath.set_xid(barrier)
-        self.pending[(datapath.id, barrier.xid)] = self.state.generation
+        self.barriers[(datapath.id, barrier.xid)] = cycle.generation
         datapath.send_msg(barrier)
-        if to_add or to_delete:
-            self.logger.info("switch %#x: %d flows added, %d removed (generation %d)",
-                             datapath.id, len(to_add), len(to_delete), self.state.generation)
+        if not changes.empty():
+            self.logger.info("switch %#x, generation %d: %s", datapath.id, cycle.generation,
+                             changes.summary())
+        del self.cycles[datapath.id]
+        if datapath.id in self.dirty:
+            self.dirty.discard(datapath.id)
+            self.start_reconcile(datapath)
 
     @set_ev_cls(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
     def on_barrier(self, ev):
         key = (ev.msg.datapath.id, ev.msg.xid)
-        if key in self.pending:
-            self.synced[key[0]] = self.pending.pop(key)
+        if key in self.barriers:
+            self.synced[key[0]] = self.barriers.pop(key)
 
     @set_ev_cls(ofp_event.EventOFPPacketIn, MAIN_DISPATCHER)
     def on_packet_in(self, ev):
         msg = ev.msg
         try:
-            reply = reply_to(self.state, msg.data)
+            reply = reply_to(self.state, msg.data, msg.table_id)
         except Exception:  # a malformed packet must never take the controller down
             self.logger.exception("switch %#x: cannot parse a packet-in", msg.datapath.id)
             return
         if reply is not None:
-            in_port = msg.match["in_port"]
-            msg.datapath.send_msg(openflow.packet_out(msg.datapath, in_port, in_port, reply))
-
-    def status(self):
-        return {"generation": self.state.generation,
-                "switches": {str(d): self.synced.get(d) for d in self.datapaths}}
+            msg.datapath.send_msg(openflow.packet_out(msg.datapath, msg.match["in_port"],
+                                                      reply))
 
 
 class StateApi(ControllerBase):

@@ -1,13 +1,18 @@
 """Packets the fabric answers itself: ARP for the gateway and node addresses,
 ping to the gateway. Pure: bytes in, bytes out (or None)."""
-from ryu.lib.packet import arp, ethernet, icmp, ipv4, packet
+from ryu.lib.packet import arp, ethernet, icmp, ipv4, packet, tcp, udp
 from ryu.ofproto import ether, inet
 
-from controllers.routing import fabric_mac_of
+from controllers.routing import fabric_mac_of, gateway_ips
+from controllers.tables import SERVICE
+
+ETHERNET_HEADER = 14
 
 
-def reply_to(state, data):
-    """The reply the fabric sends back for this packet-in, or None to drop it."""
+def reply_to(state, data, table_id=0):
+    """The reply the fabric sends back for this packet-in, or None to drop it.
+    From the SERVICE table, the packet opened a connection to a Service frontend
+    without endpoints: it is rejected (TCP reset, ICMP port unreachable)."""
     pkt = packet.Packet(data)
     eth = pkt.get_protocol(ethernet.ethernet)
     if eth is None:
@@ -16,11 +21,46 @@ def reply_to(state, data):
     if request is not None:
         return _arp_reply(state, eth, request)
     ip = pkt.get_protocol(ipv4.ipv4)
+    if ip is None:
+        return None
+    if table_id == SERVICE:
+        return _reject(state, pkt, data, eth, ip)
     echo = pkt.get_protocol(icmp.icmp)
-    if ip is not None and echo is not None and echo.type == icmp.ICMP_ECHO_REQUEST \
-            and ip.dst == state.gateway_ip:
+    if echo is not None and echo.type == icmp.ICMP_ECHO_REQUEST \
+            and ip.dst in gateway_ips(state):
         return _echo_reply(state, eth, ip, echo)
     return None
+
+
+def _reject(state, pkt, data, eth, ip):
+    reply = packet.Packet()
+    reply.add_protocol(ethernet.ethernet(dst=eth.src, src=state.gateway_mac,
+                                         ethertype=ether.ETH_TYPE_IP))
+    segment = pkt.get_protocol(tcp.tcp)
+    if segment is not None:
+        if segment.bits & tcp.TCP_RST:
+            return None
+        reply.add_protocol(ipv4.ipv4(dst=ip.src, src=ip.dst, proto=inet.IPPROTO_TCP))
+        payload = len(pkt.protocols[-1]) if isinstance(pkt.protocols[-1], bytes) else 0
+        ack = segment.seq + payload + (1 if segment.bits & (tcp.TCP_SYN | tcp.TCP_FIN) else 0)
+        reply.add_protocol(tcp.tcp(src_port=segment.dst_port, dst_port=segment.src_port,
+                                   seq=segment.ack if segment.bits & tcp.TCP_ACK else 0,
+                                   ack=ack & 0xFFFFFFFF, bits=tcp.TCP_RST | tcp.TCP_ACK))
+    elif pkt.get_protocol(udp.udp) is not None:
+        reply.add_protocol(ipv4.ipv4(dst=ip.src, src=ip.dst, proto=inet.IPPROTO_ICMP))
+        original = _ip_header_and_8(data, ip)
+        reply.add_protocol(icmp.icmp(type_=icmp.ICMP_DEST_UNREACH,
+                                     code=icmp.ICMP_PORT_UNREACH_CODE,
+                                     data=icmp.dest_unreach(data=original)))
+    else:
+        return None
+    reply.serialize()
+    return bytes(reply.data)
+
+
+def _ip_header_and_8(data, ip):
+    """The original IP header and first 8 bytes of its payload, for ICMP errors."""
+    return bytes(data[ETHERNET_HEADER:ETHERNET_HEADER + ip.header_length * 4 + 8])
 
 
 def _arp_reply(state, eth, request):
@@ -41,7 +81,7 @@ def _echo_reply(state, eth, ip, echo):
     reply = packet.Packet()
     reply.add_protocol(ethernet.ethernet(dst=eth.src, src=state.gateway_mac,
                                          ethertype=ether.ETH_TYPE_IP))
-    reply.add_protocol(ipv4.ipv4(dst=ip.src, src=state.gateway_ip, proto=inet.IPPROTO_ICMP))
+    reply.add_protocol(ipv4.ipv4(dst=ip.src, src=ip.dst, proto=inet.IPPROTO_ICMP))
     reply.add_protocol(icmp.icmp(type_=icmp.ICMP_ECHO_REPLY, code=0, csum=0, data=echo.data))
     reply.serialize()
     return bytes(reply.data)

@@ -6,7 +6,16 @@ JSON shape:
    "switches": [{"dpid": 1, "name": "kmn-s1"}],
    "links": [{"dpid_a": 256, "port_a": 1, "dpid_b": 1, "port_b": 3}],
    "nodes": [{"name": "node1", "ip": "192.168.0.1", "mac": "0a:..:01",
-              "pod_cidr": "10.244.1.0/24", "dpid": 1, "port": 1}]}
+              "pod_cidr": "10.244.1.0/24", "dpid": 1, "port": 1}],
+   "internet": {"ip": "203.0.113.1", "mac": "0a:..", "cidr": "203.0.113.0/24",
+                "gateway_ip": "203.0.113.254", "dpid": 1, "port": 3},   (optional)
+   "masquerade_ip": "169.254.169.5",
+   "services": [{"name": "default/web", "cluster_ip": "10.96.0.20",
+                 "external_ips": ["198.51.100.1"], "external_policy": "Cluster",
+                 "affinity_timeout": 0,
+                 "ports": [{"protocol": "TCP", "port": 80, "node_port": 30080,
+                            "endpoints": [{"ip": "10.244.1.2", "port": 8080,
+                                           "node": "node1"}]}]}]}
 """
 import ipaddress
 import re
@@ -38,6 +47,42 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Internet:
+    """The host outside the cluster, and the gateway the fabric answers for it."""
+    ip: str
+    mac: str
+    cidr: str
+    gateway_ip: str
+    dpid: int
+    port: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    ip: str
+    port: int
+    node: str
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    protocol: str        # "TCP" or "UDP"
+    port: int
+    node_port: int       # 0: none
+    endpoints: tuple
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    cluster_ip: str      # "" for headless
+    external_ips: tuple
+    external_policy: str  # "Cluster" or "Local"
+    affinity_timeout: int  # seconds; 0: no session affinity
+    ports: tuple
+
+
+@dataclass(frozen=True)
 class FabricState:
     generation: int
     gateway_ip: str
@@ -45,9 +90,13 @@ class FabricState:
     switches: tuple   # dpids
     links: tuple
     nodes: tuple
+    internet: object = None
+    masquerade_ip: str = "169.254.169.5"
+    services: tuple = ()
 
 
 EMPTY = FabricState(0, "0.0.0.0", "00:00:00:00:00:00", (), (), ())
+PROTOCOLS = ("TCP", "UDP")
 
 
 def _require(condition, message):
@@ -108,5 +157,72 @@ def parse_state(doc):
     for i, a in enumerate(cidrs):
         for b in cidrs[i + 1:]:
             _require(not a.overlaps(b), "pod CIDRs %s and %s overlap" % (a, b))
+    internet = _internet(doc.get("internet"), dpids)
+    masquerade_ip = _ip(doc.get("masquerade_ip", EMPTY.masquerade_ip), "masquerade_ip")
+    services = _services(doc.get("services", []), nodes)
     return FabricState(_int(doc, "generation"), _ip(gateway.get("ip"), "gateway"),
-                       _mac(gateway.get("mac"), "gateway"), dpids, tuple(links), tuple(nodes))
+                       _mac(gateway.get("mac"), "gateway"), dpids, tuple(links), tuple(nodes),
+                       internet, masquerade_ip, services)
+
+
+def _internet(doc, dpids):
+    if doc is None:
+        return None
+    _require(isinstance(doc, dict), "internet must be an object")
+    try:
+        cidr = str(ipaddress.IPv4Network(doc.get("cidr")))
+    except (ValueError, TypeError):
+        raise InvalidState("internet: bad cidr %r" % (doc.get("cidr"),)) from None
+    internet = Internet(_ip(doc.get("ip"), "internet"), _mac(doc.get("mac"), "internet"), cidr,
+                        _ip(doc.get("gateway_ip"), "internet gateway"), _int(doc, "dpid", 1),
+                        _int(doc, "port", 1, 0xFFFFFF00))
+    _require(internet.dpid in dpids, "internet: unknown switch %d" % internet.dpid)
+    return internet
+
+
+def _services(docs, nodes):
+    _require(isinstance(docs, list), "services must be a list")
+    node_names = {n.name for n in nodes}
+    services, frontends = [], set()
+    for doc in docs:
+        _require(isinstance(doc, dict), "each service must be an object")
+        name = doc.get("name")
+        _require(isinstance(name, str) and name, "service name must be a non-empty string")
+        cluster_ip = doc.get("cluster_ip") or ""
+        if cluster_ip:
+            cluster_ip = _ip(cluster_ip, "service " + name)
+        external_ips = tuple(_ip(ip, "service %s external_ips" % name)
+                             for ip in doc.get("external_ips") or [])
+        policy = doc.get("external_policy", "Cluster")
+        _require(policy in ("Cluster", "Local"),
+                 "service %s: external_policy must be Cluster or Local" % name)
+        affinity = doc.get("affinity_timeout", 0)
+        _require(isinstance(affinity, int) and 0 <= affinity <= 86400,
+                 "service %s: affinity_timeout must be 0-86400 seconds" % name)
+        ports = []
+        for port in doc.get("ports") or []:
+            protocol = port.get("protocol") if isinstance(port, dict) else None
+            _require(protocol in PROTOCOLS, "service %s: protocol must be TCP or UDP" % name)
+            number = _int(port, "port", 1, 65535)
+            node_port = port.get("node_port") or 0
+            if node_port:
+                node_port = _int(port, "node_port", 1, 65535)
+            endpoints = []
+            for endpoint in port.get("endpoints") or []:
+                _require(isinstance(endpoint, dict), "service %s: bad endpoint" % name)
+                _require(endpoint.get("node") in node_names,
+                         "service %s: endpoint on unknown node %r" % (name, endpoint.get("node")))
+                endpoints.append(Endpoint(_ip(endpoint.get("ip"), "service %s endpoint" % name),
+                                          _int(endpoint, "port", 1, 65535), endpoint["node"]))
+            for frontend in ([(cluster_ip, number)] if cluster_ip else []) + \
+                    [(ip, number) for ip in external_ips] + \
+                    ([("node", node_port)] if node_port else []):
+                key = frontend + (protocol,)
+                _require(key not in frontends, "service %s: %s %s:%d is used twice"
+                         % (name, protocol, frontend[0], frontend[1]))
+                frontends.add(key)
+            ports.append(ServicePort(protocol, number, node_port, tuple(endpoints)))
+        services.append(Service(name, cluster_ip, external_ips, policy, affinity, tuple(ports)))
+    names = [s.name for s in services]
+    _require(len(set(names)) == len(names), "a service name is listed twice")
+    return tuple(services)

@@ -13,8 +13,10 @@ DNS_HOST_INDEX = 10
 
 
 class ServiceAllocator:
-    def __init__(self, service_cidr):
+    def __init__(self, service_cidr, load_balancer_cidr="198.51.100.0/24"):
         self.network = ipaddress.IPv4Network(service_cidr)
+        self.lb_network = ipaddress.IPv4Network(load_balancer_cidr)
+        self.lb_ips = {}        # service name -> LoadBalancer address
         hosts = self.network.hosts()
         self.reserved = {str(next(hosts)), str(self.network.network_address + DNS_HOST_INDEX)}
         self.cluster_ips = {}   # service name -> ip
@@ -35,6 +37,16 @@ class ServiceAllocator:
             if owner is None and requested == str(self.network.network_address):
                 raise KubemnError("service %s: clusterIP %s is the network address"
                                   % (service.name, requested))
+        if service.load_balancer_ip is not None:
+            if ipaddress.IPv4Address(service.load_balancer_ip) not in self.lb_network:
+                raise KubemnError("service %s: loadBalancerIP %s is outside the load balancer "
+                                  "CIDR %s" % (service.name, service.load_balancer_ip,
+                                               self.lb_network))
+            owner = next((n for n, a in self.lb_ips.items() if a == service.load_balancer_ip),
+                         None)
+            if owner not in (None, service.name):
+                raise KubemnError("service %s: loadBalancerIP %s is already allocated to %s"
+                                  % (service.name, service.load_balancer_ip, owner))
         for port in service.ports:
             if port.node_port is not None:
                 owner = self._owner_of_node_port(port.node_port, port.protocol)
@@ -62,11 +74,24 @@ class ServiceAllocator:
                 ports[key] = port.node_port or old.get(key) or self._next_node_port(
                     port.protocol, ports)
         self.node_ports[service.name] = ports
+        if service.type == "LoadBalancer":
+            self.lb_ips[service.name] = (service.load_balancer_ip or self.lb_ips.get(service.name)
+                                         or self._next_lb_ip())
+        else:
+            self.lb_ips.pop(service.name, None)
         return ip, ports
 
     def release(self, name):
         self.cluster_ips.pop(name, None)
         self.node_ports.pop(name, None)
+        self.lb_ips.pop(name, None)
+
+    def _next_lb_ip(self):
+        used = set(self.lb_ips.values())
+        for address in self.lb_network.hosts():
+            if str(address) not in used:
+                return str(address)
+        raise KubemnError("the load balancer CIDR %s is full" % self.lb_network)
 
     def _owner_of_ip(self, ip):
         return next((n for n, a in self.cluster_ips.items() if a == ip), None)

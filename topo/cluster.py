@@ -7,34 +7,31 @@
 start() builds everything or nothing: on any failure it tears down what it made.
 stop() is safe to call at any point and more than once.
 """
-import copy
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import replace
 
 from mininet.log import setLogLevel
 
+from services.allocation import ServiceAllocator
 from topo import cleanup
 from topo.controller import ControllerProcess
 from topo.errors import KubemnError
 from topo.fabric import plan_fabric, switch_for_new_node
 from topo.ipam import PodAddressPool, plan_addresses, plan_node
-from topo.manifest import FABRICS, parse_files, parse_texts
+from topo.kubelet import Kubelet
+from topo.manifest import FABRICS, parse_files
 from topo.model import ClusterSpec, Manifests, NodeSpec
 from topo.naming import RUN_DIR_ROOT, RUN_MARKER
-from topo.network import build_network, fabric_state, plug_node, unplug_node
-from topo.pod import Pod
+from topo.network import INTERNET_HOST, build_network, fabric_state, plug_node, unplug_node
+from topo.objects import Objects
 from topo.runlock import RunLock
-from topo.scheduler import choose_node
-from topo.workloads import replica_changes
-from services.allocation import ServiceAllocator
-from services.endpoints import service_endpoints
 
-READY_TIMEOUT = 30.0
 FABRIC_TIMEOUT = 30.0
 
 
@@ -57,7 +54,7 @@ def cluster_spec(manifests, nodes=None, fabric=None):
     return spec
 
 
-class Cluster:
+class Cluster(Objects):
     def __init__(self, manifests=None, nodes=None, fabric=None, clean=False,
                  progress=None):
         self.manifests = manifests or Manifests()
@@ -71,7 +68,7 @@ class Cluster:
         self.progress = progress or (lambda message: None)
         self.run_id = uuid.uuid4().hex[:8]
         self.run_dir = os.path.join(RUN_DIR_ROOT, self.run_id)
-        self.lock = RunLock()
+        self.run_lock = RunLock()
         self.net = None
         self.controller = None
         self.generation = 0
@@ -79,10 +76,12 @@ class Cluster:
         self.pods = {}          # name -> Pod, in creation order
         self.deployments = {}   # name -> DeploymentSpec
         self.services = {}      # name -> ServiceSpec
-        self.allocator = ServiceAllocator(self.spec.service_cidr)
+        self.allocator = ServiceAllocator(self.spec.service_cidr, self.spec.load_balancer_cidr)
         self.service_created = {}
         self.created = time.time()
-        self._check_names(self.manifests)
+        self.lock = threading.RLock()
+        self.kubelet = Kubelet(self)
+        self._check(self.manifests)
 
     @classmethod
     def from_files(cls, paths, **kwargs):
@@ -96,7 +95,7 @@ class Cluster:
         self.stop()
 
     def start(self):
-        self.lock.acquire()
+        self.run_lock.acquire()
         try:
             self._refuse_leftovers()
             os.environ[RUN_MARKER] = self.run_id
@@ -108,11 +107,13 @@ class Cluster:
             self.progress("starting %d nodes on the %s fabric"
                           % (len(self.node_plans), self.spec.fabric))
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
-                                     self.addresses.gateway_ip, self.controller.of_port)
-            self.push_fabric_state()
+                                     self.addresses, self.controller.of_port)
+            self.push_state()
             self.progress("waiting for the fabric to forward")
-            self._wait_fabric(self.nodes())
+            self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
+            self.progress("starting pods")
             self.apply(self.manifests)
+            self.kubelet.start()
         except BaseException:
             self.stop()
             raise
@@ -129,6 +130,7 @@ class Cluster:
 
     def stop(self):
         """Tears everything down: pods, nodes, switches, controller, files."""
+        self.kubelet.stop()
         for pod in reversed(list(self.pods.values())):
             pod.stop()
         self.pods.clear()
@@ -151,17 +153,23 @@ class Cluster:
         shutil.rmtree(self.run_dir, ignore_errors=True)
         if os.path.isdir(RUN_DIR_ROOT) and not os.listdir(RUN_DIR_ROOT):
             os.rmdir(RUN_DIR_ROOT)
-        self.lock.release()
+        self.run_lock.release()
 
     # --- fabric ----------------------------------------------------------------
-    def push_fabric_state(self):
-        """Sends the full desired state to the controller and waits for convergence."""
-        self.generation += 1
+    def desired_state(self):
+        """The controller's whole desired state: fabric, internet host, Services."""
         state = fabric_state(self.net, self.fabric, self.node_plans.values(), self.attachments,
-                             (self.addresses.gateway_ip, self.addresses.gateway_mac),
-                             self.generation)
-        self.controller.push(state)
-        self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
+                             self.addresses, self.generation)
+        state["services"] = self.service_states()
+        return state
+
+    def push_state(self):
+        """Sends the full desired state to the controller and waits until every
+        switch has converged to it."""
+        with self.lock:
+            self.generation += 1
+            self.controller.push(self.desired_state())
+            self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
 
     def _wait_fabric(self, nodes):
         """Userspace OVS ports need a moment before they forward: each node pings the
@@ -177,39 +185,42 @@ class Cluster:
                               % (", ".join(silent), self.controller.log_path))
 
     def add_node(self, spec):
-        """Plans, builds and plugs in one more node; routing follows."""
-        if spec.name in self.reserved_names():
-            raise KubemnError("node %r: the name is taken" % spec.name)
-        plan = plan_node(self.spec, list(self.node_plans.values()), spec)
-        switch = switch_for_new_node(self.fabric, self.attachments)
-        self.node_plans[plan.name] = plan
-        self.attachments[plan.name] = switch
-        self.pools[plan.name] = PodAddressPool(plan.pod_cidr)
-        self.node_created[plan.name] = time.time()
-        try:
-            node = plug_node(self.net, plan, switch, self.addresses.gateway_ip)
-            self.push_fabric_state()
-            self._wait_fabric([node])
-        except BaseException:
-            self._forget_node(plan.name)
-            raise
-        return plan
+        """Plans, builds and plugs in one more node; routing follows. Undone if it
+        fails half-way."""
+        with self.lock:
+            if spec.name in self.reserved_names():
+                raise KubemnError("node %r: the name is taken" % spec.name)
+            plan = plan_node(self.spec, list(self.node_plans.values()), spec)
+            switch = switch_for_new_node(self.fabric, self.attachments)
+            self.node_plans[plan.name] = plan
+            self.attachments[plan.name] = switch
+            self.pools[plan.name] = PodAddressPool(plan.pod_cidr)
+            self.node_created[plan.name] = time.time()
+            try:
+                node = plug_node(self.net, plan, switch, self.addresses.gateway_ip)
+                self.push_state()
+                self._wait_fabric([node])
+            except BaseException:
+                self.forget_node(plan.name)
+                raise
+            return plan
 
     def remove_node(self, name):
         """Deletes the node's pods (a Deployment's are recreated elsewhere), unplugs it,
         and routes its PodCIDR no more."""
-        self.node(name)
-        if len(self.node_plans) == 1:
-            raise KubemnError("node %s is the cluster's last node" % name)
-        for pod in [p for p in self.pods.values() if p.node.name == name]:
-            self._delete_pod(pod.name)
-        self._forget_node(name)
-        self.push_fabric_state()
-        for deployment in self.deployments.values():
-            self._reconcile_deployment(deployment)
-        self.wait_ready()
+        with self.lock:
+            self.node(name)
+            if len(self.node_plans) == 1:
+                raise KubemnError("node %s is the cluster's last node" % name)
+            for pod in [p for p in self.pods.values() if p.node.name == name]:
+                self._delete_pod(pod.name)
+            self.forget_node(name)
+            self.push_state()
+            for deployment in self.deployments.values():
+                self._reconcile_deployment(deployment)
+            self.settle()
 
-    def _forget_node(self, name):
+    def forget_node(self, name):
         del self.node_plans[name], self.attachments[name], self.pools[name]
         del self.node_created[name]
         if name in self.net:
@@ -227,208 +238,10 @@ class Cluster:
         return self.net[name]
 
     def reserved_names(self):
-        """Names that the CLI resolves to a node or switch."""
-        return set(self.node_plans) | {n for n, _ in self.fabric.switches} | {"c0"}
+        """Names that the CLI resolves to a node, switch or host."""
+        return set(self.node_plans) | {n for n, _ in self.fabric.switches} | {
+            "c0", INTERNET_HOST}
 
-    def pod(self, name):
-        try:
-            return self.pods[name]
-        except KeyError:
-            raise KubemnError('pods "%s" not found' % name) from None
-
-    def _check_names(self, manifests):
-        nodes = list(self.node_plans) + [n.name for n in manifests.nodes
-                                         if n.name not in self.node_plans]
-        reserved = self.reserved_names() | set(nodes)
-        for pod in manifests.pods:
-            if pod.name in reserved:
-                raise KubemnError("pod %r: the name is taken by a node or switch" % pod.name)
-        for template in [p.template for p in manifests.pods] + \
-                [d.template for d in manifests.deployments]:
-            if template.node_name is not None and template.node_name not in nodes:
-                raise KubemnError("nodeName %r: no such node (nodes: %s)"
-                                  % (template.node_name, ", ".join(nodes)))
-        for node in manifests.nodes:
-            known = self.node_plans.get(node.name)
-            if known is not None and node.pod_cidr not in (None, known.pod_cidr):
-                raise KubemnError("node %s has podCIDR %s; a node's podCIDR cannot change"
-                                  % (node.name, known.pod_cidr))
-
-    def apply_text(self, text, source="<input>"):
-        return self.apply(parse_texts([(source, text)]))
-
-    def apply_files(self, paths):
-        return self.apply(parse_files(paths))
-
-    def apply(self, manifests):
-        """Creates or updates the objects; returns kubectl's lines ('pod/x created').
-        Everything is checked before anything changes."""
-        self._check_names(manifests)
-        if manifests.cluster is not None and manifests.cluster != self.manifests.cluster \
-                and self.net is not None:
-            raise KubemnError("a Cluster document cannot be applied to a running cluster")
-        for pod in manifests.pods:
-            if pod.name in self.pods and self.pods[pod.name].spec.template != pod.template:
-                raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
-                                  'delete it first' % pod.name)
-        for service in manifests.services:
-            self.allocator.check(service)
-        self._check_capacity(manifests)
-        saved = (dict(self.deployments), dict(self.services), set(self.pods),
-                 copy.deepcopy(self.allocator), dict(self.service_created),
-                 set(self.node_plans))
-        try:
-            return self._apply_checked(manifests)
-        except BaseException:
-            # Nothing half-made: pods and nodes this apply created go, objects come back.
-            self.deployments, self.services = dict(saved[0]), dict(saved[1])
-            self.allocator, self.service_created = saved[3], saved[4]
-            for name in [n for n in self.pods if n not in saved[2]]:
-                self._delete_pod(name)
-            added = [n for n in self.node_plans if n not in saved[5]]
-            for name in added:
-                self._forget_node(name)
-            if added and self.net is not None:
-                self.push_fabric_state()
-            raise
-
-    def _check_capacity(self, manifests):
-        wanted = {}
-        templates = [p.template for p in manifests.pods if p.name not in self.pods]
-        for deployment in manifests.deployments:
-            owned = sum(1 for p in self.pods.values() if p.spec.owner == deployment.name)
-            templates += [deployment.template] * max(0, deployment.replicas - owned)
-        for template in templates:
-            wanted[template.node_name] = wanted.get(template.node_name, 0) + 1
-        free = {n: p.free for n, p in self.pools.items()}
-        planned = list(self.node_plans.values())
-        for node in manifests.nodes:
-            if node.name not in free:
-                planned.append(plan_node(self.spec, planned, node))
-                free[node.name] = PodAddressPool(planned[-1].pod_cidr).free
-        for node, count in wanted.items():
-            if node is not None and count > free[node]:
-                raise KubemnError("node %s has room for %d more pods, %d asked for"
-                                  % (node, free[node], count))
-        if sum(wanted.values()) > sum(free.values()):
-            raise KubemnError("the cluster has room for %d more pods, %d asked for"
-                              % (sum(free.values()), sum(wanted.values())))
-
-    def _apply_checked(self, manifests):
-        lines = []
-        for node in manifests.nodes:
-            if node.name in self.node_plans:
-                lines.append("node/%s unchanged" % node.name)
-            else:
-                self.add_node(node)
-                lines.append("node/%s created" % node.name)
-        for pod in manifests.pods:
-            if pod.name in self.pods:
-                lines.append("pod/%s unchanged" % pod.name)
-            else:
-                self._create_pod(pod)
-                lines.append("pod/%s created" % pod.name)
-        for deployment in manifests.deployments:
-            old = self.deployments.get(deployment.name)
-            self.deployments[deployment.name] = deployment
-            self._reconcile_deployment(deployment)
-            lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
-        for service in manifests.services:
-            old = self.services.get(service.name)
-            self.allocator.allocate(service)
-            self.services[service.name] = service
-            self.service_created.setdefault(service.name, time.time())
-            lines.append("service/%s %s" % (service.name, _verb(old, service)))
-        self.wait_ready()
-        return lines
-
-    def delete(self, kind, name):
-        kind = {"po": "pod", "pods": "pod", "deploy": "deployment",
-                "deployments": "deployment", "svc": "service",
-                "services": "service"}.get(kind, kind)
-        if kind in ("node", "nodes", "no"):
-            self.remove_node(name)
-            return 'node "%s" deleted' % name
-        if kind == "pod":
-            pod = self.pod(name)
-            self._delete_pod(name)
-            if pod.spec.owner in self.deployments:
-                self._reconcile_deployment(self.deployments[pod.spec.owner])
-                self.wait_ready()
-            return 'pod "%s" deleted' % name
-        if kind == "deployment":
-            if name not in self.deployments:
-                raise KubemnError('deployments.apps "%s" not found' % name)
-            del self.deployments[name]
-            for pod_name in [p.name for p in self.pods.values() if p.spec.owner == name]:
-                self._delete_pod(pod_name)
-            return 'deployment.apps "%s" deleted' % name
-        if kind == "service":
-            if name not in self.services:
-                raise KubemnError('services "%s" not found' % name)
-            del self.services[name]
-            del self.service_created[name]
-            self.allocator.release(name)
-            return 'service "%s" deleted' % name
-        raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
-
-    def scale(self, name, replicas):
-        if name not in self.deployments:
-            raise KubemnError('deployments.apps "%s" not found' % name)
-        if not 0 <= replicas <= 1000:
-            raise KubemnError("--replicas=%d: expected 0-1000" % replicas)
-        self.deployments[name] = replace(self.deployments[name], replicas=replicas)
-        self._reconcile_deployment(self.deployments[name])
-        self.wait_ready()
-        return "deployment.apps/%s scaled" % name
-
-    def _reconcile_deployment(self, deployment):
-        owned = [(p.name, p.spec, p.created) for p in self.pods.values()
-                 if p.spec.owner == deployment.name]
-        to_create, to_delete = replica_changes(deployment, owned, self.pods)
-        for name in to_delete:
-            self._delete_pod(name)
-        for spec in to_create:
-            self._create_pod(spec)
-
-    def _create_pod(self, spec):
-        counts = {n: 0 for n in self.pools}
-        for pod in self.pods.values():
-            counts[pod.node.name] += 1
-        node_name = choose_node(spec.template.node_name, counts,
-                                {n: p.free for n, p in self.pools.items()})
-        ip = self.pools[node_name].allocate()
-        pod = Pod(spec, self.net[node_name], ip, os.path.join(self.run_dir, "pods", spec.name))
-        try:
-            pod.start()
-        except BaseException:
-            self.pools[node_name].release(ip)
-            raise
-        self.pods[spec.name] = pod
-        return pod
-
-    def _delete_pod(self, name):
-        pod = self.pods.pop(name)
-        pod.stop()
-        self.pools[pod.node.name].release(pod.ip)
-
-    def wait_ready(self, timeout=READY_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            waiting = [p for p in self.pods.values() if p.status() == "Running" and not p.ready()]
-            if not waiting:
-                return
-            if time.monotonic() > deadline:
-                raise KubemnError("pods not ready after %.0f s: %s"
-                                  % (timeout, ", ".join(p.name for p in waiting)))
-            time.sleep(0.01)
-
-    def endpoints(self, service_name):
-        service = self.services[service_name]
-        return service_endpoints(service, [(p.name, p.node.name, p.ip, p.spec.template,
-                                            p.ready()) for p in self.pods.values()])
-
-    # --- running commands ---------------------------------------------------------
     def exec(self, pod_name, command, container=None, timeout=60, input=None):
         """Runs command (a string for sh -c, or an argv list) in the pod's namespaces;
         returns a CompletedProcess with text stdout and stderr."""
@@ -462,12 +275,6 @@ class Cluster:
             raise KubemnError("container %s is not valid for pod %s" % (container, pod_name))
         with open(pod.log_path(container), errors="replace") as handle:
             return handle.read()
-
-
-def _verb(old, new):
-    if old is None:
-        return "created"
-    return "unchanged" if old == new else "configured"
 
 
 def progress_to_stderr(message):

@@ -43,8 +43,8 @@ class ControllerProcess:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if self.process.poll() is not None:
-                raise KubemnError("the Ryu controller exited at start (exit %d): see %s"
-                                  % (self.process.returncode, self.log_path))
+                raise KubemnError("the Ryu controller exited at start (exit %d): %s"
+                                  % (self.process.returncode, self.last_log_line()))
             try:
                 self.status()
                 return self
@@ -53,6 +53,14 @@ class ControllerProcess:
                     raise KubemnError("the Ryu controller did not answer within %.0f s: "
                                       "see %s" % (START_TIMEOUT, self.log_path))
                 time.sleep(0.05)
+
+    def last_log_line(self):
+        try:
+            with open(self.log_path, errors="replace") as log:
+                lines = [line.strip() for line in log if line.strip()]
+        except OSError:
+            return "(no log)"
+        return lines[-1] if lines else "(empty log)"
 
     def _request(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()

@@ -28,6 +28,16 @@ class NodePlan:
 
 
 @dataclass(frozen=True)
+class InternetPlan:
+    """The host outside the cluster: a client on the internet, at the fabric edge."""
+    ip: str
+    prefixlen: int
+    cidr: str
+    gateway_ip: str
+    mac: str
+
+
+@dataclass(frozen=True)
 class AddressPlan:
     nodes: tuple
     gateway_ip: str
@@ -35,9 +45,15 @@ class AddressPlan:
     node_cidr: str
     pod_cidr: str
     service_cidr: str
+    internet: InternetPlan = None
+    load_balancer_cidr: str = "198.51.100.0/24"
+    masquerade_ip: str = "169.254.169.5"
 
 
 GATEWAY_MAC = "0a:00:00:00:00:fe"
+INTERNET_MAC = "0a:00:00:00:ff:01"
+# Hairpin and external Cluster-policy connections get this source (as OVN does).
+MASQUERADE_IP = "169.254.169.5"
 
 
 def node_mac(index):
@@ -49,12 +65,18 @@ def plan_addresses(cluster):
     pod_net = ipaddress.IPv4Network(cluster.pod_cidr)
     node_net = ipaddress.IPv4Network(cluster.node_cidr)
     service_net = ipaddress.IPv4Network(cluster.service_cidr)
-    for (a_name, a), (b_name, b) in (
-            (("pod CIDR", pod_net), ("node CIDR", node_net)),
-            (("pod CIDR", pod_net), ("service CIDR", service_net)),
-            (("node CIDR", node_net), ("service CIDR", service_net))):
-        if a.overlaps(b):
-            raise KubemnError("%s %s overlaps %s %s" % (a_name, a, b_name, b))
+    internet_net = ipaddress.IPv4Network(cluster.internet_cidr)
+    ranges = [("pod CIDR", pod_net), ("node CIDR", node_net), ("service CIDR", service_net),
+              ("internet CIDR", internet_net),
+              ("load balancer CIDR", ipaddress.IPv4Network(cluster.load_balancer_cidr)),
+              ("masquerade address", ipaddress.IPv4Network(MASQUERADE_IP))]
+    for i, (a_name, a) in enumerate(ranges):
+        for b_name, b in ranges[i + 1:]:
+            if a.overlaps(b):
+                raise KubemnError("%s %s overlaps %s %s" % (a_name, a, b_name, b))
+    internet_hosts = list(internet_net.hosts())
+    if len(internet_hosts) < 2:
+        raise KubemnError("internet CIDR %s is too small" % internet_net)
     if len(cluster.nodes) + 1 > len(list(node_net.hosts())):
         raise KubemnError("node CIDR %s is too small for %d nodes and the gateway"
                           % (node_net, len(cluster.nodes)))
@@ -64,8 +86,11 @@ def plan_addresses(cluster):
     plans = []
     for node in cluster.nodes:
         plans.append(plan_node(cluster, plans, node))
+    internet = InternetPlan(str(internet_hosts[0]), internet_net.prefixlen, str(internet_net),
+                            str(internet_hosts[-1]), INTERNET_MAC)
     return AddressPlan(tuple(plans), str(list(node_net.hosts())[-1]), GATEWAY_MAC,
-                       str(node_net), str(pod_net), str(service_net))
+                       str(node_net), str(pod_net), str(service_net), internet,
+                       cluster.load_balancer_cidr, MASQUERADE_IP)
 
 
 def plan_node(cluster, existing, node):

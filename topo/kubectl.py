@@ -123,10 +123,7 @@ def _pods(cluster, wide):
         headers += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
     rows, names = [], []
     for pod in cluster.pods.values():
-        states = pod.container_states()
-        running = sum(1 for s in states.values() if s == "Running")
-        ready = running if pod.listening() else 0
-        row = [pod.name, "%d/%d" % (ready, len(states)), pod.status(), 0,
+        row = [pod.name, "%d/%d" % (pod.ready_containers(), len(pod.containers)), pod.status(), 0,
                age(now - pod.created)]
         if wide:
             row += [pod.ip, pod.node.name, NONE, NONE]
@@ -143,7 +140,7 @@ def _deployments(cluster, wide):
     rows, names = [], []
     for deployment in cluster.deployments.values():
         pods = [p for p in cluster.pods.values() if p.spec.owner == deployment.name]
-        ready = sum(1 for p in pods if p.ready())
+        ready = sum(1 for p in pods if p.is_ready)
         current = sum(1 for p in pods if p.spec.template == deployment.template)
         created = min([p.created for p in pods], default=now)
         row = [deployment.name, "%d/%d" % (ready, deployment.replicas), current, ready,
@@ -165,7 +162,7 @@ def _services(cluster, wide):
     rows, names = [], []
     for service in cluster.services.values():
         ip = cluster.allocator.cluster_ips.get(service.name)
-        external = "<pending>" if service.type == "LoadBalancer" else NONE
+        external = cluster.allocator.lb_ips.get(service.name, NONE)
         row = [service.name, service.type, ip or "None", external,
                service_ports_text(service, cluster.allocator.node_ports.get(service.name)),
                age(now - cluster.service_created[service.name])]

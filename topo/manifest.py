@@ -11,7 +11,7 @@ import yaml
 
 from topo.errors import ManifestError
 from topo.model import (ClusterSpec, Container, ContainerPort, DeploymentSpec,
-                        Manifests, NodeSpec, PodSpec, PodTemplate, ServicePort,
+                        Manifests, NodeSpec, PodSpec, PodTemplate, Probe, ServicePort,
                         ServiceSpec)
 
 CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
@@ -213,10 +213,47 @@ def _container(value, where, path):
         if not isinstance(env_value, str):
             raise where.error(epath + ".value", "expected a string, got %r" % (env_value,))
         env.append((_string(item.get("name"), where, epath + ".name"), env_value))
+    probe = value.get("readinessProbe")
+    if probe is not None:
+        probe = _probe(probe, where, path + ".readinessProbe", ports)
     return Container(name, image,
                      _strings(value.get("command"), where, path + ".command"),
                      _strings(value.get("args"), where, path + ".args"),
-                     tuple(ports), tuple(env))
+                     tuple(ports), tuple(env), probe)
+
+
+def _probe(value, where, path, ports):
+    value = _mapping(value, where, path)
+    handlers = [k for k in ("httpGet", "tcpSocket", "exec") if k in value]
+    if len(handlers) != 1:
+        raise where.error(path, "a probe needs exactly one of httpGet, tcpSocket, exec")
+    kind = handlers[0]
+    handler = _mapping(value[kind], where, "%s.%s" % (path, kind))
+    port, probe_path, command = None, "/", ()
+    if kind == "exec":
+        command = _strings(handler.get("command"), where, path + ".exec.command")
+        if not command:
+            raise where.error(path + ".exec.command", "an exec probe needs a command")
+    else:
+        port = handler.get("port")
+        if isinstance(port, str):
+            if port not in [p.name for p in ports]:
+                raise where.error("%s.%s.port" % (path, kind),
+                                  "no container port is named %r" % port)
+            port = next(p.container_port for p in ports if p.name == port)
+        else:
+            port = _int(port, where, "%s.%s.port" % (path, kind), 1, 65535)
+        if kind == "httpGet":
+            probe_path = _string(handler.get("path", "/"), where, path + ".httpGet.path")
+    numbers = {}
+    for field, default, low in (("initialDelaySeconds", 0, 0), ("periodSeconds", 10, 1),
+                                ("timeoutSeconds", 1, 1), ("successThreshold", 1, 1),
+                                ("failureThreshold", 3, 1)):
+        numbers[field] = _int(value.get(field, default), where, "%s.%s" % (path, field),
+                              low, 3600)
+    return Probe(kind, port, probe_path, command, numbers["initialDelaySeconds"],
+                 numbers["periodSeconds"], numbers["timeoutSeconds"],
+                 numbers["successThreshold"], numbers["failureThreshold"])
 
 
 def _pod_template(spec, labels, where, path):
@@ -291,7 +328,36 @@ def _service(name, spec, where):
         except (ipaddress.AddressValueError, ValueError):
             raise where.error("spec.clusterIP", "%r is not an IPv4 address"
                               % (cluster_ip,)) from None
-    return ServiceSpec(name, selector, tuple(ports), service_type, cluster_ip)
+    policy = spec.get("externalTrafficPolicy", "Cluster")
+    if policy not in ("Cluster", "Local"):
+        raise where.error("spec.externalTrafficPolicy", "%r: expected Cluster or Local"
+                          % (policy,))
+    if policy == "Local" and service_type == "ClusterIP":
+        raise where.error("spec.externalTrafficPolicy",
+                          "Local applies to NodePort and LoadBalancer Services only")
+    affinity = spec.get("sessionAffinity", "None")
+    if affinity not in ("None", "ClientIP"):
+        raise where.error("spec.sessionAffinity", "%r: expected None or ClientIP" % (affinity,))
+    timeout = 0
+    if affinity == "ClientIP":
+        config = _mapping(spec.get("sessionAffinityConfig"), where, "spec.sessionAffinityConfig")
+        client_ip = _mapping(config.get("clientIP"), where,
+                             "spec.sessionAffinityConfig.clientIP")
+        timeout = _int(client_ip.get("timeoutSeconds", 10800), where,
+                       "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 1, 86400)
+    lb_ip = spec.get("loadBalancerIP")
+    if lb_ip is not None:
+        if service_type != "LoadBalancer":
+            raise where.error("spec.loadBalancerIP", "only a LoadBalancer Service has one")
+        try:
+            lb_ip = str(ipaddress.IPv4Address(lb_ip))
+        except (ipaddress.AddressValueError, ValueError):
+            raise where.error("spec.loadBalancerIP", "%r is not an IPv4 address"
+                              % (lb_ip,)) from None
+    if cluster_ip == "None" and service_type != "ClusterIP":
+        raise where.error("spec.clusterIP", "a headless Service must be of type ClusterIP")
+    return ServiceSpec(name, selector, tuple(ports), service_type, cluster_ip, policy,
+                       timeout, lb_ip)
 
 
 def _cidr(value, where, path):
@@ -327,7 +393,10 @@ def _cluster(spec, where):
         _cidr(spec.get("podCIDR", defaults.pod_cidr), where, "spec.podCIDR"),
         _cidr(spec.get("nodeCIDR", defaults.node_cidr), where, "spec.nodeCIDR"),
         _cidr(spec.get("serviceCIDR", defaults.service_cidr), where, "spec.serviceCIDR"),
-        fabric)
+        fabric,
+        _cidr(spec.get("internetCIDR", defaults.internet_cidr), where, "spec.internetCIDR"),
+        _cidr(spec.get("loadBalancerCIDR", defaults.load_balancer_cidr), where,
+              "spec.loadBalancerCIDR"))
 
 
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,9}$")

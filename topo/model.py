@@ -15,6 +15,20 @@ class ContainerPort:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A readinessProbe: exactly one of http_path (with port), tcp (port) or exec."""
+    kind: str                      # "httpGet", "tcpSocket" or "exec"
+    port: object = None            # a number, or the name of a container port
+    path: str = "/"
+    command: Tuple[str, ...] = ()
+    initial_delay: int = 0
+    period: int = 10
+    timeout: int = 1
+    success_threshold: int = 1
+    failure_threshold: int = 3
+
+
+@dataclass(frozen=True)
 class Container:
     name: str
     image: str
@@ -22,6 +36,7 @@ class Container:
     args: Tuple[str, ...] = ()
     ports: Tuple[ContainerPort, ...] = ()
     env: Tuple[Tuple[str, str], ...] = ()
+    readiness_probe: Optional[Probe] = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,10 @@ class ServiceSpec:
     selector: Tuple[Tuple[str, str], ...]
     ports: Tuple[ServicePort, ...]
     type: str = "ClusterIP"
-    cluster_ip: Optional[str] = None
+    cluster_ip: Optional[str] = None          # "None": headless
+    external_traffic_policy: str = "Cluster"  # or "Local"
+    affinity_timeout: int = 0                 # seconds of ClientIP affinity; 0: none
+    load_balancer_ip: Optional[str] = None    # asked-for LoadBalancer address
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,8 @@ class ClusterSpec:
     node_cidr: str = "192.168.0.0/24"
     service_cidr: str = "10.96.0.0/12"
     fabric: str = "single"
+    internet_cidr: str = "203.0.113.0/24"       # the host outside the cluster
+    load_balancer_cidr: str = "198.51.100.0/24"  # LoadBalancer addresses
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,32 @@
 running fabric, and the desired state the controller needs about them (which node
 hangs off which switch port)."""
 from mininet.net import Mininet
-from mininet.node import OVSSwitch, RemoteController
+from mininet.node import Host, OVSSwitch, RemoteController
 
 from topo import shell
 from topo.node import KubeNode
 
+INTERNET_HOST = "internet"
 
-def build_network(fabric, node_plans, attachments, gateway_ip, of_port):
+
+class InternetHost(Host):
+    """A client outside the cluster, on its own range, routed by the fabric."""
+
+    def __init__(self, name, gateway_ip=None, **params):
+        super().__init__(name, **params)
+        self.gateway_ip = gateway_ip
+
+    def config(self, **params):
+        result = super().config(**params)
+        shell.run(self, "ethtool -K %s tx off >/dev/null && ip route replace default via %s"
+                  % (self.defaultIntf(), self.gateway_ip))
+        return result
+
+
+def build_network(fabric, node_plans, attachments, addresses, of_port):
     """Builds and starts the Mininet network: one KubeNode per planned node, the
-    fabric's OVS switches (userspace datapath) pointed at the controller."""
+    internet host at the fabric's edge (its first switch: the only one, or the spine),
+    the fabric's OVS switches (userspace datapath) pointed at the controller."""
     net = Mininet(topo=None, build=False, controller=None, autoSetMacs=False,
                   autoStaticArp=False, waitConnected=False)
     net.addController("c0", controller=RemoteController, ip="127.0.0.1", port=of_port)
@@ -18,7 +35,11 @@ def build_network(fabric, node_plans, attachments, gateway_ip, of_port):
         net.addSwitch(name, cls=OVSSwitch, datapath="user", dpid="%016x" % dpid,
                       protocols="OpenFlow13", failMode="secure")
     for plan in node_plans:
-        _add_node(net, plan, attachments[plan.name], gateway_ip)
+        _add_node(net, plan, attachments[plan.name], addresses.gateway_ip)
+    internet = addresses.internet
+    net.addHost(INTERNET_HOST, cls=InternetHost, ip="%s/%d" % (internet.ip, internet.prefixlen),
+                mac=internet.mac, gateway_ip=internet.gateway_ip)
+    net.addLink(INTERNET_HOST, fabric.switches[0][0], intfName1="eth0")
     for a, b in fabric.links:
         net.addLink(a, b)
     net.build()
@@ -61,8 +82,12 @@ def _port_of(switch, link):
     return switch.ports[intf]
 
 
-def fabric_state(net, fabric, node_plans, attachments, gateway, generation):
-    """The JSON document controllers/state.py reads. gateway: (ip, mac)."""
+def _link_between(net, a, b):
+    return next(l for l in net.links if {l.intf1.node.name, l.intf2.node.name} == {a, b})
+
+
+def fabric_state(net, fabric, node_plans, attachments, addresses, generation):
+    """The JSON document controllers/state.py reads, without the Services."""
     dpids = dict(fabric.switches)
     links, nodes = [], []
     for link in net.links:
@@ -72,11 +97,16 @@ def fabric_state(net, fabric, node_plans, attachments, gateway, generation):
                           "dpid_b": dpids[b.name], "port_b": _port_of(b, link)})
     for plan in node_plans:
         switch = net[attachments[plan.name]]
-        link = next(l for l in net.links
-                    if {l.intf1.node.name, l.intf2.node.name} == {plan.name, switch.name})
         nodes.append({"name": plan.name, "ip": plan.ip, "mac": plan.mac,
                       "pod_cidr": plan.pod_cidr, "dpid": dpids[switch.name],
-                      "port": _port_of(switch, link)})
-    return {"generation": generation, "gateway": {"ip": gateway[0], "mac": gateway[1]},
+                      "port": _port_of(switch, _link_between(net, plan.name, switch.name))})
+    edge = net[fabric.switches[0][0]]
+    internet = addresses.internet
+    return {"generation": generation,
+            "gateway": {"ip": addresses.gateway_ip, "mac": addresses.gateway_mac},
             "switches": [{"dpid": d, "name": n} for n, d in fabric.switches],
-            "links": links, "nodes": nodes}
+            "links": links, "nodes": nodes,
+            "internet": {"ip": internet.ip, "mac": internet.mac, "cidr": internet.cidr,
+                         "gateway_ip": internet.gateway_ip, "dpid": dpids[edge.name],
+                         "port": _port_of(edge, _link_between(net, INTERNET_HOST, edge.name))},
+            "masquerade_ip": addresses.masquerade_ip}

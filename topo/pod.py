@@ -16,6 +16,8 @@ from topo.errors import KubemnError
 from topo.images import container_argv
 from topo.naming import cni_mac, pod_veth_name
 from topo.node import BRIDGE
+from topo.probes import run_probe
+from topo.readiness import ProbeState
 
 PAUSE_NAME = "kubemn-pause"
 STOP_GRACE_SECONDS = 1.0
@@ -68,6 +70,8 @@ class Pod:
         self.pause = None
         self.containers = {}  # name -> Popen
         self.created = time.time()
+        self.is_ready = False  # as the kubelet last found it; endpoints follow this
+        self.probes = {}       # container name -> ProbeState
 
     # --- life cycle ----------------------------------------------------------
     def start(self):
@@ -113,6 +117,9 @@ class Pod:
 
     def _start_containers(self):
         os.makedirs(self.log_dir, exist_ok=True)
+        now = time.monotonic()
+        self.probes = {c.name: ProbeState(c.readiness_probe, now)
+                       for c in self.spec.template.containers if c.readiness_probe}
         for container in self.spec.template.containers:
             argv = container_argv(container)
             env = dict(os.environ, HOSTNAME=self.name, **dict(container.env))
@@ -155,14 +162,47 @@ class Pod:
         return states
 
     def listening(self):
-        """Every declared TCP container port is listening."""
+        """Every declared TCP port of a container without a readinessProbe listens."""
         wanted = {p.container_port for c in self.spec.template.containers
-                  for p in c.ports if p.protocol == "TCP"}
+                  for p in c.ports if p.protocol == "TCP" and not c.readiness_probe}
         return wanted <= listening_tcp_ports(self.pause.pid) if wanted else True
 
-    def ready(self):
+    def running(self):
         states = self.container_states().values()
-        return bool(states) and all(s == "Running" for s in states) and self.listening()
+        return bool(states) and all(s == "Running" for s in states)
+
+    def started(self):
+        """Running, and listening on the ports it declares (the readiness of a pod
+        without readinessProbes)."""
+        return self.running() and self.listening()
+
+    def run_due_probes(self, now):
+        """{container: probe result} for the probes due now."""
+        if self.pause is None or not self.running():
+            return {}
+        return {name: run_probe(state.probe, self) for name, state in self.probes.items()
+                if state.due(now)}
+
+    def update_readiness(self, results, now):
+        """Takes probe results; returns True if the pod's readiness changed."""
+        for name, ok in results.items():
+            self.probes[name].record(ok, now)
+        ready = self.pause is not None and self.started() and all(
+            state.ready for state in self.probes.values())
+        changed = ready != self.is_ready
+        self.is_ready = ready
+        return changed
+
+    def ready_containers(self):
+        """How many containers count as ready (kubectl's READY column)."""
+        count = 0
+        for container in self.spec.template.containers:
+            process = self.containers.get(container.name)
+            probe = self.probes.get(container.name)
+            if process is not None and process.poll() is None and \
+                    (probe.ready if probe else self.listening()):
+                count += 1
+        return count
 
     def status(self):
         states = set(self.container_states().values())

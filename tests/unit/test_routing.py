@@ -3,7 +3,11 @@ import pytest
 from ryu.lib.packet import arp, ethernet, icmp, ipv4, packet
 
 from controllers.replies import reply_to
-from controllers.routing import cookie_of, fabric_flows, first_hop_ports, reconcile
+from controllers.flows import cookie_of
+from controllers.pipeline import switch_configs
+from controllers.reconcile import plan_changes
+from controllers.routing import first_hop_ports
+from controllers.tables import CLASSIFY, ROUTE, UNSNAT
 from controllers.state import InvalidState, parse_state
 
 GW = {"ip": "192.168.0.254", "mac": "0a:00:00:00:00:fe"}
@@ -24,11 +28,11 @@ def racks_state():
         "nodes": [node(1, 1, 1), node(2, 1, 2), node(3, 2, 1)]})
 
 
-def where(flows, dpid, **match):
-    """The actions of the highest-priority flow of switch dpid matching exactly match."""
+def where(configs, dpid, table, **match):
+    """The actions of the highest-priority flow of a switch's table matching exactly."""
     wanted = tuple(sorted(match.items()))
-    found = [f for f in flows[dpid] if f.match == wanted]
-    assert found, "no flow %s on %d" % (match, dpid)
+    found = [f for f in configs[dpid].flows if f.table == table and f.match == wanted]
+    assert found, "no flow %s in table %d of %d" % (match, table, dpid)
     return max(found, key=lambda f: f.priority).actions
 
 
@@ -39,30 +43,36 @@ def test_first_hops_follow_the_tree():
 
 
 def test_pod_cidrs_are_routed_towards_their_node_with_ttl_decrement():
-    flows = fabric_flows(racks_state())
+    configs = switch_configs(racks_state())
     match = {"eth_type": 0x0800, "eth_dst": GW["mac"], "ipv4_dst": "10.244.3.0/24"}
-    assert where(flows, 1, **match) == (("dec_ttl",), ("set_field", "eth_src", GW["mac"]),
-                                        ("set_field", "eth_dst", "0a:00:00:00:00:03"),
-                                        ("output", 3))
-    assert where(flows, 256, eth_dst="0a:00:00:00:00:03") == (("output", 2),)
-    assert where(flows, 2, eth_dst="0a:00:00:00:00:03") == (("output", 1),)
-    assert where(flows, 1, eth_dst="0a:00:00:00:00:02") == (("output", 2),)
+    assert where(configs, 1, ROUTE, **match) == (
+        ("dec_ttl",), ("set_field", "eth_src", GW["mac"]),
+        ("set_field", "eth_dst", "0a:00:00:00:00:03"), ("output", 3))
+    assert where(configs, 256, ROUTE, eth_dst="0a:00:00:00:00:03") == (("output", 2),)
+    assert where(configs, 2, ROUTE, eth_dst="0a:00:00:00:00:03") == (("output", 1),)
+    # Back out of the port it came in by: OpenFlow needs IN_PORT for that.
+    assert where(configs, 1, ROUTE, in_port=2, eth_dst="0a:00:00:00:00:02") == (
+        ("output", "IN_PORT"),)
 
 
-def test_arp_goes_to_the_controller_everywhere():
-    flows = fabric_flows(racks_state())
+def test_arp_goes_to_the_controller_and_node_traffic_to_conntrack():
+    configs = switch_configs(racks_state())
     for dpid in (1, 2, 256):
-        assert where(flows, dpid, eth_type=0x0806) == (("output", "CONTROLLER"),)
+        assert where(configs, dpid, CLASSIFY, eth_type=0x0806) == (("output", "CONTROLLER"),)
+    assert where(configs, 1, CLASSIFY, in_port=1, eth_type=0x0800) == (("goto", UNSNAT),)
+    assert not [f for f in configs[256].flows if dict(f.match).get("in_port")
+                and f.table == CLASSIFY]
 
 
 def test_reconcile_adds_missing_and_deletes_stale_by_cookie():
-    desired = fabric_flows(racks_state())[1]
-    some = sorted(desired)[:2]
-    present = [cookie_of(f) for f in some] + [0x4B00000000000001]
-    to_add, to_delete = reconcile(desired, present)
-    assert set(to_add) == set(desired) - set(some)
-    assert to_delete == [0x4B00000000000001]
-    assert reconcile(desired, [cookie_of(f) for f in desired]) == ([], [])
+    config = switch_configs(racks_state())[1]
+    some = sorted(config.flows)[:2]
+    present = [cookie_of(f) for f in some] + [0x4B00000000000001, 0x4C00000000000007]
+    changes = plan_changes(config, [], present, {})
+    assert set(changes.flows_to_add) == set(config.flows) - set(some)
+    assert changes.cookies_to_delete == [0x4B00000000000001], "learned flows stay"
+    everything = plan_changes(config, [], [cookie_of(f) for f in config.flows], {})
+    assert everything.empty()
 
 
 @pytest.mark.parametrize("change,message", [

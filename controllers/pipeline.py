@@ -1,0 +1,211 @@
+"""Desired state -> every switch's flows and groups (pure). Table layout and the
+conventions they share are in controllers/tables.py."""
+import ipaddress
+import zlib
+from collections import namedtuple
+
+from controllers import tables as t
+from controllers.flows import Ct, Group, Learn, flow
+from controllers.routing import first_hop_ports, gateway_ips, port_towards
+
+ETH_ARP, ETH_IPV4 = 0x0806, 0x0800
+IP_PROTO = {"TCP": 6, "UDP": 17}
+PORT_FIELD = {"TCP": "tcp_dst", "UDP": "udp_dst"}
+ICMP = 1
+
+SwitchConfig = namedtuple("SwitchConfig", "flows groups")  # set of Flow, {id: Group}
+
+
+def switch_configs(state):
+    """{dpid: SwitchConfig} for every switch of the fabric."""
+    routes = first_hop_ports(state)
+    port_ids = service_port_ids(state.services)
+    configs = {}
+    for dpid in state.switches:
+        flows = set(classify_flows(state, dpid))
+        flows |= set(route_flows(state, routes, dpid))
+        flows |= set(conntrack_flows(state, dpid))
+        groups = {}
+        for service in state.services:
+            for port in service.ports:
+                service_flows, service_groups = service_port_pipeline(
+                    state, service, port, port_ids[(service.name, port.protocol, port.port)])
+                flows |= set(service_flows)
+                groups.update((g.group_id, g) for g in service_groups)
+        configs[dpid] = SwitchConfig(flows, groups)
+    return configs
+
+
+def edge_ports(state, dpid):
+    """Ports of this switch where a node or the internet host is plugged in."""
+    hosts = list(state.nodes) + ([state.internet] if state.internet else [])
+    return sorted(h.port for h in hosts if h.dpid == dpid)
+
+
+def classify_flows(state, dpid):
+    yield flow(t.CLASSIFY, 100, {"eth_type": ETH_ARP}, [("output", "CONTROLLER")])
+    for ip in gateway_ips(state):
+        yield flow(t.CLASSIFY, 100, {"eth_type": ETH_IPV4, "ip_proto": ICMP, "ipv4_dst": ip},
+                   [("output", "CONTROLLER")])
+    for port in edge_ports(state, dpid):
+        yield flow(t.CLASSIFY, 90, {"in_port": port, "eth_type": ETH_IPV4},
+                   [("goto", t.UNSNAT)])
+    yield flow(t.CLASSIFY, 0, {}, [("goto", t.ROUTE)])
+
+
+def route_flows(state, routes, dpid):
+    """L2 to the MACs of nodes and the internet host; L3 to PodCIDRs, node addresses
+    and the internet's range (one TTL, MACs rewritten). A packet that must leave by
+    the port it came in on says so (OpenFlow drops it otherwise)."""
+    hosts = [(n, [n.pod_cidr, n.ip + "/32"]) for n in state.nodes]
+    if state.internet is not None:
+        hosts.append((state.internet, [state.internet.cidr]))
+    for host, prefixes in hosts:
+        port = port_towards(routes, dpid, host)
+        if port is None:
+            continue
+        outputs = [(0, {}, port)]
+        if host.dpid == dpid:
+            outputs.append((1, {"in_port": port}, "IN_PORT"))
+        for bonus, extra, out in outputs:
+            yield flow(t.ROUTE, 60 + bonus, dict(extra, eth_dst=host.mac), [("output", out)])
+            for prefix in prefixes:
+                match = dict(extra, eth_type=ETH_IPV4, eth_dst=state.gateway_mac,
+                             ipv4_dst=prefix)
+                # Longest prefix first: /32 at 48-49, /24 at 46-47.
+                yield flow(t.ROUTE, 40 + _prefix_len(prefix) // 8 * 2 + bonus, match,
+                           [("dec_ttl",), ("set_field", "eth_src", state.gateway_mac),
+                            ("set_field", "eth_dst", host.mac), ("output", out)])
+
+
+def _prefix_len(prefix):
+    return ipaddress.IPv4Network(prefix).prefixlen
+
+
+def conntrack_flows(state, dpid):
+    """UNSNAT, CONNTRACK, the defaults of SERVICE, and SNAT (hairpin, masquerade)."""
+    masquerade = state.masquerade_ip
+    yield flow(t.UNSNAT, 10, {"eth_type": ETH_IPV4, "ipv4_dst": masquerade},
+               [("ct", Ct(False, t.ZONE_SNAT, t.CONNTRACK, ("plain",), None))])
+    yield flow(t.UNSNAT, 0, {}, [("goto", t.CONNTRACK)])
+    yield flow(t.CONNTRACK, 0, {"eth_type": ETH_IPV4},
+               [("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",), None))])
+    for state_bits in (t.CT_EST, t.CT_REL):
+        yield flow(t.SERVICE, 300, {"ct_state": (state_bits | t.CT_TRK, state_bits | t.CT_TRK)},
+                   [("goto", t.SNAT)])
+    yield flow(t.SERVICE, 10, {"ct_state": (t.CT_NEW | t.CT_TRK, t.CT_NEW | t.CT_TRK),
+                               "eth_type": ETH_IPV4},
+               [("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, None, None))])
+    yield flow(t.SERVICE, 0, {}, [("goto", t.SNAT)])
+    masquerade_ct = ("ct", Ct(True, t.ZONE_SNAT, t.ROUTE, ("src", masquerade), None))
+    yield flow(t.SNAT, 300, {"ct_state": (t.CT_RPL | t.CT_TRK, t.CT_RPL | t.CT_TRK)},
+               [("goto", t.ROUTE)])
+    yield flow(t.SNAT, 200, {"eth_type": ETH_IPV4,
+                             "ct_mark": (t.MARK_MASQUERADE, t.MARK_MASQUERADE)},
+               [masquerade_ct])
+    for node in state.nodes:
+        if node.dpid == dpid:
+            # Hairpin: the endpoint is on the client's own node, whose reply would
+            # cross cbr0 straight back, never un-DNATed, unless it comes to us.
+            yield flow(t.SNAT, 150, {"in_port": node.port, "eth_type": ETH_IPV4,
+                                     "ipv4_dst": node.pod_cidr,
+                                     "ct_mark": (t.MARK_SERVICE, t.MARK_SERVICE)},
+                       [masquerade_ct])
+    yield flow(t.SNAT, 0, {}, [("goto", t.ROUTE)])
+
+
+def service_port_ids(services):
+    """{(service, protocol, port): id}, 16 bits, stable across restarts for the
+    same Services (a hash, probed in a fixed order on collision)."""
+    ids, taken = {}, set()
+    keys = sorted((s.name, p.protocol, p.port) for s in services for p in s.ports)
+    for key in keys:
+        candidate = zlib.crc32(repr(key).encode()) & 0xFFFF or 1
+        while candidate in taken:
+            candidate = candidate % 0xFFFF + 1
+        taken.add(candidate)
+        ids[key] = candidate
+    return ids
+
+
+def _ip_int(ip):
+    return int(ipaddress.IPv4Address(ip))
+
+
+Frontend = namedtuple("Frontend", "ip port masquerade endpoints variant")
+
+
+def frontends(state, service, port):
+    """The Frontends of a service port: its ClusterIP, external IPs and, for a
+    NodePort, every node's address. variant 0 selects from all endpoints; a Local
+    NodePort on node i selects from that node's endpoints only (variant i)."""
+    found = []
+    if service.cluster_ip:
+        found.append(Frontend(service.cluster_ip, port.port, False, port.endpoints, 0))
+    cluster_policy = service.external_policy == "Cluster"
+    for ip in service.external_ips:
+        found.append(Frontend(ip, port.port, cluster_policy, port.endpoints, 0))
+    if port.node_port:
+        for index, node in enumerate(state.nodes, 1):
+            if cluster_policy:
+                found.append(Frontend(node.ip, port.node_port, True, port.endpoints, 0))
+            else:
+                local = tuple(e for e in port.endpoints if e.node == node.name)
+                found.append(Frontend(node.ip, port.node_port, False, local, index))
+    return found
+
+
+def group_id(port_id, variant):
+    return port_id << t.GROUP_VARIANT_BITS | variant
+
+
+def service_port_pipeline(state, service, port, port_id):
+    """(flows, groups) of one service port on any switch."""
+    flows, groups = [], {}
+    proto = IP_PROTO[port.protocol]
+    for front in frontends(state, service, port):
+        match = {"ct_state": (t.CT_NEW | t.CT_TRK, t.CT_NEW | t.CT_TRK),
+                 "eth_type": ETH_IPV4, "ip_proto": proto, "ipv4_dst": front.ip,
+                 PORT_FIELD[port.protocol]: front.port}
+        if not front.endpoints:
+            # No ready endpoint: reject at once (the controller answers); a Local
+            # NodePort whose node has none drops, as Kubernetes does.
+            flows.append(flow(t.SERVICE, 200, match, [] if port.endpoints else
+                              [("output", "CONTROLLER")]))
+            continue
+        gid = group_id(port_id, front.variant)
+        groups[gid] = Group(gid, tuple(
+            (("set_field", t.REG_ENDPOINT_IP, _ip_int(e.ip)),
+             ("set_field", t.REG_ENDPOINT_PORT, e.port), ("resubmit", t.DNAT))
+            for e in sorted(front.endpoints, key=lambda e: (e.ip, e.port))))
+        actions = [("set_field", t.REG_SERVICE_PORT, port_id),
+                   ("set_field", t.REG_MASQUERADE, int(front.masquerade))]
+        if service.affinity_timeout:
+            actions += [("set_field", t.REG_ENDPOINT_IP, 0), ("set_field", t.REG_ENDPOINT_PORT, 0),
+                        ("set_field", t.REG_VARIANT, front.variant),
+                        ("resubmit", t.AFFINITY), ("resubmit", t.DNAT)]
+            # No (or a stale) learned choice: pick from the group.
+            flows.append(flow(t.DNAT, 1, {"eth_type": ETH_IPV4, t.REG_SERVICE_PORT: port_id,
+                                          t.REG_VARIANT: front.variant}, [("group", gid)]))
+        else:
+            actions.append(("group", gid))
+        flows.append(flow(t.SERVICE, 200, match, actions))
+    masquerades = sorted({f.masquerade for f in frontends(state, service, port)})
+    for endpoint in port.endpoints:
+        for masquerade in masquerades:
+            match = {"eth_type": ETH_IPV4, t.REG_SERVICE_PORT: port_id,
+                     t.REG_ENDPOINT_IP: _ip_int(endpoint.ip),
+                     t.REG_ENDPOINT_PORT: endpoint.port, t.REG_MASQUERADE: int(masquerade)}
+            mark = t.MARK_SERVICE | (t.MARK_MASQUERADE if masquerade else 0)
+            actions = []
+            if service.affinity_timeout:
+                actions.append(("learn", Learn(t.AFFINITY, 100, service.affinity_timeout,
+                                               t.LEARNED_TAG | port_id, proto)))
+            actions.append(("ct", Ct(True, t.ZONE_SERVICE, t.SNAT,
+                                     ("dst", endpoint.ip, endpoint.port), (mark, 0xFFFFFFFF))))
+            flows.append(flow(t.DNAT, 100, match, actions))
+    return flows, list(groups.values())
+
+
+def _node_index(state, node_name):
+    return 1 + [n.name for n in state.nodes].index(node_name)

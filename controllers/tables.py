@@ -1,0 +1,44 @@
+"""The OpenFlow pipeline of every fabric switch: tables, conntrack zones, registers,
+marks and cookies, in one place.
+
+  0  CLASSIFY   ARP and gateway pings -> controller; IPv4 from a node or the internet
+                host (an edge port) -> UNSNAT; IPv4 from another switch -> ROUTE
+  5  UNSNAT     replies to the masquerade address: ct(zone SNAT, nat) -> CONNTRACK
+ 10  CONNTRACK  ct(zone SERVICE, nat): established Service traffic is (un)DNATed
+ 20  SERVICE    new connections to a Service frontend (ClusterIP, NodePort,
+                LoadBalancer IP): pick an endpoint (select group, or affinity);
+                no endpoints: controller rejects; everything else -> SNAT
+ 23  AFFINITY   learned flows: client, frontend -> endpoint, for sessionAffinity
+ 22  DNAT       per endpoint: ct(commit, zone SERVICE, nat(dst=endpoint)) -> SNAT
+ 25  SNAT       hairpin and external Cluster-policy connections get the masquerade
+                source: ct(commit, zone SNAT, nat(src)) -> ROUTE
+ 30  ROUTE      by MAC to a node, or by PodCIDR: dec TTL, MACs rewritten, out
+"""
+CLASSIFY, UNSNAT, CONNTRACK, SERVICE, DNAT, AFFINITY, SNAT, ROUTE = 0, 5, 10, 20, 22, 23, 25, 30
+
+ZONE_SERVICE = 1
+ZONE_SNAT = 2
+
+# ct_mark bits of connections committed in ZONE_SERVICE
+MARK_SERVICE = 0x2      # a Service connection (DNATed)
+MARK_MASQUERADE = 0x1   # its source must be masqueraded (external, Cluster policy)
+
+# Registers
+REG_ENDPOINT_IP = "reg0"
+REG_ENDPOINT_PORT = "reg1"
+REG_SERVICE_PORT = "reg2"   # the service port id: which frontend chose
+REG_MASQUERADE = "reg3"     # 1: the frontend wants the source masqueraded
+REG_VARIANT = "reg4"        # which group of the service port (0: all endpoints)
+
+# ct_state bits (Nicira)
+CT_NEW, CT_EST, CT_REL, CT_RPL, CT_INV, CT_TRK = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+
+# Cookies: the top byte says whose flow it is. kubemn's own flows carry a hash of the
+# flow below it (reconciling compares cookies only); flows that the switch learned
+# for session affinity carry LEARNED_TAG and are left alone by reconciling.
+COOKIE_TAG = 0x4B << 56
+LEARNED_TAG = 0x4C << 56
+TAG_MASK = 0xFF << 56
+
+# Group ids: service port id << 8 | variant (0: all endpoints; i: endpoints on node i)
+GROUP_VARIANT_BITS = 8

@@ -1,0 +1,32 @@
+"""One HTTP GET from a chosen source port (SO_REUSEADDR, as a busy client reusing
+ports would): prints the body, or ERROR and the reason.
+
+  http_from_port.py SOURCE_PORT HOST PORT PATH
+"""
+import socket
+import sys
+
+
+def main(source_port, host, port, path):
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.settimeout(3)
+    try:
+        sock.bind(("0.0.0.0", int(source_port)))
+        sock.connect((host, int(port)))
+        sock.sendall(("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path, host)).encode())
+        response = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            response += chunk
+        print(response.split(b"\r\n\r\n", 1)[-1].decode(errors="replace"))
+    except OSError as exc:
+        print("ERROR %s" % exc)
+    finally:
+        sock.close()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

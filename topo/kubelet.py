@@ -1,0 +1,44 @@
+"""The kubelet's watch over pods: containers that exit and readiness probes change a
+pod's readiness, and the cluster's Service endpoints follow at once."""
+import threading
+import time
+
+TICK_SECONDS = 0.05
+
+
+class Kubelet:
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="kubemn-kubelet", daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _run(self):
+        while not self.stopping.wait(TICK_SECONDS):
+            try:
+                self.tick()
+            except Exception as exc:  # keep watching; say what went wrong
+                self.cluster.progress("kubelet: %s" % exc)
+
+    def tick(self):
+        """Runs due probes (outside the lock: they may take a while), then updates
+        readiness and, if any changed, the Services."""
+        now = time.monotonic()
+        with self.cluster.lock:
+            pods = list(self.cluster.pods.values())
+        results = {pod.name: pod.run_due_probes(now) for pod in pods}
+        with self.cluster.lock:
+            changed = False
+            for pod in pods:
+                if self.cluster.pods.get(pod.name) is pod:
+                    changed |= pod.update_readiness(results[pod.name], now)
+            if changed:
+                self.cluster.sync_services()

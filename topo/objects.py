@@ -1,0 +1,260 @@
+"""The cluster's objects, as the API server and controllers keep them: Pods,
+Deployments, Services; apply, delete, scale. Mixed into topo/cluster.py's Cluster,
+which owns the machinery (nodes, fabric, controller) these methods call on."""
+import copy
+import os
+import time
+from dataclasses import replace
+
+from services.desired import service_states
+from services.endpoints import service_endpoints
+from topo.errors import KubemnError
+from topo.ipam import PodAddressPool, plan_node
+from topo.manifest import parse_files, parse_texts
+from topo.pod import Pod
+from topo.scheduler import choose_node
+from topo.workloads import replica_changes
+
+READY_TIMEOUT = 30.0
+KIND_ALIASES = {"po": "pod", "pods": "pod", "deploy": "deployment",
+                "deployments": "deployment", "svc": "service", "services": "service",
+                "no": "node", "nodes": "node"}
+
+
+def _verb(old, new):
+    if old is None:
+        return "created"
+    return "unchanged" if old == new else "configured"
+
+
+class Objects:
+    """Needs from its host class: lock, pods, deployments, services, service_created,
+    allocator, pools, node_plans, net, run_dir, spec, manifests, reserved_names(),
+    add_node(), remove_node(), forget_node(), push_state()."""
+
+    # --- apply -------------------------------------------------------------------
+    def apply_text(self, text, source="<input>"):
+        return self.apply(parse_texts([(source, text)]))
+
+    def apply_files(self, paths):
+        return self.apply(parse_files(paths))
+
+    def apply(self, manifests):
+        """Creates or updates the objects; returns kubectl's lines ('pod/x created').
+        Everything is checked before anything changes, and a failure half-way undoes
+        what this apply made."""
+        with self.lock:
+            self._check(manifests)
+            saved = (dict(self.deployments), dict(self.services), set(self.pods),
+                     copy.deepcopy(self.allocator), dict(self.service_created),
+                     set(self.node_plans))
+            try:
+                return self._apply_checked(manifests)
+            except BaseException:
+                self.deployments, self.services = dict(saved[0]), dict(saved[1])
+                self.allocator, self.service_created = saved[3], saved[4]
+                for name in [n for n in self.pods if n not in saved[2]]:
+                    self._delete_pod(name)
+                for name in [n for n in self.node_plans if n not in saved[5]]:
+                    self.forget_node(name)
+                if self.net is not None:
+                    self.push_state()
+                raise
+
+    def _check(self, manifests):
+        self._check_names(manifests)
+        if manifests.cluster is not None and manifests.cluster != self.manifests.cluster \
+                and self.net is not None:
+            raise KubemnError("a Cluster document cannot be applied to a running cluster")
+        for pod in manifests.pods:
+            if pod.name in self.pods and self.pods[pod.name].spec.template != pod.template:
+                raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
+                                  'delete it first' % pod.name)
+        for service in manifests.services:
+            self.allocator.check(service)
+        self._check_capacity(manifests)
+
+    def _check_names(self, manifests):
+        nodes = list(self.node_plans) + [n.name for n in manifests.nodes
+                                         if n.name not in self.node_plans]
+        reserved = self.reserved_names() | set(nodes)
+        for pod in manifests.pods:
+            if pod.name in reserved:
+                raise KubemnError("pod %r: the name is taken by a node or switch" % pod.name)
+        for template in [p.template for p in manifests.pods] + \
+                [d.template for d in manifests.deployments]:
+            if template.node_name is not None and template.node_name not in nodes:
+                raise KubemnError("nodeName %r: no such node (nodes: %s)"
+                                  % (template.node_name, ", ".join(nodes)))
+        for node in manifests.nodes:
+            known = self.node_plans.get(node.name)
+            if known is not None and node.pod_cidr not in (None, known.pod_cidr):
+                raise KubemnError("node %s has podCIDR %s; a node's podCIDR cannot change"
+                                  % (node.name, known.pod_cidr))
+
+    def _check_capacity(self, manifests):
+        wanted = {}
+        templates = [p.template for p in manifests.pods if p.name not in self.pods]
+        for deployment in manifests.deployments:
+            owned = sum(1 for p in self.pods.values() if p.spec.owner == deployment.name)
+            templates += [deployment.template] * max(0, deployment.replicas - owned)
+        for template in templates:
+            wanted[template.node_name] = wanted.get(template.node_name, 0) + 1
+        free = {n: p.free for n, p in self.pools.items()}
+        planned = list(self.node_plans.values())
+        for node in manifests.nodes:
+            if node.name not in free:
+                planned.append(plan_node(self.spec, planned, node))
+                free[node.name] = PodAddressPool(planned[-1].pod_cidr).free
+        for node, count in wanted.items():
+            if node is not None and count > free[node]:
+                raise KubemnError("node %s has room for %d more pods, %d asked for"
+                                  % (node, free[node], count))
+        if sum(wanted.values()) > sum(free.values()):
+            raise KubemnError("the cluster has room for %d more pods, %d asked for"
+                              % (sum(free.values()), sum(wanted.values())))
+
+    def _apply_checked(self, manifests):
+        lines = []
+        for node in manifests.nodes:
+            if node.name in self.node_plans:
+                lines.append("node/%s unchanged" % node.name)
+            else:
+                self.add_node(node)
+                lines.append("node/%s created" % node.name)
+        for pod in manifests.pods:
+            if pod.name in self.pods:
+                lines.append("pod/%s unchanged" % pod.name)
+            else:
+                self._create_pod(pod)
+                lines.append("pod/%s created" % pod.name)
+        for deployment in manifests.deployments:
+            old = self.deployments.get(deployment.name)
+            self.deployments[deployment.name] = deployment
+            self._reconcile_deployment(deployment)
+            lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
+        for service in manifests.services:
+            old = self.services.get(service.name)
+            self.allocator.allocate(service)
+            self.services[service.name] = service
+            self.service_created.setdefault(service.name, time.time())
+            lines.append("service/%s %s" % (service.name, _verb(old, service)))
+        self.settle()
+        return lines
+
+    # --- delete, scale -------------------------------------------------------------
+    def delete(self, kind, name):
+        kind = KIND_ALIASES.get(kind, kind)
+        with self.lock:
+            if kind == "node":
+                self.remove_node(name)
+                return 'node "%s" deleted' % name
+            if kind == "pod":
+                pod = self.pod(name)
+                self._delete_pod(name)
+                if pod.spec.owner in self.deployments:
+                    self._reconcile_deployment(self.deployments[pod.spec.owner])
+                self.settle()
+                return 'pod "%s" deleted' % name
+            if kind == "deployment":
+                if name not in self.deployments:
+                    raise KubemnError('deployments.apps "%s" not found' % name)
+                del self.deployments[name]
+                for pod_name in [p.name for p in self.pods.values() if p.spec.owner == name]:
+                    self._delete_pod(pod_name)
+                return 'deployment.apps "%s" deleted' % name
+            if kind == "service":
+                if name not in self.services:
+                    raise KubemnError('services "%s" not found' % name)
+                del self.services[name]
+                del self.service_created[name]
+                self.allocator.release(name)
+                self.sync_services()
+                return 'service "%s" deleted' % name
+        raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
+
+    def scale(self, name, replicas):
+        with self.lock:
+            if name not in self.deployments:
+                raise KubemnError('deployments.apps "%s" not found' % name)
+            if not 0 <= replicas <= 1000:
+                raise KubemnError("--replicas=%d: expected 0-1000" % replicas)
+            self.deployments[name] = replace(self.deployments[name], replicas=replicas)
+            self._reconcile_deployment(self.deployments[name])
+            self.settle()
+            return "deployment.apps/%s scaled" % name
+
+    # --- pods --------------------------------------------------------------------
+    def pod(self, name):
+        try:
+            return self.pods[name]
+        except KeyError:
+            raise KubemnError('pods "%s" not found' % name) from None
+
+    def _reconcile_deployment(self, deployment):
+        owned = [(p.name, p.spec, p.created) for p in self.pods.values()
+                 if p.spec.owner == deployment.name]
+        to_create, to_delete = replica_changes(deployment, owned, self.pods)
+        for name in to_delete:
+            self._delete_pod(name)
+        for spec in to_create:
+            self._create_pod(spec)
+
+    def _create_pod(self, spec):
+        counts = {n: 0 for n in self.pools}
+        for pod in self.pods.values():
+            counts[pod.node.name] += 1
+        node_name = choose_node(spec.template.node_name, counts,
+                                {n: p.free for n, p in self.pools.items()})
+        ip = self.pools[node_name].allocate()
+        pod = Pod(spec, self.net[node_name], ip, os.path.join(self.run_dir, "pods", spec.name))
+        try:
+            pod.start()
+        except BaseException:
+            self.pools[node_name].release(ip)
+            raise
+        self.pods[spec.name] = pod
+        return pod
+
+    def _delete_pod(self, name):
+        """The pod leaves the Services' endpoints first, then stops."""
+        pod = self.pods.pop(name)
+        if pod.is_ready:
+            pod.is_ready = False
+            self.sync_services()
+        pod.stop()
+        self.pools[pod.node.name].release(pod.ip)
+
+    def settle(self, timeout=READY_TIMEOUT):
+        """Waits until every running pod without a readinessProbe has started, then
+        brings the pods' readiness and the Services up to date."""
+        deadline = time.monotonic() + timeout
+        while True:
+            waiting = [p for p in self.pods.values()
+                       if p.running() and not p.probes and not p.started()]
+            if not waiting:
+                break
+            if time.monotonic() > deadline:
+                raise KubemnError("pods not ready after %.0f s: %s"
+                                  % (timeout, ", ".join(p.name for p in waiting)))
+            time.sleep(0.01)
+        now = time.monotonic()
+        changed = [p.update_readiness({}, now) for p in self.pods.values()]
+        if any(changed):
+            self.sync_services()
+
+    # --- services ------------------------------------------------------------------
+    def pod_rows(self):
+        return [(p.name, p.node.name, p.ip, p.spec.template, p.is_ready)
+                for p in self.pods.values()]
+
+    def endpoints(self, service_name):
+        return service_endpoints(self.services[service_name], self.pod_rows())
+
+    def service_states(self):
+        return service_states(self.services, self.allocator, self.pod_rows())
+
+    def sync_services(self):
+        """Tells the controller the Services and their endpoints as they are now."""
+        if self.net is not None:
+            self.push_state()
