@@ -47,6 +47,7 @@ class FabricApp(app_manager.RyuApp):
         self.cycles = {}         # dpid -> Cycle in flight
         self.dirty = set()       # dpids whose state changed during their cycle
         self.barriers = {}       # (dpid, xid) -> generation
+        self.refusals = []       # what switches refused, for kubemn to report
         kwargs["wsgi"].register(StateApi, {APP_KEY: self})
 
     # --- desired state -----------------------------------------------------
@@ -58,7 +59,8 @@ class FabricApp(app_manager.RyuApp):
 
     def status(self):
         return {"generation": self.state.generation,
-                "switches": {str(d): self.synced.get(d) for d in self.datapaths}}
+                "switches": {str(d): self.synced.get(d) for d in self.datapaths},
+                "refusals": self.refusals}
 
     # --- OpenFlow events ---------------------------------------------------
     @set_ev_cls(ofp_event.EventOFPSwitchFeatures, CONFIG_DISPATCHER)
@@ -83,8 +85,10 @@ class FabricApp(app_manager.RyuApp):
     @set_ev_cls(ofp_event.EventOFPErrorMsg, [CONFIG_DISPATCHER, MAIN_DISPATCHER])
     def on_error(self, ev):
         msg = ev.msg
-        self.logger.error("switch %#x refused a message: type=%d code=%d data=%s",
-                          msg.datapath.id, msg.type, msg.code, bytes(msg.data[:64]).hex())
+        refusal = "switch %#x refused a message: type=%d code=%d data=%s" % (
+            msg.datapath.id, msg.type, msg.code, bytes(msg.data[:64]).hex())
+        self.logger.error(refusal)
+        self.refusals = (self.refusals + [refusal])[-10:]
 
     def start_reconcile(self, datapath):
         """Reads back the switch's groups, then its flows (the two replies below),

@@ -193,7 +193,8 @@ def service_port_pipeline(state, service, port, port_id):
     masquerades = sorted({f.masquerade for f in frontends(state, service, port)})
     for endpoint in port.endpoints:
         for masquerade in masquerades:
-            match = {"eth_type": ETH_IPV4, t.REG_SERVICE_PORT: port_id,
+            # ip_proto too: a learn action reads the protocol's port field.
+            match = {"eth_type": ETH_IPV4, "ip_proto": proto, t.REG_SERVICE_PORT: port_id,
                      t.REG_ENDPOINT_IP: _ip_int(endpoint.ip),
                      t.REG_ENDPOINT_PORT: endpoint.port, t.REG_MASQUERADE: int(masquerade)}
             mark = t.MARK_SERVICE | (t.MARK_MASQUERADE if masquerade else 0)

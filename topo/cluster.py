@@ -171,6 +171,21 @@ class Cluster(Objects):
             self.controller.push(self.desired_state())
             self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
 
+    def restart_controller(self):
+        """Starts the controller again and re-sends the desired state; the switches
+        keep their flows meanwhile, and established connections their conntrack."""
+        with self.lock:
+            self.controller.restart()
+            self.push_state()
+
+    def check_controller(self):
+        """Called by the kubelet: a controller that died is noticed and restarted."""
+        if self.controller is not None and not self.controller.alive():
+            self.progress("the Ryu controller died (exit %s); restarting it"
+                          % self.controller.process.returncode)
+            self.restart_controller()
+            self.progress("the Ryu controller is back; desired state re-sent")
+
     def _wait_fabric(self, nodes):
         """Userspace OVS ports need a moment before they forward: each node pings the
         fabric gateway (answered by the controller) until it answers."""

@@ -84,7 +84,11 @@ class ControllerProcess:
         """Waits until every switch has converged to this generation of the state."""
         deadline = time.monotonic() + timeout
         while True:
-            switches = self.status()["switches"]
+            status = self.status()
+            if status.get("refusals"):
+                raise KubemnError("a switch refused the controller's flows (a kubemn bug): "
+                                  "%s" % status["refusals"][-1])
+            switches = status["switches"]
             behind = [d for d in dpids if (switches.get(str(d)) or 0) < generation]
             if not behind:
                 return
@@ -93,6 +97,14 @@ class ControllerProcess:
                                   % (", ".join("%#x" % d for d in behind), timeout,
                                      self.log_path))
             time.sleep(0.02)
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def restart(self):
+        """A new controller process on the same ports, which the switches reconnect to."""
+        self.stop()
+        return self.start()
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:

@@ -32,6 +32,7 @@ class Kubelet:
         """Runs due probes (outside the lock: they may take a while), then updates
         readiness and, if any changed, the Services."""
         now = time.monotonic()
+        self.cluster.check_controller()
         with self.cluster.lock:
             pods = list(self.cluster.pods.values())
         results = {pod.name: pod.run_due_probes(now) for pod in pods}

@@ -23,10 +23,11 @@ def summary(pkt):
     if TCP in pkt:
         found.update(sport=pkt[TCP].sport, dport=pkt[TCP].dport, flags=str(pkt[TCP].flags))
     if UDP in pkt:
-        found.update(sport=pkt[UDP].sport, dport=pkt[UDP].dport)
+        found.update(sport=pkt[UDP].sport, dport=pkt[UDP].dport,
+                     payload=bytes(pkt[UDP].payload).decode(errors="replace"))
     if ICMP in pkt:
-        found.update(icmp_type=pkt[ICMP].type, icmp_id=pkt[ICMP].id)
-    if Raw in pkt:
+        found.update(icmp_type=pkt[ICMP].type, icmp_code=pkt[ICMP].code, icmp_id=pkt[ICMP].id)
+    if Raw in pkt and UDP not in pkt:
         found["payload"] = bytes(pkt[Raw].load).decode(errors="replace")
     return found
 

@@ -1,0 +1,261 @@
+"""Services as a Kubernetes user expects them, implemented by the Ryu controller in
+Open vSwitch and proven with real packets: pod to Service (TCP, UDP), spread, churn,
+readiness, hairpin, affinity, rejects, internet to Service, the conntrack port-reuse
+trap, and a controller restart under load."""
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
+                                        scapy_in_pod)
+from topo.cluster import Cluster
+from topo.ipam import MASQUERADE_IP
+from topo.probes import network_namespace_of
+
+HELPERS = os.path.join(ROOT, "tests", "helpers")
+INTERNET_IP = "203.0.113.1"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with Cluster.from_files([manifest_path("services.yaml")]) as running:
+        yield running
+
+
+def vip(cluster, service):
+    return cluster.allocator.cluster_ips[service]
+
+
+def backends(cluster, app="web"):
+    return {p.name: p for p in cluster.pods.values() if p.spec.template.label_dict().get(
+        "app") == app}
+
+
+def loop(cluster, pod, mode, amount, url):
+    result = cluster.exec(pod, [sys.executable, os.path.join(HELPERS, "http_loop.py"),
+                                mode, str(amount), url], timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def internet(cluster, command):
+    host = cluster.net["internet"]
+    return subprocess.run(["nsenter", "-t", str(host.pid), "-n", "--", "sh", "-c", command],
+                          capture_output=True, text=True, timeout=30)
+
+
+def keepalive_connection(cluster, pod, host, port):
+    """An HTTP/1.1 connection opened from inside the pod; it stays there."""
+    connection = http.client.HTTPConnection(host, port, timeout=3)
+    with network_namespace_of(cluster.pod(pod).pause.pid):
+        connection.connect()
+    return connection
+
+
+def ask(connection, path="/hostname"):
+    connection.request("GET", path)
+    return connection.getresponse().read().decode()
+
+
+# --- pod to Service ---------------------------------------------------------------
+
+def test_tcp_syn_to_the_vip_is_answered_by_the_vip_and_the_backend_sees_the_client(cluster):
+    client_ip = cluster.pod("client").ip
+    bpf = "tcp[tcpflags] & tcp-syn != 0 and dst port 8080"
+    captures = {name: Capture(pod_enter(cluster, name), "eth0", bpf, timeout=4)
+                for name in backends(cluster)}
+    answer = scapy_in_pod(cluster, "client", "syn", vip(cluster, "web"), 80)
+    assert answer["flags"] == "SA"
+    assert (answer["src"], answer["sport"]) == (vip(cluster, "web"), 80)
+    seen = {name: capture.packets() for name, capture in captures.items()}
+    (chosen,) = [name for name, packets in seen.items() if packets]
+    assert seen[chosen][0]["src"] == client_ip, "ClusterIP keeps the client's address"
+
+
+def test_udp_to_a_udp_port_of_the_same_service(cluster):
+    answer = scapy_in_pod(cluster, "client", "udp", vip(cluster, "web"), 8081, "hostname")
+    assert (answer["src"], answer["sport"]) == (vip(cluster, "web"), 8081)
+    assert answer["payload"] in backends(cluster)
+
+
+def test_connections_spread_over_every_backend(cluster):
+    found = loop(cluster, "client", "count", 200, "http://%s/hostname" % vip(cluster, "web"))
+    assert found["errors"] == 0
+    names = backends(cluster)
+    assert set(found["counts"]) == set(names)
+    fair = 200 / len(names)
+    assert min(found["counts"].values()) >= fair / 2, found["counts"]
+
+
+def test_hairpin_to_a_backend_on_the_same_node_and_to_itself(cluster):
+    for name, pod in backends(cluster).items():
+        answers = loop(cluster, name, "count", 30, "http://%s/hostname" % vip(cluster, "web"))
+        assert answers["errors"] == 0
+        assert name in answers["counts"], "a pod reaches itself through its Service"
+    neighbour = loop(cluster, "neighbour", "count", 30,
+                     "http://%s/hostname" % vip(cluster, "web"))
+    node1_backends = {n for n, p in backends(cluster).items() if p.node.name == "node1"}
+    assert neighbour["errors"] == 0 and node1_backends & set(neighbour["counts"])
+
+
+def test_session_affinity_sticks_until_the_timeout(cluster):
+    url = "http://%s/hostname" % vip(cluster, "sticky")
+    found = loop(cluster, "client", "count", 20, url)
+    assert found["errors"] == 0 and len(found["counts"]) == 1
+    client_ip = cluster.pod("client").ip
+
+    def learned():
+        dump = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "dump-flows", "kmn-s1",
+                               "table=23"], capture_output=True, text=True).stdout
+        return [line for line in dump.splitlines() if "nw_src=%s," % client_ip in line]
+
+    assert learned() and "hard_timeout=3" in learned()[0]
+    time.sleep(4.5)
+    assert not learned(), "the affinity is forgotten after timeoutSeconds"
+
+
+def test_a_service_without_endpoints_refuses_at_once(cluster):
+    target = vip(cluster, "nobody")
+    started = time.monotonic()
+    reset = scapy_in_pod(cluster, "client", "syn", target, 80)
+    assert reset["flags"] == "RA" and reset["src"] == target
+    unreachable = scapy_in_pod(cluster, "client", "udp", target, 53, "hello")
+    assert (unreachable["icmp_type"], unreachable["icmp_code"]) == (3, 3)
+    assert time.monotonic() - started < 5
+    refused = cluster.exec("client", "curl -s -m 5 http://%s/" % target)
+    assert refused.returncode == 7, "connection refused, not a timeout"
+
+
+# --- endpoints follow the pods ------------------------------------------------------
+
+def test_readiness_takes_a_pod_out_of_the_endpoints_and_back(cluster):
+    url = "http://%s/hostname" % vip(cluster, "flaky")
+    victim = sorted(backends(cluster, "flaky"))[0]
+    marker = "/run/kubemn-test-unready-%s" % victim
+    open(marker, "w").close()
+    try:
+        wait_for(lambda: victim not in [e.pod for e in cluster.endpoints("flaky")], 5)
+        found = loop(cluster, "client", "count", 30, url)
+        assert victim not in found["counts"] and found["errors"] == 0
+    finally:
+        os.unlink(marker)
+    wait_for(lambda: victim in [e.pod for e in cluster.endpoints("flaky")], 5)
+    found = loop(cluster, "client", "count", 40, url)
+    assert victim in found["counts"]
+
+
+def wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in %s s" % seconds
+        time.sleep(0.05)
+
+
+def test_endpoint_churn_breaks_nothing_after_a_second(cluster):
+    url = "http://%s/hostname" % vip(cluster, "web")
+    kept = keepalive_connection(cluster, "client", vip(cluster, "web"), 80)
+    survivor = ask(kept)
+    changes = []
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(
+        loop(cluster, "client", "for", 9, url)))
+    thread.start()
+    time.sleep(1)
+    victim = next(n for n in sorted(backends(cluster)) if n != survivor)
+    changes.append(time.time())
+    cluster.delete("pod", victim)
+    time.sleep(1.5)
+    changes.append(time.time())
+    cluster.scale("web", 5)
+    time.sleep(1.5)
+    changes.append(time.time())
+    cluster.scale("web", 3)
+    thread.join()
+    assert survivor in backends(cluster), "the newest pods go first when scaling down"
+    failures = [t for t, answer in outcome["results"] if answer is None]
+    late = [t for t in failures if not any(c <= t <= c + 1 for c in changes)]
+    assert not late, "requests failed more than a second after a change: %s" % late
+    assert len(outcome["results"]) > 100
+    assert ask(kept) == survivor, "the established connection kept its backend"
+
+
+def test_a_deleted_pod_leaves_the_endpoints_before_it_stops(cluster):
+    before = {e.pod for e in cluster.endpoints("web")}
+    victim = sorted(before)[0]
+    cluster.delete("pod", victim)
+    after = {e.pod for e in cluster.endpoints("web")}
+    assert victim not in after and len(after) == len(before)
+
+
+# --- internet to Service -------------------------------------------------------------
+
+def test_node_ports_answer_on_every_node(cluster):
+    for plan in cluster.node_plans.values():
+        answer = internet(cluster, "curl -s -m 3 http://%s:30080/hostname" % plan.ip)
+        assert answer.stdout in backends(cluster), (plan.name, answer)
+        seen_as = internet(cluster, "curl -s -m 3 http://%s:30080/clientip" % plan.ip)
+        # externalTrafficPolicy Cluster: the source is masqueraded, as kube-proxy does.
+        assert seen_as.stdout.split(":")[0] == MASQUERADE_IP
+
+
+def test_load_balancer_address_is_reachable_and_shown(cluster):
+    address = cluster.allocator.lb_ips["web-lb"]
+    assert address.startswith("198.51.100.")
+    answer = internet(cluster, "curl -s -m 3 http://%s/hostname" % address)
+    assert answer.stdout in backends(cluster)
+
+
+def test_local_traffic_policy_keeps_the_client_ip_and_stays_on_the_node(cluster):
+    (local,) = backends(cluster, "local-web").values()
+    node_ip = cluster.node_plans[local.node.name].ip
+    answer = internet(cluster, "curl -s -m 3 http://%s:30081/clientip" % node_ip)
+    assert answer.stdout.split(":")[0] == INTERNET_IP
+    other = next(p.ip for n, p in cluster.node_plans.items() if n != local.node.name)
+    dropped = internet(cluster, "curl -s -m 2 http://%s:30081/hostname" % other)
+    assert dropped.returncode == 28, "no local endpoint: the node drops the traffic"
+
+
+# --- conntrack -------------------------------------------------------------------------
+
+def test_direct_connections_reusing_a_vip_connections_port_are_not_rewritten(cluster):
+    helper = [sys.executable, os.path.join(HELPERS, "http_from_port.py")]
+    pods = backends(cluster)
+    for port in range(40100, 40106):
+        chosen = cluster.exec("client", helper + [str(port), vip(cluster, "web"), "80",
+                                                  "/hostname"]).stdout.strip()
+        assert chosen in pods
+        # Same source port, straight to the backend the VIP connection went to: its
+        # replies match the VIP connection's reply tuple, still in TIME_WAIT.
+        direct = cluster.exec("client", helper + [str(port), pods[chosen].ip, "8080",
+                                                  "/hostname"]).stdout.strip()
+        assert direct == chosen
+
+
+# --- the controller --------------------------------------------------------------------
+
+def test_controller_killed_under_load_recovers_by_itself(cluster):
+    url = "http://%s/hostname" % vip(cluster, "web")
+    kept = keepalive_connection(cluster, "client", vip(cluster, "web"), 80)
+    first = ask(kept)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(
+        loop(cluster, "client", "for", 6, url)))
+    thread.start()
+    time.sleep(1)
+    old = cluster.controller.process.pid
+    killed_at = time.time()
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: cluster.controller.alive() and cluster.controller.process.pid != old, 10)
+    thread.join()
+    failures = [t for t, answer in outcome["results"] if answer is None]
+    assert not [t for t in failures if t > killed_at + 2], failures
+    assert ask(kept) == first
+    status = cluster.controller.status()
+    assert set(status["switches"].values()) == {status["generation"]}
