@@ -15,6 +15,7 @@ from mininet.log import error, output
 from topo import kubectl
 from topo.console import split_mininet_output
 from topo.errors import KubemnError
+from topo.flowview import service_flows
 
 
 class KubeCLI(CLI):
@@ -49,6 +50,14 @@ class KubeCLI(CLI):
         except KubemnError as exc:
             error("Error: %s\n" % exc)
 
+    def do_flows(self, line):
+        """flows SERVICE: the Service's OpenFlow flows and groups, readable, with the
+        packets each flow has matched."""
+        try:
+            output(service_flows(self.cluster, line.strip()) + "\n")
+        except KubemnError as exc:
+            error("Error: %s\n" % exc)
+
     def do_pods(self, _line):
         """List pods with their node and IP."""
         self.do_kubectl("get pods -o wide")
@@ -61,8 +70,7 @@ class KubeCLI(CLI):
                 return
             self.run_in_pod(self.cluster.pods[first], self.substitute_ips(args))
         elif first in self.mn and not self.interactive:
-            node = self.mn[first]
-            output(node.cmd(self.substitute_ips(args)))
+            output(_ended(self.mn[first].cmd(self.substitute_ips(args))))
         else:
             super().default(line)
 
@@ -83,10 +91,14 @@ class KubeCLI(CLI):
             self.waitForNode(pod.node)
         else:
             result = self.cluster.exec(pod.name, command, container)
-            text = result.stdout + result.stderr
-            output(text if not text or text.endswith("\n") else text + "\n")
+            output(_ended(result.stdout + result.stderr))
 
     def do_EOF(self, line):
         if self.interactive:
             output("\n")
         return True
+
+
+def _ended(text):
+    """Output ends with a newline, so the next prompt starts a line of its own."""
+    return text if not text or text.endswith("\n") else text + "\n"

@@ -29,7 +29,7 @@ from topo.manifest import FABRICS, parse_files
 from topo.model import ClusterSpec, Manifests, NodeSpec
 from topo.naming import RUN_DIR_ROOT, RUN_MARKER
 from topo.network import INTERNET_HOST, build_network, fabric_state, plug_node, unplug_node
-from topo.objects import Objects
+from topo.objects import READY_TIMEOUT, Objects
 from topo.runlock import RunLock
 
 FABRIC_TIMEOUT = 30.0
@@ -114,6 +114,7 @@ class Cluster(Objects):
             self.progress("starting pods")
             self.apply(self.manifests)
             self.kubelet.start()
+            self.wait_all_ready()
         except BaseException:
             self.stop()
             raise
@@ -170,6 +171,20 @@ class Cluster(Objects):
             self.generation += 1
             self.controller.push(self.desired_state())
             self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
+
+    def wait_all_ready(self, timeout=READY_TIMEOUT):
+        """Waits for readinessProbes to pass; pods still not ready after timeout are
+        named, not fatal: a probe may be meant to fail."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                waiting = [p.name for p in self.pods.values() if p.running() and not p.is_ready]
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                self.progress("not ready after %.0f s: %s" % (timeout, ", ".join(waiting)))
+                return
+            time.sleep(0.02)
 
     def restart_controller(self):
         """Starts the controller again and re-sends the desired state; the switches

@@ -59,8 +59,8 @@ def run(cluster, line):
     if not args:
         raise Usage(__doc__.strip())
     verb, rest = args[0], args[1:]
-    handlers = {"get": get, "apply": apply, "delete": delete, "scale": scale,
-                "logs": logs}
+    handlers = {"get": get, "describe": describe, "apply": apply, "delete": delete,
+                "scale": scale, "logs": logs}
     if verb == "exec":
         raise Usage("kubectl exec runs from the CLI: kubectl exec POD -- CMD")
     if verb not in handlers:
@@ -187,6 +187,49 @@ def _endpoints(cluster, wide):
 
 GETTERS = {"nodes": _nodes, "pods": _pods, "deployments": _deployments,
            "services": _services, "endpoints": _endpoints}
+
+
+def describe(cluster, args):
+    """kubectl describe service NAME (the kind kubemn adds most to)."""
+    if len(args) == 1 and "/" in args[0]:
+        args = args[0].split("/", 1)
+    if len(args) != 2 or RESOURCES.get(args[0]) != "services":
+        raise Usage("usage: kubectl describe service NAME")
+    name = args[1]
+    if name not in cluster.services:
+        raise KubemnError('services "%s" not found' % name)
+    service = cluster.services[name]
+    allocator = cluster.allocator
+    ip = allocator.cluster_ips.get(name) or "None"
+    lines = [("Name", name), ("Namespace", "default"), ("Labels", NONE),
+             ("Annotations", NONE), ("Selector", selector_text(service.selector)),
+             ("Type", service.type), ("IP Family Policy", "SingleStack"),
+             ("IP Families", "IPv4"), ("IP", ip), ("IPs", ip)]
+    if name in allocator.lb_ips:
+        lines.append(("LoadBalancer Ingress", allocator.lb_ips[name]))
+    endpoints = cluster.endpoints(name)
+    node_ports = allocator.node_ports.get(name, {})
+    for port in service.ports:
+        label = port.name or "<unset>"
+        target = port.target_port
+        lines.append(("Port", "%s  %d/%s" % (label, port.port, port.protocol)))
+        lines.append(("TargetPort", "%s/%s" % (target, port.protocol)))
+        if (port.port, port.protocol) in node_ports:
+            lines.append(("NodePort", "%s  %d/%s" % (label, node_ports[(port.port,
+                                                                        port.protocol)],
+                                                     port.protocol)))
+        addresses = ["%s:%d" % (e.ip, p[2]) for e in endpoints for p in e.ports
+                     if (p[0], p[1]) == (port.port, port.protocol)]
+        lines.append(("Endpoints", ",".join(addresses) or NONE))
+    affinity = "ClientIP" if service.affinity_timeout else "None"
+    lines.append(("Session Affinity", affinity))
+    if service.affinity_timeout:
+        lines.append(("Session Affinity Timeout", "%ds" % service.affinity_timeout))
+    if service.type != "ClusterIP":
+        lines.append(("External Traffic Policy", service.external_traffic_policy))
+    lines.append(("Events", NONE))
+    width = max(len(key) for key, _ in lines) + 2
+    return "\n".join(("%s:" % key).ljust(width) + value for key, value in lines)
 
 
 def apply(cluster, args):

@@ -25,15 +25,38 @@ kubectl delete pod client2
 kubectl get pod client2
 kubectl logs server2
 kubectl get widgets
+kubectl get services -o wide
+kubectl describe service web-nodeport
+client1 curl -s http://web-ip/hostname
+internet curl -s http://192.168.0.2:30080/hostname
+flows web
 """.format(extra=manifest_path("cli-extra.yaml"))
 
 
 @pytest.fixture(scope="module")
 def transcript():
-    result = subprocess.run([sys.executable, "-m", "topo.main", "run"], input=SCRIPT,
+    # The default cluster's first Service gets the first free ClusterIP.
+    script = SCRIPT.replace("web-ip", "10.96.0.2")
+    result = subprocess.run([sys.executable, "-m", "topo.main", "run"], input=script,
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     return result.stdout, result.stderr
+
+
+def test_the_default_cluster_serves_web_to_pods_and_the_internet(transcript):
+    services = section(transcript, "kubectl get services -o wide").splitlines()
+    rows = {line.split()[0]: line.split() for line in services[1:]}
+    assert rows["web"][1:5] == ["ClusterIP", "10.96.0.2", "<none>", "80/TCP,8081/UDP"]
+    assert rows["web-nodeport"][1] == "NodePort" and rows["web-nodeport"][4] == "80:30080/TCP"
+    described = section(transcript, "kubectl describe service web-nodeport")
+    assert re.search(r"^NodePort:\s+<unset>  30080/TCP$", described, re.M)
+    assert len(re.findall(r"10\.244\.\d+\.\d+:8080", described)) == 3
+    assert section(transcript, "client1 curl -s http://10.96.0.2/hostname").startswith("web-")
+    assert section(transcript, "internet curl -s http://192.168.0.2:30080/hostname"
+                   ).startswith("web-")
+    flows = section(transcript, "flows web")
+    assert "ipv4_dst=10.96.0.2 tcp_dst=80" in flows and "group" in flows
+    assert "nat(dst=10.244." in flows
 
 
 def section(transcript, command):
@@ -50,12 +73,15 @@ def test_kubectl_get_nodes_prints_kubectls_table(transcript):
     assert [line.split()[:2] for line in lines[1:]] == [["node1", "Ready"], ["node2", "Ready"]]
 
 
-def test_default_cluster_has_two_pods_per_node(transcript):
+def test_default_cluster_has_two_pods_per_node_and_a_deployment(transcript):
     lines = section(transcript, "kubectl get pods -o wide").splitlines()
     assert lines[0].split()[:7] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
-    assert {name: row[6] for name, row in rows.items()} == {
-        "multi": "node1", "client1": "node1", "server2": "node2", "client2": "node2"}
+    named = {name: row[6] for name, row in rows.items() if not name.startswith("web-")}
+    assert named == {"multi": "node1", "client1": "node1", "server2": "node2",
+                     "client2": "node2"}
+    web = [row for name, row in rows.items() if name.startswith("web-")]
+    assert len(web) == 3 and all(row[1] == "1/1" for row in web)
     assert rows["multi"][1] == "2/2" and rows["multi"][2] == "Running"
 
 

@@ -1,0 +1,115 @@
+"""A Service's OpenFlow groups and flows in readable form, with the live packet
+counts of each switch: what `flows SERVICE` prints in the CLI."""
+import ipaddress
+import re
+import subprocess
+
+from controllers import tables as t
+from controllers.flows import cookie_of
+from controllers.pipeline import service_port_ids, switch_configs
+from controllers.state import parse_state
+from topo.errors import KubemnError
+
+TABLE_NAMES = {t.CLASSIFY: "CLASSIFY", t.UNSNAT: "UNSNAT", t.CONNTRACK: "CONNTRACK",
+               t.SERVICE: "SERVICE", t.DNAT: "DNAT", t.AFFINITY: "AFFINITY", t.SNAT: "SNAT",
+               t.ROUTE: "ROUTE"}
+CT_BITS = [(t.CT_NEW, "new"), (t.CT_EST, "est"), (t.CT_REL, "rel"), (t.CT_RPL, "rpl"),
+           (t.CT_INV, "inv"), (t.CT_TRK, "trk")]
+REGISTER_NAMES = {t.REG_ENDPOINT_IP: "endpoint_ip", t.REG_ENDPOINT_PORT: "endpoint_port",
+                  t.REG_SERVICE_PORT: "service_port", t.REG_MASQUERADE: "masquerade",
+                  t.REG_VARIANT: "variant"}
+
+
+def _value(field, value):
+    if field == "ct_state":
+        bits, mask = value
+        return "".join(("+" if bits & bit else "-") + name for bit, name in CT_BITS
+                       if mask & bit)
+    if field == "ct_mark":
+        return "%#x/%#x" % value
+    if field == t.REG_ENDPOINT_IP and isinstance(value, int) and value:
+        return str(ipaddress.IPv4Address(value))
+    return str(value)
+
+
+def describe_match(match):
+    return " ".join("%s=%s" % (REGISTER_NAMES.get(k, k), _value(k, v)) for k, v in match
+                    if k != "eth_type") or "(any)"
+
+
+def describe_action(action):
+    kind = action[0]
+    if kind == "set_field":
+        return "%s:=%s" % (REGISTER_NAMES.get(action[1], action[1]),
+                           _value(action[1], action[2]))
+    if kind == "ct":
+        ct = action[1]
+        parts = ["commit"] if ct.commit else []
+        parts.append("zone=%d" % ct.zone)
+        if ct.nat and ct.nat[0] != "plain":
+            parts.append("nat(%s=%s)" % (ct.nat[0], ":".join(str(x) for x in ct.nat[1:])))
+        elif ct.nat:
+            parts.append("nat")
+        if ct.mark:
+            parts.append("mark=%#x" % ct.mark[0])
+        if ct.table is not None:
+            parts.append("then %s" % TABLE_NAMES.get(ct.table, ct.table))
+        return "ct(%s)" % ",".join(parts)
+    if kind == "learn":
+        return "learn(affinity for %ds)" % action[1].hard_timeout
+    if kind in ("goto", "resubmit"):
+        return "%s %s" % (kind, TABLE_NAMES.get(action[1], action[1]))
+    if kind == "output" and action[1] == "CONTROLLER":
+        return "controller (reject)"
+    return " ".join(str(a) for a in action)
+
+
+def live_packet_counts(bridge):
+    """{cookie: n_packets} as the switch reports them now."""
+    dump = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "dump-flows", bridge],
+                          capture_output=True, text=True).stdout
+    counts = {}
+    for line in dump.splitlines():
+        found = re.search(r"cookie=(0x[0-9a-f]+).*?n_packets=(\d+)", line)
+        if found:
+            counts[int(found.group(1), 16)] = int(found.group(2))
+    return counts
+
+
+def service_flows(cluster, name):
+    """The text `flows NAME` prints."""
+    if name not in cluster.services:
+        raise KubemnError('services "%s" not found' % name)
+    state = parse_state(cluster.desired_state())
+    service = next(s for s in state.services if s.name == "default/" + name)
+    ids = service_port_ids(state.services)
+    port_ids = {ids[(service.name, p.protocol, p.port)] for p in service.ports}
+    lines = []
+    for (switch, dpid), config in zip(cluster.fabric.switches,
+                                      [switch_configs(state)[d] for _, d in
+                                       cluster.fabric.switches]):
+        mine = [f for f in config.flows if dict(f.match).get(t.REG_SERVICE_PORT) in port_ids
+                or any(a[0] == "set_field" and a[1] == t.REG_SERVICE_PORT and a[2] in port_ids
+                       for a in f.actions)
+                or (f.table == t.SERVICE and dict(f.match).get("ipv4_dst") in
+                    _frontend_ips(state, service) and f.priority == 200)]
+        counts = live_packet_counts(switch)
+        lines.append("%s (dpid %#x)" % (switch, dpid))
+        for f in sorted(mine, key=lambda f: (f.table, -f.priority, f.match)):
+            lines.append("  %-9s prio %-3d %s\n      -> %s   [%d packets]" % (
+                TABLE_NAMES[f.table], f.priority, describe_match(f.match),
+                ", ".join(describe_action(a) for a in f.actions),
+                counts.get(cookie_of(f), 0)))
+        for group_id, group in sorted(config.groups.items()):
+            if group_id >> t.GROUP_VARIANT_BITS in port_ids:
+                lines.append("  group %d (select): %s" % (group_id, " | ".join(
+                    "%s:%d" % (ipaddress.IPv4Address(b[0][2]), b[1][2])
+                    for b in group.buckets)))
+    return "\n".join(lines)
+
+
+def _frontend_ips(state, service):
+    ips = {service.cluster_ip} | set(service.external_ips)
+    if any(p.node_port for p in service.ports):
+        ips |= {n.ip for n in state.nodes}
+    return ips
