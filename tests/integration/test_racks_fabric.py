@@ -92,3 +92,44 @@ def test_nodes_join_and_leave_a_running_cluster(cluster):
     gone = cluster.exec("pod-node1", "ping -c1 -W1 %s" % new_ip)
     assert gone.returncode != 0
     cluster.delete("deployment", "spread")
+
+
+SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: across}
+spec:
+  type: NodePort
+  selector: {app: across}
+  ports: [{port: 80, targetPort: 80, nodePort: 30090}]
+"""
+
+
+def test_services_work_across_racks(cluster):
+    cluster.apply_text(SERVICE)
+    cluster.apply_text("""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: across}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: across}}
+  template:
+    metadata: {labels: {app: across}}
+    spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}
+""")
+    racks = {cluster.attachments[p.node.name] for p in cluster.pods.values()
+             if p.spec.owner == "across"}
+    assert racks == {"kmn-leaf1", "kmn-leaf2"}
+    address = cluster.allocator.cluster_ips["across"]
+    for client in ("pod-node1", "pod-node4"):
+        found = cluster.exec(client, "for i in 1 2 3 4 5 6 7 8; do curl -s -m 2 "
+                                     "http://%s/hostname; echo; done" % address)
+        answers = set(found.stdout.split())
+        assert answers and all(a.startswith("across-") for a in answers), found
+        assert len(found.stdout.split()) == 8
+    outside = cluster.net["internet"].cmd("curl -s -m 2 http://%s:30090/hostname"
+                                          % cluster.node_plans["node3"].ip)
+    assert outside.startswith("across-")
+    cluster.delete("deployment", "across")
+    cluster.delete("service", "across")

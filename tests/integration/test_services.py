@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -259,3 +261,26 @@ def test_controller_killed_under_load_recovers_by_itself(cluster):
     assert ask(kept) == first
     status = cluster.controller.status()
     assert set(status["switches"].values()) == {status["generation"]}
+
+
+def test_a_failed_container_leaves_the_endpoints_at_once(cluster):
+    victim = sorted(backends(cluster))[0]
+    assert victim in [e.pod for e in cluster.endpoints("web")]
+    cluster.exec(victim, "curl -s -m 2 http://localhost:8080/shutdown")
+    wait_for(lambda: victim not in [e.pod for e in cluster.endpoints("web")], 1)
+    assert cluster.pod(victim).status() == "Completed"
+    cluster.delete("pod", victim)
+
+
+def test_the_controller_refuses_an_invalid_state_and_keeps_its_own(cluster):
+    before = cluster.controller.status()
+    request = urllib.request.Request(
+        "http://127.0.0.1:%d/kubemn/state" % cluster.controller.api_port, method="PUT",
+        data=json.dumps({"generation": 99, "gateway": {"ip": "300.1.1.1"}}).encode())
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400
+    assert "error" in json.loads(refused.value.read())
+    assert cluster.controller.status()["generation"] == before["generation"]
+    answer = cluster.exec("client", "curl -s -m 2 http://%s/hostname" % vip(cluster, "web"))
+    assert answer.stdout in backends(cluster)
