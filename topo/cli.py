@@ -63,7 +63,9 @@ class KubeCLI(CLI):
         self.do_kubectl("get pods -o wide")
 
     def default(self, line):
-        first, args, line = self.parseline(line)
+        # Cmd's parser stops a name at '-', which pod names are full of.
+        first, _, args = line.strip().partition(" ")
+        args = args.strip()
         if first in self.cluster.pods:
             if not args:
                 error("*** Please enter a command for pod: %s <cmd>\n" % first)

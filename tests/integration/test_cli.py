@@ -18,6 +18,7 @@ pingall
 node1 ip route show default
 kubectl apply -f {extra}
 kubectl get deployments
+dashed-name-pod hostname
 kubectl scale deployment hello --replicas=3
 kubectl get deployment hello
 kubectl get endpoints hello
@@ -100,7 +101,9 @@ def test_mininet_verbs_still_work(transcript):
 
 def test_apply_scale_and_delete(transcript):
     applied = section(transcript, "kubectl apply -f " + manifest_path("cli-extra.yaml"))
-    assert applied.split("\n")[:2] == ["deployment.apps/hello created", "service/hello created"]
+    assert applied.split("\n")[:3] == ["pod/dashed-name-pod created",
+                                         "deployment.apps/hello created", "service/hello created"]
+    assert section(transcript, "dashed-name-pod hostname").strip() == "dashed-name-pod"
     scaled = section(transcript, "kubectl scale deployment hello --replicas=3")
     assert scaled.strip() == "deployment.apps/hello scaled"
     row = section(transcript, "kubectl get deployment hello").splitlines()[1].split()
