@@ -29,30 +29,30 @@ class ServiceAllocator:
         if requested not in (None, "None"):
             if ipaddress.IPv4Address(requested) not in self.network:
                 raise KubemnError("service %s: clusterIP %s is outside the service CIDR %s"
-                                  % (service.name, requested, self.network))
+                                  % (service.ref, requested, self.network))
             owner = self._owner_of_ip(requested)
-            if owner not in (None, service.name):
+            if owner not in (None, service.ref):
                 raise KubemnError("service %s: clusterIP %s is already allocated to %s"
-                                  % (service.name, requested, owner))
+                                  % (service.ref, requested, owner))
             if owner is None and requested == str(self.network.network_address):
                 raise KubemnError("service %s: clusterIP %s is the network address"
-                                  % (service.name, requested))
+                                  % (service.ref, requested))
         if service.load_balancer_ip is not None:
             if ipaddress.IPv4Address(service.load_balancer_ip) not in self.lb_network:
                 raise KubemnError("service %s: loadBalancerIP %s is outside the load balancer "
-                                  "CIDR %s" % (service.name, service.load_balancer_ip,
+                                  "CIDR %s" % (service.ref, service.load_balancer_ip,
                                                self.lb_network))
             owner = next((n for n, a in self.lb_ips.items() if a == service.load_balancer_ip),
                          None)
-            if owner not in (None, service.name):
+            if owner not in (None, service.ref):
                 raise KubemnError("service %s: loadBalancerIP %s is already allocated to %s"
-                                  % (service.name, service.load_balancer_ip, owner))
+                                  % (service.ref, service.load_balancer_ip, owner))
         for port in service.ports:
             if port.node_port is not None:
                 owner = self._owner_of_node_port(port.node_port, port.protocol)
-                if owner not in (None, service.name):
+                if owner not in (None, service.ref):
                     raise KubemnError("service %s: nodePort %d/%s is already allocated to %s"
-                                      % (service.name, port.node_port, port.protocol, owner))
+                                      % (service.ref, port.node_port, port.protocol, owner))
 
     def allocate(self, service):
         """(cluster IP or None for headless, {(port, protocol): node port})."""
@@ -61,24 +61,24 @@ class ServiceAllocator:
             ip = None
         elif service.cluster_ip is not None:
             ip = service.cluster_ip
-        elif service.name in self.cluster_ips and self.cluster_ips[service.name]:
-            ip = self.cluster_ips[service.name]
+        elif service.ref in self.cluster_ips and self.cluster_ips[service.ref]:
+            ip = self.cluster_ips[service.ref]
         else:
             ip = self._next_ip()
-        self.cluster_ips[service.name] = ip
-        old = self.node_ports.get(service.name, {})
+        self.cluster_ips[service.ref] = ip
+        old = self.node_ports.get(service.ref, {})
         ports = {}
         if service.type in ("NodePort", "LoadBalancer"):
             for port in service.ports:
                 key = (port.port, port.protocol)
                 ports[key] = port.node_port or old.get(key) or self._next_node_port(
                     port.protocol, ports)
-        self.node_ports[service.name] = ports
+        self.node_ports[service.ref] = ports
         if service.type == "LoadBalancer":
-            self.lb_ips[service.name] = (service.load_balancer_ip or self.lb_ips.get(service.name)
+            self.lb_ips[service.ref] = (service.load_balancer_ip or self.lb_ips.get(service.ref)
                                          or self._next_lb_ip())
         else:
-            self.lb_ips.pop(service.name, None)
+            self.lb_ips.pop(service.ref, None)
         return ip, ports
 
     def release(self, name):

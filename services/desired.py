@@ -4,11 +4,11 @@ from services.endpoints import service_endpoints
 
 
 def service_states(services, allocator, pods):
-    """services: {name: ServiceSpec}; pods: [(name, node, ip, template, ready)].
-    Returns the "services" list of the controller's state document."""
+    """services: {ref: ServiceSpec}; pods: {namespace: [(name, node, ip, template,
+    ready)]}. Returns the "services" list of the controller's state document."""
     states = []
     for name, service in sorted(services.items()):
-        endpoints = service_endpoints(service, pods)
+        endpoints = service_endpoints(service, pods.get(service.namespace, []))
         node_ports = allocator.node_ports.get(name, {})
         lb_ip = allocator.lb_ips.get(name)
         ports = []
@@ -20,7 +20,7 @@ def service_states(services, allocator, pods):
                               for e in endpoints
                               for number, protocol, target in e.ports
                               if (number, protocol) == (port.port, port.protocol)]})
-        states.append({"name": "default/" + name,
+        states.append({"name": "%s/%s" % (service.namespace, service.name),
                        "cluster_ip": allocator.cluster_ips.get(name) or "",
                        "external_ips": [lb_ip] if lb_ip else [],
                        "external_policy": service.external_traffic_policy,

@@ -92,7 +92,7 @@ class KubeCLI(CLI):
             pod.node.sendCmd(argv)
             self.waitForNode(pod.node)
         else:
-            result = self.cluster.exec(pod.name, command, container)
+            result = self.cluster.exec(pod.ref, command, container)
             output(_ended(result.stdout + result.stderr))
 
     def do_EOF(self, line):

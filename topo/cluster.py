@@ -7,6 +7,7 @@
 start() builds everything or nothing: on any failure it tears down what it made.
 stop() is safe to call at any point and more than once.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ from dataclasses import replace
 from mininet.log import setLogLevel
 
 from services.allocation import ServiceAllocator
+from services.dns_records import dns_records
+from topo.addons import dns_addon, dns_ip, resolv_conf
 from topo import cleanup
 from topo.controller import ControllerProcess
 from topo.errors import KubemnError
@@ -68,6 +71,7 @@ class Cluster(Objects):
         self.progress = progress or (lambda message: None)
         self.run_id = uuid.uuid4().hex[:8]
         self.run_dir = os.path.join(RUN_DIR_ROOT, self.run_id)
+        self.dns_records_path = os.path.join(self.run_dir, "dns-records.json")
         self.run_lock = RunLock()
         self.net = None
         self.controller = None
@@ -111,7 +115,8 @@ class Cluster(Objects):
             self.push_state()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
-            self.progress("starting pods")
+            self.progress("starting cluster DNS and pods")
+            self.apply(dns_addon(self.spec.service_cidr, self.dns_records_path))
             self.apply(self.manifests)
             self.kubelet.start()
             self.wait_all_ready()
@@ -157,6 +162,20 @@ class Cluster(Objects):
         self.run_lock.release()
 
     # --- fabric ----------------------------------------------------------------
+    def pod_dns(self, namespace):
+        return resolv_conf(namespace, dns_ip(self.spec.service_cidr))
+
+    def write_dns_records(self):
+        """Rewrites the records the cluster DNS pods serve (atomically: they read it
+        whenever it changes)."""
+        records = dns_records(self.services, self.allocator,
+                              {s.namespace: self.pod_rows(s.namespace)
+                               for s in self.services.values()})
+        temporary = self.dns_records_path + ".new"
+        with open(temporary, "w") as handle:
+            json.dump(records, handle, indent=1, sort_keys=True)
+        os.replace(temporary, self.dns_records_path)
+
     def desired_state(self):
         """The controller's whole desired state: fabric, internet host, Services."""
         state = fabric_state(self.net, self.fabric, self.node_plans.values(), self.attachments,
@@ -178,7 +197,7 @@ class Cluster(Objects):
         deadline = time.monotonic() + timeout
         while True:
             with self.lock:
-                waiting = [p.name for p in self.pods.values() if p.running() and not p.is_ready]
+                waiting = [p.ref for p in self.pods.values() if p.running() and not p.is_ready]
             if not waiting:
                 return
             if time.monotonic() > deadline:
@@ -243,7 +262,7 @@ class Cluster(Objects):
             if len(self.node_plans) == 1:
                 raise KubemnError("node %s is the cluster's last node" % name)
             for pod in [p for p in self.pods.values() if p.node.name == name]:
-                self._delete_pod(pod.name)
+                self._delete_pod(pod.ref)
             self.forget_node(name)
             self.push_state()
             for deployment in self.deployments.values():
@@ -272,20 +291,21 @@ class Cluster(Objects):
         return set(self.node_plans) | {n for n, _ in self.fabric.switches} | {
             "c0", INTERNET_HOST}
 
-    def exec(self, pod_name, command, container=None, timeout=60, input=None):
+    def exec(self, pod_ref, command, container=None, timeout=60, input=None):
         """Runs command (a string for sh -c, or an argv list) in the pod's namespaces;
-        returns a CompletedProcess with text stdout and stderr."""
-        pod = self.pod(pod_name)
+        returns a CompletedProcess with text stdout and stderr. pod_ref: 'name' in the
+        default namespace, 'namespace/name' elsewhere."""
+        pod = self.pod(pod_ref)
         if container is not None and container not in pod.containers:
-            raise KubemnError('container %s is not valid for pod %s' % (container, pod_name))
+            raise KubemnError('container %s is not valid for pod %s' % (container, pod.name))
         argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
         return subprocess.run(pod.nsenter_argv() + argv, capture_output=True, text=True,
                               timeout=timeout, input=input,
-                              env=dict(os.environ, HOSTNAME=pod_name))
+                              env=dict(os.environ, HOSTNAME=pod.name))
 
-    def popen(self, pod_name, argv, **kwargs):
+    def popen(self, pod_ref, argv, **kwargs):
         """Starts argv in the pod's namespaces without waiting (a capture, a client)."""
-        return subprocess.Popen(self.pod(pod_name).nsenter_argv() + list(argv), **kwargs)
+        return subprocess.Popen(self.pod(pod_ref).nsenter_argv() + list(argv), **kwargs)
 
     def node_exec(self, node_name, command, timeout=60):
         """Runs a shell command in a node's network namespace."""
@@ -293,16 +313,16 @@ class Cluster(Objects):
         return subprocess.run(["nsenter", "-t", str(node.pid), "-n", "--", "sh", "-c", command],
                               capture_output=True, text=True, timeout=timeout)
 
-    def logs(self, pod_name, container=None):
-        pod = self.pod(pod_name)
+    def logs(self, pod_ref, container=None):
+        pod = self.pod(pod_ref)
         names = [c.name for c in pod.spec.template.containers]
         if container is None:
             if len(names) > 1:
                 raise KubemnError("a container name must be specified for pod %s, choose one "
-                                  "of: [%s]" % (pod_name, " ".join(names)))
+                                  "of: [%s]" % (pod.name, " ".join(names)))
             container = names[0]
         if container not in names:
-            raise KubemnError("container %s is not valid for pod %s" % (container, pod_name))
+            raise KubemnError("container %s is not valid for pod %s" % (container, pod.name))
         with open(pod.log_path(container), errors="replace") as handle:
             return handle.read()
 

@@ -8,7 +8,6 @@ from controllers import tables as t
 from controllers.flows import cookie_of
 from controllers.pipeline import service_port_ids, switch_configs
 from controllers.state import parse_state
-from topo.errors import KubemnError
 
 TABLE_NAMES = {t.CLASSIFY: "CLASSIFY", t.UNSNAT: "UNSNAT", t.CONNTRACK: "CONNTRACK",
                t.SERVICE: "SERVICE", t.DNAT: "DNAT", t.AFFINITY: "AFFINITY", t.SNAT: "SNAT",
@@ -76,12 +75,12 @@ def live_packet_counts(bridge):
     return counts
 
 
-def service_flows(cluster, name):
-    """The text `flows NAME` prints."""
-    if name not in cluster.services:
-        raise KubemnError('services "%s" not found' % name)
+def service_flows(cluster, key):
+    """The text `flows NAME` (or `flows NAMESPACE/NAME`) prints."""
+    spec = cluster.service(key)
     state = parse_state(cluster.desired_state())
-    service = next(s for s in state.services if s.name == "default/" + name)
+    service = next(s for s in state.services
+                   if s.name == "%s/%s" % (spec.namespace, spec.name))
     ids = service_port_ids(state.services)
     port_ids = {ids[(service.name, p.protocol, p.port)] for p in service.ports}
     lines = []

@@ -1,9 +1,11 @@
 """kubectl verbs against a running Cluster, printing what kubectl prints.
 
-  kubectl get nodes|pods|deployments|services|endpoints [NAME] [-o wide]
-  kubectl apply -f FILE            kubectl delete pod|deployment|service NAME
+  kubectl get nodes|pods|deployments|services|endpoints [NAME] [-o wide|name]
+  kubectl describe service NAME    kubectl apply -f FILE|DIR
+  kubectl delete pod|deployment|service|node NAME
   kubectl scale deployment NAME --replicas=N
   kubectl exec POD [-c CONTAINER] -- CMD...    kubectl logs POD [-c CONTAINER]
+Each takes -n NAMESPACE (default: default); get takes -A for every namespace.
 """
 import os
 import platform
@@ -11,6 +13,7 @@ import shlex
 import time
 
 from topo.errors import KubemnError
+from topo.model import DEFAULT_NAMESPACE, ref
 from topo.kubectl_format import (NONE, age, endpoints_text, selector_text,
                                  service_ports_text, table)
 
@@ -52,6 +55,31 @@ def _take_option(args, *names):
     return value
 
 
+class Scope:
+    """The namespace a command works in: -n NAME (default "default"), or every one
+    with -A / --all-namespaces."""
+
+    def __init__(self, namespace=DEFAULT_NAMESPACE, everywhere=False):
+        self.namespace = namespace
+        self.everywhere = everywhere
+
+    def holds(self, obj):
+        return self.everywhere or obj.namespace == self.namespace
+
+    def key(self, name):
+        return ref(self.namespace, name)
+
+
+def take_scope(args):
+    namespace = _take_option(args, "-n", "--namespace") or DEFAULT_NAMESPACE
+    everywhere = False
+    for flag in ("-A", "--all-namespaces"):
+        if flag in args:
+            args.remove(flag)
+            everywhere = True
+    return Scope(namespace, everywhere)
+
+
 def run(cluster, line):
     """Runs one kubectl command line (without 'kubectl'); returns the text to print.
     Raises KubemnError with kubectl-like messages."""
@@ -66,80 +94,94 @@ def run(cluster, line):
     if verb not in handlers:
         raise Usage('unknown command "%s" for "kubectl" (kubemn supports: %s, exec)'
                     % (verb, ", ".join(sorted(handlers))))
-    return handlers[verb](cluster, rest)
+    scope = take_scope(rest)
+    return handlers[verb](cluster, rest, scope)
 
 
-def get(cluster, args):
+def _kind_and_names(args, usage):
+    """'pod web', 'pod/web', 'pods' -> (resource kind, [names])."""
+    if not args:
+        raise Usage(usage)
+    if "/" in args[0]:
+        kind, name = args[0].split("/", 1)
+        return RESOURCES.get(kind, kind), [name] + args[1:]
+    return RESOURCES.get(args[0], args[0]), args[1:]
+
+
+def get(cluster, args, scope):
     output = _take_option(args, "-o", "--output")
     if output not in (None, "wide", "name"):
         raise Usage('unable to match a printer suitable for the output format "%s"' % output)
-    if not args:
-        raise Usage("You must specify the type of resource to get.")
-    resource = args[0]
-    if "/" in resource:
-        resource, name = resource.split("/", 1)
-        args = [resource, name]
-    kind = RESOURCES.get(resource)
-    if kind is None:
-        raise KubemnError('the server doesn\'t have a resource type "%s"' % resource)
-    rows, headers, names = GETTERS[kind](cluster, output == "wide")
-    if len(args) > 1:
-        wanted = args[1:]
+    kind, wanted = _kind_and_names(args, "You must specify the type of resource to get.")
+    if kind not in GETTERS:
+        raise KubemnError('the server doesn\'t have a resource type "%s"' % args[0])
+    headers, rows = GETTERS[kind](cluster, output == "wide", scope)
+    if wanted:
+        names = [r[0] for r in rows]
         missing = [n for n in wanted if n not in names]
         if missing:
-            raise KubemnError('%s "%s" not found' % (kind if kind != "deployments"
-                                                    else "deployments.apps", missing[0]))
-        rows = [r for r, n in zip(rows, names) if n in wanted]
-        names = [n for n in names if n in wanted]
+            raise KubemnError('%s "%s" not found' % (
+                "deployments.apps" if kind == "deployments" else kind, missing[0]))
+        rows = [r for r in rows if r[0] in wanted]
     if output == "name":
         singular = {"nodes": "node", "pods": "pod", "deployments": "deployment.apps",
                     "services": "service", "endpoints": "endpoints"}[kind]
-        return "\n".join("%s/%s" % (singular, n) for n in names)
+        return "\n".join("%s/%s" % (singular, r[0]) for r in rows)
     if not rows:
-        return "No resources found in default namespace."
+        return "No resources found" + ("" if scope.everywhere or kind == "nodes" else
+                                       " in %s namespace." % scope.namespace)
+    if scope.everywhere and kind != "nodes":
+        headers = ["NAMESPACE"] + headers
+        rows = [[r[-1]] + r[:-1] for r in rows]
+    else:
+        rows = [r[:-1] for r in rows]
     return table(headers, rows)
 
 
-def _nodes(cluster, wide):
+# Each getter returns (headers, rows); a row's last cell is its namespace.
+
+def _nodes(cluster, wide, _scope):
     now, kernel = time.time(), platform.release()
     headers = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
     if wide:
         headers += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION",
                     "CONTAINER-RUNTIME"]
-    rows, names = [], []
+    rows = []
     for plan in cluster.node_plans.values():
         row = [plan.name, "Ready", NONE, age(now - cluster.node_created[plan.name]), VERSION]
         if wide:
             row += [plan.ip, NONE, "Mininet host", kernel, "kubemn://0.1.0"]
-        rows.append(row)
-        names.append(plan.name)
-    return rows, headers, names
+        rows.append(row + [None])
+    return headers, rows
 
 
-def _pods(cluster, wide):
+def _pods(cluster, wide, scope):
     now = time.time()
     headers = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     if wide:
         headers += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
-    rows, names = [], []
+    rows = []
     for pod in cluster.pods.values():
-        row = [pod.name, "%d/%d" % (pod.ready_containers(), len(pod.containers)), pod.status(), 0,
-               age(now - pod.created)]
+        if not scope.holds(pod):
+            continue
+        row = [pod.name, "%d/%d" % (pod.ready_containers(), len(pod.spec.template.containers)),
+               pod.status(), 0, age(now - pod.created)]
         if wide:
             row += [pod.ip, pod.node.name, NONE, NONE]
-        rows.append(row)
-        names.append(pod.name)
-    return rows, headers, names
+        rows.append(row + [pod.namespace])
+    return headers, rows
 
 
-def _deployments(cluster, wide):
+def _deployments(cluster, wide, scope):
     now = time.time()
     headers = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
     if wide:
         headers += ["CONTAINERS", "IMAGES", "SELECTOR"]
-    rows, names = [], []
-    for deployment in cluster.deployments.values():
-        pods = [p for p in cluster.pods.values() if p.spec.owner == deployment.name]
+    rows = []
+    for key, deployment in cluster.deployments.items():
+        if not scope.holds(deployment):
+            continue
+        pods = [p for p in cluster.pods.values() if p.spec.owner == key]
         ready = sum(1 for p in pods if p.is_ready)
         current = sum(1 for p in pods if p.spec.template == deployment.template)
         created = min([p.created for p in pods], default=now)
@@ -149,80 +191,75 @@ def _deployments(cluster, wide):
             containers = deployment.template.containers
             row += [",".join(c.name for c in containers), ",".join(c.image for c in containers),
                     selector_text(deployment.selector)]
-        rows.append(row)
-        names.append(deployment.name)
-    return rows, headers, names
+        rows.append(row + [deployment.namespace])
+    return headers, rows
 
 
-def _services(cluster, wide):
+def _services(cluster, wide, scope):
     now = time.time()
     headers = ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
     if wide:
         headers += ["SELECTOR"]
-    rows, names = [], []
-    for service in cluster.services.values():
-        ip = cluster.allocator.cluster_ips.get(service.name)
-        external = cluster.allocator.lb_ips.get(service.name, NONE)
-        row = [service.name, service.type, ip or "None", external,
-               service_ports_text(service, cluster.allocator.node_ports.get(service.name)),
-               age(now - cluster.service_created[service.name])]
+    rows = []
+    allocator = cluster.allocator
+    for key, service in cluster.services.items():
+        if not scope.holds(service):
+            continue
+        row = [service.name, service.type, allocator.cluster_ips.get(key) or "None",
+               allocator.lb_ips.get(key, NONE),
+               service_ports_text(service, allocator.node_ports.get(key)),
+               age(now - cluster.service_created[key])]
         if wide:
             row += [selector_text(service.selector)]
-        rows.append(row)
-        names.append(service.name)
-    return rows, headers, names
+        rows.append(row + [service.namespace])
+    return headers, rows
 
 
-def _endpoints(cluster, wide):
+def _endpoints(cluster, _wide, scope):
     now = time.time()
-    rows, names = [], []
-    for service in cluster.services.values():
-        addresses = ["%s:%d" % (e.ip, port[2]) for e in cluster.endpoints(service.name)
+    rows = []
+    for key, service in cluster.services.items():
+        if not scope.holds(service):
+            continue
+        addresses = ["%s:%d" % (e.ip, port[2]) for e in cluster.endpoints(key)
                      for port in e.ports]
         rows.append([service.name, endpoints_text(addresses),
-                     age(now - cluster.service_created[service.name])])
-        names.append(service.name)
-    return rows, ["NAME", "ENDPOINTS", "AGE"], names
+                     age(now - cluster.service_created[key]), service.namespace])
+    return ["NAME", "ENDPOINTS", "AGE"], rows
 
 
 GETTERS = {"nodes": _nodes, "pods": _pods, "deployments": _deployments,
            "services": _services, "endpoints": _endpoints}
 
 
-def describe(cluster, args):
+def describe(cluster, args, scope):
     """kubectl describe service NAME (the kind kubemn adds most to)."""
-    if len(args) == 1 and "/" in args[0]:
-        args = args[0].split("/", 1)
-    if len(args) != 2 or RESOURCES.get(args[0]) != "services":
+    kind, names = _kind_and_names(args, "usage: kubectl describe service NAME")
+    if kind != "services" or len(names) != 1:
         raise Usage("usage: kubectl describe service NAME")
-    name = args[1]
-    if name not in cluster.services:
-        raise KubemnError('services "%s" not found' % name)
-    service = cluster.services[name]
+    key = scope.key(names[0])
+    service = cluster.service(key)
     allocator = cluster.allocator
-    ip = allocator.cluster_ips.get(name) or "None"
-    lines = [("Name", name), ("Namespace", "default"), ("Labels", NONE),
+    ip = allocator.cluster_ips.get(key) or "None"
+    lines = [("Name", service.name), ("Namespace", service.namespace), ("Labels", NONE),
              ("Annotations", NONE), ("Selector", selector_text(service.selector)),
              ("Type", service.type), ("IP Family Policy", "SingleStack"),
              ("IP Families", "IPv4"), ("IP", ip), ("IPs", ip)]
-    if name in allocator.lb_ips:
-        lines.append(("LoadBalancer Ingress", allocator.lb_ips[name]))
-    endpoints = cluster.endpoints(name)
-    node_ports = allocator.node_ports.get(name, {})
+    if key in allocator.lb_ips:
+        lines.append(("LoadBalancer Ingress", allocator.lb_ips[key]))
+    endpoints = cluster.endpoints(key)
+    node_ports = allocator.node_ports.get(key, {})
     for port in service.ports:
         label = port.name or "<unset>"
-        target = port.target_port
         lines.append(("Port", "%s  %d/%s" % (label, port.port, port.protocol)))
-        lines.append(("TargetPort", "%s/%s" % (target, port.protocol)))
-        if (port.port, port.protocol) in node_ports:
-            lines.append(("NodePort", "%s  %d/%s" % (label, node_ports[(port.port,
-                                                                        port.protocol)],
-                                                     port.protocol)))
+        lines.append(("TargetPort", "%s/%s" % (port.target_port, port.protocol)))
+        node_port = node_ports.get((port.port, port.protocol))
+        if node_port:
+            lines.append(("NodePort", "%s  %d/%s" % (label, node_port, port.protocol)))
         addresses = ["%s:%d" % (e.ip, p[2]) for e in endpoints for p in e.ports
                      if (p[0], p[1]) == (port.port, port.protocol)]
         lines.append(("Endpoints", ",".join(addresses) or NONE))
-    affinity = "ClientIP" if service.affinity_timeout else "None"
-    lines.append(("Session Affinity", affinity))
+    lines.append(("Session Affinity", "ClientIP" if service.affinity_timeout else "None"))
     if service.affinity_timeout:
         lines.append(("Session Affinity Timeout", "%ds" % service.affinity_timeout))
     if service.type != "ClusterIP":
@@ -232,7 +269,7 @@ def describe(cluster, args):
     return "\n".join(("%s:" % key).ljust(width) + value for key, value in lines)
 
 
-def apply(cluster, args):
+def apply(cluster, args, _scope):
     paths = []
     while args:
         path = _take_option(args, "-f", "--filename")
@@ -253,45 +290,46 @@ def apply(cluster, args):
     return "\n".join(cluster.apply_files(files))
 
 
-def delete(cluster, args):
-    if len(args) == 1 and "/" in args[0]:
-        args = args[0].split("/", 1)
-    if len(args) != 2:
-        raise Usage("usage: kubectl delete pod|deployment|service NAME")
-    return cluster.delete(args[0], args[1])
+def delete(cluster, args, scope):
+    usage = "usage: kubectl delete pod|deployment|service|node NAME"
+    kind, names = _kind_and_names(args, usage)
+    if len(names) != 1:
+        raise Usage(usage)
+    return cluster.delete(kind, names[0], scope.namespace)
 
 
-def scale(cluster, args):
+def scale(cluster, args, scope):
     replicas = _take_option(args, "--replicas")
     if replicas is None:
         raise Usage("error: required flag(s) \"replicas\" not set")
-    if len(args) == 1 and "/" in args[0]:
-        args = args[0].split("/", 1)
-    if len(args) != 2 or RESOURCES.get(args[0]) != "deployments":
+    kind, names = _kind_and_names(args, "usage: kubectl scale deployment NAME --replicas=N")
+    if kind != "deployments" or len(names) != 1:
         raise Usage("usage: kubectl scale deployment NAME --replicas=N")
     try:
         count = int(replicas)
     except ValueError:
         raise Usage('invalid argument "%s" for "--replicas" flag' % replicas) from None
-    return cluster.scale(args[1], count)
+    return cluster.scale(names[0], count, scope.namespace)
 
 
-def logs(cluster, args):
+def logs(cluster, args, scope):
     container = _take_option(args, "-c", "--container")
     if len(args) != 1:
         raise Usage("usage: kubectl logs POD [-c CONTAINER]")
-    return cluster.logs(args[0], container).rstrip("\n")
+    name = args[0][4:] if args[0].startswith("pod/") else args[0]
+    return cluster.logs(scope.key(name), container).rstrip("\n")
 
 
 def parse_exec(args):
-    """'POD [-c C] [-i] [-t] -- CMD...' -> (pod, container, argv)."""
+    """'[-n NS] POD [-c C] [-i] [-t] -- CMD...' -> (pod ref, container, argv)."""
     if "--" not in args:
         raise Usage("usage: kubectl exec POD [-c CONTAINER] -- COMMAND [args...]")
     split = args.index("--")
     head, command = args[:split], args[split + 1:]
+    scope = take_scope(head)
     container = _take_option(head, "-c", "--container")
     head = [a for a in head if a not in ("-i", "-t", "-it", "-ti", "--stdin", "--tty")]
     if len(head) != 1 or not command:
         raise Usage("usage: kubectl exec POD [-c CONTAINER] -- COMMAND [args...]")
     pod = head[0][4:] if head[0].startswith("pod/") else head[0]
-    return pod, container, command
+    return scope.key(pod), container, command

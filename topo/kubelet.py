@@ -35,11 +35,11 @@ class Kubelet:
         self.cluster.check_controller()
         with self.cluster.lock:
             pods = list(self.cluster.pods.values())
-        results = {pod.name: pod.run_due_probes(now) for pod in pods}
+        results = {pod.ref: pod.run_due_probes(now) for pod in pods}
         with self.cluster.lock:
             changed = False
             for pod in pods:
-                if self.cluster.pods.get(pod.name) is pod:
-                    changed |= pod.update_readiness(results[pod.name], now)
+                if self.cluster.pods.get(pod.ref) is pod:
+                    changed |= pod.update_readiness(results[pod.ref], now)
             if changed:
                 self.cluster.sync_services()

@@ -6,11 +6,12 @@ does not use are ignored; wrong ones are reported with file, document and field.
 """
 import ipaddress
 import re
+from dataclasses import replace
 
 import yaml
 
 from topo.errors import ManifestError
-from topo.model import (ClusterSpec, Container, ContainerPort, DeploymentSpec,
+from topo.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort, DeploymentSpec,
                         Manifests, NodeSpec, PodSpec, PodTemplate, Probe, ServicePort,
                         ServiceSpec)
 
@@ -86,9 +87,10 @@ def check_unique_names(manifests):
                           ("Service", manifests.services), ("Node", manifests.nodes)):
         seen = set()
         for obj in objects:
-            if obj.name in seen:
-                raise ManifestError("%s %r is defined twice" % (kind, obj.name))
-            seen.add(obj.name)
+            key = getattr(obj, "ref", obj.name)
+            if key in seen:
+                raise ManifestError("%s %r is defined twice" % (kind, key))
+            seen.add(key)
 
 
 def parse_document(doc, where):
@@ -116,14 +118,17 @@ def parse_document(doc, where):
         name = _dns_label(name, where, "metadata.name")
         where.name = name
     spec = _mapping(doc.get("spec", {}), where, "spec")
+    if kind == "Cluster":
+        return kind, _cluster(spec, where)
+    namespace = metadata.get("namespace", DEFAULT_NAMESPACE)
+    namespace = _dns_label(namespace, where, "metadata.namespace")
     if kind == "Pod":
         labels = _labels(metadata.get("labels"), where, "metadata.labels")
-        return kind, PodSpec(name, _pod_template(spec, labels, where, "spec"))
+        return kind, PodSpec(name, _pod_template(spec, labels, where, "spec"),
+                             namespace=namespace)
     if kind == "Deployment":
-        return kind, _deployment(name, spec, where)
-    if kind == "Service":
-        return kind, _service(name, spec, where)
-    return kind, _cluster(spec, where)
+        return kind, replace(_deployment(name, spec, where), namespace=namespace)
+    return kind, replace(_service(name, spec, where), namespace=namespace)
 
 
 def _mapping(value, where, path):

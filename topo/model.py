@@ -6,6 +6,22 @@ be checked by unit tests without root.
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+DEFAULT_NAMESPACE = "default"
+
+
+def ref(namespace, name):
+    """How kubemn names an object across namespaces: 'web' in default, 'ns/web'
+    elsewhere. Pods are CLI targets under this name."""
+    return name if namespace == DEFAULT_NAMESPACE else "%s/%s" % (namespace, name)
+
+
+class Namespaced:
+    """Objects with a name and a namespace."""
+
+    @property
+    def ref(self):
+        return ref(self.namespace, self.name)
+
 
 @dataclass(frozen=True)
 class ContainerPort:
@@ -51,18 +67,20 @@ class PodTemplate:
 
 
 @dataclass(frozen=True)
-class PodSpec:
+class PodSpec(Namespaced):
     name: str
     template: PodTemplate
-    owner: Optional[str] = None  # the Deployment that made it
+    owner: Optional[str] = None  # the ref of the Deployment that made it
+    namespace: str = DEFAULT_NAMESPACE
 
 
 @dataclass(frozen=True)
-class DeploymentSpec:
+class DeploymentSpec(Namespaced):
     name: str
     replicas: int
     selector: Tuple[Tuple[str, str], ...]
     template: PodTemplate
+    namespace: str = DEFAULT_NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -75,7 +93,7 @@ class ServicePort:
 
 
 @dataclass(frozen=True)
-class ServiceSpec:
+class ServiceSpec(Namespaced):
     name: str
     selector: Tuple[Tuple[str, str], ...]
     ports: Tuple[ServicePort, ...]
@@ -84,6 +102,7 @@ class ServiceSpec:
     external_traffic_policy: str = "Cluster"  # or "Local"
     affinity_timeout: int = 0                 # seconds of ClientIP affinity; 0: none
     load_balancer_ip: Optional[str] = None    # asked-for LoadBalancer address
+    namespace: str = DEFAULT_NAMESPACE
 
 
 @dataclass(frozen=True)

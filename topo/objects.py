@@ -11,6 +11,7 @@ from services.endpoints import service_endpoints
 from topo.errors import KubemnError
 from topo.ipam import PodAddressPool, plan_node
 from topo.manifest import parse_files, parse_texts
+from topo.model import DEFAULT_NAMESPACE, ref
 from topo.pod import Pod
 from topo.scheduler import choose_node
 from topo.workloads import replica_changes
@@ -19,6 +20,10 @@ READY_TIMEOUT = 30.0
 KIND_ALIASES = {"po": "pod", "pods": "pod", "deploy": "deployment",
                 "deployments": "deployment", "svc": "service", "services": "service",
                 "no": "node", "nodes": "node"}
+
+
+def _bare(key):
+    return key.rsplit("/", 1)[-1]
 
 
 def _verb(old, new):
@@ -67,9 +72,9 @@ class Objects:
                 and self.net is not None:
             raise KubemnError("a Cluster document cannot be applied to a running cluster")
         for pod in manifests.pods:
-            if pod.name in self.pods and self.pods[pod.name].spec.template != pod.template:
+            if pod.ref in self.pods and self.pods[pod.ref].spec.template != pod.template:
                 raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
-                                  'delete it first' % pod.name)
+                                  'delete it first' % pod.ref)
         for service in manifests.services:
             self.allocator.check(service)
         self._check_capacity(manifests)
@@ -79,8 +84,8 @@ class Objects:
                                          if n.name not in self.node_plans]
         reserved = self.reserved_names() | set(nodes)
         for pod in manifests.pods:
-            if pod.name in reserved:
-                raise KubemnError("pod %r: the name is taken by a node or switch" % pod.name)
+            if pod.ref in reserved:
+                raise KubemnError("pod %r: the name is taken by a node or switch" % pod.ref)
         for template in [p.template for p in manifests.pods] + \
                 [d.template for d in manifests.deployments]:
             if template.node_name is not None and template.node_name not in nodes:
@@ -94,9 +99,9 @@ class Objects:
 
     def _check_capacity(self, manifests):
         wanted = {}
-        templates = [p.template for p in manifests.pods if p.name not in self.pods]
+        templates = [p.template for p in manifests.pods if p.ref not in self.pods]
         for deployment in manifests.deployments:
-            owned = sum(1 for p in self.pods.values() if p.spec.owner == deployment.name)
+            owned = sum(1 for p in self.pods.values() if p.spec.owner == deployment.ref)
             templates += [deployment.template] * max(0, deployment.replicas - owned)
         for template in templates:
             wanted[template.node_name] = wanted.get(template.node_name, 0) + 1
@@ -123,77 +128,97 @@ class Objects:
                 self.add_node(node)
                 lines.append("node/%s created" % node.name)
         for pod in manifests.pods:
-            if pod.name in self.pods:
+            if pod.ref in self.pods:
                 lines.append("pod/%s unchanged" % pod.name)
             else:
                 self._create_pod(pod)
                 lines.append("pod/%s created" % pod.name)
         for deployment in manifests.deployments:
-            old = self.deployments.get(deployment.name)
-            self.deployments[deployment.name] = deployment
+            old = self.deployments.get(deployment.ref)
+            self.deployments[deployment.ref] = deployment
             self._reconcile_deployment(deployment)
             lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
         for service in manifests.services:
-            old = self.services.get(service.name)
+            old = self.services.get(service.ref)
             self.allocator.allocate(service)
-            self.services[service.name] = service
-            self.service_created.setdefault(service.name, time.time())
+            self.services[service.ref] = service
+            self.service_created.setdefault(service.ref, time.time())
             lines.append("service/%s %s" % (service.name, _verb(old, service)))
         self.settle()
+        if manifests.services:
+            self.sync_services()
         return lines
 
     # --- delete, scale -------------------------------------------------------------
-    def delete(self, kind, name):
+    def delete(self, kind, name, namespace=DEFAULT_NAMESPACE):
+        """kubectl delete: name in namespace (or a ref 'namespace/name')."""
         kind = KIND_ALIASES.get(kind, kind)
+        key = name if "/" in name else ref(namespace, name)
         with self.lock:
             if kind == "node":
                 self.remove_node(name)
                 return 'node "%s" deleted' % name
             if kind == "pod":
-                pod = self.pod(name)
-                self._delete_pod(name)
+                pod = self.pod(key)
+                self._delete_pod(pod.ref)
                 if pod.spec.owner in self.deployments:
                     self._reconcile_deployment(self.deployments[pod.spec.owner])
                 self.settle()
-                return 'pod "%s" deleted' % name
+                return 'pod "%s" deleted' % pod.name
             if kind == "deployment":
-                if name not in self.deployments:
-                    raise KubemnError('deployments.apps "%s" not found' % name)
-                del self.deployments[name]
-                for pod_name in [p.name for p in self.pods.values() if p.spec.owner == name]:
-                    self._delete_pod(pod_name)
-                return 'deployment.apps "%s" deleted' % name
+                deployment = self.deployment(key)
+                del self.deployments[key]
+                for pod_ref in [p.ref for p in self.pods.values() if p.spec.owner == key]:
+                    self._delete_pod(pod_ref)
+                return 'deployment.apps "%s" deleted' % deployment.name
             if kind == "service":
-                if name not in self.services:
-                    raise KubemnError('services "%s" not found' % name)
-                del self.services[name]
-                del self.service_created[name]
-                self.allocator.release(name)
+                service = self.service(key)
+                del self.services[key]
+                del self.service_created[key]
+                self.allocator.release(key)
                 self.sync_services()
-                return 'service "%s" deleted' % name
+                return 'service "%s" deleted' % service.name
         raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
 
-    def scale(self, name, replicas):
+    def scale(self, name, replicas, namespace=DEFAULT_NAMESPACE):
+        key = name if "/" in name else ref(namespace, name)
         with self.lock:
-            if name not in self.deployments:
-                raise KubemnError('deployments.apps "%s" not found' % name)
+            deployment = self.deployment(key)
             if not 0 <= replicas <= 1000:
                 raise KubemnError("--replicas=%d: expected 0-1000" % replicas)
-            self.deployments[name] = replace(self.deployments[name], replicas=replicas)
-            self._reconcile_deployment(self.deployments[name])
+            self.deployments[key] = replace(deployment, replicas=replicas)
+            self._reconcile_deployment(self.deployments[key])
             self.settle()
-            return "deployment.apps/%s scaled" % name
+            return "deployment.apps/%s scaled" % deployment.name
+
+    # --- lookups -------------------------------------------------------------------
+    def pod(self, key):
+        """A pod by ref ('name' in default, 'namespace/name'), or by a bare name that
+        only one namespace has."""
+        found = self.pods.get(key)
+        if found is None and "/" not in key:
+            matches = [p for p in self.pods.values() if p.name == key]
+            found = matches[0] if len(matches) == 1 else None
+        if found is None:
+            raise KubemnError('pods "%s" not found' % key)
+        return found
+
+    def deployment(self, key):
+        try:
+            return self.deployments[key]
+        except KeyError:
+            raise KubemnError('deployments.apps "%s" not found' % _bare(key)) from None
+
+    def service(self, key):
+        try:
+            return self.services[key]
+        except KeyError:
+            raise KubemnError('services "%s" not found' % _bare(key)) from None
 
     # --- pods --------------------------------------------------------------------
-    def pod(self, name):
-        try:
-            return self.pods[name]
-        except KeyError:
-            raise KubemnError('pods "%s" not found' % name) from None
-
     def _reconcile_deployment(self, deployment):
-        owned = [(p.name, p.spec, p.created) for p in self.pods.values()
-                 if p.spec.owner == deployment.name]
+        owned = [(p.ref, p.spec, p.created) for p in self.pods.values()
+                 if p.spec.owner == deployment.ref]
         to_create, to_delete = replica_changes(deployment, owned, self.pods)
         for name in to_delete:
             self._delete_pod(name)
@@ -207,18 +232,20 @@ class Objects:
         node_name = choose_node(spec.template.node_name, counts,
                                 {n: p.free for n, p in self.pools.items()})
         ip = self.pools[node_name].allocate()
-        pod = Pod(spec, self.net[node_name], ip, os.path.join(self.run_dir, "pods", spec.name))
+        pod = Pod(spec, self.net[node_name], ip,
+                  os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
+                  self.pod_dns(spec.namespace))
         try:
             pod.start()
         except BaseException:
             self.pools[node_name].release(ip)
             raise
-        self.pods[spec.name] = pod
+        self.pods[spec.ref] = pod
         return pod
 
-    def _delete_pod(self, name):
+    def _delete_pod(self, key):
         """The pod leaves the Services' endpoints first, then stops."""
-        pod = self.pods.pop(name)
+        pod = self.pods.pop(key)
         if pod.is_ready:
             pod.is_ready = False
             self.sync_services()
@@ -244,17 +271,22 @@ class Objects:
             self.sync_services()
 
     # --- services ------------------------------------------------------------------
-    def pod_rows(self):
+    def pod_rows(self, namespace=None):
         return [(p.name, p.node.name, p.ip, p.spec.template, p.is_ready)
-                for p in self.pods.values()]
+                for p in self.pods.values() if namespace in (None, p.namespace)]
 
-    def endpoints(self, service_name):
-        return service_endpoints(self.services[service_name], self.pod_rows())
+    def endpoints(self, key):
+        service = self.service(key)
+        return service_endpoints(service, self.pod_rows(service.namespace))
 
     def service_states(self):
-        return service_states(self.services, self.allocator, self.pod_rows())
+        return service_states(self.services, self.allocator,
+                              {s.namespace: self.pod_rows(s.namespace)
+                               for s in self.services.values()})
 
     def sync_services(self):
-        """Tells the controller the Services and their endpoints as they are now."""
+        """Tells the controller and the cluster DNS the Services and their endpoints
+        as they are now."""
         if self.net is not None:
+            self.write_dns_records()
             self.push_state()

@@ -1,9 +1,11 @@
-"""A pod: network and UTS namespaces held by a pause process inside its node, a veth
-pair from the pod's eth0 to the node's cbr0, and containers as processes that enter
-the pause process's namespaces.
+"""A pod: network, UTS and mount namespaces held by a pause process inside its node,
+a veth pair from the pod's eth0 to the node's cbr0, and containers as processes that
+enter the pause process's namespaces.
 
-Nothing here needs a file in /run/netns: the namespaces live as long as the pause
-process, and vanish, veth included, when it is killed.
+The mount namespace gives the pod its own /etc/resolv.conf, /etc/hosts and
+/etc/hostname (bind mounts of files in the pod's directory), as the kubelet does,
+without touching the machine's. Nothing here needs a file in /run/netns: the
+namespaces live as long as the pause process, and vanish, veth included, with it.
 """
 import os
 import signal
@@ -60,13 +62,16 @@ def listening_tcp_ports(pid):
 class Pod:
     """A running pod; created by start(), gone after stop()."""
 
-    def __init__(self, spec, node, ip, log_dir):
+    def __init__(self, spec, node, ip, pod_dir, resolv_conf=""):
         self.spec = spec
         self.name = spec.name
+        self.namespace = spec.namespace
+        self.ref = spec.ref
         self.node = node
         self.ip = ip
-        self.log_dir = log_dir
-        self.veth = pod_veth_name(spec.name)
+        self.pod_dir = pod_dir
+        self.resolv_conf = resolv_conf
+        self.veth = pod_veth_name(spec.ref)
         self.pause = None
         self.containers = {}  # name -> Popen
         self.created = time.time()
@@ -85,10 +90,26 @@ class Pod:
             raise
         return self
 
+    def _write_etc_files(self):
+        """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf."""
+        os.makedirs(self.pod_dir, exist_ok=True)
+        files = {"hostname": self.name + "\n",
+                 "hosts": "# Kubernetes-managed hosts file (kubemn).\n"
+                          "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                          "%s\t%s\n" % (self.ip, self.name),
+                 "resolv.conf": self.resolv_conf}
+        for name, text in files.items():
+            with open(os.path.join(self.pod_dir, name), "w") as handle:
+                handle.write(text)
+
     def _start_pause(self):
-        script = 'hostname "$0" && exec -a "%s $0" sleep infinity' % PAUSE_NAME
-        self.pause = self.node.popen(["unshare", "--net", "--uts", "--", "bash", "-c",
-                                      script, self.name],
+        self._write_etc_files()
+        mounts = " && ".join('mount --bind "$1/%s" /etc/%s' % (name, name)
+                             for name in ("hostname", "hosts", "resolv.conf"))
+        # unshare's mount namespace is private: these binds stay in the pod.
+        script = 'hostname "$0" && %s && exec -a "%s $0" sleep infinity' % (mounts, PAUSE_NAME)
+        self.pause = self.node.popen(["unshare", "--net", "--uts", "--mount", "--", "bash",
+                                      "-c", script, self.name, self.pod_dir],
                                      stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
         _wait_for(lambda: _cmdline(self.pause.pid)[:1] == [PAUSE_NAME.encode()
                                                           + b" " + self.name.encode()]
@@ -116,14 +137,13 @@ class Pod:
         ]))
 
     def _start_containers(self):
-        os.makedirs(self.log_dir, exist_ok=True)
         now = time.monotonic()
         self.probes = {c.name: ProbeState(c.readiness_probe, now)
                        for c in self.spec.template.containers if c.readiness_probe}
         for container in self.spec.template.containers:
             argv = container_argv(container)
             env = dict(os.environ, HOSTNAME=self.name, **dict(container.env))
-            log_path = os.path.join(self.log_dir, container.name + ".log")
+            log_path = os.path.join(self.pod_dir, container.name + ".log")
             with open(log_path, "ab") as log:
                 try:
                     self.containers[container.name] = subprocess.Popen(
@@ -151,7 +171,7 @@ class Pod:
 
     # --- queries -------------------------------------------------------------
     def nsenter_argv(self):
-        return ["nsenter", "-t", str(self.pause.pid), "-n", "-u", "--"]
+        return ["nsenter", "-t", str(self.pause.pid), "-n", "-u", "-m", "--"]
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error'}."""
@@ -213,7 +233,7 @@ class Pod:
         return "Running"
 
     def log_path(self, container):
-        return os.path.join(self.log_dir, container + ".log")
+        return os.path.join(self.pod_dir, container + ".log")
 
 
 def _signal(process, signum):

@@ -16,18 +16,21 @@ def template_hash(template):
 
 
 def replica_spec(deployment, taken, rng=random):
-    """A new pod for the Deployment, named <deployment>-<template hash>-<5 chars>."""
+    """A new pod for the Deployment, named <deployment>-<template hash>-<5 chars>,
+    in its namespace. taken: the refs in use."""
     prefix = "%s-%s-" % (deployment.name, template_hash(deployment.template))
     while True:
         name = prefix + "".join(rng.choice(SUFFIX_ALPHABET) for _ in range(5))
-        if name not in taken:
-            return PodSpec(name, deployment.template, owner=deployment.name)
+        spec = PodSpec(name, deployment.template, owner=deployment.ref,
+                       namespace=deployment.namespace)
+        if spec.ref not in taken:
+            return spec
 
 
 def replica_changes(deployment, owned, taken, rng=random):
     """(pod specs to create, pod names to delete) for the Deployment.
 
-    owned: [(pod name, PodSpec, created time)] of the pods it has now. Pods of an
+    owned: [(pod ref, PodSpec, created time)] of the pods it has now. Pods of an
     older template are replaced; surplus pods go newest first, as the ReplicaSet
     controller's default ranking does for equal pods."""
     current = [p for p in owned if p[1].template == deployment.template]
@@ -39,6 +42,6 @@ def replica_changes(deployment, owned, taken, rng=random):
     to_create, taken = [], set(taken)
     for _ in range(max(0, -surplus)):
         spec = replica_spec(deployment, taken, rng)
-        taken.add(spec.name)
+        taken.add(spec.ref)
         to_create.append(spec)
     return to_create, to_delete
