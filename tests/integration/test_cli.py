@@ -31,6 +31,9 @@ kubectl describe service web-nodeport
 client1 curl -s http://web-ip/hostname
 internet curl -s http://192.168.0.2:30080/hostname
 flows web
+kubectl get services -A
+kubectl get pods -n kube-system -o wide
+client2 curl -s http://web/hostname
 """.format(extra=manifest_path("cli-extra.yaml"))
 
 
@@ -58,6 +61,17 @@ def test_the_default_cluster_serves_web_to_pods_and_the_internet(transcript):
     flows = section(transcript, "flows web")
     assert "ipv4_dst=10.96.0.2 tcp_dst=80" in flows and "group" in flows
     assert "nat(dst=10.244." in flows
+
+
+def test_namespaces_and_cluster_dns(transcript):
+    services = section(transcript, "kubectl get services -A").splitlines()
+    assert services[0].split()[:2] == ["NAMESPACE", "NAME"]
+    assert ["kube-system", "kube-dns", "ClusterIP", "10.96.0.10"] in [
+        line.split()[:4] for line in services]
+    system_pods = section(transcript, "kubectl get pods -n kube-system -o wide").splitlines()
+    assert len(system_pods) == 3 and all(line.split()[0].startswith("coredns-")
+                                         for line in system_pods[1:])
+    assert section(transcript, "client2 curl -s http://web/hostname").startswith("web-")
 
 
 def section(transcript, command):

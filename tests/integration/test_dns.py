@@ -1,0 +1,137 @@
+"""Cluster DNS and namespaces: Services by name from any pod, as Kubernetes users
+reach them, answered by DNS pods behind the kube-dns Service."""
+import hashlib
+import json
+import sys
+import time
+
+import pytest
+
+from tests.integration.conftest import manifest_path
+from topo.cluster import Cluster
+
+HOST_FILES = ("/etc/resolv.conf", "/etc/hosts", "/etc/hostname")
+QUERY = """
+import json, sys, time
+import dns.message, dns.query, dns.rcode, dns.rdatatype
+started = time.monotonic()
+response = dns.query.udp(dns.message.make_query(sys.argv[1], sys.argv[2]), "10.96.0.10",
+                         timeout=2)
+print(json.dumps({"rcode": dns.rcode.to_text(response.rcode()),
+                  "answers": sorted(r.to_text() for a in response.answer for r in a),
+                  "seconds": time.monotonic() - started}))
+"""
+
+
+def fingerprint():
+    digests = {}
+    for path in HOST_FILES:
+        with open(path, "rb") as handle:
+            digests[path] = hashlib.sha256(handle.read()).hexdigest()
+    return digests
+
+
+@pytest.fixture(scope="module")
+def host_files():
+    return fingerprint()
+
+
+@pytest.fixture(scope="module")
+def cluster(host_files):
+    with Cluster.from_files([manifest_path("dns.yaml")]) as running:
+        yield running
+    assert fingerprint() == host_files, "the machine's own files changed"
+
+
+def query(cluster, pod, name, rdtype="A"):
+    result = cluster.exec(pod, [sys.executable, "-c", QUERY, name, rdtype])
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_pods_see_kubernetes_resolv_conf_hosts_and_hostname(cluster):
+    resolv = cluster.exec("team/twin", "cat /etc/resolv.conf").stdout.splitlines()
+    assert resolv == ["search team.svc.cluster.local svc.cluster.local cluster.local",
+                      "nameserver 10.96.0.10", "options ndots:5"]
+    hosts = cluster.exec("team/twin", "cat /etc/hosts").stdout
+    assert "%s\ttwin" % cluster.pod("team/twin").ip in hosts
+    assert cluster.exec("team/twin", "cat /etc/hostname; hostname").stdout.split() == [
+        "twin", "twin"]
+
+
+def test_names_are_unique_per_namespace(cluster):
+    assert cluster.pod("twin").namespace == "default"
+    assert cluster.pod("team/twin").namespace == "team"
+    assert cluster.pod("twin").ip != cluster.pod("team/twin").ip
+
+
+def test_a_pod_in_another_namespace_reaches_the_service_by_name(cluster):
+    for name in ("web.default", "web.default.svc.cluster.local"):
+        answer = cluster.exec("team/twin", "curl -s -m 3 http://%s/hostname" % name)
+        assert answer.returncode == 0 and answer.stdout.startswith("web-"), (name, answer)
+    for tool in ("getent hosts web.default", "nslookup web.default",
+                 "dig +short web.default.svc.cluster.local"):
+        assert cluster.allocator.cluster_ips["web"] in cluster.exec("team/twin", tool).stdout
+
+
+def test_short_names_resolve_in_the_pods_own_namespace_only(cluster):
+    assert cluster.exec("twin", "curl -s -m 3 http://web/hostname").stdout.startswith("web-")
+    assert cluster.exec("team/twin", "curl -s -m 3 http://api/hostname").stdout.startswith(
+        "api-")
+    assert cluster.exec("team/twin", "getent hosts web").returncode != 0
+    assert cluster.exec("twin", "getent hosts api").returncode != 0
+
+
+def test_headless_service_answers_the_ready_pods_and_follows_scaling(cluster):
+    def addresses():
+        return query(cluster, "twin", "web-headless.default.svc.cluster.local")["answers"]
+
+    def pod_ips():
+        return sorted(p.ip for p in cluster.pods.values() if p.spec.owner == "web")
+
+    assert addresses() == pod_ips() and len(pod_ips()) == 2
+    cluster.scale("web", 3)
+    assert addresses() == pod_ips() and len(pod_ips()) == 3
+    cluster.scale("web", 2)
+    assert addresses() == pod_ips()
+
+
+def test_srv_records_for_named_ports(cluster):
+    found = query(cluster, "twin", "_http._tcp.web.default.svc.cluster.local", "SRV")
+    assert found["answers"] == ["0 100 80 web.default.svc.cluster.local."]
+    srv = cluster.exec("twin", "dig +short SRV _http._tcp.web.default.svc.cluster.local")
+    assert srv.stdout.strip() == "0 100 80 web.default.svc.cluster.local."
+
+
+def test_outside_names_get_nxdomain_at_once(cluster):
+    found = query(cluster, "twin", "example.com")
+    assert found["rcode"] == "NXDOMAIN" and found["seconds"] < 0.1
+    assert query(cluster, "twin", "nothing.default.svc.cluster.local")["rcode"] == "NXDOMAIN"
+
+
+def test_records_follow_services_as_they_come_and_go(cluster):
+    cluster.apply_text("""
+apiVersion: v1
+kind: Service
+metadata: {name: fresh}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+""")
+    applied = time.monotonic()
+    while query(cluster, "twin", "fresh.default.svc.cluster.local")["rcode"] != "NOERROR":
+        assert time.monotonic() - applied < 1, "a new Service resolves within a second"
+    assert query(cluster, "twin", "fresh.default.svc.cluster.local")["answers"] == [
+        cluster.allocator.cluster_ips["fresh"]]
+    cluster.delete("service", "fresh")
+    assert query(cluster, "twin", "fresh.default.svc.cluster.local")["rcode"] == "NXDOMAIN"
+
+
+def test_dns_keeps_working_when_a_dns_pod_is_deleted(cluster):
+    dns_pods = [p.ref for p in cluster.pods.values() if p.namespace == "kube-system"]
+    assert len(dns_pods) == 2
+    cluster.delete("pod", dns_pods[0])
+    for _ in range(20):
+        found = query(cluster, "twin", "web.default.svc.cluster.local")
+        assert found["answers"] == [cluster.allocator.cluster_ips["web"]]
+    assert len([p for p in cluster.pods.values() if p.namespace == "kube-system"]) == 2
