@@ -33,7 +33,7 @@ internet curl -s http://192.168.0.2:30080/hostname
 flows web
 kubectl get services -A
 kubectl get pods -n kube-system -o wide
-client2 curl -s http://web/hostname
+client1 curl -s http://web/hostname
 """.format(extra=manifest_path("cli-extra.yaml"))
 
 
@@ -71,7 +71,7 @@ def test_namespaces_and_cluster_dns(transcript):
     system_pods = section(transcript, "kubectl get pods -n kube-system -o wide").splitlines()
     assert len(system_pods) == 3 and all(line.split()[0].startswith("coredns-")
                                          for line in system_pods[1:])
-    assert section(transcript, "client2 curl -s http://web/hostname").startswith("web-")
+    assert section(transcript, "client1 curl -s http://web/hostname").startswith("web-")
 
 
 def section(transcript, command):
