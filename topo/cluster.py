@@ -143,6 +143,8 @@ class Cluster(Objects):
         if self.net is not None:
             shells = [node.shell for node in self.net.values() if node.shell]
             self.net.stop()
+            for controller in self.net.controllers:
+                controller.terminate()  # a RemoteController's stop() leaves its shell
             self.net = None
             # Mininet signals the node shells but does not wait for them.
             for shell_process in shells:
