@@ -16,8 +16,10 @@ marks and cookies, in one place.
 """
 CLASSIFY, UNSNAT, CONNTRACK, SERVICE, DNAT, AFFINITY, SNAT, ROUTE = 0, 5, 10, 20, 22, 23, 25, 30
 
-ZONE_SERVICE = 1
-ZONE_SNAT = 2
+# kubemn's conntrack zones carry its mark ("K" = 0x4B) so that cleaning them up never
+# touches another user of Open vSwitch's conntrack on the machine.
+ZONE_SERVICE = 0x4B01
+ZONE_SNAT = 0x4B02
 
 # ct_mark bits of connections committed in ZONE_SERVICE
 MARK_SERVICE = 0x2      # a Service connection (DNATed)

@@ -15,6 +15,10 @@ import time
 
 from topo.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
 
+# Open vSwitch conntrack zones of kubemn's (controllers/tables.py; repeated here so
+# that cleanup needs nothing beyond the standard library).
+CONNTRACK_ZONES = (0x4B01, 0x4B02)
+
 MARKER = RUN_MARKER.encode() + b"="
 
 
@@ -125,6 +129,9 @@ def clean():
     for name in found["netns files"]:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
     shutil.rmtree(RUN_DIR_ROOT, ignore_errors=True)
+    for zone in CONNTRACK_ZONES:
+        subprocess.run(["ovs-appctl", "dpctl/flush-conntrack", "zone=%d" % zone],
+                       capture_output=True)
     if os.path.exists(LOCK_FILE):
         os.unlink(LOCK_FILE)
     return found

@@ -22,7 +22,8 @@ from mininet.log import setLogLevel
 from services.allocation import ServiceAllocator
 from services.dns_records import dns_records
 from topo.addons import dns_addon, dns_ip, resolv_conf
-from topo import cleanup
+from topo import cleanup, conntrack
+from topo.conntrack import Janitor
 from topo.controller import ControllerProcess
 from topo.errors import KubemnError
 from topo.fabric import plan_fabric, switch_for_new_node
@@ -85,6 +86,7 @@ class Cluster(Objects):
         self.created = time.time()
         self.lock = threading.RLock()
         self.kubelet = Kubelet(self)
+        self.janitor = Janitor()
         self._check(self.manifests)
 
     @classmethod
@@ -156,6 +158,8 @@ class Cluster(Objects):
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+            self.janitor.drain()
+            conntrack.flush_zones()
         if os.environ.get(RUN_MARKER) == self.run_id:
             del os.environ[RUN_MARKER]
         shutil.rmtree(self.run_dir, ignore_errors=True)

@@ -27,8 +27,13 @@ def _parser():
     return parser
 
 
-def _raise_interrupt(signum, _frame):
-    raise KeyboardInterrupt("signal %d" % signum)
+class Stopped(SystemExit):
+    """A signal ends the run; teardown follows (a KeyboardInterrupt would only
+    interrupt the CLI's current command, as Mininet's CLI handles it)."""
+
+
+def _stop(signum, _frame):
+    raise Stopped(128 + signum)
 
 
 def run(args):
@@ -43,8 +48,10 @@ def run(args):
         manifests = parse_texts([("default cluster", text)])
     cluster = Cluster(manifests, nodes=args.nodes, fabric=args.fabric, clean=args.clean,
                       progress=progress_to_stderr)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGHUP, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
+    if not sys.stdin.isatty():
+        signal.signal(signal.SIGINT, _stop)  # a script's Ctrl-C ends it
     with cluster:
         progress_to_stderr("cluster ready: %d nodes, %d pods; type `help`, "
                            "`kubectl get pods -o wide`, or `exit`"
@@ -78,6 +85,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         sys.stderr.write("kubemn: interrupted; everything torn down\n")
         return 130
+    except Stopped as stop:
+        sys.stderr.write("kubemn: stopped by a signal; everything torn down\n")
+        return stop.code
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def _verb(old, new):
 
 
 class Objects:
-    """Needs from its host class: lock, pods, deployments, services, service_created,
+    """Needs from its host class: lock, janitor, pods, deployments, services, service_created,
     allocator, pools, node_plans, net, run_dir, spec, manifests, reserved_names(),
     add_node(), remove_node(), forget_node(), push_state()."""
 
@@ -250,6 +250,7 @@ class Objects:
             pod.is_ready = False
             self.sync_services()
         pod.stop()
+        self.janitor.forget(pod.ip)
         self.pools[pod.node.name].release(pod.ip)
 
     def settle(self, timeout=READY_TIMEOUT):
