@@ -14,6 +14,7 @@ import subprocess
 import time
 
 from topo.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
+from topo.runlock import active_run
 
 # Open vSwitch conntrack zones of kubemn's (controllers/tables.py; repeated here so
 # that cleanup needs nothing beyond the standard library).
@@ -132,6 +133,6 @@ def clean():
     for zone in CONNTRACK_ZONES:
         subprocess.run(["ovs-appctl", "dpctl/flush-conntrack", "zone=%d" % zone],
                        capture_output=True)
-    if os.path.exists(LOCK_FILE):
-        os.unlink(LOCK_FILE)
+    if os.path.exists(LOCK_FILE) and active_run() is None:
+        os.unlink(LOCK_FILE)  # a dead run's; a live run (kubemn run --clean) keeps its own
     return found

@@ -31,7 +31,10 @@ class RunLock:
 
     def release(self):
         if self.fd is not None:
-            os.unlink(self.path)
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
             os.close(self.fd)
             self.fd = None
 
