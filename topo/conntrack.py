@@ -11,7 +11,6 @@ import threading
 from controllers.tables import ZONE_SERVICE, ZONE_SNAT
 
 ZONES = (ZONE_SERVICE, ZONE_SNAT)
-PROTOCOLS = (6, 17, 1)
 
 
 def _flush(*args):
@@ -24,21 +23,36 @@ def flush_zones():
         _flush("zone=%d" % zone)
 
 
+PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1}
+
+
+def _our_entries():
+    dump = subprocess.run(["ovs-appctl", "dpctl/dump-conntrack"], capture_output=True,
+                          text=True, timeout=30).stdout
+    zones = tuple("zone=%d" % zone for zone in ZONES)
+    return [line for line in dump.splitlines() if any(z in line for z in zones)]
+
+
 def flush_address(ip):
-    """Every entry that has ip as original source or destination, or reply source."""
-    for zone in ZONES:
-        for proto in PROTOCOLS:
-            base = "ct_nw_proto=%d" % proto
-            _flush("zone=%d" % zone, base + ",ct_nw_src=" + ip)
-            _flush("zone=%d" % zone, base + ",ct_nw_dst=" + ip)
-            _flush("zone=%d" % zone, base, "ct_nw_src=" + ip)
+    """Every entry of kubemn's zones that has ip as original source or destination,
+    or as reply source: one dump, then flushes only where such entries exist."""
+    pattern = "=%s," % ip
+    found = set()
+    for line in _our_entries():
+        if pattern in line:
+            protocol = PROTOCOL_NUMBERS.get(line.split(",", 1)[0])
+            zone = line.rsplit("zone=", 1)[1].split(",", 1)[0]
+            if protocol is not None:
+                found.add((zone, protocol))
+    for zone, protocol in sorted(found):
+        base = "ct_nw_proto=%d" % protocol
+        _flush("zone=" + zone, base + ",ct_nw_src=" + ip)
+        _flush("zone=" + zone, base + ",ct_nw_dst=" + ip)
+        _flush("zone=" + zone, base, "ct_nw_src=" + ip)
 
 
 def count_entries():
-    dump = subprocess.run(["ovs-appctl", "dpctl/dump-conntrack"], capture_output=True,
-                          text=True, timeout=30).stdout
-    return sum(1 for line in dump.splitlines()
-               if any("zone=%d" % zone in line for zone in ZONES))
+    return len(_our_entries())
 
 
 class Janitor:

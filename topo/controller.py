@@ -83,6 +83,7 @@ class ControllerProcess:
     def wait_synced(self, generation, dpids, timeout=SYNC_TIMEOUT):
         """Waits until every switch has converged to this generation of the state."""
         deadline = time.monotonic() + timeout
+        pause = 0.001
         while True:
             status = self.status()
             if status.get("refusals"):
@@ -96,7 +97,8 @@ class ControllerProcess:
                 raise KubemnError("switches %s did not converge within %.0f s: see %s"
                                   % (", ".join("%#x" % d for d in behind), timeout,
                                      self.log_path))
-            time.sleep(0.02)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
 
     def alive(self):
         return self.process is not None and self.process.poll() is None

@@ -43,10 +43,10 @@ def _cmdline(pid):
         return []
 
 
-def listening_tcp_ports(pid):
+def listening_tcp_ports(pid, tables=("tcp", "tcp6")):
     """TCP ports in LISTEN state in the network namespace of process pid."""
     ports = set()
-    for table in ("tcp", "tcp6"):
+    for table in tables:
         try:
             with open("/proc/%d/net/%s" % (pid, table)) as handle:
                 next(handle)
@@ -76,6 +76,7 @@ class Pod:
         self.containers = {}  # name -> Popen
         self.created = time.time()
         self.is_ready = False  # as the kubelet last found it; endpoints follow this
+        self.seen_listening = False
         self.probes = {}       # container name -> ProbeState
 
     # --- life cycle ----------------------------------------------------------
@@ -154,8 +155,12 @@ class Pod:
                                       % (self.name, container.name, argv[0], exc.strerror))
 
     def stop(self):
-        """Stops the containers, then the pause process; the namespaces and the veth
-        pair go with it. Safe to call twice."""
+        """Stops the containers, then the pause process; the namespaces go with it.
+        The veth pair is deleted first: the kernel frees a dead namespace's devices
+        only later, and a new pod may want the name at once. Safe to call twice."""
+        if self.pause is not None:
+            subprocess.run(["nsenter", "-t", str(self.node.pid), "-n", "--", "ip", "link",
+                            "del", self.veth], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
         processes = list(self.containers.values()) + ([self.pause] if self.pause else [])
         for process in processes:
             _signal(process, signal.SIGTERM)
@@ -182,10 +187,17 @@ class Pod:
         return states
 
     def listening(self):
-        """Every declared TCP port of a container without a readinessProbe listens."""
-        wanted = {p.container_port for c in self.spec.template.containers
-                  for p in c.ports if p.protocol == "TCP" and not c.readiness_probe}
-        return wanted <= listening_tcp_ports(self.pause.pid) if wanted else True
+        """Every declared TCP port of a container without a readinessProbe listens.
+        Once seen, remembered: reading the kernel's socket tables is not cheap, and
+        a container that dies is noticed by running()."""
+        if not self.seen_listening:
+            wanted = {p.container_port for c in self.spec.template.containers
+                      for p in c.ports if p.protocol == "TCP" and not c.readiness_probe}
+            # IPv4 first: most servers listen there, and each table costs a read.
+            self.seen_listening = not wanted or \
+                wanted <= listening_tcp_ports(self.pause.pid, ("tcp",)) or \
+                wanted <= listening_tcp_ports(self.pause.pid)
+        return self.seen_listening
 
     def running(self):
         states = self.container_states().values()
