@@ -34,7 +34,17 @@ flows web
 kubectl get services -A
 kubectl get pods -n kube-system -o wide
 client1 curl -s http://web/hostname
-""".format(extra=manifest_path("cli-extra.yaml"))
+kubectl get pods -A -o name
+kubectl apply -f {bad}
+kubectl scale deployment nothing --replicas=2
+kubectl scale deployment hello --replicas=many
+kubectl delete pod nothing
+kubectl delete service
+kubectl get pods -o yaml
+kubectl exec client1 -c nope -- true
+kubectl logs nothing
+kubectl get pods -A -o name
+""".replace("{bad}", manifest_path("bad/unknown-node.yaml")).format(extra=manifest_path("cli-extra.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +82,22 @@ def test_namespaces_and_cluster_dns(transcript):
     assert len(system_pods) == 3 and all(line.split()[0].startswith("coredns-")
                                          for line in system_pods[1:])
     assert section(transcript, "client1 curl -s http://web/hostname").startswith("web-")
+
+
+def test_kubectl_errors_are_one_line_and_change_nothing(transcript):
+    text, errors = transcript
+    snapshots = text.split("kubemn> kubectl get pods -A -o name\n")
+    before = snapshots[1].split("kubemn> ")[0]
+    after = snapshots[2].split("kubemn> ")[0]
+    assert before == after and "pod/client1" in before
+    for message in ('Error: deployments.apps "nothing" not found',
+                    'Error: invalid argument "many" for "--replicas" flag',
+                    'Error: pods "nothing" not found',
+                    "Error: usage: kubectl delete pod|deployment|service|node NAME",
+                    'Error: unable to match a printer suitable for the output format "yaml"',
+                    "Error: container nope is not valid for pod client1",
+                    "Error: nodeName 'node9': no such node"):
+        assert message in errors, message
 
 
 def section(transcript, command):

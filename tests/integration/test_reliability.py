@@ -175,7 +175,13 @@ def counts(cluster):
                      for n in cluster.node_plans)
     cluster.janitor.drain()
     return {"processes": len(cleanup.marked_processes()), "interfaces": interfaces,
-            "flows": flows, "groups": groups, "conntrack": conntrack.count_entries()}
+            "flows": flows, "groups": groups, "conntrack": conntrack.count_entries(),
+            "controller_kib": controller_rss_kib(cluster)}
+
+
+def controller_rss_kib(cluster):
+    with open("/proc/%d/status" % cluster.controller.process.pid) as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
 
 def test_pod_churn_returns_everything_to_its_baseline(cluster):
@@ -203,6 +209,8 @@ spec:
     after = counts(cluster)
     # The curls' own connections to the Deployment's pods may linger in TIME_WAIT.
     assert after["conntrack"] <= baseline["conntrack"] + 10, (baseline, after)
-    del after["conntrack"], baseline["conntrack"]
+    assert after["controller_kib"] < baseline["controller_kib"] + 20 * 1024, (baseline, after)
+    for bounded in ("conntrack", "controller_kib"):
+        del after[bounded], baseline[bounded]
     assert after == baseline
     services_answer(cluster)
