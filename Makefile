@@ -6,7 +6,10 @@ ARGS   ?=
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k cross_node"
 PYTEST_ARGS ?=
 
-.PHONY: deps run-topology test unit integration clean
+# make bench FULL=1 runs the full-size scenarios and times make test.
+FULL   ?=
+
+.PHONY: deps run-topology test unit integration bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +27,10 @@ unit: deps
 
 integration: deps
 	$(PYTHON) -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+# Prints the benchmark table and writes it to docs/benchmarks.md.
+bench: deps
+	$(PYTHON) -m bench $(if $(FULL),--full,)
 
 # Removes everything kubemn made (and nothing else); safe to run at any time.
 clean:

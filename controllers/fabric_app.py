@@ -1,9 +1,11 @@
 """The Ryu app: thin glue between OpenFlow events, the REST API and the pure logic.
 
 kubemn PUTs the desired state to /kubemn/state (loopback only); the app converges
-every connected switch to the flows and groups computed from it. It reads back what
-the switch holds first (group ids, flow cookies), so a restarted controller heals the
-tables without flushing them: established connections are never touched.
+every connected switch to the flows and groups computed from it. When a switch
+connects it reads back what the switch holds (group ids, flow cookies), so a
+restarted controller heals the tables without flushing them: established
+connections are never touched. After that it keeps track of what it sent, and each
+new state costs one round of messages and a barrier.
 GET /kubemn/status tells which generation each switch has converged to.
 """
 import json
@@ -16,6 +18,7 @@ from ryu.controller.handler import (CONFIG_DISPATCHER, DEAD_DISPATCHER, MAIN_DIS
 from ryu.ofproto import ofproto_v1_3
 
 from controllers import openflow
+from controllers.flows import cookie_of
 from controllers.pipeline import switch_configs
 from controllers.reconcile import plan_changes
 from controllers.replies import reply_to
@@ -25,10 +28,9 @@ APP_KEY = "kubemn_fabric_app"
 
 
 class Cycle:
-    """One reconciliation of one switch: what it reported, then what was sent."""
+    """One read-back of a switch: the groups and flow cookies it reported."""
 
-    def __init__(self, generation):
-        self.generation = generation
+    def __init__(self):
         self.group_ids = []
         self.cookies = []
 
@@ -43,9 +45,9 @@ class FabricApp(app_manager.RyuApp):
         self.desired = {}        # dpid -> SwitchConfig
         self.datapaths = {}      # dpid -> Datapath
         self.sent_groups = {}    # dpid -> {group id: Group} as last sent
+        self.known = {}          # dpid -> (group ids, cookies) the switch holds
         self.synced = {}         # dpid -> generation the switch has converged to
         self.cycles = {}         # dpid -> Cycle in flight
-        self.dirty = set()       # dpids whose state changed during their cycle
         self.barriers = {}       # (dpid, xid) -> generation
         self.refusals = []       # what switches refused, for kubemn to report
         kwargs["wsgi"].register(StateApi, {APP_KEY: self})
@@ -55,7 +57,10 @@ class FabricApp(app_manager.RyuApp):
         self.state = state
         self.desired = switch_configs(state)
         for datapath in self.datapaths.values():
-            self.start_reconcile(datapath)
+            if datapath.id in self.known and datapath.id not in self.cycles:
+                self.converge(datapath, *self.known[datapath.id])
+            else:
+                self.start_reconcile(datapath)
 
     def status(self):
         return {"generation": self.state.generation,
@@ -69,6 +74,7 @@ class FabricApp(app_manager.RyuApp):
         self.logger.info("switch %#x connected", datapath.id)
         self.datapaths[datapath.id] = datapath
         self.sent_groups[datapath.id] = {}
+        self.known.pop(datapath.id, None)
         self.synced.pop(datapath.id, None)
         self.cycles.pop(datapath.id, None)
         self.start_reconcile(datapath)
@@ -78,9 +84,9 @@ class FabricApp(app_manager.RyuApp):
         dpid = ev.datapath.id
         if dpid is not None and self.datapaths.get(dpid) is ev.datapath:
             self.logger.info("switch %#x disconnected", dpid)
-            for table in (self.datapaths, self.synced, self.cycles, self.sent_groups):
+            for table in (self.datapaths, self.synced, self.cycles, self.sent_groups,
+                          self.known):
                 table.pop(dpid, None)
-            self.dirty.discard(dpid)
 
     @set_ev_cls(ofp_event.EventOFPErrorMsg, [CONFIG_DISPATCHER, MAIN_DISPATCHER])
     def on_error(self, ev):
@@ -92,11 +98,10 @@ class FabricApp(app_manager.RyuApp):
 
     def start_reconcile(self, datapath):
         """Reads back the switch's groups, then its flows (the two replies below),
-        then sends what differs. One cycle at a time per switch."""
+        then converges it to the state desired by then."""
         if datapath.id in self.cycles:
-            self.dirty.add(datapath.id)
             return
-        self.cycles[datapath.id] = Cycle(self.state.generation)
+        self.cycles[datapath.id] = Cycle()
         datapath.send_msg(openflow.group_desc_request(datapath))
 
     @set_ev_cls(ofp_event.EventOFPGroupDescStatsReply, MAIN_DISPATCHER)
@@ -118,9 +123,14 @@ class FabricApp(app_manager.RyuApp):
         cycle.cookies.extend(stat.cookie for stat in ev.msg.body)
         if ev.msg.flags & datapath.ofproto.OFPMPF_REPLY_MORE:
             return
+        del self.cycles[datapath.id]
+        self.converge(datapath, cycle.group_ids, cycle.cookies)
+
+    def converge(self, datapath, group_ids, cookies):
+        """Sends what turns the switch, holding group_ids and cookies, into the desired
+        configuration, then a barrier whose reply marks the generation as reached."""
         config = self.desired.get(datapath.id)
-        changes = plan_changes(config, cycle.group_ids, cycle.cookies,
-                               self.sent_groups[datapath.id])
+        changes = plan_changes(config, group_ids, cookies, self.sent_groups[datapath.id])
         for group in changes.groups_to_set:
             datapath.send_msg(openflow.group_add_or_modify(datapath, group))
         for cookie in changes.cookies_to_delete:
@@ -130,17 +140,15 @@ class FabricApp(app_manager.RyuApp):
         for group_id in changes.groups_to_delete:
             datapath.send_msg(openflow.group_delete(datapath, group_id))
         self.sent_groups[datapath.id] = dict(config.groups) if config else {}
+        self.known[datapath.id] = (set(config.groups) if config else set(),
+                                   {cookie_of(f) for f in config.flows} if config else set())
         barrier = datapath.ofproto_parser.OFPBarrierRequest(datapath)
         datapath.set_xid(barrier)
-        self.barriers[(datapath.id, barrier.xid)] = cycle.generation
+        self.barriers[(datapath.id, barrier.xid)] = self.state.generation
         datapath.send_msg(barrier)
         if not changes.empty():
-            self.logger.info("switch %#x, generation %d: %s", datapath.id, cycle.generation,
-                             changes.summary())
-        del self.cycles[datapath.id]
-        if datapath.id in self.dirty:
-            self.dirty.discard(datapath.id)
-            self.start_reconcile(datapath)
+            self.logger.info("switch %#x, generation %d: %s", datapath.id,
+                             self.state.generation, changes.summary())
 
     @set_ev_cls(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
     def on_barrier(self, ev):

@@ -34,6 +34,7 @@ from topo.model import ClusterSpec, Manifests, NodeSpec
 from topo.naming import RUN_DIR_ROOT, RUN_MARKER
 from topo.network import INTERNET_HOST, build_network, fabric_state, plug_node, unplug_node
 from topo.objects import READY_TIMEOUT, Objects
+from topo.pod import stop_pods
 from topo.runlock import RunLock
 
 FABRIC_TIMEOUT = 30.0
@@ -139,8 +140,8 @@ class Cluster(Objects):
     def stop(self):
         """Tears everything down: pods, nodes, switches, controller, files."""
         self.kubelet.stop()
-        for pod in reversed(list(self.pods.values())):
-            pod.stop()
+        # The node namespaces, veths included, go with the nodes below.
+        stop_pods(list(self.pods.values()))
         self.pods.clear()
         if self.net is not None:
             shells = [node.shell for node in self.net.values() if node.shell]

@@ -161,16 +161,12 @@ class Pod:
         if self.pause is not None:
             subprocess.run(["nsenter", "-t", str(self.node.pid), "-n", "--", "ip", "link",
                             "del", self.veth], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
-        processes = list(self.containers.values()) + ([self.pause] if self.pause else [])
-        for process in processes:
-            _signal(process, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for process in processes:
-            try:
-                process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal(process, signal.SIGKILL)
-                process.wait()
+        stop_pods([self])
+
+    def processes(self):
+        return list(self.containers.values()) + ([self.pause] if self.pause else [])
+
+    def forget_processes(self):
         self.containers = {}
         self.pause = None
 
@@ -246,6 +242,23 @@ class Pod:
 
     def log_path(self, container):
         return os.path.join(self.pod_dir, container + ".log")
+
+
+def stop_pods(pods):
+    """Ends the processes of many pods at once: SIGTERM to all, one grace period for
+    all, then SIGKILL to what is left (a whole cluster stops in one grace period)."""
+    processes = [process for pod in pods for process in pod.processes()]
+    for process in processes:
+        _signal(process, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal(process, signal.SIGKILL)
+            process.wait()
+    for pod in pods:
+        pod.forget_processes()
 
 
 def _signal(process, signum):

@@ -1,0 +1,1 @@
+"""kubemn's benchmark: `make bench` (quick) and `make bench FULL=1`."""

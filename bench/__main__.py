@@ -1,0 +1,114 @@
+"""kubemn's benchmark: prints one table and writes it, with the machine's description,
+to docs/benchmarks.md. A benchmark reports; it does not fail on a slow machine.
+
+  python -m bench            quick (a few minutes)
+  python -m bench --full     the figures the goals are stated for
+"""
+import argparse
+import datetime
+import os
+import sys
+
+from bench import scenarios
+from bench.report import describe_machine, fmt, median, table
+
+QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5}
+FULL = {"runs": 5, "pods": 1000, "services": 1000, "seconds": 5, "deletions": 10}
+
+
+def progress(message):
+    sys.stderr.write("bench: %s\n" % message)
+    sys.stderr.flush()
+
+
+def measure(size):
+    rows = []
+    runs = size["runs"]
+
+    progress("default cluster start, %d runs" % runs)
+    starts = [scenarios.default_cluster_start() for _ in range(runs)]
+    rows.append(("default cluster: command to all pods Ready and every Service answering",
+                 fmt(median(starts), "s"), runs, "<= 5 s"))
+
+    progress("%d pods over 10 nodes" % size["pods"])
+    ready, per_pod, teardown = scenarios.many_pods(size["pods"])
+    rows.append(("%d pods over 10 nodes: command to all Ready" % size["pods"],
+                 fmt(ready, "s"), 1, "<= 30 s for 1000"))
+    rows.append(("memory per pod beyond its container", fmt(per_pod, "MiB"), 1, "<= 1 MiB"))
+    rows.append(("teardown of those pods", fmt(teardown, "s"), 1, "<= 5 s for 1000"))
+
+    progress("datapath: throughput, connection rates, Services at scale")
+    cluster = scenarios.datapath_cluster()
+    try:
+        vip = cluster.allocator.cluster_ips["sink"]
+        direct = cluster.pod("sink").ip
+        via_vip, straight = [], []
+        for _ in range(runs):  # side by side, alternating
+            via_vip.append(scenarios.throughput_gbits(cluster, vip, size["seconds"]))
+            straight.append(scenarios.throughput_gbits(cluster, direct, size["seconds"]))
+        rows.append(("TCP throughput pod -> VIP / pod -> same backend directly",
+                     "%s (%s vs %s)" % (fmt(median(via_vip) / median(straight), "ratio"),
+                                       fmt(median(via_vip), "Gbit/s"),
+                                       fmt(median(straight), "Gbit/s")), runs, ">= 0.95"))
+        via_vip, straight = [], []
+        for _ in range(runs):
+            via_vip.append(scenarios.connection_rate(cluster, vip, 80, size["seconds"]))
+            straight.append(scenarios.connection_rate(cluster, direct, 8080, size["seconds"]))
+        rows.append(("new TCP connections/s through the VIP / directly",
+                     "%s (%s vs %s)" % (fmt(median(via_vip) / median(straight), "ratio"),
+                                       fmt(median(via_vip), "/s"), fmt(median(straight), "/s")),
+                     runs, ">= 0.9"))
+        cluster.apply_text(scenarios.services_manifest(1))
+        target = cluster.allocator.cluster_ips["many-0"]
+        alone = [scenarios.connection_rate(cluster, target, 80, size["seconds"])
+                 for _ in range(runs)]
+        programming = scenarios.program_services(cluster, size["services"] - 1)
+        crowded = [scenarios.connection_rate(cluster, target, 80, size["seconds"])
+                   for _ in range(runs)]
+        rows.append(("connection rate with 1 Service / with %d Services of 10 endpoints"
+                     % size["services"],
+                     "%s (%s vs %s)" % (fmt(median(crowded) / median(alone), "ratio"),
+                                       fmt(median(alone), "/s"), fmt(median(crowded), "/s")),
+                     runs, ">= 0.95"))
+        rows.append(("programming %d Services of 10 endpoints" % (size["services"] - 1),
+                     fmt(programming, "s"), 1, "<= 5 s for 1000"))
+        deletions = [scenarios.deletion_to_flows_ms(cluster) for _ in range(size["deletions"])]
+        rows.append(("pod deletion to the flows no longer selecting it",
+                     fmt(median(deletions), "ms"), size["deletions"], "<= 100 ms"))
+    finally:
+        cluster.stop()
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true")
+    args = parser.parse_args(argv)
+    size = FULL if args.full else QUICK
+    rows = measure(size)
+    if args.full:
+        progress("make test wall time")
+        rows.append(("`make test` wall time", fmt(scenarios.test_suite_minutes(), "min"), 1,
+                     "<= 5 min"))
+    machine = describe_machine()
+    text = table(rows)
+    print(text)
+    path = os.path.join(scenarios.ROOT, "docs", "benchmarks.md")
+    with open(path, "w") as handle:
+        handle.write("# kubemn benchmarks\n\n`make bench%s`, %s, on: %s\n\n%s\n\n%s"
+                     % (" FULL=1" if args.full else "",
+                        datetime.date.today().isoformat(), machine, text, NOTES))
+    progress("written to %s" % path)
+
+
+NOTES = """## How to read this
+
+Each figure is a median over the runs shown; ratios compare two figures measured side by
+side in the same run (alternating), since these machines are noisy. The clients loop in
+one process inside a pod (bench/load.py), so process start-up does not dominate.
+`make bench FULL=1` runs the sizes the goals are stated for and times `make test`.
+"""
+
+
+if __name__ == "__main__":
+    main()
