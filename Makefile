@@ -9,7 +9,10 @@ PYTEST_ARGS ?=
 # make bench FULL=1 runs the full-size scenarios and times make test.
 FULL   ?=
 
-.PHONY: deps run-topology test unit integration bench clean
+# make lab-check LAB=3 checks lab 3's steps; without LAB, every lab.
+LAB    ?=
+
+.PHONY: deps run-topology test unit integration bench lab-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -31,6 +34,9 @@ integration: deps
 # Prints the benchmark table and writes it to docs/benchmarks.md.
 bench: deps
 	$(PYTHON) -m bench $(if $(FULL),--full,)
+
+lab-check: deps
+	$(PYTHON) -m labs.check $(LAB)
 
 # Removes everything kubemn made (and nothing else); safe to run at any time.
 clean:

@@ -15,7 +15,9 @@ from mininet.log import error, output
 from topo import kubectl
 from topo.console import split_mininet_output
 from topo.errors import KubemnError
+from topo.draw import draw
 from topo.flowview import service_flows
+from topo.tracepath import trace
 
 
 class KubeCLI(CLI):
@@ -55,6 +57,23 @@ class KubeCLI(CLI):
         packets each flow has matched."""
         try:
             output(service_flows(self.cluster, line.strip()) + "\n")
+        except KubemnError as exc:
+            error("Error: %s\n" % exc)
+
+    def do_trace(self, line):
+        """trace SRC DST[:PORT] [--proto tcp|udp|icmp]: one real packet from a pod
+        (or internet) and every hop it crossed, with the OpenFlow rules and NAT."""
+        try:
+            output(trace(self.cluster, line) + "\n")
+        except KubemnError as exc:
+            error("Error: %s\n" % exc)
+
+    def do_draw(self, line):
+        """draw [PATH]: an SVG and a PNG picture of the cluster (default
+        kubemn-cluster.svg and .png in the current directory)."""
+        try:
+            written = draw(self.cluster, line.strip() or "kubemn-cluster")
+            output("wrote %s\n" % ", ".join(written))
         except KubemnError as exc:
             error("Error: %s\n" % exc)
 

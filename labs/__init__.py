@@ -1,0 +1,1 @@
+"""kubemn's guided labs, and the checks that keep them true."""

@@ -1,0 +1,59 @@
+"""Captures and probes that `trace` runs inside namespaces.
+
+  python -m topo.capture IFACE BPF SECONDS   prints READY once it captures, then one
+                                             JSON list of the packets it saw
+  python -m topo.capture send PROTO DST DPORT SPORT
+                                             one packet; prints its answer
+"""
+import json
+import sys
+
+from scapy.all import ICMP, IP, TCP, UDP, AsyncSniffer, conf
+
+conf.verb = 0
+
+
+def summary(pkt):
+    ip = pkt[IP]
+    found = {"time": float(pkt.time), "src": ip.src, "dst": ip.dst, "ttl": ip.ttl}
+    for layer, name in ((TCP, "tcp"), (UDP, "udp")):
+        if layer in pkt:
+            found.update(proto=name, sport=pkt[layer].sport, dport=pkt[layer].dport)
+    if TCP in pkt:
+        found["flags"] = str(pkt[TCP].flags)
+    if ICMP in pkt:
+        found.update(proto="icmp", icmp_type=pkt[ICMP].type, icmp_id=pkt[ICMP].id)
+    return found
+
+
+def main(iface, bpf, seconds):
+    sniffer = AsyncSniffer(iface=iface, filter=bpf, store=True,
+                           lfilter=lambda p: IP in p,
+                           started_callback=lambda: print("READY", flush=True))
+    sniffer.start()
+    sniffer.join(float(seconds))
+    if sniffer.running:
+        sniffer.stop()
+    print(json.dumps([summary(p) for p in sniffer.results or []]), flush=True)
+
+
+
+
+def send(proto, dst, dport, sport):
+    """One packet, and its answer: prints the answer's summary (or null)."""
+    from scapy.all import sr1
+    if proto == "tcp":
+        packet = IP(dst=dst) / TCP(sport=int(sport), dport=int(dport), flags="S")
+    elif proto == "udp":
+        packet = IP(dst=dst) / UDP(sport=int(sport), dport=int(dport)) / b"hostname"
+    else:
+        packet = IP(dst=dst) / ICMP(id=int(sport)) / b"kubemn trace"
+    answer = sr1(packet, timeout=2)
+    print(json.dumps(summary(answer) if answer is not None and IP in answer else None))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["send"]:
+        send(*sys.argv[2:])
+    else:
+        main(*sys.argv[1:])

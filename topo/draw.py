@@ -1,0 +1,81 @@
+"""A picture of the running cluster: nodes with their cbr0 bridge and pods (veth
+pairs), the fabric switches, the internet host, and Services with their virtual IPs
+pointing at their endpoints. The layout is Graphviz's (`dot`), the description
+here is pure."""
+import subprocess
+
+from topo.errors import KubemnError
+
+
+def _quote(text):
+    return '"%s"' % str(text).replace('"', r'\"')
+
+
+def _label(*lines):
+    return _quote("\\n".join(lines))
+
+
+def cluster_dot(cluster):
+    """The DOT text of the cluster as it is now."""
+    out = ["digraph kubemn {", "  rankdir=TB; compound=true; newrank=true;",
+           '  node [fontname="Helvetica", fontsize=10]; edge [fontname="Helvetica", '
+           'fontsize=9];']
+    for index, (name, plan) in enumerate(cluster.node_plans.items()):
+        out.append("  subgraph cluster_%d {" % index)
+        out.append("    label=%s; style=rounded; color=gray40;"
+                   % _label("node %s" % name, "eth0 %s" % plan.ip, "PodCIDR %s" % plan.pod_cidr))
+        out.append("    %s [label=%s, shape=box, style=filled, fillcolor=lightyellow];"
+                   % (_quote("cbr0@" + name), _label("cbr0", plan.bridge_ip)))
+        for pod in cluster.pods.values():
+            if pod.node.name == name:
+                containers = ",".join(c.name for c in pod.spec.template.containers)
+                out.append("    %s [label=%s, shape=component, style=filled, fillcolor=%s];"
+                           % (_quote("pod:" + pod.ref), _label(pod.ref, pod.ip, containers),
+                              "palegreen" if pod.is_ready else "lightpink"))
+                out.append("    %s -> %s [dir=none, label=%s];"
+                           % (_quote("pod:" + pod.ref), _quote("cbr0@" + name),
+                              _quote(pod.veth)))
+        out.append("  }")
+    for switch, dpid in cluster.fabric.switches:
+        out.append("  %s [label=%s, shape=box3d, style=filled, fillcolor=lightblue];"
+                   % (_quote(switch), _label(switch, "OVS dpid %#x" % dpid)))
+    for a, b in cluster.fabric.links:
+        out.append("  %s -> %s [dir=none, penwidth=2];" % (_quote(a), _quote(b)))
+    for name, switch in cluster.attachments.items():
+        out.append("  %s -> %s [dir=none, ltail=cluster_%d, label=eth0];"
+                   % (_quote("cbr0@" + name), _quote(switch),
+                      list(cluster.node_plans).index(name)))
+    internet = cluster.addresses.internet
+    out.append("  internet [label=%s, shape=cloud, style=filled, fillcolor=white];"
+               % _label("internet", internet.ip))
+    out.append("  internet -> %s [dir=none];" % _quote(cluster.fabric.switches[0][0]))
+    for key, service in cluster.services.items():
+        ip = cluster.allocator.cluster_ips.get(key) or "headless"
+        ports = ",".join("%d/%s" % (p.port, p.protocol) for p in service.ports)
+        out.append("  %s [label=%s, shape=ellipse, style=filled, fillcolor=lavender];"
+                   % (_quote("svc:" + key), _label("svc " + key, ip, ports)))
+        for endpoint in cluster.endpoints(key):
+            target = _quote("pod:" + (endpoint.pod if service.namespace == "default"
+                                      else "%s/%s" % (service.namespace, endpoint.pod)))
+            out.append("  %s -> %s [style=dashed, color=purple];"
+                       % (_quote("svc:" + key), target))
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def draw(cluster, path):
+    """Writes PATH.svg and PATH.png (PATH without extension); returns their names."""
+    base = path[:-4] if path.endswith((".svg", ".png")) else path
+    dot = cluster_dot(cluster)
+    written = []
+    for kind in ("svg", "png"):
+        target = "%s.%s" % (base, kind)
+        try:
+            subprocess.run(["dot", "-T" + kind, "-o", target], input=dot.encode(), check=True,
+                           capture_output=True, timeout=60)
+        except FileNotFoundError:
+            raise KubemnError("draw needs Graphviz's dot: apt-get install graphviz") from None
+        except subprocess.CalledProcessError as exc:
+            raise KubemnError("dot failed: %s" % exc.stderr.decode(errors="replace")[:200])
+        written.append(target)
+    return written

@@ -1,0 +1,248 @@
+"""`trace SRC DST[:PORT] [--proto tcp|udp|icmp]`: one real packet from a pod (or the
+internet host), captured at every point it can cross, in order: the pod's eth0, the
+node-side veth, cbr0, the node's routing decision, the node's eth0, the fabric switch
+(with the OpenFlow tables and rules that matched, from Open vSwitch's own tracing),
+the NAT rewrite of a Service, the other node, the destination pod, and the reply
+with its un-NAT. It says where the packet was last seen when it was dropped, and
+why when the fabric says so."""
+import json
+import random
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from controllers.flows import cookie_of
+from controllers.pipeline import switch_configs
+from controllers.state import parse_state
+from topo.errors import KubemnError
+from topo.flowview import TABLE_NAMES, describe_action, describe_match
+from topo.network import INTERNET_HOST
+
+CAPTURE = [sys.executable, "-m", "topo.capture"]
+CAPTURE_SECONDS = 3
+
+
+@dataclass
+class Point:
+    """A place where the packet can be captured."""
+    label: str
+    enter: list      # argv prefix that enters the namespace
+    iface: str
+    side: str        # "source" or "destination"
+
+
+def _node_enter(node):
+    return ["nsenter", "-t", str(node.pid), "-n", "--"]
+
+
+def parse_request(line):
+    """'SRC DST[:PORT] [--proto P]' -> (src, dst, port or None, proto)."""
+    words = line.split()
+    proto = None
+    if "--proto" in words:
+        at = words.index("--proto")
+        if at + 1 >= len(words):
+            raise KubemnError("--proto needs tcp, udp or icmp")
+        proto = words[at + 1]
+        del words[at:at + 2]
+    if len(words) != 2:
+        raise KubemnError("usage: trace SRC DST[:PORT] [--proto tcp|udp|icmp]")
+    src, dst = words
+    port = None
+    if ":" in dst:
+        dst, port_text = dst.rsplit(":", 1)
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise KubemnError("port %r: expected 1-65535" % port_text)
+        port = int(port_text)
+    proto = proto or ("tcp" if port else "icmp")
+    if proto not in ("tcp", "udp", "icmp"):
+        raise KubemnError("--proto %r: expected tcp, udp or icmp" % proto)
+    if proto != "icmp" and port is None:
+        raise KubemnError("%s needs a port: trace SRC DST:PORT" % proto)
+    return src, dst, port, proto
+
+
+def resolve(cluster, src, dst):
+    """(source description, destination IP, candidate destination pods)."""
+    if src == INTERNET_HOST:
+        source = None
+    else:
+        source = cluster.pod(src)
+    pods = list(cluster.pods.values())
+    for pod in pods:
+        if dst in (pod.ref, pod.ip):
+            return source, pod.ip, [pod]
+    for key, service in cluster.services.items():
+        ip = cluster.allocator.cluster_ips.get(key)
+        lb_ip = cluster.allocator.lb_ips.get(key)
+        if dst in (key, ip, lb_ip) and (ip or lb_ip):
+            backends = {e.ip for e in cluster.endpoints(key)}
+            return source, (ip if dst == key else dst), [p for p in pods if p.ip in backends]
+    for name, plan in cluster.node_plans.items():
+        if dst in (name, plan.ip):
+            nodeports = {e.ip for key in cluster.services for e in cluster.endpoints(key)
+                         if cluster.allocator.node_ports.get(key)}
+            return source, plan.ip, [p for p in pods if p.ip in nodeports]
+    raise KubemnError("%r is not a pod, Service or node of this cluster" % dst)
+
+
+def observation_points(cluster, source, candidates):
+    points = []
+    if source is None:
+        points.append(Point("internet eth0", _node_enter(cluster.net[INTERNET_HOST]), "eth0",
+                            "source"))
+    else:
+        node = source.node
+        points += [Point("%s eth0" % source.ref, source.nsenter_argv(), "eth0", "source"),
+                   Point("%s %s" % (node.name, source.veth), _node_enter(node), source.veth,
+                         "source"),
+                   Point("%s cbr0" % node.name, _node_enter(node), "cbr0", "source"),
+                   Point("%s eth0" % node.name, _node_enter(node), "eth0", "source")]
+    seen = {p.label for p in points}
+    for pod in candidates:
+        node = pod.node
+        for point in (Point("%s eth0" % node.name, _node_enter(node), "eth0", "destination"),
+                      Point("%s cbr0" % node.name, _node_enter(node), "cbr0", "destination"),
+                      Point("%s %s" % (node.name, pod.veth), _node_enter(node), pod.veth,
+                            "destination"),
+                      Point("%s eth0" % pod.ref, pod.nsenter_argv(), "eth0", "destination")):
+            if point.label not in seen:
+                seen.add(point.label)
+                points.append(point)
+    return points
+
+
+def _start_capture(point, bpf):
+    process = subprocess.Popen(point.enter + CAPTURE + [point.iface, bpf, str(CAPTURE_SECONDS)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if process.stdout.readline().strip() != "READY":
+        process.kill()
+        raise KubemnError("cannot capture on %s: %s" % (point.label, process.stderr.read()[:200]))
+    return process
+
+
+def _flow_text(packet, proto):
+    text = "%s:%s -> %s:%s" % (packet["src"], packet.get("sport", ""), packet["dst"],
+                               packet.get("dport", ""))
+    if proto == "icmp":
+        text = "%s -> %s icmp type %s" % (packet["src"], packet["dst"], packet.get("icmp_type"))
+    flags = " [%s]" % packet["flags"] if "flags" in packet else ""
+    return "%s%s ttl %d" % (text, flags, packet["ttl"])
+
+
+def switch_rules(cluster, switch, in_port, packet, proto):
+    """The rules the switch's pipeline matches for this packet, from ofproto/trace,
+    described with kubemn's own names (each rule found by its cookie)."""
+    flow = "in_port=%d,%s,nw_src=%s,nw_dst=%s,nw_ttl=%d,dl_dst=%s" % (
+        in_port, proto, packet["src"], packet["dst"], packet["ttl"],
+        cluster.addresses.gateway_mac)
+    if proto in ("tcp", "udp"):
+        flow += ",tp_src=%d,tp_dst=%d" % (packet["sport"], packet["dport"])
+    if proto == "tcp":
+        flow += ",tcp_flags=syn"
+    if proto == "icmp":
+        flow += ",icmp_type=8"
+    result = subprocess.run(["ovs-appctl", "ofproto/trace", switch, flow,
+                             "--ct-next", "trk,new", "--ct-next", "trk,new",
+                             "--ct-next", "trk,new"], capture_output=True, text=True)
+    state = parse_state(cluster.desired_state())
+    dpid = dict(cluster.fabric.switches)[switch]
+    by_cookie = {cookie_of(f): f for f in switch_configs(state)[dpid].flows}
+    lines = []
+    for match in re.finditer(r"cookie (0x[0-9a-f]+)", result.stdout):
+        rule = by_cookie.get(int(match.group(1), 16))
+        if rule is not None:
+            lines.append("%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table),
+                                            describe_match(rule.match),
+                                            ", ".join(describe_action(a) for a in rule.actions)))
+    final = [l.strip() for l in result.stdout.splitlines() if l.startswith("Datapath actions")]
+    return lines, final[-1] if final else ""
+
+
+def trace(cluster, line):
+    """The text `trace` prints."""
+    src, dst, port, proto = parse_request(line)
+    source, dst_ip, candidates = resolve(cluster, src, dst)
+    sport = random.randint(33000, 60999)
+    bpf = "icmp" if proto == "icmp" else "%s port %d" % (proto, sport)
+    points = observation_points(cluster, source, candidates)
+    captures = [(point, _start_capture(point, bpf)) for point in points]
+    sender = source.nsenter_argv() if source else _node_enter(cluster.net[INTERNET_HOST])
+    answer = subprocess.run(sender + CAPTURE + ["send", proto, dst_ip, str(port or 0),
+                                                str(sport)], capture_output=True, text=True)
+    reply = json.loads(answer.stdout.strip().splitlines()[-1]) if answer.stdout.strip() else None
+    seen = []
+    for point, process in captures:
+        out, _ = process.communicate(timeout=CAPTURE_SECONDS + 10)
+        for packet in json.loads(out.strip().splitlines()[-1] or "[]"):
+            if proto == "icmp" and packet.get("icmp_id") not in (sport, None):
+                continue
+            seen.append((packet["time"], point, packet))
+    seen.sort(key=lambda item: item[0])
+    forward = [(p, pkt) for _, p, pkt in seen if _is_forward(pkt, proto, sport)]
+    backward = [(p, pkt) for _, p, pkt in seen if not _is_forward(pkt, proto, sport)]
+    origin = source.ip if source else cluster.addresses.internet.ip
+    target = "%s:%d" % (dst_ip, port) if port else dst_ip
+    out = ["trace %s -> %s (%s): one packet from %s" % (src, target, proto, origin)]
+    step = 0
+    routed = False
+    for point, packet in forward:
+        step += 1
+        out.append("%3d. %-28s %s" % (step, point.label, _flow_text(packet, proto)))
+        if source is not None and point.label == "%s cbr0" % source.node.name and not routed:
+            routed = True
+            route = cluster.node_exec(source.node.name, "ip route get %s from %s iif cbr0"
+                                      % (dst_ip, source.ip)).stdout.split("\n")[0].strip()
+            step += 1
+            out.append("%3d. %-28s %s" % (step, "%s routing" % source.node.name, route))
+        if point.label.endswith(" eth0") and point.side == "source" and \
+                (source is None or point.label == "%s eth0" % source.node.name):
+            switch = cluster.fabric.switches[0][0] if source is None else \
+                cluster.attachments[source.node.name]
+            in_port = _switch_port(cluster, switch, source)
+            rules, datapath = switch_rules(cluster, switch, in_port, packet, proto)
+            step += 1
+            out.append("%3d. %-28s OpenFlow pipeline (ofproto/trace):" % (step, switch))
+            out += ["       %s" % rule for rule in rules]
+            if datapath:
+                out.append("       %s" % datapath)
+    rewritten = [pkt for point, pkt in forward if point.side == "destination"]
+    if rewritten and rewritten[0]["dst"] != dst_ip:
+        out.append("     NAT: %s -> %s:%s%s" % (target, rewritten[0]["dst"],
+                                                rewritten[0].get("dport", ""),
+                                                ", source %s" % rewritten[0]["src"]
+                                                if rewritten[0]["src"] != origin else ""))
+    if backward:
+        first, last = backward[0], backward[-1]
+        out.append("     reply: %s at %s, arriving as %s at %s" % (
+            _flow_text(first[1], proto), first[0].label, _flow_text(last[1], proto),
+            last[0].label))
+        if first[1]["src"] != last[1]["src"]:
+            out.append("     un-NAT: %s -> %s" % (first[1]["src"], last[1]["src"]))
+    out.append(_verdict(forward, reply, proto, dst_ip))
+    return "\n".join(out)
+
+
+def _is_forward(packet, proto, sport):
+    if proto == "icmp":
+        return packet.get("icmp_type") == 8
+    return packet.get("sport") == sport
+
+
+def _switch_port(cluster, switch, source):
+    node = cluster.net[INTERNET_HOST] if source is None else source.node
+    link = next(l for l in cluster.net.links if node in (l.intf1.node, l.intf2.node))
+    intf = link.intf2 if link.intf1.node is node else link.intf1
+    return cluster.net[switch].ports[intf]
+
+
+def _verdict(forward, reply, proto, dst_ip):
+    if reply is None:
+        where = forward[-1][0].label if forward else "before its first hop"
+        return "     DROPPED: no answer; last seen at %s" % where
+    if reply.get("flags", "").startswith("R") or (proto != "tcp" and reply.get(
+            "icmp_type") == 3):
+        return ("     REJECTED by the fabric: %s has no ready endpoint (%s)"
+                % (dst_ip, "TCP reset" if proto == "tcp" else "ICMP port unreachable"))
+    return "     answered: %s" % _flow_text(reply, proto)
