@@ -1,12 +1,14 @@
 """Captures and probes that `trace` runs inside namespaces.
 
-  python -m topo.capture IFACE BPF SECONDS   prints READY once it captures, then one
-                                             JSON list of the packets it saw
+  python -m topo.capture IFACE BPF SECONDS   prints READY once it captures; when its
+                                             input closes (or SECONDS pass), one JSON
+                                             list of the packets it saw
   python -m topo.capture send PROTO DST DPORT SPORT
                                              one packet; prints its answer
 """
 import json
 import sys
+import threading
 
 from scapy.all import ICMP, IP, TCP, UDP, AsyncSniffer, conf
 
@@ -27,16 +29,17 @@ def summary(pkt):
 
 
 def main(iface, bpf, seconds):
+    """Captures until standard input closes (or seconds pass), then reports."""
     sniffer = AsyncSniffer(iface=iface, filter=bpf, store=True,
                            lfilter=lambda p: IP in p,
                            started_callback=lambda: print("READY", flush=True))
     sniffer.start()
-    sniffer.join(float(seconds))
+    stop = threading.Thread(target=sys.stdin.read, daemon=True)
+    stop.start()
+    stop.join(float(seconds))
     if sniffer.running:
         sniffer.stop()
     print(json.dumps([summary(p) for p in sniffer.results or []]), flush=True)
-
-
 
 
 def send(proto, dst, dport, sport):

@@ -5,13 +5,16 @@ node-side veth, cbr0, the node's routing decision, the node's eth0, the fabric s
 the NAT rewrite of a Service, the other node, the destination pod, and the reply
 with its un-NAT. It says where the packet was last seen when it was dropped, and
 why when the fabric says so."""
+import ipaddress
 import json
 import random
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
+from controllers import tables as t
 from controllers.flows import cookie_of
 from controllers.pipeline import switch_configs
 from controllers.state import parse_state
@@ -20,7 +23,8 @@ from topo.flowview import TABLE_NAMES, describe_action, describe_match
 from topo.network import INTERNET_HOST
 
 CAPTURE = [sys.executable, "-m", "topo.capture"]
-CAPTURE_SECONDS = 3
+CAPTURE_LIMIT_SECONDS = 30
+REPLY_WAIT_SECONDS = 0.3
 
 
 @dataclass
@@ -113,13 +117,19 @@ def observation_points(cluster, source, candidates):
     return points
 
 
-def _start_capture(point, bpf):
-    process = subprocess.Popen(point.enter + CAPTURE + [point.iface, bpf, str(CAPTURE_SECONDS)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if process.stdout.readline().strip() != "READY":
-        process.kill()
-        raise KubemnError("cannot capture on %s: %s" % (point.label, process.stderr.read()[:200]))
-    return process
+def _start_captures(points, bpf):
+    """Starts every capture at once, then waits until each one captures."""
+    processes = [subprocess.Popen(point.enter + CAPTURE + [point.iface, bpf,
+                                                           str(CAPTURE_LIMIT_SECONDS)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for point in points]
+    for point, process in zip(points, processes):
+        if process.stdout.readline().strip() != "READY":
+            for other in processes:
+                other.kill()
+            raise KubemnError("cannot capture on %s: %s"
+                              % (point.label, process.stderr.read()[:200]))
+    return list(zip(points, processes))
 
 
 def _flow_text(packet, proto):
@@ -131,9 +141,11 @@ def _flow_text(packet, proto):
     return "%s%s ttl %d" % (text, flags, packet["ttl"])
 
 
-def switch_rules(cluster, switch, in_port, packet, proto):
+def switch_rules(cluster, switch, in_port, packet, proto, endpoint=None):
     """The rules the switch's pipeline matches for this packet, from ofproto/trace,
-    described with kubemn's own names (each rule found by its cookie)."""
+    described with kubemn's own names (each rule found by its cookie). Tracing stops
+    where a select group hashes the packet; endpoint, (ip, port) that the captures
+    saw the real packet go to, names the DNAT rule that the group's choice led to."""
     flow = "in_port=%d,%s,nw_src=%s,nw_dst=%s,nw_ttl=%d,dl_dst=%s" % (
         in_port, proto, packet["src"], packet["dst"], packet["ttl"],
         cluster.addresses.gateway_mac)
@@ -149,13 +161,19 @@ def switch_rules(cluster, switch, in_port, packet, proto):
     state = parse_state(cluster.desired_state())
     dpid = dict(cluster.fabric.switches)[switch]
     by_cookie = {cookie_of(f): f for f in switch_configs(state)[dpid].flows}
-    lines = []
-    for match in re.finditer(r"cookie (0x[0-9a-f]+)", result.stdout):
-        rule = by_cookie.get(int(match.group(1), 16))
-        if rule is not None:
-            lines.append("%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table),
-                                            describe_match(rule.match),
-                                            ", ".join(describe_action(a) for a in rule.actions)))
+    rules = [by_cookie[int(m.group(1), 16)] for m in re.finditer(
+        r"cookie (0x[0-9a-f]+)", result.stdout) if int(m.group(1), 16) in by_cookie]
+    chosen = dict((a[1], a[2]) for r in rules for a in r.actions if a[0] == "set_field")
+    if endpoint and t.REG_SERVICE_PORT in chosen and not any(r.table == t.DNAT for r in rules):
+        rules += [r for r in by_cookie.values() if r.table == t.DNAT and dict(r.match).get(
+            t.REG_SERVICE_PORT) == chosen[t.REG_SERVICE_PORT] and dict(r.match).get(
+            t.REG_MASQUERADE) == chosen.get(t.REG_MASQUERADE) and dict(r.match).get(
+            t.REG_ENDPOINT_IP) == int(ipaddress.IPv4Address(endpoint[0])) and dict(
+            r.match).get(t.REG_ENDPOINT_PORT) == endpoint[1]]
+    lines = ["%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table),
+                                describe_match(rule.match),
+                                ", ".join(describe_action(a) for a in rule.actions))
+             for rule in rules]
     final = [l.strip() for l in result.stdout.splitlines() if l.startswith("Datapath actions")]
     return lines, final[-1] if final else ""
 
@@ -167,17 +185,25 @@ def trace(cluster, line):
     sport = random.randint(33000, 60999)
     bpf = "icmp" if proto == "icmp" else "%s port %d" % (proto, sport)
     points = observation_points(cluster, source, candidates)
-    captures = [(point, _start_capture(point, bpf)) for point in points]
+    captures = _start_captures(points, bpf)
     sender = source.nsenter_argv() if source else _node_enter(cluster.net[INTERNET_HOST])
     answer = subprocess.run(sender + CAPTURE + ["send", proto, dst_ip, str(port or 0),
                                                 str(sport)], capture_output=True, text=True)
     reply = json.loads(answer.stdout.strip().splitlines()[-1]) if answer.stdout.strip() else None
+    time.sleep(REPLY_WAIT_SECONDS)
     seen = []
     for point, process in captures:
-        out, _ = process.communicate(timeout=CAPTURE_SECONDS + 10)
+        out, _ = process.communicate(timeout=CAPTURE_LIMIT_SECONDS)
+        forward_seen = backward_seen = False
         for packet in json.loads(out.strip().splitlines()[-1] or "[]"):
             if proto == "icmp" and packet.get("icmp_id") not in (sport, None):
                 continue
+            # One packet and its answer: the first of each direction at each point.
+            forward = _is_forward(packet, proto, sport)
+            if (forward and forward_seen) or (not forward and backward_seen):
+                continue
+            forward_seen |= forward
+            backward_seen |= not forward
             seen.append((packet["time"], point, packet))
     seen.sort(key=lambda item: item[0])
     forward = [(p, pkt) for _, p, pkt in seen if _is_forward(pkt, proto, sport)]
@@ -201,7 +227,9 @@ def trace(cluster, line):
             switch = cluster.fabric.switches[0][0] if source is None else \
                 cluster.attachments[source.node.name]
             in_port = _switch_port(cluster, switch, source)
-            rules, datapath = switch_rules(cluster, switch, in_port, packet, proto)
+            arrived = [pkt for p, pkt in forward if p.side == "destination"]
+            endpoint = (arrived[0]["dst"], arrived[0].get("dport")) if arrived else None
+            rules, datapath = switch_rules(cluster, switch, in_port, packet, proto, endpoint)
             step += 1
             out.append("%3d. %-28s OpenFlow pipeline (ofproto/trace):" % (step, switch))
             out += ["       %s" % rule for rule in rules]
@@ -220,7 +248,9 @@ def trace(cluster, line):
             last[0].label))
         if first[1]["src"] != last[1]["src"]:
             out.append("     un-NAT: %s -> %s" % (first[1]["src"], last[1]["src"]))
-    out.append(_verdict(forward, reply, proto, dst_ip))
+    ingress = cluster.fabric.switches[0][0] if source is None else \
+        cluster.attachments[source.node.name]
+    out.append(_verdict(forward, reply, proto, dst_ip, ingress))
     return "\n".join(out)
 
 
@@ -237,12 +267,13 @@ def _switch_port(cluster, switch, source):
     return cluster.net[switch].ports[intf]
 
 
-def _verdict(forward, reply, proto, dst_ip):
+def _verdict(forward, reply, proto, dst_ip, switch):
     if reply is None:
         where = forward[-1][0].label if forward else "before its first hop"
         return "     DROPPED: no answer; last seen at %s" % where
     if reply.get("flags", "").startswith("R") or (proto != "tcp" and reply.get(
             "icmp_type") == 3):
-        return ("     REJECTED by the fabric: %s has no ready endpoint (%s)"
-                % (dst_ip, "TCP reset" if proto == "tcp" else "ICMP port unreachable"))
+        return ("     REJECTED at %s: %s has no ready endpoint, the controller answered "
+                "with a %s" % (switch, dst_ip, "TCP reset" if proto == "tcp"
+                               else "ICMP port unreachable"))
     return "     answered: %s" % _flow_text(reply, proto)
