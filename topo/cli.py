@@ -6,6 +6,7 @@ become their IPs, as Mininet does for hosts), `kubectl ...`, and `pods`.
 When standard input is not a terminal, each line is echoed after the prompt and run
 to completion without reading further input, so scripts can be piped in.
 """
+import re
 import shlex
 import sys
 
@@ -18,6 +19,10 @@ from topo.errors import KubemnError
 from topo.draw import draw
 from topo.flowview import service_flows
 from topo.tracepath import trace
+
+
+HOST_IN_WORD = re.compile(r"^(?P<scheme>[a-z]+://)?(?P<host>[a-z0-9][-a-z0-9./]*?)"
+                          r"(?P<rest>(:\d+)?(/.*)?)$")
 
 
 class KubeCLI(CLI):
@@ -96,10 +101,19 @@ class KubeCLI(CLI):
             super().default(line)
 
     def substitute_ips(self, args):
-        words = args.split(" ")
-        pods, net = self.cluster.pods, self.mn
-        return " ".join(pods[w].ip if w in pods else
-                        (net[w].IP() or w) if w in net else w for w in words)
+        """Pod and node names become their IPs, as whole words (`ping server2`) and as
+        the host of `name:port` or a URL (`curl http://server2:8080/`)."""
+        return " ".join(HOST_IN_WORD.sub(self._address_of, word) for word in args.split(" "))
+
+    def _address_of(self, match):
+        name = match.group("host")
+        if name in self.cluster.pods:
+            address = self.cluster.pods[name].ip
+        elif name in self.mn:
+            address = self.mn[name].IP() or name
+        else:
+            address = name
+        return (match.group("scheme") or "") + address + match.group("rest")
 
     def run_in_pod(self, pod, command, container=None):
         if container is not None and container not in pod.containers:
