@@ -4,6 +4,7 @@
   kubemn clean
 """
 import argparse
+import os
 import signal
 import sys
 
@@ -32,7 +33,20 @@ class Stopped(SystemExit):
     interrupt the CLI's current command, as Mininet's CLI handles it)."""
 
 
+RECEIVED = []
+
+
 def _stop(signum, _frame):
+    """Raises Stopped. Python may run a handler inside a garbage collector callback,
+    where an exception is lost: standard input turned to /dev/null as well ends the
+    CLI at its next read anyway."""
+    RECEIVED.append(signum)
+    try:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, sys.stdin.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
     raise Stopped(128 + signum)
 
 
@@ -57,6 +71,8 @@ def run(args):
                            "`kubectl get pods -o wide`, or `exit`"
                            % (len(cluster.node_plans), len(cluster.pods)))
         KubeCLI(cluster)
+        if RECEIVED:
+            raise Stopped(128 + RECEIVED[0])
         progress_to_stderr("tearing down")
     return 0
 

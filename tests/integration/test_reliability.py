@@ -14,7 +14,8 @@ from topo import cleanup, conntrack
 from topo.ipam import GATEWAY_MAC
 from topo.naming import cni_mac
 
-KUBEMN = [sys.executable, "-m", "topo.main"]
+# faulthandler: a kubemn that hangs can be made to show where (SIGABRT).
+KUBEMN = [sys.executable, "-X", "faulthandler", "-m", "topo.main"]
 HELPERS = os.path.join(ROOT, "tests", "helpers")
 
 
@@ -66,7 +67,13 @@ def test_run_with_clean_removes_leftovers_itself():
 def test_signals_tear_everything_down(signum, code):
     process = start_kubemn()
     process.send_signal(signum)
-    assert process.wait(timeout=60) == code
+    try:
+        status = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        process.wait()
+        pytest.fail("kubemn did not stop:\n%s" % process.stderr.read()[-4000:])
+    assert status == code
     assert "everything torn down" in process.stderr.read()
     assert not any(cleanup.leftovers().values())
 
