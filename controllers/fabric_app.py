@@ -9,6 +9,7 @@ new state costs one round of messages and a barrier.
 GET /kubemn/status tells which generation each switch has converged to.
 """
 import json
+import time
 
 from ryu.app.wsgi import ControllerBase, Response, WSGIApplication, route
 from ryu.base import app_manager
@@ -176,11 +177,16 @@ class StateApi(ControllerBase):
 
     @route("kubemn", "/kubemn/state", methods=["PUT"])
     def put_state(self, req, **_kwargs):
+        started = time.monotonic()
         try:
             state = parse_state(json.loads(req.body or b"null"))
         except (ValueError, InvalidState) as exc:
             return _json({"error": str(exc)}, 400)
+        parsed = time.monotonic()
         self.app.set_state(state)
+        self.app.logger.info("generation %d: parsed in %.0f ms, sent in %.0f ms",
+                             state.generation, (parsed - started) * 1000,
+                             (time.monotonic() - parsed) * 1000)
         return _json(self.app.status(), 200)
 
     @route("kubemn", "/kubemn/status", methods=["GET"])

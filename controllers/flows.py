@@ -6,6 +6,7 @@ Actions are tuples:
   ("group", id)   ("dec_ttl",)   ("set_field", field, value)
   ("ct", Ct(...))   ("learn", Learn(...))
 """
+import functools
 import hashlib
 from collections import namedtuple
 
@@ -27,6 +28,7 @@ def flow(table, priority, match, actions):
     return Flow(table, priority, tuple(sorted(match.items())), tuple(actions))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def cookie_of(f):
     digest = hashlib.sha1(repr(f).encode()).digest()
     return COOKIE_TAG | (int.from_bytes(digest[:8], "big") & COOKIE_HASH_MASK)

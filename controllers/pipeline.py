@@ -1,5 +1,6 @@
 """Desired state -> every switch's flows and groups (pure). Table layout and the
 conventions they share are in controllers/tables.py."""
+import functools
 import ipaddress
 import zlib
 from collections import namedtuple
@@ -20,6 +21,7 @@ def switch_configs(state):
     """{dpid: SwitchConfig} for every switch of the fabric."""
     routes = first_hop_ports(state)
     port_ids = service_port_ids(state.services)
+    group_of = group_ids(state, port_ids)
     configs = {}
     for dpid in state.switches:
         flows = set(classify_flows(state, dpid))
@@ -28,9 +30,13 @@ def switch_configs(state):
         groups = {}
         for service in state.services:
             for port in service.ports:
-                service_flows, service_groups = service_port_pipeline(
-                    state, service, port, port_ids[(service.name, port.protocol, port.port)])
-                flows |= set(service_flows)
+                mine = tuple(sorted({(endpoint_set(f.endpoints),
+                                      group_of[endpoint_set(f.endpoints)])
+                                     for f in frontends(state, service, port) if f.endpoints}))
+                service_flows, service_groups = _cached_service_port(
+                    state.nodes, service, port,
+                    port_ids[(service.name, port.protocol, port.port)], mine)
+                flows.update(service_flows)
                 groups.update((g.group_id, g) for g in service_groups)
         configs[dpid] = SwitchConfig(flows, groups)
     return configs
@@ -155,12 +161,35 @@ def frontends(state, service, port):
     return found
 
 
-def group_id(port_id, variant):
-    return port_id << t.GROUP_VARIANT_BITS | variant
+def endpoint_set(endpoints):
+    """What a select group holds: the endpoints' (address, port), in order. Services
+    with the same endpoints share one group, so a changed endpoint costs one group
+    modification however many Services select it."""
+    return tuple(sorted((e.ip, e.port) for e in endpoints))
 
 
-def service_port_pipeline(state, service, port, port_id):
-    """(flows, groups) of one service port on any switch."""
+VARIANT_BITS = 8  # a Local NodePort's group per node: variant = the node's index
+
+
+def group_ids(state, port_ids):
+    """{endpoint set: group id}. A group is named after the first service port (by
+    id) that selects its endpoints, so the id outlives changes of the endpoints:
+    then only the group's buckets change, not the flows that point at it."""
+    ids = {}
+    ports = sorted((port_ids[(s.name, p.protocol, p.port)], s, p)
+                   for s in state.services for p in s.ports)
+    for port_id, service, port in ports:
+        for front in frontends(state, service, port):
+            if front.endpoints:
+                ids.setdefault(endpoint_set(front.endpoints),
+                               port_id << VARIANT_BITS | front.variant)
+    return ids
+
+
+def service_port_pipeline(state, service, port, port_id, group_of):
+    """(flows, groups) of one service port on any switch. group_of: {endpoint set:
+    group id}. DNAT flows are shared by every Service with the endpoint, except with
+    session affinity, whose learning is the Service's own."""
     flows, groups = [], {}
     proto = IP_PROTO[port.protocol]
     for front in frontends(state, service, port):
@@ -173,11 +202,12 @@ def service_port_pipeline(state, service, port, port_id):
             flows.append(flow(t.SERVICE, 200, match, [] if port.endpoints else
                               [("output", "CONTROLLER")]))
             continue
-        gid = group_id(port_id, front.variant)
+        members = endpoint_set(front.endpoints)
+        gid = group_of[members]
         groups[gid] = Group(gid, tuple(
-            (("set_field", t.REG_ENDPOINT_IP, _ip_int(e.ip)),
-             ("set_field", t.REG_ENDPOINT_PORT, e.port), ("resubmit", t.DNAT))
-            for e in sorted(front.endpoints, key=lambda e: (e.ip, e.port))))
+            (("set_field", t.REG_ENDPOINT_IP, _ip_int(ip)),
+             ("set_field", t.REG_ENDPOINT_PORT, number), ("resubmit", t.DNAT))
+            for ip, number in members))
         actions = [("set_field", t.REG_SERVICE_PORT, port_id),
                    ("set_field", t.REG_MASQUERADE, int(front.masquerade))]
         if service.affinity_timeout:
@@ -194,18 +224,32 @@ def service_port_pipeline(state, service, port, port_id):
     for endpoint in port.endpoints:
         for masquerade in masquerades:
             # ip_proto too: a learn action reads the protocol's port field.
-            match = {"eth_type": ETH_IPV4, "ip_proto": proto, t.REG_SERVICE_PORT: port_id,
+            match = {"eth_type": ETH_IPV4, "ip_proto": proto,
                      t.REG_ENDPOINT_IP: _ip_int(endpoint.ip),
                      t.REG_ENDPOINT_PORT: endpoint.port, t.REG_MASQUERADE: int(masquerade)}
             mark = t.MARK_SERVICE | (t.MARK_MASQUERADE if masquerade else 0)
             actions = []
+            priority = 100
             if service.affinity_timeout:
+                match[t.REG_SERVICE_PORT] = port_id
+                priority = 110
                 actions.append(("learn", Learn(t.AFFINITY, 100, service.affinity_timeout,
                                                t.LEARNED_TAG | port_id, proto)))
             actions.append(("ct", Ct(True, t.ZONE_SERVICE, t.SNAT,
                                      ("dst", endpoint.ip, endpoint.port), (mark, 0xFFFFFFFF))))
-            flows.append(flow(t.DNAT, 100, match, actions))
+            flows.append(flow(t.DNAT, priority, match, actions))
     return flows, list(groups.values())
+
+
+NodesOnly = namedtuple("NodesOnly", "nodes")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _cached_service_port(nodes, service, port, port_id, groups):
+    """service_port_pipeline depends on the nodes, the service and its groups' ids
+    only: a new state recomputes the Services that changed, not the thousand that
+    did not."""
+    return service_port_pipeline(NodesOnly(nodes), service, port, port_id, dict(groups))
 
 
 def _node_index(state, node_name):

@@ -42,5 +42,3 @@ COOKIE_TAG = 0x4B << 56
 LEARNED_TAG = 0x4C << 56
 TAG_MASK = 0xFF << 56
 
-# Group ids: service port id << 8 | variant (0: all endpoints; i: endpoints on node i)
-GROUP_VARIANT_BITS = 8

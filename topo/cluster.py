@@ -175,9 +175,7 @@ class Cluster(Objects):
     def write_dns_records(self):
         """Rewrites the records the cluster DNS pods serve (atomically: they read it
         whenever it changes)."""
-        records = dns_records(self.services, self.allocator,
-                              {s.namespace: self.pod_rows(s.namespace)
-                               for s in self.services.values()})
+        records = dns_records(self.services, self.allocator, self.pods_by_namespace())
         temporary = self.dns_records_path + ".new"
         with open(temporary, "w") as handle:
             json.dump(records, handle, indent=1, sort_keys=True)

@@ -83,15 +83,15 @@ def service_flows(cluster, key):
                    if s.name == "%s/%s" % (spec.namespace, spec.name))
     ids = service_port_ids(state.services)
     port_ids = {ids[(service.name, p.protocol, p.port)] for p in service.ports}
+    endpoints = {(int(ipaddress.IPv4Address(e.ip)), e.port)
+                 for p in service.ports for e in p.endpoints}
+    configs = switch_configs(state)
     lines = []
-    for (switch, dpid), config in zip(cluster.fabric.switches,
-                                      [switch_configs(state)[d] for _, d in
-                                       cluster.fabric.switches]):
-        mine = [f for f in config.flows if dict(f.match).get(t.REG_SERVICE_PORT) in port_ids
-                or any(a[0] == "set_field" and a[1] == t.REG_SERVICE_PORT and a[2] in port_ids
-                       for a in f.actions)
-                or (f.table == t.SERVICE and dict(f.match).get("ipv4_dst") in
-                    _frontend_ips(state, service) and f.priority == 200)]
+    for switch, dpid in cluster.fabric.switches:
+        config = configs[dpid]
+        mine = [f for f in config.flows if _belongs(f, port_ids, endpoints,
+                                                    _frontend_ips(state, service))]
+        groups = {a[1] for f in mine for a in f.actions if a[0] == "group"}
         counts = live_packet_counts(switch)
         lines.append("%s (dpid %#x)" % (switch, dpid))
         for f in sorted(mine, key=lambda f: (f.table, -f.priority, f.match)):
@@ -99,12 +99,23 @@ def service_flows(cluster, key):
                 TABLE_NAMES[f.table], f.priority, describe_match(f.match),
                 ", ".join(describe_action(a) for a in f.actions),
                 counts.get(cookie_of(f), 0)))
-        for group_id, group in sorted(config.groups.items()):
-            if group_id >> t.GROUP_VARIANT_BITS in port_ids:
-                lines.append("  group %d (select): %s" % (group_id, " | ".join(
-                    "%s:%d" % (ipaddress.IPv4Address(b[0][2]), b[1][2])
-                    for b in group.buckets)))
+        for group_id in sorted(groups):
+            lines.append("  group %d (select): %s" % (group_id, " | ".join(
+                "%s:%d" % (ipaddress.IPv4Address(b[0][2]), b[1][2])
+                for b in config.groups[group_id].buckets)))
     return "\n".join(lines)
+
+
+def _belongs(f, port_ids, endpoints, frontend_ips):
+    """A flow of the Service's: its frontends, or DNAT to one of its endpoints (DNAT
+    flows are shared with other Services of the same endpoints)."""
+    match = dict(f.match)
+    if match.get(t.REG_SERVICE_PORT) in port_ids:
+        return True
+    if f.table == t.SERVICE and f.priority == 200 and match.get("ipv4_dst") in frontend_ips:
+        return True
+    return f.table == t.DNAT and t.REG_SERVICE_PORT not in match and \
+        (match.get(t.REG_ENDPOINT_IP), match.get(t.REG_ENDPOINT_PORT)) in endpoints
 
 
 def _frontend_ips(state, service):

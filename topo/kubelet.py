@@ -37,9 +37,12 @@ class Kubelet:
             pods = list(self.cluster.pods.values())
         results = {pod.ref: pod.run_due_probes(now) for pod in pods}
         with self.cluster.lock:
-            changed = False
+            changed = left = False
             for pod in pods:
                 if self.cluster.pods.get(pod.ref) is pod:
-                    changed |= pod.update_readiness(results[pod.ref], now)
+                    was_ready = pod.is_ready
+                    if pod.update_readiness(results[pod.ref], now):
+                        changed = True
+                        left |= was_ready
             if changed:
-                self.cluster.sync_services()
+                self.cluster.sync_services(endpoints_left=left)

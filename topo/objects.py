@@ -3,6 +3,7 @@ Deployments, Services; apply, delete, scale. Mixed into topo/cluster.py's Cluste
 which owns the machinery (nodes, fabric, controller) these methods call on."""
 import copy
 import os
+import subprocess
 import time
 from dataclasses import replace
 
@@ -248,7 +249,7 @@ class Objects:
         pod = self.pods.pop(key)
         if pod.is_ready:
             pod.is_ready = False
-            self.sync_services()
+            self.sync_services(endpoints_left=True)
         pod.stop()
         self.janitor.forget(pod.ip)
         self.pools[pod.node.name].release(pod.ip)
@@ -281,13 +282,21 @@ class Objects:
         return service_endpoints(service, self.pod_rows(service.namespace))
 
     def service_states(self):
-        return service_states(self.services, self.allocator,
-                              {s.namespace: self.pod_rows(s.namespace)
-                               for s in self.services.values()})
+        return service_states(self.services, self.allocator, self.pods_by_namespace())
 
-    def sync_services(self):
+    def pods_by_namespace(self):
+        """{namespace: pod rows} for the namespaces that have Services."""
+        return {namespace: self.pod_rows(namespace)
+                for namespace in {s.namespace for s in self.services.values()}}
+
+    def sync_services(self, endpoints_left=False):
         """Tells the controller and the cluster DNS the Services and their endpoints
-        as they are now."""
+        as they are now. endpoints_left: some endpoint left, so Open vSwitch's cache
+        of datapath flows, which follows new tables only within its revalidation
+        period (up to 500 ms), is purged: no new connection goes to a leaving pod."""
         if self.net is not None:
             self.write_dns_records()
             self.push_state()
+            if endpoints_left:
+                subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=10)

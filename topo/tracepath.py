@@ -165,11 +165,13 @@ def switch_rules(cluster, switch, in_port, packet, proto, endpoint=None):
         r"cookie (0x[0-9a-f]+)", result.stdout) if int(m.group(1), 16) in by_cookie]
     chosen = dict((a[1], a[2]) for r in rules for a in r.actions if a[0] == "set_field")
     if endpoint and t.REG_SERVICE_PORT in chosen and not any(r.table == t.DNAT for r in rules):
-        rules += [r for r in by_cookie.values() if r.table == t.DNAT and dict(r.match).get(
-            t.REG_SERVICE_PORT) == chosen[t.REG_SERVICE_PORT] and dict(r.match).get(
-            t.REG_MASQUERADE) == chosen.get(t.REG_MASQUERADE) and dict(r.match).get(
-            t.REG_ENDPOINT_IP) == int(ipaddress.IPv4Address(endpoint[0])) and dict(
-            r.match).get(t.REG_ENDPOINT_PORT) == endpoint[1]]
+        wanted = {t.REG_MASQUERADE: chosen.get(t.REG_MASQUERADE),
+                  t.REG_ENDPOINT_IP: int(ipaddress.IPv4Address(endpoint[0])),
+                  t.REG_ENDPOINT_PORT: endpoint[1]}
+        dnat = [r for r in by_cookie.values() if r.table == t.DNAT and all(
+            dict(r.match).get(k) == v for k, v in wanted.items()) and dict(r.match).get(
+            t.REG_SERVICE_PORT, chosen[t.REG_SERVICE_PORT]) == chosen[t.REG_SERVICE_PORT]]
+        rules += sorted(dnat, key=lambda r: -r.priority)[:1]
     lines = ["%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table),
                                 describe_match(rule.match),
                                 ", ".join(describe_action(a) for a in rule.actions))
