@@ -79,9 +79,10 @@ class Cluster(Objects):
         self.controller = None
         self.generation = 0
         self.pools = {n.name: PodAddressPool(n.pod_cidr) for n in self.addresses.nodes}
-        self.pods = {}          # name -> Pod, in creation order
-        self.deployments = {}   # name -> DeploymentSpec
-        self.services = {}      # name -> ServiceSpec
+        # Keyed by ref: 'name' in the default namespace, 'namespace/name' elsewhere.
+        self.pods = {}          # ref -> Pod, in creation order
+        self.deployments = {}   # ref -> DeploymentSpec
+        self.services = {}      # ref -> ServiceSpec
         self.allocator = ServiceAllocator(self.spec.service_cidr, self.spec.load_balancer_cidr)
         self.service_created = {}
         self.created = time.time()
@@ -168,7 +169,7 @@ class Cluster(Objects):
             os.rmdir(RUN_DIR_ROOT)
         self.run_lock.release()
 
-    # --- fabric ----------------------------------------------------------------
+    # --- cluster DNS -------------------------------------------------------------
     def pod_dns(self, namespace):
         return resolv_conf(namespace, dns_ip(self.spec.service_cidr))
 
@@ -181,6 +182,7 @@ class Cluster(Objects):
             json.dump(records, handle, indent=1, sort_keys=True)
         os.replace(temporary, self.dns_records_path)
 
+    # --- fabric ----------------------------------------------------------------
     def desired_state(self):
         """The controller's whole desired state: fabric, internet host, Services."""
         state = fabric_state(self.net, self.fabric, self.node_plans.values(), self.attachments,

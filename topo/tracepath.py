@@ -172,12 +172,62 @@ def switch_rules(cluster, switch, in_port, packet, proto, endpoint=None):
             dict(r.match).get(k) == v for k, v in wanted.items()) and dict(r.match).get(
             t.REG_SERVICE_PORT, chosen[t.REG_SERVICE_PORT]) == chosen[t.REG_SERVICE_PORT]]
         rules += sorted(dnat, key=lambda r: -r.priority)[:1]
-    lines = ["%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table),
-                                describe_match(rule.match),
-                                ", ".join(describe_action(a) for a in rule.actions))
-             for rule in rules]
+    lines = [_describe(rule) for rule in rules]
     final = [l.strip() for l in result.stdout.splitlines() if l.startswith("Datapath actions")]
     return lines, final[-1] if final else ""
+
+
+def _switch_path(cluster, first, last):
+    """The switches from first to last over the fabric's links (a tree)."""
+    neighbours = {}
+    for a, b in cluster.fabric.links:
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    paths = [[first]]
+    while paths:
+        path = paths.pop(0)
+        if path[-1] == last:
+            return path
+        paths += [path + [n] for n in neighbours.get(path[-1], []) if n not in path]
+    return [first]
+
+
+def _port_between(cluster, switch, neighbour):
+    link = next(l for l in cluster.net.links
+                if {l.intf1.node.name, l.intf2.node.name} == {switch, neighbour})
+    intf = link.intf1 if link.intf1.node.name == switch else link.intf2
+    return cluster.net[switch].ports[intf]
+
+
+def onward_switches(cluster, ingress, arrived, proto):
+    """[(switch, rules)] for the fabric switches after the ingress one, traced with
+    the packet as the destination node received it (routed, NATed)."""
+    node = next((n for n, plan in cluster.node_plans.items()
+                 if ipaddress.IPv4Address(arrived["dst"]) in ipaddress.IPv4Network(
+                     plan.pod_cidr) or arrived["dst"] == plan.ip), None)
+    if node is None:
+        return []
+    path = _switch_path(cluster, ingress, cluster.attachments[node])
+    state = parse_state(cluster.desired_state())
+    configs = switch_configs(state)
+    found = []
+    for previous, switch in zip(path, path[1:]):
+        flow = "in_port=%d,%s,nw_src=%s,nw_dst=%s,dl_dst=%s" % (
+            _port_between(cluster, switch, previous), proto, arrived["src"], arrived["dst"],
+            cluster.node_plans[node].mac)
+        result = subprocess.run(["ovs-appctl", "ofproto/trace", switch, flow],
+                                capture_output=True, text=True)
+        by_cookie = {cookie_of(f): f for f in configs[dict(cluster.fabric.switches)[switch]]
+                     .flows}
+        rules = [by_cookie[int(m.group(1), 16)] for m in re.finditer(
+            r"cookie (0x[0-9a-f]+)", result.stdout) if int(m.group(1), 16) in by_cookie]
+        found.append((switch, [_describe(rule) for rule in rules]))
+    return found
+
+
+def _describe(rule):
+    return "%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table), describe_match(rule.match),
+                              ", ".join(describe_action(a) for a in rule.actions))
 
 
 def trace(cluster, line):
@@ -237,6 +287,11 @@ def trace(cluster, line):
             out += ["       %s" % rule for rule in rules]
             if datapath:
                 out.append("       %s" % datapath)
+            if arrived:
+                for switch, rules in onward_switches(cluster, switch, arrived[0], proto):
+                    step += 1
+                    out.append("%3d. %-28s OpenFlow pipeline (ofproto/trace):" % (step, switch))
+                    out += ["       %s" % rule for rule in rules]
     rewritten = [pkt for point, pkt in forward if point.side == "destination"]
     if rewritten and rewritten[0]["dst"] != dst_ip:
         out.append("     NAT: %s -> %s:%s%s" % (target, rewritten[0]["dst"],

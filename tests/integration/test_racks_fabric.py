@@ -134,3 +134,13 @@ spec:
     assert outside.startswith("across-")
     cluster.delete("deployment", "across")
     cluster.delete("service", "across")
+
+
+def test_trace_names_every_switch_on_the_way(cluster):
+    from topo.tracepath import trace
+    text = trace(cluster, "pod-node1 pod-node4:80")
+    switches = [line.split()[1] for line in text.splitlines()
+                if "OpenFlow pipeline" in line]
+    assert switches == ["kmn-leaf1", "kmn-spine", "kmn-leaf2"]
+    assert "ROUTE     eth_dst=%s" % cluster.node_plans["node4"].mac in text
+    assert "answered" in text
