@@ -63,6 +63,13 @@ def describe_action(action):
     return " ".join(str(a) for a in action)
 
 
+def describe_flow(rule):
+    """One line: the table, what the rule matches, what it does."""
+    return "%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table),
+                              describe_match(rule.match),
+                              ", ".join(describe_action(a) for a in rule.actions))
+
+
 def live_packet_counts(bridge):
     """{cookie: n_packets} as the switch reports them now."""
     dump = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "dump-flows", bridge],

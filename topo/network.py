@@ -86,6 +86,12 @@ def _link_between(net, a, b):
     return next(l for l in net.links if {l.intf1.node.name, l.intf2.node.name} == {a, b})
 
 
+def switch_port(net, switch, neighbour):
+    """The OpenFlow port number of switch that leads to neighbour (a node, the
+    internet host or another switch), by name."""
+    return _port_of(net[switch], _link_between(net, switch, neighbour))
+
+
 def fabric_state(net, fabric, node_plans, attachments, addresses, generation):
     """The JSON document controllers/state.py reads, without the Services."""
     dpids = dict(fabric.switches)

@@ -19,8 +19,8 @@ from controllers.flows import cookie_of
 from controllers.pipeline import switch_configs
 from controllers.state import parse_state
 from topo.errors import KubemnError
-from topo.flowview import TABLE_NAMES, describe_action, describe_match
-from topo.network import INTERNET_HOST
+from topo.flowview import describe_flow
+from topo.network import INTERNET_HOST, switch_port
 
 CAPTURE = [sys.executable, "-m", "topo.capture"]
 CAPTURE_LIMIT_SECONDS = 30
@@ -172,7 +172,7 @@ def switch_rules(cluster, switch, in_port, packet, proto, endpoint=None):
             dict(r.match).get(k) == v for k, v in wanted.items()) and dict(r.match).get(
             t.REG_SERVICE_PORT, chosen[t.REG_SERVICE_PORT]) == chosen[t.REG_SERVICE_PORT]]
         rules += sorted(dnat, key=lambda r: -r.priority)[:1]
-    lines = [_describe(rule) for rule in rules]
+    lines = [describe_flow(rule) for rule in rules]
     final = [l.strip() for l in result.stdout.splitlines() if l.startswith("Datapath actions")]
     return lines, final[-1] if final else ""
 
@@ -192,13 +192,6 @@ def _switch_path(cluster, first, last):
     return [first]
 
 
-def _port_between(cluster, switch, neighbour):
-    link = next(l for l in cluster.net.links
-                if {l.intf1.node.name, l.intf2.node.name} == {switch, neighbour})
-    intf = link.intf1 if link.intf1.node.name == switch else link.intf2
-    return cluster.net[switch].ports[intf]
-
-
 def onward_switches(cluster, ingress, arrived, proto):
     """[(switch, rules)] for the fabric switches after the ingress one, traced with
     the packet as the destination node received it (routed, NATed)."""
@@ -213,7 +206,7 @@ def onward_switches(cluster, ingress, arrived, proto):
     found = []
     for previous, switch in zip(path, path[1:]):
         flow = "in_port=%d,%s,nw_src=%s,nw_dst=%s,dl_dst=%s" % (
-            _port_between(cluster, switch, previous), proto, arrived["src"], arrived["dst"],
+            switch_port(cluster.net, switch, previous), proto, arrived["src"], arrived["dst"],
             cluster.node_plans[node].mac)
         result = subprocess.run(["ovs-appctl", "ofproto/trace", switch, flow],
                                 capture_output=True, text=True)
@@ -221,13 +214,8 @@ def onward_switches(cluster, ingress, arrived, proto):
                      .flows}
         rules = [by_cookie[int(m.group(1), 16)] for m in re.finditer(
             r"cookie (0x[0-9a-f]+)", result.stdout) if int(m.group(1), 16) in by_cookie]
-        found.append((switch, [_describe(rule) for rule in rules]))
+        found.append((switch, [describe_flow(rule) for rule in rules]))
     return found
-
-
-def _describe(rule):
-    return "%-9s %s -> %s" % (TABLE_NAMES.get(rule.table, rule.table), describe_match(rule.match),
-                              ", ".join(describe_action(a) for a in rule.actions))
 
 
 def trace(cluster, line):
@@ -278,7 +266,8 @@ def trace(cluster, line):
                 (source is None or point.label == "%s eth0" % source.node.name):
             switch = cluster.fabric.switches[0][0] if source is None else \
                 cluster.attachments[source.node.name]
-            in_port = _switch_port(cluster, switch, source)
+            in_port = switch_port(cluster.net, switch,
+                                  INTERNET_HOST if source is None else source.node.name)
             arrived = [pkt for p, pkt in forward if p.side == "destination"]
             endpoint = (arrived[0]["dst"], arrived[0].get("dport")) if arrived else None
             rules, datapath = switch_rules(cluster, switch, in_port, packet, proto, endpoint)
@@ -315,13 +304,6 @@ def _is_forward(packet, proto, sport):
     if proto == "icmp":
         return packet.get("icmp_type") == 8
     return packet.get("sport") == sport
-
-
-def _switch_port(cluster, switch, source):
-    node = cluster.net[INTERNET_HOST] if source is None else source.node
-    link = next(l for l in cluster.net.links if node in (l.intf1.node, l.intf2.node))
-    intf = link.intf2 if link.intf1.node is node else link.intf1
-    return cluster.net[switch].ports[intf]
 
 
 def _verdict(forward, reply, proto, dst_ip, switch):
