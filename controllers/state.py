@@ -14,8 +14,9 @@ JSON shape:
                  "external_ips": ["198.51.100.1"], "external_policy": "Cluster",
                  "affinity_timeout": 0,
                  "ports": [{"protocol": "TCP", "port": 80, "node_port": 30080,
-                            "endpoints": [{"ip": "10.244.1.2", "port": 8080,
-                                           "node": "node1"}]}]}]}
+                            "endpoint_set": "0"}]}],
+   "endpoint_sets": {"0": [{"ip": "10.244.1.2", "port": 8080, "node": "node1"}]}}
+A port may list its "endpoints" itself instead of naming an endpoint set.
 """
 import ipaddress
 import re
@@ -159,7 +160,7 @@ def parse_state(doc):
             _require(not a.overlaps(b), "pod CIDRs %s and %s overlap" % (a, b))
     internet = _internet(doc.get("internet"), dpids)
     masquerade_ip = _ip(doc.get("masquerade_ip", EMPTY.masquerade_ip), "masquerade_ip")
-    services = _services(doc.get("services", []), nodes)
+    services = _services(doc.get("services", []), nodes, doc.get("endpoint_sets"))
     return FabricState(_int(doc, "generation"), _ip(gateway.get("ip"), "gateway"),
                        _mac(gateway.get("mac"), "gateway"), dpids, tuple(links), tuple(nodes),
                        internet, masquerade_ip, services)
@@ -180,9 +181,26 @@ def _internet(doc, dpids):
     return internet
 
 
-def _services(docs, nodes):
+def _endpoints(docs, node_names, what):
+    endpoints = []
+    _require(isinstance(docs or [], list), "%s: endpoints must be a list" % what)
+    for endpoint in docs or []:
+        _require(isinstance(endpoint, dict), "%s: bad endpoint" % what)
+        _require(endpoint.get("node") in node_names,
+                 "%s: endpoint on unknown node %r" % (what, endpoint.get("node")))
+        endpoints.append(Endpoint(_ip(endpoint.get("ip"), what + " endpoint"),
+                                  _int(endpoint, "port", 1, 65535), endpoint["node"]))
+    return tuple(endpoints)
+
+
+def _services(docs, nodes, sets_doc=None):
+    """Services; a port lists its endpoints, or names one of the shared endpoint sets
+    (Services selecting the same pods send them once)."""
     _require(isinstance(docs, list), "services must be a list")
     node_names = {n.name for n in nodes}
+    _require(isinstance(sets_doc or {}, dict), "endpoint_sets must be an object")
+    endpoint_sets = {key: _endpoints(value, node_names, "endpoint set %s" % key)
+                     for key, value in (sets_doc or {}).items()}
     services, frontends = [], set()
     for doc in docs:
         _require(isinstance(doc, dict), "each service must be an object")
@@ -207,13 +225,13 @@ def _services(docs, nodes):
             node_port = port.get("node_port") or 0
             if node_port:
                 node_port = _int(port, "node_port", 1, 65535)
-            endpoints = []
-            for endpoint in port.get("endpoints") or []:
-                _require(isinstance(endpoint, dict), "service %s: bad endpoint" % name)
-                _require(endpoint.get("node") in node_names,
-                         "service %s: endpoint on unknown node %r" % (name, endpoint.get("node")))
-                endpoints.append(Endpoint(_ip(endpoint.get("ip"), "service %s endpoint" % name),
-                                          _int(endpoint, "port", 1, 65535), endpoint["node"]))
+            if "endpoint_set" in port:
+                key = port["endpoint_set"]
+                _require(isinstance(key, str) and key in endpoint_sets,
+                         "service %s: unknown endpoint_set %r" % (name, key))
+                endpoints = endpoint_sets[key]
+            else:
+                endpoints = _endpoints(port.get("endpoints"), node_names, "service " + name)
             for frontend in ([(cluster_ip, number)] if cluster_ip else []) + \
                     [(ip, number) for ip in external_ips] + \
                     ([("node", node_port)] if node_port else []):
@@ -221,7 +239,7 @@ def _services(docs, nodes):
                 _require(key not in frontends, "service %s: %s %s:%d is used twice"
                          % (name, protocol, frontend[0], frontend[1]))
                 frontends.add(key)
-            ports.append(ServicePort(protocol, number, node_port, tuple(endpoints)))
+            ports.append(ServicePort(protocol, number, node_port, endpoints))
         services.append(Service(name, cluster_ip, external_ips, policy, affinity, tuple(ports)))
     names = [s.name for s in services]
     _require(len(set(names)) == len(names), "a service name is listed twice")

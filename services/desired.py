@@ -5,25 +5,29 @@ from services.endpoints import service_endpoints
 
 def service_states(services, allocator, pods):
     """services: {ref: ServiceSpec}; pods: {namespace: [(name, node, ip, template,
-    ready)]}. Returns the "services" list of the controller's state document."""
-    states = []
+    ready)]}. Returns the controller's "services" list and "endpoint_sets": ports
+    with the same endpoints name one set, so a thousand Services of the same pods
+    cost one list of endpoints."""
+    states, sets = [], {}
     for name, service in sorted(services.items()):
         endpoints = service_endpoints(service, pods.get(service.namespace, []))
         node_ports = allocator.node_ports.get(name, {})
         lb_ip = allocator.lb_ips.get(name)
         ports = []
         for port in service.ports:
-            ports.append({
-                "protocol": port.protocol, "port": port.port,
-                "node_port": node_ports.get((port.port, port.protocol), 0),
-                "endpoints": [{"ip": e.ip, "port": target, "node": e.node}
-                              for e in endpoints
-                              for number, protocol, target in e.ports
-                              if (number, protocol) == (port.port, port.protocol)]})
+            members = tuple((e.ip, target, e.node) for e in endpoints
+                            for number, protocol, target in e.ports
+                            if (number, protocol) == (port.port, port.protocol))
+            key = sets.setdefault(members, str(len(sets)))
+            ports.append({"protocol": port.protocol, "port": port.port,
+                          "node_port": node_ports.get((port.port, port.protocol), 0),
+                          "endpoint_set": key})
         states.append({"name": "%s/%s" % (service.namespace, service.name),
                        "cluster_ip": allocator.cluster_ips.get(name) or "",
                        "external_ips": [lb_ip] if lb_ip else [],
                        "external_policy": service.external_traffic_policy,
                        "affinity_timeout": service.affinity_timeout,
                        "ports": ports})
-    return states
+    endpoint_sets = {key: [{"ip": ip, "port": port, "node": node} for ip, port, node in members]
+                     for members, key in sets.items()}
+    return states, endpoint_sets

@@ -187,7 +187,7 @@ class Cluster(Objects):
         """The controller's whole desired state: fabric, internet host, Services."""
         state = fabric_state(self.net, self.fabric, self.node_plans.values(), self.attachments,
                              self.addresses, self.generation)
-        state["services"] = self.service_states()
+        state["services"], state["endpoint_sets"] = self.service_states()
         return state
 
     def push_state(self):

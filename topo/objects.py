@@ -282,6 +282,7 @@ class Objects:
         return service_endpoints(service, self.pod_rows(service.namespace))
 
     def service_states(self):
+        """(the controller's "services", its "endpoint_sets")."""
         return service_states(self.services, self.allocator, self.pods_by_namespace())
 
     def pods_by_namespace(self):

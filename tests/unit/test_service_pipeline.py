@@ -133,3 +133,20 @@ def test_rejects_are_a_reset_for_tcp_and_port_unreachable_for_udp():
     unreachable = packet.Packet(reply_to(current, datagram, t.SERVICE))
     error = unreachable.get_protocol(icmp.icmp)
     assert (error.type, error.code) == (icmp.ICMP_DEST_UNREACH, icmp.ICMP_PORT_UNREACH_CODE)
+
+
+def test_ports_may_name_a_shared_endpoint_set():
+    shared = parse_state({
+        "generation": 1, "gateway": GW, "switches": [{"dpid": 1}],
+        "nodes": [{"name": "node1", "ip": "192.168.0.1", "mac": "0a:00:00:00:00:01",
+                   "pod_cidr": "10.244.1.0/24", "dpid": 1, "port": 1}],
+        "endpoint_sets": {"0": [endpoint("10.244.1.2", "node1")]},
+        "services": [{"name": "default/a", "cluster_ip": "10.96.0.20",
+                      "ports": [{"protocol": "TCP", "port": 80, "endpoint_set": "0"}]},
+                     {"name": "default/b", "cluster_ip": "10.96.0.21",
+                      "ports": [{"protocol": "TCP", "port": 80, "endpoint_set": "0"}]}]})
+    first, second = shared.services
+    assert first.ports[0].endpoints == second.ports[0].endpoints
+    assert first.ports[0].endpoints[0].ip == "10.244.1.2"
+    with pytest.raises(InvalidState, match="unknown endpoint_set '7'"):
+        state([dict(WEB, ports=[{"protocol": "TCP", "port": 80, "endpoint_set": "7"}])])
