@@ -82,17 +82,23 @@ def live_packet_counts(bridge):
     return counts
 
 
+def desired_configs(cluster):
+    """(the desired state as the controller reads it, {dpid: SwitchConfig} computed
+    from it): what the switches hold, to name what they report."""
+    state = parse_state(cluster.desired_state())
+    return state, switch_configs(state)
+
+
 def service_flows(cluster, key):
     """The text `flows NAME` (or `flows NAMESPACE/NAME`) prints."""
     spec = cluster.service(key)
-    state = parse_state(cluster.desired_state())
+    state, configs = desired_configs(cluster)
     service = next(s for s in state.services
                    if s.name == "%s/%s" % (spec.namespace, spec.name))
     ids = service_port_ids(state.services)
     port_ids = {ids[(service.name, p.protocol, p.port)] for p in service.ports}
     endpoints = {(int(ipaddress.IPv4Address(e.ip)), e.port)
                  for p in service.ports for e in p.endpoints}
-    configs = switch_configs(state)
     lines = []
     for switch, dpid in cluster.fabric.switches:
         config = configs[dpid]

@@ -39,7 +39,8 @@ def split_command(line):
 
 
 def _take_option(args, *names):
-    """Removes '-c X', '-cX', '--container=X' style options from args; returns X."""
+    """Removes an option given as '-c X', '--container X' or '--container=X' from
+    args; returns X (None if absent)."""
     value = None
     for i, arg in enumerate(list(args)):
         for name in names:

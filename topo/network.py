@@ -105,7 +105,7 @@ def fabric_state(net, fabric, node_plans, attachments, addresses, generation):
         switch = net[attachments[plan.name]]
         nodes.append({"name": plan.name, "ip": plan.ip, "mac": plan.mac,
                       "pod_cidr": plan.pod_cidr, "dpid": dpids[switch.name],
-                      "port": _port_of(switch, _link_between(net, plan.name, switch.name))})
+                      "port": switch_port(net, switch.name, plan.name)})
     edge = net[fabric.switches[0][0]]
     internet = addresses.internet
     return {"generation": generation,
@@ -114,5 +114,5 @@ def fabric_state(net, fabric, node_plans, attachments, addresses, generation):
             "links": links, "nodes": nodes,
             "internet": {"ip": internet.ip, "mac": internet.mac, "cidr": internet.cidr,
                          "gateway_ip": internet.gateway_ip, "dpid": dpids[edge.name],
-                         "port": _port_of(edge, _link_between(net, INTERNET_HOST, edge.name))},
+                         "port": switch_port(net, edge.name, INTERNET_HOST)},
             "masquerade_ip": addresses.masquerade_ip}

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 
 from controllers import tables as t
 from controllers.flows import cookie_of
-from controllers.pipeline import switch_configs
-from controllers.state import parse_state
 from topo.errors import KubemnError
-from topo.flowview import describe_flow
+from topo.flowview import describe_flow, desired_configs
 from topo.network import INTERNET_HOST, switch_port
 
 CAPTURE = [sys.executable, "-m", "topo.capture"]
@@ -141,7 +139,18 @@ def _flow_text(packet, proto):
     return "%s%s ttl %d" % (text, flags, packet["ttl"])
 
 
-def switch_rules(cluster, switch, in_port, packet, proto, endpoint=None):
+def _traced_rules(switch, flow, flows, *options):
+    """Open vSwitch's own trace of flow through switch: (the kubemn rules it matched,
+    in order, each found by its cookie among flows; its raw output)."""
+    result = subprocess.run(["ovs-appctl", "ofproto/trace", switch, flow] + list(options),
+                            capture_output=True, text=True)
+    by_cookie = {cookie_of(f): f for f in flows}
+    rules = [by_cookie[int(m.group(1), 16)] for m in re.finditer(
+        r"cookie (0x[0-9a-f]+)", result.stdout) if int(m.group(1), 16) in by_cookie]
+    return rules, result.stdout
+
+
+def switch_rules(cluster, configs, switch, in_port, packet, proto, endpoint=None):
     """The rules the switch's pipeline matches for this packet, from ofproto/trace,
     described with kubemn's own names (each rule found by its cookie). Tracing stops
     where a select group hashes the packet; endpoint, (ip, port) that the captures
@@ -155,25 +164,20 @@ def switch_rules(cluster, switch, in_port, packet, proto, endpoint=None):
         flow += ",tcp_flags=syn"
     if proto == "icmp":
         flow += ",icmp_type=8"
-    result = subprocess.run(["ovs-appctl", "ofproto/trace", switch, flow,
-                             "--ct-next", "trk,new", "--ct-next", "trk,new",
-                             "--ct-next", "trk,new"], capture_output=True, text=True)
-    state = parse_state(cluster.desired_state())
-    dpid = dict(cluster.fabric.switches)[switch]
-    by_cookie = {cookie_of(f): f for f in switch_configs(state)[dpid].flows}
-    rules = [by_cookie[int(m.group(1), 16)] for m in re.finditer(
-        r"cookie (0x[0-9a-f]+)", result.stdout) if int(m.group(1), 16) in by_cookie]
+    flows = configs[dict(cluster.fabric.switches)[switch]].flows
+    rules, output = _traced_rules(switch, flow, flows, "--ct-next", "trk,new",
+                                  "--ct-next", "trk,new", "--ct-next", "trk,new")
     chosen = dict((a[1], a[2]) for r in rules for a in r.actions if a[0] == "set_field")
     if endpoint and t.REG_SERVICE_PORT in chosen and not any(r.table == t.DNAT for r in rules):
         wanted = {t.REG_MASQUERADE: chosen.get(t.REG_MASQUERADE),
                   t.REG_ENDPOINT_IP: int(ipaddress.IPv4Address(endpoint[0])),
                   t.REG_ENDPOINT_PORT: endpoint[1]}
-        dnat = [r for r in by_cookie.values() if r.table == t.DNAT and all(
+        dnat = [r for r in flows if r.table == t.DNAT and all(
             dict(r.match).get(k) == v for k, v in wanted.items()) and dict(r.match).get(
             t.REG_SERVICE_PORT, chosen[t.REG_SERVICE_PORT]) == chosen[t.REG_SERVICE_PORT]]
         rules += sorted(dnat, key=lambda r: -r.priority)[:1]
     lines = [describe_flow(rule) for rule in rules]
-    final = [l.strip() for l in result.stdout.splitlines() if l.startswith("Datapath actions")]
+    final = [l.strip() for l in output.splitlines() if l.startswith("Datapath actions")]
     return lines, final[-1] if final else ""
 
 
@@ -192,7 +196,7 @@ def _switch_path(cluster, first, last):
     return [first]
 
 
-def onward_switches(cluster, ingress, arrived, proto):
+def onward_switches(cluster, configs, ingress, arrived, proto):
     """[(switch, rules)] for the fabric switches after the ingress one, traced with
     the packet as the destination node received it (routed, NATed)."""
     node = next((n for n, plan in cluster.node_plans.items()
@@ -201,19 +205,13 @@ def onward_switches(cluster, ingress, arrived, proto):
     if node is None:
         return []
     path = _switch_path(cluster, ingress, cluster.attachments[node])
-    state = parse_state(cluster.desired_state())
-    configs = switch_configs(state)
     found = []
     for previous, switch in zip(path, path[1:]):
         flow = "in_port=%d,%s,nw_src=%s,nw_dst=%s,dl_dst=%s" % (
             switch_port(cluster.net, switch, previous), proto, arrived["src"], arrived["dst"],
             cluster.node_plans[node].mac)
-        result = subprocess.run(["ovs-appctl", "ofproto/trace", switch, flow],
-                                capture_output=True, text=True)
-        by_cookie = {cookie_of(f): f for f in configs[dict(cluster.fabric.switches)[switch]]
-                     .flows}
-        rules = [by_cookie[int(m.group(1), 16)] for m in re.finditer(
-            r"cookie (0x[0-9a-f]+)", result.stdout) if int(m.group(1), 16) in by_cookie]
+        rules, _ = _traced_rules(switch, flow,
+                                 configs[dict(cluster.fabric.switches)[switch]].flows)
         found.append((switch, [describe_flow(rule) for rule in rules]))
     return found
 
@@ -221,6 +219,7 @@ def onward_switches(cluster, ingress, arrived, proto):
 def trace(cluster, line):
     """The text `trace` prints."""
     src, dst, port, proto = parse_request(line)
+    configs = desired_configs(cluster)[1]
     source, dst_ip, candidates = resolve(cluster, src, dst)
     sport = random.randint(33000, 60999)
     bpf = "icmp" if proto == "icmp" else "%s port %d" % (proto, sport)
@@ -270,14 +269,16 @@ def trace(cluster, line):
                                   INTERNET_HOST if source is None else source.node.name)
             arrived = [pkt for p, pkt in forward if p.side == "destination"]
             endpoint = (arrived[0]["dst"], arrived[0].get("dport")) if arrived else None
-            rules, datapath = switch_rules(cluster, switch, in_port, packet, proto, endpoint)
+            rules, datapath = switch_rules(cluster, configs, switch, in_port, packet, proto,
+                                           endpoint)
             step += 1
             out.append("%3d. %-28s OpenFlow pipeline (ofproto/trace):" % (step, switch))
             out += ["       %s" % rule for rule in rules]
             if datapath:
                 out.append("       %s" % datapath)
             if arrived:
-                for switch, rules in onward_switches(cluster, switch, arrived[0], proto):
+                for switch, rules in onward_switches(cluster, configs, switch, arrived[0],
+                                                     proto):
                     step += 1
                     out.append("%3d. %-28s OpenFlow pipeline (ofproto/trace):" % (step, switch))
                     out += ["       %s" % rule for rule in rules]
