@@ -132,12 +132,14 @@ class FabricApp(app_manager.RyuApp):
         configuration, then a barrier whose reply marks the generation as reached."""
         config = self.desired.get(datapath.id)
         changes = plan_changes(config, group_ids, cookies, self.sent_groups[datapath.id])
-        for group in changes.groups_to_set:
+        for group in changes.groups_to_add:
+            datapath.send_msg(openflow.group_add_or_modify(datapath, group))
+        for f in changes.flows_to_add:
+            datapath.send_msg(openflow.flow_add(datapath, f))
+        for group in changes.groups_to_modify:
             datapath.send_msg(openflow.group_add_or_modify(datapath, group))
         for cookie in changes.cookies_to_delete:
             datapath.send_msg(openflow.flow_delete_by_cookie(datapath, cookie))
-        for f in changes.flows_to_add:
-            datapath.send_msg(openflow.flow_add(datapath, f))
         for group_id in changes.groups_to_delete:
             datapath.send_msg(openflow.group_delete(datapath, group_id))
         self.sent_groups[datapath.id] = dict(config.groups) if config else {}

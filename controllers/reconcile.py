@@ -5,14 +5,20 @@ from controllers.flows import cookie_of
 from controllers.tables import LEARNED_TAG, TAG_MASK
 
 
-class Changes(namedtuple("Changes", "groups_to_set cookies_to_delete flows_to_add "
-                                    "groups_to_delete")):
+class Changes(namedtuple("Changes", "groups_to_add flows_to_add groups_to_modify "
+                                    "cookies_to_delete groups_to_delete")):
+    """What to send, in the order to send it: nothing may point at what is not there
+    yet, and nothing is removed while something still points at it. New groups, then
+    new flows (among them the DNAT rules of new endpoints, and flows that replace
+    others with the same match), then changed groups (which may now pick the new
+    endpoints), then stale flows, then stale groups."""
+
     def empty(self):
         return not any(self)
 
     def summary(self):
-        return "%d groups set, %d flows removed, %d flows added, %d groups removed" % tuple(
-            len(part) for part in self)
+        return ("%d groups added, %d flows added, %d groups changed, %d flows removed, "
+                "%d groups removed" % tuple(len(part) for part in self))
 
 
 def plan_changes(config, present_group_ids, present_cookies, sent_groups):
@@ -25,8 +31,9 @@ def plan_changes(config, present_group_ids, present_cookies, sent_groups):
     present = {c for c in present_cookies if c & TAG_MASK != LEARNED_TAG}
     present_groups = set(present_group_ids)
     return Changes(
-        [g for gid, g in sorted(groups.items())
-         if gid not in present_groups or sent_groups.get(gid) != g],
-        sorted(present - set(by_cookie)),
+        [g for gid, g in sorted(groups.items()) if gid not in present_groups],
         [f for c, f in sorted(by_cookie.items()) if c not in present],
+        [g for gid, g in sorted(groups.items())
+         if gid in present_groups and sent_groups.get(gid) != g],
+        sorted(present - set(by_cookie)),
         sorted(present_groups - set(groups)))

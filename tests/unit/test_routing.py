@@ -75,6 +75,19 @@ def test_reconcile_adds_missing_and_deletes_stale_by_cookie():
     assert everything.empty()
 
 
+def test_changes_add_before_they_remove():
+    from controllers.flows import Group
+    old, new = Group(7, ((("output", 1),),)), Group(7, ((("output", 2),),))
+    config = switch_configs(racks_state())[1]._replace(groups={7: new, 8: new._replace(
+        group_id=8)})
+    changes = plan_changes(config, [7, 9], [], {7: old})
+    assert [g.group_id for g in changes.groups_to_add] == [8]
+    assert [g.group_id for g in changes.groups_to_modify] == [7]
+    assert changes.groups_to_delete == [9]
+    assert list(changes._fields) == ["groups_to_add", "flows_to_add", "groups_to_modify",
+                                     "cookies_to_delete", "groups_to_delete"]
+
+
 @pytest.mark.parametrize("change,message", [
     ({"switches": []}, "switches must be a non-empty list"),
     ({"nodes": [node(1, 9, 1)]}, "unknown switch 9"),
