@@ -2,6 +2,7 @@
 conventions they share are in controllers/tables.py."""
 import functools
 import ipaddress
+import socket
 import zlib
 from collections import namedtuple
 
@@ -135,7 +136,7 @@ def service_port_ids(services):
 
 
 def _ip_int(ip):
-    return int(ipaddress.IPv4Address(ip))
+    return int.from_bytes(socket.inet_aton(ip), "big")
 
 
 Frontend = namedtuple("Frontend", "ip port masquerade endpoints variant")
@@ -204,10 +205,7 @@ def service_port_pipeline(state, service, port, port_id, group_of):
             continue
         members = endpoint_set(front.endpoints)
         gid = group_of[members]
-        groups[gid] = Group(gid, tuple(
-            (("set_field", t.REG_ENDPOINT_IP, _ip_int(ip)),
-             ("set_field", t.REG_ENDPOINT_PORT, number), ("resubmit", t.DNAT))
-            for ip, number in members))
+        groups[gid] = endpoint_group(gid, members)
         actions = [("set_field", t.REG_SERVICE_PORT, port_id),
                    ("set_field", t.REG_MASQUERADE, int(front.masquerade))]
         if service.affinity_timeout:
@@ -220,25 +218,49 @@ def service_port_pipeline(state, service, port, port_id, group_of):
         else:
             actions.append(("group", gid))
         flows.append(flow(t.SERVICE, 200, match, actions))
-    masquerades = sorted({f.masquerade for f in frontends(state, service, port)})
-    for endpoint in port.endpoints:
+    masquerades = tuple(sorted({f.masquerade for f in frontends(state, service, port)}))
+    affinity = (service.affinity_timeout, port_id) if service.affinity_timeout else None
+    flows.extend(dnat_flows(proto, endpoint_set(port.endpoints), masquerades, affinity))
+    return flows, list(groups.values())
+
+
+# Services that share endpoints share these: cached, a changed endpoint set costs one
+# computation however many Services select it.
+@functools.lru_cache(maxsize=1 << 12)
+def endpoint_group(gid, members):
+    """The select group over members ((ip, port), ...): each bucket names its endpoint
+    in registers and resubmits to DNAT."""
+    return Group(gid, tuple(
+        (("set_field", t.REG_ENDPOINT_IP, _ip_int(ip)),
+         ("set_field", t.REG_ENDPOINT_PORT, number), ("resubmit", t.DNAT))
+        for ip, number in members))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def dnat_flows(proto, members, masquerades, affinity):
+    """DNAT flows of members ((ip, port), ...): commit the connection, rewritten to the
+    endpoint, marked for SNAT. affinity: (timeout, service port id) makes them the
+    Service's own, learning the client's choice; None shares them."""
+    flows = []
+    for ip, number in members:
         for masquerade in masquerades:
             # ip_proto too: a learn action reads the protocol's port field.
             match = {"eth_type": ETH_IPV4, "ip_proto": proto,
-                     t.REG_ENDPOINT_IP: _ip_int(endpoint.ip),
-                     t.REG_ENDPOINT_PORT: endpoint.port, t.REG_MASQUERADE: int(masquerade)}
+                     t.REG_ENDPOINT_IP: _ip_int(ip),
+                     t.REG_ENDPOINT_PORT: number, t.REG_MASQUERADE: int(masquerade)}
             mark = t.MARK_SERVICE | (t.MARK_MASQUERADE if masquerade else 0)
             actions = []
             priority = 100
-            if service.affinity_timeout:
+            if affinity:
+                timeout, port_id = affinity
                 match[t.REG_SERVICE_PORT] = port_id
                 priority = 110
-                actions.append(("learn", Learn(t.AFFINITY, 100, service.affinity_timeout,
+                actions.append(("learn", Learn(t.AFFINITY, 100, timeout,
                                                t.LEARNED_TAG | port_id, proto)))
             actions.append(("ct", Ct(True, t.ZONE_SERVICE, t.SNAT,
-                                     ("dst", endpoint.ip, endpoint.port), (mark, 0xFFFFFFFF))))
+                                     ("dst", ip, number), (mark, 0xFFFFFFFF))))
             flows.append(flow(t.DNAT, priority, match, actions))
-    return flows, list(groups.values())
+    return tuple(flows)
 
 
 NodesOnly = namedtuple("NodesOnly", "nodes")

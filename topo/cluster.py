@@ -32,7 +32,8 @@ from topo.kubelet import Kubelet
 from topo.manifest import FABRICS, parse_files
 from topo.model import ClusterSpec, Manifests, NodeSpec
 from topo.naming import RUN_DIR_ROOT, RUN_MARKER
-from topo.network import INTERNET_HOST, build_network, fabric_state, plug_node, unplug_node
+from topo.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
+                          require_open_vswitch, unplug_node)
 from topo.objects import READY_TIMEOUT, Objects
 from topo.pod import stop_pods
 from topo.runlock import RunLock
@@ -105,6 +106,7 @@ class Cluster(Objects):
     def start(self):
         self.run_lock.acquire()
         try:
+            require_open_vswitch()
             self._refuse_leftovers()
             os.environ[RUN_MARKER] = self.run_id
             os.makedirs(self.run_dir)

@@ -5,6 +5,7 @@ desired state (controllers/fabric_app.py).
 """
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,24 +17,57 @@ import urllib.request
 from topo.errors import KubemnError
 
 APP = "controllers.fabric_app"
-START_TIMEOUT = 20.0
+START_TIMEOUT = 10.0     # per attempt; a start is tried twice
 SYNC_TIMEOUT = 20.0
+# Below Linux's ephemeral range (32768-60999): a port picked there and released until
+# Ryu binds it could meanwhile become the local end of some outgoing connection.
+PORT_RANGE = (20000, 32000)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(taken=()):
+    """A loopback TCP port that nothing holds now, outside the ephemeral range."""
+    while True:
+        port = random.randint(*PORT_RANGE)
+        if port in taken:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+class ControllerSilent(KubemnError):
+    """The controller process runs but its API does not answer."""
 
 
 class ControllerProcess:
     def __init__(self, log_path):
         self.log_path = log_path
-        self.of_port = free_port()
-        self.api_port = free_port()
         self.process = None
+        self.pick_ports()
 
-    def start(self):
+    def pick_ports(self):
+        self.of_port = free_port()
+        self.api_port = free_port(taken=(self.of_port,))
+
+    def start(self, new_ports_allowed=True):
+        """Starts Ryu and waits for its API. A controller that does not answer is
+        stopped and started once more (on new ports if the switches do not know them
+        yet), its log's last lines printed, before kubemn gives up."""
+        try:
+            return self._start_once()
+        except ControllerSilent as silent:
+            print("kubemn: %s; starting it again" % silent, file=sys.stderr, flush=True)
+            if new_ports_allowed:
+                self.pick_ports()
+        try:
+            return self._start_once()
+        except ControllerSilent as silent:
+            raise KubemnError("%s (log: %s)" % (silent, self.log_path)) from None
+
+    def _start_once(self):
         argv = [sys.executable, "-m", "controllers.launcher",
                 "--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", str(self.of_port),
                 "--wsapi-host", "127.0.0.1", "--wsapi-port", str(self.api_port), APP]
@@ -46,29 +80,32 @@ class ControllerProcess:
                 raise KubemnError("the Ryu controller exited at start (exit %d): %s"
                                   % (self.process.returncode, self.last_log_line()))
             try:
-                self.status()
+                self._request("GET", "/kubemn/status", timeout=1)
                 return self
             except OSError:
                 if time.monotonic() > deadline:
-                    raise KubemnError("the Ryu controller did not answer within %.0f s: "
-                                      "see %s" % (START_TIMEOUT, self.log_path))
+                    tail = self.last_log_line(3)
+                    self.stop()
+                    raise ControllerSilent(
+                        "the Ryu controller (API port %d) did not answer within %.0f s; "
+                        "its log ends: %s" % (self.api_port, START_TIMEOUT, tail))
                 time.sleep(0.05)
 
-    def last_log_line(self):
+    def last_log_line(self, count=1):
         try:
             with open(self.log_path, errors="replace") as log:
                 lines = [line.strip() for line in log if line.strip()]
         except OSError:
             return "(no log)"
-        return lines[-1] if lines else "(empty log)"
+        return " | ".join(lines[-count:]) if lines else "(empty log)"
 
-    def _request(self, method, path, body=None):
+    def _request(self, method, path, body=None, timeout=5):
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request("http://127.0.0.1:%d%s" % (self.api_port, path),
                                          data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
@@ -106,7 +143,7 @@ class ControllerProcess:
     def restart(self):
         """A new controller process on the same ports, which the switches reconnect to."""
         self.stop()
-        return self.start()
+        return self.start(new_ports_allowed=False)
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
