@@ -17,7 +17,6 @@ import pytest
 
 from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
                                         scapy_in_pod)
-from controllers.tables import ZONE_SERVICE
 from topo.cluster import Cluster
 from topo.ipam import MASQUERADE_IP
 from topo.probes import network_namespace_of
@@ -247,27 +246,6 @@ def test_direct_connections_reusing_a_vip_connections_port_are_not_rewritten(clu
         direct = cluster.exec("client", helper + [str(port), pods[chosen].ip, "8080",
                                                   "/hostname"]).stdout.strip()
         assert direct == chosen
-
-
-def test_closed_connections_leave_conntrack_within_seconds(cluster):
-    """kubemn's zones keep closed connections 1 s, not the datapath's default 30 s,
-    so that a busy client's reused ports do not pile up against Service NAT."""
-    backend = next(iter(backends(cluster).values()))
-    connection = keepalive_connection(cluster, "client", backend.ip, 8080)
-    assert ask(connection) == backend.name
-    client_port = connection.sock.getsockname()[1]
-    tuple_text = "dst=%s,sport=%d,dport=8080" % (backend.ip, client_port)
-
-    def tracked():
-        dump = subprocess.run(["ovs-appctl", "dpctl/dump-conntrack", "zone=%d" % ZONE_SERVICE],
-                              capture_output=True, text=True, check=True).stdout
-        return tuple_text in dump
-
-    assert tracked(), "the open direct connection is not in kubemn's zone"
-    connection.close()
-    closed_at = time.monotonic()
-    wait_for(lambda: not tracked(), 10)
-    assert time.monotonic() - closed_at < 5
 
 
 # --- the controller --------------------------------------------------------------------
