@@ -13,9 +13,12 @@ import signal
 import subprocess
 import time
 
-from topo import ct_zones
 from topo.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
 from topo.runlock import active_run
+
+# Open vSwitch conntrack zones of kubemn's (controllers/tables.py; repeated here so
+# that cleanup needs nothing beyond the standard library).
+CONNTRACK_ZONES = (0x4B01, 0x4B02)
 
 MARKER = RUN_MARKER.encode() + b"="
 
@@ -85,7 +88,6 @@ def leftovers():
         "interfaces": root_links(),
         "netns files": netns_files(),
         "run directories": [RUN_DIR_ROOT] if os.path.exists(RUN_DIR_ROOT) else [],
-        "conntrack timeout policies": ct_zones.policies(),
     }
 
 
@@ -128,8 +130,9 @@ def clean():
     for name in found["netns files"]:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
     shutil.rmtree(RUN_DIR_ROOT, ignore_errors=True)
-    ct_zones.remove()
-    ct_zones.flush()
+    for zone in CONNTRACK_ZONES:
+        subprocess.run(["ovs-appctl", "dpctl/flush-conntrack", "zone=%d" % zone],
+                       capture_output=True)
     if os.path.exists(LOCK_FILE) and active_run() is None:
         os.unlink(LOCK_FILE)  # a dead run's; a live run (kubemn run --clean) keeps its own
     return found

@@ -22,7 +22,7 @@ from mininet.log import setLogLevel
 from services.allocation import ServiceAllocator
 from services.dns_records import dns_records
 from topo.addons import dns_addon, dns_ip, resolv_conf
-from topo import cleanup, ct_zones
+from topo import cleanup, conntrack
 from topo.conntrack import Janitor
 from topo.controller import ControllerProcess
 from topo.errors import KubemnError
@@ -78,7 +78,6 @@ class Cluster(Objects):
         self.run_lock = RunLock()
         self.net = None
         self.controller = None
-        self.zone_timeouts = False   # kubemn's conntrack zone policies are installed
         self.generation = 0
         self.pools = {n.name: PodAddressPool(n.pod_cidr) for n in self.addresses.nodes}
         # Keyed by ref: 'name' in the default namespace, 'namespace/name' elsewhere.
@@ -119,9 +118,6 @@ class Cluster(Objects):
                           % (len(self.node_plans), self.spec.fabric))
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
                                      self.addresses, self.controller.of_port)
-            # After the first bridge: the datapath takes the policies it finds then.
-            ct_zones.install()
-            self.zone_timeouts = True
             self.push_state()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
@@ -167,10 +163,7 @@ class Cluster(Objects):
             self.controller.stop()
             self.controller = None
             self.janitor.drain()
-            ct_zones.flush()
-        if self.zone_timeouts:
-            ct_zones.remove()
-            self.zone_timeouts = False
+            conntrack.flush_zones()
         if os.environ.get(RUN_MARKER) == self.run_id:
             del os.environ[RUN_MARKER]
         shutil.rmtree(self.run_dir, ignore_errors=True)

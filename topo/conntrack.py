@@ -8,12 +8,19 @@ import queue
 import subprocess
 import threading
 
-from topo.ct_zones import ZONES
+from controllers.tables import ZONE_SERVICE, ZONE_SNAT
+
+ZONES = (ZONE_SERVICE, ZONE_SNAT)
 
 
 def _flush(*args):
     subprocess.run(["ovs-appctl", "dpctl/flush-conntrack"] + list(args),
                    stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+
+
+def flush_zones():
+    for zone in ZONES:
+        _flush("zone=%d" % zone)
 
 
 PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1}
