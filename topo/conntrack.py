@@ -4,6 +4,7 @@ A deleted pod's entries are flushed, so that its address, when a later pod gets 
 starts clean; a stopped cluster's zones are flushed whole. Flushing spawns
 ovs-appctl, so pod deletions hand it to a worker thread and stay fast.
 """
+import collections
 import queue
 import subprocess
 import threading
@@ -56,16 +57,26 @@ def count_entries():
 
 
 class Janitor:
-    """Flushes addresses in the background, in order."""
+    """Flushes addresses in the background, in order. An address is pending until
+    its entries are gone: a new pod must not get it before (the late flush would
+    cut the new pod's connections)."""
 
     def __init__(self):
         self.work = queue.Queue()
+        self.lock = threading.Lock()
+        self.waiting = collections.Counter()  # address -> flushes queued
         self.thread = threading.Thread(target=self._run, name="kubemn-conntrack",
                                        daemon=True)
         self.thread.start()
 
     def forget(self, ip):
+        with self.lock:
+            self.waiting[ip] += 1
         self.work.put(ip)
+
+    def pending(self):
+        with self.lock:
+            return frozenset(self.waiting)
 
     def drain(self):
         """Returns once every address handed over so far is flushed."""
@@ -79,4 +90,8 @@ class Janitor:
             except (OSError, subprocess.SubprocessError):
                 pass  # best effort: a later flush of the zones cleans up
             finally:
+                with self.lock:
+                    self.waiting[ip] -= 1
+                    if not self.waiting[ip]:
+                        del self.waiting[ip]
                 self.work.task_done()

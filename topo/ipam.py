@@ -145,10 +145,11 @@ class PodAddressPool:
         self.in_use = set()
         self.cursor = 0
 
-    def allocate(self):
+    def allocate(self, skip=frozenset()):
+        """The next free address; those in skip (still being cleaned up) wait."""
         for step in range(len(self.addresses)):
             candidate = self.addresses[(self.cursor + step) % len(self.addresses)]
-            if candidate not in self.in_use:
+            if candidate not in self.in_use and candidate not in skip:
                 self.cursor = (self.cursor + step + 1) % len(self.addresses)
                 self.in_use.add(candidate)
                 return candidate

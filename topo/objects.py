@@ -18,6 +18,8 @@ from topo.scheduler import choose_node
 from topo.workloads import replica_changes
 
 READY_TIMEOUT = 30.0
+# Pods that make their namespaces at the same time: a few processes each.
+LAUNCH_WAVE = 16
 KIND_ALIASES = {"po": "pod", "pods": "pod", "deploy": "deployment",
                 "deployments": "deployment", "svc": "service", "services": "service",
                 "no": "node", "nodes": "node"}
@@ -223,26 +225,51 @@ class Objects:
         to_create, to_delete = replica_changes(deployment, owned, self.pods)
         for name in to_delete:
             self._delete_pod(name)
-        for spec in to_create:
-            self._create_pod(spec)
+        self._create_pods(to_create)
 
     def _create_pod(self, spec):
+        return self._create_pods([spec])[0]
+
+    def _create_pods(self, specs):
+        """Starts pods in waves: the pods of a wave make their namespaces at the same
+        time, then each gets its containers. A failure removes the pods of its wave
+        (earlier waves stay, as the pods kubectl had created would) and re-raises."""
         counts = {n: 0 for n in self.pools}
         for pod in self.pods.values():
             counts[pod.node.name] += 1
+        created = []
+        for first in range(0, len(specs), LAUNCH_WAVE):
+            wave = []
+            try:
+                for spec in specs[first:first + LAUNCH_WAVE]:
+                    wave.append(self._place_pod(spec, counts))
+                    wave[-1].launch()
+                for pod in wave:
+                    pod.finish()
+            except BaseException:
+                for pod in wave:
+                    pod.stop()
+                    self.pools[pod.node.name].release(pod.ip)
+                raise
+            for pod in wave:
+                self.pods[pod.ref] = pod
+            created += wave
+        return created
+
+    def _place_pod(self, spec, counts):
+        """A Pod (not started) on the node the scheduler picks, with its address."""
         node_name = choose_node(spec.template.node_name, counts,
                                 {n: p.free for n, p in self.pools.items()})
-        ip = self.pools[node_name].allocate()
-        pod = Pod(spec, self.net[node_name], ip,
-                  os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
-                  self.pod_dns(spec.namespace))
+        pool = self.pools[node_name]
         try:
-            pod.start()
-        except BaseException:
-            self.pools[node_name].release(ip)
-            raise
-        self.pods[spec.ref] = pod
-        return pod
+            ip = pool.allocate(skip=self.janitor.pending())
+        except KubemnError:
+            self.janitor.drain()  # what is left is being cleaned up: wait for it
+            ip = pool.allocate()
+        counts[node_name] += 1
+        return Pod(spec, self.net[node_name], ip,
+                   os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
+                   self.pod_dns(spec.namespace))
 
     def _delete_pod(self, key):
         """The pod leaves the Services' endpoints first, then stops."""

@@ -13,7 +13,6 @@ import subprocess
 import time
 from subprocess import DEVNULL, STDOUT
 
-from topo import shell
 from topo.errors import KubemnError
 from topo.images import container_argv
 from topo.naming import cni_mac, pod_veth_name
@@ -23,6 +22,21 @@ from topo.readiness import ProbeState
 
 PAUSE_NAME = "kubemn-pause"
 STOP_GRACE_SECONDS = 1.0
+
+# Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
+# node's pid, $3 the node-side veth name, $4 the node's bridge. It names the pod,
+# binds its /etc files (unshare's mount namespace is private: they stay in the pod),
+# makes the veth pair and addresses, plugs the node side into the bridge, then
+# becomes the pause process. A failing step ends it, its message in pause.log.
+PAUSE_SCRIPT = """set -e
+echo "$0" > /proc/sys/kernel/hostname
+for file in hostname hosts resolv.conf; do mount --bind "$1/$file" "/etc/$file"; done
+ip -batch "$1/network"
+# Filled-in checksums keep captures in the pod clean for scapy users.
+ethtool -K eth0 tx off > /dev/null
+nsenter --net="/proc/$2/ns/net" ip link set "$3" master "$4" up
+exec -a "%s $0" sleep infinity
+""" % PAUSE_NAME
 
 
 def _wait_for(predicate, timeout, what):
@@ -82,60 +96,75 @@ class Pod:
     # --- life cycle ----------------------------------------------------------
     def start(self):
         """Builds the pod; on any failure, removes what was made and re-raises."""
+        self.launch()
+        return self.finish()
+
+    def launch(self):
+        """Starts the pause process, which makes the pod's namespaces and network by
+        itself (many pods can be launched before finish() waits for them)."""
         try:
-            self._start_pause()
-            self._plug_network()
+            self._write_pod_files()
+            with open(self._pause_log(), "wb") as log:
+                self.pause = self.node.popen(
+                    ["unshare", "--net", "--uts", "--mount", "--", "bash", "-c", PAUSE_SCRIPT,
+                     self.name, self.pod_dir, str(self.node.pid), self.veth, BRIDGE],
+                    stdin=DEVNULL, stdout=DEVNULL, stderr=log)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def finish(self):
+        """Waits for the pause process to hold a plugged-in network, then starts the
+        containers; on any failure, removes what was made and re-raises."""
+        try:
+            _wait_for(lambda: self._pause_sleeping() or self.pause.poll() is not None, 10,
+                      "the pause process of " + self.name)
+            if self.pause.poll() is not None:
+                raise KubemnError("pod %s: setting up its namespaces failed: %s"
+                                  % (self.name, self._pause_error()))
             self._start_containers()
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _write_etc_files(self):
-        """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf."""
+    def _pause_sleeping(self):
+        return _cmdline(self.pause.pid)[:1] == [("%s %s" % (PAUSE_NAME, self.name)).encode()]
+
+    def _pause_log(self):
+        return os.path.join(self.pod_dir, "pause.log")
+
+    def _pause_error(self):
+        try:
+            with open(self._pause_log(), errors="replace") as log:
+                lines = [line.strip() for line in log if line.strip()]
+        except OSError:
+            lines = []
+        return lines[-1] if lines else "exit %s" % self.pause.returncode
+
+    def _write_pod_files(self):
+        """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf, and the
+        commands for `ip -batch` that plug it into its node."""
         os.makedirs(self.pod_dir, exist_ok=True)
+        plan = self.node.plan
+        prefix = plan.pod_cidr.split("/")[1]
         files = {"hostname": self.name + "\n",
                  "hosts": "# Kubernetes-managed hosts file (kubemn).\n"
                           "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                           "%s\t%s\n" % (self.ip, self.name),
-                 "resolv.conf": self.resolv_conf}
+                 "resolv.conf": self.resolv_conf,
+                 "network": "".join(line + "\n" for line in [
+                     # eth0 here, its peer straight into the node's network namespace
+                     "link add eth0 address %s type veth peer name %s netns %d"
+                     % (cni_mac(self.ip), self.veth, self.node.pid),
+                     "link set lo up",
+                     "addr add %s/%s dev eth0" % (self.ip, prefix),
+                     "link set eth0 up",
+                     "route add default via %s dev eth0" % plan.bridge_ip])}
         for name, text in files.items():
             with open(os.path.join(self.pod_dir, name), "w") as handle:
                 handle.write(text)
-
-    def _start_pause(self):
-        self._write_etc_files()
-        mounts = " && ".join('mount --bind "$1/%s" /etc/%s' % (name, name)
-                             for name in ("hostname", "hosts", "resolv.conf"))
-        # unshare's mount namespace is private: these binds stay in the pod.
-        script = 'hostname "$0" && %s && exec -a "%s $0" sleep infinity' % (mounts, PAUSE_NAME)
-        self.pause = self.node.popen(["unshare", "--net", "--uts", "--mount", "--", "bash",
-                                      "-c", script, self.name, self.pod_dir],
-                                     stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
-        _wait_for(lambda: _cmdline(self.pause.pid)[:1] == [PAUSE_NAME.encode()
-                                                          + b" " + self.name.encode()]
-                  or self.pause.poll() is not None, 5, "the pause process of " + self.name)
-        if self.pause.poll() is not None:
-            raise KubemnError("pod %s: the pause process exited (%s)"
-                              % (self.name, self.pause.returncode))
-
-    def _plug_network(self):
-        plan = self.node.plan
-        prefix = plan.pod_cidr.split("/")[1]
-        inside = " && ".join([
-            "ip link set lo up",
-            "ip addr add %s/%s dev eth0" % (self.ip, prefix),
-            "ip link set eth0 up",
-            "ip route add default via %s dev eth0" % plan.bridge_ip,
-            # Filled-in checksums keep captures in the pod clean for scapy users.
-            "ethtool -K eth0 tx off >/dev/null",
-        ])
-        shell.run(self.node, " && ".join([
-            "ip link add %s type veth peer name eth0 address %s netns %d"
-            % (self.veth, cni_mac(self.ip), self.pause.pid),
-            "ip link set %s master %s up" % (self.veth, BRIDGE),
-            "nsenter -t %d -n sh -c '%s'" % (self.pause.pid, inside),
-        ]))
 
     def _start_containers(self):
         now = time.monotonic()

@@ -45,6 +45,17 @@ def test_freed_addresses_are_reused_last():
         pool.allocate()
 
 
+def test_addresses_still_being_cleaned_up_are_passed_over():
+    pool = PodAddressPool("10.244.1.0/29")
+    taken = [pool.allocate() for _ in range(5)]
+    pool.release(taken[0])
+    pool.release(taken[1])
+    assert pool.allocate(skip={taken[0]}) == taken[1]
+    with pytest.raises(KubemnError, match="is full"):
+        pool.allocate(skip={taken[0]})
+    assert pool.allocate() == taken[0]
+
+
 def test_scheduler_honours_node_name_and_spreads_otherwise():
     counts, free = {"node1": 2, "node2": 1}, {"node1": 10, "node2": 10}
     assert choose_node("node1", counts, free) == "node1"
