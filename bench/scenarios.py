@@ -155,9 +155,22 @@ def throughput_gbits(cluster, host, seconds):
         return float("nan")
 
 
-def connection_rate(cluster, host, port, seconds):
-    result = cluster.exec("source", [sys.executable, LOAD, "rate", str(seconds), host,
-                                     str(port)], timeout=seconds + 30)
+def fresh_client(cluster, name):
+    """A new client pod beside "source": its own address, so its own conntrack tuples."""
+    cluster.apply_text("""
+apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  nodeName: node1
+  containers: [{name: shell, image: busybox}]
+""" % name)
+    return name
+
+
+def connection_rate(cluster, host, port, seconds, client="source"):
+    result = cluster.exec(client, [sys.executable, LOAD, "rate", str(seconds), host,
+                                   str(port)], timeout=seconds + 30)
     try:
         return json.loads(result.stdout)["per_second"]
     except ValueError:
