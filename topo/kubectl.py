@@ -166,7 +166,7 @@ def _pods(cluster, wide, scope):
         if not scope.holds(pod):
             continue
         row = [pod.name, "%d/%d" % (pod.ready_containers(), len(pod.spec.template.containers)),
-               pod.status(), 0, age(now - pod.created)]
+               pod.status(), pod.restart_count(), age(now - pod.created)]
         if wide:
             row += [pod.ip, pod.node.name, NONE, NONE]
         rows.append(row + [pod.namespace])

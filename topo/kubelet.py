@@ -1,5 +1,6 @@
 """The kubelet's watch over pods: containers that exit and readiness probes change a
-pod's readiness, and the cluster's Service endpoints follow at once."""
+pod's readiness, and the cluster's Service endpoints follow at once; containers
+that exited are started again as their pod's restartPolicy says."""
 import threading
 import time
 
@@ -46,3 +47,7 @@ class Kubelet:
                         left |= was_ready
             if changed:
                 self.cluster.sync_services(endpoints_left=left)
+            # After the endpoints: a container that exited has left them already.
+            for pod in pods:
+                if self.cluster.pods.get(pod.ref) is pod:
+                    pod.restart_exited(now)

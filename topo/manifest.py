@@ -261,7 +261,8 @@ def _probe(value, where, path, ports):
                  numbers["successThreshold"], numbers["failureThreshold"])
 
 
-def _pod_template(spec, labels, where, path):
+def _pod_template(spec, labels, where, path,
+                  allowed_restart_policies=("Always", "OnFailure", "Never")):
     containers = _list(spec.get("containers"), where, path + ".containers")
     if not containers:
         raise where.error(path + ".containers", "a pod needs at least one container")
@@ -274,7 +275,11 @@ def _pod_template(spec, labels, where, path):
     node_name = spec.get("nodeName")
     if node_name is not None:
         node_name = _dns_label(node_name, where, path + ".nodeName")
-    return PodTemplate(labels, parsed, node_name)
+    restart_policy = spec.get("restartPolicy", "Always")
+    if restart_policy not in allowed_restart_policies:
+        raise where.error(path + ".restartPolicy", "unsupported value %r: supported values: %s"
+                          % (restart_policy, ", ".join(allowed_restart_policies)))
+    return PodTemplate(labels, parsed, node_name, restart_policy)
 
 
 def _deployment(name, spec, where):
@@ -292,7 +297,8 @@ def _deployment(name, spec, where):
                           "must match spec.selector.matchLabels %s" % dict(match_labels))
     pod_spec = _mapping(template.get("spec"), where, "spec.template.spec")
     return DeploymentSpec(name, replicas, match_labels,
-                          _pod_template(pod_spec, labels, where, "spec.template.spec"))
+                          _pod_template(pod_spec, labels, where, "spec.template.spec",
+                                        ("Always",)))
 
 
 def _service(name, spec, where):

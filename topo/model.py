@@ -61,6 +61,7 @@ class PodTemplate:
     labels: Tuple[Tuple[str, str], ...]
     containers: Tuple[Container, ...]
     node_name: Optional[str] = None
+    restart_policy: str = "Always"   # Always | OnFailure | Never, as in Kubernetes
 
     def label_dict(self):
         return dict(self.labels)

@@ -19,6 +19,7 @@ from topo.naming import cni_mac, pod_veth_name
 from topo.node import BRIDGE
 from topo.probes import run_probe
 from topo.readiness import ProbeState
+from topo.restarts import backoff_seconds, wants_restart
 
 PAUSE_NAME = "kubemn-pause"
 STOP_GRACE_SECONDS = 1.0
@@ -92,6 +93,8 @@ class Pod:
         self.is_ready = False  # as the kubelet last found it; endpoints follow this
         self.seen_listening = False
         self.probes = {}       # container name -> ProbeState
+        self.restarts = {}     # container name -> times started again
+        self.exited_at = {}    # container name -> when its exit was seen
 
     # --- life cycle ----------------------------------------------------------
     def start(self):
@@ -171,17 +174,45 @@ class Pod:
         self.probes = {c.name: ProbeState(c.readiness_probe, now)
                        for c in self.spec.template.containers if c.readiness_probe}
         for container in self.spec.template.containers:
-            argv = container_argv(container)
-            env = dict(os.environ, HOSTNAME=self.name, **dict(container.env))
-            log_path = os.path.join(self.pod_dir, container.name + ".log")
-            with open(log_path, "ab") as log:
-                try:
-                    self.containers[container.name] = subprocess.Popen(
-                        self.nsenter_argv() + argv, stdin=DEVNULL, stdout=log, stderr=STDOUT,
-                        env=env, cwd="/", start_new_session=True)
-                except OSError as exc:
-                    raise KubemnError("pod %s: container %s: cannot run %r: %s"
-                                      % (self.name, container.name, argv[0], exc.strerror))
+            self._run_container(container)
+
+    def _run_container(self, container):
+        argv = container_argv(container)
+        env = dict(os.environ, HOSTNAME=self.name, **dict(container.env))
+        with open(self.log_path(container.name), "ab") as log:
+            try:
+                self.containers[container.name] = subprocess.Popen(
+                    self.nsenter_argv() + argv, stdin=DEVNULL, stdout=log, stderr=STDOUT,
+                    env=env, cwd="/", start_new_session=True)
+            except OSError as exc:
+                raise KubemnError("pod %s: container %s: cannot run %r: %s"
+                                  % (self.name, container.name, argv[0], exc.strerror))
+
+    def restart_exited(self, now):
+        """Starts again, by the restartPolicy and its back-off, the containers that
+        exited; returns their names."""
+        restarted = []
+        for container in self.spec.template.containers:
+            process = self.containers.get(container.name)
+            if self.pause is None or process is None or process.poll() is None:
+                continue
+            exited = self.exited_at.setdefault(container.name, now)
+            count = self.restarts.get(container.name, 0)
+            if self._waits_for_restart(container.name) and \
+                    now - exited >= backoff_seconds(count):
+                self._run_container(container)
+                self.restarts[container.name] = count + 1
+                del self.exited_at[container.name]
+                if container.readiness_probe:
+                    self.probes[container.name] = ProbeState(container.readiness_probe, now)
+                self.seen_listening = False
+                restarted.append(container.name)
+        return restarted
+
+    def _waits_for_restart(self, name):
+        process = self.containers[name]
+        return process.poll() is not None and \
+            wants_restart(self.spec.template.restart_policy, process.returncode)
 
     def stop(self):
         """Stops the containers, then the pause process; the namespaces go with it.
@@ -204,12 +235,21 @@ class Pod:
         return ["nsenter", "-t", str(self.pause.pid), "-n", "-u", "-m", "--"]
 
     def container_states(self):
-        """{container name: 'Running' | 'Completed' | 'Error'}."""
+        """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}
+        (the last: exited, to be started again after its back-off)."""
         states = {}
         for name, process in self.containers.items():
             code = process.poll()
-            states[name] = "Running" if code is None else ("Completed" if code == 0 else "Error")
+            if code is None:
+                states[name] = "Running"
+            elif self._waits_for_restart(name) and self.restarts.get(name):
+                states[name] = "CrashLoopBackOff"
+            else:
+                states[name] = "Completed" if code == 0 else "Error"
         return states
+
+    def restart_count(self):
+        return sum(self.restarts.values())
 
     def listening(self):
         """Every declared TCP port of a container without a readinessProbe listens.
@@ -263,6 +303,8 @@ class Pod:
 
     def status(self):
         states = set(self.container_states().values())
+        if "CrashLoopBackOff" in states:
+            return "CrashLoopBackOff"
         if "Error" in states:
             return "Error"
         if states == {"Completed"}:

@@ -68,6 +68,9 @@ INLINE = [
      "a probe needs exactly one of httpGet, tcpSocket, exec"),
     ((POD % ("p", "restartPolicy: Always", "")).replace("image: busybox", "imag: busybox"),
      "spec.containers[0].image: expected a non-empty string"),
+    (POD % ("p", "restartPolicy: Sometimes", ""),
+     "spec.restartPolicy: unsupported value 'Sometimes': supported values: Always, "
+     "OnFailure, Never"),
     (SERVICE % ("s", "ports: [{port: 80, targetPort: 70000}]"),
      "targetPort: 70000 is out of range 1-65535"),
     (SERVICE % ("s", "type: NodePort\n  ports: [{port: 80, nodePort: 29999}]"),

@@ -5,6 +5,7 @@ trap, and a controller restart under load."""
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
                                         scapy_in_pod)
+from topo import kubectl
 from topo.cluster import Cluster
 from topo.ipam import MASQUERADE_IP
 from topo.probes import network_namespace_of
@@ -271,13 +273,72 @@ def test_controller_killed_under_load_recovers_by_itself(cluster):
     assert set(status["switches"].values()) == {status["generation"]}
 
 
+ONCE = """
+apiVersion: v1
+kind: Pod
+metadata: {name: once, labels: {app: web}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: agnhost
+    image: registry.k8s.io/e2e-test-images/agnhost:2.39
+    args: ["netexec", "--http-port=8080"]
+    ports: [{containerPort: 8080, name: http}]
+"""
+
+
 def test_a_failed_container_leaves_the_endpoints_at_once(cluster):
+    cluster.apply_text(ONCE)
+    try:
+        assert "once" in [e.pod for e in cluster.endpoints("web")]
+        cluster.exec("once", "curl -s -m 2 http://localhost:8080/shutdown")
+        wait_for(lambda: "once" not in [e.pod for e in cluster.endpoints("web")], 1)
+        time.sleep(0.3)  # restartPolicy Never: it stays out
+        assert cluster.pod("once").status() == "Completed"
+        assert cluster.pod("once").restart_count() == 0
+    finally:
+        cluster.delete("pod", "once")
+
+
+def test_a_deployments_container_that_exits_is_restarted_and_comes_back(cluster):
     victim = sorted(backends(cluster))[0]
-    assert victim in [e.pod for e in cluster.endpoints("web")]
     cluster.exec(victim, "curl -s -m 2 http://localhost:8080/shutdown")
-    wait_for(lambda: victim not in [e.pod for e in cluster.endpoints("web")], 1)
-    assert cluster.pod(victim).status() == "Completed"
-    cluster.delete("pod", victim)
+    wait_for(lambda: cluster.pod(victim).restart_count() == 1, 2)
+    wait_for(lambda: victim in [e.pod for e in cluster.endpoints("web")], 5)
+    assert cluster.pod(victim).status() == "Running"
+    answer = cluster.exec("client", "curl -s -m 2 http://%s:8080/hostname"
+                          % cluster.pod(victim).ip)
+    assert answer.stdout == victim
+
+
+CRASHING = """
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher}
+spec:
+  containers: [{name: main, image: busybox, command: [sh, -c, "exit 3"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: job}
+spec:
+  restartPolicy: OnFailure
+  containers: [{name: main, image: busybox, command: ["true"]}]
+"""
+
+
+def test_a_container_that_keeps_failing_waits_in_crash_loop_back_off(cluster):
+    cluster.apply_text(CRASHING)
+    try:
+        wait_for(lambda: cluster.pod("crasher").status() == "CrashLoopBackOff", 3)
+        assert cluster.pod("crasher").restart_count() == 1  # at once, then 10 s back-off
+        wait_for(lambda: cluster.pod("job").status() == "Completed", 3)
+        assert cluster.pod("job").restart_count() == 0      # OnFailure, and it succeeded
+        table = kubectl.run(cluster, "get pods crasher job")
+        assert re.search(r"crasher\s+0/1\s+CrashLoopBackOff\s+1\s", table), table
+    finally:
+        cluster.delete("pod", "crasher")
+        cluster.delete("pod", "job")
 
 
 def test_the_controller_refuses_an_invalid_state_and_keeps_its_own(cluster):

@@ -119,3 +119,22 @@ def test_bad_manifests_name_the_field(text, message):
         parse(text)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_restart_policy_defaults_to_always_and_deployments_allow_only_always():
+    pod = parse(POD_WITH_POLICY % "OnFailure").pods[0]
+    assert pod.template.restart_policy == "OnFailure"
+    assert parse(DEPLOYMENT).deployments[0].template.restart_policy == "Always"
+    never = DEPLOYMENT.replace("restartPolicy: Always", "restartPolicy: Never")
+    with pytest.raises(ManifestError, match="spec.template.spec.restartPolicy: unsupported "
+                                            "value 'Never': supported values: Always$"):
+        parse(never)
+
+
+POD_WITH_POLICY = """apiVersion: v1
+kind: Pod
+metadata: {name: job}
+spec:
+  restartPolicy: %s
+  containers: [{name: c, image: busybox}]
+"""
