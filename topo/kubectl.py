@@ -1,7 +1,7 @@
 """kubectl verbs against a running Cluster, printing what kubectl prints.
 
   kubectl get nodes|pods|deployments|services|endpoints [NAME] [-o wide|name]
-  kubectl describe service NAME    kubectl apply -f FILE|DIR
+  kubectl describe service|pod NAME    kubectl apply -f FILE|DIR
   kubectl delete pod|deployment|service|node NAME
   kubectl scale deployment NAME --replicas=N
   kubectl exec POD [-c CONTAINER] -- CMD...    kubectl logs POD [-c CONTAINER]
@@ -14,7 +14,7 @@ import time
 
 from topo.errors import KubemnError
 from topo.model import DEFAULT_NAMESPACE, ref
-from topo.kubectl_format import (NONE, age, endpoints_text, selector_text,
+from topo.kubectl_format import (NONE, age, endpoints_text, probe_text, selector_text,
                                  service_ports_text, table)
 
 VERSION = "v1.30.0-kubemn"
@@ -233,12 +233,72 @@ GETTERS = {"nodes": _nodes, "pods": _pods, "deployments": _deployments,
            "services": _services, "endpoints": _endpoints}
 
 
+DESCRIBE_USAGE = "usage: kubectl describe service|pod NAME"
+
+
 def describe(cluster, args, scope):
-    """kubectl describe service NAME (the kind kubemn adds most to)."""
-    kind, names = _kind_and_names(args, "usage: kubectl describe service NAME")
-    if kind != "services" or len(names) != 1:
-        raise Usage("usage: kubectl describe service NAME")
+    """kubectl describe service NAME, kubectl describe pod NAME."""
+    kind, names = _kind_and_names(args, DESCRIBE_USAGE)
+    if kind not in ("services", "pods") or len(names) != 1:
+        raise Usage(DESCRIBE_USAGE)
     key = scope.key(names[0])
+    if kind == "pods":
+        return _describe_pod(cluster, cluster.pod(key))
+    return _describe_service(cluster, key)
+
+
+def _fields(lines):
+    """kubectl describe's "Key:  value" lines, values aligned two spaces past the
+    longest key."""
+    width = max(len(key) for key, _ in lines) + 3
+    return "\n".join(("%s:" % key).ljust(width) + value for key, value in lines)
+
+
+def _describe_pod(cluster, pod):
+    template = pod.spec.template
+    node_ip = cluster.node_plans[pod.node.name].ip
+    owner = ("Deployment/%s" % pod.spec.owner.split("/")[-1]) if pod.spec.owner else None
+    lines = [("Name", pod.name), ("Namespace", pod.namespace),
+             ("Node", "%s/%s" % (pod.node.name, node_ip)),
+             ("Start Time", time.strftime("%a, %d %b %Y %H:%M:%S %z",
+                                          time.localtime(pod.created))),
+             ("Labels", selector_text(template.labels) if template.labels else NONE),
+             ("Status", pod.status()), ("IP", pod.ip)]
+    if owner:
+        lines.append(("Controlled By", owner))
+    text = [_fields(lines), "Containers:"]
+    states = pod.container_states()
+    for container in template.containers:
+        process = pod.containers.get(container.name)
+        state = states.get(container.name, "Waiting")
+        ready = process is not None and process.poll() is None and (
+            pod.probes[container.name].ready if container.name in pod.probes
+            else pod.listening())
+        details = [("Image", container.image)]
+        for port in container.ports:
+            details.append(("Port", "%d/%s" % (port.container_port, port.protocol)))
+        if container.command or container.args:
+            details.append(("Command", " ".join(container.command + container.args)))
+        details += [("State", "Waiting" if state == "CrashLoopBackOff" else
+                     "Terminated" if state in ("Completed", "Error") else state)]
+        if state != "Running":
+            details.append(("  Reason", state))
+        if process is not None and process.poll() is not None:
+            details.append(("  Exit Code", str(process.returncode)))
+        details += [("Ready", str(ready)),
+                    ("Restart Count", str(pod.restarts.get(container.name, 0)))]
+        if container.readiness_probe:
+            details.append(("Readiness", probe_text(container.readiness_probe)))
+        if container.env:
+            details.append(("Environment", ", ".join("%s=%s" % kv for kv in container.env)))
+        text.append("  %s:" % container.name)
+        text += ["    " + line for line in _fields(details).splitlines()]
+    text += ["Conditions:", "  Type    Status", "  Ready   %s" % pod.is_ready,
+             _fields([("Restart Policy", template.restart_policy), ("Events", NONE)])]
+    return "\n".join(text)
+
+
+def _describe_service(cluster, key):
     service = cluster.service(key)
     allocator = cluster.allocator
     ip = allocator.cluster_ips.get(key) or "None"
@@ -266,8 +326,7 @@ def describe(cluster, args, scope):
     if service.type != "ClusterIP":
         lines.append(("External Traffic Policy", service.external_traffic_policy))
     lines.append(("Events", NONE))
-    width = max(len(key) for key, _ in lines) + 2
-    return "\n".join(("%s:" % key).ljust(width) + value for key, value in lines)
+    return _fields(lines)
 
 
 def apply(cluster, args, _scope):

@@ -56,3 +56,16 @@ def endpoints_text(addresses, limit=3):
     if len(addresses) > limit:
         shown += " + %d more..." % (len(addresses) - limit)
     return shown
+
+
+def probe_text(probe):
+    """A readinessProbe as kubectl describe prints it."""
+    if probe.kind == "httpGet":
+        target = "http-get http://:%s%s" % (probe.port, probe.path)
+    elif probe.kind == "tcpSocket":
+        target = "tcp-socket :%s" % probe.port
+    else:
+        target = "exec [%s]" % " ".join(probe.command)
+    return "%s delay=%ds timeout=%ds period=%ds #success=%d #failure=%d" % (
+        target, probe.initial_delay, probe.timeout, probe.period, probe.success_threshold,
+        probe.failure_threshold)

@@ -28,6 +28,7 @@ kubectl logs server2
 kubectl get widgets
 kubectl get services -o wide
 kubectl describe service web-nodeport
+kubectl describe pod multi
 client1 curl -s http://web-ip/hostname
 internet curl -s http://192.168.0.2:30080/hostname
 flows web
@@ -65,6 +66,12 @@ def test_the_default_cluster_serves_web_to_pods_and_the_internet(transcript):
     described = section(transcript, "kubectl describe service web-nodeport")
     assert re.search(r"^NodePort:\s+<unset>  30080/TCP$", described, re.M)
     assert len(re.findall(r"10\.244\.\d+\.\d+:8080", described)) == 3
+    pod = section(transcript, "kubectl describe pod multi")
+    assert re.search(r"^Node:\s+node1/192\.168\.0\.1$", pod, re.M), pod
+    assert re.search(r"^Status:\s+Running$", pod, re.M)
+    assert re.search(r"^  web:\n    Image:\s+nginx.*\n    Port:\s+80/TCP", pod, re.M), pod
+    assert len(re.findall(r"^    Restart Count:\s+0$", pod, re.M)) == 2
+    assert re.search(r"^Restart Policy:\s+Always$", pod, re.M)
     assert section(transcript, "client1 curl -s http://10.96.0.2/hostname").startswith("web-")
     assert section(transcript, "internet curl -s http://192.168.0.2:30080/hostname"
                    ).startswith("web-")

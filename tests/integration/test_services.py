@@ -336,6 +336,10 @@ def test_a_container_that_keeps_failing_waits_in_crash_loop_back_off(cluster):
         assert cluster.pod("job").restart_count() == 0      # OnFailure, and it succeeded
         table = kubectl.run(cluster, "get pods crasher job")
         assert re.search(r"crasher\s+0/1\s+CrashLoopBackOff\s+1\s", table), table
+        described = kubectl.run(cluster, "describe pod crasher")
+        for line in (r"State:\s+Waiting", r"Reason:\s+CrashLoopBackOff", r"Exit Code:\s+3",
+                     r"Restart Count:\s+1", r"Restart Policy:\s+Always"):
+            assert re.search(line, described), described
     finally:
         cluster.delete("pod", "crasher")
         cluster.delete("pod", "job")
