@@ -200,12 +200,13 @@ class Pod:
             count = self.restarts.get(container.name, 0)
             if self._waits_for_restart(container.name) and \
                     now - exited >= backoff_seconds(count):
-                self._run_container(container)
+                # Counted first: a start that fails waits out the back-off too.
                 self.restarts[container.name] = count + 1
                 del self.exited_at[container.name]
                 if container.readiness_probe:
                     self.probes[container.name] = ProbeState(container.readiness_probe, now)
                 self.seen_listening = False
+                self._run_container(container)
                 restarted.append(container.name)
         return restarted
 
