@@ -146,31 +146,32 @@ goals are stated for and times `make test`.
   Service that selects it, and converts addresses without the ipaddress module: one
   endpoint change under 1000 Services on one set, 117 ms -> 20 ms of controller time.
   kubemn computes the endpoints once per distinct selector and ports. Pod deletion to
-  flows under 1000 Services: median 87-136 ms -> 30 ms.
+  flows under 1000 Services: median 87-136 ms -> 34 ms.
 - Each pod's pause process makes the pod's namespaces, veth pair, addresses and route
   itself, in one script (`ip -batch`, one `ethtool`, one `nsenter` for the bridge
   port) instead of kubemn spawning `ip` and `nsenter` one command at a time through
   the node's shell, and pods are launched sixteen at a time: 23 ms -> 10 ms a pod;
-  1000 pods over 10 nodes, command to all Ready, 28.4 s -> about 12 s.
+  1000 pods over 10 nodes, command to all Ready, 28.4 s -> 11.2 s.
 
 ## Limits, and why
 
 - One client opening connections to one backend through a VIP, faster than its
   28,232 ephemeral ports last within conntrack's 30 s TIME_WAIT (about 1,000 a
-  second), collapses (the row above: 55 /s against 4,160 /s directly). Each new
-  connection reuses the original tuple of a closed one; Open vSwitch's userspace
-  conntrack must then find another reply tuple for the DNAT, searching only source
-  ports 32768-65535, which that client's earlier connections to the same backend
-  hold; when the search gives up the SYN leaves un-NATed and is dropped (counted as
-  drop_action_of_pipeline), and the client waits a second to retry. Direct
-  connections need no NAT and are not affected; with several backends each has its
-  own tuples (the 1000-Services row, 10 endpoints, holds 4,300 /s), and a new client
-  starts fresh. Tried here and not kept: a zone timeout policy of 1 s for closing
-  states (`ovs-vsctl add-zone-tp`; it must be added after the datapath exists): it
-  kept a client alternating direct and VIP connections near 1.0 but not a client
-  using the VIP alone, and with it the test suite saw occasional dropped SYNs;
-  turning TCP sequence checking off changed nothing. The Linux kernel's conntrack
-  lets a SYN reuse a TIME_WAIT tuple; this datapath (Open vSwitch 3.1) does not.
+  second), collapses to about 1% of the direct rate (the row so marked above). Each
+  new connection reuses the original tuple of a closed one whose reply tuple is still
+  held; Open vSwitch's userspace conntrack then looks for another source port for
+  the reply (seen as remapped ports in `ovs-appctl dpctl/dump-conntrack`), and when
+  it finds none leaves the SYN un-NATed: it reaches the routing table addressed to
+  the VIP and is dropped (counted as drop_action_of_pipeline), and the client waits
+  a second to retry. Direct connections need no NAT and are not affected; with
+  several backends each has its own tuples (the 1000-Services row, 10 endpoints,
+  holds about 4,000 /s), and a new client starts fresh. Tried here and not kept: a
+  zone timeout policy of 1 s for closing states (`ovs-vsctl add-zone-tp`; it takes
+  effect only if added after the datapath exists): it kept a client alternating
+  direct and VIP connections near 1.0 but not a client using the VIP alone, and with
+  it the test suite saw occasional dropped SYNs; turning TCP sequence checking off
+  changed nothing. The Linux kernel's conntrack lets a SYN reuse a TIME_WAIT tuple;
+  this datapath (Open vSwitch 3.1) does not.
 """
 
 
