@@ -233,17 +233,17 @@ def trace(cluster, line):
     seen = []
     for point, process in captures:
         out, _ = process.communicate(timeout=CAPTURE_LIMIT_SECONDS)
-        forward_seen = backward_seen = False
+        kept = set()
         for packet in json.loads(out.strip().splitlines()[-1] or "[]"):
             if proto == "icmp" and packet.get("icmp_id") not in (sport, None):
                 continue
-            # One packet and its answer: the first of each direction at each point.
-            forward = _is_forward(packet, proto, sport)
-            if (forward and forward_seen) or (not forward and backward_seen):
-                continue
-            forward_seen |= forward
-            backward_seen |= not forward
-            seen.append((packet["time"], point, packet))
+            # One packet and its answer: the first of each direction at each point, and
+            # of each rewriting of it (a hairpin passes its node's eth0 and cbr0 twice,
+            # the second time from the masquerade address).
+            key = (_is_forward(packet, proto, sport), packet["src"], packet["dst"])
+            if key not in kept:
+                kept.add(key)
+                seen.append((packet["time"], point, packet))
     seen.sort(key=lambda item: item[0])
     forward = [(p, pkt) for _, p, pkt in seen if _is_forward(pkt, proto, sport)]
     backward = [(p, pkt) for _, p, pkt in seen if not _is_forward(pkt, proto, sport)]
@@ -251,7 +251,7 @@ def trace(cluster, line):
     target = "%s:%d" % (dst_ip, port) if port else dst_ip
     out = ["trace %s -> %s (%s): one packet from %s" % (src, target, proto, origin)]
     step = 0
-    routed = False
+    routed = switched = False
     for point, packet in forward:
         step += 1
         out.append("%3d. %-28s %s" % (step, point.label, _flow_text(packet, proto)))
@@ -261,8 +261,9 @@ def trace(cluster, line):
                                       % (dst_ip, source.ip)).stdout.split("\n")[0].strip()
             step += 1
             out.append("%3d. %-28s %s" % (step, "%s routing" % source.node.name, route))
-        if point.label.endswith(" eth0") and point.side == "source" and \
+        if point.label.endswith(" eth0") and point.side == "source" and not switched and \
                 (source is None or point.label == "%s eth0" % source.node.name):
+            switched = True
             switch = cluster.fabric.switches[0][0] if source is None else \
                 cluster.attachments[source.node.name]
             in_port = switch_port(cluster.net, switch,

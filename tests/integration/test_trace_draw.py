@@ -19,6 +19,13 @@ metadata: {name: nobody}
 spec:
   selector: {app: nobody}
   ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: hairpin}
+spec:
+  selector: {app: multi}
+  ports: [{port: 80}]
 """
 
 
@@ -59,6 +66,18 @@ def test_pod_to_service_names_the_nat_and_the_un_nat(cluster):
     assert re.search(r"NAT: 10\.96\.0\.2:80 -> 10\.244\.\d+\.\d+:8080", text)
     assert re.search(r"un-NAT: 10\.244\.\d+\.\d+ -> 10\.96\.0\.2", text)
     assert hops(text)[-1].endswith(" eth0") and hops(text)[-1].startswith("web-")
+
+
+def test_hairpin_shows_the_packet_entering_its_own_node_again(cluster):
+    # multi, the only endpoint, is on client1's node: the switch sends the packet back.
+    text = trace(cluster, "client1 hairpin:80")
+    veth = {name: "node1 " + cluster.pod(name).veth for name in ("client1", "multi")}
+    assert hops(text) == ["client1 eth0", veth["client1"], "node1 cbr0", "node1 routing",
+                          "node1 eth0", "kmn-s1", "node1 eth0", "node1 cbr0", veth["multi"],
+                          "multi eth0"], text
+    assert re.search(r"NAT: 10\.96\.\d+\.\d+:80 -> 10\.244\.1\.\d+:80, source 169\.254\.169\.5",
+                     text), text
+    assert "answered" in text
 
 
 def test_internet_to_node_port(cluster):
