@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 
-from topo.errors import KubemnError
+from topo.errors import KubemnError, log_tail
 
 APP = "controllers.fabric_app"
 START_TIMEOUT = 10.0     # per attempt; a start is tried twice
@@ -92,12 +92,10 @@ class ControllerProcess:
                 time.sleep(0.05)
 
     def last_log_line(self, count=1):
-        try:
-            with open(self.log_path, errors="replace") as log:
-                lines = [line.strip() for line in log if line.strip()]
-        except OSError:
+        lines = log_tail(self.log_path, count)
+        if lines is None:
             return "(no log)"
-        return " | ".join(lines[-count:]) if lines else "(empty log)"
+        return " | ".join(lines) if lines else "(empty log)"
 
     def _request(self, method, path, body=None, timeout=5):
         data = None if body is None else json.dumps(body).encode()

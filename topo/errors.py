@@ -7,3 +7,14 @@ class KubemnError(Exception):
 
 class ManifestError(KubemnError):
     """A manifest that is not valid YAML or not a valid Kubernetes object."""
+
+
+def log_tail(path, count):
+    """The last count non-empty lines of a log, stripped, for an error message; None
+    if the log cannot be read."""
+    try:
+        with open(path, errors="replace") as log:
+            lines = [line.strip() for line in log if line.strip()]
+    except OSError:
+        return None
+    return lines[-count:]

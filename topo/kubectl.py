@@ -271,9 +271,6 @@ def _describe_pod(cluster, pod):
     for container in template.containers:
         process = pod.containers.get(container.name)
         state = states.get(container.name, "Waiting")
-        ready = process is not None and process.poll() is None and (
-            pod.probes[container.name].ready if container.name in pod.probes
-            else pod.listening())
         details = [("Image", container.image)]
         for port in container.ports:
             details.append(("Port", "%d/%s" % (port.container_port, port.protocol)))
@@ -285,7 +282,7 @@ def _describe_pod(cluster, pod):
             details.append(("  Reason", state))
         if process is not None and process.poll() is not None:
             details.append(("  Exit Code", str(process.returncode)))
-        details += [("Ready", str(ready)),
+        details += [("Ready", str(pod.container_ready(container.name))),
                     ("Restart Count", str(pod.restarts.get(container.name, 0)))]
         if container.readiness_probe:
             details.append(("Readiness", probe_text(container.readiness_probe)))

@@ -13,7 +13,7 @@ import subprocess
 import time
 from subprocess import DEVNULL, STDOUT
 
-from topo.errors import KubemnError
+from topo.errors import KubemnError, log_tail
 from topo.images import container_argv
 from topo.naming import cni_mac, pod_veth_name
 from topo.node import BRIDGE
@@ -139,11 +139,7 @@ class Pod:
         return os.path.join(self.pod_dir, "pause.log")
 
     def _pause_error(self):
-        try:
-            with open(self._pause_log(), errors="replace") as log:
-                lines = [line.strip() for line in log if line.strip()]
-        except OSError:
-            lines = []
+        lines = log_tail(self._pause_log(), 1)
         return lines[-1] if lines else "exit %s" % self.pause.returncode
 
     def _write_pod_files(self):
@@ -291,16 +287,16 @@ class Pod:
         self.is_ready = ready
         return changed
 
+    def container_ready(self, name):
+        """Running, and its readinessProbe passing (without one: the pod listens)."""
+        process = self.containers.get(name)
+        probe = self.probes.get(name)
+        return process is not None and process.poll() is None and \
+            (probe.ready if probe else self.listening())
+
     def ready_containers(self):
         """How many containers count as ready (kubectl's READY column)."""
-        count = 0
-        for container in self.spec.template.containers:
-            process = self.containers.get(container.name)
-            probe = self.probes.get(container.name)
-            if process is not None and process.poll() is None and \
-                    (probe.ready if probe else self.listening()):
-                count += 1
-        return count
+        return sum(self.container_ready(c.name) for c in self.spec.template.containers)
 
     def status(self):
         states = set(self.container_states().values())
