@@ -24,7 +24,9 @@ from services.dns_records import dns_records
 from topo.addons import dns_addon, dns_ip, resolv_conf
 from topo import cleanup, conntrack
 from topo.conntrack import Janitor
-from topo.controller import ControllerProcess
+from topo.api.kubeconfig import new_token, write_kubeconfig
+from topo.api.server import ApiServer
+from topo.controller import ControllerProcess, free_port
 from topo.errors import KubemnError
 from topo.fabric import plan_fabric, switch_for_new_node
 from topo.ipam import PodAddressPool, plan_addresses, plan_node
@@ -78,6 +80,8 @@ class Cluster(Objects):
         self.run_lock = RunLock()
         self.net = None
         self.controller = None
+        self.api = None
+        self.kubeconfig = None
         self.generation = 0
         self.pools = {n.name: PodAddressPool(n.pod_cidr) for n in self.addresses.nodes}
         # Keyed by ref: 'name' in the default namespace, 'namespace/name' elsewhere.
@@ -86,6 +90,7 @@ class Cluster(Objects):
         self.services = {}      # ref -> ServiceSpec
         self.allocator = ServiceAllocator(self.spec.service_cidr, self.spec.load_balancer_cidr)
         self.service_created = {}
+        self.deployment_created = {}
         self.created = time.time()
         self.lock = threading.RLock()
         self.kubelet = Kubelet(self)
@@ -126,10 +131,22 @@ class Cluster(Objects):
             self.apply(self.manifests)
             self.kubelet.start()
             self.wait_all_ready()
+            self.progress("serving the Kubernetes API")
+            self._start_api()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_api(self):
+        token = new_token()
+        self.api = ApiServer(self, token, free_port(), self.run_dir).start()
+        self.kubeconfig = write_kubeconfig(self.run_dir, self.api.url, token, self.api.cert)
+
+    def api_changed(self):
+        """Something the API shows changed: its store follows at once."""
+        if self.api is not None:
+            self.api.changed()
 
     def _refuse_leftovers(self):
         found = cleanup.leftovers()
@@ -142,6 +159,9 @@ class Cluster(Objects):
 
     def stop(self):
         """Tears everything down: pods, nodes, switches, controller, files."""
+        if self.api is not None:
+            self.api.stop()
+            self.api = None
         self.kubelet.stop()
         # The node namespaces, veths included, go with the nodes below.
         stop_pods(list(self.pods.values()))
@@ -199,6 +219,7 @@ class Cluster(Objects):
             self.generation += 1
             self.controller.push(self.desired_state())
             self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
+            self.api_changed()
 
     def wait_all_ready(self, timeout=READY_TIMEOUT):
         """Waits for readinessProbes to pass; pods still not ready after timeout are

@@ -48,6 +48,9 @@ class Kubelet:
             if changed:
                 self.cluster.sync_services(endpoints_left=left)
             # After the endpoints: a container that exited has left them already.
+            restarted = False
             for pod in pods:
                 if self.cluster.pods.get(pod.ref) is pod:
-                    pod.restart_exited(now)
+                    restarted |= bool(pod.restart_exited(now))
+            if changed or restarted:
+                self.cluster.api_changed()

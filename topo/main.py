@@ -2,6 +2,7 @@
 
   kubemn run [-f FILE ...] [--nodes N] [--fabric single|racks:N] [--clean]
   kubemn clean
+  kubemn kubeconfig     the active run's kubeconfig: export KUBECONFIG=$(kubemn kubeconfig)
 """
 import argparse
 import os
@@ -25,6 +26,8 @@ def _parser():
     run.add_argument("--clean", action="store_true",
                      help="remove leftovers of an earlier run before starting")
     sub.add_parser("clean", help="remove everything kubemn made on this machine")
+    sub.add_parser("kubeconfig", help="print the path of the active run's kubeconfig, for "
+                   "export KUBECONFIG=$(kubemn kubeconfig)")
     return parser
 
 
@@ -90,11 +93,22 @@ def clean(_args):
     return 0
 
 
+def kubeconfig(_args):
+    from topo.api.kubeconfig import active_kubeconfig
+    from topo.errors import KubemnError
+    from topo.runlock import active_run
+    path = active_kubeconfig() if active_run() is not None else None
+    if path is None:
+        raise KubemnError("no kubemn run is active: start one with `make run-topology`")
+    print(path)
+    return 0
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     from topo.errors import KubemnError
     try:
-        return {"run": run, "clean": clean}[args.command](args)
+        return {"run": run, "clean": clean, "kubeconfig": kubeconfig}[args.command](args)
     except KubemnError as exc:
         sys.stderr.write("kubemn: error: %s\n" % exc)
         return 1

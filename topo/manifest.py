@@ -38,7 +38,11 @@ class _Where:
             where += " (%s)" % what
         if path:
             where += ": " + path
-        return ManifestError("%s: %s" % (where, problem))
+        error = ManifestError("%s: %s" % (where, problem))
+        # The parts, for the API server's 422 (which names the object and field).
+        error.kind, error.name, error.field, error.problem = \
+            self.kind, self.name, path, problem
+        return error
 
 
 def parse_files(paths):

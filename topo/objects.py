@@ -139,6 +139,7 @@ class Objects:
         for deployment in manifests.deployments:
             old = self.deployments.get(deployment.ref)
             self.deployments[deployment.ref] = deployment
+            self.deployment_created.setdefault(deployment.ref, time.time())
             self._reconcile_deployment(deployment)
             lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
         for service in manifests.services:
@@ -171,6 +172,7 @@ class Objects:
             if kind == "deployment":
                 deployment = self.deployment(key)
                 del self.deployments[key]
+                self.deployment_created.pop(key, None)
                 for pod_ref in [p.ref for p in self.pods.values() if p.spec.owner == key]:
                     self._delete_pod(pod_ref)
                 return 'deployment.apps "%s" deleted' % deployment.name
@@ -193,6 +195,13 @@ class Objects:
             self._reconcile_deployment(self.deployments[key])
             self.settle()
             return "deployment.apps/%s scaled" % deployment.name
+
+    def relabel_pod(self, key, labels):
+        """kubectl label pod: the pod's labels become labels; Services follow."""
+        with self.lock:
+            pod = self.pod(key)
+            pod.labels = tuple(sorted(labels.items()))
+            self.sync_services()
 
     # --- lookups -------------------------------------------------------------------
     def pod(self, key):
@@ -254,6 +263,7 @@ class Objects:
             for pod in wave:
                 self.pods[pod.ref] = pod
             created += wave
+            self.api_changed()
         return created
 
     def _place_pod(self, spec, counts):
@@ -280,6 +290,7 @@ class Objects:
         pod.stop()
         self.janitor.forget(pod.ip)
         self.pools[pod.node.name].release(pod.ip)
+        self.api_changed()
 
     def settle(self, timeout=READY_TIMEOUT):
         """Waits until every running pod without a readinessProbe has started, then
@@ -301,7 +312,7 @@ class Objects:
 
     # --- services ------------------------------------------------------------------
     def pod_rows(self, namespace=None):
-        return [(p.name, p.node.name, p.ip, p.spec.template, p.is_ready)
+        return [(p.name, p.node.name, p.ip, p.labelled_template(), p.is_ready)
                 for p in self.pods.values() if namespace in (None, p.namespace)]
 
     def endpoints(self, key):

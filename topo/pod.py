@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import replace
 from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
@@ -87,6 +88,7 @@ class Pod:
         self.pod_dir = pod_dir
         self.resolv_conf = resolv_conf
         self.veth = pod_veth_name(spec.ref)
+        self.labels = spec.template.labels  # kubectl label may change them later
         self.pause = None
         self.containers = {}  # name -> Popen
         self.created = time.time()
@@ -228,6 +230,13 @@ class Pod:
         self.pause = None
 
     # --- queries -------------------------------------------------------------
+    def labelled_template(self):
+        """The pod's template with its labels as they are now (Services select on
+        these)."""
+        if self.labels == self.spec.template.labels:
+            return self.spec.template
+        return replace(self.spec.template, labels=self.labels)
+
     def nsenter_argv(self):
         return ["nsenter", "-t", str(self.pause.pid), "-n", "-u", "-m", "--"]
 

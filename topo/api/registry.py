@@ -1,0 +1,261 @@
+"""What a write through the API does to the cluster: one strategy per kind, as the
+API server has (checks, then the change through the cluster's own apply, delete and
+scale, which check everything before they change anything).
+
+Pods, Deployments, Services and Nodes are kubemn's model: their bodies go through
+the same manifest parser as files (so what `kubemn run -f` refuses, the API refuses,
+with a 422 naming the field). Namespaces and NetworkPolicies live in the API alone.
+"""
+import copy
+import json
+import random
+import time
+
+from topo.api import render
+from topo.api.resources import group_version
+from topo.api.selectors import SelectorError, match_labels_selector
+from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
+from topo.errors import KubemnError, ManifestError
+from topo.manifest import DNS_LABEL, parse_texts
+from topo.model import ref
+from topo.workloads import SUFFIX_ALPHABET
+
+MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def store_key(resource):
+    return resource.plural + ("." + resource.group if resource.group else "")
+
+
+def _check_body(resource, namespace, body, name=None):
+    """The object of a create or update request, with its namespace and name set."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body is not a Kubernetes object")
+    if body.get("kind") not in (None, resource.kind):
+        raise ApiError(400, "the kind %r in the body does not match the resource %s"
+                       % (body.get("kind"), resource.plural))
+    expected = group_version(resource)
+    if body.get("apiVersion") not in (None, expected):
+        raise ApiError(400, "the API version %r in the body does not match the expected "
+                       "API version %r" % (body.get("apiVersion"), expected))
+    obj = copy.deepcopy(body)
+    obj["kind"], obj["apiVersion"] = resource.kind, expected
+    metadata = obj.setdefault("metadata", {})
+    if not isinstance(metadata, dict):
+        raise invalid(resource.kind, "", "metadata", "expected a mapping")
+    if resource.namespaced:
+        if metadata.get("namespace") not in (None, namespace):
+            raise ApiError(400, "the namespace of the provided object does not match the "
+                           "namespace sent on the request")
+        metadata["namespace"] = namespace
+    if name is not None and metadata.get("name") not in (None, name):
+        raise ApiError(400, "the name of the object (%s) does not match the name on the URL "
+                       "(%s)" % (metadata.get("name"), name))
+    if name is not None:
+        metadata["name"] = name
+    if not metadata.get("name") and metadata.get("generateName"):
+        metadata["name"] = metadata["generateName"] + "".join(
+            random.choice(SUFFIX_ALPHABET) for _ in range(5))
+    if not metadata.get("name"):
+        raise invalid(resource.kind, "", "metadata.name",
+                      "Required value: name or generateName is required")
+    for field in ("labels", "annotations"):
+        value = metadata.get(field)
+        if value is not None and (not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+            raise invalid(resource.kind, metadata["name"], "metadata." + field,
+                          "keys and values must be strings")
+    return obj
+
+
+def _parse(obj):
+    """The model of one object; a ManifestError becomes the API server's 422."""
+    try:
+        return parse_texts([("request", json.dumps(obj))])
+    except ManifestError as exc:
+        raise invalid(obj["kind"], obj["metadata"].get("name", ""),
+                      getattr(exc, "field", ""), getattr(exc, "problem", str(exc))) from None
+
+
+def _meta(obj, fields):
+    metadata = obj["metadata"]
+    return {f: dict(metadata[f]) for f in fields if metadata.get(f)}
+
+
+class Registry:
+    def __init__(self, cluster, store, state, publisher):
+        self.cluster, self.store, self.state = cluster, store, state
+        self.publisher = publisher
+
+    # --- create and update ------------------------------------------------------
+    def create(self, resource, namespace, body):
+        obj = _check_body(resource, namespace, body)
+        key, name = store_key(resource), obj["metadata"]["name"]
+        if self.store.get(key, namespace or "", name) is not None:
+            raise already_exists(key, name)
+        self._write(resource, namespace, obj, None)
+        return self.store.get(key, namespace or "", name)
+
+    def update(self, resource, namespace, name, body, patched=False):
+        """PUT (body is the whole object) or PATCH (body: the patched object)."""
+        key = store_key(resource)
+        current = self.store.get(key, namespace or "", name)
+        if current is None:
+            raise not_found(key, name)
+        obj = _check_body(resource, namespace, body, name)
+        version = obj["metadata"].get("resourceVersion")
+        if version and version != current["metadata"]["resourceVersion"] and not patched:
+            raise conflict(key, name)
+        self._write(resource, namespace, obj, current)
+        return self.store.get(key, namespace or "", name)
+
+    def _write(self, resource, namespace, obj, current):
+        name = obj["metadata"]["name"]
+        if resource.kind in MODEL_KINDS:
+            manifests = _parse(obj)
+            if resource.kind == "Pod" and current is not None:
+                self._update_pod(obj, current, manifests.pods[0])
+            elif resource.kind == "Node" and current is not None:
+                pass  # a node's podCIDR cannot change; labels are its only mutable part
+            else:
+                self._apply(manifests)
+            self.state.meta[(store_key(resource), namespace, name)] = _meta(
+                obj, ("annotations",) if resource.kind == "Pod" else ("labels", "annotations"))
+        elif resource.kind == "Namespace":
+            self._namespace(obj, current)
+        elif resource.kind == "NetworkPolicy":
+            self._network_policy(obj, current)
+        else:
+            raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
+                           % resource.plural, reason="MethodNotAllowed")
+        self.publisher.publish()
+
+    def _apply(self, manifests):
+        try:
+            self.cluster.apply(manifests)
+        except KubemnError as exc:
+            raise ApiError(422, str(exc), reason="Invalid") from None
+
+    def _update_pod(self, obj, current, pod):
+        """Pods are immutable but for their labels and annotations."""
+        old = _parse(current).pods[0]
+        if pod.template.containers != old.template.containers or \
+                pod.template.restart_policy != old.template.restart_policy or \
+                (pod.template.node_name or current["spec"].get("nodeName")) != \
+                current["spec"].get("nodeName"):
+            raise invalid("Pod", pod.name, "spec", "Forbidden: pod updates may not change "
+                          "fields other than `metadata.labels` and `metadata.annotations` "
+                          "in kubemn")
+        labels = dict(obj["metadata"].get("labels") or {})
+        labels.pop("pod-template-hash", None)
+        try:
+            self.cluster.relabel_pod(pod.ref, labels)
+        except KubemnError as exc:
+            raise ApiError(422, str(exc), reason="Invalid") from None
+
+    def _namespace(self, obj, current):
+        name = obj["metadata"]["name"]
+        if len(name) > 63 or not DNS_LABEL.match(name):
+            raise invalid("Namespace", name, "metadata.name", "Invalid value: %r: a lowercase "
+                          "RFC 1123 label must consist of lower case alphanumeric characters "
+                          "or '-'" % name)
+        created = self.state.namespaces[name][0] if current else time.time()
+        self.state.namespaces[name] = (created, dict(obj["metadata"].get("labels") or {}))
+
+    def _network_policy(self, obj, current):
+        spec = obj.get("spec")
+        name = obj["metadata"]["name"]
+        if len(name) > 253 or not DNS_LABEL.match(name.replace(".", "-")):
+            raise invalid("NetworkPolicy", name, "metadata.name", "Invalid value: %r" % name)
+        if not isinstance(spec, dict):
+            raise invalid("NetworkPolicy", name, "spec", "Required value")
+        try:
+            match_labels_selector(spec.get("podSelector"))({})
+        except (KeyError, AttributeError, TypeError, SelectorError):
+            raise invalid("NetworkPolicy", name, "spec.podSelector",
+                          "Invalid value: not a label selector") from None
+        for kind in spec.get("policyTypes") or []:
+            if kind not in ("Ingress", "Egress"):
+                raise invalid("NetworkPolicy", name, "spec.policyTypes",
+                              'Unsupported value: "%s": supported values: "Ingress", '
+                              '"Egress"' % kind)
+        stored = {"apiVersion": obj["apiVersion"], "kind": obj["kind"],
+                  "metadata": {k: v for k, v in obj["metadata"].items()
+                               if k in ("name", "namespace", "labels", "annotations")},
+                  "spec": dict(spec, podSelector=spec.get("podSelector") or {})}
+        stored["metadata"]["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
+            if current else render.timestamp(time.time())
+        if not stored["spec"].get("policyTypes"):
+            stored["spec"]["policyTypes"] = ["Ingress"] + (
+                ["Egress"] if spec.get("egress") else [])
+        self.store.put(store_key_of("networkpolicies"), stored)
+
+    # --- delete and scale ----------------------------------------------------------
+    def delete(self, resource, namespace, name):
+        key = store_key(resource)
+        current = self.store.get(key, namespace or "", name)
+        if current is None:
+            raise not_found(key, name)
+        if resource.kind in MODEL_KINDS:
+            try:
+                self.cluster.delete(resource.singular, ref(namespace, name) if namespace
+                                    else name)
+            except KubemnError as exc:
+                raise ApiError(422, str(exc), reason="Invalid") from None
+            self.state.meta.pop((key, namespace, name), None)
+        elif resource.kind == "Namespace":
+            self._delete_namespace(name)
+        elif resource.kind == "NetworkPolicy":
+            self.store.remove(key, namespace, name)
+        else:
+            raise ApiError(405, "%s cannot be deleted: kubemn's controllers make them"
+                           % resource.plural, reason="MethodNotAllowed")
+        self.publisher.publish()
+        return current
+
+    def _delete_namespace(self, name):
+        if name in PROTECTED_NAMESPACES:
+            raise ApiError(403, 'namespaces "%s" is forbidden: this namespace may not be '
+                           'deleted' % name, reason="Forbidden")
+        with self.cluster.lock:
+            for kind, objects in (("deployment", self.cluster.deployments),
+                                  ("service", self.cluster.services),
+                                  ("pod", self.cluster.pods)):
+                for obj_ref in [k for k, o in objects.items() if o.namespace == name]:
+                    if obj_ref in objects:
+                        self.cluster.delete(kind, obj_ref)
+        for policy in self.store.list(store_key_of("networkpolicies"), name)[1]:
+            self.store.remove(store_key_of("networkpolicies"), name, policy["metadata"]["name"])
+        del self.state.namespaces[name]
+
+    def scale(self, resource, namespace, name, replicas=None):
+        """The autoscaling/v1 Scale of a Deployment; replicas given: scaled first."""
+        key = store_key(resource)
+        if self.store.get(key, namespace, name) is None:
+            raise not_found(key, name)
+        if replicas is not None:
+            if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+                raise invalid("Scale", name, "spec.replicas",
+                              "Invalid value: %r: must be greater than or equal to 0"
+                              % (replicas,))
+            try:
+                self.cluster.scale(name, replicas, namespace)
+            except KubemnError as exc:
+                raise ApiError(422, str(exc), reason="Invalid") from None
+            self.publisher.publish()
+        deployment = self.store.get(key, namespace, name)
+        selector = deployment["spec"]["selector"].get("matchLabels", {})
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                "metadata": {k: deployment["metadata"][k] for k in
+                             ("name", "namespace", "uid", "resourceVersion",
+                              "creationTimestamp")},
+                "spec": {"replicas": deployment["spec"]["replicas"]},
+                "status": {"replicas": deployment.get("status", {}).get("replicas", 0),
+                           "selector": ",".join("%s=%s" % kv for kv in
+                                                sorted(selector.items()))}}
+
+
+def store_key_of(plural):
+    from topo.api.resources import RESOURCES
+    return next(store_key(r) for r in RESOURCES if r.plural == plural)

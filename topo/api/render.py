@@ -1,0 +1,343 @@
+"""The cluster's objects as the Kubernetes API returns them (pure).
+
+Inputs are kubemn's model (topo.model) and plain facts about what runs (the views
+below, read from the running cluster by snapshot.py); outputs are JSON-shaped
+dicts with the defaults the API server fills in. The store adds uid,
+resourceVersion and generation.
+"""
+import hashlib
+import time
+from collections import namedtuple
+
+from topo.workloads import SUFFIX_ALPHABET, template_hash
+
+KUBELET_VERSION = "v1.37.0-kubemn"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+# What snapshot.py reads off the running cluster.
+ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready")
+PodView = namedtuple("PodView", "spec ip node host_ip created ready containers")
+NodeView = namedtuple("NodeView", "name ip pod_cidr created kernel")
+ServiceView = namedtuple("ServiceView", "spec cluster_ip node_ports lb_ip created")
+DeploymentView = namedtuple("DeploymentView", "spec created pods")  # pods: [PodView]
+
+
+def timestamp(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _metadata(name, created, namespace=None, labels=None, extra=None):
+    metadata = {"name": name, "creationTimestamp": timestamp(created)}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    if labels:
+        metadata["labels"] = dict(labels)
+    for key, value in (extra or {}).items():
+        if value:
+            metadata[key] = dict(metadata.get(key, {}), **value)
+    return metadata
+
+
+# --- pods ----------------------------------------------------------------------
+def _probe(probe):
+    handler = {"httpGet": {"path": probe.path, "port": probe.port, "scheme": "HTTP"},
+               "tcpSocket": {"port": probe.port},
+               "exec": {"command": list(probe.command)}}[probe.kind]
+    return {probe.kind: handler, "initialDelaySeconds": probe.initial_delay,
+            "periodSeconds": probe.period, "timeoutSeconds": probe.timeout,
+            "successThreshold": probe.success_threshold,
+            "failureThreshold": probe.failure_threshold}
+
+
+def _pull_policy(image):
+    tag = image.rsplit("/", 1)[-1]
+    return "Always" if ":" not in tag or tag.endswith(":latest") else "IfNotPresent"
+
+
+def container_json(container):
+    out = {"name": container.name, "image": container.image,
+           "imagePullPolicy": _pull_policy(container.image), "resources": {},
+           "terminationMessagePath": "/dev/termination-log",
+           "terminationMessagePolicy": "File"}
+    if container.command:
+        out["command"] = list(container.command)
+    if container.args:
+        out["args"] = list(container.args)
+    if container.ports:
+        out["ports"] = [dict({"containerPort": p.container_port, "protocol": p.protocol},
+                             **({"name": p.name} if p.name else {}))
+                        for p in container.ports]
+    if container.env:
+        out["env"] = [{"name": k, "value": v} for k, v in container.env]
+    if container.readiness_probe:
+        out["readinessProbe"] = _probe(container.readiness_probe)
+    return out
+
+
+def pod_spec_json(template, node_name=None):
+    spec = {"containers": [container_json(c) for c in template.containers],
+            "restartPolicy": template.restart_policy, "dnsPolicy": "ClusterFirst",
+            "schedulerName": "default-scheduler", "securityContext": {},
+            "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
+            "enableServiceLinks": True, "priority": 0}
+    if node_name or template.node_name:
+        spec["nodeName"] = node_name or template.node_name
+    return spec
+
+
+def template_json(template):
+    return {"metadata": {"labels": template.label_dict()}, "spec": pod_spec_json(template)}
+
+
+def replica_set_name(deployment, template=None):
+    return "%s-%s" % (deployment.name, template_hash(template or deployment.template))
+
+
+def _container_status(view, image, started):
+    status = {"name": view.name, "image": image, "imageID": "", "ready": view.ready,
+              "restartCount": view.restarts, "started": view.state == "Running",
+              "containerID": "kubemn://%s" % hashlib.sha1(view.name.encode()).hexdigest()[:12]}
+    if view.state == "Running":
+        status["state"] = {"running": {"startedAt": timestamp(started)}}
+    elif view.state == "CrashLoopBackOff":
+        status["state"] = {"waiting": {"reason": "CrashLoopBackOff"}}
+        status["lastState"] = {"terminated": {"exitCode": view.exit_code, "reason": "Error"}}
+    else:
+        status["state"] = {"terminated": {
+            "exitCode": view.exit_code, "reason": view.state,
+            "startedAt": timestamp(started), "finishedAt": timestamp(started)}}
+    return status
+
+
+def pod_phase(states, restart_policy):
+    if all(s == "Completed" for s in states) and restart_policy != "Always":
+        return "Succeeded"
+    if "Error" in states and restart_policy == "Never":
+        return "Failed"
+    return "Running"
+
+
+def _condition(kind, ok, when):
+    return {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None,
+            "lastTransitionTime": timestamp(when)}
+
+
+def pod_json(view, extra_meta=None):
+    spec, template = view.spec, view.spec.template
+    metadata = _metadata(spec.name, view.created, spec.namespace, template.labels, extra_meta)
+    if spec.owner is not None:
+        # <deployment>-<pod-template-hash>-<5 characters>: the hash of the template
+        # it was made from, whatever its labels are now.
+        pod_hash = spec.name.rsplit("-", 2)[-2]
+        metadata["ownerReferences"] = [{
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "controller": True,
+            "blockOwnerDeletion": True,
+            "name": "%s-%s" % (spec.owner.rsplit("/", 1)[-1], pod_hash)}]
+        metadata["generateName"] = spec.name[:-5]
+        metadata.setdefault("labels", {})["pod-template-hash"] = pod_hash
+    images = {c.name: c.image for c in template.containers}
+    containers = [_container_status(c, images[c.name], view.created) for c in view.containers]
+    states = [c.state for c in view.containers]
+    all_ready = all(c.ready for c in view.containers)
+    status = {
+        "phase": pod_phase(states, template.restart_policy),
+        "conditions": [_condition("Initialized", True, view.created),
+                       _condition("Ready", view.ready, view.created),
+                       _condition("ContainersReady", all_ready, view.created),
+                       _condition("PodScheduled", True, view.created)],
+        "hostIP": view.host_ip, "hostIPs": [{"ip": view.host_ip}],
+        "podIP": view.ip, "podIPs": [{"ip": view.ip}],
+        "startTime": timestamp(view.created), "qosClass": "BestEffort",
+        "containerStatuses": containers}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+            "spec": pod_spec_json(template, view.node), "status": status}
+
+
+# --- workloads -----------------------------------------------------------------
+def _availability(pods, template):
+    current = [p for p in pods if p.spec.template == template]
+    return len(current), sum(1 for p in current if p.ready)
+
+
+def deployment_json(view, extra_meta=None):
+    spec = view.spec
+    updated, ready = _availability(view.pods, spec.template)
+    total, total_ready = len(view.pods), sum(1 for p in view.pods if p.ready)
+    metadata = _metadata(spec.name, view.created, spec.namespace, None, extra_meta)
+    metadata.setdefault("annotations", {})["deployment.kubernetes.io/revision"] = "1"
+    available = total_ready >= spec.replicas
+    status = {"observedGeneration": 0, "replicas": total, "updatedReplicas": updated,
+              "readyReplicas": total_ready, "availableReplicas": total_ready,
+              "conditions": [
+                  {"type": "Available", "status": "True" if available else "False",
+                   "reason": "MinimumReplicasAvailable" if available else
+                   "MinimumReplicasUnavailable",
+                   "message": "Deployment has minimum availability." if available else
+                   "Deployment does not have minimum availability.",
+                   "lastUpdateTime": timestamp(view.created),
+                   "lastTransitionTime": timestamp(view.created)},
+                  {"type": "Progressing", "status": "True",
+                   "reason": "NewReplicaSetAvailable" if updated == total == spec.replicas
+                   else "ReplicaSetUpdated",
+                   "message": 'ReplicaSet "%s" has successfully progressed.'
+                   % replica_set_name(spec),
+                   "lastUpdateTime": timestamp(view.created),
+                   "lastTransitionTime": timestamp(view.created)}]}
+    unavailable = spec.replicas - total_ready
+    if unavailable > 0:
+        status["unavailableReplicas"] = unavailable
+    for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"):
+        if not status[key]:
+            del status[key]
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
+            "spec": {"replicas": spec.replicas,
+                     "selector": {"matchLabels": dict(spec.selector)},
+                     "template": template_json(spec.template),
+                     "strategy": {"type": "RollingUpdate",
+                                  "rollingUpdate": {"maxSurge": "25%",
+                                                    "maxUnavailable": "25%"}},
+                     "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600},
+            "status": status}
+
+
+def replica_set_json(view):
+    """The ReplicaSet of the Deployment's current template."""
+    spec = view.spec
+    pod_hash = template_hash(spec.template)
+    current, ready = _availability(view.pods, spec.template)
+    labels = dict(spec.template.labels, **{"pod-template-hash": pod_hash})
+    metadata = _metadata(replica_set_name(spec), view.created, spec.namespace, labels)
+    metadata["annotations"] = {"deployment.kubernetes.io/desired-replicas": str(spec.replicas),
+                               "deployment.kubernetes.io/revision": "1"}
+    metadata["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment",
+                                    "name": spec.name, "controller": True,
+                                    "blockOwnerDeletion": True}]
+    template = template_json(spec.template)
+    template["metadata"]["labels"]["pod-template-hash"] = pod_hash
+    status = {"observedGeneration": 0, "replicas": current, "fullyLabeledReplicas": current,
+              "readyReplicas": ready, "availableReplicas": ready}
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": metadata,
+            "spec": {"replicas": spec.replicas,
+                     "selector": {"matchLabels": dict(spec.selector,
+                                                      **{"pod-template-hash": pod_hash})},
+                     "template": template},
+            "status": {k: v for k, v in status.items() if v or k == "replicas"}}
+
+
+# --- services ------------------------------------------------------------------
+def service_json(view, extra_meta=None):
+    spec = view.spec
+    ports = []
+    for port in spec.ports:
+        entry = {"protocol": port.protocol, "port": port.port, "targetPort": port.target_port}
+        if port.name:
+            entry["name"] = port.name
+        node_port = (view.node_ports or {}).get((port.port, port.protocol))
+        if node_port:
+            entry["nodePort"] = node_port
+        ports.append(entry)
+    body = {"ports": ports, "type": spec.type, "sessionAffinity":
+            "ClientIP" if spec.affinity_timeout else "None",
+            "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+            "internalTrafficPolicy": "Cluster"}
+    if spec.selector:
+        body["selector"] = dict(spec.selector)
+    body["clusterIP"] = view.cluster_ip or "None"
+    body["clusterIPs"] = [body["clusterIP"]]
+    if spec.affinity_timeout:
+        body["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": spec.affinity_timeout}}
+    if spec.type != "ClusterIP":
+        body["externalTrafficPolicy"] = spec.external_traffic_policy
+    if spec.load_balancer_ip:
+        body["loadBalancerIP"] = spec.load_balancer_ip
+    status = {"loadBalancer": {"ingress": [{"ip": view.lb_ip, "ipMode": "VIP"}]}
+              if view.lb_ip else {}}
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": _metadata(spec.name, view.created, spec.namespace, None, extra_meta),
+            "spec": body, "status": status}
+
+
+def _target(pod):
+    return {"kind": "Pod", "name": pod.spec.name, "namespace": pod.spec.namespace}
+
+
+def endpoints_json(view, endpoints, pods):
+    """Endpoints of a Service: endpoints from services.endpoints (ready pods, ports
+    resolved), pods: {name: PodView} of the namespace."""
+    spec = view.spec
+    names = {(p.port, p.protocol): p.name for p in spec.ports}
+    subsets = {}
+    for endpoint in endpoints:
+        ports = tuple(sorted((names[(port, proto)] or "", target, proto)
+                             for port, proto, target in endpoint.ports))
+        address = {"ip": endpoint.ip, "nodeName": endpoint.node,
+                   "targetRef": _target(pods[endpoint.pod])}
+        subsets.setdefault(ports, []).append(address)
+    out = []
+    for ports, addresses in subsets.items():
+        out.append({"addresses": addresses,
+                    "ports": [dict({"port": target, "protocol": proto},
+                                   **({"name": name} if name else {}))
+                              for name, target, proto in ports]})
+    metadata = _metadata(spec.name, view.created, spec.namespace, None)
+    return {"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata,
+            **({"subsets": out} if out else {})}
+
+
+def slice_name(service_name):
+    """<service>-<5 characters>, as the EndpointSlice controller's generateName."""
+    digest = hashlib.sha256(service_name.encode()).digest()
+    return "%s-%s" % (service_name, "".join(SUFFIX_ALPHABET[b % len(SUFFIX_ALPHABET)]
+                                           for b in digest[:5]))
+
+
+def endpoint_slice_json(view, endpoints, pods):
+    spec = view.spec
+    names = {(p.port, p.protocol): p.name for p in spec.ports}
+    ports, entries = {}, []
+    for endpoint in endpoints:
+        for port, proto, target in endpoint.ports:
+            ports[(names[(port, proto)] or "", target, proto)] = True
+        entries.append({"addresses": [endpoint.ip],
+                        "conditions": {"ready": True, "serving": True, "terminating": False},
+                        "nodeName": endpoint.node, "targetRef": _target(pods[endpoint.pod])})
+    metadata = _metadata(slice_name(spec.name), view.created, spec.namespace, {
+        "kubernetes.io/service-name": spec.name,
+        "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"})
+    metadata["generateName"] = spec.name + "-"
+    metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Service", "name": spec.name,
+                                    "controller": True, "blockOwnerDeletion": True}]
+    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": metadata, "addressType": "IPv4", "endpoints": entries,
+            "ports": [dict({"port": target, "protocol": proto},
+                           **({"name": name} if name else {"name": ""}))
+                      for name, target, proto in ports] if entries else None}
+
+
+# --- cluster -------------------------------------------------------------------
+def node_json(view):
+    labels = {"kubernetes.io/hostname": view.name, "kubernetes.io/os": "linux",
+              "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+              "beta.kubernetes.io/arch": "amd64"}
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": _metadata(view.name, view.created, None, labels),
+            "spec": {"podCIDR": view.pod_cidr, "podCIDRs": [view.pod_cidr]},
+            "status": {"addresses": [{"type": "InternalIP", "address": view.ip},
+                                     {"type": "Hostname", "address": view.name}],
+                       "conditions": [{"type": "Ready", "status": "True",
+                                       "reason": "KubeletReady",
+                                       "message": "kubelet is posting ready status",
+                                       "lastHeartbeatTime": timestamp(view.created),
+                                       "lastTransitionTime": timestamp(view.created)}],
+                       "nodeInfo": {"kubeletVersion": KUBELET_VERSION,
+                                    "kubeProxyVersion": KUBELET_VERSION,
+                                    "osImage": "Mininet host", "kernelVersion": view.kernel,
+                                    "containerRuntimeVersion": "kubemn://0.1.0",
+                                    "operatingSystem": "linux", "architecture": "amd64"}}}
+
+
+def namespace_json(name, created, labels=None):
+    labels = dict(labels or {}, **{"kubernetes.io/metadata.name": name})
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": _metadata(name, created, None, labels),
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}

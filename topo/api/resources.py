@@ -1,0 +1,85 @@
+"""The resources kubemn serves, and the discovery documents built from them (pure).
+
+One row a resource: kubectl learns names, short names, verbs and categories (`get
+all`) from discovery, so adding a kind here is all discovery needs.
+"""
+from collections import namedtuple
+
+Resource = namedtuple("Resource", "group version plural singular kind namespaced verbs "
+                                  "short_names categories subresources")
+
+READ = ("get", "list", "watch")
+WRITE = ("create", "update", "patch", "delete", "deletecollection")
+ALL = READ + WRITE
+
+RESOURCES = (
+    Resource("", "v1", "namespaces", "namespace", "Namespace", False,
+             ("create", "delete", "get", "list", "watch"), ("ns",), (), ()),
+    Resource("", "v1", "nodes", "node", "Node", False,
+             ("create", "delete", "get", "list", "watch"), ("no",), (), ()),
+    Resource("", "v1", "pods", "pod", "Pod", True, ALL, ("po",), ("all",),
+             ("log", "exec", "status")),
+    Resource("", "v1", "services", "service", "Service", True, ALL, ("svc",), ("all",),
+             ("status",)),
+    Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, READ, ("ep",), (), ()),
+    Resource("", "v1", "events", "event", "Event", True, READ, ("ev",), (), ()),
+    Resource("apps", "v1", "deployments", "deployment", "Deployment", True, ALL,
+             ("deploy",), ("all",), ("scale", "status")),
+    Resource("apps", "v1", "replicasets", "replicaset", "ReplicaSet", True, READ,
+             ("rs",), ("all",), ()),
+    Resource("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice",
+             True, READ, (), (), ()),
+    Resource("networking.k8s.io", "v1", "networkpolicies", "networkpolicy",
+             "NetworkPolicy", True, ALL, ("netpol",), (), ()),
+)
+
+BY_PLURAL = {(r.group, r.plural): r for r in RESOURCES}
+BY_KIND = {r.kind: r for r in RESOURCES}
+SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "status": ("get", "patch",
+                     "update"), "scale": ("get", "patch", "update")}
+
+
+def group_version(resource):
+    return "%s/%s" % (resource.group, resource.version) if resource.group else resource.version
+
+
+def api_version(server_address):
+    """GET /api."""
+    return {"kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
+                                            "serverAddress": server_address}]}
+
+
+def api_group_list():
+    """GET /apis: every named group with its one version."""
+    groups = []
+    for name in sorted({r.group for r in RESOURCES if r.group}):
+        version = {"groupVersion": "%s/v1" % name, "version": "v1"}
+        groups.append({"name": name, "versions": [version], "preferredVersion": version})
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def api_resource_list(group, version):
+    """GET /api/v1 or /apis/GROUP/VERSION; None for a group version not served."""
+    rows = [r for r in RESOURCES if r.group == group and r.version == version]
+    if not rows:
+        return None
+    resources = []
+    for r in rows:
+        entry = {"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+                 "kind": r.kind, "verbs": list(r.verbs)}
+        if r.short_names:
+            entry["shortNames"] = list(r.short_names)
+        if r.categories:
+            entry["categories"] = list(r.categories)
+        resources.append(entry)
+        for sub in r.subresources:
+            kind = {"scale": "Scale"}.get(sub, r.kind)
+            entry = {"name": "%s/%s" % (r.plural, sub), "singularName": "",
+                     "namespaced": r.namespaced, "kind": kind,
+                     "verbs": list(SUBRESOURCE_VERBS[sub])}
+            if sub == "scale":
+                entry.update(group="autoscaling", version="v1")
+            resources.append(entry)
+    return {"kind": "APIResourceList", "apiVersion": "v1",
+            "groupVersion": group_version(rows[0]), "resources": resources}

@@ -1,0 +1,466 @@
+"""The Kubernetes API over HTTP, on 127.0.0.1 only, for the run's bearer token only.
+
+One generic path serves every resource (resources.py says which exist): GET for
+get, list and watch (JSON or kubectl's Table), POST to create, PUT to update,
+PATCH in its three types, DELETE of one object or a collection; the subresources
+log, scale and exec; discovery, /version and OpenAPI. Writes go through the
+registry, reads through the store.
+"""
+import hmac
+import json
+import os
+import ssl
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from topo.api import openapi, protobuf, resources, tables
+from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
+from topo.api.registry import Registry, store_key
+from topo.api.selectors import SelectorError, field_selector, label_selector
+from topo.api.snapshot import APIState, Publisher
+from topo.api.status import ApiError, not_found
+from topo.api.store import Gone, Store
+from topo.api.tls import make_certificate, server_context
+from topo.errors import KubemnError
+
+VERSION = {"major": "1", "minor": "37", "gitVersion": "v1.37.0-kubemn",
+           "gitCommit": "kubemn", "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
+           "goVersion": "python", "compiler": "kubemn", "platform": "linux/amd64"}
+WATCH_TIMEOUT = 1800
+MAX_BODY = 3 * 1024 * 1024   # the API server's own request limit
+
+
+class Request:
+    """One parsed API path: /api/v1/namespaces/NS/pods/NAME/log and its kin."""
+
+    def __init__(self, path, query):
+        self.query = query
+        self.resource = self.namespace = self.name = self.subresource = None
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] == ["api"] and len(parts) >= 2:
+            self.group, self.version, rest = "", parts[1], parts[2:]
+        elif parts[:1] == ["apis"] and len(parts) >= 3:
+            self.group, self.version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise ApiError(404, "the server could not find the requested resource")
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            self.namespace, rest = rest[1], rest[2:]
+        if not rest:
+            self.discovery = True
+            return
+        self.discovery = False
+        self.resource = resources.BY_PLURAL.get((self.group, rest[0]))
+        if self.resource is None or self.resource.version != self.version or len(rest) > 3:
+            raise ApiError(404, "the server could not find the requested resource")
+        self.name = rest[1] if len(rest) > 1 else None
+        self.subresource = rest[2] if len(rest) > 2 else None
+        if self.subresource and self.subresource not in self.resource.subresources:
+            raise ApiError(404, "the server could not find the requested resource")
+        if self.resource.namespaced and self.namespace is None and self.name is not None:
+            raise ApiError(404, "the server could not find the requested resource")
+
+    def param(self, name, default=None):
+        return self.query.get(name, [default])[-1]
+
+
+class ApiServer:
+    """Serves the cluster's API on 127.0.0.1:port; start() and stop()."""
+
+    def __init__(self, cluster, token, port, run_dir):
+        self.cluster, self.token, self.port = cluster, token, port
+        self.cert, self.key = make_certificate(run_dir)
+        log_path = os.path.join(run_dir, "api.log")
+        self.store = Store()
+        self.state = APIState(cluster.created)
+        self.publisher = Publisher(cluster, self.store, self.state)
+        self.registry = Registry(cluster, self.store, self.state, self.publisher)
+        self.log = open(log_path, "a", buffering=1) if log_path else None
+        self.httpd = None
+        self.stopping = threading.Event()
+
+    @property
+    def url(self):
+        return "https://127.0.0.1:%d" % self.port
+
+    def start(self):
+        self.publisher.start()
+        self.httpd = _TLSServer(("127.0.0.1", self.port), _Handler)
+        self.httpd.context = server_context(self.cert, self.key)
+        self.httpd.daemon_threads = True
+        self.httpd.api = self
+        threading.Thread(target=self.httpd.serve_forever, name="kubemn-api",
+                         daemon=True).start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+        self.publisher.stop()
+        if self.log:
+            self.log.close()
+            self.log = None
+
+    def changed(self):
+        """The cluster changed: the store follows within milliseconds."""
+        self.publisher.changed()
+
+    # --- requests ------------------------------------------------------------------
+    def authorized(self, header):
+        expected = "Bearer " + self.token
+        return hmac.compare_digest((header or "").encode(), expected.encode())
+
+    def handle(self, handler, method):
+        url = urllib.parse.urlsplit(handler.path)
+        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        path = url.path.rstrip("/") or "/"
+        if self.log:
+            self.log.write("%s %s %s\n" % (time.strftime("%H:%M:%S"), method, handler.path))
+        if not self.authorized(handler.headers.get("Authorization")):
+            raise ApiError(401, "Unauthorized")
+        fixed = self._fixed(path, handler)
+        if fixed is not None:
+            return 200, fixed
+        request = Request(path, query)
+        if request.discovery:
+            return self._discovery(request)
+        if method == "GET":
+            return self._get(request, handler)
+        content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
+        if handler.raw_body and content_type == protobuf.CONTENT_TYPE:
+            try:
+                body = protobuf.decode(handler.raw_body)
+            except protobuf.ProtobufError as exc:
+                raise ApiError(415, "the body of the request was in an unknown format: %s; "
+                               "send JSON" % exc, reason="UnsupportedMediaType") from None
+        else:
+            body = handler.read_body()
+        with self.cluster.lock:
+            return self._write(request, method, body, handler)
+
+    def _fixed(self, path, handler):
+        if path == "/version":
+            return VERSION
+        if path == "/api":
+            return resources.api_version("127.0.0.1:%d" % self.port)
+        if path == "/apis":
+            return resources.api_group_list()
+        if path.startswith("/openapi/"):
+            document = openapi.document(path)
+            if document is None:
+                raise ApiError(404, "the server could not find the requested resource")
+            return document
+        return None
+
+    def _discovery(self, request):
+        listing = resources.api_resource_list(request.group, request.version)
+        if listing is None or request.namespace is not None:
+            raise ApiError(404, "the server could not find the requested resource")
+        return 200, listing
+
+    def _get(self, request, handler):
+        resource, key = request.resource, store_key(request.resource)
+        if request.subresource == "log":
+            return self._logs(request, handler)
+        if request.subresource == "scale":
+            return 200, self.registry.scale(resource, request.namespace, request.name)
+        if request.subresource == "exec":
+            return self._exec(request, handler)
+        namespace = request.namespace if resource.namespaced else ""
+        if request.name is not None:
+            obj = self.store.get(key, namespace or "", request.name)
+            if obj is None:
+                raise not_found(key, request.name)
+            return 200, self._shape(handler, key, [obj], obj["metadata"]["resourceVersion"],
+                                    single=True)
+        matches = self._matcher(request)
+        if request.param("watch") in ("true", "1"):
+            return self._watch(request, handler, key, namespace, matches)
+        version, objects = self.store.list(key, namespace)
+        objects = [o for o in objects if matches(o)]
+        return 200, self._shape(handler, key, objects, version)
+
+    def _matcher(self, request):
+        try:
+            labels = label_selector(request.param("labelSelector", ""))
+            fields = field_selector(request.param("fieldSelector", ""))
+        except SelectorError as exc:
+            raise ApiError(400, str(exc)) from None
+        return lambda obj: labels(obj["metadata"].get("labels")) and fields(obj)
+
+    def _shape(self, handler, key, objects, version, single=False):
+        """A list (or one object), or kubectl's Table when it asks for one."""
+        if "as=Table" in (handler.headers.get("Accept") or ""):
+            include = urllib.parse.parse_qs(urllib.parse.urlsplit(handler.path).query).get(
+                "includeObject", ["PartialObjectMetadata"])[-1]
+            return tables.table(key, objects, version, time.time(), include)
+        if single:
+            return objects[0]
+        resource = next(r for r in resources.RESOURCES if store_key(r) == key)
+        return {"kind": resource.kind + "List", "apiVersion": resources.group_version(resource),
+                "metadata": {"resourceVersion": version}, "items": objects}
+
+    def _watch(self, request, handler, key, namespace, matches):
+        """Streams watch events as JSON lines until the timeout or the client goes."""
+        since = request.param("resourceVersion") or "0"
+        try:
+            since = int(since)
+        except ValueError:
+            raise ApiError(400, "invalid resourceVersion %r" % since) from None
+        timeout = min(int(request.param("timeoutSeconds") or WATCH_TIMEOUT), WATCH_TIMEOUT)
+        as_table = "as=Table" in (handler.headers.get("Accept") or "")
+        handler.start_stream("application/json")
+        initial = []
+        if since == 0:
+            version, objects = self.store.list(key, namespace)
+            initial = [("ADDED", o) for o in objects if matches(o)]
+            since = int(version)
+        deadline = time.monotonic() + timeout
+        events = initial
+        while True:
+            for kind, obj in events:
+                shown = tables.table(key, [obj], obj["metadata"]["resourceVersion"],
+                                     time.time()) if as_table else obj
+                handler.send_chunk(json.dumps({"type": kind, "object": shown}).encode() + b"\n")
+            left = deadline - time.monotonic()
+            if left <= 0 or self.stopping.is_set():
+                break
+            try:
+                found, since = self.store.events_since(key, since, min(left, 1.0))
+            except Gone:
+                gone = ApiError(410, "too old resource version: %d" % since).status()
+                handler.send_chunk(json.dumps({"type": "ERROR", "object": gone}).encode()
+                                   + b"\n")
+                break
+            events = []
+            for _, kind, obj in found:
+                if (namespace and obj["metadata"].get("namespace") != namespace) or \
+                        not matches(obj):
+                    continue
+                events.append((kind, obj))
+        handler.end_stream()
+        return None, None
+
+    def _logs(self, request, handler):
+        from topo.api.streams import serve_logs
+        return serve_logs(self, request, handler)
+
+    def _exec(self, request, handler):
+        from topo.api.streams import serve_exec
+        return serve_exec(self, request, handler)
+
+    def _write(self, request, method, body, handler):
+        resource = request.resource
+        namespace = request.namespace if resource.namespaced else None
+        if resource.namespaced and namespace is None:
+            raise ApiError(404, "the server could not find the requested resource")
+        if request.subresource == "exec":
+            return self._exec(request, handler)
+        if request.subresource == "scale":
+            return self._write_scale(request, method, body, handler)
+        if request.subresource is not None and request.subresource != "status":
+            raise ApiError(405, "the server does not allow this method on the requested "
+                           "resource", reason="MethodNotAllowed")
+        if method == "POST":
+            if request.name is not None:
+                raise ApiError(405, "the server does not allow this method on the "
+                               "requested resource", reason="MethodNotAllowed")
+            if namespace is not None and namespace not in self.state.namespaces:
+                raise not_found("namespaces", namespace)
+            return 201, self.registry.create(resource, namespace, body)
+        if method == "DELETE":
+            if request.name is None:
+                return 200, self._delete_collection(request, namespace)
+            return 200, self.registry.delete(resource, namespace, request.name)
+        if request.name is None:
+            raise ApiError(405, "the server does not allow this method on the requested "
+                           "resource", reason="MethodNotAllowed")
+        if method == "PATCH":
+            body = self._patched(request, namespace, body, handler)
+            if request.subresource == "status":
+                return 200, self.store.get(store_key(resource), namespace or "", request.name)
+            return 200, self.registry.update(resource, namespace, request.name, body,
+                                             patched=True)
+        if request.subresource == "status":
+            return 200, self.store.get(store_key(resource), namespace or "", request.name)
+        return 200, self.registry.update(resource, namespace, request.name, body)
+
+    def _patched(self, request, namespace, patch, handler):
+        key = store_key(request.resource)
+        current = self.store.get(key, namespace or "", request.name)
+        if current is None:
+            raise not_found(key, request.name)
+        content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
+        if content_type == APPLY_PATCH:
+            raise ApiError(415, "server-side apply is not supported by kubemn yet: use "
+                           "client-side `kubectl apply`", reason="UnsupportedMediaType")
+        try:
+            return apply_patch(current, patch, content_type)
+        except PatchError as exc:
+            raise ApiError(422 if "unsupported" not in str(exc) else 415, str(exc)) from None
+
+    def _write_scale(self, request, method, body, handler):
+        resource, namespace = request.resource, request.namespace
+        if method not in ("PUT", "PATCH"):
+            raise ApiError(405, "the server does not allow this method on the requested "
+                           "resource", reason="MethodNotAllowed")
+        if method == "PATCH":
+            current = self.registry.scale(resource, namespace, request.name)
+            content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
+            try:
+                body = apply_patch(current, body, content_type)
+            except PatchError as exc:
+                raise ApiError(422, str(exc)) from None
+        spec = body.get("spec") if isinstance(body, dict) else None
+        if not isinstance(spec, dict) or "replicas" not in spec:
+            raise ApiError(422, 'Scale "%s" is invalid: spec.replicas: Required value'
+                           % request.name, reason="Invalid")
+        return 200, self.registry.scale(resource, namespace, request.name, spec["replicas"])
+
+    def _delete_collection(self, request, namespace):
+        key = store_key(request.resource)
+        matches = self._matcher(request)
+        version, objects = self.store.list(key, namespace or "")
+        deleted = [o for o in objects if matches(o)]
+        for obj in deleted:
+            if self.store.get(key, namespace or "", obj["metadata"]["name"]) is not None:
+                self.registry.delete(request.resource, namespace, obj["metadata"]["name"])
+        return self._shape_list(request.resource, deleted, version)
+
+    def _shape_list(self, resource, objects, version):
+        return {"kind": resource.kind + "List", "apiVersion": resources.group_version(resource),
+                "metadata": {"resourceVersion": version}, "items": objects}
+
+
+class _TLSServer(ThreadingHTTPServer):
+    """TLS is set up in the request's own thread, so a slow or silent client never
+    holds up the others."""
+    daemon_threads = True
+    context = None
+
+    def finish_request(self, request, client_address):
+        request.settimeout(30)
+        try:
+            request = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        request.settimeout(None)
+        self.RequestHandlerClass(request, client_address, self)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "kubemn-apiserver"
+
+    def log_message(self, *args):
+        pass  # requests go to the run's api.log instead
+
+    def _serve(self, method):
+        try:
+            self.raw_body = self.read_raw_body()
+            code, body = self.server.api.handle(self, method)
+        except ApiError as exc:
+            code, body = exc.code, exc.status()
+        except KubemnError as exc:
+            code, body = 422, ApiError(422, str(exc)).status()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        except Exception as exc:  # a bug of ours: say so in one line, keep serving
+            code, body = 500, ApiError(500, "internal error: %s: %s"
+                                       % (type(exc).__name__, exc)).status()
+        if code is not None:
+            self.send_json(code, body)
+
+    def do_GET(self):
+        self._serve("GET")
+
+    def do_POST(self):
+        self._serve("POST")
+
+    def do_PUT(self):
+        self._serve("PUT")
+
+    def do_PATCH(self):
+        self._serve("PATCH")
+
+    def do_DELETE(self):
+        self._serve("DELETE")
+
+    def read_raw_body(self):
+        """The request's body, by Content-Length or chunked (as Go sends a body of
+        unknown length); read in full, so the connection stays in step."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raw = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                raw += self.rfile.read(size)
+                self.rfile.readline()
+                if len(raw) > MAX_BODY:
+                    self.close_connection = True
+                    raise ApiError(413, "the request is too large",
+                                   reason="RequestEntityTooLarge")
+            return raw
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise ApiError(413, "the request is too large", reason="RequestEntityTooLarge")
+        return self.rfile.read(length) if length else b""
+
+    def read_body(self):
+        raw = self.raw_body
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            try:
+                import yaml
+                return yaml.safe_load(raw)
+            except Exception:
+                raise ApiError(400, "the request body is not valid JSON") from None
+
+    def send_json(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def send_text(self, code, text):
+        data = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_stream(self, content_type):
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+
+    def send_chunk(self, data):
+        if data:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+    def end_stream(self):
+        try:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass

@@ -1,0 +1,148 @@
+"""What the running cluster is, as Kubernetes objects in the store.
+
+publish() reads the cluster (under its lock: pods, their processes' states,
+Services with their allocations, nodes) and hands each resource's whole list to the
+store, which works out what changed. Objects only the API knows (labels and
+annotations given through the API, Namespaces, NetworkPolicies) come from
+APIState."""
+import platform
+import threading
+import time
+from dataclasses import replace
+
+from services.endpoints import service_endpoints
+from topo.api import render
+from topo.model import DEFAULT_NAMESPACE
+
+BUILT_IN_NAMESPACES = (DEFAULT_NAMESPACE, "kube-system", "kube-public", "kube-node-lease")
+
+
+class APIState:
+    """What the API keeps beside the cluster's own model."""
+
+    def __init__(self, created):
+        self.created = created
+        self.meta = {}          # (resource, namespace, name) -> {"labels":, "annotations":}
+        self.namespaces = {n: (created, {}) for n in BUILT_IN_NAMESPACES}
+
+    def extra(self, resource, namespace, name):
+        return self.meta.get((resource, namespace, name))
+
+
+def _pod_view(pod):
+    states = pod.container_states()
+    containers = []
+    for container in pod.spec.template.containers:
+        process = pod.containers.get(container.name)
+        containers.append(render.ContainerView(
+            container.name, states.get(container.name, "Waiting"),
+            process.returncode if process is not None else None,
+            pod.restarts.get(container.name, 0), pod.container_ready(container.name)))
+    spec = pod.spec
+    if pod.labels != spec.template.labels:
+        spec = replace(spec, template=pod.labelled_template())
+    return render.PodView(spec, pod.ip, pod.node.name, pod.node.IP(), pod.created,
+                          pod.is_ready, containers)
+
+
+def render_cluster(cluster, state):
+    """{store resource: [objects]} of everything the cluster runs."""
+    kernel = platform.release()
+    with cluster.lock:
+        pods = [_pod_view(p) for p in cluster.pods.values()]
+        node_views = [render.NodeView(n.name, n.ip, n.pod_cidr, cluster.node_created[n.name],
+                                      kernel) for n in cluster.node_plans.values()]
+        allocator = cluster.allocator
+        services = [render.ServiceView(s, allocator.cluster_ips.get(key),
+                                       allocator.node_ports.get(key),
+                                       allocator.lb_ips.get(key), cluster.service_created[key])
+                    for key, s in cluster.services.items()]
+        deployments = list(cluster.deployments.values())
+        deployment_created = dict(cluster.deployment_created)
+    by_namespace = {}
+    for view in pods:
+        by_namespace.setdefault(view.spec.namespace, {})[view.spec.name] = view
+    out = {"pods": [render.pod_json(v, state.extra("pods", v.spec.namespace, v.spec.name))
+                    for v in pods],
+           "nodes": [render.node_json(v) for v in node_views]}
+    out["services"], out["endpoints"], out["endpointslices.discovery.k8s.io"] = [], [], []
+    for view in services:
+        spec = view.spec
+        out["services"].append(render.service_json(
+            view, state.extra("services", spec.namespace, spec.name)))
+        namespace_pods = by_namespace.get(spec.namespace, {})
+        rows = [(p.spec.name, p.node, p.ip, p.spec.template, p.ready)
+                for p in namespace_pods.values()]
+        endpoints = service_endpoints(spec, rows) if spec.selector else []
+        if spec.selector:
+            out["endpoints"].append(render.endpoints_json(view, endpoints, namespace_pods))
+            out["endpointslices.discovery.k8s.io"].append(
+                render.endpoint_slice_json(view, endpoints, namespace_pods))
+    out["deployments.apps"], out["replicasets.apps"] = [], []
+    for spec in deployments:
+        owned = [p for p in pods if p.spec.owner == spec.ref]
+        created = deployment_created.get(spec.ref) or \
+            min([p.created for p in owned], default=cluster.created)
+        view = render.DeploymentView(spec, created, owned)
+        out["deployments.apps"].append(render.deployment_json(
+            view, state.extra("deployments.apps", spec.namespace, spec.name)))
+        out["replicasets.apps"].append(render.replica_set_json(view))
+    used = {o["metadata"]["namespace"] for objs in out.values() for o in objs
+            if "namespace" in o["metadata"]}
+    for name in used - set(state.namespaces):
+        state.namespaces[name] = (cluster.created, {})
+    out["namespaces"] = [render.namespace_json(name, created, labels)
+                         for name, (created, labels) in state.namespaces.items()]
+    return out
+
+
+# The order matters: owners before what they own, so ownerReferences get their uids.
+ORDER = ("namespaces", "nodes", "services", "deployments.apps", "replicasets.apps", "pods",
+         "endpoints", "endpointslices.discovery.k8s.io")
+
+
+class Publisher:
+    """Publishes the cluster to the store when told something changed (and every
+    RESYNC seconds in any case), on its own thread; publish() does it at once."""
+    RESYNC = 2.0
+
+    def __init__(self, cluster, store, state):
+        self.cluster, self.store, self.state = cluster, store, state
+        self.wanted = threading.Event()
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name="kubemn-api-publisher",
+                                       daemon=True)
+
+    def start(self):
+        self.publish()
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        self.wanted.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def changed(self):
+        self.wanted.set()
+
+    def publish(self):
+        # The cluster's lock first, always: a request holding it may publish.
+        with self.cluster.lock, self.lock:
+            self.wanted.clear()
+            rendered = render_cluster(self.cluster, self.state)
+            for resource in ORDER:
+                self.store.publish(resource, rendered[resource])
+
+    def _run(self):
+        while not self.stopping.is_set():
+            self.wanted.wait(self.RESYNC)
+            if self.stopping.is_set():
+                return
+            time.sleep(0.005)  # let a burst of changes finish
+            try:
+                self.publish()
+            except Exception as exc:  # keep publishing; say what went wrong
+                self.cluster.progress("api: publishing the cluster failed: %s" % exc)

@@ -1,0 +1,133 @@
+"""The object store: every object the API serves, with resourceVersions, and the
+watches that follow them (no processes, no network).
+
+The running cluster publishes what it is (publish(): the whole list of one
+resource, rendered as Kubernetes objects); the store works out what changed, gives
+each changed object the next resourceVersion, keeps its uid while it lives, bumps
+its generation when its spec changed, and hands the change to every watcher in
+order. Objects that only the API knows (NetworkPolicies, Namespaces made by
+kubectl) are put() and removed() one at a time.
+"""
+import collections
+import copy
+import threading
+import uuid
+
+HISTORY = 10000   # events kept for watches that resume from a resourceVersion
+
+
+class Gone(Exception):
+    """A watch asked to resume from a resourceVersion older than the history."""
+
+
+def _without_status(obj):
+    return {k: v for k, v in obj.items() if k != "status"}
+
+
+class Store:
+    def __init__(self):
+        self.changed = threading.Condition()
+        self.revision = 1
+        self.content = {}    # resource -> {(namespace, name): object as published}
+        self.objects = {}    # resource -> {(namespace, name): object as served}
+        self.history = collections.deque(maxlen=HISTORY)  # (rv, resource, type, object)
+        self.uids = {}       # (kind, namespace, name) -> uid, for ownerReferences
+
+    # --- writing ---------------------------------------------------------------
+    def publish(self, resource, objects):
+        """Makes objects (rendered, without uid/resourceVersion/generation) the whole
+        list of resource; returns the number of changes."""
+        with self.changed:
+            content = self.content.setdefault(resource, {})
+            fresh = {_key(obj): obj for obj in objects}
+            changes = 0
+            for key in [k for k in content if k not in fresh]:
+                self._remove(resource, key)
+                changes += 1
+            for key, obj in fresh.items():
+                if content.get(key) != obj:
+                    self._put(resource, key, obj)
+                    changes += 1
+            if changes:
+                self.changed.notify_all()
+            return changes
+
+    def put(self, resource, obj):
+        with self.changed:
+            key = _key(obj)
+            if self.content.get(resource, {}).get(key) != obj:
+                self._put(resource, key, obj)
+                self.changed.notify_all()
+            return self.objects[resource][key]
+
+    def remove(self, resource, namespace, name):
+        with self.changed:
+            if (namespace, name) in self.content.get(resource, {}):
+                self._remove(resource, (namespace, name))
+                self.changed.notify_all()
+
+    def _put(self, resource, key, obj):
+        content = self.content.setdefault(resource, {})
+        old_content = content.get(key)
+        old = self.objects.get(resource, {}).get(key)
+        created = obj["metadata"].get("creationTimestamp")
+        same_object = old is not None and \
+            old["metadata"].get("creationTimestamp") == created
+        if old is not None and not same_object:
+            self._remove(resource, key)
+            old = None
+        served = copy.deepcopy(obj)
+        metadata = served["metadata"]
+        self.revision += 1
+        metadata["resourceVersion"] = str(self.revision)
+        metadata["uid"] = old["metadata"]["uid"] if old else metadata.get("uid") or \
+            str(uuid.uuid4())
+        generation = old["metadata"].get("generation", 1) if old else 1
+        if old_content is not None and _without_status(old_content) != _without_status(obj):
+            generation += 1
+        metadata["generation"] = generation
+        if "observedGeneration" in served.get("status", {}):
+            served["status"]["observedGeneration"] = generation
+        self.uids[(obj["kind"], key[0], key[1])] = metadata["uid"]
+        for owner in metadata.get("ownerReferences", ()):
+            owner["uid"] = self.uids.get((owner["kind"], key[0], owner["name"]), "")
+        content[key] = obj
+        self.objects.setdefault(resource, {})[key] = served
+        self.history.append((self.revision, resource, "MODIFIED" if old else "ADDED", served))
+
+    def _remove(self, resource, key):
+        served = self.objects[resource].pop(key)
+        del self.content[resource][key]
+        self.uids.pop((served["kind"], key[0], key[1]), None)
+        self.revision += 1
+        gone = copy.deepcopy(served)
+        gone["metadata"]["resourceVersion"] = str(self.revision)
+        self.history.append((self.revision, resource, "DELETED", gone))
+
+    # --- reading ---------------------------------------------------------------
+    def list(self, resource, namespace=None):
+        """(resourceVersion of the list, [objects]) in name order."""
+        with self.changed:
+            found = [obj for key, obj in sorted(self.objects.get(resource, {}).items())
+                     if namespace is None or key[0] == namespace]
+            return str(self.revision), found
+
+    def get(self, resource, namespace, name):
+        with self.changed:
+            return self.objects.get(resource, {}).get((namespace, name))
+
+    def events_since(self, resource, since, timeout):
+        """Events of resource after resourceVersion since, waiting up to timeout for
+        the first; (events, revision reached). Raises Gone if since is too old."""
+        with self.changed:
+            if self.history and since < self.history[0][0] - 1:
+                raise Gone(since)
+            self.changed.wait_for(lambda: self.revision > since, timeout)
+            events = [(rv, kind, obj) for rv, res, kind, obj in self.history
+                      if rv > since and res == resource]
+            return events, self.revision
+
+
+def _key(obj):
+    metadata = obj["metadata"]
+    return metadata.get("namespace", ""), metadata["name"]

@@ -1,0 +1,212 @@
+"""Server-side printing: kubectl's columns for each kind, as the Table kubectl asks
+for (pure). Columns of priority 1 show with `-o wide`; kubectl upper-cases the
+names and adds NAMESPACE (-A) and LABELS (--show-labels) itself."""
+import calendar
+import time
+
+from topo.kubectl_format import NONE, age, endpoints_text
+
+NAME = ("Name", "string", "name", 0)
+
+
+def _col(name, kind="string", priority=0, fmt=""):
+    return (name, kind, fmt, priority)
+
+
+def _age(obj, now):
+    created = obj["metadata"].get("creationTimestamp")
+    if not created:
+        return "<unknown>"
+    return age(now - calendar.timegm(time.strptime(created, "%Y-%m-%dT%H:%M:%SZ")))
+
+
+def _selector(pairs):
+    return ",".join("%s=%s" % kv for kv in sorted((pairs or {}).items())) or NONE
+
+
+# --- pods --------------------------------------------------------------------------
+def pod_status_reason(pod):
+    """The STATUS column: a waiting or terminated reason wins over the phase."""
+    reason = pod["status"].get("phase", "Unknown")
+    for status in pod["status"].get("containerStatuses", []):
+        state = status.get("state", {})
+        if "waiting" in state and state["waiting"].get("reason"):
+            return state["waiting"]["reason"]
+        if "terminated" in state and state["terminated"].get("reason"):
+            reason = state["terminated"]["reason"]
+    if pod["metadata"].get("deletionTimestamp"):
+        return "Terminating"
+    return reason
+
+
+def _pod_row(pod, now):
+    statuses = pod["status"].get("containerStatuses", [])
+    ready = sum(1 for s in statuses if s.get("ready"))
+    restarts = sum(s.get("restartCount", 0) for s in statuses)
+    return [pod["metadata"]["name"], "%d/%d" % (ready, len(pod["spec"]["containers"])),
+            pod_status_reason(pod), restarts, _age(pod, now),
+            pod["status"].get("podIP") or NONE, pod["spec"].get("nodeName") or NONE,
+            NONE, NONE]
+
+
+# --- services and endpoints --------------------------------------------------------
+def service_ports(service):
+    parts = []
+    for port in service["spec"].get("ports", []):
+        node_port = ":%d" % port["nodePort"] if port.get("nodePort") else ""
+        parts.append("%d%s/%s" % (port["port"], node_port, port.get("protocol", "TCP")))
+    return ",".join(parts) or NONE
+
+
+def _external_ip(service):
+    ingress = service.get("status", {}).get("loadBalancer", {}).get("ingress") or []
+    ips = [i.get("ip") or i.get("hostname") for i in ingress]
+    if service["spec"]["type"] == "LoadBalancer" and not ips:
+        return "<pending>"
+    return ",".join(ips) or NONE
+
+
+def _service_row(service, now):
+    spec = service["spec"]
+    return [service["metadata"]["name"], spec["type"], spec.get("clusterIP") or NONE,
+            _external_ip(service), service_ports(service), _age(service, now),
+            _selector(spec.get("selector"))]
+
+
+def _endpoints_row(endpoints, now):
+    addresses = ["%s:%d" % (a["ip"], p["port"]) for subset in endpoints.get("subsets", [])
+                 for p in subset.get("ports", []) for a in subset.get("addresses", [])]
+    return [endpoints["metadata"]["name"], endpoints_text(addresses), _age(endpoints, now)]
+
+
+def _slice_row(piece, now):
+    ports = ",".join(str(p["port"]) for p in piece.get("ports") or []) or "<unset>"
+    addresses = [a for e in piece.get("endpoints") or [] for a in e["addresses"]]
+    return [piece["metadata"]["name"], piece["addressType"], ports,
+            endpoints_text(addresses).replace(NONE, "<unset>"), _age(piece, now)]
+
+
+# --- workloads -----------------------------------------------------------------------
+def _containers(template):
+    containers = template["spec"]["containers"]
+    return ",".join(c["name"] for c in containers), ",".join(c["image"] for c in containers)
+
+
+def _deployment_row(deployment, now):
+    status, spec = deployment.get("status", {}), deployment["spec"]
+    names, images = _containers(spec["template"])
+    return [deployment["metadata"]["name"],
+            "%d/%d" % (status.get("readyReplicas", 0), spec.get("replicas", 1)),
+            status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
+            _age(deployment, now), names, images,
+            _selector(spec["selector"].get("matchLabels"))]
+
+
+def _replica_set_row(replica_set, now):
+    status, spec = replica_set.get("status", {}), replica_set["spec"]
+    names, images = _containers(spec["template"])
+    return [replica_set["metadata"]["name"], spec.get("replicas", 1),
+            status.get("replicas", 0), status.get("readyReplicas", 0),
+            _age(replica_set, now), names, images,
+            _selector(spec["selector"].get("matchLabels"))]
+
+
+# --- cluster -------------------------------------------------------------------------
+def _node_row(node, now):
+    status = node["status"]
+    ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status["conditions"])
+    roles = sorted(k.split("/", 1)[1] for k in node["metadata"].get("labels", {})
+                   if k.startswith("node-role.kubernetes.io/"))
+    internal = [a["address"] for a in status["addresses"] if a["type"] == "InternalIP"]
+    external = [a["address"] for a in status["addresses"] if a["type"] == "ExternalIP"]
+    info = status["nodeInfo"]
+    return [node["metadata"]["name"], "Ready" if ready else "NotReady",
+            ",".join(roles) or NONE, _age(node, now), info["kubeletVersion"],
+            ",".join(internal) or NONE, ",".join(external) or NONE, info["osImage"],
+            info["kernelVersion"], info["containerRuntimeVersion"]]
+
+
+def _namespace_row(namespace, now):
+    return [namespace["metadata"]["name"], namespace["status"]["phase"], _age(namespace, now)]
+
+
+def _policy_row(policy, now):
+    return [policy["metadata"]["name"],
+            label_selector_text(policy["spec"].get("podSelector")), _age(policy, now)]
+
+
+def label_selector_text(selector):
+    """A LabelSelector as kubectl prints it; empty: '<none>'."""
+    selector = selector or {}
+    parts = ["%s=%s" % kv for kv in sorted((selector.get("matchLabels") or {}).items())]
+    for expression in selector.get("matchExpressions") or []:
+        op, key = expression["operator"], expression["key"]
+        if op in ("In", "NotIn"):
+            parts.append("%s %s (%s)" % (key, op.lower(), ",".join(expression["values"])))
+        else:
+            parts.append(key if op == "Exists" else "!" + key)
+    return ",".join(parts) or NONE
+
+
+def _event_row(event, now):
+    involved = event.get("involvedObject", {})
+    when = event.get("lastTimestamp") or event["metadata"].get("creationTimestamp")
+    seen = _age({"metadata": {"creationTimestamp": when}}, now)
+    return [seen, event.get("type", ""), event.get("reason", ""),
+            "%s/%s" % (involved.get("kind", "").lower(), involved.get("name", "")),
+            event.get("message", "")]
+
+
+COLUMNS = {
+    "pods": ([NAME, _col("Ready"), _col("Status"), _col("Restarts", "string"), _col("Age"),
+              _col("IP", priority=1), _col("Node", priority=1),
+              _col("Nominated Node", priority=1), _col("Readiness Gates", priority=1)],
+             _pod_row),
+    "services": ([NAME, _col("Type"), _col("Cluster-IP"), _col("External-IP"),
+                  _col("Port(s)"), _col("Age"), _col("Selector", priority=1)], _service_row),
+    "endpoints": ([NAME, _col("Endpoints"), _col("Age")], _endpoints_row),
+    "endpointslices.discovery.k8s.io": (
+        [NAME, _col("AddressType"), _col("Ports"), _col("Endpoints"), _col("Age")],
+        _slice_row),
+    "deployments.apps": ([NAME, _col("Ready"), _col("Up-to-date", "integer"),
+                          _col("Available", "integer"), _col("Age"),
+                          _col("Containers", priority=1), _col("Images", priority=1),
+                          _col("Selector", priority=1)], _deployment_row),
+    "replicasets.apps": ([NAME, _col("Desired", "integer"), _col("Current", "integer"),
+                          _col("Ready", "integer"), _col("Age"),
+                          _col("Containers", priority=1), _col("Images", priority=1),
+                          _col("Selector", priority=1)], _replica_set_row),
+    "nodes": ([NAME, _col("Status"), _col("Roles"), _col("Age"), _col("Version"),
+               _col("Internal-IP", priority=1), _col("External-IP", priority=1),
+               _col("OS-Image", priority=1), _col("Kernel-Version", priority=1),
+               _col("Container-Runtime", priority=1)], _node_row),
+    "namespaces": ([NAME, _col("Status"), _col("Age")], _namespace_row),
+    "networkpolicies.networking.k8s.io": ([NAME, _col("Pod-Selector"), _col("Age")],
+                                          _policy_row),
+    "events": ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"),
+                _col("Message")], _event_row),
+}
+
+
+def _partial(obj):
+    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+            "metadata": obj["metadata"]}
+
+
+def table(resource, objects, resource_version, now, include="PartialObjectMetadata"):
+    """The meta.k8s.io/v1 Table of objects of resource (a store key)."""
+    columns, row = COLUMNS[resource]
+    definitions = [{"name": name, "type": kind, "format": fmt, "description": "",
+                    "priority": priority} for name, kind, fmt, priority in columns]
+    rows = []
+    for obj in objects:
+        cells = row(obj, now)
+        entry = {"cells": cells}
+        if include == "Object":
+            entry["object"] = obj
+        elif include != "None":
+            entry["object"] = _partial(obj)
+        rows.append(entry)
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+            "metadata": {"resourceVersion": resource_version},
+            "columnDefinitions": definitions, "rows": rows}
