@@ -14,7 +14,9 @@ FIELDS = {"metadata.name": ("metadata", "name"), "metadata.namespace": ("metadat
           "spec.nodeName": ("spec", "nodeName"), "status.phase": ("status", "phase"),
           "spec.type": ("spec", "type"), "type": ("type",), "reason": ("reason",),
           "involvedObject.name": ("involvedObject", "name"),
-          "involvedObject.kind": ("involvedObject", "kind")}
+          "involvedObject.kind": ("involvedObject", "kind"),
+          "involvedObject.namespace": ("involvedObject", "namespace"),
+          "involvedObject.uid": ("involvedObject", "uid")}
 
 
 class SelectorError(ValueError):

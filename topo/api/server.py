@@ -215,16 +215,24 @@ class ApiServer:
         as_table = "as=Table" in (handler.headers.get("Accept") or "")
         handler.start_stream("application/json")
         initial = []
-        if since == 0:
+        send_initial = request.param("sendInitialEvents") == "true"
+        if since == 0 or send_initial:
             version, objects = self.store.list(key, namespace)
             initial = [("ADDED", o) for o in objects if matches(o)]
             since = int(version)
+            if send_initial:
+                # client-go's watch-list: the initial events end with a bookmark.
+                resource = next(r for r in resources.RESOURCES if store_key(r) == key)
+                initial.append(("BOOKMARK", {
+                    "kind": resource.kind, "apiVersion": resources.group_version(resource),
+                    "metadata": {"resourceVersion": version, "annotations": {
+                        "k8s.io/initial-events-end": "true"}}}))
         deadline = time.monotonic() + timeout
         events = initial
         while True:
             for kind, obj in events:
                 shown = tables.table(key, [obj], obj["metadata"]["resourceVersion"],
-                                     time.time()) if as_table else obj
+                                     time.time()) if as_table and kind != "BOOKMARK" else obj
                 handler.send_chunk(json.dumps({"type": kind, "object": shown}).encode() + b"\n")
             left = deadline - time.monotonic()
             if left <= 0 or self.stopping.is_set():
