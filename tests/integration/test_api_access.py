@@ -1,0 +1,163 @@
+"""Who may use the API: loopback only, the run's bearer token only; and the
+official Python client drives the cluster unchanged."""
+import json
+import os
+import ssl
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+
+from tests.integration.conftest import start_cluster
+
+KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
+POD = """apiVersion: v1
+kind: Pod
+metadata: {name: lone}
+spec:
+  containers: [{name: c, image: nginx}]
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    running = start_cluster(POD, nodes=2)
+    yield running
+    running.stop()
+
+
+def _context(cluster):
+    config = yaml.safe_load(open(cluster.kubeconfig))
+    context = ssl.create_default_context(cafile=cluster.api.cert)
+    return config, context
+
+
+def _request(cluster, method, path, token=None, body=None):
+    _, context = _context(cluster)
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = "Bearer " + token
+    request = urllib.request.Request(cluster.api.url + path, method=method, headers=headers,
+                                     data=None if body is None else body.encode())
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _token(cluster):
+    return yaml.safe_load(open(cluster.kubeconfig))["users"][0]["user"]["token"]
+
+
+def _listeners(port):
+    """Local addresses of the TCP sockets listening on port, from the kernel."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            next(handle)
+            for line in handle:
+                local, state = line.split()[1], line.split()[3]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                    found.append(local.rsplit(":", 1)[0])
+    return found
+
+
+def test_the_api_listens_on_loopback_only(cluster):
+    assert _listeners(cluster.api.port) == ["0100007F"]
+
+
+def test_the_kubeconfig_is_private_and_holds_a_fresh_token(cluster):
+    assert os.stat(cluster.kubeconfig).st_mode & 0o777 == 0o600
+    assert len(_token(cluster)) >= 40
+    assert os.path.dirname(cluster.kubeconfig) == cluster.run_dir
+
+
+def test_requests_without_the_token_get_401_and_change_nothing(cluster):
+    body = json.dumps(yaml.safe_load(POD.replace("lone", "intruder")))
+    for token in (None, "wrong", _token(cluster)[:-1]):
+        assert _request(cluster, "GET", "/api/v1/namespaces/default/pods", token)[0] == 401
+        assert _request(cluster, "POST", "/api/v1/namespaces/default/pods", token, body)[0] \
+            == 401
+        assert _request(cluster, "DELETE", "/api/v1/namespaces/default/pods/lone", token)[0] \
+            == 401
+    assert "intruder" not in cluster.pods and "lone" in cluster.pods
+    code, listing = _request(cluster, "GET", "/api/v1/namespaces/default/pods",
+                             _token(cluster))
+    assert code == 200 and [p["metadata"]["name"] for p in listing["items"]] == ["lone"]
+
+
+@pytest.mark.parametrize("user", [{}, {"token": "a-guess"}], ids=["no token", "wrong token"])
+def test_kubectl_with_a_stripped_kubeconfig_is_refused(cluster, tmp_path, user):
+    config = yaml.safe_load(open(cluster.kubeconfig))
+    config["users"][0]["user"] = user
+    stripped = tmp_path / "stripped"
+    stripped.write_text(yaml.safe_dump(config))
+    result = subprocess.run([KUBECTL, "get", "pods"], capture_output=True, text=True,
+                            timeout=30, stdin=subprocess.DEVNULL,
+                            env=dict(os.environ, KUBECONFIG=str(stripped)))
+    assert result.returncode == 1 and "lone" not in result.stdout
+    if user:
+        assert "You must be logged in to the server" in result.stderr
+
+
+def test_bad_requests_get_a_clear_status_and_change_nothing(cluster):
+    token, before = _token(cluster), sorted(cluster.pods)
+    cases = [("POST", "/api/v1/namespaces/default/pods", "{not json", 400),
+             ("POST", "/api/v1/namespaces/default/pods", '["a list"]', 400),
+             ("POST", "/api/v1/namespaces/default/pods",
+              '{"kind": "Service", "apiVersion": "v1", "metadata": {"name": "x"}}', 400),
+             ("POST", "/api/v1/namespaces/default/pods",
+              json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "Bad_Name"},
+                          "spec": {"containers": [{"name": "c", "image": "x"}]}}), 422),
+             ("POST", "/api/v1/namespaces/nowhere/pods", json.dumps(
+                 yaml.safe_load(POD.replace("lone", "elsewhere"))), 404),
+             ("POST", "/api/v1/namespaces/default/pods", json.dumps(yaml.safe_load(POD)), 409),
+             ("GET", "/api/v1/namespaces/default/widgets", None, 404),
+             ("GET", "/api/v1/namespaces/default/pods?labelSelector=a%20b%20c", None, 400),
+             ("PATCH", "/api/v1/namespaces/default/pods/lone", '[{"op": "jump"}]', 415),
+             ("DELETE", "/api/v1/namespaces/default/pods/ghost", None, 404),
+             ("POST", "/api/v1/namespaces/default/pods", "[" * 100000, 400)]
+    for method, path, body, code in cases:
+        got, status = _request(cluster, method, path, token, body)
+        assert (got, status["kind"]) == (code, "Status"), (method, path, body[:40] if body
+                                                           else None, status)
+        assert "\n" not in status["message"] and status["message"]
+    assert sorted(cluster.pods) == before
+
+
+def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes(cluster):
+    kubernetes = pytest.importorskip("kubernetes")
+    from kubernetes import client, config, watch
+    api_client = config.new_client_from_config(config_file=cluster.kubeconfig)
+    core, apps = client.CoreV1Api(api_client), client.AppsV1Api(api_client)
+    assert [p.metadata.name for p in core.list_namespaced_pod("default").items] == ["lone"]
+    deployment = client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="pyweb"),
+        spec=client.V1DeploymentSpec(
+            replicas=2, selector=client.V1LabelSelector(match_labels={"app": "pyweb"}),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels={"app": "pyweb"}),
+                spec=client.V1PodSpec(containers=[client.V1Container(
+                    name="web", image="agnhost",
+                    ports=[client.V1ContainerPort(container_port=8080)])]))))
+    apps.create_namespaced_deployment("default", deployment)
+    ready = None
+    for event in watch.Watch().stream(apps.list_namespaced_deployment, "default",
+                                      field_selector="metadata.name=pyweb",
+                                      timeout_seconds=30):
+        if (event["object"].status.ready_replicas or 0) == 2:
+            ready = event["object"]
+            break
+    assert ready is not None and kubernetes.__version__
+    pods = core.list_namespaced_pod("default", label_selector="app=pyweb").items
+    assert sorted(p.status.pod_ip for p in pods) == sorted(
+        cluster.pod(p.metadata.name).ip for p in pods)
+    name = pods[0].metadata.name
+    assert core.read_namespaced_pod_log(name, "default") == cluster.logs(name)
+    apps.delete_namespaced_deployment("pyweb", "default")
+    assert "pyweb" not in cluster.deployments
+    assert not core.list_namespaced_pod("default", label_selector="app=pyweb").items

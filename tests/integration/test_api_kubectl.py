@@ -1,0 +1,246 @@
+"""The real kubectl (and a shell around it) against a running cluster's API: each
+command a tutorial starts with, its output checked against the cluster itself."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.integration.conftest import ROOT
+from topo.cluster import Cluster
+
+KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
+DEFAULT_CLUSTER = os.path.join(ROOT, "topo", "default-cluster.yaml")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with Cluster.from_files([DEFAULT_CLUSTER]) as running:
+        yield running
+
+
+def kubectl(cluster, *args, stdin=None, timeout=30, check=True):
+    result = subprocess.run([KUBECTL] + list(args), capture_output=True, text=True,
+                            input=stdin, timeout=timeout,
+                            env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def shell(cluster, script):
+    """A shell line as a user types it, with KUBECONFIG from `kubemn kubeconfig`."""
+    line = 'export KUBECONFIG=$(%s -m topo.main kubeconfig) && PATH=%s:$PATH && %s' % (
+        sys.executable, os.path.dirname(KUBECTL), script)
+    result = subprocess.run(["bash", "-c", line], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_kubemn_kubeconfig_names_the_runs_kubeconfig_for_a_shell(cluster):
+    out = shell(cluster, 'echo "$KUBECONFIG"; kubectl get pods -o name | wc -l')
+    path, count = out.split()
+    assert path == cluster.kubeconfig
+    assert int(count) == len([p for p in cluster.pods.values() if p.namespace == "default"])
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_get_pods_wide_shows_kubectls_columns_and_the_clusters_addresses(cluster):
+    lines = kubectl(cluster, "get", "pods", "-o", "wide").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
+                                "NOMINATED", "NODE", "READINESS", "GATES"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    for pod in cluster.pods.values():
+        if pod.namespace == "default":
+            assert rows[pod.name][5:7] == [pod.ip, pod.node.name]
+            assert rows[pod.name][1:3] == ["%d/%d" % (pod.ready_containers(),
+                                                      len(pod.containers)), "Running"]
+
+
+def test_comma_lists_label_selectors_and_show_labels(cluster):
+    out = kubectl(cluster, "get", "svc,deploy").stdout
+    assert "service/web " in out and "deployment.apps/web " in out
+    names = kubectl(cluster, "get", "pods", "-l", "app=web", "-o", "name").stdout.split()
+    expected = sorted("pod/" + p.name for p in cluster.pods.values()
+                      if dict(p.labels).get("app") == "web" and p.namespace == "default")
+    assert sorted(names) == expected and len(names) == 3
+    out = kubectl(cluster, "get", "pods", "-l", "app in (web),app!=db", "--show-labels").stdout
+    assert out.splitlines()[0].split()[-1] == "LABELS"
+    assert all("app=web" in line for line in out.splitlines()[1:])
+
+
+def test_output_json_jsonpath_and_custom_columns_agree_with_the_cluster(cluster):
+    pods = json.loads(kubectl(cluster, "get", "pods", "-o", "json").stdout)["items"]
+    by_name = {p["metadata"]["name"]: p for p in pods}
+    assert by_name["multi"]["status"]["podIP"] == cluster.pod("multi").ip
+    assert [c["name"] for c in by_name["multi"]["spec"]["containers"]] == ["web", "shell"]
+    ips = kubectl(cluster, "get", "pods", "-l", "app=web", "-o",
+                  "jsonpath={.items[*].status.podIP}").stdout.split()
+    assert sorted(ips) == sorted(p.ip for p in cluster.pods.values()
+                                 if dict(p.labels).get("app") == "web")
+    out = kubectl(cluster, "get", "svc", "web", "-o",
+                  "custom-columns=NAME:.metadata.name,IP:.spec.clusterIP").stdout
+    assert out.splitlines()[1].split() == ["web", cluster.allocator.cluster_ips["web"]]
+    assert "clusterIP: %s" % cluster.allocator.cluster_ips["web"] in \
+        kubectl(cluster, "get", "svc", "web", "-o", "yaml").stdout
+
+
+def test_endpoints_and_endpointslices_list_the_ready_pods(cluster):
+    web = sorted(p.ip for p in cluster.pods.values() if dict(p.labels).get("app") == "web")
+    piece = json.loads(kubectl(cluster, "get", "endpointslices", "-l",
+                               "kubernetes.io/service-name=web", "-o", "json").stdout)["items"]
+    assert sorted(a for e in piece[0]["endpoints"] for a in e["addresses"]) == web
+    endpoints = json.loads(kubectl(cluster, "get", "endpoints", "web", "-o", "json").stdout)
+    assert sorted(a["ip"] for s in endpoints["subsets"] for a in s["addresses"]) == web
+
+
+def test_api_resources_and_get_all(cluster):
+    names = [line.split()[0] for line in
+             kubectl(cluster, "api-resources", "--no-headers").stdout.splitlines()]
+    for name in ("pods", "services", "endpoints", "endpointslices", "deployments",
+                 "replicasets", "namespaces", "nodes", "events", "networkpolicies"):
+        assert name in names
+    out = kubectl(cluster, "get", "all", "-A").stdout
+    for kind in ("pod/", "service/", "deployment.apps/", "replicaset.apps/"):
+        assert kind in out
+
+
+def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster):
+    kubectl(cluster, "create", "deployment", "hello", "--image=agnhost", "--replicas=2",
+            "--port=8080")
+    kubectl(cluster, "expose", "deployment", "hello", "--port=80", "--target-port=8080")
+    kubectl(cluster, "rollout", "status", "deployment/hello", "--timeout=30s")
+    assert kubectl(cluster, "scale", "deployment", "hello", "--replicas=3").stdout.strip() \
+        == "deployment.apps/hello scaled"
+    kubectl(cluster, "rollout", "status", "deployment/hello", "--timeout=30s")
+    hosts = set()
+    for _ in range(30):
+        hosts.add(cluster.exec("client1", "curl -s -m 2 http://hello/hostname").stdout)
+    names = kubectl(cluster, "get", "pods", "-l", "app=hello", "-o",
+                    "jsonpath={.items[*].metadata.name}").stdout.split()
+    assert len(names) == 3 and hosts == set(names)
+    assert kubectl(cluster, "run", "solo", "--image=nginx").stdout.strip() == "pod/solo created"
+    kubectl(cluster, "wait", "--for=condition=Ready", "pod/solo", "--timeout=30s")
+    assert cluster.pod("solo").is_ready
+    kubectl(cluster, "delete", "pod", "solo")
+    kubectl(cluster, "delete", "service", "hello")
+    kubectl(cluster, "delete", "deployment", "hello")
+    assert "hello" not in cluster.deployments and "hello" not in cluster.services
+    assert not [p for p in cluster.pods.values() if p.name.startswith("hello-")]
+
+
+def test_label_moves_a_pod_into_a_services_endpoints_and_annotate_and_patch_stick(cluster):
+    kubectl(cluster, "create", "service", "clusterip", "picked", "--tcp=80:8080")
+    kubectl(cluster, "label", "pod", "server2", "app=picked", "--overwrite")
+    endpoints = json.loads(kubectl(cluster, "get", "endpoints", "picked", "-o", "json").stdout)
+    assert [a["ip"] for s in endpoints["subsets"] for a in s["addresses"]] == \
+        [cluster.pod("server2").ip]
+    kubectl(cluster, "label", "pod", "server2", "app=server", "--overwrite")
+    endpoints = json.loads(kubectl(cluster, "get", "endpoints", "picked", "-o", "json").stdout)
+    assert "subsets" not in endpoints
+    kubectl(cluster, "annotate", "pod", "server2", "course=networking")
+    assert kubectl(cluster, "get", "pod", "server2", "-o",
+                   "jsonpath={.metadata.annotations.course}").stdout == "networking"
+    kubectl(cluster, "patch", "service", "picked", "--type=json", "-p",
+            '[{"op": "replace", "path": "/spec/ports/0/port", "value": 81}]')
+    assert kubectl(cluster, "get", "svc", "picked", "-o",
+                   "jsonpath={.spec.ports[0].port}").stdout == "81"
+    kubectl(cluster, "patch", "service", "picked", "-p", '{"spec": {"type": "NodePort"}}')
+    assert cluster.services["picked"].type == "NodePort"
+    kubectl(cluster, "delete", "service", "picked")
+
+
+MANIFEST = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: applied}
+spec:
+  replicas: %d
+  selector: {matchLabels: {run: applied}}
+  template:
+    metadata: {labels: {run: applied}}
+    spec:
+      containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+"""
+
+
+def test_apply_creates_leaves_unchanged_and_configures(cluster):
+    out = [kubectl(cluster, "apply", "-f", "-", stdin=MANIFEST % n).stdout.strip()
+           for n in (2, 2, 3)]
+    assert out == ["deployment.apps/applied created", "deployment.apps/applied unchanged",
+                   "deployment.apps/applied configured"]
+    assert cluster.deployments["applied"].replicas == 3
+    kubectl(cluster, "delete", "-f", "-", stdin=MANIFEST % 3)
+    assert "applied" not in cluster.deployments
+
+
+def test_watch_sees_a_new_pod_and_its_deletion(cluster):
+    watch = subprocess.Popen([KUBECTL, "get", "pods", "-w", "--output-watch-events"],
+                             stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    try:
+        time.sleep(1)
+        kubectl(cluster, "run", "watched", "--image=nginx")
+        kubectl(cluster, "delete", "pod", "watched")
+        time.sleep(1)
+    finally:
+        watch.terminate()
+    events = [line.split()[:2] for line in watch.communicate(timeout=10)[0].splitlines()]
+    assert events[0] == ["EVENT", "NAME"] and ["ADDED", "client1"] in events
+    assert events.index(["ADDED", "watched"]) < events.index(["DELETED", "watched"])
+
+
+def test_logs_and_exec_with_stdin_exit_status_and_container(cluster):
+    assert kubectl(cluster, "exec", "client1", "--", "hostname").stdout.strip() == "client1"
+    out = kubectl(cluster, "exec", "multi", "-c", "shell", "--", "curl", "-s",
+                  "http://localhost/hostname").stdout
+    assert out == "multi"
+    assert kubectl(cluster, "exec", "-i", "client1", "--", "cat",
+                   stdin="through stdin\n").stdout == "through stdin\n"
+    failed = kubectl(cluster, "exec", "client1", "--", "sh", "-c", "echo oops >&2; exit 3",
+                     check=False)
+    assert failed.returncode == 3 and "oops" in failed.stderr
+    assert kubectl(cluster, "logs", "server2").stdout == cluster.logs("server2")
+    wrong = kubectl(cluster, "exec", "multi", "-c", "nope", "--", "true", check=False)
+    assert wrong.returncode != 0 and "container nope is not valid for pod multi" in wrong.stderr
+
+
+BAD_PORT = """apiVersion: v1
+kind: Pod
+metadata: {name: badport}
+spec:
+  containers: [{name: c, image: nginx, ports: [{containerPort: 70000}]}]
+"""
+
+
+def test_an_invalid_object_is_refused_naming_the_field_and_nothing_changes(cluster):
+    before = sorted(cluster.pods)
+    failed = kubectl(cluster, "apply", "-f", "-", stdin=BAD_PORT, check=False)
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines()[-1].startswith(
+        'The Pod "badport" is invalid: spec.containers[0].ports[0].containerPort')
+    failed = kubectl(cluster, "scale", "deployment", "web", "--replicas=-1", check=False)
+    assert failed.returncode == 1
+    assert sorted(cluster.pods) == before
+
+
+def test_network_policies_are_stored_and_listed(cluster):
+    policy = """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-only}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{from: [{podSelector: {matchLabels: {role: client}}}]}]
+"""
+    assert kubectl(cluster, "apply", "-f", "-", stdin=policy).stdout.strip() == \
+        "networkpolicy.networking.k8s.io/web-only created"
+    lines = kubectl(cluster, "get", "netpol").stdout.splitlines()
+    assert lines[1].split()[:2] == ["web-only", "app=web"]
+    bad = policy.replace("web-only", "bad").replace("ingress:", "policyTypes: [Sideways]\n  "
+                                                    "ingress:")
+    failed = kubectl(cluster, "apply", "-f", "-", stdin=bad, check=False)
+    assert failed.returncode == 1 and "spec.policyTypes" in failed.stderr
+    kubectl(cluster, "delete", "netpol", "web-only")
+    assert "No resources found" in kubectl(cluster, "get", "netpol").stderr
