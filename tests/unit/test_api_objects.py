@@ -1,0 +1,128 @@
+"""The cluster's objects as the API shows them: rendering, kubectl's Table columns,
+protobuf bodies as kubectl sends them, discovery and OpenAPI."""
+import os
+
+import pytest
+
+from topo.api import openapi, render, resources, tables
+from topo.api.protobuf import ProtobufError, decode
+from topo.model import Container, ContainerPort, PodSpec, PodTemplate, ServicePort, ServiceSpec
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+NOW = 1_800_000_000
+TEMPLATE = PodTemplate((("app", "web"),), (Container("web", "nginx", ports=(
+    ContainerPort(80, "TCP", "http"),)),))
+
+
+def pod_view(state="Running", restarts=0, ready=True, owner=None, name="web-1"):
+    spec = PodSpec(name, TEMPLATE, owner=owner)
+    return render.PodView(spec, "10.244.1.5", "node1", "192.168.0.1", NOW - 75, ready,
+                          [render.ContainerView("web", state, 1 if state != "Running" else None,
+                                                restarts, ready)])
+
+
+def row(resource, obj):
+    return tables.table(resource, [obj], "7", NOW)["rows"][0]["cells"]
+
+
+def test_a_running_pod_prints_as_kubectl_prints_it():
+    assert row("pods", render.pod_json(pod_view())) == [
+        "web-1", "1/1", "Running", 0, "75s", "10.244.1.5", "node1", "<none>", "<none>"]
+
+
+def test_a_crashing_container_shows_its_back_off_and_restarts():
+    pod = render.pod_json(pod_view("CrashLoopBackOff", restarts=3, ready=False))
+    assert row("pods", pod)[1:4] == ["0/1", "CrashLoopBackOff", 3]
+    assert pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 1
+
+
+def test_a_deployments_pod_is_owned_by_its_replica_set():
+    pod = render.pod_json(pod_view(owner="web", name="web-5d8f7c9b4x-abcde"))
+    assert pod["metadata"]["ownerReferences"][0]["name"] == "web-5d8f7c9b4x"
+    assert pod["metadata"]["labels"]["pod-template-hash"] == "5d8f7c9b4x"
+
+
+def test_a_nodeport_service_prints_its_ports_and_selector():
+    spec = ServiceSpec("web", (("app", "web"),), (ServicePort(80, "http", "TCP", "http"),),
+                       type="NodePort")
+    service = render.service_json(render.ServiceView(spec, "10.96.0.2", {(80, "TCP"): 30080},
+                                                     None, NOW - 3600))
+    assert row("services", service) == ["web", "NodePort", "10.96.0.2", "<none>",
+                                        "80:30080/TCP", "60m", "app=web"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_a_pending_load_balancer_and_endpoints_abbreviated_after_three():
+    spec = ServiceSpec("lb", (("app", "web"),), (ServicePort(80, 8080),), type="LoadBalancer")
+    service = render.service_json(render.ServiceView(spec, "10.96.0.3", {}, None, NOW))
+    assert row("services", service)[3] == "<pending>"
+    endpoints = {"metadata": {"name": "lb", "creationTimestamp": "2027-01-15T08:00:00Z"},
+                 "subsets": [{"addresses": [{"ip": "10.0.0.%d" % i} for i in range(5)],
+                              "ports": [{"port": 8080}]}]}
+    assert row("endpoints", endpoints)[1] == \
+        "10.0.0.0:8080,10.0.0.1:8080,10.0.0.2:8080 + 2 more..."
+
+
+def test_the_table_carries_partial_metadata_for_show_labels():
+    obj = render.pod_json(pod_view())
+    table = tables.table("pods", [obj], "7", NOW)
+    assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+    assert table["rows"][0]["object"]["metadata"]["labels"] == {"app": "web"}
+    assert [c["name"] for c in table["columnDefinitions"] if c["priority"] == 1] == [
+        "IP", "Node", "Nominated Node", "Readiness Gates"]
+
+
+def _body(name):
+    with open(os.path.join(DATA, name), "rb") as handle:
+        return handle.read()
+
+
+def test_kubectl_create_deployments_protobuf_body_reads_as_its_json():
+    assert decode(_body("create-deployment.pb")) == {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "hello", "labels": {"app": "hello"}},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "hello"}},
+                 "template": {"metadata": {"labels": {"app": "hello"}},
+                              "spec": {"containers": [{
+                                  "name": "agnhost", "image": "agnhost",
+                                  "command": ["/agnhost", "netexec", "--http-port=8080"],
+                                  "ports": [{"containerPort": 8080}]}]}}}}
+
+
+def test_kubectl_create_service_and_namespace_protobuf_bodies():
+    service = decode(_body("create-service-nodeport.pb"))
+    assert service["spec"] == {"ports": [{"name": "80-8080", "protocol": "TCP", "port": 80,
+                                          "targetPort": 8080, "nodePort": 30090}],
+                               "selector": {"app": "ns1"}, "type": "NodePort"}
+    assert decode(_body("create-namespace.pb")) == {"apiVersion": "v1", "kind": "Namespace",
+                                                    "metadata": {"name": "lab"}}
+
+
+@pytest.mark.parametrize("body", [b"{}", b"k8s\x00\x0a\x05\x0a\x02", b"k8s\x00\x0a\x0f\x0a"
+                                  b"\x02v1\x12\x09ConfigMap"])
+def test_a_protobuf_body_that_is_cut_short_or_of_another_kind_is_refused(body):
+    with pytest.raises(ProtobufError):
+        decode(body)
+
+
+def test_discovery_lists_short_names_categories_and_subresources():
+    listing = resources.api_resource_list("", "v1")
+    pods = next(r for r in listing["resources"] if r["name"] == "pods")
+    assert pods["shortNames"] == ["po"] and pods["categories"] == ["all"]
+    names = [r["name"] for r in listing["resources"]]
+    assert "pods/exec" in names and "pods/log" in names
+    assert resources.api_resource_list("batch", "v1") is None
+    groups = [g["name"] for g in resources.api_group_list()["groups"]]
+    assert groups == ["apps", "discovery.k8s.io", "networking.k8s.io"]
+
+
+def test_openapi_tells_kubectl_every_kind_takes_field_validation():
+    root = openapi.root()["paths"]
+    assert set(root) == {"api/v1", "apis/apps/v1", "apis/discovery.k8s.io/v1",
+                         "apis/networking.k8s.io/v1"}
+    document = openapi.document(root["apis/apps/v1"]["serverRelativeURL"].split("?")[0])
+    patches = [op["patch"] for op in document["paths"].values() if "patch" in op]
+    assert {p["x-kubernetes-group-version-kind"]["kind"] for p in patches} == {
+        "Deployment", "ReplicaSet"}
+    assert all("fieldValidation" in [q["name"] for q in p["parameters"]] for p in patches)
+    assert openapi.document("/openapi/v3/apis/batch/v1") is None
