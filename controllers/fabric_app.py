@@ -7,8 +7,13 @@ restarted controller heals the tables without flushing them: established
 connections are never touched. After that it keeps track of what it sent, and each
 new state costs one round of messages and a barrier.
 GET /kubemn/status tells which generation each switch has converged to.
+Both demand the bearer token kubemn made for the run (KUBEMN_CONTROLLER_TOKEN in
+the controller's environment): another local user gets 401 and changes nothing.
 """
+import functools
+import hmac
 import json
+import os
 import time
 
 from ryu.app.wsgi import ControllerBase, Response, WSGIApplication, route
@@ -26,6 +31,23 @@ from controllers.replies import reply_to
 from controllers.state import EMPTY, InvalidState, parse_state
 
 APP_KEY = "kubemn_fabric_app"
+TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"
+
+
+def authorized(header, token):
+    """The request carries the run's token; without a token set, nobody is."""
+    if not token:
+        return False
+    return hmac.compare_digest((header or "").encode(), ("Bearer " + token).encode())
+
+
+def needs_token(handler):
+    @functools.wraps(handler)
+    def guarded(self, req, **kwargs):
+        if not authorized(req.headers.get("Authorization"), os.environ.get(TOKEN_VARIABLE)):
+            return _json({"error": "Unauthorized"}, 401)
+        return handler(self, req, **kwargs)
+    return guarded
 
 
 class Cycle:
@@ -178,6 +200,7 @@ class StateApi(ControllerBase):
         self.app = data[APP_KEY]
 
     @route("kubemn", "/kubemn/state", methods=["PUT"])
+    @needs_token
     def put_state(self, req, **_kwargs):
         started = time.monotonic()
         try:
@@ -192,6 +215,7 @@ class StateApi(ControllerBase):
         return _json(self.app.status(), 200)
 
     @route("kubemn", "/kubemn/status", methods=["GET"])
+    @needs_token
     def get_status(self, _req, **_kwargs):
         return _json(self.app.status(), 200)
 

@@ -6,6 +6,7 @@ desired state (controllers/fabric_app.py).
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import urllib.request
 from topo.errors import KubemnError, log_tail
 
 APP = "controllers.fabric_app"
+TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"   # as controllers/fabric_app.py reads it
 START_TIMEOUT = 10.0     # per attempt; a start is tried twice
 SYNC_TIMEOUT = 20.0
 # Below Linux's ephemeral range (32768-60999): a port picked there and released until
@@ -46,6 +48,7 @@ class ControllerProcess:
     def __init__(self, log_path):
         self.log_path = log_path
         self.process = None
+        self.token = secrets.token_urlsafe(32)   # its REST API's, for this run only
         self.pick_ports()
 
     def pick_ports(self):
@@ -73,7 +76,8 @@ class ControllerProcess:
                 "--wsapi-host", "127.0.0.1", "--wsapi-port", str(self.api_port), APP]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+                                            stderr=subprocess.STDOUT, start_new_session=True,
+                                            env=dict(os.environ, **{TOKEN_VARIABLE: self.token}))
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if self.process.poll() is not None:
@@ -101,7 +105,8 @@ class ControllerProcess:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request("http://127.0.0.1:%d%s" % (self.api_port, path),
                                          data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": "Bearer " + self.token})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())

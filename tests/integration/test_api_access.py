@@ -161,3 +161,29 @@ def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes
     apps.delete_namespaced_deployment("pyweb", "default")
     assert "pyweb" not in cluster.deployments
     assert not core.list_namespaced_pod("default", label_selector="app=pyweb").items
+
+
+def _controller(cluster, method, path, token=None, body=None):
+    headers = {} if token is None else {"Authorization": "Bearer " + token}
+    request = urllib.request.Request("http://127.0.0.1:%d%s" % (cluster.controller.api_port,
+                                                                path),
+                                     method=method, headers=headers, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_the_controllers_rest_api_is_loopback_only_and_demands_its_token(cluster):
+    controller = cluster.controller
+    assert _listeners(controller.api_port) == ["0100007F"]
+    assert _listeners(controller.of_port) == ["0100007F"]
+    generation = cluster.generation
+    for token in (None, "wrong", _token(cluster)):
+        assert _controller(cluster, "GET", "/kubemn/status", token)[0] == 401
+        assert _controller(cluster, "PUT", "/kubemn/state", token,
+                           json.dumps({"generation": 999}).encode())[0] == 401
+    code, status = _controller(cluster, "GET", "/kubemn/status", controller.token)
+    assert code == 200 and set(status["switches"].values()) == {generation}
+    assert cluster.exec("lone", "hostname").stdout.strip() == "lone"
