@@ -1,5 +1,6 @@
-"""The cluster add-ons kubemn starts with every cluster, as kubeadm does: cluster DNS
-in kube-system, pods behind the kube-dns Service at the Service CIDR's tenth address."""
+"""What every cluster starts with, as kubeadm's do: the `kubernetes` Service in
+default at the Service CIDR's first address, and cluster DNS in kube-system, pods
+behind the kube-dns Service at the tenth."""
 import ipaddress
 import sys
 
@@ -35,4 +36,13 @@ def dns_addon(service_cidr, records_path):
                           (ServicePort(53, "dns", "UDP", "dns"),
                            ServicePort(53, "dns-tcp", "TCP", "dns-tcp")),
                           cluster_ip=dns_ip(service_cidr), namespace=SYSTEM_NAMESPACE)
-    return Manifests(deployments=(deployment,), services=(service,))
+    return Manifests(deployments=(deployment,), services=(service, kubernetes_service(
+        service_cidr)))
+
+
+def kubernetes_service(service_cidr):
+    """The API's Service. kubemn's API listens on the machine's loopback only, out of
+    the pods' reach: the Service has no endpoint, and a connection to it is refused."""
+    first = str(next(ipaddress.IPv4Network(service_cidr).hosts()))
+    return ServiceSpec("kubernetes", (), (ServicePort(443, 6443, "TCP", "https"),),
+                       cluster_ip=first)

@@ -330,8 +330,7 @@ class Cluster(Objects):
             raise KubemnError('container %s is not valid for pod %s' % (container, pod.name))
         argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
         return subprocess.run(pod.nsenter_argv() + argv, capture_output=True, text=True,
-                              timeout=timeout, input=input,
-                              env=dict(os.environ, HOSTNAME=pod.name))
+                              timeout=timeout, input=input, env=pod.container_env(container))
 
     def popen(self, pod_ref, argv, **kwargs):
         """Starts argv in the pod's namespaces without waiting (a capture, a client)."""

@@ -70,6 +70,8 @@ def run(args):
     if not sys.stdin.isatty():
         signal.signal(signal.SIGINT, _stop)  # a script's Ctrl-C ends it
     with cluster:
+        progress_to_stderr("the Kubernetes API is at %s; from any shell: "
+                           "export KUBECONFIG=$(kubemn kubeconfig)" % cluster.api.url)
         progress_to_stderr("cluster ready: %d nodes, %d pods; type `help`, "
                            "`kubectl get pods -o wide`, or `exit`"
                            % (len(cluster.node_plans), len(cluster.pods)))

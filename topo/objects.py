@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from services.desired import service_states
 from services.endpoints import service_endpoints
+from services.environment import service_environment
 from topo.errors import KubemnError
 from topo.ipam import PodAddressPool, plan_node
 from topo.manifest import parse_files, parse_texts
@@ -279,7 +280,9 @@ class Objects:
         counts[node_name] += 1
         return Pod(spec, self.net[node_name], ip,
                    os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
-                   self.pod_dns(spec.namespace))
+                   self.pod_dns(spec.namespace),
+                   service_environment(self.services, self.allocator.cluster_ips,
+                                       spec.namespace))
 
     def _delete_pod(self, key):
         """The pod leaves the Services' endpoints first, then stops."""

@@ -78,7 +78,7 @@ def listening_tcp_ports(pid, tables=("tcp", "tcp6")):
 class Pod:
     """A running pod; created by start(), gone after stop()."""
 
-    def __init__(self, spec, node, ip, pod_dir, resolv_conf=""):
+    def __init__(self, spec, node, ip, pod_dir, resolv_conf="", service_env=()):
         self.spec = spec
         self.name = spec.name
         self.namespace = spec.namespace
@@ -87,6 +87,7 @@ class Pod:
         self.ip = ip
         self.pod_dir = pod_dir
         self.resolv_conf = resolv_conf
+        self.service_env = dict(service_env)  # the Services' variables at its start
         self.veth = pod_veth_name(spec.ref)
         self.labels = spec.template.labels  # kubectl label may change them later
         self.pause = None
@@ -176,7 +177,7 @@ class Pod:
 
     def _run_container(self, container):
         argv = container_argv(container)
-        env = dict(os.environ, HOSTNAME=self.name, **dict(container.env))
+        env = self.container_env(container.name)
         with open(self.log_path(container.name), "ab") as log:
             try:
                 self.containers[container.name] = subprocess.Popen(
@@ -230,6 +231,15 @@ class Pod:
         self.pause = None
 
     # --- queries -------------------------------------------------------------
+    def container_env(self, name=None):
+        """The environment of a container (the first without a name), as its
+        processes and `kubectl exec` see it: the Services' variables, then its own."""
+        containers = self.spec.template.containers
+        container = next((c for c in containers if c.name == name), containers[0])
+        env = dict(os.environ, HOSTNAME=self.name, **self.service_env)
+        env.update(container.env)
+        return env
+
     def labelled_template(self):
         """The pod's template with its labels as they are now (Services select on
         these)."""

@@ -349,7 +349,8 @@ def test_the_controller_refuses_an_invalid_state_and_keeps_its_own(cluster):
     before = cluster.controller.status()
     request = urllib.request.Request(
         "http://127.0.0.1:%d/kubemn/state" % cluster.controller.api_port, method="PUT",
-        data=json.dumps({"generation": 99, "gateway": {"ip": "300.1.1.1"}}).encode())
+        data=json.dumps({"generation": 99, "gateway": {"ip": "300.1.1.1"}}).encode(),
+        headers={"Authorization": "Bearer " + cluster.controller.token})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=5)
     assert refused.value.code == 400

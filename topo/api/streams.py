@@ -115,15 +115,16 @@ def serve_exec(api, request, handler):
     handler.close_connection = True
     flags = {name: request.param(name) in ("true", "1")
              for name in ("stdin", "stdout", "stderr", "tty")}
-    ExecSession(pod, command, flags, handler).run()
+    ExecSession(pod, container, command, flags, handler).run()
     return None, None
 
 
 class ExecSession:
     """One exec: the process, and the WebSocket that carries its streams."""
 
-    def __init__(self, pod, command, flags, handler):
-        self.pod, self.command, self.flags, self.handler = pod, command, flags, handler
+    def __init__(self, pod, container, command, flags, handler):
+        self.pod, self.container, self.command = pod, container, command
+        self.flags, self.handler = flags, handler
         self.send_lock = threading.Lock()
         self.process = self.terminal = None
 
@@ -136,7 +137,7 @@ class ExecSession:
                 pass
 
     def run(self):
-        env = dict(os.environ, HOSTNAME=self.pod.name, TERM="xterm")
+        env = dict(self.pod.container_env(self.container), TERM="xterm")
         argv = self.pod.nsenter_argv() + list(self.command)
         if self.flags["tty"]:
             primary, secondary = pty.openpty()
