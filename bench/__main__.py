@@ -9,15 +9,17 @@ import datetime
 import os
 import sys
 
-from bench import scenarios
+from bench import api, scenarios
 from bench.report import describe_machine, fmt, median, table
 
-QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5}
+QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5,
+         "listed": 300}
 # A client that opens connections for this long has used all its ephemeral ports
 # (net.ipv4.ip_local_port_range, 28,232 of them) at ~4,000 a second.
 EPHEMERAL_PORTS = 28232
 WRAP_SECONDS = 10
-FULL = {"runs": 5, "pods": 1000, "services": 1000, "seconds": 5, "deletions": 10}
+FULL = {"runs": 5, "pods": 1000, "services": 1000, "seconds": 5, "deletions": 10,
+        "listed": 1000}
 
 
 def progress(message):
@@ -40,6 +42,18 @@ def measure(size):
                  fmt(ready, "s"), 1, "<= 30 s for 1000"))
     rows.append(("memory per pod beyond its container", fmt(per_pod, "MiB"), 1, "<= 1 MiB"))
     rows.append(("teardown of those pods", fmt(teardown, "s"), 1, "<= 5 s for 1000"))
+
+    progress("the API: kubectl apply, get, and a watch")
+    figures = api.api_figures(100, size["listed"], runs)
+    rows.append(("kubectl apply of 100 pods to `kubectl wait` seeing all Ready",
+                 fmt(figures["apply"], "s"), 1, "<= 3 s"))
+    rows.append(("kubectl get pods with %d pods (its process start included) / get nodes"
+                 % size["listed"], "%s (%s vs %s)" % (
+                     fmt(figures["list"] / figures["nodes"], "ratio"),
+                     fmt(figures["list"], "s"), fmt(figures["nodes"], "s")),
+                 runs, "<= 0.5 s for 1000"))
+    rows.append(("a change (PATCH sent) to its watch event at a watcher",
+                 fmt(figures["watch"], "ms"), 20, "<= 50 ms"))
 
     progress("datapath: throughput, connection rates, Services at scale")
     cluster = scenarios.datapath_cluster()

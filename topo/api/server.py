@@ -128,6 +128,8 @@ class ApiServer:
         request = Request(path, query)
         if request.discovery:
             return self._discovery(request)
+        if request.subresource == "exec":   # long-lived: never under the cluster's lock
+            return self._exec(request, handler)
         if method == "GET":
             return self._get(request, handler)
         content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -168,8 +170,6 @@ class ApiServer:
             return self._logs(request, handler)
         if request.subresource == "scale":
             return 200, self.registry.scale(resource, request.namespace, request.name)
-        if request.subresource == "exec":
-            return self._exec(request, handler)
         namespace = request.namespace if resource.namespaced else ""
         if request.name is not None:
             obj = self.store.get(key, namespace or "", request.name)
@@ -266,8 +266,6 @@ class ApiServer:
         namespace = request.namespace if resource.namespaced else None
         if resource.namespaced and namespace is None:
             raise ApiError(404, "the server could not find the requested resource")
-        if request.subresource == "exec":
-            return self._exec(request, handler)
         if request.subresource == "scale":
             return self._write_scale(request, method, body, handler)
         if request.subresource is not None and request.subresource != "status":
