@@ -45,8 +45,10 @@ def measure(size):
 
     progress("the API: kubectl apply, get, and a watch")
     figures = api.api_figures(100, size["listed"], runs)
-    rows.append(("kubectl apply of 100 pods to `kubectl wait` seeing all Ready",
-                 fmt(figures["apply"], "s"), 1, "<= 3 s"))
+    rows.append(("kubectl apply of 100 pods to `kubectl wait` seeing all Ready "
+                 "(of which the apply)", "%s (%s)" % (fmt(figures["apply"], "s"),
+                                                       fmt(figures["applying"], "s")),
+                 1, "<= 3 s"))
     rows.append(("kubectl get pods with %d pods (its process start included) / get nodes"
                  % size["listed"], "%s (%s vs %s)" % (
                      fmt(figures["list"] / figures["nodes"], "ratio"),

@@ -9,7 +9,9 @@ registry, reads through the store.
 import hmac
 import json
 import os
+import socket
 import ssl
+import sys
 import threading
 import time
 import urllib.parse
@@ -119,7 +121,7 @@ class ApiServer:
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         path = url.path.rstrip("/") or "/"
         if self.log:
-            self.log.write("%s %s %s\n" % (time.strftime("%H:%M:%S"), method, handler.path))
+            self.log.write("%.3f %s %s\n" % (time.time(), method, handler.path))
         if not self.authorized(handler.headers.get("Authorization")):
             raise ApiError(401, "Unauthorized")
         fixed = self._fixed(path, handler)
@@ -348,7 +350,18 @@ class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True
     context = None
 
+    def handle_error(self, request, client_address):
+        """A connection that failed mid-way (a client gone, a TLS error): into the
+        run's api.log, not onto the CLI's terminal."""
+        api = getattr(self, "api", None)
+        if api is not None and api.log:
+            api.log.write("connection from %s:%d failed: %s\n"
+                          % (client_address + (sys.exc_info()[1],)))
+
     def finish_request(self, request, client_address):
+        # Headers and body leave in separate writes: without this, Nagle's algorithm
+        # and the client's delayed ACK hold every response for 40 ms.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request.settimeout(30)
         try:
             request = self.context.wrap_socket(request, server_side=True)
@@ -373,8 +386,8 @@ class _Handler(BaseHTTPRequestHandler):
             code, body = exc.code, exc.status()
         except KubemnError as exc:
             code, body = 422, ApiError(422, str(exc)).status()
-        except (BrokenPipeError, ConnectionResetError):
-            return
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            return   # the client has gone
         except Exception as exc:  # a bug of ours: say so in one line, keep serving
             code, body = 500, ApiError(500, "internal error: %s: %s"
                                        % (type(exc).__name__, exc)).status()
