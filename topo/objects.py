@@ -38,8 +38,9 @@ def _verb(old, new):
 
 class Objects:
     """Needs from its host class: lock, janitor, pods, deployments, services, service_created,
-    allocator, pools, node_plans, net, run_dir, spec, manifests, reserved_names(),
-    add_node(), remove_node(), forget_node(), push_state()."""
+    deployment_created, allocator, pools, node_plans, net, run_dir, spec, manifests,
+    reserved_names(), add_node(), remove_node(), forget_node(), push_state(),
+    api_changed()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):
