@@ -2,12 +2,14 @@
 
 Mininet's own verbs keep working (pingall, dump, net, `<node> <cmd>`); added:
 `<pod> <cmd>` runs cmd in the pod's namespaces (pod and node names in the command
-become their IPs, as Mininet does for hosts), `kubectl ...`, and `pods`.
+become their IPs, as Mininet does for hosts), `kubectl ...` (the real kubectl,
+against the cluster's API), and `pods`.
 When standard input is not a terminal, each line is echoed after the prompt and run
 to completion without reading further input, so scripts can be piped in.
 """
 import re
 import shlex
+import subprocess
 import sys
 
 from mininet.cli import CLI
@@ -44,18 +46,19 @@ class KubeCLI(CLI):
         return line
 
     def do_kubectl(self, line):
-        """kubectl get|apply|delete|scale|exec|logs ... (see kubectl help)"""
-        args = line.split()
+        """kubectl ...: the real kubectl, against this cluster's API (its output, its
+        errors, its exit status)."""
         try:
-            if args and args[0] == "exec":
-                pod, container, command = kubectl.parse_exec(kubectl.split_command(line)[1:])
-                self.run_in_pod(self.cluster.pod(pod), shlex.join(command), container)
-            else:
-                text = kubectl.run(self.cluster, line)
-                if text:
-                    output(text + "\n")
-        except KubemnError as exc:
+            args = kubectl.split_command(line)
+            if self.interactive:
+                kubectl.run_attached(self.cluster, args)
+                return
+            result = kubectl.run(self.cluster, args)
+        except (KubemnError, OSError, subprocess.TimeoutExpired) as exc:
             error("Error: %s\n" % exc)
+            return
+        output(_ended(result.stdout))
+        error(_ended(result.stderr))
 
     def do_flows(self, line):
         """flows SERVICE: the Service's OpenFlow flows and groups, readable, with the

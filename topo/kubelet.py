@@ -48,9 +48,10 @@ class Kubelet:
             if changed:
                 self.cluster.sync_services(endpoints_left=left)
             # After the endpoints: a container that exited has left them already.
+            exits = sum(pod.exits_seen for pod in pods)
             restarted = False
             for pod in pods:
                 if self.cluster.pods.get(pod.ref) is pod:
                     restarted |= bool(pod.restart_exited(now))
-            if changed or restarted:
+            if changed or restarted or sum(pod.exits_seen for pod in pods) != exits:
                 self.cluster.api_changed()

@@ -98,6 +98,7 @@ class Pod:
         self.probes = {}       # container name -> ProbeState
         self.restarts = {}     # container name -> times started again
         self.exited_at = {}    # container name -> when its exit was seen
+        self.exits_seen = 0
 
     # --- life cycle ----------------------------------------------------------
     def start(self):
@@ -195,6 +196,8 @@ class Pod:
             process = self.containers.get(container.name)
             if self.pause is None or process is None or process.poll() is None:
                 continue
+            if container.name not in self.exited_at:
+                self.exits_seen += 1   # the API shows the new state at once
             exited = self.exited_at.setdefault(container.name, now)
             count = self.restarts.get(container.name, 0)
             if self._waits_for_restart(container.name) and \

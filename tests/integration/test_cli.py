@@ -69,9 +69,9 @@ def test_the_default_cluster_serves_web_to_pods_and_the_internet(transcript):
     pod = section(transcript, "kubectl describe pod multi")
     assert re.search(r"^Node:\s+node1/192\.168\.0\.1$", pod, re.M), pod
     assert re.search(r"^Status:\s+Running$", pod, re.M)
-    assert re.search(r"^  web:\n    Image:\s+nginx.*\n    Port:\s+80/TCP", pod, re.M), pod
+    assert re.search(r"^  web:\n(    .*\n)*?    Image:\s+nginx.*\n(    .*\n)*?    Port:\s+80/TCP",
+                     pod, re.M), pod
     assert len(re.findall(r"^    Restart Count:\s+0$", pod, re.M)) == 2
-    assert re.search(r"^Restart Policy:\s+Always$", pod, re.M)
     assert section(transcript, "client1 curl -s http://10.96.0.2/hostname").startswith("web-")
     assert section(transcript, "internet curl -s http://192.168.0.2:30080/hostname"
                    ).startswith("web-")
@@ -97,14 +97,15 @@ def test_kubectl_errors_are_one_line_and_change_nothing(transcript):
     before = snapshots[1].split("kubemn> ")[0]
     after = snapshots[2].split("kubemn> ")[0]
     assert before == after and "pod/client1" in before
-    for message in ('Error: deployments.apps "nothing" not found',
-                    'Error: invalid argument "many" for "--replicas" flag',
-                    'Error: pods "nothing" not found',
-                    "Error: usage: kubectl delete pod|deployment|service|node NAME",
-                    'Error: unable to match a printer suitable for the output format "yaml"',
-                    "Error: container nope is not valid for pod client1",
-                    "Error: nodeName 'node9': no such node"):
-        assert message in errors, message
+    for message in ('Error from server (NotFound): deployments.apps "nothing" not found',
+                    'error: invalid argument "many" for "--replicas" flag',
+                    'Error from server (NotFound): pods "nothing" not found',
+                    "error: resource(s) were provided, but no name was specified",
+                    "container nope is not valid for pod client1",
+                    "nodeName 'node9': no such node"):
+        lines = [line for line in errors.splitlines() if message in line]
+        assert len(lines) == 1, (message, errors)
+    assert "kind: List" in section(transcript, "kubectl get pods -o yaml")
 
 
 def section(transcript, command):
@@ -148,8 +149,8 @@ def test_mininet_verbs_still_work(transcript):
 
 def test_apply_scale_and_delete(transcript):
     applied = section(transcript, "kubectl apply -f " + manifest_path("cli-extra.yaml"))
-    assert applied.split("\n")[:3] == ["pod/dashed-name-pod created",
-                                         "deployment.apps/hello created", "service/hello created"]
+    assert applied.split("\n")[:3] == ["deployment.apps/hello created", "service/hello created",
+                                         "pod/dashed-name-pod created"]
     assert section(transcript, "dashed-name-pod hostname").strip() == "dashed-name-pod"
     scaled = section(transcript, "kubectl scale deployment hello --replicas=3")
     assert scaled.strip() == "deployment.apps/hello scaled"
@@ -157,10 +158,11 @@ def test_apply_scale_and_delete(transcript):
     assert row[:4] == ["hello", "3/3", "3", "3"]
     endpoints = section(transcript, "kubectl get endpoints hello").splitlines()[1]
     assert len(re.findall(r"10\.244\.\d+\.\d+:8080", endpoints)) == 3
-    assert section(transcript, "kubectl delete pod client2").strip() == 'pod "client2" deleted'
+    assert section(transcript, "kubectl delete pod client2").strip() == \
+        'pod "client2" deleted from default namespace'
     assert 'pods "client2" not found' in transcript[1]
 
 
 def test_logs_and_errors(transcript):
     assert "netexec: serving HTTP on [8080]" in section(transcript, "kubectl logs server2")
-    assert 'Error: the server doesn\'t have a resource type "widgets"' in transcript[1]
+    assert 'error: the server doesn\'t have a resource type "widgets"' in transcript[1]

@@ -334,12 +334,15 @@ def test_a_container_that_keeps_failing_waits_in_crash_loop_back_off(cluster):
         assert cluster.pod("crasher").restart_count() == 1  # at once, then 10 s back-off
         wait_for(lambda: cluster.pod("job").status() == "Completed", 3)
         assert cluster.pod("job").restart_count() == 0      # OnFailure, and it succeeded
-        table = kubectl.run(cluster, "get pods crasher job")
-        assert re.search(r"crasher\s+0/1\s+CrashLoopBackOff\s+1\s", table), table
-        described = kubectl.run(cluster, "describe pod crasher")
+        # The API follows the kubelet within milliseconds.
+        wait_for(lambda: re.search(r"crasher\s+0/1\s+CrashLoopBackOff\s+1\s", kubectl.run(
+            cluster, "get pods crasher job").stdout), 2)
+        described = kubectl.run(cluster, "describe pod crasher").stdout
         for line in (r"State:\s+Waiting", r"Reason:\s+CrashLoopBackOff", r"Exit Code:\s+3",
-                     r"Restart Count:\s+1", r"Restart Policy:\s+Always"):
+                     r"Restart Count:\s+1"):
             assert re.search(line, described), described
+        assert kubectl.run(cluster, ["get", "pod", "crasher", "-o",
+                                     "jsonpath={.spec.restartPolicy}"]).stdout == "Always"
     finally:
         cluster.delete("pod", "crasher")
         cluster.delete("pod", "job")

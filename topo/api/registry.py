@@ -119,7 +119,7 @@ class Registry:
             elif resource.kind == "Node" and current is not None:
                 pass  # a node's podCIDR cannot change; labels are its only mutable part
             else:
-                self._apply(manifests)
+                self._apply(manifests, obj)
             self.state.meta[(store_key(resource), namespace, name)] = _meta(
                 obj, ("annotations",) if resource.kind == "Pod" else ("labels", "annotations"))
         elif resource.kind == "Namespace":
@@ -131,11 +131,12 @@ class Registry:
                            % resource.plural, reason="MethodNotAllowed")
         self.publisher.publish()
 
-    def _apply(self, manifests):
+    def _apply(self, manifests, obj):
+        """The cluster's apply; what it refuses is the API server's 422 for obj."""
         try:
             self.cluster.apply(manifests)
         except KubemnError as exc:
-            raise ApiError(422, str(exc), reason="Invalid") from None
+            raise invalid(obj["kind"], obj["metadata"]["name"], "spec", str(exc)) from None
 
     def _update_pod(self, obj, current, pod):
         """Pods are immutable but for their labels and annotations."""
