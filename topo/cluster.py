@@ -91,6 +91,8 @@ class Cluster(Objects):
         self.allocator = ServiceAllocator(self.spec.service_cidr, self.spec.load_balancer_cidr)
         self.service_created = {}
         self.deployment_created = {}
+        self.deployment_history = {}  # ref -> its templates, oldest first (revisions)
+        self.retiring = []      # [(monotonic deadline, Pod)]: out of the endpoints, draining
         self.created = time.time()
         self.lock = threading.RLock()
         self.kubelet = Kubelet(self)
@@ -164,8 +166,9 @@ class Cluster(Objects):
             self.api = None
         self.kubelet.stop()
         # The node namespaces, veths included, go with the nodes below.
-        stop_pods(list(self.pods.values()))
+        stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
         self.pods.clear()
+        self.retiring = []
         if self.net is not None:
             shells = [node.shell for node in self.net.values() if node.shell]
             self.net.stop()

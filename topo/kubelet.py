@@ -1,6 +1,7 @@
 """The kubelet's watch over pods: containers that exit and readiness probes change a
-pod's readiness, and the cluster's Service endpoints follow at once; containers
-that exited are started again as their pod's restartPolicy says."""
+pod's readiness, and the cluster's Service endpoints follow at once (and rollouts
+take their next step); containers that exited are started again as their pod's
+restartPolicy says; retiring pods stop once drained."""
 import threading
 import time
 
@@ -47,6 +48,7 @@ class Kubelet:
                         left |= was_ready
             if changed:
                 self.cluster.sync_services(endpoints_left=left)
+                self.cluster.progress_rollouts()
             # After the endpoints: a container that exited has left them already.
             exits = sum(pod.exits_seen for pod in pods)
             restarted = False
@@ -55,3 +57,4 @@ class Kubelet:
                     restarted |= bool(pod.restart_exited(now))
             if changed or restarted or sum(pod.exits_seen for pod in pods) != exits:
                 self.cluster.api_changed()
+        self.cluster.stop_retired(now)

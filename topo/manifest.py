@@ -299,10 +299,47 @@ def _deployment(name, spec, where):
     if not set(match_labels) <= set(labels):
         raise where.error("spec.template.metadata.labels",
                           "must match spec.selector.matchLabels %s" % dict(match_labels))
+    annotations = _labels(metadata.get("annotations"), where,
+                          "spec.template.metadata.annotations")
     pod_spec = _mapping(template.get("spec"), where, "spec.template.spec")
+    pod_template = _pod_template(pod_spec, labels, where, "spec.template.spec", ("Always",))
     return DeploymentSpec(name, replicas, match_labels,
-                          _pod_template(pod_spec, labels, where, "spec.template.spec",
-                                        ("Always",)))
+                          replace(pod_template, annotations=annotations),
+                          **_strategy(_mapping(spec.get("strategy"), where, "spec.strategy"),
+                                      where))
+
+
+PERCENT = re.compile(r"^(0|[1-9][0-9]?|100)%$")
+
+
+def _strategy(strategy, where):
+    """spec.strategy: RollingUpdate (maxSurge, maxUnavailable: a count or a
+    percentage, 25% each by default, not both 0) or Recreate."""
+    kind = strategy.get("type", "RollingUpdate")
+    if kind not in ("RollingUpdate", "Recreate"):
+        raise where.error("spec.strategy.type", 'Unsupported value: "%s": supported values: '
+                          '"Recreate", "RollingUpdate"' % kind)
+    rolling = _mapping(strategy.get("rollingUpdate"), where, "spec.strategy.rollingUpdate")
+    if kind == "Recreate":
+        if rolling:
+            raise where.error("spec.strategy.rollingUpdate",
+                              "Forbidden: may not be specified when strategy `type` is "
+                              "'Recreate'")
+        return {"strategy": kind}
+    limits = {}
+    for field, key in (("maxSurge", "max_surge"), ("maxUnavailable", "max_unavailable")):
+        value = rolling.get(field, "25%")
+        path = "spec.strategy.rollingUpdate." + field
+        if isinstance(value, str):
+            if not PERCENT.match(value):
+                raise where.error(path, "%r: a number or a percentage (0%%-100%%)" % value)
+        else:
+            _int(value, where, path, 0, 100000)
+        limits[key] = value
+    if limits["max_surge"] in (0, "0%") and limits["max_unavailable"] in (0, "0%"):
+        raise where.error("spec.strategy.rollingUpdate.maxUnavailable",
+                          "may not be 0 when `maxSurge` is 0")
+    return dict(limits, strategy=kind)
 
 
 def _service(name, spec, where):

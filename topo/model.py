@@ -62,6 +62,9 @@ class PodTemplate:
     containers: Tuple[Container, ...]
     node_name: Optional[str] = None
     restart_policy: str = "Always"   # Always | OnFailure | Never, as in Kubernetes
+    # A Deployment's template annotations (kubectl rollout restart sets one): a change
+    # makes a new template, hence a rollout.
+    annotations: Tuple[Tuple[str, str], ...] = ()
 
     def label_dict(self):
         return dict(self.labels)
@@ -82,6 +85,9 @@ class DeploymentSpec(Namespaced):
     selector: Tuple[Tuple[str, str], ...]
     template: PodTemplate
     namespace: str = DEFAULT_NAMESPACE
+    strategy: str = "RollingUpdate"   # or "Recreate"
+    max_surge: object = "25%"         # a count, or a percentage of replicas
+    max_unavailable: object = "25%"
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,14 @@ from topo.errors import KubemnError
 from topo.ipam import PodAddressPool, plan_node
 from topo.manifest import parse_files, parse_texts
 from topo.model import DEFAULT_NAMESPACE, ref
-from topo.pod import Pod
 from topo.scheduler import choose_node
-from topo.workloads import replica_changes
+from topo.pod import Pod, stop_pods
+from topo.workloads import rollout_changes
 
 READY_TIMEOUT = 30.0
+# How long a Deployment's retiring pod keeps running after it left the endpoints.
+DRAIN_SECONDS = 1.0
+REVISION_HISTORY = 10   # old templates kept per Deployment (revisionHistoryLimit)
 # Pods that make their namespaces at the same time: a few processes each.
 LAUNCH_WAVE = 16
 KIND_ALIASES = {"po": "pod", "pods": "pod", "deploy": "deployment",
@@ -231,12 +234,56 @@ class Objects:
 
     # --- pods --------------------------------------------------------------------
     def _reconcile_deployment(self, deployment):
-        owned = [(p.ref, p.spec, p.created) for p in self.pods.values()
-                 if p.spec.owner == deployment.ref]
-        to_create, to_delete = replica_changes(deployment, owned, self.pods)
-        for name in to_delete:
-            self._delete_pod(name)
-        self._create_pods(to_create)
+        """Steps the Deployment towards its template and replicas (workloads.py says
+        how far each step goes); old pods retire: out of the endpoints at once,
+        stopped after a drain. Further steps follow as new pods become ready
+        (progress_rollouts)."""
+        history = self.deployment_history.setdefault(deployment.ref, [])
+        if deployment.template in history:
+            history.remove(deployment.template)
+        history.append(deployment.template)
+        del history[:-(REVISION_HISTORY + 1)]
+        for _ in range(2 * (deployment.replicas + len(self.pods)) + 2):
+            owned = [(p.ref, p.spec, p.created, p.is_ready) for p in self.pods.values()
+                     if p.spec.owner == deployment.ref]
+            to_create, to_delete = rollout_changes(deployment, owned, self.pods)
+            for name in to_delete:
+                self._retire_pod(name)
+            self._create_pods(to_create)
+            if not to_delete or to_create:
+                return   # new pods must become ready before the next step
+
+    def progress_rollouts(self):
+        """The next steps of Deployments whose pods are not all of their template and
+        number (called when readiness changed)."""
+        with self.lock:
+            for deployment in list(self.deployments.values()):
+                owned = [p for p in self.pods.values() if p.spec.owner == deployment.ref]
+                if len(owned) != deployment.replicas or any(
+                        p.spec.template != deployment.template for p in owned):
+                    self._reconcile_deployment(deployment)
+
+    def _retire_pod(self, key):
+        """A Deployment's pod that goes: it leaves the Services' endpoints now and
+        stops after DRAIN_SECONDS, so requests already sent to it are answered."""
+        pod = self.pods.pop(key)
+        if pod.is_ready:
+            pod.is_ready = False
+            self.sync_services(endpoints_left=True)
+        self.retiring.append((time.monotonic() + DRAIN_SECONDS, pod))
+        self.api_changed()
+
+    def stop_retired(self, now):
+        """Stops the retiring pods whose drain is over."""
+        with self.lock:
+            due = [pod for deadline, pod in self.retiring if deadline <= now]
+            if not due:
+                return
+            self.retiring = [(d, p) for d, p in self.retiring if d > now]
+            stop_pods(due)
+            for pod in due:
+                self.janitor.forget(pod.ip)
+                self.pools[pod.node.name].release(pod.ip)
 
     def _create_pod(self, spec):
         return self._create_pods([spec])[0]
@@ -313,6 +360,7 @@ class Objects:
         changed = [p.update_readiness({}, now) for p in self.pods.values()]
         if any(changed):
             self.sync_services()
+            self.progress_rollouts()
 
     # --- services ------------------------------------------------------------------
     def pod_rows(self, namespace=None):

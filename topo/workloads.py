@@ -27,20 +27,58 @@ def replica_spec(deployment, taken, rng=random):
             return spec
 
 
-def replica_changes(deployment, owned, taken, rng=random):
-    """(pod specs to create, pod names to delete) for the Deployment.
+def resolve_limit(value, replicas, round_up):
+    """maxSurge / maxUnavailable as a number of pods: a count, or a percentage of
+    replicas (surge rounded up, unavailability down, as Kubernetes rounds them)."""
+    if isinstance(value, str):
+        share = replicas * int(value.rstrip("%"))
+        return -(-share // 100) if round_up else share // 100
+    return value
 
-    owned: [(pod ref, PodSpec, created time)] of the pods it has now. Pods of an
-    older template are replaced; surplus pods go newest first, as the ReplicaSet
-    controller's default ranking does for equal pods."""
+
+def rollout_changes(deployment, owned, taken, rng=random):
+    """(pod specs to create, pod refs to delete) for one step of the Deployment
+    towards its template and replica count, as the deployment controller steps.
+
+    owned: [(pod ref, PodSpec, created time, ready)]. Without pods of an older
+    template, this is scaling (surplus pods go newest first). With them: RollingUpdate
+    creates new pods up to replicas + maxSurge in all, and removes old pods (those not
+    ready first) while at least replicas - maxUnavailable stay ready; Recreate
+    removes every old pod first. Called again as pods become ready, it finishes the
+    rollout."""
     current = [p for p in owned if p[1].template == deployment.template]
-    to_delete = [p[0] for p in owned if p[1].template != deployment.template]
-    surplus = len(current) - deployment.replicas
-    if surplus > 0:
-        newest_first = sorted(current, key=lambda p: p[2], reverse=True)
-        to_delete += [p[0] for p in newest_first[:surplus]]
+    old = [p for p in owned if p[1].template != deployment.template]
+    replicas = deployment.replicas
+    to_delete = []
+    if not old or deployment.strategy == "Recreate":
+        to_delete = [p[0] for p in old]
+        surplus = len(current) - replicas
+        if surplus > 0:
+            newest_first = sorted(current, key=lambda p: p[2], reverse=True)
+            to_delete += [p[0] for p in newest_first[:surplus]]
+        create = max(0, -surplus)
+    else:
+        surge = resolve_limit(deployment.max_surge, replicas, True)
+        unavailable = resolve_limit(deployment.max_unavailable, replicas, False)
+        if surge == 0 and unavailable == 0:
+            unavailable = 1
+        if len(current) > replicas:
+            newest_first = sorted(current, key=lambda p: p[2], reverse=True)
+            to_delete += [p[0] for p in newest_first[:len(current) - replicas]]
+            current = newest_first[len(current) - replicas:]
+        total = len(current) + len(old)
+        create = max(0, min(replicas - len(current), replicas + surge - total))
+        new_unready = len(current) - sum(1 for p in current if p[3]) + create
+        removable = total + create - (replicas - unavailable) - new_unready
+        # Old pods that are not ready go first; then the oldest.
+        ranked = sorted(old, key=lambda p: (p[3], p[2]))
+        unready_old = [p for p in ranked if not p[3]]
+        to_delete += [p[0] for p in unready_old]
+        removable -= len(unready_old)
+        ready_old = [p for p in ranked if p[3]]
+        to_delete += [p[0] for p in ready_old[:max(0, removable)]]
     to_create, taken = [], set(taken)
-    for _ in range(max(0, -surplus)):
+    for _ in range(create):
         spec = replica_spec(deployment, taken, rng)
         taken.add(spec.ref)
         to_create.append(spec)

@@ -244,3 +244,36 @@ spec:
     assert failed.returncode == 1 and "spec.policyTypes" in failed.stderr
     kubectl(cluster, "delete", "netpol", "web-only")
     assert "No resources found" in kubectl(cluster, "get", "netpol").stderr
+
+
+HTTP_LOOP = os.path.join(ROOT, "tests", "helpers", "http_loop.py")
+
+
+def test_a_rollout_restart_under_load_fails_no_request_and_undo_goes_back(cluster):
+    """A client loops through the VIP (a new connection every 20 ms) while kubectl
+    rolls the Deployment: every request is answered, by old pods, then new ones."""
+    before = set(kubectl(cluster, "get", "pods", "-l", "app=web", "-o",
+                         "jsonpath={.items[*].metadata.name}").stdout.split())
+    first_rs = kubectl(cluster, "get", "rs", "-l", "app=web", "-o",
+                       "jsonpath={.items[0].metadata.name}").stdout
+    vip = cluster.allocator.cluster_ips["web"]
+    client = cluster.popen("client1", [sys.executable, HTTP_LOOP, "for", "12",
+                                       "http://%s/hostname" % vip],
+                           stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+    assert kubectl(cluster, "rollout", "restart", "deployment/web").stdout.strip() == \
+        "deployment.apps/web restarted"
+    status = kubectl(cluster, "rollout", "status", "deployment/web", "--timeout=60s").stdout
+    assert status.strip().splitlines()[-1] == 'deployment "web" successfully rolled out'
+    results = json.loads(client.communicate(timeout=60)[0])["results"]
+    answers = [answer for _, answer in results]
+    assert None not in answers and len(answers) > 100
+    after = set(kubectl(cluster, "get", "pods", "-l", "app=web", "-o",
+                        "jsonpath={.items[*].metadata.name}").stdout.split())
+    assert len(after) == 3 and not after & before
+    assert set(answers) & before and set(answers) & after
+    kubectl(cluster, "rollout", "undo", "deployment/web")
+    kubectl(cluster, "rollout", "status", "deployment/web", "--timeout=60s")
+    replica_sets = {line.split()[0]: line.split()[1] for line in kubectl(
+        cluster, "get", "rs", "-l", "app=web", "--no-headers").stdout.splitlines()}
+    assert replica_sets[first_rs] == "3" and sorted(replica_sets.values()) == ["0", "3"]

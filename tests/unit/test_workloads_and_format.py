@@ -11,7 +11,7 @@ from topo.images import container_argv, image_name
 from topo.kubectl_format import age, endpoints_text
 from topo.manifest import parse_texts
 from topo.model import Container, ContainerPort, PodSpec
-from topo.workloads import replica_changes
+from topo.workloads import resolve_limit, rollout_changes
 
 WEB = parse_texts([("t", """
 apiVersion: apps/v1
@@ -27,7 +27,7 @@ spec:
 
 
 def test_replicas_are_created_with_kubernetes_style_names():
-    create, delete = replica_changes(WEB, [], set(), random.Random(1))
+    create, delete = rollout_changes(WEB, [], set(), random.Random(1))
     assert delete == [] and len(create) == 2
     for spec in create:
         prefix, template_hash, suffix = spec.name.rsplit("-", 2)
@@ -36,14 +36,65 @@ def test_replicas_are_created_with_kubernetes_style_names():
     assert create[0].name != create[1].name
 
 
-def test_surplus_replicas_go_newest_first_and_old_templates_are_replaced():
-    owned = [("web-a", _pod("web-a", WEB.template), 1.0),
-             ("web-b", _pod("web-b", WEB.template), 2.0),
-             ("web-c", _pod("web-c", WEB.template), 3.0)]
-    assert replica_changes(WEB, owned, set()) == ([], ["web-c"])
-    older = replace(WEB.template, containers=(Container("c", "nginx:1.24"),))
-    create, delete = replica_changes(WEB, [("web-old", _pod("web-old", older), 1.0)], set())
-    assert delete == ["web-old"] and len(create) == 2
+def test_surplus_replicas_go_newest_first():
+    owned = [("web-a", _pod("web-a", WEB.template), 1.0, True),
+             ("web-b", _pod("web-b", WEB.template), 2.0, True),
+             ("web-c", _pod("web-c", WEB.template), 3.0, True)]
+    assert rollout_changes(WEB, owned, set()) == ([], ["web-c"])
+
+
+OLDER = replace(WEB.template, containers=(Container("c", "nginx:1.24"),))
+
+
+def _rollout(deployment, steps=20):
+    """Runs rollout steps as the cluster does, every new pod ready as soon as it
+    exists; returns the (ready pods, old pods) seen after each step."""
+    owned = [("web-old-%d" % i, _pod("web-old-%d" % i, OLDER), float(i), True)
+             for i in range(deployment.replicas)]
+    seen, clock = [], 10.0
+    for _ in range(steps):
+        create, delete = rollout_changes(deployment, owned, {p[0] for p in owned},
+                                         random.Random(clock))
+        if not create and not delete:
+            break
+        owned = [p for p in owned if p[0] not in delete]
+        for spec in create:
+            clock += 1
+            owned.append((spec.ref, spec, clock, True))
+        seen.append((sum(1 for p in owned if p[3]),
+                     sum(1 for p in owned if p[1].template == OLDER)))
+    return owned, seen
+
+
+def test_a_rolling_update_keeps_replicas_minus_max_unavailable_ready_and_surges():
+    deployment = replace(WEB, replicas=4, max_surge=1, max_unavailable=0)
+    owned, seen = _rollout(deployment)
+    assert all(p[1].template == WEB.template for p in owned) and len(owned) == 4
+    assert all(4 <= total <= 5 for total, _ in seen)     # never below 4, never above 5
+    assert seen[-1] == (4, 0)
+
+
+def test_a_rolling_update_with_unavailability_and_no_surge_never_exceeds_replicas():
+    deployment = replace(WEB, replicas=4, max_surge=0, max_unavailable="50%")
+    owned, seen = _rollout(deployment)
+    assert all(2 <= total <= 4 for total, _ in seen) and seen[-1] == (4, 0)
+
+
+def test_a_rollout_waits_for_new_pods_to_be_ready_and_recreate_removes_all_first():
+    deployment = replace(WEB, replicas=2, max_surge=1, max_unavailable=0)
+    owned = [("web-old-%d" % i, _pod("web-old-%d" % i, OLDER), float(i), True)
+             for i in range(2)]
+    create, delete = rollout_changes(deployment, owned, set())
+    assert len(create) == 1 and delete == []
+    waiting = owned + [(create[0].ref, create[0], 9.0, False)]
+    assert rollout_changes(deployment, waiting, set()) == ([], [])
+    create, delete = rollout_changes(replace(WEB, strategy="Recreate"), owned, set())
+    assert sorted(delete) == ["web-old-0", "web-old-1"] and len(create) == 2
+
+
+def test_max_surge_rounds_up_and_max_unavailable_down():
+    assert (resolve_limit("25%", 10, True), resolve_limit("25%", 10, False)) == (3, 2)
+    assert resolve_limit(2, 10, True) == 2
 
 
 def _pod(name, template):

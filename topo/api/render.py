@@ -19,7 +19,8 @@ ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready
 PodView = namedtuple("PodView", "spec ip node host_ip created ready containers")
 NodeView = namedtuple("NodeView", "name ip pod_cidr created kernel")
 ServiceView = namedtuple("ServiceView", "spec cluster_ip node_ports lb_ip created")
-DeploymentView = namedtuple("DeploymentView", "spec created pods")  # pods: [PodView]
+# pods: [PodView] it owns; history: its templates, oldest first (the last is current).
+DeploymentView = namedtuple("DeploymentView", "spec created pods history")
 
 
 def timestamp(epoch):
@@ -86,7 +87,24 @@ def pod_spec_json(template, node_name=None):
 
 
 def template_json(template):
-    return {"metadata": {"labels": template.label_dict()}, "spec": pod_spec_json(template)}
+    metadata = {"labels": template.label_dict()}
+    if template.annotations:
+        metadata["annotations"] = dict(template.annotations)
+    return {"metadata": metadata, "spec": pod_spec_json(template)}
+
+
+def revision(view, template=None):
+    """A template's revision: its place in the Deployment's history, from 1."""
+    history = list(view.history) or [view.spec.template]
+    template = template or view.spec.template
+    return history.index(template) + 1 if template in history else len(history)
+
+
+def strategy_json(spec):
+    if spec.strategy == "Recreate":
+        return {"type": "Recreate"}
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": spec.max_surge,
+                                                       "maxUnavailable": spec.max_unavailable}}
 
 
 def replica_set_name(deployment, template=None):
@@ -164,7 +182,8 @@ def deployment_json(view, extra_meta=None):
     updated, ready = _availability(view.pods, spec.template)
     total, total_ready = len(view.pods), sum(1 for p in view.pods if p.ready)
     metadata = _metadata(spec.name, view.created, spec.namespace, None, extra_meta)
-    metadata.setdefault("annotations", {})["deployment.kubernetes.io/revision"] = "1"
+    metadata.setdefault("annotations", {})["deployment.kubernetes.io/revision"] = \
+        str(revision(view))
     available = total_ready >= spec.replicas
     status = {"observedGeneration": 0, "replicas": total, "updatedReplicas": updated,
               "readyReplicas": total_ready, "availableReplicas": total_ready,
@@ -193,34 +212,39 @@ def deployment_json(view, extra_meta=None):
             "spec": {"replicas": spec.replicas,
                      "selector": {"matchLabels": dict(spec.selector)},
                      "template": template_json(spec.template),
-                     "strategy": {"type": "RollingUpdate",
-                                  "rollingUpdate": {"maxSurge": "25%",
-                                                    "maxUnavailable": "25%"}},
+                     "strategy": strategy_json(spec),
                      "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600},
             "status": status}
 
 
-def replica_set_json(view):
-    """The ReplicaSet of the Deployment's current template."""
+def replica_set_json(view, template):
+    """The ReplicaSet of one of the Deployment's templates: the current one wants
+    the Deployment's replicas, an older one what it still has (zero once rolled)."""
     spec = view.spec
-    pod_hash = template_hash(spec.template)
-    current, ready = _availability(view.pods, spec.template)
-    labels = dict(spec.template.labels, **{"pod-template-hash": pod_hash})
-    metadata = _metadata(replica_set_name(spec), view.created, spec.namespace, labels)
+    pod_hash = template_hash(template)
+    current = [p for p in view.pods if p.spec.name.rsplit("-", 2)[-2] == pod_hash]
+    ready = sum(1 for p in current if p.ready)
+    desired = spec.replicas if template == spec.template else len(current)
+    labels = dict(template.labels, **{"pod-template-hash": pod_hash})
+    metadata = _metadata(replica_set_name(spec, template), view.created, spec.namespace,
+                         labels)
     metadata["annotations"] = {"deployment.kubernetes.io/desired-replicas": str(spec.replicas),
-                               "deployment.kubernetes.io/revision": "1"}
+                               "deployment.kubernetes.io/max-replicas": str(spec.replicas),
+                               "deployment.kubernetes.io/revision": str(revision(view,
+                                                                                  template))}
     metadata["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment",
                                     "name": spec.name, "controller": True,
                                     "blockOwnerDeletion": True}]
-    template = template_json(spec.template)
-    template["metadata"]["labels"]["pod-template-hash"] = pod_hash
-    status = {"observedGeneration": 0, "replicas": current, "fullyLabeledReplicas": current,
-              "readyReplicas": ready, "availableReplicas": ready}
+    body = template_json(template)
+    body["metadata"]["labels"]["pod-template-hash"] = pod_hash
+    status = {"observedGeneration": 0, "replicas": len(current),
+              "fullyLabeledReplicas": len(current), "readyReplicas": ready,
+              "availableReplicas": ready}
     return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": metadata,
-            "spec": {"replicas": spec.replicas,
+            "spec": {"replicas": desired,
                      "selector": {"matchLabels": dict(spec.selector,
                                                       **{"pod-template-hash": pod_hash})},
-                     "template": template},
+                     "template": body},
             "status": {k: v for k, v in status.items() if v or k == "replicas"}}
 
 

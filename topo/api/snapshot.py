@@ -57,7 +57,8 @@ def collect(cluster):
                                        allocator.node_ports.get(key),
                                        allocator.lb_ips.get(key), cluster.service_created[key])
                     for key, s in cluster.services.items()]
-        deployments = list(cluster.deployments.values())
+        deployments = [(d, tuple(cluster.deployment_history.get(d.ref, ())))
+                       for d in cluster.deployments.values()]
         deployment_created = dict(cluster.deployment_created)
     return pods, node_views, services, deployments, deployment_created, cluster.created
 
@@ -85,14 +86,15 @@ def render_cluster(views, state):
             out["endpointslices.discovery.k8s.io"].append(
                 render.endpoint_slice_json(view, endpoints, namespace_pods))
     out["deployments.apps"], out["replicasets.apps"] = [], []
-    for spec in deployments:
+    for spec, history in deployments:
         owned = [p for p in pods if p.spec.owner == spec.ref]
         created = deployment_created.get(spec.ref) or \
             min([p.created for p in owned], default=cluster_created)
-        view = render.DeploymentView(spec, created, owned)
+        view = render.DeploymentView(spec, created, owned, history)
         out["deployments.apps"].append(render.deployment_json(
             view, state.extra("deployments.apps", spec.namespace, spec.name)))
-        out["replicasets.apps"].append(render.replica_set_json(view))
+        for template in history or (spec.template,):
+            out["replicasets.apps"].append(render.replica_set_json(view, template))
     used = {o["metadata"]["namespace"] for objs in out.values() for o in objs
             if "namespace" in o["metadata"]}
     for name in used - set(state.namespaces):
