@@ -45,7 +45,7 @@ def measure(size):
 
     progress("the API: kubectl apply, get, and a watch")
     figures = api.api_figures(100, size["listed"], runs)
-    rows.append(("kubectl apply of 100 pods to `kubectl wait` seeing all Ready "
+    rows.append(("kubectl apply of 100 pods until the API shows all Ready "
                  "(of which the apply)", "%s (%s)" % (fmt(figures["apply"], "s"),
                                                        fmt(figures["applying"], "s")),
                  1, "<= 3 s"))

@@ -52,8 +52,11 @@ class KubeCLI(CLI):
             args = kubectl.split_command(line)
             if self.interactive:
                 kubectl.run_attached(self.cluster, args)
+                self.cluster.wait_started()
                 return
             result = kubectl.run(self.cluster, args)
+            # A script's next line sees the pods kubectl made as started.
+            self.cluster.wait_started()
         except (KubemnError, OSError, subprocess.TimeoutExpired) as exc:
             error("Error: %s\n" % exc)
             return

@@ -86,6 +86,7 @@ class Cluster(Objects):
         self.pools = {n.name: PodAddressPool(n.pod_cidr) for n in self.addresses.nodes}
         # Keyed by ref: 'name' in the default namespace, 'namespace/name' elsewhere.
         self.pods = {}          # ref -> Pod, in creation order
+        self.pending = {}       # ref -> PendingPod: accepted by the API, not started yet
         self.deployments = {}   # ref -> DeploymentSpec
         self.services = {}      # ref -> ServiceSpec
         self.allocator = ServiceAllocator(self.spec.service_cidr, self.spec.load_balancer_cidr)
@@ -168,6 +169,7 @@ class Cluster(Objects):
         # The node namespaces, veths included, go with the nodes below.
         stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
         self.pods.clear()
+        self.pending.clear()
         self.retiring = []
         if self.net is not None:
             shells = [node.shell for node in self.net.values() if node.shell]

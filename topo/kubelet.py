@@ -1,7 +1,7 @@
 """The kubelet's watch over pods: containers that exit and readiness probes change a
 pod's readiness, and the cluster's Service endpoints follow at once (and rollouts
 take their next step); containers that exited are started again as their pod's
-restartPolicy says; retiring pods stop once drained."""
+restartPolicy says; retiring pods stop once drained; pods the API accepted start."""
 import threading
 import time
 
@@ -58,3 +58,4 @@ class Kubelet:
             if changed or restarted or sum(pod.exits_seen for pod in pods) != exits:
                 self.cluster.api_changed()
         self.cluster.stop_retired(now)
+        self.cluster.start_pending(now)

@@ -21,12 +21,22 @@ from topo.workloads import rollout_changes
 READY_TIMEOUT = 30.0
 # How long a Deployment's retiring pod keeps running after it left the endpoints.
 DRAIN_SECONDS = 1.0
+RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
 REVISION_HISTORY = 10   # old templates kept per Deployment (revisionHistoryLimit)
 # Pods that make their namespaces at the same time: a few processes each.
 LAUNCH_WAVE = 16
 KIND_ALIASES = {"po": "pod", "pods": "pod", "deploy": "deployment",
                 "deployments": "deployment", "svc": "service", "services": "service",
                 "no": "node", "nodes": "node"}
+
+
+class PendingPod:
+    """A pod the API accepted and the kubelet has not started yet (or could not)."""
+
+    def __init__(self, spec, created):
+        self.spec, self.created = spec, created
+        self.error = None     # why the last start failed
+        self.retry_at = 0.0   # time.monotonic() of the next try
 
 
 def _bare(key):
@@ -52,18 +62,20 @@ class Objects:
     def apply_files(self, paths):
         return self.apply(parse_files(paths))
 
-    def apply(self, manifests):
+    def apply(self, manifests, wait=True):
         """Creates or updates the objects; returns kubectl's lines ('pod/x created').
         Everything is checked before anything changes, and a failure half-way undoes
-        what this apply made."""
+        what this apply made. wait=False (the API's way): new pods are left to the
+        kubelet, which starts them within a tick (Pending until then)."""
         with self.lock:
             self._check(manifests)
             saved = (dict(self.deployments), dict(self.services), set(self.pods),
                      copy.deepcopy(self.allocator), dict(self.service_created),
-                     set(self.node_plans))
+                     set(self.node_plans), dict(self.pending))
             try:
-                return self._apply_checked(manifests)
+                return self._apply_checked(manifests, wait)
             except BaseException:
+                self.pending = saved[6]
                 self.deployments, self.services = dict(saved[0]), dict(saved[1])
                 self.allocator, self.service_created = saved[3], saved[4]
                 for name in [n for n in self.pods if n not in saved[2]]:
@@ -80,7 +92,9 @@ class Objects:
                 and self.net is not None:
             raise KubemnError("a Cluster document cannot be applied to a running cluster")
         for pod in manifests.pods:
-            if pod.ref in self.pods and self.pods[pod.ref].spec.template != pod.template:
+            known = self.pods[pod.ref].spec if pod.ref in self.pods else \
+                self.pending[pod.ref].spec if pod.ref in self.pending else None
+            if known is not None and known.template != pod.template:
                 raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
                                   'delete it first' % pod.ref)
         for service in manifests.services:
@@ -107,7 +121,9 @@ class Objects:
 
     def _check_capacity(self, manifests):
         wanted = {}
-        templates = [p.template for p in manifests.pods if p.ref not in self.pods]
+        templates = [p.template for p in manifests.pods
+                     if p.ref not in self.pods and p.ref not in self.pending]
+        templates += [p.spec.template for p in self.pending.values()]
         for deployment in manifests.deployments:
             owned = sum(1 for p in self.pods.values() if p.spec.owner == deployment.ref)
             templates += [deployment.template] * max(0, deployment.replicas - owned)
@@ -127,7 +143,7 @@ class Objects:
             raise KubemnError("the cluster has room for %d more pods, %d asked for"
                               % (sum(free.values()), sum(wanted.values())))
 
-    def _apply_checked(self, manifests):
+    def _apply_checked(self, manifests, wait=True):
         lines = []
         for node in manifests.nodes:
             if node.name in self.node_plans:
@@ -136,10 +152,13 @@ class Objects:
                 self.add_node(node)
                 lines.append("node/%s created" % node.name)
         for pod in manifests.pods:
-            if pod.ref in self.pods:
+            if pod.ref in self.pods or pod.ref in self.pending:
                 lines.append("pod/%s unchanged" % pod.name)
-            else:
+            elif wait:
                 self._create_pod(pod)
+                lines.append("pod/%s created" % pod.name)
+            else:
+                self.pending[pod.ref] = PendingPod(pod, time.time())
                 lines.append("pod/%s created" % pod.name)
         for deployment in manifests.deployments:
             old = self.deployments.get(deployment.ref)
@@ -153,7 +172,10 @@ class Objects:
             self.services[service.ref] = service
             self.service_created.setdefault(service.ref, time.time())
             lines.append("service/%s %s" % (service.name, _verb(old, service)))
-        self.settle()
+        if wait:
+            self.settle()
+        else:
+            self.api_changed()
         if manifests.services:
             self.sync_services()
         return lines
@@ -167,6 +189,10 @@ class Objects:
             if kind == "node":
                 self.remove_node(name)
                 return 'node "%s" deleted' % name
+            if kind == "pod" and key in self.pending:
+                del self.pending[key]
+                self.api_changed()
+                return 'pod "%s" deleted' % _bare(key)
             if kind == "pod":
                 pod = self.pod(key)
                 self._delete_pod(pod.ref)
@@ -204,6 +230,11 @@ class Objects:
     def relabel_pod(self, key, labels):
         """kubectl label pod: the pod's labels become labels; Services follow."""
         with self.lock:
+            if key in self.pending:
+                waiting = self.pending[key]
+                waiting.spec = replace(waiting.spec, template=replace(
+                    waiting.spec.template, labels=tuple(sorted(labels.items()))))
+                return
             pod = self.pod(key)
             pod.labels = tuple(sorted(labels.items()))
             self.sync_services()
@@ -233,6 +264,32 @@ class Objects:
             raise KubemnError('services "%s" not found' % _bare(key)) from None
 
     # --- pods --------------------------------------------------------------------
+    def start_pending(self, now):
+        """The kubelet's part: starts the pods the API accepted, a few waves a tick.
+        A pod that cannot start stays Pending with the reason, and is tried again
+        after RETRY_SECONDS."""
+        with self.lock:
+            due = [w for w in self.pending.values() if w.retry_at <= now][:4 * LAUNCH_WAVE]
+            if not due:
+                return
+            for first in range(0, len(due), LAUNCH_WAVE):
+                wave = due[first:first + LAUNCH_WAVE]
+                try:
+                    self._create_pods([w.spec for w in wave])
+                    started = wave
+                except KubemnError:
+                    started = []
+                    for waiting in wave:   # one at a time, to find the one that fails
+                        try:
+                            self._create_pods([waiting.spec])
+                            started.append(waiting)
+                        except KubemnError as exc:
+                            waiting.error, waiting.retry_at = str(exc), now + RETRY_SECONDS
+                for waiting in started:
+                    self.pods[waiting.spec.ref].created = waiting.created
+                    del self.pending[waiting.spec.ref]
+            self.api_changed()
+
     def _reconcile_deployment(self, deployment):
         """Steps the Deployment towards its template and replicas (workloads.py says
         how far each step goes); old pods retire: out of the endpoints at once,
@@ -342,6 +399,18 @@ class Objects:
         self.janitor.forget(pod.ip)
         self.pools[pod.node.name].release(pod.ip)
         self.api_changed()
+
+    def wait_started(self, timeout=READY_TIMEOUT):
+        """Waits until the kubelet has started the pods the API accepted (those that
+        fail to start are left Pending), then settles: the CLI's next line sees them."""
+        deadline = time.monotonic() + timeout
+        while any(w.error is None for w in self.pending.values()):
+            if time.monotonic() > deadline:
+                raise KubemnError("pods still pending after %.0f s: %s" % (
+                    timeout, ", ".join(w.spec.name for w in self.pending.values())))
+            time.sleep(0.01)
+        with self.lock:
+            self.settle(timeout)
 
     def settle(self, timeout=READY_TIMEOUT):
         """Waits until every running pod without a readinessProbe has started, then

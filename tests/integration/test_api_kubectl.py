@@ -2,6 +2,7 @@
 command a tutorial starts with, its output checked against the cluster itself."""
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -183,13 +184,19 @@ def test_watch_sees_a_new_pod_and_its_deletion(cluster):
     try:
         time.sleep(1)
         kubectl(cluster, "run", "watched", "--image=nginx")
+        kubectl(cluster, "wait", "--for=condition=Ready", "pod/watched", "--timeout=30s")
         kubectl(cluster, "delete", "pod", "watched")
         time.sleep(1)
     finally:
         watch.terminate()
-    events = [line.split()[:2] for line in watch.communicate(timeout=10)[0].splitlines()]
+    rows = [line.split() for line in watch.communicate(timeout=10)[0].splitlines()]
+    events = [row[:2] for row in rows]
     assert events[0] == ["EVENT", "NAME"] and ["ADDED", "client1"] in events
     assert events.index(["ADDED", "watched"]) < events.index(["DELETED", "watched"])
+    # Accepted first, started by the kubelet after: Pending, then Running.
+    watched = [row[:4] for row in rows if row[1:2] == ["watched"]]
+    assert watched[0] == ["ADDED", "watched", "0/1", "ContainerCreating"]
+    assert ["MODIFIED", "watched", "1/1", "Running"] in watched
 
 
 def test_logs_and_exec_with_stdin_exit_status_and_container(cluster):
@@ -277,3 +284,18 @@ def test_a_rollout_restart_under_load_fails_no_request_and_undo_goes_back(cluste
     replica_sets = {line.split()[0]: line.split()[1] for line in kubectl(
         cluster, "get", "rs", "-l", "app=web", "--no-headers").stdout.splitlines()}
     assert replica_sets[first_rs] == "3" and sorted(replica_sets.values()) == ["0", "3"]
+
+
+def test_a_missing_program_crash_loops_with_its_exit_code_and_deletes_cleanly(cluster):
+    assert kubectl(cluster, "run", "broken", "--image=busybox", "--command", "--",
+                   "/no/such/program").stdout.strip() == "pod/broken created"
+    deadline = time.monotonic() + 10
+    while "CrashLoopBackOff" not in kubectl(cluster, "get", "pod", "broken").stdout:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    described = kubectl(cluster, "describe", "pod", "broken").stdout
+    assert re.search(r"Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+127",
+                     described), described
+    assert "/no/such/program" in kubectl(cluster, "logs", "broken").stdout
+    kubectl(cluster, "delete", "pod", "broken")
+    assert "broken" not in cluster.pending and "broken" not in cluster.pods

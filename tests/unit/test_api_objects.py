@@ -126,3 +126,14 @@ def test_openapi_tells_kubectl_every_kind_takes_field_validation():
         "Deployment", "ReplicaSet"}
     assert all("fieldValidation" in [q["name"] for q in p["parameters"]] for p in patches)
     assert openapi.document("/openapi/v3/apis/batch/v1") is None
+
+
+def test_a_pod_not_started_yet_is_pending_without_an_address_and_says_why():
+    view = render.PodView(PodSpec("late", TEMPLATE), None, None, None, NOW - 2, False, [
+        render.ContainerView("web", "CreateContainerError", None, 0, False, "no such node")])
+    pod = render.pod_json(view)
+    assert pod["status"]["phase"] == "Pending" and "podIP" not in pod["status"]
+    assert pod["status"]["containerStatuses"][0]["state"] == {
+        "waiting": {"reason": "CreateContainerError", "message": "no such node"}}
+    assert row("pods", pod)[:3] + row("pods", pod)[5:7] == [
+        "late", "0/1", "CreateContainerError", "<none>", "<none>"]

@@ -134,7 +134,7 @@ class Registry:
     def _apply(self, manifests, obj):
         """The cluster's apply; what it refuses is the API server's 422 for obj."""
         try:
-            self.cluster.apply(manifests)
+            self.cluster.apply(manifests, wait=False)   # the kubelet starts the pods
         except KubemnError as exc:
             raise invalid(obj["kind"], obj["metadata"]["name"], "spec", str(exc)) from None
 

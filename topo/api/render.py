@@ -15,7 +15,11 @@ KUBELET_VERSION = "v1.37.0-kubemn"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 # What snapshot.py reads off the running cluster.
-ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready")
+# state: Running, Completed, Error, CrashLoopBackOff, or (not started) ContainerCreating,
+# CreateContainerError with a message.
+ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready message",
+                           defaults=(None,))
+WAITING = ("ContainerCreating", "CreateContainerError")
 PodView = namedtuple("PodView", "spec ip node host_ip created ready containers")
 NodeView = namedtuple("NodeView", "name ip pod_cidr created kernel")
 ServiceView = namedtuple("ServiceView", "spec cluster_ip node_ports lb_ip created")
@@ -115,7 +119,11 @@ def _container_status(view, image, started):
     status = {"name": view.name, "image": image, "imageID": "", "ready": view.ready,
               "restartCount": view.restarts, "started": view.state == "Running",
               "containerID": "kubemn://%s" % hashlib.sha1(view.name.encode()).hexdigest()[:12]}
-    if view.state == "Running":
+    if view.state in WAITING:
+        status["state"] = {"waiting": dict({"reason": view.state},
+                                           **({"message": view.message} if view.message
+                                              else {}))}
+    elif view.state == "Running":
         status["state"] = {"running": {"startedAt": timestamp(started)}}
     elif view.state == "CrashLoopBackOff":
         status["state"] = {"waiting": {"reason": "CrashLoopBackOff"}}
@@ -128,6 +136,8 @@ def _container_status(view, image, started):
 
 
 def pod_phase(states, restart_policy):
+    if any(s in WAITING for s in states):
+        return "Pending"
     if all(s == "Completed" for s in states) and restart_policy != "Always":
         return "Succeeded"
     if "Error" in states and restart_policy == "Never":
@@ -163,10 +173,11 @@ def pod_json(view, extra_meta=None):
                        _condition("Ready", view.ready, view.created),
                        _condition("ContainersReady", all_ready, view.created),
                        _condition("PodScheduled", True, view.created)],
-        "hostIP": view.host_ip, "hostIPs": [{"ip": view.host_ip}],
-        "podIP": view.ip, "podIPs": [{"ip": view.ip}],
         "startTime": timestamp(view.created), "qosClass": "BestEffort",
         "containerStatuses": containers}
+    if view.ip:   # a pending pod has no address yet
+        status.update({"hostIP": view.host_ip, "hostIPs": [{"ip": view.host_ip}],
+                       "podIP": view.ip, "podIPs": [{"ip": view.ip}]})
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
             "spec": pod_spec_json(template, view.node), "status": status}
 

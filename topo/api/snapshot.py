@@ -45,11 +45,20 @@ def _pod_view(pod):
                           pod.is_ready, containers)
 
 
+def _pending_view(waiting):
+    state = "CreateContainerError" if waiting.error else "ContainerCreating"
+    containers = [render.ContainerView(c.name, state, None, 0, False, waiting.error)
+                  for c in waiting.spec.template.containers]
+    return render.PodView(waiting.spec, None, waiting.spec.template.node_name, None,
+                          waiting.created, False, containers)
+
+
 def collect(cluster):
     """What runs, read under the cluster's lock (the rendering happens outside it)."""
     kernel = platform.release()
     with cluster.lock:
         pods = [_pod_view(p) for p in cluster.pods.values()]
+        pods += [_pending_view(w) for w in cluster.pending.values()]
         node_views = [render.NodeView(n.name, n.ip, n.pod_cidr, cluster.node_created[n.name],
                                       kernel) for n in cluster.node_plans.values()]
         allocator = cluster.allocator

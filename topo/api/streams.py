@@ -31,6 +31,7 @@ def serve_logs(api, request, handler):
     pod_ref = request.name if request.namespace == "default" else \
         "%s/%s" % (request.namespace, request.name)
     container = request.param("container")
+    _refuse_pending(cluster, pod_ref, container)
     try:
         text = cluster.logs(pod_ref, container)
         pod = cluster.pod(pod_ref)
@@ -73,6 +74,16 @@ def serve_logs(api, request, handler):
     return None, None
 
 
+def _refuse_pending(cluster, pod_ref, container):
+    """A pod the kubelet has not started has no logs and runs nothing yet."""
+    waiting = cluster.pending.get(pod_ref)
+    if waiting is not None:
+        name = container or waiting.spec.template.containers[0].name
+        raise ApiError(400, 'container "%s" in pod "%s" is waiting to start: %s' % (
+            name, waiting.spec.name,
+            "CreateContainerError" if waiting.error else "ContainerCreating"))
+
+
 def _exec_status(code):
     if code == 0:
         return {"metadata": {}, "status": "Success"}
@@ -87,11 +98,12 @@ def serve_exec(api, request, handler):
     cluster = api.cluster
     pod_ref = request.name if request.namespace == "default" else \
         "%s/%s" % (request.namespace, request.name)
+    container = request.param("container")
+    _refuse_pending(cluster, pod_ref, container)
     try:
         pod = cluster.pod(pod_ref)
     except KubemnError as exc:
         raise ApiError(404, str(exc)) from None
-    container = request.param("container")
     names = [c.name for c in pod.spec.template.containers]
     if container is not None and container not in names:
         raise ApiError(400, "container %s is not valid for pod %s" % (container, pod.name))
