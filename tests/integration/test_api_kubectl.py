@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -299,3 +300,39 @@ def test_a_missing_program_crash_loops_with_its_exit_code_and_deletes_cleanly(cl
     assert "/no/such/program" in kubectl(cluster, "logs", "broken").stdout
     kubectl(cluster, "delete", "pod", "broken")
     assert "broken" not in cluster.pending and "broken" not in cluster.pods
+
+
+def _forward(cluster, target, local):
+    """kubectl port-forward TARGET LOCAL:..., once it says it forwards."""
+    process = subprocess.Popen([KUBECTL, "port-forward", target, local],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    first = process.stdout.readline()
+    assert first.startswith("Forwarding from 127.0.0.1:"), first + process.stderr.read()
+    return process
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def test_port_forward_to_a_pod_and_to_a_service_on_loopback(cluster):
+    pod = _forward(cluster, "pod/server2", "18080:8080")
+    try:
+        assert _get("http://127.0.0.1:18080/hostname") == "server2"
+        # The pod sees the connection from its own localhost, as with the kubelet.
+        assert _get("http://127.0.0.1:18080/clientip").startswith("127.0.0.1:")
+        listening = subprocess.run(["ss", "-Htln", "sport = :18080"], capture_output=True,
+                                   text=True).stdout.split()
+        assert {a for a in listening if ":18080" in a} <= {"127.0.0.1:18080", "[::1]:18080"}
+    finally:
+        pod.terminate()
+        pod.wait(10)
+    service = _forward(cluster, "svc/web", "18081:80")
+    try:
+        web = [p.name for p in cluster.pods.values() if dict(p.labels).get("app") == "web"]
+        assert _get("http://127.0.0.1:18081/hostname") in web
+    finally:
+        service.terminate()
+        service.wait(10)

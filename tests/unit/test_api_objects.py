@@ -1,6 +1,7 @@
 """The cluster's objects as the API shows them: rendering, kubectl's Table columns,
 protobuf bodies as kubectl sends them, discovery and OpenAPI."""
 import os
+import struct
 
 import pytest
 
@@ -137,3 +138,19 @@ def test_a_pod_not_started_yet_is_pending_without_an_address_and_says_why():
         "waiting": {"reason": "CreateContainerError", "message": "no such node"}}
     assert row("pods", pod)[:3] + row("pods", pod)[5:7] == [
         "late", "0/1", "CreateContainerError", "<none>", "<none>"]
+
+
+def test_spdy_frames_and_header_blocks_round_trip():
+    from topo.api import spdy
+    client, server = spdy.HeaderCodec(), spdy.HeaderCodec()
+    assert len(spdy.DICTIONARY) == 1423   # as the SPDY/3 specification defines it
+    block = client.encode({"streamtype": "data", "port": "8080", "requestid": "0"})
+    syn = spdy.control_frame(spdy.SYN_STREAM, 0, struct.pack("!IIH", 3, 0, 0) + block)
+    data = spdy.data_frame(3, b"GET / HTTP/1.0\r\n\r\n", fin=True)
+    frames, rest = spdy.parse_frames(syn + data + data[:5])
+    assert rest == data[:5] and [f.control for f in frames] == [True, False]
+    assert spdy.syn_stream_headers(frames[0], server) == (
+        3, {"streamtype": "data", "port": "8080", "requestid": "0"})
+    assert frames[1].stream == 3 and frames[1].fin and frames[1].payload.startswith(b"GET")
+    second = client.encode({"streamtype": "error"})   # the context carries over
+    assert server.decode(second) == {"streamtype": "error"}

@@ -18,7 +18,7 @@ RESOURCES = (
     Resource("", "v1", "nodes", "node", "Node", False,
              ("create", "delete", "get", "list", "watch"), ("no",), (), ()),
     Resource("", "v1", "pods", "pod", "Pod", True, ALL, ("po",), ("all",),
-             ("log", "exec", "status")),
+             ("log", "exec", "portforward", "status")),
     Resource("", "v1", "services", "service", "Service", True, ALL, ("svc",), ("all",),
              ("status",)),
     Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, READ, ("ep",), (), ()),
@@ -35,8 +35,9 @@ RESOURCES = (
 
 BY_PLURAL = {(r.group, r.plural): r for r in RESOURCES}
 BY_KIND = {r.kind: r for r in RESOURCES}
-SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "status": ("get", "patch",
-                     "update"), "scale": ("get", "patch", "update")}
+SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"),
+                     "portforward": ("create", "get"), "status": ("get", "patch", "update"),
+                     "scale": ("get", "patch", "update")}
 
 
 def group_version(resource):

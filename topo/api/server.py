@@ -17,7 +17,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from topo.api import openapi, protobuf, resources, tables
+from topo.api import openapi, protobuf, resources, streams, tables
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry, store_key
 from topo.api.selectors import SelectorError, field_selector, label_selector
@@ -130,8 +130,8 @@ class ApiServer:
         request = Request(path, query)
         if request.discovery:
             return self._discovery(request)
-        if request.subresource == "exec":   # long-lived: never under the cluster's lock
-            return self._exec(request, handler)
+        if request.subresource in ("exec", "portforward"):   # long-lived: not under
+            return self._stream(request, handler)              # the cluster's lock
         if method == "GET":
             return self._get(request, handler)
         content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -256,12 +256,17 @@ class ApiServer:
         return None, None
 
     def _logs(self, request, handler):
-        from topo.api.streams import serve_logs
-        return serve_logs(self, request, handler)
+        return streams.serve_logs(self, request, handler)
 
-    def _exec(self, request, handler):
-        from topo.api.streams import serve_exec
-        return serve_exec(self, request, handler)
+    def _stream(self, request, handler):
+        if request.subresource == "portforward":
+            return streams.serve_portforward(self, request, handler)
+        return streams.serve_exec(self, request, handler)
+
+    def note(self, line):
+        """A line in the run's api.log."""
+        if self.log:
+            self.log.write("%.3f %s\n" % (time.time(), line))
 
     def _write(self, request, method, body, handler):
         resource = request.resource

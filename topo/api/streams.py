@@ -11,7 +11,7 @@ import termios
 import threading
 import time
 
-from topo.api import websocket
+from topo.api import portforward, websocket
 from topo.api.status import ApiError
 from topo.errors import KubemnError
 
@@ -84,6 +84,45 @@ def _refuse_pending(cluster, pod_ref, container):
             "CreateContainerError" if waiting.error else "ContainerCreating"))
 
 
+def _upgrade(handler, protocols, what):
+    """Answers a WebSocket upgrade with the first of protocols the client offers."""
+    if "websocket" not in (handler.headers.get("Upgrade") or "").lower():
+        raise ApiError(400, "%s needs a WebSocket upgrade (kubectl 1.31 or newer)" % what)
+    protocol = websocket.choose_protocol(handler.headers.get("Sec-WebSocket-Protocol"),
+                                         protocols)
+    if protocol is None:
+        raise ApiError(400, "none of the offered protocols is served: kubemn speaks %s"
+                       % ", ".join(protocols))
+    handler.send_response(101, "Switching Protocols")
+    handler.send_header("Upgrade", "websocket")
+    handler.send_header("Connection", "Upgrade")
+    handler.send_header("Sec-WebSocket-Accept",
+                        websocket.accept_key(handler.headers.get("Sec-WebSocket-Key", "")))
+    handler.send_header("Sec-WebSocket-Protocol", protocol)
+    handler.end_headers()
+    handler.wfile.flush()
+    handler.close_connection = True
+
+
+def _running_pod(cluster, request):
+    """The started pod a streaming request names (404, or 400 while it is pending)."""
+    pod_ref = request.name if request.namespace == "default" else \
+        "%s/%s" % (request.namespace, request.name)
+    _refuse_pending(cluster, pod_ref, request.param("container"))
+    try:
+        return cluster.pod(pod_ref)
+    except KubemnError as exc:
+        raise ApiError(404, str(exc)) from None
+
+
+def serve_portforward(api, request, handler):
+    """pods/NAME/portforward: kubectl's SPDY session through a WebSocket."""
+    pod = _running_pod(api.cluster, request)
+    _upgrade(handler, (portforward.PROTOCOL,), "port-forward")
+    portforward.PortForwardSession(pod, handler, api.note).run()
+    return None, None
+
+
 def _exec_status(code):
     if code == 0:
         return {"metadata": {}, "status": "Success"}
@@ -95,36 +134,15 @@ def _exec_status(code):
 def serve_exec(api, request, handler):
     """pods/NAME/exec over a WebSocket: the command runs in the pod's namespaces,
     with a terminal when tty=true, its streams carried on the channels."""
-    cluster = api.cluster
-    pod_ref = request.name if request.namespace == "default" else \
-        "%s/%s" % (request.namespace, request.name)
+    pod = _running_pod(api.cluster, request)
     container = request.param("container")
-    _refuse_pending(cluster, pod_ref, container)
-    try:
-        pod = cluster.pod(pod_ref)
-    except KubemnError as exc:
-        raise ApiError(404, str(exc)) from None
     names = [c.name for c in pod.spec.template.containers]
     if container is not None and container not in names:
         raise ApiError(400, "container %s is not valid for pod %s" % (container, pod.name))
     command = request.query.get("command") or []
     if not command:
         raise ApiError(400, "you must specify at least one command for the container")
-    if "websocket" not in (handler.headers.get("Upgrade") or "").lower():
-        raise ApiError(400, "exec needs a WebSocket upgrade (kubectl 1.30 or newer)")
-    protocol = websocket.choose_protocol(handler.headers.get("Sec-WebSocket-Protocol"))
-    if protocol is None:
-        raise ApiError(400, "none of the offered protocols is served: kubemn speaks %s"
-                       % ", ".join(websocket.PROTOCOLS))
-    handler.send_response(101, "Switching Protocols")
-    handler.send_header("Upgrade", "websocket")
-    handler.send_header("Connection", "Upgrade")
-    handler.send_header("Sec-WebSocket-Accept",
-                        websocket.accept_key(handler.headers.get("Sec-WebSocket-Key", "")))
-    handler.send_header("Sec-WebSocket-Protocol", protocol)
-    handler.end_headers()
-    handler.wfile.flush()
-    handler.close_connection = True
+    _upgrade(handler, websocket.PROTOCOLS, "exec")
     flags = {name: request.param(name) in ("true", "1")
              for name in ("stdin", "stdout", "stderr", "tty")}
     ExecSession(pod, container, command, flags, handler).run()

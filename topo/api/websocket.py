@@ -21,10 +21,10 @@ def accept_key(key):
     return base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
 
 
-def choose_protocol(header):
-    """The first channel protocol kubemn speaks among those the client offers."""
+def choose_protocol(header, served=PROTOCOLS):
+    """The first protocol of served among those the client offers."""
     offered = [p.strip() for p in (header or "").split(",")]
-    return next((p for p in PROTOCOLS if p in offered), None)
+    return next((p for p in served if p in offered), None)
 
 
 def frame(opcode, payload):

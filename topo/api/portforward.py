@@ -1,0 +1,148 @@
+"""pods/NAME/portforward: kubectl port-forward's SPDY session, tunnelled through a
+WebSocket. For each connection kubectl accepts on its side, it opens an error stream
+and a data stream naming the pod's port; kubemn connects to that port on the pod's
+own localhost (inside the pod's network namespace, as the kubelet does) and copies
+bytes both ways until either side closes."""
+import ctypes
+import socket
+import threading
+
+from topo.api import spdy, websocket
+
+CLONE_NEWNET = 0x40000000
+CHUNK = 32 * 1024
+PROTOCOL = "SPDY/3.1+portforward.k8s.io"
+
+
+def connect_in_namespace(pid, port, timeout=5):
+    """A TCP connection to 127.0.0.1:port inside process pid's network namespace:
+    a thread of our own enters the namespace (setns is per thread), makes the
+    socket, and ends; the socket keeps its namespace."""
+    found = {}
+
+    def enter_and_connect():
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        try:
+            with open("/proc/%d/ns/net" % pid) as namespace:
+                if libc.setns(namespace.fileno(), CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns failed")
+            found["socket"] = socket.create_connection(("127.0.0.1", port), timeout)
+            found["socket"].settimeout(None)
+        except OSError as exc:
+            found["error"] = exc
+
+    thread = threading.Thread(target=enter_and_connect, name="kubemn-portforward-connect")
+    thread.start()
+    thread.join()
+    if "error" in found:
+        raise found["error"]
+    return found["socket"]
+
+
+class PortForwardSession:
+    """One kubectl port-forward: SPDY frames in WebSocket messages, both ways."""
+
+    def __init__(self, pod, handler, log):
+        self.pod, self.handler, self.log = pod, handler, log
+        self.codec = spdy.HeaderCodec()
+        self.write_lock = threading.Lock()
+        self.streams = {}      # stream id -> (type, port, request id)
+        self.sockets = {}      # data stream id -> socket to the pod
+        self.errors = {}       # request id -> error stream id
+
+    def send(self, data):
+        with self.write_lock:
+            try:
+                self.handler.wfile.write(websocket.frame(websocket.BINARY, data))
+                self.handler.wfile.flush()
+            except (OSError, ValueError):
+                pass
+
+    def run(self):
+        buffer = b""
+        read = self.handler.rfile.read
+        try:
+            while True:
+                opcode, payload = websocket.read_message(read)
+                if opcode == websocket.CLOSE_FRAME:
+                    break
+                if opcode == websocket.PING:
+                    with self.write_lock:
+                        self.handler.wfile.write(websocket.frame(websocket.PONG, payload))
+                    continue
+                if opcode != websocket.BINARY:
+                    continue
+                frames, buffer = spdy.parse_frames(buffer + payload)
+                for frame in frames:
+                    self.on_frame(frame)
+        except (EOFError, OSError, websocket.WebSocketError, spdy.SpdyError) as exc:
+            self.log("port-forward to %s ended: %s"
+                     % (self.pod.name, exc or "kubectl closed it"))
+        finally:
+            for sock in list(self.sockets.values()):
+                sock.close()
+
+    def on_frame(self, frame):
+        if not frame.control:
+            self.on_data(frame)
+        elif frame.kind == spdy.SYN_STREAM:
+            stream, headers = spdy.syn_stream_headers(frame, self.codec)
+            self.on_new_stream(stream, headers)
+        elif frame.kind == spdy.RST_STREAM:
+            sock = self.sockets.pop(frame.stream, None)
+            if sock is not None:
+                sock.close()
+        elif frame.kind == spdy.PING:
+            self.send(spdy.control_frame(spdy.PING, 0, frame.payload))
+
+    def on_new_stream(self, stream, headers):
+        kind, request = headers.get("streamtype"), headers.get("requestid", "")
+        try:
+            port = int(headers.get("port", ""))
+        except ValueError:
+            port = 0
+        self.streams[stream] = (kind, port, request)
+        self.send(spdy.syn_reply(stream, self.codec))
+        if kind == "error":
+            self.errors[request] = stream
+        elif kind == "data":
+            self.open(stream, port, request)
+
+    def open(self, stream, port, request):
+        try:
+            sock = connect_in_namespace(self.pod.pause.pid, port)
+        except OSError as exc:
+            error_stream = self.errors.get(request)
+            message = "error forwarding port %d to pod %s: %s" % (port, self.pod.name, exc)
+            if error_stream is not None:
+                self.send(spdy.data_frame(error_stream, message.encode(), fin=True))
+            self.send(spdy.data_frame(stream, b"", fin=True))
+            return
+        self.sockets[stream] = sock
+        threading.Thread(target=self.copy_from_pod, args=(stream, sock), daemon=True,
+                         name="kubemn-portforward").start()
+
+    def copy_from_pod(self, stream, sock):
+        try:
+            while True:
+                data = sock.recv(CHUNK)
+                if not data:
+                    break
+                self.send(spdy.data_frame(stream, data))
+        except OSError:
+            pass
+        self.send(spdy.data_frame(stream, b"", fin=True))
+
+    def on_data(self, frame):
+        sock = self.sockets.get(frame.stream)
+        if sock is None:
+            return   # the error stream's close, or a stream already gone
+        try:
+            if frame.payload:
+                sock.sendall(frame.payload)
+            if frame.fin:
+                sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.sockets.pop(frame.stream, None)
+            sock.close()
+            self.send(spdy.rst_stream(frame.stream))
