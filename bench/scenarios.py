@@ -7,7 +7,7 @@ import sys
 import time
 
 from topo.cluster import Cluster
-from topo.manifest import parse_texts
+from topo.plan.manifest import parse_texts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOAD = os.path.join(ROOT, "bench", "load.py")

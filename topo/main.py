@@ -54,9 +54,9 @@ def _stop(signum, _frame):
 
 
 def run(args):
-    from topo.cli import KubeCLI
+    from topo.cli.prompt import KubeCLI
     from topo.cluster import Cluster, progress_to_stderr
-    from topo.manifest import parse_files, parse_texts
+    from topo.plan.manifest import parse_files, parse_texts
     if args.filename:
         manifests = parse_files(args.filename)
     else:
@@ -83,9 +83,9 @@ def run(args):
 
 
 def clean(_args):
-    from topo import cleanup
+    from topo.runtime import cleanup
     from topo.errors import KubemnError
-    from topo.runlock import active_run
+    from topo.runtime.runlock import active_run
     holder = active_run()
     if holder is not None:
         raise KubemnError("a kubemn run is active (pid %s): exit it first" % holder)
@@ -98,7 +98,7 @@ def clean(_args):
 def kubeconfig(_args):
     from topo.api.kubeconfig import active_kubeconfig
     from topo.errors import KubemnError
-    from topo.runlock import active_run
+    from topo.runtime.runlock import active_run
     path = active_kubeconfig() if active_run() is not None else None
     if path is None:
         raise KubemnError("no kubemn run is active: start one with `make run-topology`")

@@ -11,12 +11,12 @@ from services.desired import service_states
 from services.endpoints import service_endpoints
 from services.environment import service_environment
 from topo.errors import KubemnError
-from topo.ipam import PodAddressPool, plan_node
-from topo.manifest import parse_files, parse_texts
-from topo.model import DEFAULT_NAMESPACE, ref
-from topo.scheduler import choose_node
-from topo.pod import Pod, stop_pods
-from topo.workloads import rollout_changes
+from topo.plan.ipam import PodAddressPool, plan_node
+from topo.plan.manifest import parse_files, parse_texts
+from topo.plan.model import DEFAULT_NAMESPACE, ref
+from topo.plan.scheduler import choose_node
+from topo.kubelet.pod import Pod, stop_pods
+from topo.plan.workloads import rollout_changes
 
 READY_TIMEOUT = 30.0
 # How long a Deployment's retiring pod keeps running after it left the endpoints.

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from topo import cleanup
+from topo.runtime import cleanup
 from topo.cluster import Cluster
-from topo.manifest import parse_texts
+from topo.plan.manifest import parse_texts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKETS = os.path.join(ROOT, "tests", "helpers", "packets.py")

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from tests.integration.conftest import ROOT, manifest_path
-from topo import cleanup
+from topo.runtime import cleanup
 
 CASES = [
     (["-f", "bad/not-yaml.yaml"], "not-yaml.yaml: line 4: invalid YAML"),

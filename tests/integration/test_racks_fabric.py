@@ -137,7 +137,7 @@ spec:
 
 
 def test_trace_names_every_switch_on_the_way(cluster):
-    from topo.tracepath import trace
+    from topo.inspect.tracepath import trace
     text = trace(cluster, "pod-node1 pod-node4:80")
     switches = [line.split()[1] for line in text.splitlines()
                 if "OpenFlow pipeline" in line]

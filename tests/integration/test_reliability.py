@@ -10,9 +10,9 @@ import time
 import pytest
 
 from tests.integration.conftest import ROOT, start_cluster
-from topo import cleanup, conntrack
-from topo.ipam import GATEWAY_MAC
-from topo.naming import cni_mac
+from topo.runtime import cleanup, conntrack
+from topo.plan.ipam import GATEWAY_MAC
+from topo.plan.naming import cni_mac
 
 # faulthandler: a kubemn that hangs can be made to show where (SIGABRT).
 KUBEMN = [sys.executable, "-X", "faulthandler", "-m", "topo.main"]

@@ -18,10 +18,10 @@ import pytest
 
 from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
                                         scapy_in_pod)
-from topo import kubectl
+from topo.cli import kubectl
 from topo.cluster import Cluster
-from topo.ipam import MASQUERADE_IP
-from topo.probes import network_namespace_of
+from topo.plan.ipam import MASQUERADE_IP
+from topo.kubelet.probes import network_namespace_of
 
 HELPERS = os.path.join(ROOT, "tests", "helpers")
 INTERNET_IP = "203.0.113.1"

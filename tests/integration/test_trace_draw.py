@@ -7,10 +7,10 @@ import pytest
 
 from tests.integration.conftest import manifest_path
 from topo.cluster import Cluster
-from topo.draw import draw
+from topo.inspect.draw import draw
 from topo.errors import KubemnError
-from topo.manifest import parse_files
-from topo.tracepath import trace
+from topo.plan.manifest import parse_files
+from topo.inspect.tracepath import trace
 
 NOBODY = """
 apiVersion: v1

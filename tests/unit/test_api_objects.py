@@ -7,7 +7,7 @@ import pytest
 
 from topo.api import openapi, render, resources, tables
 from topo.api.protobuf import ProtobufError, decode
-from topo.model import Container, ContainerPort, PodSpec, PodTemplate, ServicePort, ServiceSpec
+from topo.plan.model import Container, ContainerPort, PodSpec, PodTemplate, ServicePort, ServiceSpec
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 NOW = 1_800_000_000

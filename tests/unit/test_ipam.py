@@ -2,10 +2,10 @@
 import pytest
 
 from topo.errors import KubemnError
-from topo.fabric import plan_fabric, switch_for_new_node
-from topo.ipam import PodAddressPool, plan_addresses, plan_node
-from topo.model import ClusterSpec, NodeSpec
-from topo.scheduler import choose_node
+from topo.plan.fabric import plan_fabric, switch_for_new_node
+from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
+from topo.plan.model import ClusterSpec, NodeSpec
+from topo.plan.scheduler import choose_node
 
 
 def test_default_plan_follows_kubernetes_defaults():

@@ -2,7 +2,7 @@
 import pytest
 
 from topo.errors import ManifestError
-from topo.manifest import parse_texts
+from topo.plan.manifest import parse_texts
 
 DEPLOYMENT = """
 apiVersion: apps/v1

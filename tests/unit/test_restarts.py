@@ -1,5 +1,5 @@
-"""The kubelet's restart rules (topo/restarts.py)."""
-from topo.restarts import backoff_seconds, wants_restart
+"""The kubelet's restart rules (topo/kubelet/restarts.py)."""
+from topo.kubelet.restarts import backoff_seconds, wants_restart
 
 
 def test_the_policy_decides_which_exits_restart():

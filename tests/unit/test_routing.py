@@ -140,5 +140,5 @@ def test_the_gateway_answers_ping():
 
 def test_cleanup_knows_the_pipelines_conntrack_zones():
     from controllers.tables import ZONE_SERVICE, ZONE_SNAT
-    from topo.cleanup import CONNTRACK_ZONES
+    from topo.runtime.cleanup import CONNTRACK_ZONES
     assert CONNTRACK_ZONES == (ZONE_SERVICE, ZONE_SNAT)

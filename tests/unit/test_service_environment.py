@@ -1,6 +1,6 @@
 """The Service variables a container starts with, as the kubelet writes them."""
 from services.environment import service_environment
-from topo.model import ServicePort, ServiceSpec
+from topo.plan.model import ServicePort, ServiceSpec
 
 WEB = ServiceSpec("my-web", (("app", "web"),), (ServicePort(80, 8080, "TCP", "http"),
                                                 ServicePort(53, 53, "UDP")))

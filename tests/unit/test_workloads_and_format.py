@@ -7,11 +7,11 @@ import pytest
 from services.allocation import ServiceAllocator
 from services.endpoints import service_endpoints
 from topo.errors import KubemnError
-from topo.images import container_argv, image_name
-from topo.kubectl_format import age, endpoints_text
-from topo.manifest import parse_texts
-from topo.model import Container, ContainerPort, PodSpec
-from topo.workloads import resolve_limit, rollout_changes
+from topo.kubelet.images import container_argv, image_name
+from topo.api.format import age, endpoints_text
+from topo.plan.manifest import parse_texts
+from topo.plan.model import Container, ContainerPort, PodSpec
+from topo.plan.workloads import resolve_limit, rollout_changes
 
 WEB = parse_texts([("t", """
 apiVersion: apps/v1

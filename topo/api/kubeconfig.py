@@ -10,7 +10,7 @@ import secrets
 
 import yaml
 
-from topo.naming import RUN_DIR_ROOT
+from topo.plan.naming import RUN_DIR_ROOT
 
 FILE_NAME = "kubeconfig"
 CONTEXT = "kubemn"

@@ -16,9 +16,9 @@ from topo.api.resources import group_version
 from topo.api.selectors import SelectorError, match_labels_selector
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.errors import KubemnError, ManifestError
-from topo.manifest import DNS_LABEL, parse_texts
-from topo.model import ref
-from topo.workloads import SUFFIX_ALPHABET
+from topo.plan.manifest import DNS_LABEL, parse_texts
+from topo.plan.model import ref
+from topo.plan.workloads import SUFFIX_ALPHABET
 
 MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

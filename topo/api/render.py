@@ -1,6 +1,6 @@
 """The cluster's objects as the Kubernetes API returns them (pure).
 
-Inputs are kubemn's model (topo.model) and plain facts about what runs (the views
+Inputs are kubemn's model (topo.plan.model) and plain facts about what runs (the views
 below, read from the running cluster by snapshot.py); outputs are JSON-shaped
 dicts with the defaults the API server fills in. The store adds uid,
 resourceVersion and generation.
@@ -9,7 +9,7 @@ import hashlib
 import time
 from collections import namedtuple
 
-from topo.workloads import SUFFIX_ALPHABET, template_hash
+from topo.plan.workloads import SUFFIX_ALPHABET, template_hash
 
 KUBELET_VERSION = "v1.37.0-kubemn"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"

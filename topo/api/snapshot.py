@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from services.endpoints import service_endpoints
 from topo.api import render
-from topo.model import DEFAULT_NAMESPACE
+from topo.plan.model import DEFAULT_NAMESPACE
 
 BUILT_IN_NAMESPACES = (DEFAULT_NAMESPACE, "kube-system", "kube-public", "kube-node-lease")
 

@@ -4,7 +4,7 @@ names and adds NAMESPACE (-A) and LABELS (--show-labels) itself."""
 import calendar
 import time
 
-from topo.kubectl_format import NONE, age, endpoints_text
+from topo.api.format import NONE, age, endpoints_text
 
 NAME = ("Name", "string", "name", 0)
 

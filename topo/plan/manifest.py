@@ -11,7 +11,7 @@ from dataclasses import replace
 import yaml
 
 from topo.errors import ManifestError
-from topo.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort, DeploymentSpec,
+from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort, DeploymentSpec,
                         Manifests, NodeSpec, PodSpec, PodTemplate, Probe, ServicePort,
                         ServiceSpec)
 

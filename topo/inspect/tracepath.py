@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from controllers import tables as t
 from controllers.flows import cookie_of
 from topo.errors import KubemnError
-from topo.flowview import describe_flow, desired_configs
-from topo.network import INTERNET_HOST, switch_port
+from topo.inspect.flowview import describe_flow, desired_configs
+from topo.runtime.network import INTERNET_HOST, switch_port
 
-CAPTURE = [sys.executable, "-m", "topo.capture"]
+CAPTURE = [sys.executable, "-m", "topo.runtime.capture"]
 CAPTURE_LIMIT_SECONDS = 30
 REPLY_WAIT_SECONDS = 0.3
 

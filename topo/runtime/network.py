@@ -6,9 +6,9 @@ import subprocess
 from mininet.net import Mininet
 from mininet.node import Host, OVSSwitch, RemoteController
 
-from topo import shell
+from topo.runtime import shell
 from topo.errors import KubemnError
-from topo.node import KubeNode
+from topo.runtime.node import KubeNode
 
 INTERNET_HOST = "internet"
 

@@ -15,12 +15,12 @@ import sys
 from mininet.cli import CLI
 from mininet.log import error, output
 
-from topo import kubectl
-from topo.console import split_mininet_output
+from topo.cli import kubectl
+from topo.cli.console import split_mininet_output
 from topo.errors import KubemnError
-from topo.draw import draw
-from topo.flowview import service_flows
-from topo.tracepath import trace
+from topo.inspect.draw import draw
+from topo.inspect.flowview import service_flows
+from topo.inspect.tracepath import trace
 
 
 HOST_IN_WORD = re.compile(r"^(?P<scheme>[a-z]+://)?(?P<host>[a-z0-9][-a-z0-9./]*?)"

@@ -15,12 +15,12 @@ from dataclasses import replace
 from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
-from topo.images import container_argv
-from topo.naming import cni_mac, pod_veth_name
-from topo.node import BRIDGE
-from topo.probes import run_probe
-from topo.readiness import ProbeState
-from topo.restarts import backoff_seconds, wants_restart
+from topo.kubelet.images import container_argv
+from topo.plan.naming import cni_mac, pod_veth_name
+from topo.runtime.node import BRIDGE
+from topo.kubelet.probes import run_probe
+from topo.kubelet.readiness import ProbeState
+from topo.kubelet.restarts import backoff_seconds, wants_restart
 
 PAUSE_NAME = "kubemn-pause"
 STOP_GRACE_SECONDS = 1.0

@@ -1,8 +1,8 @@
 """The fabric between the nodes, as data (pure): which switches, which links,
-which node hangs off which switch. Realised by topo/network.py."""
+which node hangs off which switch. Realised by topo/runtime/network.py."""
 from dataclasses import dataclass
 
-from topo.naming import switch_name
+from topo.plan.naming import switch_name
 
 
 @dataclass(frozen=True)

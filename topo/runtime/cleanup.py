@@ -13,8 +13,8 @@ import signal
 import subprocess
 import time
 
-from topo.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
-from topo.runlock import active_run
+from topo.plan.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
+from topo.runtime.runlock import active_run
 
 # Open vSwitch conntrack zones of kubemn's (controllers/tables.py; repeated here so
 # that cleanup needs nothing beyond the standard library).

@@ -7,7 +7,7 @@ import fcntl
 import os
 
 from topo.errors import KubemnError
-from topo.naming import LOCK_FILE
+from topo.plan.naming import LOCK_FILE
 
 
 class RunLock:

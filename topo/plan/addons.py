@@ -4,7 +4,7 @@ behind the kube-dns Service at the tenth."""
 import ipaddress
 import sys
 
-from topo.model import (Container, ContainerPort, DeploymentSpec, Manifests, PodTemplate,
+from topo.plan.model import (Container, ContainerPort, DeploymentSpec, Manifests, PodTemplate,
                         Probe, ServicePort, ServiceSpec)
 
 SYSTEM_NAMESPACE = "kube-system"

@@ -1,9 +1,9 @@
 """Captures and probes that `trace` runs inside namespaces.
 
-  python -m topo.capture IFACE BPF SECONDS   prints READY once it captures; when its
+  python -m topo.runtime.capture IFACE BPF SECONDS   prints READY once it captures; when its
                                              input closes (or SECONDS pass), one JSON
                                              list of the packets it saw
-  python -m topo.capture send PROTO DST DPORT SPORT
+  python -m topo.runtime.capture send PROTO DST DPORT SPORT
                                              one packet; prints its answer
 """
 import json

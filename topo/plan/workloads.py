@@ -3,7 +3,7 @@ that a Deployment has its replica count."""
 import hashlib
 import random
 
-from topo.model import PodSpec
+from topo.plan.model import PodSpec
 
 # Kubernetes' alphabet for generated name suffixes: no vowels, no look-alikes.
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"

@@ -1,0 +1,1 @@
+"""The kubemn CLI: the Mininet CLI with pods as targets, and the real kubectl."""

@@ -1,0 +1,2 @@
+"""The machine side: Mininet nodes, the Open vSwitch fabric, the Ryu controller
+process, conntrack, captures, the run lock and cleanup of what kubemn made."""
