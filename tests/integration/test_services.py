@@ -21,7 +21,7 @@ from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
 from topo.cli import kubectl
 from topo.cluster import Cluster
 from topo.plan.ipam import MASQUERADE_IP
-from topo.kubelet.probes import network_namespace_of
+from topo.runtime.netns import network_namespace_of
 
 HELPERS = os.path.join(ROOT, "tests", "helpers")
 INTERNET_IP = "203.0.113.1"

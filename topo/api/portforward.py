@@ -3,40 +3,22 @@ WebSocket. For each connection kubectl accepts on its side, it opens an error st
 and a data stream naming the pod's port; kubemn connects to that port on the pod's
 own localhost (inside the pod's network namespace, as the kubelet does) and copies
 bytes both ways until either side closes."""
-import ctypes
 import socket
 import threading
 
 from topo.api import spdy, websocket
+from topo.runtime.netns import network_namespace_of
 
-CLONE_NEWNET = 0x40000000
 CHUNK = 32 * 1024
 PROTOCOL = "SPDY/3.1+portforward.k8s.io"
 
 
 def connect_in_namespace(pid, port, timeout=5):
-    """A TCP connection to 127.0.0.1:port inside process pid's network namespace:
-    a thread of our own enters the namespace (setns is per thread), makes the
-    socket, and ends; the socket keeps its namespace."""
-    found = {}
-
-    def enter_and_connect():
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        try:
-            with open("/proc/%d/ns/net" % pid) as namespace:
-                if libc.setns(namespace.fileno(), CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns failed")
-            found["socket"] = socket.create_connection(("127.0.0.1", port), timeout)
-            found["socket"].settimeout(None)
-        except OSError as exc:
-            found["error"] = exc
-
-    thread = threading.Thread(target=enter_and_connect, name="kubemn-portforward-connect")
-    thread.start()
-    thread.join()
-    if "error" in found:
-        raise found["error"]
-    return found["socket"]
+    """A TCP connection to 127.0.0.1:port inside process pid's network namespace."""
+    with network_namespace_of(pid):
+        sock = socket.create_connection(("127.0.0.1", port), timeout)
+    sock.settimeout(None)
+    return sock
 
 
 class PortForwardSession:

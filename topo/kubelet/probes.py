@@ -1,31 +1,9 @@
 """Running readiness probes as the kubelet does: httpGet and tcpSocket from the node's
 network namespace to the pod's address, exec inside the pod."""
-import ctypes
-import os
 import socket
 import subprocess
-from contextlib import contextmanager
 
-CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-@contextmanager
-def network_namespace_of(pid):
-    """Moves the calling thread (only it) into the network namespace of pid."""
-    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    try:
-        target = os.open("/proc/%d/ns/net" % pid, os.O_RDONLY)
-        try:
-            if _libc.setns(target, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns into the network of %d" % pid)
-            yield
-        finally:
-            _libc.setns(own, CLONE_NEWNET)
-            os.close(target)
-    finally:
-        os.close(own)
-
+from topo.runtime.netns import network_namespace_of
 
 def _connect(ip, port, timeout):
     return socket.create_connection((ip, port), timeout=timeout)
