@@ -336,3 +336,25 @@ def test_port_forward_to_a_pod_and_to_a_service_on_loopback(cluster):
     finally:
         service.terminate()
         service.wait(10)
+
+
+def test_run_interactively_attaches_to_the_container_and_rm_deletes_the_pod(cluster):
+    """kubectl run -i --rm: the container's own standard input and output; and with
+    -t, its terminal (driven through script(1), which gives kubectl one)."""
+    out = kubectl(cluster, "run", "asker", "-i", "--rm", "--restart=Never", "--image=busybox",
+                  "--", "sh", "-c", "read line; echo got $line", stdin="an answer\n").stdout
+    assert "got an answer" in out and 'pod "asker" deleted' in out
+    assert "asker" not in cluster.pods and "asker" not in cluster.pending
+    line = "%s run shell -it --rm --restart=Never --image=busybox -- sh" % KUBECTL
+    typed = subprocess.run(["script", "-qc", line, "/dev/null"], capture_output=True,
+                           text=True, timeout=60, input="echo inside $(hostname) $(tty)\n"
+                           "exit 4\n", env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    assert re.search(r"^inside shell /dev/pts/\d+", typed.stdout, re.M), typed.stdout
+    assert "pod default/shell terminated (Error)" in typed.stdout
+    assert "shell" not in cluster.pods
+
+
+def test_attach_needs_a_container_with_stdin(cluster):
+    failed = kubectl(cluster, "attach", "client1", check=False)
+    assert failed.returncode == 1
+    assert "was not started with stdin or tty" in failed.stderr

@@ -76,6 +76,10 @@ def container_json(container):
         out["env"] = [{"name": k, "value": v} for k, v in container.env]
     if container.readiness_probe:
         out["readinessProbe"] = _probe(container.readiness_probe)
+    if container.stdin:
+        out["stdin"] = True
+    if container.tty:
+        out["tty"] = True
     return out
 
 

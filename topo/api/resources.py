@@ -18,7 +18,7 @@ RESOURCES = (
     Resource("", "v1", "nodes", "node", "Node", False,
              ("create", "delete", "get", "list", "watch"), ("no",), (), ()),
     Resource("", "v1", "pods", "pod", "Pod", True, ALL, ("po",), ("all",),
-             ("log", "exec", "portforward", "status")),
+             ("log", "exec", "attach", "portforward", "status")),
     Resource("", "v1", "services", "service", "Service", True, ALL, ("svc",), ("all",),
              ("status",)),
     Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, READ, ("ep",), (), ()),
@@ -35,7 +35,7 @@ RESOURCES = (
 
 BY_PLURAL = {(r.group, r.plural): r for r in RESOURCES}
 BY_KIND = {r.kind: r for r in RESOURCES}
-SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"),
+SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "attach": ("create", "get"),
                      "portforward": ("create", "get"), "status": ("get", "patch", "update"),
                      "scale": ("get", "patch", "update")}
 

@@ -130,8 +130,8 @@ class ApiServer:
         request = Request(path, query)
         if request.discovery:
             return self._discovery(request)
-        if request.subresource in ("exec", "portforward"):   # long-lived: not under
-            return self._stream(request, handler)              # the cluster's lock
+        if request.subresource in ("exec", "attach", "portforward"):   # long-lived:
+            return self._stream(request, handler)   # never under the cluster's lock
         if method == "GET":
             return self._get(request, handler)
         content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -259,9 +259,9 @@ class ApiServer:
         return streams.serve_logs(self, request, handler)
 
     def _stream(self, request, handler):
-        if request.subresource == "portforward":
-            return streams.serve_portforward(self, request, handler)
-        return streams.serve_exec(self, request, handler)
+        serve = {"portforward": streams.serve_portforward, "attach": streams.serve_attach,
+                 "exec": streams.serve_exec}[request.subresource]
+        return serve(self, request, handler)
 
     def note(self, line):
         """A line in the run's api.log."""

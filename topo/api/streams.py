@@ -1,17 +1,10 @@
 """The streaming subresources: a container's log (with follow), and exec over a
 WebSocket (with a terminal for -t)."""
-import fcntl
-import json
 import os
-import pty
-import select
-import struct
-import subprocess
-import termios
-import threading
 import time
 
 from topo.api import portforward, websocket
+from topo.api.sessions import AttachSession, ExecSession
 from topo.api.status import ApiError
 from topo.errors import KubemnError
 
@@ -123,14 +116,6 @@ def serve_portforward(api, request, handler):
     return None, None
 
 
-def _exec_status(code):
-    if code == 0:
-        return {"metadata": {}, "status": "Success"}
-    return {"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
-            "message": "command terminated with non-zero exit code: exit status %d" % code,
-            "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
-
-
 def serve_exec(api, request, handler):
     """pods/NAME/exec over a WebSocket: the command runs in the pod's namespaces,
     with a terminal when tty=true, its streams carried on the channels."""
@@ -145,121 +130,21 @@ def serve_exec(api, request, handler):
     _upgrade(handler, websocket.PROTOCOLS, "exec")
     flags = {name: request.param(name) in ("true", "1")
              for name in ("stdin", "stdout", "stderr", "tty")}
-    ExecSession(pod, container, command, flags, handler).run()
+    ExecSession(handler, pod, container, command, flags).run()
     return None, None
 
 
-class ExecSession:
-    """One exec: the process, and the WebSocket that carries its streams."""
-
-    def __init__(self, pod, container, command, flags, handler):
-        self.pod, self.container, self.command = pod, container, command
-        self.flags, self.handler = flags, handler
-        self.send_lock = threading.Lock()
-        self.process = self.terminal = None
-
-    def send(self, channel, data):
-        with self.send_lock:
-            try:
-                self.handler.wfile.write(websocket.channel_message(channel, data))
-                self.handler.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError, ValueError, OSError):
-                pass
-
-    def run(self):
-        env = dict(self.pod.container_env(self.container), TERM="xterm")
-        argv = self.pod.nsenter_argv() + list(self.command)
-        if self.flags["tty"]:
-            primary, secondary = pty.openpty()
-            self.terminal = primary
-            streams = {"stdin": secondary, "stdout": secondary, "stderr": secondary}
-        else:
-            streams = {"stdin": subprocess.PIPE if self.flags["stdin"] else subprocess.DEVNULL,
-                       "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-        try:
-            self.process = subprocess.Popen(argv, env=env, start_new_session=True, **streams)
-        except OSError as exc:
-            self.send(websocket.ERROR, json.dumps(_exec_status(126)).encode())
-            self.send(websocket.STDERR, ("%s\n" % exc).encode())
-            return
-        finally:
-            if self.terminal is not None:
-                os.close(secondary)
-        threading.Thread(target=self._read_client, daemon=True).start()
-        outputs = [self.terminal] if self.terminal is not None else \
-            [self.process.stdout.fileno(), self.process.stderr.fileno()]
-        channel = {fd: websocket.STDOUT for fd in outputs}
-        if self.terminal is None:
-            channel[self.process.stderr.fileno()] = websocket.STDERR
-        while outputs:
-            ready, _, _ = select.select(outputs, [], [], 0.5)
-            for fd in ready:
-                try:
-                    data = os.read(fd, 65536)
-                except OSError:   # a terminal whose process ended
-                    data = b""
-                if data:
-                    self.send(channel[fd], data)
-                else:
-                    outputs.remove(fd)
-        code = self.process.wait()
-        if self.terminal is not None:
-            os.close(self.terminal)
-        self.send(websocket.ERROR, json.dumps(_exec_status(code)).encode())
-        with self.send_lock:
-            try:
-                self.handler.wfile.write(websocket.frame(websocket.CLOSE_FRAME,
-                                                         b"\x03\xe8"))
-                self.handler.wfile.flush()
-            except OSError:
-                pass
-
-    def _read_client(self):
-        """stdin, resizes and channel closes from kubectl, until it goes."""
-        read = self.handler.rfile.read
-        try:
-            while True:
-                opcode, payload = websocket.read_message(read)
-                if opcode == websocket.CLOSE_FRAME:
-                    break
-                if opcode != websocket.BINARY or not payload:
-                    continue
-                channel, data = payload[0], payload[1:]
-                if channel == websocket.STDIN and data:
-                    self._write_stdin(data)
-                elif channel == websocket.RESIZE and self.terminal is not None:
-                    self._resize(data)
-                elif channel == websocket.CLOSE and data[:1] == bytes([websocket.STDIN]):
-                    self._close_stdin()
-        except (EOFError, OSError, websocket.WebSocketError):
-            pass
-        finally:
-            if self.process.poll() is None and self.terminal is None:
-                self._close_stdin()
-
-    def _write_stdin(self, data):
-        try:
-            if self.terminal is not None:
-                os.write(self.terminal, data)
-            elif self.process.stdin is not None:
-                self.process.stdin.write(data)
-                self.process.stdin.flush()
-        except OSError:
-            pass
-
-    def _close_stdin(self):
-        if self.terminal is not None:
-            self._write_stdin(b"\x04")   # end of input on a terminal: Ctrl-D
-        elif self.process.stdin is not None:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
-
-    def _resize(self, data):
-        try:
-            size = json.loads(data)
-            fcntl.ioctl(self.terminal, termios.TIOCSWINSZ,
-                        struct.pack("HHHH", size["Height"], size["Width"], 0, 0))
-        except (ValueError, KeyError, TypeError, OSError):
-            pass
+def serve_attach(api, request, handler):
+    """pods/NAME/attach: the container's own terminal or standard input, over a
+    WebSocket (kubectl attach, kubectl run -i|-it)."""
+    pod = _running_pod(api.cluster, request)
+    name = request.param("container") or pod.spec.template.containers[0].name
+    console = pod.consoles.get(name)
+    if name not in pod.containers:
+        raise ApiError(400, "container %s is not valid for pod %s" % (name, pod.name))
+    if console is None:
+        raise ApiError(400, "container %s of pod %s was not started with stdin or tty: "
+                       "attach needs `stdin: true` (kubectl run -i)" % (name, pod.name))
+    _upgrade(handler, websocket.PROTOCOLS, "attach")
+    AttachSession(handler, pod, name, console).run()
+    return None, None

@@ -15,6 +15,7 @@ from dataclasses import replace
 from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
+from topo.kubelet.console import Console
 from topo.kubelet.images import container_argv
 from topo.plan.naming import cni_mac, pod_veth_name
 from topo.runtime.node import BRIDGE
@@ -99,6 +100,7 @@ class Pod:
         self.restarts = {}     # container name -> times started again
         self.exited_at = {}    # container name -> when its exit was seen
         self.exits_seen = 0
+        self.consoles = {}     # container name -> Console, for stdin or tty containers
 
     # --- life cycle ----------------------------------------------------------
     def start(self):
@@ -179,14 +181,20 @@ class Pod:
     def _run_container(self, container):
         argv = container_argv(container)
         env = self.container_env(container.name)
+        console = Console(container.tty) if container.stdin or container.tty else None
         with open(self.log_path(container.name), "ab") as log:
+            streams = console.streams(log) if console else \
+                {"stdin": DEVNULL, "stdout": log, "stderr": STDOUT}
             try:
-                self.containers[container.name] = subprocess.Popen(
-                    self.nsenter_argv() + argv, stdin=DEVNULL, stdout=log, stderr=STDOUT,
-                    env=env, cwd="/", start_new_session=True)
+                process = subprocess.Popen(self.nsenter_argv() + argv, env=env, cwd="/",
+                                           start_new_session=True, **streams)
             except OSError as exc:
                 raise KubemnError("pod %s: container %s: cannot run %r: %s"
                                   % (self.name, container.name, argv[0], exc.strerror))
+        self.containers[container.name] = process
+        if console is not None:
+            console.started(process, self.log_path(container.name))
+            self.consoles[container.name] = console
 
     def restart_exited(self, now):
         """Starts again, by the restartPolicy and its back-off, the containers that

@@ -225,10 +225,17 @@ def _container(value, where, path):
     probe = value.get("readinessProbe")
     if probe is not None:
         probe = _probe(probe, where, path + ".readinessProbe", ports)
+    flags = {}
+    for field in ("stdin", "tty"):
+        flag = value.get(field, False)
+        if not isinstance(flag, bool):
+            raise where.error("%s.%s" % (path, field), "expected true or false, got %r"
+                              % (flag,))
+        flags[field] = flag
     return Container(name, image,
                      _strings(value.get("command"), where, path + ".command"),
                      _strings(value.get("args"), where, path + ".args"),
-                     tuple(ports), tuple(env), probe)
+                     tuple(ports), tuple(env), probe, **flags)
 
 
 def _probe(value, where, path, ports):

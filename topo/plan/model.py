@@ -53,6 +53,8 @@ class Container:
     ports: Tuple[ContainerPort, ...] = ()
     env: Tuple[Tuple[str, str], ...] = ()
     readiness_probe: Optional[Probe] = None
+    stdin: bool = False   # keeps its standard input open, for kubectl attach / run -i
+    tty: bool = False     # runs on a terminal, for kubectl run -it
 
 
 @dataclass(frozen=True)

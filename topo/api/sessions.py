@@ -1,0 +1,160 @@
+"""Exec and attach sessions: a process's streams on Kubernetes' WebSocket channels
+(stdin 0, stdout 1, stderr 2, the final Status on 3, terminal sizes on 4; in v5, 255
+closes the client's stdin)."""
+import json
+import os
+import select
+import subprocess
+import threading
+import time
+
+from topo.api import websocket
+from topo.kubelet.console import Console
+
+
+def exit_status(code):
+    """The Status on the error channel: Success, or the exit code kubectl reports."""
+    if code == 0:
+        return {"metadata": {}, "status": "Success"}
+    return {"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+            "message": "command terminated with non-zero exit code: exit status %d" % code,
+            "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+
+
+class ChannelSession:
+    """The WebSocket side: sends channel messages, reads the client's."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.send_lock = threading.Lock()
+
+    def send(self, channel, data):
+        with self.send_lock:
+            try:
+                self.handler.wfile.write(websocket.channel_message(channel, data))
+                self.handler.wfile.flush()
+            except (OSError, ValueError):
+                pass
+
+    def finish(self, code):
+        """The final Status, then the WebSocket's close."""
+        self.send(websocket.ERROR, json.dumps(exit_status(code)).encode())
+        with self.send_lock:
+            try:
+                self.handler.wfile.write(websocket.frame(websocket.CLOSE_FRAME, b"\x03\xe8"))
+                self.handler.wfile.flush()
+            except OSError:
+                pass
+
+    def read_client(self, console):
+        """stdin, resizes and stdin's close from kubectl to console, until it goes."""
+        read = self.handler.rfile.read
+        try:
+            while True:
+                opcode, payload = websocket.read_message(read)
+                if opcode == websocket.CLOSE_FRAME:
+                    break
+                if opcode != websocket.BINARY or not payload:
+                    continue
+                channel, data = payload[0], payload[1:]
+                if channel == websocket.STDIN and data:
+                    console.write(data)
+                elif channel == websocket.RESIZE:
+                    try:
+                        size = json.loads(data)
+                        console.resize(size["Width"], size["Height"])
+                    except (ValueError, KeyError, TypeError, OSError):
+                        pass
+                elif channel == websocket.CLOSE and data[:1] == bytes([websocket.STDIN]):
+                    console.close_input()
+        except (EOFError, OSError, websocket.WebSocketError):
+            pass
+
+
+class ExecSession(ChannelSession):
+    """kubectl exec: a new process in the pod's namespaces, with a terminal for -t."""
+
+    def __init__(self, handler, pod, container, command, flags):
+        super().__init__(handler)
+        self.pod, self.container, self.command, self.flags = pod, container, command, flags
+
+    def run(self):
+        env = dict(self.pod.container_env(self.container), TERM="xterm")
+        console = Console(self.flags["tty"])
+        streams = console.streams(None)
+        if not self.flags["tty"]:
+            streams = {"stdin": subprocess.PIPE if self.flags["stdin"] else subprocess.DEVNULL,
+                       "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        try:
+            process = subprocess.Popen(self.pod.nsenter_argv() + list(self.command), env=env,
+                                       start_new_session=True, **streams)
+        except OSError as exc:
+            self.send(websocket.STDERR, ("%s\n" % exc).encode())
+            self.finish(126)
+            return
+        ended = threading.Event()
+        if self.flags["tty"]:
+            console.attach(lambda data: self.send(websocket.STDOUT, data) if data
+                           else ended.set())
+        console.started(process)
+        threading.Thread(target=self.read_client, args=(console,), daemon=True).start()
+        if self.flags["tty"]:
+            ended.wait()
+        else:
+            self._copy_pipes(process)
+        self.finish(process.wait())
+
+    def _copy_pipes(self, process):
+        outputs = {process.stdout.fileno(): websocket.STDOUT,
+                   process.stderr.fileno(): websocket.STDERR}
+        while outputs:
+            ready, _, _ = select.select(list(outputs), [], [], 0.5)
+            for fd in ready:
+                data = os.read(fd, 65536)
+                if data:
+                    self.send(outputs[fd], data)
+                else:
+                    del outputs[fd]
+
+
+class AttachSession(ChannelSession):
+    """kubectl attach: the container's own process, through its console; leaving
+    does not stop it."""
+
+    def __init__(self, handler, pod, container, console):
+        super().__init__(handler)
+        self.pod, self.container, self.console = pod, container, console
+
+    def run(self):
+        process = self.pod.containers[self.container]
+        ended = threading.Event()
+        if self.console.tty:
+            detach = self.console.attach(
+                lambda data: self.send(websocket.STDOUT, data) if data else ended.set())
+        else:
+            detach = lambda: None  # noqa: E731  (output is followed in the log below)
+            threading.Thread(target=self._follow_log, args=(process, ended),
+                             daemon=True).start()
+        reader = threading.Thread(target=self.read_client, args=(self.console,), daemon=True)
+        reader.start()
+        while not ended.is_set() and reader.is_alive() and process.poll() is None:
+            ended.wait(0.1)
+        detach()
+        if process.poll() is not None:
+            ended.wait(1)   # the last output first
+            self.finish(process.wait())
+
+    def _follow_log(self, process, ended):
+        """Without a terminal the container writes to its log: what it adds is sent."""
+        path = self.pod.log_path(self.container)
+        with open(path, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            while True:
+                data = log.read(65536)
+                if data:
+                    self.send(websocket.STDOUT, data)
+                elif process.poll() is not None:
+                    break
+                else:
+                    time.sleep(0.05)
+        ended.set()
