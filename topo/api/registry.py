@@ -21,6 +21,7 @@ from topo.plan.model import ref
 from topo.plan.workloads import SUFFIX_ALPHABET
 
 MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
+POLICIES = "networkpolicies.networking.k8s.io"   # the store's key for NetworkPolicies
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -190,7 +191,7 @@ class Registry:
         if not stored["spec"].get("policyTypes"):
             stored["spec"]["policyTypes"] = ["Ingress"] + (
                 ["Egress"] if spec.get("egress") else [])
-        self.store.put(store_key_of("networkpolicies"), stored)
+        self.store.put(POLICIES, stored)
 
     # --- delete and scale ----------------------------------------------------------
     def delete(self, resource, namespace, name):
@@ -226,8 +227,8 @@ class Registry:
                 for obj_ref in [k for k, o in objects.items() if o.namespace == name]:
                     if obj_ref in objects:
                         self.cluster.delete(kind, obj_ref)
-        for policy in self.store.list(store_key_of("networkpolicies"), name)[1]:
-            self.store.remove(store_key_of("networkpolicies"), name, policy["metadata"]["name"])
+        for policy in self.store.list(POLICIES, name)[1]:
+            self.store.remove(POLICIES, name, policy["metadata"]["name"])
         del self.state.namespaces[name]
 
     def scale(self, resource, namespace, name, replicas=None):
@@ -255,8 +256,3 @@ class Registry:
                 "status": {"replicas": deployment.get("status", {}).get("replicas", 0),
                            "selector": ",".join("%s=%s" % kv for kv in
                                                 sorted(selector.items()))}}
-
-
-def store_key_of(plural):
-    from topo.api.resources import RESOURCES
-    return next(store_key(r) for r in RESOURCES if r.plural == plural)

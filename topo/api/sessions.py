@@ -150,10 +150,11 @@ class AttachSession(ChannelSession):
         with open(path, "rb") as log:
             log.seek(0, os.SEEK_END)
             while True:
+                exited = process.poll() is not None   # before the read: none is lost
                 data = log.read(65536)
                 if data:
                     self.send(websocket.STDOUT, data)
-                elif process.poll() is not None:
+                elif exited:
                     break
                 else:
                     time.sleep(0.05)
