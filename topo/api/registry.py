@@ -12,7 +12,7 @@ import random
 import time
 
 from topo.api import render
-from topo.api.resources import group_version
+from topo.api.resources import group_version, store_key
 from topo.api.selectors import SelectorError, match_labels_selector
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.errors import KubemnError, ManifestError
@@ -23,10 +23,6 @@ from topo.plan.workloads import SUFFIX_ALPHABET
 MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
 POLICIES = "networkpolicies.networking.k8s.io"   # the store's key for NetworkPolicies
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-
-
-def store_key(resource):
-    return resource.plural + ("." + resource.group if resource.group else "")
 
 
 def _check_body(resource, namespace, body, name=None):

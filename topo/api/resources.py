@@ -34,7 +34,14 @@ RESOURCES = (
 )
 
 BY_PLURAL = {(r.group, r.plural): r for r in RESOURCES}
-BY_KIND = {r.kind: r for r in RESOURCES}
+
+
+def store_key(resource):
+    """How the store names a resource: 'pods', 'deployments.apps'."""
+    return resource.plural + ("." + resource.group if resource.group else "")
+
+
+BY_STORE_KEY = {store_key(r): r for r in RESOURCES}
 SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "attach": ("create", "get"),
                      "portforward": ("create", "get"), "status": ("get", "patch", "update"),
                      "scale": ("get", "patch", "update")}

@@ -3,8 +3,8 @@
 One generic path serves every resource (resources.py says which exist): GET for
 get, list and watch (JSON or kubectl's Table), POST to create, PUT to update,
 PATCH in its three types, DELETE of one object or a collection; the subresources
-log, scale and exec; discovery, /version and OpenAPI. Writes go through the
-registry, reads through the store.
+log, exec, attach, portforward and scale; discovery, /version and OpenAPI. Writes go
+through the registry, reads through the store.
 """
 import hmac
 import json
@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from topo.api import openapi, protobuf, resources, streams, tables
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
-from topo.api.registry import Registry, store_key
+from topo.api.registry import Registry
+from topo.api.resources import store_key
 from topo.api.selectors import SelectorError, field_selector, label_selector
 from topo.api.snapshot import APIState, Publisher
 from topo.api.status import ApiError, not_found
@@ -124,7 +125,7 @@ class ApiServer:
             self.log.write("%.3f %s %s\n" % (time.time(), method, handler.path))
         if not self.authorized(handler.headers.get("Authorization")):
             raise ApiError(401, "Unauthorized")
-        fixed = self._fixed(path, handler)
+        fixed = self._fixed(path)
         if fixed is not None:
             return 200, fixed
         request = Request(path, query)
@@ -134,8 +135,9 @@ class ApiServer:
             return self._stream(request, handler)   # never under the cluster's lock
         if method == "GET":
             return self._get(request, handler)
-        content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
-        if handler.raw_body and content_type == protobuf.CONTENT_TYPE:
+        if request.param("dryRun"):
+            raise ApiError(400, "dry run is not supported by kubemn: nothing was changed")
+        if handler.raw_body and _content_type(handler) == protobuf.CONTENT_TYPE:
             try:
                 body = protobuf.decode(handler.raw_body)
             except protobuf.ProtobufError as exc:
@@ -146,7 +148,7 @@ class ApiServer:
         with self.cluster.lock:
             return self._write(request, method, body, handler)
 
-    def _fixed(self, path, handler):
+    def _fixed(self, path):
         if path == "/version":
             return VERSION
         if path == "/api":
@@ -202,9 +204,7 @@ class ApiServer:
             return tables.table(key, objects, version, time.time(), include)
         if single:
             return objects[0]
-        resource = next(r for r in resources.RESOURCES if store_key(r) == key)
-        return {"kind": resource.kind + "List", "apiVersion": resources.group_version(resource),
-                "metadata": {"resourceVersion": version}, "items": objects}
+        return _list_body(key, objects, version)
 
     def _watch(self, request, handler, key, namespace, matches):
         """Streams watch events as JSON lines until the timeout or the client goes."""
@@ -224,7 +224,7 @@ class ApiServer:
             since = int(version)
             if send_initial:
                 # client-go's watch-list: the initial events end with a bookmark.
-                resource = next(r for r in resources.RESOURCES if store_key(r) == key)
+                resource = resources.BY_STORE_KEY[key]
                 initial.append(("BOOKMARK", {
                     "kind": resource.kind, "apiVersion": resources.group_version(resource),
                     "metadata": {"resourceVersion": version, "annotations": {
@@ -307,7 +307,7 @@ class ApiServer:
         current = self.store.get(key, namespace or "", request.name)
         if current is None:
             raise not_found(key, request.name)
-        content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
+        content_type = _content_type(handler)
         if content_type == APPLY_PATCH:
             raise ApiError(415, "server-side apply is not supported by kubemn yet: use "
                            "client-side `kubectl apply`", reason="UnsupportedMediaType")
@@ -323,9 +323,8 @@ class ApiServer:
                            "resource", reason="MethodNotAllowed")
         if method == "PATCH":
             current = self.registry.scale(resource, namespace, request.name)
-            content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip()
             try:
-                body = apply_patch(current, body, content_type)
+                body = apply_patch(current, body, _content_type(handler))
             except PatchError as exc:
                 raise ApiError(422, str(exc)) from None
         spec = body.get("spec") if isinstance(body, dict) else None
@@ -342,11 +341,18 @@ class ApiServer:
         for obj in deleted:
             if self.store.get(key, namespace or "", obj["metadata"]["name"]) is not None:
                 self.registry.delete(request.resource, namespace, obj["metadata"]["name"])
-        return self._shape_list(request.resource, deleted, version)
+        return _list_body(key, deleted, version)
 
-    def _shape_list(self, resource, objects, version):
-        return {"kind": resource.kind + "List", "apiVersion": resources.group_version(resource),
-                "metadata": {"resourceVersion": version}, "items": objects}
+
+def _content_type(handler):
+    return (handler.headers.get("Content-Type") or "").split(";")[0].strip()
+
+
+def _list_body(key, objects, version):
+    """A <Kind>List of objects of the store's resource key."""
+    resource = resources.BY_STORE_KEY[key]
+    return {"kind": resource.kind + "List", "apiVersion": resources.group_version(resource),
+            "metadata": {"resourceVersion": version}, "items": objects}
 
 
 class _TLSServer(ThreadingHTTPServer):
