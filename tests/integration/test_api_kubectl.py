@@ -358,3 +358,15 @@ def test_attach_needs_a_container_with_stdin(cluster):
     failed = kubectl(cluster, "attach", "client1", check=False)
     assert failed.returncode == 1
     assert "was not started with stdin or tty" in failed.stderr
+
+
+def test_an_unknown_field_is_refused_as_kubectl_validates_by_default(cluster):
+    typo = BAD_PORT.replace("badport", "typo").replace("ports: [{containerPort: 70000}]",
+                                                       "imagee: busybox")
+    failed = kubectl(cluster, "apply", "-f", "-", stdin=typo, check=False)
+    assert failed.returncode == 1
+    assert 'strict decoding error: unknown field "spec.containers[0].imagee"' in failed.stderr
+    assert "typo" not in cluster.pods and "typo" not in cluster.pending
+    accepted = kubectl(cluster, "apply", "--validate=false", "-f", "-", stdin=typo)
+    assert accepted.stdout.strip() == "pod/typo created"
+    kubectl(cluster, "delete", "pod", "typo")

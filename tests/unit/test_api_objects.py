@@ -154,3 +154,16 @@ def test_spdy_frames_and_header_blocks_round_trip():
     assert frames[1].stream == 3 and frames[1].fin and frames[1].payload.startswith(b"GET")
     second = client.encode({"streamtype": "error"})   # the context carries over
     assert server.decode(second) == {"streamtype": "error"}
+
+
+def test_strict_field_validation_finds_typos_and_passes_what_the_api_itself_shows():
+    from topo.api.schema import unknown_fields
+    pod = render.pod_json(pod_view())
+    spec = ServiceSpec("web", (("app", "web"),), (ServicePort(80, 8080),), type="NodePort")
+    service = render.service_json(render.ServiceView(spec, "10.96.0.2", {(80, "TCP"): 30080},
+                                                     None, NOW))
+    assert unknown_fields("Pod", pod) == [] and unknown_fields("Service", service) == []
+    pod["spec"]["containers"][0]["imagee"] = "nginx"
+    pod["spec"]["nodeSelectr"] = {}
+    pod["metadata"]["labels"]["any-key"] = "is fine"
+    assert unknown_fields("Pod", pod) == ["spec.containers[0].imagee", "spec.nodeSelectr"]

@@ -13,6 +13,7 @@ import time
 
 from topo.api import render
 from topo.api.resources import group_version, store_key
+from topo.api.schema import unknown_fields
 from topo.api.selectors import SelectorError, match_labels_selector
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.errors import KubemnError, ManifestError
@@ -66,6 +67,19 @@ def _check_body(resource, namespace, body, name=None):
     return obj
 
 
+def check_fields(obj, validation):
+    """fieldValidation=Strict (kubectl's default): unknown fields are refused, as the
+    API server's strict decoding refuses them; Ignore and Warn let them pass."""
+    if validation != "Strict":
+        return
+    unknown = unknown_fields(obj.get("kind"), obj)
+    if unknown:
+        raise ApiError(400, '%s in version "%s" cannot be handled as a %s: strict decoding '
+                       'error: %s' % (obj["kind"], obj["apiVersion"].rsplit("/", 1)[-1],
+                                      obj["kind"], ", ".join('unknown field "%s"' % f
+                                                             for f in unknown)))
+
+
 def _parse(obj):
     """The model of one object; a ManifestError becomes the API server's 422."""
     try:
@@ -86,21 +100,23 @@ class Registry:
         self.publisher = publisher
 
     # --- create and update ------------------------------------------------------
-    def create(self, resource, namespace, body):
+    def create(self, resource, namespace, body, validation=None):
         obj = _check_body(resource, namespace, body)
+        check_fields(obj, validation)
         key, name = store_key(resource), obj["metadata"]["name"]
         if self.store.get(key, namespace or "", name) is not None:
             raise already_exists(key, name)
         self._write(resource, namespace, obj, None)
         return self.store.get(key, namespace or "", name)
 
-    def update(self, resource, namespace, name, body, patched=False):
+    def update(self, resource, namespace, name, body, patched=False, validation=None):
         """PUT (body is the whole object) or PATCH (body: the patched object)."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
         if current is None:
             raise not_found(key, name)
         obj = _check_body(resource, namespace, body, name)
+        check_fields(obj, validation)
         version = obj["metadata"].get("resourceVersion")
         if version and version != current["metadata"]["resourceVersion"] and not patched:
             raise conflict(key, name)

@@ -284,7 +284,8 @@ class ApiServer:
                                "requested resource", reason="MethodNotAllowed")
             if namespace is not None and namespace not in self.state.namespaces:
                 raise not_found("namespaces", namespace)
-            return 201, self.registry.create(resource, namespace, body)
+            return 201, self.registry.create(resource, namespace, body,
+                                             request.param("fieldValidation"))
         if method == "DELETE":
             if request.name is None:
                 return 200, self._delete_collection(request, namespace)
@@ -297,10 +298,11 @@ class ApiServer:
             if request.subresource == "status":
                 return 200, self.store.get(store_key(resource), namespace or "", request.name)
             return 200, self.registry.update(resource, namespace, request.name, body,
-                                             patched=True)
+                                             True, request.param("fieldValidation"))
         if request.subresource == "status":
             return 200, self.store.get(store_key(resource), namespace or "", request.name)
-        return 200, self.registry.update(resource, namespace, request.name, body)
+        return 200, self.registry.update(resource, namespace, request.name, body,
+                                         validation=request.param("fieldValidation"))
 
     def _patched(self, request, namespace, patch, handler):
         key = store_key(request.resource)
