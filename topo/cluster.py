@@ -21,23 +21,23 @@ from mininet.log import setLogLevel
 
 from services.allocation import ServiceAllocator
 from services.dns_records import dns_records
-from topo.plan.addons import dns_addon, dns_ip, resolv_conf
-from topo.runtime import cleanup, conntrack
-from topo.runtime.conntrack import Janitor
 from topo.api.kubeconfig import new_token, write_kubeconfig
 from topo.api.server import ApiServer
-from topo.runtime.controller import ControllerProcess, free_port
 from topo.errors import KubemnError
+from topo.kubelet.pod import stop_pods
+from topo.kubelet.watch import Kubelet
+from topo.objects import READY_TIMEOUT, Objects
+from topo.plan.addons import dns_addon, dns_ip, resolv_conf
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
-from topo.kubelet.watch import Kubelet
 from topo.plan.manifest import FABRICS, parse_files
 from topo.plan.model import ClusterSpec, Manifests, NodeSpec
 from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
+from topo.runtime import cleanup, conntrack
+from topo.runtime.conntrack import Janitor
+from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
-                          require_open_vswitch, unplug_node)
-from topo.objects import READY_TIMEOUT, Objects
-from topo.kubelet.pod import stop_pods
+                                  require_open_vswitch, unplug_node)
 from topo.runtime.runlock import RunLock
 
 FABRIC_TIMEOUT = 30.0

@@ -1,6 +1,7 @@
-"""The cluster's objects, as the API server and controllers keep them: Pods,
-Deployments, Services; apply, delete, scale. Mixed into topo/cluster.py's Cluster,
-which owns the machinery (nodes, fabric, controller) these methods call on."""
+"""The cluster's objects, as the controllers keep them: Pods, Deployments (rolled
+through their templates), Services; apply, delete, scale. Mixed into
+topo/cluster.py's Cluster, which owns the machinery (nodes, fabric, controller)
+these methods call on."""
 import copy
 import os
 import subprocess
@@ -11,11 +12,11 @@ from services.desired import service_states
 from services.endpoints import service_endpoints
 from services.environment import service_environment
 from topo.errors import KubemnError
+from topo.kubelet.pod import Pod, stop_pods
 from topo.plan.ipam import PodAddressPool, plan_node
 from topo.plan.manifest import parse_files, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
 from topo.plan.scheduler import choose_node
-from topo.kubelet.pod import Pod, stop_pods
 from topo.plan.workloads import rollout_changes
 
 READY_TIMEOUT = 30.0
@@ -50,10 +51,13 @@ def _verb(old, new):
 
 
 class Objects:
-    """Needs from its host class: lock, janitor, pods, deployments, services, service_created,
-    deployment_created, allocator, pools, node_plans, net, run_dir, spec, manifests,
-    reserved_names(), add_node(), remove_node(), forget_node(), push_state(),
-    api_changed()."""
+    """The cluster's controllers: apply, Deployments and their rollouts, pods the API
+    accepted, Services and their endpoints.
+
+    Needs from its host class: lock, janitor, pods, pending, retiring, deployments,
+    deployment_created, deployment_history, services, service_created, allocator,
+    pools, node_plans, net, run_dir, spec, manifests, reserved_names(), add_node(),
+    remove_node(), forget_node(), push_state(), api_changed()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):

@@ -17,11 +17,11 @@ from subprocess import DEVNULL, STDOUT
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
 from topo.kubelet.images import container_argv
-from topo.plan.naming import cni_mac, pod_veth_name
-from topo.runtime.node import BRIDGE
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
+from topo.plan.naming import cni_mac, pod_veth_name
+from topo.runtime.node import BRIDGE
 
 PAUSE_NAME = "kubemn-pause"
 STOP_GRACE_SECONDS = 1.0

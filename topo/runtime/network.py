@@ -6,8 +6,8 @@ import subprocess
 from mininet.net import Mininet
 from mininet.node import Host, OVSSwitch, RemoteController
 
-from topo.runtime import shell
 from topo.errors import KubemnError
+from topo.runtime import shell
 from topo.runtime.node import KubeNode
 
 INTERNET_HOST = "internet"

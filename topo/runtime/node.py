@@ -2,8 +2,8 @@
 the first address of its PodCIDR, IP forwarding on, default route into the fabric."""
 from mininet.node import Host
 
-from topo.runtime import shell
 from topo.plan.naming import cni_mac
+from topo.runtime import shell
 
 BRIDGE = "cbr0"
 
