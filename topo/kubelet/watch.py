@@ -32,7 +32,9 @@ class Kubelet:
 
     def tick(self):
         """Runs due probes (outside the lock: they may take a while), then updates
-        readiness and, if any changed, the Services."""
+        readiness and, if any changed, the Services and the rollouts; starts exited
+        containers again; stops retired pods once drained; starts the pods the API
+        accepted."""
         now = time.monotonic()
         self.cluster.check_controller()
         with self.cluster.lock:
