@@ -370,3 +370,16 @@ def test_an_unknown_field_is_refused_as_kubectl_validates_by_default(cluster):
     accepted = kubectl(cluster, "apply", "--validate=false", "-f", "-", stdin=typo)
     assert accepted.stdout.strip() == "pod/typo created"
     kubectl(cluster, "delete", "pod", "typo")
+
+
+def test_the_kubernetes_service_resolves_has_the_apis_endpoint_and_refuses_pods(cluster):
+    row = kubectl(cluster, "get", "svc", "kubernetes", "--no-headers").stdout.split()
+    assert row[:5] == ["kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"]
+    endpoints = kubectl(cluster, "get", "endpoints", "kubernetes", "--no-headers").stdout
+    assert endpoints.split()[1] == "127.0.0.1:%d" % cluster.api.port
+    looked_up = kubectl(cluster, "exec", "client1", "--", "nslookup",
+                        "kubernetes.default").stdout
+    assert "Address: 10.96.0.1" in looked_up
+    # The API is on the machine's loopback: from a pod, the Service refuses at once.
+    refused = cluster.exec("client1", "curl -sk -m 3 https://kubernetes/; echo exit=$?")
+    assert "exit=7" in refused.stdout

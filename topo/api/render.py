@@ -353,6 +353,27 @@ def endpoint_slice_json(view, endpoints, pods):
                       for name, target, proto in ports] if entries else None}
 
 
+API_ADDRESS = "127.0.0.1"   # kubemn's API server: the machine's loopback, out of the pods' reach
+
+
+def api_endpoints_json(view, port):
+    """The kubernetes Service's endpoint: where the API server really listens."""
+    return {"apiVersion": "v1", "kind": "Endpoints",
+            "metadata": _metadata(view.spec.name, view.created, view.spec.namespace,
+                                  {"endpointslice.kubernetes.io/skip-mirror": "true"}),
+            "subsets": [{"addresses": [{"ip": API_ADDRESS}],
+                         "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]}
+
+
+def api_endpoint_slice_json(view, port):
+    metadata = _metadata(view.spec.name, view.created, view.spec.namespace, {
+        "kubernetes.io/service-name": view.spec.name})
+    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": metadata, "addressType": "IPv4",
+            "endpoints": [{"addresses": [API_ADDRESS], "conditions": {"ready": True}}],
+            "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}
+
+
 # --- cluster -------------------------------------------------------------------
 def node_json(view):
     labels = {"kubernetes.io/hostname": view.name, "kubernetes.io/os": "linux",

@@ -76,7 +76,7 @@ class ApiServer:
         self.cert, self.key = make_certificate(run_dir)
         log_path = os.path.join(run_dir, "api.log")
         self.store = Store()
-        self.state = APIState(cluster.created)
+        self.state = APIState(cluster.created, port)
         self.publisher = Publisher(cluster, self.store, self.state)
         self.registry = Registry(cluster, self.store, self.state, self.publisher)
         self.log = open(log_path, "a", buffering=1) if log_path else None

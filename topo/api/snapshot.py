@@ -20,8 +20,9 @@ BUILT_IN_NAMESPACES = (DEFAULT_NAMESPACE, "kube-system", "kube-public", "kube-no
 class APIState:
     """What the API keeps beside the cluster's own model."""
 
-    def __init__(self, created):
+    def __init__(self, created, api_port=None):
         self.created = created
+        self.api_port = api_port   # the kubernetes Service's endpoint: the API itself
         self.meta = {}          # (resource, namespace, name) -> {"labels":, "annotations":}
         self.namespaces = {n: (created, {}) for n in BUILT_IN_NAMESPACES}
 
@@ -94,6 +95,10 @@ def render_cluster(views, state):
             out["endpoints"].append(render.endpoints_json(view, endpoints, namespace_pods))
             out["endpointslices.discovery.k8s.io"].append(
                 render.endpoint_slice_json(view, endpoints, namespace_pods))
+        elif spec.ref == "kubernetes" and state.api_port:
+            out["endpoints"].append(render.api_endpoints_json(view, state.api_port))
+            out["endpointslices.discovery.k8s.io"].append(
+                render.api_endpoint_slice_json(view, state.api_port))
     out["deployments.apps"], out["replicasets.apps"] = [], []
     for spec, history in deployments:
         owned = [p for p in pods if p.spec.owner == spec.ref]

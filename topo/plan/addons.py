@@ -42,7 +42,8 @@ def dns_addon(service_cidr, records_path):
 
 def kubernetes_service(service_cidr):
     """The API's Service. kubemn's API listens on the machine's loopback only, out of
-    the pods' reach: the Service has no endpoint, and a connection to it is refused."""
+    the pods' reach: the API shows that address as its endpoint, the fabric has none
+    for it, and a connection to it from a pod is refused."""
     first = str(next(ipaddress.IPv4Network(service_cidr).hosts()))
     return ServiceSpec("kubernetes", (), (ServicePort(443, 6443, "TCP", "https"),),
                        cluster_ip=first)
