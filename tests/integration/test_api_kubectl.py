@@ -118,6 +118,9 @@ def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster
     assert kubectl(cluster, "scale", "deployment", "hello", "--replicas=3").stdout.strip() \
         == "deployment.apps/hello scaled"
     kubectl(cluster, "rollout", "status", "deployment/hello", "--timeout=30s")
+    described = kubectl(cluster, "describe", "deployment", "hello").stdout
+    assert re.search(r"ScalingReplicaSet .*Scaled up replica set hello-\w+ from 2 to 3",
+                     described), described
     hosts = set()
     for _ in range(30):
         hosts.add(cluster.exec("client1", "curl -s -m 2 http://hello/hostname").stdout)
@@ -127,6 +130,9 @@ def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster
     assert kubectl(cluster, "run", "solo", "--image=nginx").stdout.strip() == "pod/solo created"
     kubectl(cluster, "wait", "--for=condition=Ready", "pod/solo", "--timeout=30s")
     assert cluster.pod("solo").is_ready
+    reasons = [line.split()[1] for line in kubectl(
+        cluster, "describe", "pod", "solo").stdout.split("Events:")[1].splitlines()[3:]]
+    assert reasons == ["Scheduled", "Pulled", "Created", "Started"]
     kubectl(cluster, "delete", "pod", "solo")
     kubectl(cluster, "delete", "service", "hello")
     kubectl(cluster, "delete", "deployment", "hello")

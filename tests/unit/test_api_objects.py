@@ -167,3 +167,42 @@ def test_strict_field_validation_finds_typos_and_passes_what_the_api_itself_show
     pod["spec"]["nodeSelectr"] = {}
     pod["metadata"]["labels"]["any-key"] = "is fine"
     assert unknown_fields("Pod", pod) == ["spec.containers[0].imagee", "spec.nodeSelectr"]
+
+
+def _served(obj, uid):
+    obj["metadata"]["uid"] = uid
+    return {(obj["metadata"]["namespace"], obj["metadata"]["name"]): obj}
+
+
+def test_events_tell_a_pods_scheduling_start_back_off_and_stop():
+    from topo.api.events import pod_events
+    running = _served(render.pod_json(pod_view()), "u1")
+    made = pod_events({}, running, NOW)
+    assert [(e["reason"], e["source"]["component"]) for e in made] == [
+        ("Scheduled", "default-scheduler"), ("Pulled", "kubelet"), ("Created", "kubelet"),
+        ("Started", "kubelet")]
+    assert made[0]["message"] == "Successfully assigned default/web-1 to node1"
+    assert {e["involvedObject"]["uid"] for e in made} == {"u1"}
+    assert pod_events(running, running, NOW) == []
+    crashing = _served(render.pod_json(pod_view("CrashLoopBackOff", restarts=1, ready=False)),
+                       "u1")
+    backoff = pod_events(running, crashing, NOW)
+    assert [(e["reason"], e["type"]) for e in backoff] == [("BackOff", "Warning")]
+    assert [e["reason"] for e in pod_events(running, {}, NOW)] == ["Killing"]
+    names = [e["metadata"]["name"] for e in made]
+    assert names == sorted(names)   # in the order they happened
+
+
+def test_a_replica_set_changing_size_is_its_deployments_scaling_event():
+    from topo.api.events import scaling_events
+    rs = {("default", "web-abc"): {"metadata": {"name": "web-abc", "namespace": "default",
+                                                "ownerReferences": [{"name": "web"}]},
+                                   "spec": {"replicas": 3}}}
+    deployment = {("default", "web"): {"apiVersion": "apps/v1", "kind": "Deployment",
+                                       "metadata": {"name": "web", "namespace": "default",
+                                                    "uid": "d1"}}}
+    grown = scaling_events({}, rs, deployment, NOW)
+    assert [e["message"] for e in grown] == ["Scaled up replica set web-abc from 0 to 3"]
+    smaller = {k: dict(v, spec={"replicas": 1}) for k, v in rs.items()}
+    assert scaling_events(rs, smaller, deployment, NOW)[0]["message"] == \
+        "Scaled down replica set web-abc from 3 to 1"

@@ -5,13 +5,14 @@ Services with their allocations, nodes) and hands each resource's whole list to 
 store, which works out what changed. Objects only the API knows (labels and
 annotations given through the API, Namespaces, NetworkPolicies) come from
 APIState."""
+import collections
 import platform
 import threading
 import time
 from dataclasses import replace
 
 from services.endpoints import service_endpoints
-from topo.api import render
+from topo.api import events, render
 from topo.plan.model import DEFAULT_NAMESPACE
 
 BUILT_IN_NAMESPACES = (DEFAULT_NAMESPACE, "kube-system", "kube-public", "kube-node-lease")
@@ -118,6 +119,9 @@ def render_cluster(views, state):
     return out
 
 
+EVENTFUL = ("pods", "replicasets.apps", "deployments.apps")
+MAX_EVENTS = 1000   # the oldest go, as the API server lets events expire
+
 # The order matters: owners before what they own, so ownerReferences get their uids.
 ORDER = ("namespaces", "nodes", "services", "deployments.apps", "replicasets.apps", "pods",
          "endpoints", "endpointslices.discovery.k8s.io")
@@ -133,6 +137,7 @@ class Publisher:
         self.wanted = threading.Event()
         self.stopping = threading.Event()
         self.lock = threading.Lock()
+        self.recent = collections.deque()   # the events' metadata, oldest first
         self.thread = threading.Thread(target=self._run, name="kubemn-api-publisher",
                                        daemon=True)
 
@@ -158,8 +163,24 @@ class Publisher:
         views = collect(self.cluster)
         with self.lock:
             rendered = render_cluster(views, self.state)
+            before = {r: self._served(r) for r in EVENTFUL}
             for resource in ORDER:
                 self.store.publish(resource, rendered[resource])
+            after = {r: self._served(r) for r in EVENTFUL}
+            now = time.time()
+            found = events.pod_events(before["pods"], after["pods"], now) + \
+                events.scaling_events(before["replicasets.apps"], after["replicasets.apps"],
+                                      after["deployments.apps"], now)
+            for event in found:
+                self.store.put("events", event)
+                self.recent.append(event["metadata"])
+            while len(self.recent) > MAX_EVENTS:
+                old = self.recent.popleft()
+                self.store.remove("events", old["namespace"], old["name"])
+
+    def _served(self, resource):
+        return {(o["metadata"].get("namespace", ""), o["metadata"]["name"]): o
+                for o in self.store.list(resource)[1]}
 
     def _run(self):
         pause = 0.005

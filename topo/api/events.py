@@ -1,0 +1,85 @@
+"""Events (pure): what the scheduler, the kubelet and the deployment controller
+would report for the change between two renders of the cluster's pods and
+ReplicaSets, as Event objects (`kubectl get events`, `kubectl describe`)."""
+import itertools
+
+from topo.api.render import timestamp
+
+_serial = itertools.count(1)
+
+
+def _event(involved, reason, message, now, component, kind="Normal", host=None):
+    metadata = involved["metadata"]
+    # As the API server names them: the object, and a hex number that grows with time.
+    name = "%s.%016x" % (metadata["name"], int(now * 1e9) + next(_serial))
+    source = {"component": component}
+    if host:
+        source["host"] = host
+    return {"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": metadata.get("namespace", "default"),
+                         "creationTimestamp": timestamp(now)},
+            "involvedObject": {"apiVersion": involved["apiVersion"], "kind": involved["kind"],
+                               "name": metadata["name"],
+                               "namespace": metadata.get("namespace", "default"),
+                               "uid": metadata.get("uid", "")},
+            "reason": reason, "message": message, "type": kind, "source": source,
+            "firstTimestamp": timestamp(now), "lastTimestamp": timestamp(now), "count": 1,
+            "reportingComponent": component, "reportingInstance": host or ""}
+
+
+def _states(pod):
+    return {s["name"]: s.get("state", {}) for s in pod["status"].get("containerStatuses", [])}
+
+
+def pod_events(before, after, now):
+    """before, after: {(namespace, name): pod} as served (with uids)."""
+    events = []
+    for key, pod in after.items():
+        old = before.get(key)
+        node = pod["spec"].get("nodeName")
+        if node and not (old and old["spec"].get("nodeName")):
+            events.append(_event(pod, "Scheduled", "Successfully assigned %s/%s to %s"
+                                 % (key[0], key[1], node), now, "default-scheduler"))
+        old_states = _states(old) if old else {}
+        images = {c["name"]: c["image"] for c in pod["spec"]["containers"]}
+        for name, state in _states(pod).items():
+            was = old_states.get(name, {})
+            if "running" in state and "running" not in was:
+                events += [
+                    _event(pod, "Pulled", 'Container image "%s" already present on machine'
+                           % images.get(name, "?"), now, "kubelet", host=node),
+                    _event(pod, "Created", "Created container %s" % name, now, "kubelet",
+                           host=node),
+                    _event(pod, "Started", "Started container %s" % name, now, "kubelet",
+                           host=node)]
+            waiting = state.get("waiting", {}).get("reason")
+            if waiting == "CrashLoopBackOff" and was.get("waiting", {}).get("reason") != waiting:
+                events.append(_event(pod, "BackOff", "Back-off restarting failed container %s "
+                                     "in pod %s" % (name, key[1]), now, "kubelet",
+                                     "Warning", node))
+    for key, pod in before.items():
+        if key not in after:
+            for container in pod["spec"]["containers"]:
+                events.append(_event(pod, "Killing", "Stopping container %s"
+                                     % container["name"], now, "kubelet",
+                                     host=pod["spec"].get("nodeName")))
+    return events
+
+
+def scaling_events(before, after, deployments, now):
+    """A Deployment's "ScalingReplicaSet" when one of its ReplicaSets changes size.
+    before, after: {(namespace, name): ReplicaSet}; deployments: {(namespace, name):
+    Deployment} as served."""
+    events = []
+    for key, replica_set in after.items():
+        old = before.get(key)
+        was = old["spec"]["replicas"] if old else 0
+        now_wanted = replica_set["spec"]["replicas"]
+        owner = replica_set["metadata"].get("ownerReferences", [{}])[0].get("name")
+        deployment = deployments.get((key[0], owner))
+        if deployment is None or was == now_wanted:
+            continue
+        events.append(_event(deployment, "ScalingReplicaSet", "Scaled %s replica set %s from "
+                             "%d to %d" % ("up" if now_wanted > was else "down", key[1], was,
+                                           now_wanted), now, "deployment-controller"))
+    return events
