@@ -133,7 +133,10 @@ class AttachSession(ChannelSession):
                 lambda data: self.send(websocket.STDOUT, data) if data else ended.set())
         else:
             detach = lambda: None  # noqa: E731  (output is followed in the log below)
-            threading.Thread(target=self._follow_log, args=(process, ended),
+            # Where the log ends now, before any of the client's input can reach the
+            # container: everything it answers comes after.
+            start = os.path.getsize(self.pod.log_path(self.container))
+            threading.Thread(target=self._follow_log, args=(process, ended, start),
                              daemon=True).start()
         reader = threading.Thread(target=self.read_client, args=(self.console,), daemon=True)
         reader.start()
@@ -144,11 +147,12 @@ class AttachSession(ChannelSession):
             ended.wait(1)   # the last output first
             self.finish(process.wait())
 
-    def _follow_log(self, process, ended):
-        """Without a terminal the container writes to its log: what it adds is sent."""
+    def _follow_log(self, process, ended, start):
+        """Without a terminal the container writes to its log: what it adds after
+        start is sent."""
         path = self.pod.log_path(self.container)
         with open(path, "rb") as log:
-            log.seek(0, os.SEEK_END)
+            log.seek(start)
             while True:
                 exited = process.poll() is not None   # before the read: none is lost
                 data = log.read(65536)
