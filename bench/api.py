@@ -12,6 +12,7 @@ import urllib.request
 
 import yaml
 
+from bench.scenarios import CROWD
 from topo.cluster import Cluster
 
 KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
@@ -19,16 +20,6 @@ POD = """apiVersion: v1
 kind: Pod
 metadata: {name: applied-%d, labels: {bench: applied}}
 spec: {containers: [{name: c, image: busybox}]}
-"""
-CROWD = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: crowd}
-spec:
-  replicas: %d
-  selector: {matchLabels: {app: crowd}}
-  template:
-    metadata: {labels: {app: crowd}}
-    spec: {containers: [{name: sleeper, image: busybox}]}
 """
 
 

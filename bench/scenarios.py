@@ -13,6 +13,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOAD = os.path.join(ROOT, "bench", "load.py")
 
 
+# count pods that only sleep, for the scenarios of many pods.
+CROWD = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: crowd}
+spec:
+  replicas: %d
+  selector: {matchLabels: {app: crowd}}
+  template:
+    metadata: {labels: {app: crowd}}
+    spec: {containers: [{name: sleeper, image: busybox}]}
+"""
+
+
 def default_cluster_start():
     """Seconds from `kubemn run` to every pod Ready and every Service answering (a
     request to each Service port from a pod has come back)."""
@@ -75,17 +88,7 @@ def many_pods(count, nodes=10):
     stopped = False
     try:
         before = _used_kib()
-        cluster.apply_text("""
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: crowd}
-spec:
-  replicas: %d
-  selector: {matchLabels: {app: crowd}}
-  template:
-    metadata: {labels: {app: crowd}}
-    spec: {containers: [{name: sleeper, image: busybox}]}
-""" % count)
+        cluster.apply_text(CROWD % count)
         ready_seconds = time.monotonic() - started
         crowd = [p for p in cluster.pods.values() if p.spec.owner == "crowd"]
         containers_kib = sum(_pss_kib(proc.pid) for p in crowd for proc in p.containers.values())

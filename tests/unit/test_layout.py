@@ -21,7 +21,7 @@ RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime"
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",
            "topo.api.streams", "topo.api.snapshot", "topo.api.registry",
-           "topo.api.portforward")
+           "topo.api.portforward", "topo.api.connection", "topo.api.sessions")
 ALLOWED = {"topo/api/store.py": ("threading",)}   # a lock and a condition, no process
 
 

@@ -7,6 +7,7 @@ import socket
 import threading
 
 from topo.api import spdy, websocket
+from topo.api.connection import Connection
 from topo.runtime.netns import network_namespace_of
 
 CHUNK = 32 * 1024
@@ -25,35 +26,20 @@ class PortForwardSession:
     """One kubectl port-forward: SPDY frames in WebSocket messages, both ways."""
 
     def __init__(self, pod, handler, log):
-        self.pod, self.handler, self.log = pod, handler, log
+        self.pod, self.log = pod, log
+        self.connection = Connection(handler)
         self.codec = spdy.HeaderCodec()
-        self.write_lock = threading.Lock()
         self.streams = {}      # stream id -> (type, port, request id)
         self.sockets = {}      # data stream id -> socket to the pod
         self.errors = {}       # request id -> error stream id
 
     def send(self, data):
-        with self.write_lock:
-            try:
-                self.handler.wfile.write(websocket.frame(websocket.BINARY, data))
-                self.handler.wfile.flush()
-            except (OSError, ValueError):
-                pass
+        self.connection.send(websocket.BINARY, data)
 
     def run(self):
         buffer = b""
-        read = self.handler.rfile.read
         try:
-            while True:
-                opcode, payload = websocket.read_message(read)
-                if opcode == websocket.CLOSE_FRAME:
-                    break
-                if opcode == websocket.PING:
-                    with self.write_lock:
-                        self.handler.wfile.write(websocket.frame(websocket.PONG, payload))
-                    continue
-                if opcode != websocket.BINARY:
-                    continue
+            for payload in self.connection.binary_messages():
                 frames, buffer = spdy.parse_frames(buffer + payload)
                 for frame in frames:
                     self.on_frame(frame)

@@ -9,6 +9,7 @@ import threading
 import time
 
 from topo.api import websocket
+from topo.api.connection import Connection
 from topo.kubelet.console import Console
 
 
@@ -25,36 +26,21 @@ class ChannelSession:
     """The WebSocket side: sends channel messages, reads the client's."""
 
     def __init__(self, handler):
-        self.handler = handler
-        self.send_lock = threading.Lock()
+        self.connection = Connection(handler)
 
     def send(self, channel, data):
-        with self.send_lock:
-            try:
-                self.handler.wfile.write(websocket.channel_message(channel, data))
-                self.handler.wfile.flush()
-            except (OSError, ValueError):
-                pass
+        self.connection.send_channel(channel, data)
 
     def finish(self, code):
         """The final Status, then the WebSocket's close."""
         self.send(websocket.ERROR, json.dumps(exit_status(code)).encode())
-        with self.send_lock:
-            try:
-                self.handler.wfile.write(websocket.frame(websocket.CLOSE_FRAME, b"\x03\xe8"))
-                self.handler.wfile.flush()
-            except OSError:
-                pass
+        self.connection.close()
 
     def read_client(self, console):
         """stdin, resizes and stdin's close from kubectl to console, until it goes."""
-        read = self.handler.rfile.read
         try:
-            while True:
-                opcode, payload = websocket.read_message(read)
-                if opcode == websocket.CLOSE_FRAME:
-                    break
-                if opcode != websocket.BINARY or not payload:
+            for payload in self.connection.binary_messages():
+                if not payload:
                     continue
                 channel, data = payload[0], payload[1:]
                 if channel == websocket.STDIN and data:
@@ -81,8 +67,9 @@ class ExecSession(ChannelSession):
     def run(self):
         env = dict(self.pod.container_env(self.container), TERM="xterm")
         console = Console(self.flags["tty"])
-        streams = console.streams(None)
-        if not self.flags["tty"]:
+        if self.flags["tty"]:
+            streams = console.streams(None)
+        else:   # stdout and stderr apart, on their own channels
             streams = {"stdin": subprocess.PIPE if self.flags["stdin"] else subprocess.DEVNULL,
                        "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         try:

@@ -7,6 +7,7 @@ from topo.api import portforward, websocket
 from topo.api.sessions import AttachSession, ExecSession
 from topo.api.status import ApiError
 from topo.errors import KubemnError
+from topo.plan.model import ref
 
 FOLLOW_POLL = 0.1
 
@@ -21,8 +22,7 @@ def _tail(text, lines):
 def serve_logs(api, request, handler):
     """GET pods/NAME/log: ?container=, ?tailLines=, ?follow=true, ?previous=true."""
     cluster = api.cluster
-    pod_ref = request.name if request.namespace == "default" else \
-        "%s/%s" % (request.namespace, request.name)
+    pod_ref = ref(request.namespace, request.name)
     container = request.param("container")
     _refuse_pending(cluster, pod_ref, container)
     try:
@@ -99,8 +99,7 @@ def _upgrade(handler, protocols, what):
 
 def _running_pod(cluster, request):
     """The started pod a streaming request names (404, or 400 while it is pending)."""
-    pod_ref = request.name if request.namespace == "default" else \
-        "%s/%s" % (request.namespace, request.name)
+    pod_ref = ref(request.namespace, request.name)
     _refuse_pending(cluster, pod_ref, request.param("container"))
     try:
         return cluster.pod(pod_ref)

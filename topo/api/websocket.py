@@ -68,7 +68,3 @@ def read_message(read):
     while opcode == 0x0:   # a continuation without a start: skip
         opcode, payload = read_frame(read)
     return opcode, payload
-
-
-def channel_message(channel, data):
-    return frame(BINARY, bytes([channel]) + data)
