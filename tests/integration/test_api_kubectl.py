@@ -352,13 +352,23 @@ def test_run_interactively_attaches_to_the_container_and_rm_deletes_the_pod(clus
     assert "got an answer" in out and 'pod "asker" deleted' in out
     assert "asker" not in cluster.pods and "asker" not in cluster.pending
     line = "%s run shell -it --rm --restart=Never --image=busybox -- sh" % KUBECTL
+    terminal = subprocess.Popen(["script", "-qc", line, "/dev/null"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    # Typed once kubectl is attached, as a user would: input sent before kubectl has
+    # its terminal ready may be dropped when it switches the terminal to raw mode.
+    seen, deadline = b"", time.monotonic() + 30
+    while b"try pressing enter" not in seen and time.monotonic() < deadline:
+        chunk = os.read(terminal.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        seen += chunk
+    time.sleep(0.5)
+    rest = terminal.communicate(b"echo inside $(hostname) $(tty)\nexit 4\n", timeout=60)[0]
     # A terminal's output is bytes: read it leniently (a stray byte is no failure).
-    typed = subprocess.run(["script", "-qc", line, "/dev/null"], capture_output=True,
-                           text=True, errors="replace", timeout=60,
-                           input="echo inside $(hostname) $(tty)\nexit 4\n",
-                           env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
-    assert re.search(r"^inside shell /dev/pts/\d+", typed.stdout, re.M), typed.stdout
-    assert "pod default/shell terminated (Error)" in typed.stdout
+    typed = (seen + rest).decode(errors="replace")
+    assert re.search(r"^inside shell /dev/pts/\d+", typed, re.M), typed
+    assert "pod default/shell terminated (Error)" in typed
     assert "shell" not in cluster.pods
 
 

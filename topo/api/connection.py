@@ -31,7 +31,10 @@ class Connection:
         """The client's binary messages until it closes; pings are answered. Raises
         EOFError, OSError or WebSocketError if the connection breaks."""
         while True:
-            opcode, payload = websocket.read_message(self.read)
+            try:
+                opcode, payload = websocket.read_message(self.read)
+            except ValueError:   # the server has closed the connection: the session ended
+                return
             if opcode == websocket.CLOSE_FRAME:
                 return
             if opcode == websocket.PING:
