@@ -54,6 +54,12 @@ def classify_flows(state, dpid):
     for ip in gateway_ips(state):
         yield flow(t.CLASSIFY, 100, {"eth_type": ETH_IPV4, "ip_proto": ICMP, "ipv4_dst": ip},
                    [("output", "CONTROLLER")])
+    internet = state.internet
+    if internet is not None and internet.dpid == dpid:
+        # From outside, pod and Service addresses are unroutable, as in a real cluster.
+        for cidr in state.cluster_cidrs:
+            yield flow(t.CLASSIFY, 95, {"in_port": internet.port, "eth_type": ETH_IPV4,
+                                        "ipv4_dst": cidr}, [])
     for port in edge_ports(state, dpid):
         yield flow(t.CLASSIFY, 90, {"in_port": port, "eth_type": ETH_IPV4},
                    [("goto", t.UNSNAT)])
@@ -90,10 +96,14 @@ def _prefix_len(prefix):
 
 
 def conntrack_flows(state, dpid):
-    """UNSNAT, CONNTRACK, the defaults of SERVICE, and SNAT (hairpin, masquerade)."""
-    masquerade = state.masquerade_ip
-    yield flow(t.UNSNAT, 10, {"eth_type": ETH_IPV4, "ipv4_dst": masquerade},
-               [("ct", Ct(False, t.ZONE_SNAT, t.CONNTRACK, ("plain",), None))])
+    """UNSNAT, CONNTRACK, the defaults of SERVICE, and SNAT."""
+    unsnat = ("ct", Ct(False, t.ZONE_SNAT, t.CONNTRACK, ("plain",), None))
+    yield flow(t.UNSNAT, 10, {"eth_type": ETH_IPV4, "ipv4_dst": state.masquerade_ip}, [unsnat])
+    for node in state.nodes:
+        # A reply to a node's address may be one to un-SNAT, sent to the node's MAC
+        # (nodes share a subnet): routed by its new address from here on.
+        yield flow(t.UNSNAT, 10, {"eth_type": ETH_IPV4, "ipv4_dst": node.ip},
+                   [("set_field", "eth_dst", state.gateway_mac), unsnat])
     yield flow(t.UNSNAT, 0, {}, [("goto", t.CONNTRACK)])
     yield flow(t.CONNTRACK, 0, {"eth_type": ETH_IPV4},
                [("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",), None))])
@@ -104,21 +114,33 @@ def conntrack_flows(state, dpid):
                                "eth_type": ETH_IPV4},
                [("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, None, None))])
     yield flow(t.SERVICE, 0, {}, [("goto", t.SNAT)])
-    masquerade_ct = ("ct", Ct(True, t.ZONE_SNAT, t.ROUTE, ("src", masquerade), None))
     yield flow(t.SNAT, 300, {"ct_state": (t.CT_RPL | t.CT_TRK, t.CT_RPL | t.CT_TRK)},
                [("goto", t.ROUTE)])
-    yield flow(t.SNAT, 200, {"eth_type": ETH_IPV4,
-                             "ct_mark": (t.MARK_MASQUERADE, t.MARK_MASQUERADE)},
-               [masquerade_ct])
+    masquerade = (t.MARK_MASQUERADE, t.MARK_MASQUERADE)
     for node in state.nodes:
-        if node.dpid == dpid:
-            # Hairpin: the endpoint is on the client's own node, whose reply would
-            # cross cbr0 straight back, never un-DNATed, unless it comes to us.
-            yield flow(t.SNAT, 150, {"in_port": node.port, "eth_type": ETH_IPV4,
-                                     "ipv4_dst": node.pod_cidr,
-                                     "ct_mark": (t.MARK_SERVICE, t.MARK_SERVICE)},
-                       [masquerade_ct])
+        to_node = ("ct", Ct(True, t.ZONE_SNAT, t.ROUTE, ("src", node.ip), None))
+        # A new connection to a NodePort: the source becomes the node it entered.
+        yield flow(t.SNAT, 220, {"eth_type": ETH_IPV4, "ct_mark": masquerade,
+                                 t.REG_ENTRY_NODE: _ip_int(node.ip)}, [to_node])
+        # To a LoadBalancer or external IP: the endpoint's node (and every later
+        # packet of a masqueraded connection, whose binding the ct action keeps).
+        yield flow(t.SNAT, 210, {"eth_type": ETH_IPV4, "ct_mark": masquerade,
+                                 "ipv4_dst": node.pod_cidr}, [to_node])
+    yield from self_hairpin_flows(state, dpid)
     yield flow(t.SNAT, 0, {}, [("goto", t.ROUTE)])
+
+
+def self_hairpin_flows(state, dpid):
+    """A pod that reaches itself through its Service would receive its own address
+    as the source, which its kernel drops: only then is a ClusterIP connection
+    masqueraded, as kube-proxy does. Every endpoint of the nodes on this switch."""
+    local = {n.name for n in state.nodes if n.dpid == dpid}
+    addresses = sorted({e.ip for s in state.services for p in s.ports
+                        for e in p.endpoints if e.node in local})
+    hairpin = ("ct", Ct(True, t.ZONE_SNAT, t.ROUTE, ("src", state.masquerade_ip), None))
+    for ip in addresses:
+        yield flow(t.SNAT, 150, {"eth_type": ETH_IPV4, "ipv4_src": ip, "ipv4_dst": ip,
+                                 "ct_mark": (t.MARK_SERVICE, t.MARK_SERVICE)}, [hairpin])
 
 
 def service_port_ids(services):
@@ -139,7 +161,9 @@ def _ip_int(ip):
     return int.from_bytes(socket.inet_aton(ip), "big")
 
 
-Frontend = namedtuple("Frontend", "ip port masquerade endpoints variant")
+# masquerade: external traffic under the Cluster policy gets a node's address as its
+# source: entry_node's for a NodePort, the endpoint's node's otherwise ("").
+Frontend = namedtuple("Frontend", "ip port masquerade entry_node endpoints variant")
 
 
 def frontends(state, service, port):
@@ -148,17 +172,18 @@ def frontends(state, service, port):
     NodePort on node i selects from that node's endpoints only (variant i)."""
     found = []
     if service.cluster_ip:
-        found.append(Frontend(service.cluster_ip, port.port, False, port.endpoints, 0))
+        found.append(Frontend(service.cluster_ip, port.port, False, "", port.endpoints, 0))
     cluster_policy = service.external_policy == "Cluster"
     for ip in service.external_ips:
-        found.append(Frontend(ip, port.port, cluster_policy, port.endpoints, 0))
+        found.append(Frontend(ip, port.port, cluster_policy, "", port.endpoints, 0))
     if port.node_port:
         for index, node in enumerate(state.nodes, 1):
             if cluster_policy:
-                found.append(Frontend(node.ip, port.node_port, True, port.endpoints, 0))
+                found.append(Frontend(node.ip, port.node_port, True, node.ip,
+                                      port.endpoints, 0))
             else:
                 local = tuple(e for e in port.endpoints if e.node == node.name)
-                found.append(Frontend(node.ip, port.node_port, False, local, index))
+                found.append(Frontend(node.ip, port.node_port, False, "", local, index))
     return found
 
 
@@ -208,6 +233,8 @@ def service_port_pipeline(state, service, port, port_id, group_of):
         groups[gid] = endpoint_group(gid, members)
         actions = [("set_field", t.REG_SERVICE_PORT, port_id),
                    ("set_field", t.REG_MASQUERADE, int(front.masquerade))]
+        if front.entry_node:
+            actions.append(("set_field", t.REG_ENTRY_NODE, _ip_int(front.entry_node)))
         if service.affinity_timeout:
             actions += [("set_field", t.REG_ENDPOINT_IP, 0), ("set_field", t.REG_ENDPOINT_PORT, 0),
                         ("set_field", t.REG_VARIANT, front.variant),

@@ -10,6 +10,7 @@ JSON shape:
    "internet": {"ip": "203.0.113.1", "mac": "0a:..", "cidr": "203.0.113.0/24",
                 "gateway_ip": "203.0.113.254", "dpid": 1, "port": 3},   (optional)
    "masquerade_ip": "169.254.169.5",
+   "cluster_cidrs": ["10.244.0.0/16", "10.96.0.0/12"],   (unreachable from the internet)
    "services": [{"name": "default/web", "cluster_ip": "10.96.0.20",
                  "external_ips": ["198.51.100.1"], "external_policy": "Cluster",
                  "affinity_timeout": 0,
@@ -94,6 +95,8 @@ class FabricState:
     internet: object = None
     masquerade_ip: str = "169.254.169.5"
     services: tuple = ()
+    cluster_cidrs: tuple = ()   # pod and Service ranges: the internet host's packets to
+                                # them are dropped
 
 
 EMPTY = FabricState(0, "0.0.0.0", "00:00:00:00:00:00", (), (), ())
@@ -161,9 +164,15 @@ def parse_state(doc):
     internet = _internet(doc.get("internet"), dpids)
     masquerade_ip = _ip(doc.get("masquerade_ip", EMPTY.masquerade_ip), "masquerade_ip")
     services = _services(doc.get("services", []), nodes, doc.get("endpoint_sets"))
+    cluster_cidrs = doc.get("cluster_cidrs", [])
+    _require(isinstance(cluster_cidrs, list), "cluster_cidrs must be a list")
+    try:
+        cluster_cidrs = tuple(str(ipaddress.IPv4Network(c)) for c in cluster_cidrs)
+    except (ValueError, TypeError):
+        raise InvalidState("cluster_cidrs: %r holds a bad CIDR" % (cluster_cidrs,)) from None
     return FabricState(_int(doc, "generation"), _ip(gateway.get("ip"), "gateway"),
                        _mac(gateway.get("mac"), "gateway"), dpids, tuple(links), tuple(nodes),
-                       internet, masquerade_ip, services)
+                       internet, masquerade_ip, services, cluster_cidrs)
 
 
 def _internet(doc, dpids):

@@ -1,17 +1,24 @@
 """The OpenFlow pipeline of every fabric switch: tables, conntrack zones, registers,
 marks and cookies, in one place.
 
-  0  CLASSIFY   ARP and gateway pings -> controller; IPv4 from a node or the internet
-                host (an edge port) -> UNSNAT; IPv4 from another switch -> ROUTE
-  5  UNSNAT     replies to the masquerade address: ct(zone SNAT, nat) -> CONNTRACK
+  0  CLASSIFY   ARP and gateway pings -> controller; the internet host's packets to
+                pod or Service addresses are dropped (outside, only NodePorts and
+                LoadBalancer addresses are reachable); IPv4 from a node or the
+                internet host (an edge port) -> UNSNAT; from another switch -> ROUTE
+  5  UNSNAT     replies to the masquerade address or to a node's address:
+                ct(zone SNAT, nat) -> CONNTRACK
  10  CONNTRACK  ct(zone SERVICE, nat): established Service traffic is (un)DNATed
  20  SERVICE    new connections to a Service frontend (ClusterIP, NodePort,
                 LoadBalancer IP): pick an endpoint (select group, or affinity);
                 no endpoints: controller rejects; everything else -> SNAT
  23  AFFINITY   learned flows: client, frontend -> endpoint, for sessionAffinity
  22  DNAT       per endpoint: ct(commit, zone SERVICE, nat(dst=endpoint)) -> SNAT
- 25  SNAT       hairpin and external Cluster-policy connections get the masquerade
-                source: ct(commit, zone SNAT, nat(src)) -> ROUTE
+ 25  SNAT       ct(commit, zone SNAT, nat(src)) -> ROUTE for the connections whose
+                source kube-proxy rewrites: a pod reaching itself through its
+                Service gets the masquerade address; external traffic to a
+                Cluster-policy NodePort gets the address of the node it entered, to a
+                Cluster-policy LoadBalancer or external IP the address of the
+                endpoint's node. Every other Service connection keeps its source.
  30  ROUTE      by MAC to a node, or by PodCIDR: dec TTL, MACs rewritten, out
 """
 CLASSIFY, UNSNAT, CONNTRACK, SERVICE, DNAT, AFFINITY, SNAT, ROUTE = 0, 5, 10, 20, 22, 23, 25, 30
@@ -23,7 +30,7 @@ ZONE_SNAT = 0x4B02
 
 # ct_mark bits of connections committed in ZONE_SERVICE
 MARK_SERVICE = 0x2      # a Service connection (DNATed)
-MARK_MASQUERADE = 0x1   # its source must be masqueraded (external, Cluster policy)
+MARK_MASQUERADE = 0x1   # its source becomes a node's address (external, Cluster policy)
 
 # Registers
 REG_ENDPOINT_IP = "reg0"
@@ -31,6 +38,8 @@ REG_ENDPOINT_PORT = "reg1"
 REG_SERVICE_PORT = "reg2"   # the service port id: which frontend chose
 REG_MASQUERADE = "reg3"     # 1: the frontend wants the source masqueraded
 REG_VARIANT = "reg4"        # which group of the service port (0: all endpoints)
+REG_ENTRY_NODE = "reg5"     # a NodePort's node address, its masquerade source (0: the
+                            # endpoint's node, for LoadBalancer and external IPs)
 
 # ct_state bits (Nicira)
 CT_NEW, CT_EST, CT_REL, CT_RPL, CT_INV, CT_TRK = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
-              tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl)
+              tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl
+              nftables)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

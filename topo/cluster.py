@@ -281,7 +281,7 @@ class Cluster(Objects):
             self.pools[plan.name] = PodAddressPool(plan.pod_cidr)
             self.node_created[plan.name] = time.time()
             try:
-                node = plug_node(self.net, plan, switch, self.addresses.gateway_ip)
+                node = plug_node(self.net, plan, switch, self.addresses)
                 self.push_state()
                 self._wait_fabric([node])
             except BaseException:

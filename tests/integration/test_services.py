@@ -20,7 +20,6 @@ from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
                                         scapy_in_pod)
 from topo.cli import kubectl
 from topo.cluster import Cluster
-from topo.plan.ipam import MASQUERADE_IP
 from topo.runtime.netns import network_namespace_of
 
 HELPERS = os.path.join(ROOT, "tests", "helpers")
@@ -73,8 +72,8 @@ def ask(connection, path="/hostname"):
 def test_tcp_syn_to_the_vip_is_answered_by_the_vip_and_the_backend_sees_the_client(cluster):
     client = cluster.pod("client")
     bpf = "tcp[tcpflags] & tcp-syn != 0 and dst port 8080"
-    from_other_nodes = 0
-    for _ in range(6):
+    seen_on = set()
+    for _ in range(12):
         captures = {name: Capture(pod_enter(cluster, name), "eth0", bpf, timeout=4)
                     for name in backends(cluster)}
         answer = scapy_in_pod(cluster, "client", "syn", vip(cluster, "web"), 80)
@@ -82,13 +81,10 @@ def test_tcp_syn_to_the_vip_is_answered_by_the_vip_and_the_backend_sees_the_clie
         assert (answer["src"], answer["sport"]) == (vip(cluster, "web"), 80)
         seen = {name: capture.packets() for name, capture in captures.items()}
         (chosen,) = [name for name, packets in seen.items() if packets]
-        if cluster.pod(chosen).node is client.node:
-            # Hairpin: the reply would cross cbr0 un-NATed; the source is masqueraded.
-            assert seen[chosen][0]["src"] == MASQUERADE_IP
-        else:
-            assert seen[chosen][0]["src"] == client.ip, "ClusterIP keeps the client's address"
-            from_other_nodes += 1
-    assert from_other_nodes, "no connection reached a backend on another node"
+        # ClusterIP keeps the client's address, its own node's backends included.
+        assert seen[chosen][0]["src"] == client.ip
+        seen_on.add(cluster.pod(chosen).node is client.node)
+    assert seen_on == {True, False}, "backends on the client's node and on others"
 
 
 def test_udp_to_a_udp_port_of_the_same_service(cluster):
@@ -213,8 +209,8 @@ def test_node_ports_answer_on_every_node(cluster):
         answer = internet(cluster, "curl -s -m 3 http://%s:30080/hostname" % plan.ip)
         assert answer.stdout in backends(cluster), (plan.name, answer)
         seen_as = internet(cluster, "curl -s -m 3 http://%s:30080/clientip" % plan.ip)
-        # externalTrafficPolicy Cluster: the source is masqueraded, as kube-proxy does.
-        assert seen_as.stdout.split(":")[0] == MASQUERADE_IP
+        # externalTrafficPolicy Cluster: the source is the node the traffic entered.
+        assert seen_as.stdout.split(":")[0] == plan.ip
 
 
 def test_load_balancer_address_is_reachable_and_shown(cluster):

@@ -75,8 +75,35 @@ def test_cluster_policy_node_ports_masquerade():
     config = switch_configs(state([cluster]))[1]
     (frontend,) = flows_in(config, t.SERVICE, ipv4_dst="192.168.0.2", tcp_dst=30080)
     assert ("set_field", "reg3", 1) in frontend.actions
+    entry = int(ipaddress.IPv4Address("192.168.0.2"))
+    assert ("set_field", t.REG_ENTRY_NODE, entry) in frontend.actions
     (dnat,) = flows_in(config, t.DNAT, reg3=1)
     assert dnat.actions[-1][1].mark[0] == t.MARK_SERVICE | t.MARK_MASQUERADE
+    (snat,) = flows_in(config, t.SNAT, **{t.REG_ENTRY_NODE: entry})
+    assert snat.actions[-1][1].nat == ("src", "192.168.0.2"), "the node it entered"
+
+
+def test_cluster_ip_connections_keep_their_source_but_a_pod_reaching_itself():
+    config = switch_configs(state([WEB]))[1]
+    masquerading = [f for f in flows_in(config, t.SNAT)
+                    if f.actions and f.actions[-1][0] == "ct" and f.actions[-1][1].nat]
+    service_only = [f for f in masquerading
+                    if dict(f.match).get("ct_mark") == (t.MARK_SERVICE, t.MARK_SERVICE)]
+    assert {(dict(f.match)["ipv4_src"], dict(f.match)["ipv4_dst"]) for f in service_only} \
+        == {("10.244.1.2", "10.244.1.2"), ("10.244.2.2", "10.244.2.2")}
+    assert all(f.actions[-1][1].nat == ("src", "169.254.169.5") for f in service_only)
+
+
+def test_the_internet_host_cannot_reach_pod_or_service_addresses():
+    doc = {"generation": 1, "gateway": GW, "switches": [{"dpid": 1}], "nodes": [],
+           "internet": {"ip": "203.0.113.1", "mac": "0a:00:00:00:ff:01",
+                        "cidr": "203.0.113.0/24", "gateway_ip": "203.0.113.254",
+                        "dpid": 1, "port": 9},
+           "cluster_cidrs": ["10.244.0.0/16", "10.96.0.0/12"]}
+    config = switch_configs(parse_state(doc))[1]
+    dropped = {dict(f.match)["ipv4_dst"] for f in flows_in(config, t.CLASSIFY, in_port=9)
+               if f.actions == ()}
+    assert dropped == {"10.244.0.0/16", "10.96.0.0/12"}
 
 
 def test_session_affinity_learns_the_choice_and_falls_back_to_the_group():

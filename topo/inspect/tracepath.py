@@ -239,7 +239,7 @@ def trace(cluster, line):
                 continue
             # One packet and its answer: the first of each direction at each point, and
             # of each rewriting of it (a hairpin passes its node's eth0 and cbr0 twice,
-            # the second time from the masquerade address).
+            # the second time rewritten by the fabric).
             key = (_is_forward(packet, proto, sport), packet["src"], packet["dst"])
             if key not in kept:
                 kept.add(key)

@@ -51,7 +51,7 @@ def build_network(fabric, node_plans, attachments, addresses, of_port):
         net.addSwitch(name, cls=OVSSwitch, datapath="user", dpid="%016x" % dpid,
                       protocols="OpenFlow13", failMode="secure")
     for plan in node_plans:
-        _add_node(net, plan, attachments[plan.name], addresses.gateway_ip)
+        _add_node(net, plan, attachments[plan.name], addresses)
     internet = addresses.internet
     net.addHost(INTERNET_HOST, cls=InternetHost, ip="%s/%d" % (internet.ip, internet.prefixlen),
                 mac=internet.mac, gateway_ip=internet.gateway_ip)
@@ -63,15 +63,17 @@ def build_network(fabric, node_plans, attachments, addresses, of_port):
     return net
 
 
-def _add_node(net, plan, switch_name, gateway_ip):
+def _add_node(net, plan, switch_name, addresses):
     net.addHost(plan.name, cls=KubeNode, ip="%s/%d" % (plan.ip, plan.prefixlen),
-                mac=plan.mac, plan=plan, gateway_ip=gateway_ip)
+                mac=plan.mac, plan=plan, gateway_ip=addresses.gateway_ip,
+                cluster_cidrs=(addresses.pod_cidr, addresses.service_cidr,
+                               addresses.node_cidr, addresses.load_balancer_cidr))
     return net.addLink(plan.name, switch_name, intfName1="eth0")
 
 
-def plug_node(net, plan, switch_name, gateway_ip):
+def plug_node(net, plan, switch_name, addresses):
     """Adds a node to the running network: host, link, switch port, configuration."""
-    link = _add_node(net, plan, switch_name, gateway_ip)
+    link = _add_node(net, plan, switch_name, addresses)
     switch, port = net[switch_name], link.intf2
     # The port number the controller is told must be the one OVS uses.
     shell.run(switch, "ovs-vsctl add-port %s %s -- set Interface %s ofport_request=%d "
@@ -131,4 +133,5 @@ def fabric_state(net, fabric, node_plans, attachments, addresses, generation):
             "internet": {"ip": internet.ip, "mac": internet.mac, "cidr": internet.cidr,
                          "gateway_ip": internet.gateway_ip, "dpid": dpids[edge.name],
                          "port": switch_port(net, edge.name, INTERNET_HOST)},
-            "masquerade_ip": addresses.masquerade_ip}
+            "masquerade_ip": addresses.masquerade_ip,
+            "cluster_cidrs": [addresses.pod_cidr, addresses.service_cidr]}

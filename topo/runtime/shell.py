@@ -3,6 +3,8 @@
 Mininet's node.cmd() returns only the output; kubemn needs to know when a command
 that changes the system failed, and say which.
 """
+import subprocess
+
 from topo.errors import KubemnError
 
 RC_MARK = "__kubemn_rc="
@@ -20,3 +22,14 @@ def run(node, command):
         raise KubemnError("%s: %r failed (exit %d): %s"
                           % (node.name, command, status, " ".join(body.split())[-300:]))
     return body
+
+
+def run_input(node, command, text):
+    """Runs command (a string of words) in node's namespaces with text as its standard
+    input, as nft -f - needs; raises on failure."""
+    answer = subprocess.run(["mnexec", "-a", str(node.pid)] + command.split(), input=text,
+                            capture_output=True, text=True)
+    if answer.returncode != 0:
+        raise KubemnError("%s: %r failed (exit %d): %s" % (
+            node.name, command, answer.returncode, " ".join(answer.stderr.split())[-300:]))
+    return answer.stdout
