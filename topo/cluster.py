@@ -23,6 +23,7 @@ from services.allocation import ServiceAllocator
 from services.dns_records import dns_records
 from topo.api.kubeconfig import new_token, write_kubeconfig
 from topo.api.server import ApiServer
+from topo.policy.enforcer import PolicyEnforcer
 from topo.errors import KubemnError
 from topo.kubelet.pod import stop_pods
 from topo.kubelet.watch import Kubelet
@@ -81,6 +82,7 @@ class Cluster(Objects):
         self.net = None
         self.controller = None
         self.api = None
+        self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
         self.generation = 0
         self.pools = {n.name: PodAddressPool(n.pod_cidr) for n in self.addresses.nodes}
@@ -143,7 +145,10 @@ class Cluster(Objects):
 
     def _start_api(self):
         token = new_token()
-        self.api = ApiServer(self, token, free_port(), self.run_dir).start()
+        self.api = ApiServer(self, token, free_port(), self.run_dir)
+        # The policy controller follows what the API publishes, as a CNI's agent does.
+        self.api.publisher.listeners.append(self.policy_enforcer.sync)
+        self.api.start()
         self.kubeconfig = write_kubeconfig(self.run_dir, self.api.url, token, self.api.cert)
 
     def api_changed(self):

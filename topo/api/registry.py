@@ -14,12 +14,12 @@ import time
 from topo.api import render
 from topo.api.resources import group_version, store_key
 from topo.api.schema import unknown_fields
-from topo.api.selectors import SelectorError, match_labels_selector
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.errors import KubemnError, ManifestError
 from topo.plan.manifest import DNS_LABEL, parse_texts
 from topo.plan.model import ref
 from topo.plan.workloads import SUFFIX_ALPHABET
+from topo.policy.spec import PolicyInvalid, parse_policy, policy_types
 
 MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
 POLICIES = "networkpolicies.networking.k8s.io"   # the store's key for NetworkPolicies
@@ -178,31 +178,25 @@ class Registry:
         self.state.namespaces[name] = (created, dict(obj["metadata"].get("labels") or {}))
 
     def _network_policy(self, obj, current):
-        spec = obj.get("spec")
+        """Checked as the API server checks it (topo/policy/spec.py), stored with
+        Kubernetes' defaults; the policy controller enforces what is stored."""
         name = obj["metadata"]["name"]
         if len(name) > 253 or not DNS_LABEL.match(name.replace(".", "-")):
             raise invalid("NetworkPolicy", name, "metadata.name", "Invalid value: %r" % name)
+        spec = obj.get("spec")
         if not isinstance(spec, dict):
             raise invalid("NetworkPolicy", name, "spec", "Required value")
         try:
-            match_labels_selector(spec.get("podSelector"))({})
-        except (KeyError, AttributeError, TypeError, SelectorError):
-            raise invalid("NetworkPolicy", name, "spec.podSelector",
-                          "Invalid value: not a label selector") from None
-        for kind in spec.get("policyTypes") or []:
-            if kind not in ("Ingress", "Egress"):
-                raise invalid("NetworkPolicy", name, "spec.policyTypes",
-                              'Unsupported value: "%s": supported values: "Ingress", '
-                              '"Egress"' % kind)
+            parse_policy(obj)
+        except PolicyInvalid as exc:
+            raise invalid("NetworkPolicy", name, exc.field, exc.message) from None
         stored = {"apiVersion": obj["apiVersion"], "kind": obj["kind"],
                   "metadata": {k: v for k, v in obj["metadata"].items()
                                if k in ("name", "namespace", "labels", "annotations")},
-                  "spec": dict(spec, podSelector=spec.get("podSelector") or {})}
+                  "spec": dict(spec, podSelector=spec.get("podSelector") or {},
+                               policyTypes=list(policy_types(spec)))}
         stored["metadata"]["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
             if current else render.timestamp(time.time())
-        if not stored["spec"].get("policyTypes"):
-            stored["spec"]["policyTypes"] = ["Ingress"] + (
-                ["Egress"] if spec.get("egress") else [])
         self.store.put(POLICIES, stored)
 
     # --- delete and scale ----------------------------------------------------------

@@ -138,6 +138,7 @@ class Publisher:
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.recent = collections.deque()   # the events' metadata, oldest first
+        self.listeners = []   # called with the store after each publication
         self.thread = threading.Thread(target=self._run, name="kubemn-api-publisher",
                                        daemon=True)
 
@@ -177,6 +178,8 @@ class Publisher:
             while len(self.recent) > MAX_EVENTS:
                 old = self.recent.popleft()
                 self.store.remove("events", old["namespace"], old["name"])
+        for listener in self.listeners:
+            listener(self.store)
 
     def _served(self, resource):
         return {(o["metadata"].get("namespace", ""), o["metadata"]["name"]): o

@@ -20,6 +20,7 @@ from topo.cli.console import split_mininet_output
 from topo.errors import KubemnError
 from topo.inspect.draw import draw
 from topo.inspect.flowview import service_flows
+from topo.inspect.policyview import pod_policy
 from topo.inspect.tracepath import trace
 
 
@@ -68,6 +69,15 @@ class KubeCLI(CLI):
         packets each flow has matched."""
         try:
             output(service_flows(self.cluster, line.strip()) + "\n")
+        except KubemnError as exc:
+            error("Error: %s\n" % exc)
+
+    def do_policy(self, line):
+        """policy POD: the NetworkPolicy rules kubemn compiled for the pod (which
+        policies isolate it, what each allows) and its node's nftables chains for it,
+        with the packets each rule has matched."""
+        try:
+            output(pod_policy(self.cluster, line.strip()) + "\n")
         except KubemnError as exc:
             error("Error: %s\n" % exc)
 

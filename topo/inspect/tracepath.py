@@ -18,6 +18,7 @@ from controllers import tables as t
 from controllers.flows import cookie_of
 from topo.errors import KubemnError
 from topo.inspect.flowview import describe_flow, desired_configs
+from topo.policy.view import judge
 from topo.runtime.network import INTERNET_HOST, switch_port
 
 CAPTURE = [sys.executable, "-m", "topo.runtime.capture"]
@@ -299,7 +300,23 @@ def trace(cluster, line):
     ingress = cluster.fabric.switches[0][0] if source is None else \
         cluster.attachments[source.node.name]
     out.append(_verdict(forward, reply, proto, dst_ip, ingress))
+    if reply is None:
+        out.append(_policy_verdict(cluster, forward, proto, dst_ip, port, source))
     return "\n".join(out)
+
+
+def _policy_verdict(cluster, forward, proto, dst_ip, port, source):
+    """What NetworkPolicy says of the connection, as the pod's node judged it (after
+    the Service's DNAT, when the packet got that far)."""
+    arrived = [pkt for point, pkt in forward if point.side == "destination"]
+    packet = arrived[-1] if arrived else (forward[-1][1] if forward else None)
+    src = packet["src"] if packet else (source.ip if source else
+                                        cluster.addresses.internet.ip)
+    dst = packet["dst"] if packet else dst_ip
+    dport = packet.get("dport", port) if packet else port
+    pods, namespaces, policies = cluster.policy_enforcer.view(cluster.api.store)
+    allowed, why = judge(pods, namespaces, policies, src, dst, proto.upper(), dport)
+    return "     NetworkPolicy: %s%s" % ("" if allowed else "DROPPED: ", why)
 
 
 def _is_forward(packet, proto, sport):

@@ -1,0 +1,45 @@
+"""The policy controller: after every change the API publishes, it compiles the
+cluster's NetworkPolicies into each node's table and loads the tables that changed
+(`nft -f`, atomic), as a CNI's policy agent does from its watch."""
+import threading
+
+from topo.errors import KubemnError
+from topo.policy.view import cluster_view, node_tables
+from topo.runtime import shell
+
+POLICIES = "networkpolicies.networking.k8s.io"
+
+
+class PolicyEnforcer:
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.lock = threading.Lock()
+        self.loaded = {}   # node name -> the table text it holds
+
+    def view(self, store):
+        return cluster_view(store.list("pods")[1], store.list("namespaces")[1],
+                            store.list(POLICIES)[1])
+
+    def sync(self, store):
+        """Loads every node's table that differs from what it holds."""
+        with self.lock:
+            pods, namespaces, policies = self.view(store)
+            plans = list(self.cluster.node_plans.values())
+            addresses = self.cluster.addresses
+            tables = node_tables(plans, (addresses.pod_cidr, addresses.service_cidr),
+                                 pods, namespaces, policies)
+            for name, text in tables.items():
+                if self.loaded.get(name) == text:
+                    continue
+                node = self.cluster.net[name] if name in self.cluster.net else None
+                if node is None:
+                    continue
+                try:
+                    shell.run_input(node, "nft -f -", text)
+                except KubemnError:
+                    if name in self.cluster.net:
+                        raise
+                    continue   # the node left while its table was made
+                self.loaded[name] = text
+            for gone in set(self.loaded) - set(tables):
+                del self.loaded[gone]

@@ -1,0 +1,97 @@
+"""Clauses -> one node's nftables table (pure), replaced atomically on a change.
+
+Where each check happens (policies act on pod addresses, after the fabric's
+Service DNAT, so a Service client is judged as if it had dialled the pod):
+- ingress of a pod: on its node, for every new connection forwarded to it (bridged
+  across cbr0 or routed from eth0);
+- egress of a pod: on the node of the destination pod when the destination is a
+  pod (directly, or the endpoint a Service picked); on its own node when the
+  destination is outside the pod and Service ranges. Each connection is judged once.
+Replies of allowed connections pass (conntrack), and a pod and its own node may
+always talk (the node's own packets never cross the forward hook)."""
+from topo.policy.spec import IPBlock
+
+TABLE = "kubemn-policy"
+PROTOCOL_NUMBERS = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
+
+
+def chain_name(direction, pod):
+    return "%s_%s" % (direction, pod.ip.replace(".", "_"))
+
+
+def _set(items):
+    return "{ %s }" % ", ".join(items)
+
+
+def _address_matches(field, peers):
+    """nft matches for peers, or [""] for any address; [] when peers is empty."""
+    if peers is None:
+        return [""]
+    matches = []
+    ips = [p for p in peers if not isinstance(p, IPBlock)]
+    if ips:
+        matches.append("ip %s %s " % (field, _set(ips)))
+    for block in (p for p in peers if isinstance(p, IPBlock)):
+        text = "ip %s %s " % (field, block.cidr)
+        if block.excepts:
+            text += "ip %s != %s " % (field, _set(block.excepts))
+        matches.append(text)
+    return matches
+
+
+def _port_matches(ports):
+    if ports is None:
+        return [""]
+    return ["meta l4proto %s th dport %s " % (PROTOCOL_NUMBERS[proto],
+                                              first if first == last else "%d-%d" % (first,
+                                                                                     last))
+            for proto, first, last in ports]
+
+
+def chain_rules(clauses, field):
+    """A direction's chain: return (allowed, on to the other direction) on any
+    clause, else drop."""
+    rules = []
+    for clause in clauses:
+        for address in _address_matches(field, clause.peers):
+            for port in _port_matches(clause.ports):
+                rules.append('%s%sreturn comment "%s"' % (address, port, clause.policy))
+    rules.append('counter drop comment "no policy allows"')
+    return rules
+
+
+def node_table(node, in_cluster, pods, ingress, egress):
+    """The policy table of node (its name, ip, pod_cidr and bridge_ip). pods: every
+    pod of the cluster; ingress, egress: {pod ip: clauses or None}; in_cluster: the
+    pod and Service ranges."""
+    local = [p for p in pods if p.node == node.name]
+    lines = ["table inet %s" % TABLE, "delete table inet %s" % TABLE,
+             "table inet %s {" % TABLE]
+    chains, egress_map, ingress_map = [], [], []
+    for pod in pods:
+        if egress.get(pod.ip) is not None:
+            name = chain_name("egress", pod)
+            egress_map.append("%s : jump %s" % (pod.ip, name))
+            chains.append((name, chain_rules(egress[pod.ip], "daddr"), pod.ref))
+    for pod in local:
+        if ingress.get(pod.ip) is not None:
+            name = chain_name("ingress", pod)
+            ingress_map.append("%s : jump %s" % (pod.ip, name))
+            chains.append((name, chain_rules(ingress[pod.ip], "saddr"), pod.ref))
+    lines += ["    chain forward {",
+              "        type filter hook forward priority filter; policy accept;",
+              "        ct state established,related accept",
+              "        ip daddr %s accept" % _set([node.ip, node.bridge_ip])]
+    if egress_map:
+        lines += ["        ip daddr %s ip saddr vmap %s" % (node.pod_cidr, _set(egress_map)),
+                  "        ip saddr %s ip daddr != %s ip saddr vmap %s"
+                  % (node.pod_cidr, _set(in_cluster), _set(egress_map))]
+    if ingress_map:
+        lines.append("        ip daddr vmap %s" % _set(ingress_map))
+    lines.append("    }")
+    for name, rules, ref in chains:
+        lines.append("    chain %s {  # %s" % (name, ref))
+        lines += ["        " + rule for rule in rules]
+        lines.append("    }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

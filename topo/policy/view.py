@@ -1,0 +1,73 @@
+"""The cluster as the policy controller sees it through the API (pure): pods with
+their addresses, nodes, labels and named ports; namespaces with their labels;
+NetworkPolicies; and from them every node's table."""
+from topo.policy import nft
+from topo.policy.clauses import (PodInfo, egress_clauses, ingress_clauses,
+                                 isolating, namespace_labels, verdict)
+from topo.policy.spec import parse_policy
+
+
+def pod_info(obj):
+    """A Pod object -> PodInfo, or None while it has no address."""
+    ip = (obj.get("status") or {}).get("podIP")
+    node = (obj.get("spec") or {}).get("nodeName")
+    if not ip or not node:
+        return None
+    metadata = obj["metadata"]
+    ports = tuple((port.get("name"), port.get("protocol", "TCP"), port["containerPort"])
+                  for container in obj["spec"].get("containers", [])
+                  for port in container.get("ports") or [])
+    return PodInfo(metadata.get("namespace", "default"), metadata["name"], ip, node,
+                   tuple(sorted((metadata.get("labels") or {}).items())), ports)
+
+
+def cluster_view(pod_objs, namespace_objs, policy_objs):
+    """(pods, {namespace: labels}, policies) from API objects."""
+    pods = sorted((p for p in map(pod_info, pod_objs) if p is not None), key=lambda p: p.ref)
+    namespaces = {o["metadata"]["name"]: namespace_labels(o["metadata"]["name"],
+                                                          o["metadata"].get("labels"))
+                  for o in namespace_objs}
+    for pod in pods:
+        namespaces.setdefault(pod.namespace, namespace_labels(pod.namespace, {}))
+    policies = sorted((parse_policy(o) for o in policy_objs), key=lambda p: p.ref)
+    return pods, namespaces, policies
+
+
+def all_clauses(pods, namespaces, policies):
+    """({pod ip: ingress clauses or None}, {pod ip: egress clauses or None})."""
+    ingress = {p.ip: ingress_clauses(p, policies, pods, namespaces) for p in pods}
+    egress = {p.ip: egress_clauses(p, policies, pods, namespaces) for p in pods}
+    return ingress, egress
+
+
+def node_tables(nodes, in_cluster, pods, namespaces, policies):
+    """{node name: its nftables policy table}."""
+    ingress, egress = all_clauses(pods, namespaces, policies)
+    return {node.name: nft.node_table(node, in_cluster, pods, ingress, egress)
+            for node in nodes}
+
+
+def judge(pods, namespaces, policies, src_ip, dst_ip, protocol, port):
+    """(allowed, why) for one new connection from src_ip to dst_ip (after any
+    Service DNAT): the source pod's egress, then the destination pod's ingress."""
+    by_ip = {p.ip: p for p in pods}
+    source, target = by_ip.get(src_ip), by_ip.get(dst_ip)
+    what = "%s/%s" % (protocol, port) if port else protocol
+    reasons = []
+    for direction, pod, clauses, other in (
+            ("egress", source, source and egress_clauses(source, policies, pods, namespaces),
+             dst_ip),
+            ("ingress", target, target and ingress_clauses(target, policies, pods,
+                                                           namespaces), src_ip)):
+        if clauses is None:
+            continue
+        allowed, policy = verdict(clauses, other, protocol.upper(), port)
+        isolated_by = ", ".join(p.ref for p in isolating(policies, pod,
+                                                         direction.capitalize()))
+        if not allowed:
+            return False, ("no policy allows %s %s %s %s %s (isolated by %s)" % (
+                direction, "from" if direction == "egress" else "to", pod.ref,
+                "to" if direction == "egress" else "from", "%s %s" % (other, what),
+                isolated_by))
+        reasons.append("%s of %s allowed by %s" % (direction, pod.ref, policy))
+    return True, "; ".join(reasons) or "no policy isolates either end"
