@@ -4,6 +4,7 @@ other (a new connection each), and the whole matrix must be the expected one. Th
 the same verdicts through Services, from the internet host by ipBlock, egress and
 DNS, changes enforced at once, and the refusals of the API server."""
 import json
+import re
 import time
 
 import dns.message
@@ -14,6 +15,8 @@ from tests.integration.conftest import manifest_path
 from tests.integration.reachability import probe, table
 from topo.cli import kubectl
 from topo.cluster import Cluster
+from topo.inspect.policyview import pod_policy
+from topo.inspect.tracepath import trace
 from topo.runtime.netns import network_namespace_of
 
 NAMESPACES = ("x", "y", "z")
@@ -38,26 +41,41 @@ def no_policies_after(cluster):
             run(cluster, "label", "pod", pod, "-n", ns, "role-")
 
 
-def run(cluster, *args, stdin=None):
+def run(cluster, *args, stdin=None, check=True):
     result = kubectl.run(cluster, list(args), input=stdin)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result.stdout if check else result
 
 
-def apply(cluster, namespace, name, spec):
+def apply(cluster, namespace, name, spec, check=True):
     body = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": name, "namespace": namespace}, "spec": spec}
-    run(cluster, "apply", "-f", "-", stdin=json.dumps(body))
+    return run(cluster, "apply", "-f", "-", stdin=json.dumps(body), check=check)
 
 
 def pod_ips(cluster):
     return {ref: cluster.pod(ref).ip for ref in ALL}
 
 
-def matrix(cluster, port=80, protocol="TCP", targets=None):
+def matrix(cluster, port=80, protocol="TCP", via=None):
+    """via: None (each pod's own address), "cluster-ip" (its Service) or "node-port"
+    (its Local NodePort on its node)."""
     sources = {ref: cluster.pod(ref).pause.pid for ref in ALL}
-    targets = targets or {ref: (ip, port) for ref, ip in pod_ips(cluster).items()}
-    return probe(sources, targets, protocol)
+    return probe(sources, targets(cluster, port, via), protocol)
+
+
+def targets(cluster, port=80, via=None):
+    found = {}
+    for index, ref in enumerate(ALL):
+        namespace, name = ref.split("/")
+        if via == "cluster-ip":
+            found[ref] = (cluster.allocator.cluster_ips["%s/s-%s" % (namespace, name)], port)
+        elif via == "node-port":
+            found[ref] = (cluster.node_plans[cluster.pod(ref).node.name].ip, 30200 + index)
+        else:
+            found[ref] = (cluster.pod(ref).ip, port)
+    return found
 
 
 def expect(allowed):
@@ -209,3 +227,115 @@ def test_a_relabelled_namespace_gains_access(cluster):
     assert_matrix(cluster, lambda s, t: ns(t) != "x")
     run(cluster, "label", "namespace", "y", "team=blue")
     assert_matrix(cluster, lambda s, t: ns(t) != "x" or ns(s) == "y")
+
+
+# --- through Services, from outside, and changes -------------------------------------
+
+AND_POLICY = {"podSelector": {"matchLabels": {"pod": "a"}}, "ingress": [
+    {"from": [{"namespaceSelector": by_name("y"),
+               "podSelector": {"matchLabels": {"pod": "b"}}}]}]}
+EGRESS_TO_B = {"podSelector": {"matchLabels": {"pod": "a"}}, "policyTypes": ["Egress"],
+               "egress": [{"to": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}]}
+
+
+def test_through_a_cluster_ip_the_verdicts_are_those_of_the_pod_it_picks(cluster):
+    apply(cluster, "x", "and", AND_POLICY)
+    apply(cluster, "y", "to-b", EGRESS_TO_B)
+    wanted = lambda s, t: (t != "x/a" or s == "y/b") and (s != "y/a" or t == "y/b")
+    assert_matrix(cluster, wanted)
+    assert_matrix(cluster, wanted, via="cluster-ip")
+
+
+def test_through_a_node_port_the_verdicts_are_those_of_the_pod_behind_it(cluster):
+    apply(cluster, "x", "and", AND_POLICY)
+    assert_matrix(cluster, lambda s, t: t != "x/a" or s == "y/b", via="node-port")
+
+
+def from_internet(cluster, address):
+    return probe({"internet": cluster.net["internet"].pid}, {"x/a": address})[
+        ("internet", "x/a")]
+
+
+def test_ip_block_with_except_judges_the_internet_host(cluster):
+    node_port = (cluster.node_plans[cluster.pod("x/a").node.name].ip, 30200)
+    load_balancer = (cluster.allocator.lb_ips["x/lb-a"], 80)
+    internet = cluster.addresses.internet.ip
+    assert from_internet(cluster, node_port) and from_internet(cluster, load_balancer)
+    apply(cluster, "x", "outside", {"podSelector": {"matchLabels": {"pod": "a"}}, "ingress": [
+        {"from": [{"ipBlock": {"cidr": "203.0.113.0/24", "except": [internet + "/32"]}}]}]})
+    assert not from_internet(cluster, node_port)
+    assert not from_internet(cluster, load_balancer)
+    assert_matrix(cluster, lambda s, t: t != "x/a")
+    apply(cluster, "x", "outside", {"podSelector": {"matchLabels": {"pod": "a"}}, "ingress": [
+        {"from": [{"ipBlock": {"cidr": "203.0.113.0/24"}}]}]})
+    assert from_internet(cluster, node_port) and from_internet(cluster, load_balancer)
+
+
+def test_a_change_is_enforced_for_new_connections_at_once(cluster):
+    started = time.monotonic()
+    apply(cluster, "x", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
+    pair = {"y/a": cluster.pod("y/a").pause.pid}
+    while probe(pair, {"x/a": (cluster.pod("x/a").ip, 80)}, deadline=0.2)[("y/a", "x/a")]:
+        assert time.monotonic() - started < ENFORCED_WITHIN_SECONDS
+    assert time.monotonic() - started < ENFORCED_WITHIN_SECONDS
+
+
+def test_a_new_pod_is_isolated_as_soon_as_it_runs(cluster):
+    apply(cluster, "x", "same-ns", {"podSelector": {}, "ingress": [{"from": [
+        {"podSelector": {}}]}]})
+    run(cluster, "run", "d", "-n", "x", "--image=registry.k8s.io/e2e-test-images/agnhost:2.39",
+        "--port=80", "--labels=pod=d")
+    try:
+        run(cluster, "wait", "-n", "x", "--for=condition=Ready", "pod/d", "--timeout=30s")
+        new = {"x/d": (cluster.pod("x/d").ip, 80)}
+        sources = {ref: cluster.pod(ref).pause.pid for ref in ("x/a", "y/a")}
+        assert probe(sources, new) == {("x/a", "x/d"): True, ("y/a", "x/d"): False}
+    finally:
+        run(cluster, "delete", "pod", "d", "-n", "x")
+
+
+def test_a_policy_kubernetes_would_refuse_is_refused_and_nothing_changes(cluster):
+    apply(cluster, "x", "p", {"podSelector": {}, "policyTypes": ["Ingress"]})
+    for spec, field in (
+            ({"podSelector": {}, "ingress": [{"ports": [{"port": 70000}]}]},
+             "spec.ingress[0].ports[0].port"),
+            ({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {
+                "cidr": "10.0.0.0/24", "except": ["10.1.0.0/24"]}}]}]},
+             "spec.ingress[0].from[0].ipBlock.except[0]"),
+            ({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0/33"}}]}]},
+             "spec.ingress[0].from[0].ipBlock.cidr"),
+            ({"podSelector": {"matchExpressions": [{"key": "a", "operator": "Is"}]}},
+             "spec.podSelector.matchExpressions[0].operator"),
+            ({"podSelector": {}, "policyTypes": ["Inward"]}, "spec.policyTypes[0]")):
+        result = apply(cluster, "x", "p", spec, check=False)
+        assert result.returncode == 1 and field in result.stderr, (field, result.stderr)
+        assert 'The NetworkPolicy "p" is invalid' in result.stderr
+    stored = json.loads(run(cluster, "get", "networkpolicy", "p", "-n", "x", "-o", "json"))
+    assert stored["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    assert_matrix(cluster, lambda s, t: ns(t) != "x")
+
+
+def test_kubectl_describe_prints_the_policy_as_kubectl_does(cluster):
+    apply(cluster, "x", "and", dict(AND_POLICY, ingress=[dict(AND_POLICY["ingress"][0], ports=[
+        {"protocol": "TCP", "port": 80}])]))
+    text = run(cluster, "describe", "networkpolicy", "and", "-n", "x")
+    for line in ("Name:         and", "Namespace:    x", "PodSelector:     pod=a",
+                 "Allowing ingress traffic:", "To Port: 80/TCP",
+                 "NamespaceSelector: kubernetes.io/metadata.name=y", "PodSelector: pod=b",
+                 "Not affecting egress traffic", "Policy Types: Ingress"):
+        assert line in text, (line, text)
+
+
+def test_trace_and_the_policy_verb_name_the_policy_that_drops(cluster):
+    apply(cluster, "x", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
+    text = trace(cluster, "y/a x/a:80")
+    assert "DROPPED" in text
+    assert re.search(r"NetworkPolicy: DROPPED: no policy allows ingress to x/a from "
+                     r"10\.244\.\d+\.\d+ TCP/80 \(isolated by x/deny\)", text), text
+    shown = pod_policy(cluster, "x/a")
+    assert "ingress: isolated by x/deny" in shown and "egress: not isolated" in shown
+    assert re.search(r"chain ingress_10_244_\d+_\d+:\n.*drop", shown), shown
+    apply(cluster, "x", "allow", {"podSelector": {}, "ingress": [{"from": [
+        {"namespaceSelector": by_name("y")}]}]})
+    assert "NetworkPolicy" not in trace(cluster, "y/a x/a:80")
+    assert "allow from %s" % cluster.pod("y/a").ip in pod_policy(cluster, "x/a")

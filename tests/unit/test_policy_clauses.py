@@ -95,7 +95,8 @@ def test_a_node_table_checks_ingress_of_its_own_pods_and_egress_of_every_pod():
     policies = [policy("x", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})]
     ingress = {p.ip: ingress_clauses(p, policies, PODS, NAMESPACES) for p in PODS}
     egress = {p.ip: egress_clauses(p, policies, PODS, NAMESPACES) for p in PODS}
-    text = nft.node_table(Node, ("10.244.0.0/16", "10.96.0.0/12"), PODS, ingress, egress)
+    text = nft.node_table(Node, ("10.244.0.0/16", "10.96.0.0/12"), "169.254.169.5", PODS,
+                          ingress, egress)
     isolated = [p for p in PODS if p.namespace == "x"]
     for p in isolated:
         assert ("chain %s " % nft.chain_name("egress", p)) in text

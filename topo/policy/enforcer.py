@@ -27,7 +27,7 @@ class PolicyEnforcer:
             plans = list(self.cluster.node_plans.values())
             addresses = self.cluster.addresses
             tables = node_tables(plans, (addresses.pod_cidr, addresses.service_cidr),
-                                 pods, namespaces, policies)
+                                 addresses.masquerade_ip, pods, namespaces, policies)
             for name, text in tables.items():
                 if self.loaded.get(name) == text:
                     continue

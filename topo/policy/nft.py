@@ -7,8 +7,10 @@ Service DNAT, so a Service client is judged as if it had dialled the pod):
 - egress of a pod: on the node of the destination pod when the destination is a
   pod (directly, or the endpoint a Service picked); on its own node when the
   destination is outside the pod and Service ranges. Each connection is judged once.
-Replies of allowed connections pass (conntrack), and a pod and its own node may
-always talk (the node's own packets never cross the forward hook)."""
+Replies of allowed connections pass (conntrack), a pod and its own node may always
+talk (the node's own packets never cross the forward hook), and so may a pod and
+itself, through its loopback or through its Service (the fabric's masquerade
+address, which only such connections carry)."""
 from topo.policy.spec import IPBlock
 
 TABLE = "kubemn-policy"
@@ -60,10 +62,10 @@ def chain_rules(clauses, field):
     return rules
 
 
-def node_table(node, in_cluster, pods, ingress, egress):
+def node_table(node, in_cluster, hairpin_ip, pods, ingress, egress):
     """The policy table of node (its name, ip, pod_cidr and bridge_ip). pods: every
     pod of the cluster; ingress, egress: {pod ip: clauses or None}; in_cluster: the
-    pod and Service ranges."""
+    pod and Service ranges; hairpin_ip: the source of a pod reaching itself."""
     local = [p for p in pods if p.node == node.name]
     lines = ["table inet %s" % TABLE, "delete table inet %s" % TABLE,
              "table inet %s {" % TABLE]
@@ -81,7 +83,8 @@ def node_table(node, in_cluster, pods, ingress, egress):
     lines += ["    chain forward {",
               "        type filter hook forward priority filter; policy accept;",
               "        ct state established,related accept",
-              "        ip daddr %s accept" % _set([node.ip, node.bridge_ip])]
+              "        ip daddr %s accept" % _set([node.ip, node.bridge_ip]),
+              "        ip saddr %s accept" % hairpin_ip]
     if egress_map:
         lines += ["        ip daddr %s ip saddr vmap %s" % (node.pod_cidr, _set(egress_map)),
                   "        ip saddr %s ip daddr != %s ip saddr vmap %s"

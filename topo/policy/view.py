@@ -40,10 +40,10 @@ def all_clauses(pods, namespaces, policies):
     return ingress, egress
 
 
-def node_tables(nodes, in_cluster, pods, namespaces, policies):
+def node_tables(nodes, in_cluster, hairpin_ip, pods, namespaces, policies):
     """{node name: its nftables policy table}."""
     ingress, egress = all_clauses(pods, namespaces, policies)
-    return {node.name: nft.node_table(node, in_cluster, pods, ingress, egress)
+    return {node.name: nft.node_table(node, in_cluster, hairpin_ip, pods, ingress, egress)
             for node in nodes}
 
 
