@@ -36,12 +36,24 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply(404, "404 page not found")
 
+    def do_HEAD(self):
+        """GET's headers (wget --spider asks so), never a /shutdown."""
+        self.head_only = True
+        if urlparse(self.path).path == "/shutdown":
+            self.reply(405, "method not allowed")
+            return
+        self.do_GET()
+
+    head_only = False
+
     def reply(self, status, text):
         body = text.encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if self.head_only:
+            return
         self.wfile.write(body)
 
     def log_message(self, fmt, *args):

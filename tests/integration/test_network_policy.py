@@ -330,7 +330,8 @@ def test_trace_and_the_policy_verb_name_the_policy_that_drops(cluster):
     apply(cluster, "x", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
     text = trace(cluster, "y/a x/a:80")
     assert "DROPPED" in text
-    assert re.search(r"NetworkPolicy: DROPPED: no policy allows ingress to x/a from "
+    assert re.search(r"NetworkPolicy: DROPPED by node\d's forward hook: no policy allows "
+                     r"ingress to x/a from "
                      r"10\.244\.\d+\.\d+ TCP/80 \(isolated by x/deny\)", text), text
     shown = pod_policy(cluster, "x/a")
     assert "ingress: isolated by x/deny" in shown and "egress: not isolated" in shown

@@ -132,7 +132,9 @@ class AttachSession(ChannelSession):
         detach()
         if process.poll() is not None:
             ended.wait(1)   # the last output first
-            self.finish(process.wait())
+            # As the kubelet's attach: the stream ends in Success whatever the
+            # container's exit code (kubectl reads that from the pod's status).
+            self.finish(0)
 
     def _follow_log(self, process, ended, start):
         """Without a terminal the container writes to its log: what it adds after

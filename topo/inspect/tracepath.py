@@ -315,8 +315,10 @@ def _policy_verdict(cluster, forward, proto, dst_ip, port, source):
     dst = packet["dst"] if packet else dst_ip
     dport = packet.get("dport", port) if packet else port
     pods, namespaces, policies = cluster.policy_enforcer.view(cluster.api.store)
-    allowed, why = judge(pods, namespaces, policies, src, dst, proto.upper(), dport)
-    return "     NetworkPolicy: %s%s" % ("" if allowed else "DROPPED: ", why)
+    allowed, why, node = judge(pods, namespaces, policies, src, dst, proto.upper(), dport)
+    if allowed:
+        return "     NetworkPolicy: %s" % why
+    return "     NetworkPolicy: DROPPED by %s's forward hook: %s" % (node, why)
 
 
 def _is_forward(packet, proto, sport):

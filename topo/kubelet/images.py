@@ -5,14 +5,19 @@ a built-in app chosen by image, since kubemn pulls no images.
   the spirit of Kubernetes' agnhost netexec, on the container's declared ports
   (agnhost's defaults 8080/8081 when none are declared);
 - nginx-like images (nginx, httpd, caddy): the same server on port 80;
-- busybox, pause and plain OS images: sleep, for users to exec into.
+- busybox, pause and plain OS images: sleep, for users to exec into; busybox's own
+  applets where the machine's differ from them (services/apps/busybox) come first
+  on its containers' PATH.
 """
+import os
 import sys
 
 SLEEP_IMAGES = ("busybox", "pause", "alpine", "ubuntu", "debian", "centos", "fedora",
                 "nicolaka/netshoot", "curlimages/curl")
 WEB_IMAGES = ("nginx", "httpd", "caddy", "traefik/whoami")
 NETEXEC = [sys.executable, "-m", "services.apps.netexec"]
+BUSYBOX_APPLETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "services", "apps", "busybox")
 
 
 def image_name(image):
@@ -59,3 +64,9 @@ def container_argv(container):
         return list(NETEXEC) + args[1:]
     return netexec_argv(_declared(container, "TCP") or [8080],
                         _declared(container, "UDP") or ([] if container.ports else [8081]))
+
+
+def applets_path(container):
+    """A directory to put first on the container's PATH, or None."""
+    return BUSYBOX_APPLETS if image_name(container.image).rsplit("/", 1)[-1] == "busybox" \
+        else None

@@ -7,6 +7,7 @@ The mount namespace gives the pod its own /etc/resolv.conf, /etc/hosts and
 without touching the machine's. Nothing here needs a file in /run/netns: the
 namespaces live as long as the pause process, and vanish, veth included, with it.
 """
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
-from topo.kubelet.images import container_argv
+from topo.kubelet.images import applets_path, container_argv
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
@@ -152,6 +153,10 @@ class Pod:
         """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf, and the
         commands for `ip -batch` that plug it into its node."""
         os.makedirs(self.pod_dir, exist_ok=True)
+        # A new pod that takes an old one's name starts with logs of its own.
+        for container in self.spec.template.containers:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.log_path(container.name))
         plan = self.node.plan
         prefix = plan.pod_cidr.split("/")[1]
         files = {"hostname": self.name + "\n",
@@ -248,6 +253,9 @@ class Pod:
         containers = self.spec.template.containers
         container = next((c for c in containers if c.name == name), containers[0])
         env = dict(os.environ, HOSTNAME=self.name, **self.service_env)
+        applets = applets_path(container)
+        if applets:
+            env["PATH"] = applets + os.pathsep + env.get("PATH", os.defpath)
         env.update(container.env)
         return env
 

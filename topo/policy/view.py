@@ -48,26 +48,25 @@ def node_tables(nodes, in_cluster, hairpin_ip, pods, namespaces, policies):
 
 
 def judge(pods, namespaces, policies, src_ip, dst_ip, protocol, port):
-    """(allowed, why) for one new connection from src_ip to dst_ip (after any
-    Service DNAT): the source pod's egress, then the destination pod's ingress."""
+    """(allowed, why, node) for one new connection from src_ip to dst_ip (after any
+    Service DNAT): the source pod's egress, then the destination pod's ingress; node
+    is where it is judged (nft.py): the destination pod's, else the source's."""
     by_ip = {p.ip: p for p in pods}
     source, target = by_ip.get(src_ip), by_ip.get(dst_ip)
+    node = (target or source).node if (target or source) else None
     what = "%s/%s" % (protocol, port) if port else protocol
     reasons = []
-    for direction, pod, clauses, other in (
-            ("egress", source, source and egress_clauses(source, policies, pods, namespaces),
-             dst_ip),
-            ("ingress", target, target and ingress_clauses(target, policies, pods,
-                                                           namespaces), src_ip)):
+    for direction, pod, other in (("egress", source, dst_ip), ("ingress", target, src_ip)):
+        clauses = pod and (egress_clauses if direction == "egress" else ingress_clauses)(
+            pod, policies, pods, namespaces)
         if clauses is None:
             continue
         allowed, policy = verdict(clauses, other, protocol.upper(), port)
-        isolated_by = ", ".join(p.ref for p in isolating(policies, pod,
-                                                         direction.capitalize()))
         if not allowed:
-            return False, ("no policy allows %s %s %s %s %s (isolated by %s)" % (
+            isolated_by = ", ".join(p.ref for p in isolating(policies, pod,
+                                                             direction.capitalize()))
+            return False, "no policy allows %s %s %s %s %s %s (isolated by %s)" % (
                 direction, "from" if direction == "egress" else "to", pod.ref,
-                "to" if direction == "egress" else "from", "%s %s" % (other, what),
-                isolated_by))
+                "to" if direction == "egress" else "from", other, what, isolated_by), node
         reasons.append("%s of %s allowed by %s" % (direction, pod.ref, policy))
-    return True, "; ".join(reasons) or "no policy isolates either end"
+    return True, "; ".join(reasons) or "no policy isolates either end", node
