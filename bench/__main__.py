@@ -9,7 +9,7 @@ import datetime
 import os
 import sys
 
-from bench import api, scenarios
+from bench import api, policy, scenarios
 from bench.report import describe_machine, fmt, median, table
 
 QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5,
@@ -107,6 +107,15 @@ def measure(size):
         deletions = [scenarios.deletion_to_flows_ms(cluster) for _ in range(size["deletions"])]
         rows.append(("pod deletion to the flows no longer selecting it",
                      fmt(median(deletions), "ms"), size["deletions"], "<= 100 ms"))
+        progress("NetworkPolicy: a change to enforced, 100 policies on a server")
+        rows.append(("NetworkPolicy created or deleted (API request sent) to the first new "
+                     "connection that obeys it", fmt(policy.change_to_enforced_ms(
+                         cluster, size["runs"]), "ms"), 2 * size["runs"], "<= 1000 ms"))
+        alone, guarded = policy.rate_with_policies(cluster, 100, runs, size["seconds"])
+        rows.append(("connection rate to a server with 100 NetworkPolicies selecting it / "
+                     "with none", "%s (%s vs %s)" % (fmt(guarded / alone, "ratio"),
+                                                     fmt(guarded, "/s"), fmt(alone, "/s")),
+                     runs, ">= 0.9"))
     finally:
         cluster.stop()
     return rows
@@ -188,6 +197,16 @@ goals are stated for and times `make test`.
   it the test suite saw occasional dropped SYNs; turning TCP sequence checking off
   changed nothing. The Linux kernel's conntrack lets a SYN reuse a TIME_WAIT tuple;
   this datapath (Open vSwitch 3.1) does not.
+- Since NetworkPolicy and faithful source addresses (2026-11-27), every node's kernel
+  tracks connections (nftables: the fabric-hairpin mark, the egress masquerade, the
+  policy table's established-connection rule), as a kube-proxy node's does. Measured
+  side by side, alternating the commit before and after on the same machine, new
+  direct connections/s across nodes: 2,779 / 2,639 / 2,430 and 2,932 / 2,630 / 2,850
+  before, 2,263 / 2,116 / 2,218 and 2,783 / 2,756 / 2,649 after: a cost of 0 to 20%
+  within this machine's noise. A policy is loaded into the nodes before the API
+  request that made it returns (a table per node, replaced atomically, only where it
+  changed); 100 policies selecting a server leave its connection rate as it was,
+  since only a connection's first packet crosses the rules.
 """
 
 
