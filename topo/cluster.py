@@ -138,6 +138,7 @@ class Cluster(Objects):
             self.wait_all_ready()
             self.progress("serving the Kubernetes API")
             self._start_api()
+            self.api.registry.apply_objects(self.manifests.api_objects)
         except BaseException:
             self.stop()
             raise

@@ -77,7 +77,10 @@ class Objects:
                      copy.deepcopy(self.allocator), dict(self.service_created),
                      set(self.node_plans), dict(self.pending))
             try:
-                return self._apply_checked(manifests, wait)
+                lines = self._apply_checked(manifests, wait)
+                if manifests.api_objects and self.api is not None:
+                    lines += self.api.registry.apply_objects(manifests.api_objects)
+                return lines
             except BaseException:
                 self.pending = saved[6]
                 self.deployments, self.services = dict(saved[0]), dict(saved[1])

@@ -340,3 +340,22 @@ def test_trace_and_the_policy_verb_name_the_policy_that_drops(cluster):
         {"namespaceSelector": by_name("y")}]}]})
     assert "NetworkPolicy" not in trace(cluster, "y/a x/a:80")
     assert "allow from %s" % cluster.pod("y/a").ip in pod_policy(cluster, "x/a")
+
+
+def test_policies_and_namespaces_from_manifest_files_are_kept_by_the_api(cluster):
+    lines = cluster.apply_text("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: y, labels: {team: blue}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: team, namespace: x}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {team: blue}}}]}]
+""")
+    assert lines == ["namespaces/y configured",
+                     "networkpolicies.networking.k8s.io/team created"]
+    assert "team" in run(cluster, "get", "networkpolicy", "-n", "x")
+    assert_matrix(cluster, lambda s, t: ns(t) != "x" or ns(s) == "y")

@@ -73,3 +73,20 @@ def test_an_ip_block_contains_its_cidr_but_its_excepts():
     block = IPBlock("203.0.113.0/24", ("203.0.113.1/32",))
     assert block.contains("203.0.113.7") and not block.contains("203.0.113.1")
     assert not block.contains("198.51.100.1")
+
+
+def test_a_manifest_file_with_a_bad_policy_is_refused_naming_file_document_and_field():
+    from topo.errors import ManifestError
+    from topo.plan.manifest import parse_texts
+    text = """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p}
+spec: {podSelector: {}, ingress: [{ports: [{port: 0}]}]}
+"""
+    with pytest.raises(ManifestError) as caught:
+        parse_texts([("policy.yaml", text)])
+    assert str(caught.value) == (
+        "policy.yaml: document 1 (NetworkPolicy p): spec.ingress[0].ports[0].port: Invalid "
+        "value: 0: must be between 1 and 65535, inclusive")
+    good = parse_texts([("policy.yaml", text.replace("port: 0", "port: 80"))])
+    assert good.api_objects[0]["metadata"] == {"name": "p", "namespace": "default"}

@@ -12,7 +12,7 @@ import random
 import time
 
 from topo.api import render
-from topo.api.resources import group_version, store_key
+from topo.api.resources import RESOURCES, group_version, store_key
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.errors import KubemnError, ManifestError
@@ -100,6 +100,26 @@ class Registry:
         self.publisher = publisher
 
     # --- create and update ------------------------------------------------------
+    def apply_objects(self, objects):
+        """Objects read from manifest files that only the API keeps (Namespaces,
+        NetworkPolicies): created, or updated when they exist; kubectl's lines."""
+        lines = []
+        for obj in objects:
+            resource = next(r for r in RESOURCES if r.kind == obj["kind"])
+            namespace = obj["metadata"].get("namespace") if resource.namespaced else None
+            name = obj["metadata"]["name"]
+            exists = self.store.get(store_key(resource), namespace or "", name) is not None
+            try:
+                if exists:
+                    self.update(resource, namespace, name, obj, patched=True)
+                else:
+                    self.create(resource, namespace, obj)
+            except ApiError as exc:
+                raise KubemnError(exc.message) from None
+            lines.append("%s/%s %s" % (store_key(resource), name,
+                                       "configured" if exists else "created"))
+        return lines
+
     def create(self, resource, namespace, body, validation=None):
         obj = _check_body(resource, namespace, body)
         check_fields(obj, validation)

@@ -1,7 +1,8 @@
 """Kubernetes YAML in, model objects out (pure: no file system beyond reading).
 
-Reads multi-document YAML with the kinds Pod (v1), Deployment (apps/v1), Service (v1)
-and kubemn's own Cluster (kubemn.io/v1alpha1). Fields Kubernetes allows but kubemn
+Reads multi-document YAML with the kinds Pod (v1), Deployment (apps/v1), Service (v1),
+Node (v1), Namespace (v1), NetworkPolicy (networking.k8s.io/v1) and kubemn's own
+Cluster (kubemn.io/v1alpha1). Fields Kubernetes allows but kubemn
 does not use are ignored; wrong ones are reported with file, document and field.
 """
 import ipaddress
@@ -11,13 +12,16 @@ from dataclasses import replace
 import yaml
 
 from topo.errors import ManifestError
+from topo.policy.spec import PolicyInvalid, parse_policy
 from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort, DeploymentSpec,
                         Manifests, NodeSpec, PodSpec, PodTemplate, Probe, ServicePort,
                         ServiceSpec)
 
 CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
 KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
+         "Namespace": "v1", "NetworkPolicy": "networking.k8s.io/v1",
          "Cluster": CLUSTER_API_VERSION}
+API_KINDS = ("Namespace", "NetworkPolicy")   # kept by the API alone
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
@@ -59,7 +63,7 @@ def parse_files(paths):
 
 def parse_texts(texts):
     """Parses [(source name, YAML text)] into one Manifests object."""
-    cluster, pods, deployments, services, nodes = None, [], [], [], []
+    cluster, pods, deployments, services, nodes, api_objects = None, [], [], [], [], []
     for source, text in texts:
         try:
             documents = list(yaml.safe_load_all(text))
@@ -77,11 +81,13 @@ def parse_texts(texts):
                 if cluster is not None:
                     raise _Where(source, index, kind).error("", "a second Cluster document")
                 cluster = obj
+            elif kind in API_KINDS:
+                api_objects.append(obj)
             else:
                 {"Pod": pods, "Deployment": deployments, "Service": services,
                  "Node": nodes}[kind].append(obj)
     manifests = Manifests(cluster, tuple(pods), tuple(deployments), tuple(services),
-                          tuple(nodes), tuple(s for s, _ in texts))
+                          tuple(nodes), tuple(s for s, _ in texts), tuple(api_objects))
     check_unique_names(manifests)
     return manifests
 
@@ -124,8 +130,20 @@ def parse_document(doc, where):
     spec = _mapping(doc.get("spec", {}), where, "spec")
     if kind == "Cluster":
         return kind, _cluster(spec, where)
+    if kind == "Namespace":
+        return kind, {"apiVersion": "v1", "kind": kind, "metadata": {
+            "name": name, "labels": dict(_labels(metadata.get("labels"), where,
+                                                 "metadata.labels"))}}
     namespace = metadata.get("namespace", DEFAULT_NAMESPACE)
     namespace = _dns_label(namespace, where, "metadata.namespace")
+    if kind == "NetworkPolicy":
+        obj = {"apiVersion": KINDS[kind], "kind": kind,
+               "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+        try:
+            parse_policy(obj)
+        except PolicyInvalid as exc:
+            raise where.error(exc.field, exc.message) from None
+        return kind, obj
     if kind == "Pod":
         labels = _labels(metadata.get("labels"), where, "metadata.labels")
         return kind, PodSpec(name, _pod_template(spec, labels, where, "spec"),

@@ -141,3 +141,6 @@ class Manifests:
     services: Tuple[ServiceSpec, ...] = ()
     nodes: Tuple[NodeSpec, ...] = ()   # Node objects, added to the Cluster's nodes
     sources: Tuple[str, ...] = field(default=(), compare=False)
+    # Namespaces and NetworkPolicies (checked, as JSON-like dicts): objects the API
+    # keeps, created through it once it runs.
+    api_objects: Tuple[dict, ...] = field(default=(), compare=False)
