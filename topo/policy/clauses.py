@@ -3,7 +3,7 @@ for a direction once a policy selecting it has that type; then it may exchange
 traffic only as the union of those policies' rules allows, each rule a Clause (its
 peers and ports resolved against the pods and namespaces of now). The same clauses
 become nftables rules (nft.py) and answer for one connection (allows())."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from topo.policy.spec import IPBlock
 
@@ -123,10 +123,10 @@ def egress_clauses(pod, policies, pods, namespaces):
             targets = pods if peers is None else [p for p in pods if p.ip in peers]
             for target in targets:
                 clauses.append(Clause(policy.ref, (target.ip,), _ports(rule, target)))
-            numbered = [p for p in rule.ports if not isinstance(p.port, str)]
+            numbered = tuple(p for p in rule.ports if not isinstance(p.port, str))
             if numbered:
-                clauses.append(Clause(policy.ref, peers, _ports(
-                    type(rule)(rule.peers, tuple(numbered)), None)))
+                clauses.append(Clause(policy.ref, peers,
+                                      _ports(replace(rule, ports=numbered), None)))
     return clauses
 
 
