@@ -113,10 +113,16 @@ def test_containers_run_their_command_or_a_builtin_app():
     assert container_argv(Container("c", "busybox", ("sh", "-c"), ("echo hi",))) == [
         "sh", "-c", "echo hi"]
     assert container_argv(Container("c", "busybox")) == ["sleep", "infinity"]
-    assert container_argv(Container("c", "nginx:1.25"))[-2:] == ["--http-port", "80"]
+    assert container_argv(Container("c", "nginx:1.25"))[-6:] == [
+        "--http-port", "80", "--udp-port", "-1", "--root-page", "nginx"]
     agnhost = container_argv(Container("c", "registry.k8s.io/e2e-test-images/agnhost:2.39",
                                        args=("netexec", "--http-port=9376")))
-    assert agnhost[-1] == "--http-port=9376"
+    assert agnhost[-3:] == ["-m", "services.apps.netexec", "--http-port=9376"]
+    hostnames = container_argv(Container("c", "registry.k8s.io/e2e-test-images/agnhost:2.39",
+                                         args=("serve-hostname", "--udp")))
+    assert hostnames[-3:] == ["-m", "services.apps.serve_hostname", "--udp"]
+    assert container_argv(Container("c", "registry.k8s.io/serve_hostname"))[-1] == \
+        "services.apps.serve_hostname"
     custom = container_argv(Container("c", "example/app", ports=(
         ContainerPort(5000), ContainerPort(5001, "UDP"))))
     assert custom[-4:] == ["--http-port", "5000", "--udp-port", "5001"]

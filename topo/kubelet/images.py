@@ -1,13 +1,18 @@
 """What a container runs (pure): its command and args as given, or, with no command,
 a built-in app chosen by image, since kubemn pulls no images.
 
-- agnhost and unknown images: services/apps/netexec.py, an HTTP and UDP server in
-  the spirit of Kubernetes' agnhost netexec, on the container's declared ports
-  (agnhost's defaults 8080/8081 when none are declared);
-- nginx-like images (nginx, httpd, caddy): the same server on port 80;
+- agnhost: its subcommand, from args, as agnhost runs it: `netexec`
+  (services/apps/netexec.py: agnhost's endpoints, HTTP 8080 and UDP 8081 unless its
+  flags say otherwise), `serve-hostname` (services/apps/serve_hostname.py, 9376),
+  `pause`; without a subcommand, netexec on the container's declared ports;
+- serve_hostname: agnhost serve-hostname (the hostname over HTTP on 9376);
+- nginx-like images (nginx, httpd, caddy): netexec on port 80 with the server's
+  welcome page at "/";
 - busybox, pause and plain OS images: sleep, for users to exec into; busybox's own
   applets where the machine's differ from them (services/apps/busybox) come first
-  on its containers' PATH.
+  on its containers' PATH;
+- other images: netexec on the container's declared ports (8080 and 8081 when none
+  are declared).
 """
 import os
 import sys
@@ -16,6 +21,8 @@ SLEEP_IMAGES = ("busybox", "pause", "alpine", "ubuntu", "debian", "centos", "fed
                 "nicolaka/netshoot", "curlimages/curl")
 WEB_IMAGES = ("nginx", "httpd", "caddy", "traefik/whoami")
 NETEXEC = [sys.executable, "-m", "services.apps.netexec"]
+SERVE_HOSTNAME = [sys.executable, "-m", "services.apps.serve_hostname"]
+ROOT_PAGES = {"nginx": "nginx", "httpd": "httpd"}   # web images with a welcome page
 BUSYBOX_APPLETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "services", "apps", "busybox")
 
@@ -40,10 +47,11 @@ def _declared(container, protocol):
 
 
 def netexec_argv(http_ports, udp_ports, extra=()):
+    """netexec serving exactly these ports (no UDP: --udp-port -1)."""
     argv = list(NETEXEC)
     for port in http_ports:
         argv += ["--http-port", str(port)]
-    for port in udp_ports:
+    for port in udp_ports or [-1]:
         argv += ["--udp-port", str(port)]
     return argv + list(extra)
 
@@ -57,11 +65,20 @@ def container_argv(container):
     if name in SLEEP_IMAGES or base in SLEEP_IMAGES:
         return list(container.args) if container.args else ["sleep", "infinity"]
     if name in WEB_IMAGES or base in WEB_IMAGES:
-        return netexec_argv(_declared(container, "TCP") or [80], _declared(container, "UDP"))
+        page = ["--root-page", ROOT_PAGES[base]] if base in ROOT_PAGES else []
+        return netexec_argv(_declared(container, "TCP") or [80], _declared(container, "UDP"),
+                            page)
     args = list(container.args)
-    if base == "agnhost" and args and args[0] == "netexec":
-        # agnhost's own flags (--http-port=8080, --udp-port=8081) are netexec's too.
-        return list(NETEXEC) + args[1:]
+    if base == "serve_hostname":
+        return SERVE_HOSTNAME + args
+    if base == "agnhost" and args:
+        # agnhost's own flags are its stand-ins' too.
+        if args[0] == "netexec":
+            return list(NETEXEC) + args[1:]
+        if args[0] == "serve-hostname":
+            return SERVE_HOSTNAME + args[1:]
+        if args[0] == "pause":
+            return ["sleep", "infinity"]
     return netexec_argv(_declared(container, "TCP") or [8080],
                         _declared(container, "UDP") or ([] if container.ports else [8081]))
 

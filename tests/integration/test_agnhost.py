@@ -1,0 +1,108 @@
+"""agnhost's netexec and serve-hostname, and the nginx stand-in, answering as the
+real images do, called as the Kubernetes e2e suite and docs call them: from pods,
+across nodes and through a Service, over HTTP and UDP."""
+import json
+import socket
+import sys
+
+import pytest
+
+from tests.integration.conftest import manifest_path
+from topo.cluster import Cluster
+from topo.runtime.netns import network_namespace_of
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with Cluster.from_files([manifest_path("agnhost.yaml")]) as running:
+        yield running
+
+
+def http(cluster, pod, url, method="GET"):
+    """(status, headers, body) of one request from pod."""
+    script = ("import sys, urllib.request, urllib.error, json\n"
+              "class Keep(urllib.request.HTTPRedirectHandler):\n"
+              "    def redirect_request(self, *a): return None\n"
+              "opener = urllib.request.build_opener(Keep)\n"
+              "request = urllib.request.Request(sys.argv[1], method=sys.argv[2])\n"
+              "try:\n"
+              "    answer = opener.open(request, timeout=10)\n"
+              "except urllib.error.HTTPError as exc:\n"
+              "    answer = exc\n"
+              "print(json.dumps([answer.status, dict(answer.headers), "
+              "answer.read().decode()]))\n")
+    result = cluster.exec(pod, [sys.executable, "-c", script, url, method], timeout=30)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def udp(cluster, pod, address, message):
+    with network_namespace_of(cluster.pod(pod).pause.pid):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with sock:
+        sock.settimeout(3)
+        sock.sendto(message, address)
+        return sock.recv(2048).decode()
+
+
+def base(cluster, pod, port=8083):
+    return "http://%s:%d" % (cluster.pod(pod).ip, port)
+
+
+def test_netexec_endpoints_answer_as_agnhost_does(cluster):
+    url = base(cluster, "netexec-1")
+    status, _, body = http(cluster, "client", url + "/")
+    assert status == 200 and body.startswith("NOW: ") and " +0000 UTC m=+" in body
+    assert http(cluster, "client", url + "/hostname")[2] == "netexec-1"
+    assert http(cluster, "client", url + "/hostName")[2] == "netexec-1"
+    assert http(cluster, "client", url + "/clientip")[2].split(":")[0] == \
+        cluster.pod("client").ip
+    assert http(cluster, "client", url + "/echo?msg=hi&code=503")[:3:2] == [503, "hi"]
+    assert http(cluster, "client", url + "/healthz")[:3:2] == [200, ""]
+    status, headers, _ = http(cluster, "client", url + "/redirect?location=/echo%3Fmsg=x")
+    assert status == 302 and headers["Location"] == "/echo?msg=x"
+    shell = json.loads(http(cluster, "client", url + "/shell?cmd=echo+one;+exit+3")[2])
+    assert shell == {"output": "one\n", "error": "exit status 3"}
+    status, headers, body = http(cluster, "client", url + "/hostname", "HEAD")
+    assert status == 200 and body == "" and headers["Content-Length"] == "9"
+    assert http(cluster, "client", url + "/nothing/here")[2].startswith("NOW: ")
+
+
+def test_dial_between_pods_on_different_nodes_and_through_a_service(cluster):
+    """The e2e suite's "Granular Checks": one pod asks netexec to dial another."""
+    url = base(cluster, "netexec-1")
+    target = cluster.pod("netexec-2").ip
+    vip = cluster.allocator.cluster_ips["netexec-2"]
+    for host, http_port, udp_port in ((target, 8083, 8081), (vip, 80, 90)):
+        answer = http(cluster, "client", url + "/dial?request=hostname&protocol=http&host="
+                      "%s&port=%d&tries=2" % (host, http_port))
+        assert answer[:3:2] == [200, '{"responses":["netexec-2","netexec-2"]}']
+        answer = http(cluster, "client", url + "/dial?request=hostname&protocol=udp&host="
+                      "%s&port=%d&tries=1" % (host, udp_port))
+        assert json.loads(answer[2]) == {"responses": ["netexec-2"]}
+    refused = json.loads(http(cluster, "client", url + "/dial?request=hostname&host=%s"
+                              "&port=9" % target)[2])
+    assert list(refused) == ["errors"] and "connection refused" in refused["errors"][0].lower()
+    assert http(cluster, "client", url + "/dial?host=x&port=1")[0] == 400
+    assert http(cluster, "client", url + "/dial?request=a&protocol=icmp&host=x&port=1")[0] == 400
+
+
+def test_udp_commands_are_lowercased_and_clientip_is_the_senders(cluster):
+    address = (cluster.pod("netexec-2").ip, 8081)
+    assert udp(cluster, "client", address, b"HOSTNAME") == "netexec-2"
+    assert udp(cluster, "client", address, b"echo Hello") == "hello"
+    assert udp(cluster, "client", address, b"clientip").split(":")[0] == \
+        cluster.pod("client").ip
+
+
+def test_netexec_without_flags_serves_8080_and_8081_and_health_needs_udp(cluster):
+    assert http(cluster, "client", base(cluster, "plain", 8080) + "/hostname")[2] == "plain"
+    assert udp(cluster, "client", (cluster.pod("plain").ip, 8081), b"hostname") == "plain"
+    assert http(cluster, "client", base(cluster, "no-udp", 8080) + "/healthz")[0] == 412
+
+
+def test_serve_hostname_answers_on_9376_and_nginx_with_its_welcome_page(cluster):
+    assert http(cluster, "client", base(cluster, "hostnames", 9376) + "/")[2] == "hostnames"
+    status, headers, body = http(cluster, "client", base(cluster, "nginx", 80) + "/")
+    assert status == 200 and "<h1>Welcome to nginx!</h1>" in body
+    assert headers["Server"] == "nginx" and headers["Content-Type"] == "text/html"
