@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from tests.integration.conftest import ROOT, manifest_path
+from topo.cli import kubectl as kubectl_cli
 from topo.cluster import Cluster
 from topo.plan.ipam import MASQUERADE_IP
 
@@ -110,3 +111,24 @@ def test_the_internet_cannot_open_connections_to_pod_or_service_addresses(cluste
         assert rc != 0, target
     (rc, _), = from_internet(cluster, "http://%s:30090/hostname" % node_ip(cluster, "node1"))
     assert rc == 0, "NodePorts stay reachable"
+
+
+def test_the_using_source_ip_tutorial_as_the_docs_run_it(cluster):
+    """kubectl create deployment source-ip-app --image=registry.k8s.io/echoserver:1.10,
+    expose it, and wget it from a busybox pod: the echo names the pod's address."""
+    def kubectl(*args):
+        result = kubectl_cli.run(cluster, list(args))
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    kubectl("create", "deployment", "source-ip-app",
+            "--image=registry.k8s.io/echoserver:1.10")
+    kubectl("expose", "deployment", "source-ip-app", "--name=clusterip", "--port=80",
+            "--target-port=8080")
+    kubectl("rollout", "status", "deployment/source-ip-app", "--timeout=30s")
+    ip = cluster.allocator.cluster_ips["clusterip"]
+    echo = cluster.exec("client", ["wget", "-qO", "-", ip]).stdout
+    assert "\tclient_address=%s\n" % cluster.pod("client").ip in echo, echo
+    assert "\tserver_version=nginx: 1.13.3 - lua: 10008\n" in echo
+    kubectl("delete", "deployment", "source-ip-app")
+    kubectl("delete", "service", "clusterip")

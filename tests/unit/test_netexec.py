@@ -36,3 +36,17 @@ def test_agnhost_defaults_and_a_disabled_udp_server():
     assert (args.http_port, args.udp_port) == ([8080], [8081])
     args = parse_args(["--http-port=80", "--udp-port=-1", "--sctp-port=-1"])
     assert (args.http_port, args.udp_port) == ([80], [])
+
+
+def test_echoserver_echoes_the_request_in_its_tags_format():
+    from services.apps.echoserver import echo_text
+    headers = [("Host", "10.96.0.5"), ("User-Agent", "Wget"), ("Accept", "*/*")]
+    new = echo_text("1.10", "source-ip-app-x", "10.244.1.4", "GET", "/path?a=1", "1.1",
+                    headers, "")
+    assert "\n\nHostname: source-ip-app-x\n" in new
+    assert "\tclient_address=10.244.1.4\n\tmethod=GET\n\treal path=/path\n\tquery=a=1\n" in new
+    assert "\trequest_uri=http://10.96.0.5:8080/path?a=1\n" in new
+    assert "Request Body:\n\t-no body in request-" in new
+    old = echo_text("1.4", "x", "10.244.1.4", "GET", "/", "1.1", headers, "")
+    assert old.startswith("CLIENT VALUES:\nclient_address=10.244.1.4\ncommand=GET\n")
+    assert "query=nil\n" in old and old.endswith("BODY:\n-no body in request-")

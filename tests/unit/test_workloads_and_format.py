@@ -123,6 +123,10 @@ def test_containers_run_their_command_or_a_builtin_app():
     assert hostnames[-3:] == ["-m", "services.apps.serve_hostname", "--udp"]
     assert container_argv(Container("c", "registry.k8s.io/serve_hostname"))[-1] == \
         "services.apps.serve_hostname"
+    assert container_argv(Container("c", "registry.k8s.io/echoserver:1.4"))[-2:] == [
+        "--version", "1.4"]
+    assert container_argv(Container("c", "k8s.gcr.io/echoserver:1.10"))[-2:] == [
+        "--version", "1.10"]
     custom = container_argv(Container("c", "example/app", ports=(
         ContainerPort(5000), ContainerPort(5001, "UDP"))))
     assert custom[-4:] == ["--http-port", "5000", "--udp-port", "5001"]

@@ -6,6 +6,8 @@ a built-in app chosen by image, since kubemn pulls no images.
   flags say otherwise), `serve-hostname` (services/apps/serve_hostname.py, 9376),
   `pause`; without a subcommand, netexec on the container's declared ports;
 - serve_hostname: agnhost serve-hostname (the hostname over HTTP on 9376);
+- echoserver: services/apps/echoserver.py, the request echoed on 8080 in the format
+  of the image's tag (1.10 and later, or 1.4);
 - nginx-like images (nginx, httpd, caddy): netexec on port 80 with the server's
   welcome page at "/";
 - busybox, pause and plain OS images: sleep, for users to exec into; busybox's own
@@ -22,6 +24,7 @@ SLEEP_IMAGES = ("busybox", "pause", "alpine", "ubuntu", "debian", "centos", "fed
 WEB_IMAGES = ("nginx", "httpd", "caddy", "traefik/whoami")
 NETEXEC = [sys.executable, "-m", "services.apps.netexec"]
 SERVE_HOSTNAME = [sys.executable, "-m", "services.apps.serve_hostname"]
+ECHOSERVER = [sys.executable, "-m", "services.apps.echoserver"]
 ROOT_PAGES = {"nginx": "nginx", "httpd": "httpd"}   # web images with a welcome page
 BUSYBOX_APPLETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "services", "apps", "busybox")
@@ -40,6 +43,20 @@ def image_name(image):
     if parts[0] == "library":
         parts = parts[1:]
     return "/".join(parts)
+
+
+def image_tag(image):
+    """'registry.k8s.io/echoserver:1.10' -> '1.10'; no tag -> 'latest'."""
+    last = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else "latest"
+
+
+def _echoserver_version(tag):
+    try:
+        major, minor = (int(part) for part in tag.split(".")[:2])
+    except ValueError:
+        return "1.10"
+    return "1.4" if (major, minor) < (1, 10) else "1.10"
 
 
 def _declared(container, protocol):
@@ -71,6 +88,8 @@ def container_argv(container):
     args = list(container.args)
     if base == "serve_hostname":
         return SERVE_HOSTNAME + args
+    if base == "echoserver":
+        return ECHOSERVER + ["--version", _echoserver_version(image_tag(container.image))]
     if base == "agnhost" and args:
         # agnhost's own flags are its stand-ins' too.
         if args[0] == "netexec":

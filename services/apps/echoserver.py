@@ -1,0 +1,84 @@
+"""The echoserver image of the Kubernetes docs ("Using Source IP"): on port 8080 it
+answers every request with what it received, in the format of the image's tag:
+1.10 and later ("Hostname:", "Request Information:", tab-indented) or the older 1.4
+("CLIENT VALUES:"). client_address is the address the server saw."""
+import argparse
+import socket
+import socketserver
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+SERVERS = {"1.10": "nginx: 1.13.3 - lua: 10008", "1.4": "nginx: 1.10.0 - lua: 10001"}
+
+
+def echo_text(version, hostname, client, method, path, version_text, headers, body,
+              port=8080):
+    """The echo of one request (pure). headers: [(name, value)] as received."""
+    url = urlsplit(path)
+    host = dict((k.lower(), v) for k, v in headers).get("host", "").split(":")[0]
+    uri = "http://%s:%d%s" % (host, port, path)
+    names = sorted((k.lower(), v) for k, v in headers)
+    if version == "1.4":
+        lines = ["CLIENT VALUES:", "client_address=%s" % client, "command=%s" % method,
+                 "real path=%s" % url.path, "query=%s" % (url.query or "nil"),
+                 "request_version=%s" % version_text, "request_uri=%s" % uri, "",
+                 "SERVER VALUES:", "server_version=%s" % SERVERS["1.4"], "",
+                 "HEADERS RECEIVED:"] + ["%s=%s" % kv for kv in names] + [
+                 "BODY:", body or "-no body in request-"]
+        return "\n".join(lines)
+    lines = ["", "", "Hostname: %s" % hostname, "", "Pod Information:",
+             "\t-no pod information available-", "", "Server values:",
+             "\tserver_version=%s" % SERVERS["1.10"], "", "Request Information:",
+             "\tclient_address=%s" % client, "\tmethod=%s" % method,
+             "\treal path=%s" % url.path, "\tquery=%s" % url.query,
+             "\trequest_version=%s" % version_text, "\trequest_scheme=http",
+             "\trequest_uri=%s" % uri, "", "Request Headers:"] + [
+             "\t%s=%s  " % kv for kv in names] + [
+             "", "Request Body:", "\t" + (body or "-no body in request-"), "", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="echoserver")
+    parser.add_argument("--version", default="1.10", choices=sorted(SERVERS))
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    hostname = socket.gethostname()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode(errors="replace") if length else ""
+            text = echo_text(args.version, hostname, self.client_address[0], self.command,
+                             self.path, self.request_version.split("/")[-1],
+                             list(self.headers.items()), body, args.port).encode()
+            self.send_response_only(200)
+            self.send_header("Server", "echoserver")
+            self.send_header("Date", self.date_time_string())
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(text)
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
+
+        def log_message(self, fmt, *a):
+            sys.stdout.write("%s - - %s\n" % (self.client_address[0], fmt % a))
+            sys.stdout.flush()
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def server_bind(self):
+            socketserver.TCPServer.server_bind(self)
+            self.server_name, self.server_port = hostname, self.server_address[1]
+
+    Server(("0.0.0.0", args.port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
