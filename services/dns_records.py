@@ -4,10 +4,30 @@
                                                        headless Service its ready pods
   _<port>._<proto>.<service>.<namespace>.svc...   SRV  0 100 <port> <service FQDN>
                                                        for each named port
+  <a-b-c-d>.<namespace>.pod.cluster.local         A    a.b.c.d, for any such name
+                                                       (kubeadm's Corefile: `pods
+                                                       insecure`)
 """
+import ipaddress
+import re
+
 from services.endpoints import service_endpoints
 
 CLUSTER_DOMAIN = "cluster.local"
+POD_NAME = re.compile(r"^(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\.[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+                      r"\.pod\.%s\.$" % re.escape(CLUSTER_DOMAIN))
+
+
+def pod_address(name):
+    """The address a pod name (10-244-1-3.default.pod.cluster.local.) stands for, or
+    None: CoreDNS's `pods insecure` answers it without looking for the pod."""
+    found = POD_NAME.match(name.lower())
+    if found is None:
+        return None
+    try:
+        return str(ipaddress.IPv4Address(".".join(found.groups()[:4])))
+    except ValueError:
+        return None
 
 
 def service_fqdn(service):

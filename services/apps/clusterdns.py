@@ -2,8 +2,9 @@
 CoreDNS's role that the Kubernetes network model needs: Services by name.
 
 It answers from a JSON file of records that kubemn rewrites whenever Services or
-their endpoints change (services/dns_records.py), reloaded when it changes, over UDP
-and TCP. Names outside the cluster domain get NXDOMAIN at once: nothing is forwarded.
+their endpoints change (services/dns_records.py), reloaded when it changes, and pod
+names (a-b-c-d.<namespace>.pod.cluster.local) from the name itself, as kubeadm's
+CoreDNS does, over UDP and TCP. Names outside the cluster domain get NXDOMAIN at once: nothing is forwarded.
 
   python -m services.apps.clusterdns --records FILE [--port 53]
 """
@@ -21,6 +22,8 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+
+from services.dns_records import pod_address
 
 TTL = 5
 
@@ -64,6 +67,8 @@ def answer(query_wire, records):
     question = query.question[0]
     name = question.name.to_text().lower()
     found = records.get(name)
+    if found is None and pod_address(name):
+        found = {"A": [pod_address(name)], "SRV": []}
     if found is None:
         response.set_rcode(dns.rcode.NXDOMAIN)
         return response.to_wire()

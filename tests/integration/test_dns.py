@@ -135,3 +135,13 @@ def test_dns_keeps_working_when_a_dns_pod_is_deleted(cluster):
         found = query(cluster, "twin", "web.default.svc.cluster.local")
         assert found["answers"] == [cluster.allocator.cluster_ips["web"]]
     assert len([p for p in cluster.pods.values() if p.namespace == "kube-system"]) == 2
+
+
+def test_a_pods_dashed_address_name_resolves_and_kubernetes_default_too(cluster):
+    twin = cluster.pod("team/twin")
+    name = "%s.team.pod.cluster.local" % twin.ip.replace(".", "-")
+    assert query(cluster, "team/twin", name)["answers"] == [twin.ip]
+    assert query(cluster, "team/twin", "kubernetes.default.svc.cluster.local")["answers"] == \
+        [cluster.allocator.cluster_ips["kubernetes"]]
+    looked_up = cluster.exec("team/twin", "nslookup kubernetes.default")
+    assert looked_up.returncode == 0 and "Address: 10.96.0.1" in looked_up.stdout

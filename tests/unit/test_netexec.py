@@ -50,3 +50,4 @@ def test_echoserver_echoes_the_request_in_its_tags_format():
     old = echo_text("1.4", "x", "10.244.1.4", "GET", "/", "1.1", headers, "")
     assert old.startswith("CLIENT VALUES:\nclient_address=10.244.1.4\ncommand=GET\n")
     assert "query=nil\n" in old and old.endswith("BODY:\n-no body in request-")
+
