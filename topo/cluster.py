@@ -96,6 +96,7 @@ class Cluster(Objects):
         self.deployment_created = {}
         self.deployment_history = {}  # ref -> its templates, oldest first (revisions)
         self.retiring = []      # [(monotonic deadline, Pod)]: out of the endpoints, draining
+        self.announced_stand_ins = set()   # (image, args) kubemn said it stands in for
         self.created = time.time()
         self.lock = threading.RLock()
         self.kubelet = Kubelet(self)

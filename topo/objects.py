@@ -12,6 +12,7 @@ from services.desired import service_states
 from services.endpoints import service_endpoints
 from services.environment import service_environment
 from topo.errors import KubemnError
+from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, stop_pods
 from topo.plan.ipam import PodAddressPool, plan_node
 from topo.plan.manifest import parse_files, parse_texts
@@ -375,9 +376,20 @@ class Objects:
                 raise
             for pod in wave:
                 self.pods[pod.ref] = pod
+            for pod in wave:
+                self._announce_stand_ins(pod)
             created += wave
             self.api_changed()
         return created
+
+    def _announce_stand_ins(self, pod):
+        """Says, once a run for each, which images kubemn runs a stand-in for."""
+        for container in pod.spec.template.containers:
+            note = stand_in(container)
+            key = (container.image, container.args)
+            if note and key not in self.announced_stand_ins:
+                self.announced_stand_ins.add(key)
+                self.progress("%s: %s" % (pod.ref, note))
 
     def _place_pod(self, spec, counts):
         """A Pod (not started) on the node the scheduler picks, with its address."""

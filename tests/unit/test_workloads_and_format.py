@@ -7,7 +7,7 @@ import pytest
 from services.allocation import ServiceAllocator
 from services.endpoints import service_endpoints
 from topo.errors import KubemnError
-from topo.kubelet.images import container_argv, image_name
+from topo.kubelet.images import container_argv, image_name, stand_in
 from topo.api.format import age, endpoints_text
 from topo.plan.manifest import parse_texts
 from topo.plan.model import Container, ContainerPort, PodSpec
@@ -130,6 +130,17 @@ def test_containers_run_their_command_or_a_builtin_app():
     custom = container_argv(Container("c", "example/app", ports=(
         ContainerPort(5000), ContainerPort(5001, "UDP"))))
     assert custom[-4:] == ["--http-port", "5000", "--udp-port", "5001"]
+
+
+def test_an_image_kubemn_does_not_know_gets_a_stand_in_that_says_so():
+    note = stand_in(Container("app", "example.com/team/app:1.0", ports=(ContainerPort(5000),)))
+    assert note == ('kubemn does not know image "example.com/team/app:1.0": container app '
+                    'runs netexec (an HTTP and UDP server) on 5000/TCP in its place')
+    assert "agnhost subcommand \"porter\"" in stand_in(Container(
+        "c", "registry.k8s.io/e2e-test-images/agnhost:2.39", args=("porter",)))
+    for known in (Container("c", "nginx"), Container("c", "busybox"),
+                  Container("c", "example/app", command=("run",))):
+        assert stand_in(known) is None
 
 
 def test_kubectl_ages_and_abbreviated_endpoints():

@@ -4,6 +4,8 @@ ReplicaSets, as Event objects (`kubectl get events`, `kubectl describe`)."""
 import itertools
 
 from topo.api.render import timestamp
+from topo.kubelet.images import stand_in
+from topo.plan.model import Container, ContainerPort
 
 _serial = itertools.count(1)
 
@@ -27,6 +29,15 @@ def _event(involved, reason, message, now, component, kind="Normal", host=None):
             "reportingComponent": component, "reportingInstance": host or ""}
 
 
+def _stand_in(spec):
+    """What kubemn says of a container (as served) whose image it does not know."""
+    ports = tuple(ContainerPort(p["containerPort"], p.get("protocol", "TCP"), p.get("name"))
+                  for p in spec.get("ports") or [])
+    return stand_in(Container(spec["name"], spec.get("image", ""),
+                              tuple(spec.get("command") or ()), tuple(spec.get("args") or ()),
+                              ports))
+
+
 def _states(pod):
     return {s["name"]: s.get("state", {}) for s in pod["status"].get("containerStatuses", [])}
 
@@ -41,10 +52,15 @@ def pod_events(before, after, now):
             events.append(_event(pod, "Scheduled", "Successfully assigned %s/%s to %s"
                                  % (key[0], key[1], node), now, "default-scheduler"))
         old_states = _states(old) if old else {}
-        images = {c["name"]: c["image"] for c in pod["spec"]["containers"]}
+        specs = {c["name"]: c for c in pod["spec"]["containers"]}
+        images = {name: c["image"] for name, c in specs.items()}
         for name, state in _states(pod).items():
             was = old_states.get(name, {})
             if "running" in state and "running" not in was:
+                note = _stand_in(specs[name]) if name in specs else None
+                if note:
+                    events.append(_event(pod, "StandIn", note, now, "kubelet", "Warning",
+                                         node))
                 events += [
                     _event(pod, "Pulled", 'Container image "%s" already present on machine'
                            % images.get(name, "?"), now, "kubelet", host=node),

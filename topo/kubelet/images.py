@@ -8,6 +8,9 @@ a built-in app chosen by image, since kubemn pulls no images.
 - serve_hostname: agnhost serve-hostname (the hostname over HTTP on 9376);
 - echoserver: services/apps/echoserver.py, the request echoed on 8080 in the format
   of the image's tag (1.10 and later, or 1.4);
+- the docs' sample web servers (services/apps/samples.py): hello-app (8080),
+  hashicorp/http-echo (its -text on 5678), traefik/whoami (80), nginxdemos/hello
+  (80; the plain-text tag in text);
 - nginx-like images (nginx, httpd, caddy): netexec on port 80 with the server's
   welcome page at "/";
 - busybox, pause and plain OS images: sleep, for users to exec into; busybox's own
@@ -20,11 +23,12 @@ import os
 import sys
 
 SLEEP_IMAGES = ("busybox", "pause", "alpine", "ubuntu", "debian", "centos", "fedora",
-                "nicolaka/netshoot", "curlimages/curl")
-WEB_IMAGES = ("nginx", "httpd", "caddy", "traefik/whoami")
+                "nicolaka/netshoot", "curlimages/curl", "e2e-test-images/jessie-dnsutils")
+WEB_IMAGES = ("nginx", "httpd", "caddy")
 NETEXEC = [sys.executable, "-m", "services.apps.netexec"]
 SERVE_HOSTNAME = [sys.executable, "-m", "services.apps.serve_hostname"]
 ECHOSERVER = [sys.executable, "-m", "services.apps.echoserver"]
+SAMPLES = [sys.executable, "-m", "services.apps.samples"]
 ROOT_PAGES = {"nginx": "nginx", "httpd": "httpd"}   # web images with a welcome page
 BUSYBOX_APPLETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "services", "apps", "busybox")
@@ -51,6 +55,12 @@ def image_tag(image):
     return last.split(":", 1)[1] if ":" in last else "latest"
 
 
+def _semver(tag):
+    """hello-app's tags (1.0, 2.0) as the version it prints (1.0.0, 2.0.0)."""
+    parts = (tag.split(".") + ["0", "0"])[:3] if tag[:1].isdigit() else ["1", "0", "0"]
+    return ".".join(parts)
+
+
 def _echoserver_version(tag):
     try:
         major, minor = (int(part) for part in tag.split(".")[:2])
@@ -75,8 +85,42 @@ def netexec_argv(http_ports, udp_ports, extra=()):
 
 def container_argv(container):
     """The argv that runs this container inside its pod."""
+    return _choose(container)[0]
+
+
+def stand_in(container):
+    """None, or what kubemn says when it runs a stand-in for an image (or an agnhost
+    subcommand) it does not know: never silently."""
+    return _choose(container)[1]
+
+
+def _choose(container):
+    """(argv, None or the stand-in's note)."""
     if container.command:
-        return list(container.command) + list(container.args)
+        return list(container.command) + list(container.args), None
+    return _builtin(container)
+
+
+def _builtin(container):
+    known = _known(container)
+    if known is not None:
+        return known, None
+    name = image_name(container.image)
+    argv = netexec_argv(_declared(container, "TCP") or [8080],
+                        _declared(container, "UDP") or ([] if container.ports else [8081]))
+    ports = ", ".join("%d/%s" % (p.container_port, p.protocol) for p in container.ports) \
+        or "8080/TCP and 8081/UDP"
+    if name.rsplit("/", 1)[-1] == "agnhost":
+        what = ('agnhost subcommand "%s"' % container.args[0]) if container.args else \
+            "agnhost without a subcommand"
+    else:
+        what = 'image "%s"' % container.image
+    return argv, ("kubemn does not know %s: container %s runs netexec (an HTTP and UDP "
+                  "server) on %s in its place" % (what, container.name, ports))
+
+
+def _known(container):
+    """The argv of an image kubemn knows, or None."""
     name = image_name(container.image)
     base = name.rsplit("/", 1)[-1]
     if name in SLEEP_IMAGES or base in SLEEP_IMAGES:
@@ -88,6 +132,15 @@ def container_argv(container):
     args = list(container.args)
     if base == "serve_hostname":
         return SERVE_HOSTNAME + args
+    if base == "hello-app":
+        return SAMPLES + ["hello-app", "--version", _semver(image_tag(container.image))]
+    if name == "hashicorp/http-echo":
+        return SAMPLES + ["http-echo"] + args
+    if name == "traefik/whoami":
+        return SAMPLES + ["whoami"] + args
+    if name == "nginxdemos/hello":
+        plain = image_tag(container.image).startswith("plain-text")
+        return SAMPLES + ["nginx-hello"] + (["--plain"] if plain else [])
     if base == "echoserver":
         return ECHOSERVER + ["--version", _echoserver_version(image_tag(container.image))]
     if base == "agnhost" and args:
@@ -98,8 +151,7 @@ def container_argv(container):
             return SERVE_HOSTNAME + args[1:]
         if args[0] == "pause":
             return ["sleep", "infinity"]
-    return netexec_argv(_declared(container, "TCP") or [8080],
-                        _declared(container, "UDP") or ([] if container.ports else [8081]))
+    return None
 
 
 def applets_path(container):

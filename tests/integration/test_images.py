@@ -1,20 +1,22 @@
-"""agnhost's netexec and serve-hostname, and the nginx stand-in, answering as the
-real images do, called as the Kubernetes e2e suite and docs call them: from pods,
-across nodes and through a Service, over HTTP and UDP."""
+"""Images answering as the real ones do, called as the Kubernetes e2e suite and docs
+call them: agnhost's netexec and serve-hostname (from pods, across nodes and through
+a Service, over HTTP and UDP), the nginx stand-in, and the docs' sample images."""
 import json
+import re
 import socket
 import sys
 
 import pytest
 
 from tests.integration.conftest import manifest_path
+from topo.cli import kubectl
 from topo.cluster import Cluster
 from topo.runtime.netns import network_namespace_of
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with Cluster.from_files([manifest_path("agnhost.yaml")]) as running:
+    with Cluster.from_files([manifest_path("images.yaml")]) as running:
         yield running
 
 
@@ -106,3 +108,30 @@ def test_serve_hostname_answers_on_9376_and_nginx_with_its_welcome_page(cluster)
     status, headers, body = http(cluster, "client", base(cluster, "nginx", 80) + "/")
     assert status == 200 and "<h1>Welcome to nginx!</h1>" in body
     assert headers["Server"] == "nginx" and headers["Content-Type"] == "text/html"
+
+
+def test_the_docs_sample_images_answer_as_the_real_ones(cluster):
+    status, _, body = http(cluster, "client", base(cluster, "hello", 8080) + "/")
+    assert status == 200 and body == "Hello, world!\nVersion: 2.0.0\nHostname: hello\n"
+    status, headers, body = http(cluster, "client", base(cluster, "apple", 5678) + "/any")
+    assert (status, body, headers["X-App-Name"]) == (200, "apple\n", "http-echo")
+    body = http(cluster, "client", base(cluster, "whoami", 80) + "/who")[2]
+    client = cluster.pod("client").ip
+    assert body.startswith("Hostname: whoami\r\nIP: 127.0.0.1\r\nIP: %s\r\n"
+                           % cluster.pod("whoami").ip)
+    assert "\r\nRemoteAddr: %s:" % client in body and "\r\nGET /who HTTP/1.1\r\n" in body
+    body = http(cluster, "client", base(cluster, "nginx-hello", 80) + "/x")[2]
+    assert body.startswith("Server address: %s:80\nServer name: nginx-hello\nDate: "
+                           % cluster.pod("nginx-hello").ip)
+    assert "\nURI: /x\nRequest ID: " in body
+    body = http(cluster, "client", base(cluster, "echoserver", 8080) + "/")[2]
+    assert body.startswith("CLIENT VALUES:\nclient_address=%s\ncommand=GET\n" % client)
+
+
+def test_an_unknown_image_runs_a_stand_in_and_says_so(cluster):
+    assert http(cluster, "client", base(cluster, "mystery", 5000) + "/hostname")[2] == \
+        "mystery"
+    described = kubectl.run(cluster, ["describe", "pod", "mystery"]).stdout
+    assert re.search(r"Warning\s+StandIn\s+.*kubemn does not know image "
+                     r"\"example.com/team/app:1.0\": container app runs netexec", described), \
+        described

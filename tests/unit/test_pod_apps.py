@@ -1,5 +1,6 @@
-"""agnhost netexec's answers that need no network: the time as Go prints it, Go
-durations, the UDP commands (lowercased, as agnhost reads them), /dial's JSON."""
+"""The apps that stand in for images, in their parts that need no network: agnhost
+netexec's time as Go prints it, Go durations, its UDP commands (lowercased, as
+agnhost reads them), /dial's JSON; echoserver's echo; the docs' sample servers."""
 import datetime
 import json
 
@@ -51,3 +52,14 @@ def test_echoserver_echoes_the_request_in_its_tags_format():
     assert old.startswith("CLIENT VALUES:\nclient_address=10.244.1.4\ncommand=GET\n")
     assert "query=nil\n" in old and old.endswith("BODY:\n-no body in request-")
 
+
+
+def test_the_sample_images_answers():
+    from services.apps.samples import hello_app, nginx_hello, whoami
+    assert hello_app("2.0.0", "web") == "Hello, world!\nVersion: 2.0.0\nHostname: web\n"
+    text = whoami("w", ["127.0.0.1", "10.244.1.5"], ("10.244.2.3", 5000), "GET", "/",
+                  "HTTP/1.1", [("Host", "x")])
+    assert text == ("Hostname: w\r\nIP: 127.0.0.1\r\nIP: 10.244.1.5\r\n"
+                    "RemoteAddr: 10.244.2.3:5000\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    plain = nginx_hello("10.244.1.5:80", "h", "27/Nov/2026:10:00:00 +0000", "/", "ab", True)
+    assert plain.splitlines()[:2] == ["Server address: 10.244.1.5:80", "Server name: h"]
