@@ -19,12 +19,14 @@ from dataclasses import replace
 
 from mininet.log import setLogLevel
 
+from services import corefile
 from services.allocation import ServiceAllocator
 from services.dns_records import dns_records
+from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
 from topo.api.server import ApiServer
-from topo.policy.enforcer import PolicyEnforcer
 from topo.errors import KubemnError
+from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
 from topo.kubelet.watch import Kubelet
 from topo.objects import READY_TIMEOUT, Objects
@@ -34,6 +36,7 @@ from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
 from topo.plan.manifest import FABRICS, parse_files
 from topo.plan.model import ClusterSpec, Manifests, NodeSpec
 from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
+from topo.policy.enforcer import PolicyEnforcer
 from topo.runtime import cleanup, conntrack
 from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
@@ -78,6 +81,7 @@ class Cluster(Objects):
         self.run_id = uuid.uuid4().hex[:8]
         self.run_dir = os.path.join(RUN_DIR_ROOT, self.run_id)
         self.dns_records_path = os.path.join(self.run_dir, "dns-records.json")
+        self.dns_config = DnsConfigSync(os.path.join(self.run_dir, "dns-settings.json"))
         self.run_lock = RunLock()
         self.net = None
         self.controller = None
@@ -133,7 +137,8 @@ class Cluster(Objects):
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
             self.progress("starting cluster DNS and pods")
-            self.apply(dns_addon(self.spec.service_cidr, self.dns_records_path))
+            self.apply(dns_addon(self.spec.service_cidr, self.dns_records_path,
+                                 self.dns_config.path))
             self.apply(self.manifests)
             self.kubelet.start()
             self.wait_all_ready()
@@ -150,7 +155,10 @@ class Cluster(Objects):
         self.api = ApiServer(self, token, free_port(), self.run_dir)
         # The policy controller follows what the API publishes, as a CNI's agent does.
         self.api.publisher.listeners.append(self.policy_enforcer.sync)
+        # The DNS pods follow the coredns ConfigMap, as through a ConfigMap volume.
+        self.api.publisher.listeners.append(self.dns_config.sync)
         self.api.start()
+        self.api.registry.apply_objects([corefile.configmap(render.timestamp(self.created))])
         self.kubeconfig = write_kubeconfig(self.run_dir, self.api.url, token, self.api.cert)
 
     def api_changed(self):

@@ -6,7 +6,12 @@ their endpoints change (services/dns_records.py), reloaded when it changes, and 
 names (a-b-c-d.<namespace>.pod.cluster.local) from the name itself, as kubeadm's
 CoreDNS does, over UDP and TCP. Names outside the cluster domain get NXDOMAIN at once: nothing is forwarded.
 
-  python -m services.apps.clusterdns --records FILE [--port 53]
+It follows the coredns ConfigMap (the settings file kubemn writes from its Corefile,
+services/corefile.py): prints CoreDNS's start-up and reload lines, logs each query
+in the log plugin's format while the Corefile has `log`, and names the plugins it
+does not serve.
+
+  python -m services.apps.clusterdns --records FILE [--settings FILE] [--port 53]
 """
 import argparse
 import json
@@ -14,7 +19,9 @@ import os
 import socket
 import socketserver
 import struct
+import sys
 import threading
+import time
 
 import dns.flags
 import dns.message
@@ -53,6 +60,84 @@ class Records:
             return self.records
 
 
+class Settings:
+    """The settings file, reloaded when it changes; says so as CoreDNS does."""
+
+    def __init__(self, path):
+        self.path = path
+        self.stamp = None
+        self.current = {"log": False, "unsupported": [], "sha512": ""}
+        self.announced = False
+        self.lock = threading.Lock()
+
+    def start(self):
+        """CoreDNS's start-up lines, with the settings of now (kubeadm's by default)."""
+        self.check()
+        if not self.announced:
+            announce(self.current, True)
+            self.announced = True
+
+    def check(self):
+        if not self.path:
+            return self.current
+        try:
+            stamp = os.stat(self.path).st_mtime_ns
+        except OSError:
+            return self.current
+        with self.lock:
+            if stamp != self.stamp:
+                try:
+                    with open(self.path) as handle:
+                        loaded = json.load(handle)
+                except (OSError, ValueError):
+                    return self.current
+                self.stamp = stamp
+                if loaded.get("sha512") != self.current.get("sha512"):
+                    self.current = loaded
+                    announce(loaded, not self.announced)
+                    self.announced = True
+            return self.current
+
+
+def announce(settings, first):
+    lines = [] if first else ["[INFO] Reloading"]
+    lines.append("[INFO] plugin/reload: Running configuration SHA512 = %s"
+                 % settings.get("sha512", ""))
+    lines += ["[WARNING] plugin/%s is not served by kubemn's cluster DNS: ignored" % name
+              for name in settings.get("unsupported", [])]
+    lines.append("[INFO] Reloading complete" if not first else
+                 "CoreDNS-1.11.1\nlinux/amd64, go1.20.7, ae2bbc2 (kubemn)")
+    say("\n".join(lines))
+
+
+def say(text):
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def query_log_line(client, query_wire, reply_wire, protocol, seconds):
+    """One query as CoreDNS's log plugin prints it."""
+    query = dns.message.from_wire(query_wire)
+    question = query.question[0]
+    reply = dns.message.from_wire(reply_wire)
+    flags = dns.flags.to_text(reply.flags).lower().replace(" ", ",")
+    return '[INFO] %s:%d - %d "%s %s %s %s %d %s %d" %s %s %d %.9fs' % (
+        client[0], client[1], query.id, dns.rdatatype.to_text(question.rdtype),
+        dns.rdataclass.to_text(question.rdclass), question.name.to_text(), protocol,
+        len(query_wire), "true" if query.ednsflags & dns.flags.DO else "false",
+        query.payload if query.edns >= 0 else 512, dns.rcode.to_text(reply.rcode()),
+        flags, len(reply_wire), seconds)
+
+
+def serve_query(data, client, records, settings, protocol):
+    """The reply to one query (or None), logged when the Corefile says `log`."""
+    started = time.monotonic()
+    reply = answer(data, records.current())
+    if reply is not None and settings.check().get("log"):
+        say(query_log_line(client, data, reply, protocol, time.monotonic() - started))
+    return reply
+
+
 def answer(query_wire, records):
     """The response to one query, as wire bytes (a FORMERR if it cannot be read)."""
     try:
@@ -82,10 +167,10 @@ def answer(query_wire, records):
     return response.to_wire()
 
 
-def serve_udp(sock, records):
+def serve_udp(sock, records, settings):
     while True:
         data, client = sock.recvfrom(65535)
-        reply = answer(data, records.current())
+        reply = serve_query(data, client, records, settings, "udp")
         if reply is not None:
             sock.sendto(reply, client)
 
@@ -103,7 +188,8 @@ class TcpHandler(socketserver.BaseRequestHandler):
                 if not chunk:
                     return
                 data += chunk
-            reply = answer(data, self.server.records.current())
+            reply = serve_query(data, self.client_address, self.server.records,
+                                self.server.settings, "tcp")
             if reply is None:
                 return
             self.request.sendall(struct.pack("!H", len(reply)) + reply)
@@ -117,16 +203,27 @@ class TcpServer(socketserver.ThreadingTCPServer):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", required=True)
+    parser.add_argument("--settings", default="")
     parser.add_argument("--port", type=int, default=53)
     args = parser.parse_args(argv)
     records = Records(args.records)
+    settings = Settings(args.settings)
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("0.0.0.0", args.port))
     tcp = TcpServer(("0.0.0.0", args.port), TcpHandler)
-    tcp.records = records
-    print("clusterdns: serving %s on port %d" % (args.records, args.port), flush=True)
+    tcp.records, tcp.settings = records, settings
+    say(".:%d" % args.port)
+    settings.start()
     threading.Thread(target=tcp.serve_forever, daemon=True).start()
-    serve_udp(udp, records)
+    threading.Thread(target=_follow, args=(settings,), daemon=True).start()
+    serve_udp(udp, records, settings)
+
+
+def _follow(settings):
+    """Reloads as CoreDNS's reload plugin does, even while no query comes."""
+    while True:
+        time.sleep(1)
+        settings.check()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.integration.conftest import manifest_path
+from topo.cli import kubectl as kubectl_cli
 from topo.cluster import Cluster
 
 HOST_FILES = ("/etc/resolv.conf", "/etc/hosts", "/etc/hostname")
@@ -145,3 +146,53 @@ def test_a_pods_dashed_address_name_resolves_and_kubernetes_default_too(cluster)
         [cluster.allocator.cluster_ips["kubernetes"]]
     looked_up = cluster.exec("team/twin", "nslookup kubernetes.default")
     assert looked_up.returncode == 0 and "Address: 10.96.0.1" in looked_up.stdout
+
+
+def test_the_coredns_configmap_turns_the_query_log_on_and_names_what_kubemn_ignores(cluster):
+    """"Debugging DNS Resolution": add `log` to the Corefile, then read the queries in
+    the DNS pods' logs."""
+    def kubectl(*args, stdin=None):
+        result = kubectl_cli.run(cluster, list(args), input=stdin)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def dns_logs():
+        return kubectl("logs", "-n", "kube-system", "-l", "k8s-app=kube-dns", "--tail=-1")
+
+    def eventually(predicate, seconds=6.0):
+        deadline = time.monotonic() + seconds
+        while not predicate():
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+
+    config = json.loads(kubectl("get", "configmap", "coredns", "-n", "kube-system", "-o",
+                                "json"))
+    original = config["data"]["Corefile"]
+    assert "kubernetes cluster.local in-addr.arpa ip6.arpa {" in original
+    assert "CoreDNS-1.11.1" in dns_logs()
+    logged = original.replace("    errors\n", "    log\n    errors\n    rewrite name a.b c.d\n")
+    patch = json.dumps({"data": {"Corefile": logged}})
+    kubectl("patch", "configmap", "coredns", "-n", "kube-system", "--type=merge", "-p", patch)
+    eventually(lambda: "[WARNING] plugin/rewrite is not served" in dns_logs())
+    twin = cluster.pod("team/twin")
+    name = "web.default.svc.cluster.local."
+    line = '"A IN %s udp ' % name
+
+    def queried():
+        query(cluster, "team/twin", name)
+        return any(l.startswith("[INFO] %s:" % twin.ip) and line in l
+                   for l in dns_logs().splitlines())
+    eventually(queried)
+    kubectl("patch", "configmap", "coredns", "-n", "kube-system", "--type=merge", "-p",
+            json.dumps({"data": {"Corefile": original}}))
+    eventually(lambda: dns_logs().count("[INFO] Reloading complete") >= 4)
+    before = dns_logs().count(line)
+    query(cluster, "team/twin", name)
+    time.sleep(0.5)
+    assert dns_logs().count(line) == before, "the log is off again"
+    kubectl("create", "configmap", "greeting", "-n", "team", "--from-literal=text=hello")
+    assert kubectl("get", "configmap", "greeting", "-n", "team", "-o",
+                   "jsonpath={.data.text}") == "hello"
+    assert kubectl("get", "cm", "-n", "team").split()[:6] == ["NAME", "DATA", "AGE",
+                                                               "greeting", "1", "0s"] or \
+        kubectl("get", "cm", "-n", "team").split()[3:5] == ["greeting", "1"]

@@ -99,8 +99,8 @@ def test_kubectl_create_service_and_namespace_protobuf_bodies():
                                                     "metadata": {"name": "lab"}}
 
 
-@pytest.mark.parametrize("body", [b"{}", b"k8s\x00\x0a\x05\x0a\x02", b"k8s\x00\x0a\x0f\x0a"
-                                  b"\x02v1\x12\x09ConfigMap"])
+@pytest.mark.parametrize("body", [b"{}", b"k8s\x00\x0a\x05\x0a\x02", b"k8s\x00\x0a\x0c\x0a"
+                                  b"\x02v1\x12\x06Secret"])
 def test_a_protobuf_body_that_is_cut_short_or_of_another_kind_is_refused(body):
     with pytest.raises(ProtobufError):
         decode(body)

@@ -51,9 +51,10 @@ SCHEMAS = {
     "ServicePort": {1: ("name", "s"), 2: ("protocol", "s"), 3: ("port", "i"),
                     4: ("targetPort", "IntOrString"), 5: ("nodePort", "i")},
     "Namespace": {1: ("metadata", "ObjectMeta")},
+    "ConfigMap": {1: ("metadata", "ObjectMeta"), 2: ("data", "{}"), 4: ("immutable", "b")},
 }
 TOP_LEVEL = {("apps/v1", "Deployment"): "Deployment", ("v1", "Service"): "Service",
-             ("v1", "Namespace"): "Namespace"}
+             ("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap"}
 
 
 def _varint(data, pos):

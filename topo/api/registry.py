@@ -8,6 +8,7 @@ with a 422 naming the field). Namespaces and NetworkPolicies live in the API alo
 """
 import copy
 import json
+import re
 import random
 import time
 
@@ -23,6 +24,8 @@ from topo.policy.spec import PolicyInvalid, parse_policy, policy_types
 
 MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
 POLICIES = "networkpolicies.networking.k8s.io"   # the store's key for NetworkPolicies
+CONFIG_MAPS = "configmaps"
+CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -159,6 +162,8 @@ class Registry:
             self._namespace(obj, current)
         elif resource.kind == "NetworkPolicy":
             self._network_policy(obj, current)
+        elif resource.kind == "ConfigMap":
+            self._config_map(obj, current)
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
@@ -219,6 +224,37 @@ class Registry:
             if current else render.timestamp(time.time())
         self.store.put(POLICIES, stored)
 
+    def _config_map(self, obj, current):
+        """Kept as given (data and binaryData maps of strings, keys as the API server
+        allows them); an immutable one keeps its data."""
+        name = obj["metadata"]["name"]
+        if len(name) > 253 or not DNS_LABEL.match(name.replace(".", "-")):
+            raise invalid("ConfigMap", name, "metadata.name", "Invalid value: %r" % name)
+        for field in ("data", "binaryData"):
+            value = obj.get(field) or {}
+            if not isinstance(value, dict) or not all(isinstance(v, str)
+                                                      for v in value.values()):
+                raise invalid("ConfigMap", name, field, "Invalid value: expected a map of "
+                              "strings")
+            for key in value:
+                if not CONFIG_KEY.match(key) or len(key) > 253:
+                    raise invalid("ConfigMap", name, "%s[%s]" % (field, key),
+                                  "Invalid value: %r: a valid config key must consist of "
+                                  "alphanumeric characters, '-', '_' or '.'" % key)
+        if current is not None and current.get("immutable") and any(
+                obj.get(f) != current.get(f) for f in ("data", "binaryData", "immutable")):
+            raise invalid("ConfigMap", name, "data", "Forbidden: field is immutable when "
+                          "`immutable` is set")
+        stored = {"apiVersion": "v1", "kind": "ConfigMap",
+                  "metadata": {k: v for k, v in obj["metadata"].items()
+                               if k in ("name", "namespace", "labels", "annotations")}}
+        for field in ("data", "binaryData", "immutable"):
+            if obj.get(field) is not None:
+                stored[field] = obj[field]
+        stored["metadata"]["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
+            if current else render.timestamp(time.time())
+        self.store.put(CONFIG_MAPS, stored)
+
     # --- delete and scale ----------------------------------------------------------
     def delete(self, resource, namespace, name):
         key = store_key(resource)
@@ -234,7 +270,7 @@ class Registry:
             self.state.meta.pop((key, namespace, name), None)
         elif resource.kind == "Namespace":
             self._delete_namespace(name)
-        elif resource.kind == "NetworkPolicy":
+        elif resource.kind in ("NetworkPolicy", "ConfigMap"):
             self.store.remove(key, namespace, name)
         else:
             raise ApiError(405, "%s cannot be deleted: kubemn's controllers make them"
@@ -253,8 +289,9 @@ class Registry:
                 for obj_ref in [k for k, o in objects.items() if o.namespace == name]:
                     if obj_ref in objects:
                         self.cluster.delete(kind, obj_ref)
-        for policy in self.store.list(POLICIES, name)[1]:
-            self.store.remove(POLICIES, name, policy["metadata"]["name"])
+        for key in (POLICIES, CONFIG_MAPS):
+            for obj in self.store.list(key, name)[1]:
+                self.store.remove(key, name, obj["metadata"]["name"])
         del self.state.namespaces[name]
 
     def scale(self, resource, namespace, name, replicas=None):

@@ -23,6 +23,7 @@ RESOURCES = (
              ("status",)),
     Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, READ, ("ep",), (), ()),
     Resource("", "v1", "events", "event", "Event", True, READ, ("ev",), (), ()),
+    Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ALL, ("cm",), (), ()),
     Resource("apps", "v1", "deployments", "deployment", "Deployment", True, ALL,
              ("deploy",), ("all",), ("scale", "status")),
     Resource("apps", "v1", "replicasets", "replicaset", "ReplicaSet", True, READ,

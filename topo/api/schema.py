@@ -48,7 +48,9 @@ def _top(spec):
 
 KINDS = {"Pod": _top(POD_SPEC), "Deployment": _top(DEPLOYMENT_SPEC),
          "Service": _top(SERVICE_SPEC), "Namespace": _top(OPEN), "Node": _top(OPEN),
-         "NetworkPolicy": _top(POLICY_SPEC)}
+         "NetworkPolicy": _top(POLICY_SPEC),
+         "ConfigMap": {"apiVersion": OPEN, "kind": OPEN, "metadata": META, "data": OPEN,
+                       "binaryData": OPEN, "immutable": OPEN}}
 
 
 def unknown_fields(kind, obj):

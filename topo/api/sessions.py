@@ -129,9 +129,10 @@ class AttachSession(ChannelSession):
         reader.start()
         while not ended.is_set() and reader.is_alive() and process.poll() is None:
             ended.wait(0.1)
+        if process.poll() is not None:
+            ended.wait(1)   # the container's last output reaches the client first
         detach()
         if process.poll() is not None:
-            ended.wait(1)   # the last output first
             # As the kubelet's attach: the stream ends in Success whatever the
             # container's exit code (kubectl reads that from the pod's status).
             self.finish(0)

@@ -135,6 +135,12 @@ def _policy_row(policy, now):
             label_selector_text(policy["spec"].get("podSelector")), _age(policy, now)]
 
 
+def _config_map_row(config_map, now):
+    return [config_map["metadata"]["name"],
+            len(config_map.get("data") or {}) + len(config_map.get("binaryData") or {}),
+            _age(config_map, now)]
+
+
 def label_selector_text(selector):
     """A LabelSelector as kubectl prints it; empty: '<none>'."""
     selector = selector or {}
@@ -183,6 +189,7 @@ COLUMNS = {
     "namespaces": ([NAME, _col("Status"), _col("Age")], _namespace_row),
     "networkpolicies.networking.k8s.io": ([NAME, _col("Pod-Selector"), _col("Age")],
                                           _policy_row),
+    "configmaps": ([NAME, _col("Data", "integer"), _col("Age")], _config_map_row),
     "events": ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"),
                 _col("Message")], _event_row),
 }

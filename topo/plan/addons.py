@@ -22,11 +22,12 @@ def resolv_conf(namespace, nameserver, domain="cluster.local"):
             % (namespace, domain, domain, domain, nameserver))
 
 
-def dns_addon(service_cidr, records_path):
+def dns_addon(service_cidr, records_path, settings_path):
     """The coredns Deployment and kube-dns Service (kube-system)."""
     container = Container(
         "coredns", "registry.k8s.io/coredns/coredns:v1.11.1",
-        command=(sys.executable, "-m", "services.apps.clusterdns", "--records", records_path),
+        command=(sys.executable, "-m", "services.apps.clusterdns", "--records", records_path,
+                 "--settings", settings_path),
         ports=(ContainerPort(53, "UDP", "dns"), ContainerPort(53, "TCP", "dns-tcp")),
         readiness_probe=Probe("tcpSocket", port=53, period=1))
     deployment = DeploymentSpec("coredns", DNS_REPLICAS, DNS_LABELS,

@@ -1,0 +1,31 @@
+"""The coredns ConfigMap as the DNS pods see it, as the kubelet syncs a ConfigMap
+volume into a pod: after each change the API publishes, the Corefile's settings are
+written where the DNS pods read them (they reload on change, as CoreDNS's reload
+plugin does)."""
+import json
+import os
+import threading
+
+from services.corefile import KUBEADM_COREFILE, dns_settings
+
+NAMESPACE, NAME = "kube-system", "coredns"
+
+
+class DnsConfigSync:
+    def __init__(self, path):
+        self.path = path
+        self.lock = threading.Lock()
+        self.written = None
+
+    def sync(self, store):
+        config_map = store.get("configmaps", NAMESPACE, NAME)
+        corefile = ((config_map or {}).get("data") or {}).get("Corefile", KUBEADM_COREFILE)
+        text = json.dumps(dns_settings(corefile), sort_keys=True)
+        with self.lock:
+            if text == self.written:
+                return
+            temporary = self.path + ".new"
+            with open(temporary, "w") as handle:
+                handle.write(text)
+            os.replace(temporary, self.path)
+            self.written = text
