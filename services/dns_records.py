@@ -2,8 +2,13 @@
 
   <service>.<namespace>.svc.cluster.local         A    the ClusterIP, or for a
                                                        headless Service its ready pods
-  _<port>._<proto>.<service>.<namespace>.svc...   SRV  0 100 <port> <service FQDN>
-                                                       for each named port
+  _<port>._<proto>.<service>.<namespace>.svc...   SRV  for each named port: 0 100
+                                                       <port> <service FQDN>; for a
+                                                       headless Service one a ready
+                                                       pod, to its endpoint name
+  <a-b-c-d>.<service>.<namespace>.svc...          A    a headless Service's endpoint
+  <d.c.b.a>.in-addr.arpa                          PTR  a ClusterIP's Service, a
+                                                       headless endpoint's name
   <a-b-c-d>.<namespace>.pod.cluster.local         A    a.b.c.d, for any such name
                                                        (kubeadm's Corefile: `pods
                                                        insecure`)
@@ -34,21 +39,50 @@ def service_fqdn(service):
     return "%s.%s.svc.%s." % (service.name, service.namespace, CLUSTER_DOMAIN)
 
 
+def reverse_name(ip):
+    return "%s.in-addr.arpa." % ".".join(reversed(ip.split(".")))
+
+
 def dns_records(services, allocator, pods):
     """services: {ref: ServiceSpec}; pods: {namespace: [(name, node, ip, template,
-    ready)]}. Returns {fqdn: {"A": [ip...], "SRV": [[priority, weight, port, target]]}}."""
+    ready)]}. Returns {fqdn: {"A": [ip...], "SRV": [[priority, weight, port, target]],
+    "PTR": [name...]}}."""
     records = {}
+
+    def add(name, kind, value):
+        entry = records.setdefault(name, {"A": [], "SRV": [], "PTR": []})
+        if value not in entry[kind]:
+            entry[kind].append(value)
+
     for key, service in sorted(services.items()):
         fqdn = service_fqdn(service)
+        records.setdefault(fqdn, {"A": [], "SRV": [], "PTR": []})
         cluster_ip = allocator.cluster_ips.get(key)
         if cluster_ip:
-            addresses = [cluster_ip]
-        else:
-            endpoints = service_endpoints(service, pods.get(service.namespace, []))
-            addresses = sorted({e.ip for e in endpoints})
-        records[fqdn] = {"A": addresses, "SRV": []}
+            add(fqdn, "A", cluster_ip)
+            add(reverse_name(cluster_ip), "PTR", fqdn)
+            for port in service.ports:
+                if port.name:
+                    add(_srv_name(port, fqdn), "SRV", [0, 100, port.port, fqdn])
+            continue
+        endpoints = sorted(service_endpoints(service, pods.get(service.namespace, [])),
+                           key=lambda e: e.ip)
+        for endpoint in endpoints:
+            target = "%s.%s" % (endpoint.ip.replace(".", "-"), fqdn)
+            add(fqdn, "A", endpoint.ip)
+            add(target, "A", endpoint.ip)
+            add(reverse_name(endpoint.ip), "PTR", target)
         for port in service.ports:
-            if port.name:
-                name = "_%s._%s.%s" % (port.name, port.protocol.lower(), fqdn)
-                records[name] = {"A": [], "SRV": [[0, 100, port.port, fqdn]]}
+            if not port.name:
+                continue
+            serving = [(e, target) for e in endpoints for number, protocol, target in e.ports
+                       if (number, protocol) == (port.port, port.protocol)]
+            for endpoint, target_port in serving:
+                add(_srv_name(port, fqdn), "SRV", [0, 100 // len(serving), target_port,
+                                                  "%s.%s" % (endpoint.ip.replace(".", "-"),
+                                                             fqdn)])
     return records
+
+
+def _srv_name(port, fqdn):
+    return "_%s._%s.%s" % (port.name, port.protocol.lower(), fqdn)

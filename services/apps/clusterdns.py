@@ -164,6 +164,15 @@ def answer(query_wire, records):
         response.answer.append(dns.rrset.from_text_list(
             question.name, TTL, dns.rdataclass.IN, dns.rdatatype.SRV,
             ["%d %d %d %s" % tuple(srv) for srv in found["SRV"]]))
+        # As CoreDNS: the targets' addresses come along.
+        for target in sorted({srv[3] for srv in found["SRV"]}):
+            addresses = records.get(target.lower(), {}).get("A")
+            if addresses:
+                response.additional.append(dns.rrset.from_text_list(
+                    target, TTL, dns.rdataclass.IN, dns.rdatatype.A, addresses))
+    elif question.rdtype == dns.rdatatype.PTR and found.get("PTR"):
+        response.answer.append(dns.rrset.from_text_list(
+            question.name, TTL, dns.rdataclass.IN, dns.rdatatype.PTR, found["PTR"]))
     return response.to_wire()
 
 

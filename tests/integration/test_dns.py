@@ -104,6 +104,24 @@ def test_srv_records_for_named_ports(cluster):
     assert srv.stdout.strip() == "0 100 80 web.default.svc.cluster.local."
 
 
+def test_a_headless_service_has_an_srv_record_and_a_name_for_each_ready_pod(cluster):
+    fqdn = "web-headless.default.svc.cluster.local."
+    pods = sorted(p.ip for p in cluster.pods.values() if p.spec.owner == "web")
+    found = query(cluster, "twin", "_http._tcp." + fqdn, "SRV")["answers"]
+    names = ["%s.%s" % (ip.replace(".", "-"), fqdn) for ip in pods]
+    assert found == sorted("0 %d 8080 %s" % (100 // len(pods), name) for name in names)
+    assert [query(cluster, "twin", name)["answers"] for name in names] == [[ip] for ip in pods]
+
+
+def test_reverse_lookups_name_services_and_headless_endpoints(cluster):
+    vip = cluster.allocator.cluster_ips["web"]
+    looked_up = cluster.exec("twin", "dig +short -x %s" % vip).stdout.strip()
+    assert looked_up == "web.default.svc.cluster.local."
+    pod = sorted(p.ip for p in cluster.pods.values() if p.spec.owner == "web")[0]
+    assert cluster.exec("twin", "dig +short -x %s" % pod).stdout.strip() == \
+        "%s.web-headless.default.svc.cluster.local." % pod.replace(".", "-")
+
+
 def test_outside_names_get_nxdomain_at_once(cluster):
     found = query(cluster, "twin", "example.com")
     assert found["rcode"] == "NXDOMAIN" and found["seconds"] < 0.1
@@ -159,10 +177,11 @@ def test_the_coredns_configmap_turns_the_query_log_on_and_names_what_kubemn_igno
     def dns_logs():
         return kubectl("logs", "-n", "kube-system", "-l", "k8s-app=kube-dns", "--tail=-1")
 
-    def eventually(predicate, seconds=6.0):
+    def eventually(what, predicate, seconds=10.0):
         deadline = time.monotonic() + seconds
         while not predicate():
-            assert time.monotonic() < deadline
+            assert time.monotonic() < deadline, "%s; the DNS pods' logs:\n%s" % (
+                what, dns_logs())
             time.sleep(0.2)
 
     config = json.loads(kubectl("get", "configmap", "coredns", "-n", "kube-system", "-o",
@@ -173,7 +192,8 @@ def test_the_coredns_configmap_turns_the_query_log_on_and_names_what_kubemn_igno
     logged = original.replace("    errors\n", "    log\n    errors\n    rewrite name a.b c.d\n")
     patch = json.dumps({"data": {"Corefile": logged}})
     kubectl("patch", "configmap", "coredns", "-n", "kube-system", "--type=merge", "-p", patch)
-    eventually(lambda: "[WARNING] plugin/rewrite is not served" in dns_logs())
+    eventually("a warning for rewrite from both DNS pods",
+               lambda: dns_logs().count("[WARNING] plugin/rewrite is not served") >= 2)
     twin = cluster.pod("team/twin")
     name = "web.default.svc.cluster.local."
     line = '"A IN %s udp ' % name
@@ -182,10 +202,11 @@ def test_the_coredns_configmap_turns_the_query_log_on_and_names_what_kubemn_igno
         query(cluster, "team/twin", name)
         return any(l.startswith("[INFO] %s:" % twin.ip) and line in l
                    for l in dns_logs().splitlines())
-    eventually(queried)
+    eventually("the query in the log", queried)
     kubectl("patch", "configmap", "coredns", "-n", "kube-system", "--type=merge", "-p",
             json.dumps({"data": {"Corefile": original}}))
-    eventually(lambda: dns_logs().count("[INFO] Reloading complete") >= 4)
+    eventually("both pods reloaded twice",
+               lambda: dns_logs().count("[INFO] Reloading complete") >= 4)
     before = dns_logs().count(line)
     query(cluster, "team/twin", name)
     time.sleep(0.5)
