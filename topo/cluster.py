@@ -30,12 +30,13 @@ from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
 from topo.kubelet.watch import Kubelet
 from topo.objects import READY_TIMEOUT, Objects
-from topo.plan.addons import dns_addon, dns_ip, resolv_conf
+from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
 from topo.plan.manifest import FABRICS, parse_files
 from topo.plan.model import ClusterSpec, Manifests, NodeSpec
 from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
+from topo.plan.pod_dns import resolv_conf as pod_resolv_conf
 from topo.policy.enforcer import PolicyEnforcer
 from topo.runtime import cleanup, conntrack
 from topo.runtime.conntrack import Janitor
@@ -212,8 +213,16 @@ class Cluster(Objects):
         self.run_lock.release()
 
     # --- cluster DNS -------------------------------------------------------------
-    def pod_dns(self, namespace):
-        return resolv_conf(namespace, dns_ip(self.spec.service_cidr))
+    def pod_dns(self, spec):
+        """The pod's resolv.conf, as the kubelet writes it for its dnsPolicy; a node's
+        own resolv.conf (for Default) is the machine's, which the nodes share."""
+        try:
+            with open("/etc/resolv.conf") as handle:
+                node_resolv_conf = handle.read()
+        except OSError:
+            node_resolv_conf = ""
+        return pod_resolv_conf(spec.template.dns, spec.namespace,
+                               dns_ip(self.spec.service_cidr), node_resolv_conf)
 
     def write_dns_records(self):
         """Rewrites the records the cluster DNS pods serve (atomically: they read it

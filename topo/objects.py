@@ -404,7 +404,7 @@ class Objects:
         counts[node_name] += 1
         return Pod(spec, self.net[node_name], ip,
                    os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
-                   self.pod_dns(spec.namespace),
+                   self.pod_dns(spec),
                    service_environment(self.services, self.allocator.cluster_ips,
                                        spec.namespace))
 

@@ -217,3 +217,43 @@ def test_the_coredns_configmap_turns_the_query_log_on_and_names_what_kubemn_igno
     assert kubectl("get", "cm", "-n", "team").split()[:6] == ["NAME", "DATA", "AGE",
                                                                "greeting", "1", "0s"] or \
         kubectl("get", "cm", "-n", "team").split()[3:5] == ["greeting", "1"]
+
+
+def test_dns_policy_and_dns_config_shape_the_pods_resolv_conf(cluster):
+    cluster.apply_text("""
+apiVersion: v1
+kind: Pod
+metadata: {name: custom, namespace: team}
+spec:
+  dnsPolicy: "None"
+  dnsConfig:
+    nameservers: [192.0.2.1]
+    searches: [ns1.svc.cluster-domain.example, my.dns.search.suffix]
+    options: [{name: ndots, value: "2"}, {name: edns0}]
+  containers: [{name: shell, image: busybox}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: plain-host, namespace: team}
+spec:
+  dnsPolicy: Default
+  containers: [{name: shell, image: busybox}]
+""")
+    try:
+        assert cluster.exec("team/custom", "cat /etc/resolv.conf").stdout == (
+            "search ns1.svc.cluster-domain.example my.dns.search.suffix\n"
+            "nameserver 192.0.2.1\noptions ndots:2 edns0\n")
+        with open("/etc/resolv.conf") as handle:
+            machine = [line.split()[1] for line in handle if line.startswith("nameserver")]
+        seen = cluster.exec("team/plain-host", "cat /etc/resolv.conf").stdout
+        assert [line.split()[1] for line in seen.splitlines()
+                if line.startswith("nameserver")] == machine[:3]
+        described = kubectl_cli.run(cluster, ["get", "pod", "custom", "-n", "team", "-o",
+                                              "jsonpath={.spec.dnsPolicy}"]).stdout
+        assert described == "None"
+        refused = kubectl_cli.run(cluster, ["run", "bad", "-n", "team", "--image=busybox",
+                                            "--overrides", '{"spec": {"dnsPolicy": "None"}}'])
+        assert refused.returncode == 1 and "spec.dnsConfig" in refused.stderr, refused.stderr
+    finally:
+        cluster.delete("pod", "team/custom")
+        cluster.delete("pod", "team/plain-host")

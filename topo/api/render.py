@@ -85,12 +85,19 @@ def container_json(container):
 
 def pod_spec_json(template, node_name=None):
     spec = {"containers": [container_json(c) for c in template.containers],
-            "restartPolicy": template.restart_policy, "dnsPolicy": "ClusterFirst",
+            "restartPolicy": template.restart_policy, "dnsPolicy": template.dns.policy,
             "schedulerName": "default-scheduler", "securityContext": {},
             "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
             "enableServiceLinks": True, "priority": 0}
     if node_name or template.node_name:
         spec["nodeName"] = node_name or template.node_name
+    dns = template.dns
+    config = {k: v for k, v in (
+        ("nameservers", list(dns.nameservers)), ("searches", list(dns.searches)),
+        ("options", [dict({"name": n}, **({"value": v} if v is not None else {}))
+                     for n, v in dns.options])) if v}
+    if config:
+        spec["dnsConfig"] = config
     return spec
 
 

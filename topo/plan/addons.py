@@ -16,12 +16,6 @@ def dns_ip(service_cidr):
     return str(ipaddress.IPv4Network(service_cidr).network_address + 10)
 
 
-def resolv_conf(namespace, nameserver, domain="cluster.local"):
-    """A pod's /etc/resolv.conf, as the kubelet writes it (dnsPolicy ClusterFirst)."""
-    return ("search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n"
-            % (namespace, domain, domain, domain, nameserver))
-
-
 def dns_addon(service_cidr, records_path, settings_path):
     """The coredns Deployment and kube-dns Service (kube-system)."""
     container = Container(

@@ -12,6 +12,7 @@ from dataclasses import replace
 import yaml
 
 from topo.errors import ManifestError
+from topo.plan.pod_dns import DnsConfigError, parse_pod_dns
 from topo.policy.spec import PolicyInvalid, parse_policy
 from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort, DeploymentSpec,
                         Manifests, NodeSpec, PodSpec, PodTemplate, Probe, ServicePort,
@@ -308,7 +309,11 @@ def _pod_template(spec, labels, where, path,
     if restart_policy not in allowed_restart_policies:
         raise where.error(path + ".restartPolicy", "unsupported value %r: supported values: %s"
                           % (restart_policy, ", ".join(allowed_restart_policies)))
-    return PodTemplate(labels, parsed, node_name, restart_policy)
+    try:
+        dns = parse_pod_dns(spec.get("dnsPolicy"), spec.get("dnsConfig"), path)
+    except DnsConfigError as exc:
+        raise where.error(exc.path, exc.message) from None
+    return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns)
 
 
 def _deployment(name, spec, where):

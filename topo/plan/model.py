@@ -6,6 +6,8 @@ be checked by unit tests without root.
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+from topo.plan.pod_dns import PodDns
+
 DEFAULT_NAMESPACE = "default"
 
 
@@ -67,6 +69,7 @@ class PodTemplate:
     # A Deployment's template annotations (kubectl rollout restart sets one): a change
     # makes a new template, hence a rollout.
     annotations: Tuple[Tuple[str, str], ...] = ()
+    dns: PodDns = PodDns()   # dnsPolicy and dnsConfig
 
     def label_dict(self):
         return dict(self.labels)
