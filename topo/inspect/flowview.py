@@ -16,7 +16,7 @@ CT_BITS = [(t.CT_NEW, "new"), (t.CT_EST, "est"), (t.CT_REL, "rel"), (t.CT_RPL, "
            (t.CT_INV, "inv"), (t.CT_TRK, "trk")]
 REGISTER_NAMES = {t.REG_ENDPOINT_IP: "endpoint_ip", t.REG_ENDPOINT_PORT: "endpoint_port",
                   t.REG_SERVICE_PORT: "service_port", t.REG_MASQUERADE: "masquerade",
-                  t.REG_VARIANT: "variant"}
+                  t.REG_VARIANT: "variant", t.REG_ENTRY_NODE: "entry_node"}
 
 
 def _value(field, value):
@@ -26,7 +26,7 @@ def _value(field, value):
                        if mask & bit)
     if field == "ct_mark":
         return "%#x/%#x" % value
-    if field == t.REG_ENDPOINT_IP and isinstance(value, int) and value:
+    if field in (t.REG_ENDPOINT_IP, t.REG_ENTRY_NODE) and isinstance(value, int) and value:
         return str(ipaddress.IPv4Address(value))
     return str(value)
 
