@@ -206,7 +206,11 @@ class StateApi(ControllerBase):
         try:
             state = parse_state(json.loads(req.body or b"null"))
         except (ValueError, InvalidState) as exc:
-            return _json({"error": str(exc)}, 400)
+            return _json({"error": str(exc).splitlines()[0] if str(exc) else
+                          "the state is not valid JSON"}, 400)
+        except RecursionError:   # a body nested deeper than any state could be
+            return _json({"error": "the state is nested too deeply to be a kubemn state"},
+                         400)
         parsed = time.monotonic()
         self.app.set_state(state)
         self.app.logger.info("generation %d: parsed in %.0f ms, sent in %.0f ms",

@@ -300,6 +300,3 @@ def _cached_service_port(nodes, service, port, port_id, groups):
     did not."""
     return service_port_pipeline(NodesOnly(nodes), service, port, port_id, dict(groups))
 
-
-def _node_index(state, node_name):
-    return 1 + [n.name for n in state.nodes].index(node_name)

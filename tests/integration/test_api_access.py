@@ -189,3 +189,15 @@ def test_the_controllers_rest_api_is_loopback_only_and_demands_its_token(cluster
     code, status = _controller(cluster, "GET", "/kubemn/status", controller.token)
     assert code == 200 and set(status["switches"].values()) == {generation}
     assert cluster.exec("lone", "hostname").stdout.strip() == "lone"
+
+
+def test_the_controller_answers_every_malformed_state_with_one_line_and_keeps_working(
+        cluster):
+    token = cluster.controller.token
+    for body in (b"", b"not json", b"[" * 100000, b'{"generation": "x"}', bytes(range(256)),
+                 json.dumps({"generation": 1, "gateway": {}}).encode()):
+        code, answer = _controller(cluster, "PUT", "/kubemn/state", token, body)
+        assert code == 400 and "\n" not in answer["error"] and answer["error"], (body[:20],
+                                                                                  answer)
+    assert _controller(cluster, "GET", "/kubemn/status", token)[0] == 200
+    assert cluster.exec("lone", "hostname").stdout.strip() == "lone"
