@@ -299,4 +299,3 @@ def _cached_service_port(nodes, service, port, port_id, groups):
     only: a new state recomputes the Services that changed, not the thousand that
     did not."""
     return service_port_pipeline(NodesOnly(nodes), service, port, port_id, dict(groups))
-
