@@ -4,10 +4,10 @@ answers every request with what it received, in the format of the image's tag:
 ("CLIENT VALUES:"). client_address is the address the server saw."""
 import argparse
 import socket
-import socketserver
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from services.apps import http_server
 
 SERVERS = {"1.10": "nginx: 1.13.3 - lua: 10008", "1.4": "nginx: 1.10.0 - lua: 10001"}
 
@@ -46,39 +46,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
     hostname = socket.gethostname()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def respond(handler):
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length).decode(errors="replace") if length else ""
+        text = echo_text(args.version, hostname, handler.client_address[0], handler.command,
+                         handler.path, handler.request_version.split("/")[-1],
+                         list(handler.headers.items()), body, args.port)
+        return 200, "text/plain", text, [("Server", "echoserver")]
 
-        def do_GET(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode(errors="replace") if length else ""
-            text = echo_text(args.version, hostname, self.client_address[0], self.command,
-                             self.path, self.request_version.split("/")[-1],
-                             list(self.headers.items()), body, args.port).encode()
-            self.send_response_only(200)
-            self.send_header("Server", "echoserver")
-            self.send_header("Date", self.date_time_string())
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(text)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(text)
+    def log(handler, line):
+        sys.stdout.write("%s - - %s\n" % (handler.client_address[0], line))
+        sys.stdout.flush()
 
-        do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
-
-        def log_message(self, fmt, *a):
-            sys.stdout.write("%s - - %s\n" % (self.client_address[0], fmt % a))
-            sys.stdout.flush()
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-
-        def server_bind(self):
-            socketserver.TCPServer.server_bind(self)
-            self.server_name, self.server_port = hostname, self.server_address[1]
-
-    Server(("0.0.0.0", args.port), Handler).serve_forever()
-
+    http_server.serve(args.port, respond, log)
 
 if __name__ == "__main__":
     main()

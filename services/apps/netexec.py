@@ -32,11 +32,12 @@ import subprocess
 import sys
 import threading
 import time
-import socketserver
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from services.apps.http_server import PodServer
 
 STARTED = time.monotonic()
 DIAL_TIMEOUT = 5.0
@@ -269,17 +270,6 @@ class Handler(BaseHTTPRequestHandler):
         pass   # each request is logged once, in do_GET, as agnhost logs it
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def server_bind(self):
-        # HTTPServer.server_bind looks up the host's FQDN, which waits for a DNS
-        # server a pod may not have; the bare hostname is all we need.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name = socket.gethostname()
-        self.server_port = self.server_address[1]
-
-
 def serve_udp(sock):
     UDP_READY.set()
     hostname = socket.gethostname()
@@ -312,7 +302,7 @@ def main(argv=None):
     args = parse_args(argv)
     Handler.override = args.http_override
     Handler.root_page = ROOT_PAGES.get(args.root_page)
-    servers = [Server(("0.0.0.0", port), Handler) for port in args.http_port]
+    servers = [PodServer(("0.0.0.0", port), Handler) for port in args.http_port]
     udp = []
     for address in (args.udp_listen_addresses.split(",") if args.udp_listen_addresses
                     else ["0.0.0.0"]):

@@ -15,11 +15,11 @@ answering as the real image does:
 import argparse
 import os
 import socket
-import socketserver
 import sys
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from services.apps import http_server
 
 
 def hello_app(version, hostname):
@@ -60,40 +60,14 @@ def pod_addresses():
 
 def serve(port, respond):
     """respond(handler) -> (status, content type, body, extra headers)."""
-    hostname = socket.gethostname()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            status, kind, body, extra = respond(self)
-            data = body.encode()
-            self.send_response_only(status)
-            self.send_header("Date", self.date_time_string())
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra:
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-
-        do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
-
-        def log_message(self, fmt, *args):
-            sys.stdout.write("%s %s\n" % (self.client_address[0], fmt % args))
-            sys.stdout.flush()
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-
-        def server_bind(self):
-            socketserver.TCPServer.server_bind(self)
-            self.server_name, self.server_port = hostname, self.server_address[1]
-
     sys.stdout.write("Listening on :%d\n" % port)
     sys.stdout.flush()
-    Server(("0.0.0.0", port), Handler).serve_forever()
+    http_server.serve(port, respond, _log)
+
+
+def _log(handler, line):
+    sys.stdout.write("%s %s\n" % (handler.client_address[0], line))
+    sys.stdout.flush()
 
 
 def main(argv=None):

@@ -5,11 +5,11 @@ waits for the pod's deletion, as the real one does."""
 import argparse
 import signal
 import socket
-import socketserver
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from services.apps import http_server
 
 
 def log(message):
@@ -36,31 +36,11 @@ def main(argv=None):
     args = parse_args(argv)
     hostname = socket.gethostname()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            log("HTTP request from %s:%d" % self.client_address[:2])
-            body = hostname.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            if args.close:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_HEAD = do_GET
-
-        def log_message(self, fmt, *a):
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-
-        def server_bind(self):
-            socketserver.TCPServer.server_bind(self)
-            self.server_name, self.server_port = hostname, self.server_address[1]
+    def respond(handler):
+        log("HTTP request from %s:%d" % handler.client_address[:2])
+        # With --close, the connection closes after each request.
+        return 200, "text/plain; charset=utf-8", hostname, \
+            [("Connection", "close")] if args.close else []
 
     workers = []
     if args.tcp:
@@ -84,7 +64,7 @@ def main(argv=None):
                 sock.sendto(hostname.encode(), client)
         workers.append(serve_udp)
     if args.http:
-        workers.append(Server(("0.0.0.0", args.port), Handler).serve_forever)
+        workers.append(lambda: http_server.serve(args.port, respond))
     for work in workers:
         threading.Thread(target=work, daemon=True).start()
     log("Serving on port %d." % args.port)

@@ -1,0 +1,52 @@
+"""The HTTP serving that the images' stand-ins share: a threaded server that binds
+without looking up the pod's FQDN, and a handler that answers every method from one
+function."""
+import socket
+import socketserver
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class PodServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self):
+        # HTTPServer.server_bind looks up the host's FQDN, which waits for a DNS
+        # server a pod may not have; the bare hostname is all we need.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = socket.gethostname()
+        self.server_port = self.server_address[1]
+
+
+def responder(respond, log=None):
+    """A handler class: respond(handler) -> (status, content type, body, extra
+    headers) answers every method, HEAD with the headers only, and no Server header
+    but the respond's own (as Go's servers). log(handler, line), if given, gets each
+    request's log line."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            status, kind, body, extra = respond(self)
+            data = body.encode()
+            self.send_response_only(status)
+            self.send_header("Date", self.date_time_string())
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in extra:
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
+
+        def log_message(self, fmt, *args):
+            if log is not None:
+                log(self, fmt % args)
+
+    return Handler
+
+
+def serve(port, respond, log=None):
+    PodServer(("0.0.0.0", port), responder(respond, log)).serve_forever()
