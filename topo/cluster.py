@@ -215,12 +215,15 @@ class Cluster(Objects):
     # --- cluster DNS -------------------------------------------------------------
     def pod_dns(self, spec):
         """The pod's resolv.conf, as the kubelet writes it for its dnsPolicy; a node's
-        own resolv.conf (for Default) is the machine's, which the nodes share."""
-        try:
-            with open("/etc/resolv.conf") as handle:
-                node_resolv_conf = handle.read()
-        except OSError:
-            node_resolv_conf = ""
+        own resolv.conf (read for Default only) is the machine's, which the nodes
+        share."""
+        node_resolv_conf = ""
+        if spec.template.dns.policy == "Default":
+            try:
+                with open("/etc/resolv.conf") as handle:
+                    node_resolv_conf = handle.read()
+            except OSError:
+                pass
         return pod_resolv_conf(spec.template.dns, spec.namespace,
                                dns_ip(self.spec.service_cidr), node_resolv_conf)
 

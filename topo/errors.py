@@ -9,6 +9,15 @@ class ManifestError(KubemnError):
     """A manifest that is not valid YAML or not a valid Kubernetes object."""
 
 
+class FieldInvalid(ValueError):
+    """A field of an object that the API server would refuse: its path and the API
+    server's message, for a 422 or a manifest's one-line error."""
+
+    def __init__(self, field, message):
+        super().__init__("%s: %s" % (field, message))
+        self.field, self.message = field, message
+
+
 def log_tail(path, count):
     """The last count non-empty lines of a log, stripped, for an error message; None
     if the log cannot be read."""

@@ -35,68 +35,64 @@ from services.dns_records import pod_address
 TTL = 5
 
 
-class Records:
-    """The records file, reloaded when its modification time changes."""
+class WatchedJson:
+    """A JSON file kubemn rewrites, reloaded when its modification time changes (one
+    being replaced keeps the last good value)."""
 
-    def __init__(self, path):
-        self.path = path
-        self.stamp = None
-        self.records = {}
+    def __init__(self, path, value):
+        self.path, self.value, self.stamp = path, value, None
         self.lock = threading.Lock()
+
+    def loaded(self, raw):
+        """The value of the file's new content."""
+        return raw
 
     def current(self):
         try:
             stamp = os.stat(self.path).st_mtime_ns
         except OSError:
-            return self.records
+            return self.value
         with self.lock:
             if stamp != self.stamp:
                 try:
                     with open(self.path) as handle:
-                        self.records = {k.lower(): v for k, v in json.load(handle).items()}
-                    self.stamp = stamp
+                        raw = json.load(handle)
                 except (OSError, ValueError):
-                    pass  # a file being replaced: keep the last good records
-            return self.records
+                    return self.value
+                self.stamp = stamp
+                self.value = self.loaded(raw)
+            return self.value
 
 
-class Settings:
-    """The settings file, reloaded when it changes; says so as CoreDNS does."""
+class Records(WatchedJson):
+    """The records file."""
 
     def __init__(self, path):
-        self.path = path
-        self.stamp = None
-        self.current = {"log": False, "unsupported": [], "sha512": ""}
+        super().__init__(path, {})
+
+    def loaded(self, raw):
+        return {k.lower(): v for k, v in raw.items()}
+
+
+class Settings(WatchedJson):
+    """The settings file; a change is said as CoreDNS says a reload."""
+
+    def __init__(self, path):
+        super().__init__(path, {"log": False, "unsupported": [], "sha512": ""})
         self.announced = False
-        self.lock = threading.Lock()
 
     def start(self):
         """CoreDNS's start-up lines, with the settings of now (kubeadm's by default)."""
-        self.check()
+        self.current()
         if not self.announced:
-            announce(self.current, True)
+            announce(self.value, True)
             self.announced = True
 
-    def check(self):
-        if not self.path:
-            return self.current
-        try:
-            stamp = os.stat(self.path).st_mtime_ns
-        except OSError:
-            return self.current
-        with self.lock:
-            if stamp != self.stamp:
-                try:
-                    with open(self.path) as handle:
-                        loaded = json.load(handle)
-                except (OSError, ValueError):
-                    return self.current
-                self.stamp = stamp
-                if loaded.get("sha512") != self.current.get("sha512"):
-                    self.current = loaded
-                    announce(loaded, not self.announced)
-                    self.announced = True
-            return self.current
+    def loaded(self, raw):
+        if raw.get("sha512") != self.value.get("sha512"):
+            announce(raw, not self.announced)
+            self.announced = True
+        return raw
 
 
 def announce(settings, first):
@@ -133,7 +129,7 @@ def serve_query(data, client, records, settings, protocol):
     """The reply to one query (or None), logged when the Corefile says `log`."""
     started = time.monotonic()
     reply = answer(data, records.current())
-    if reply is not None and settings.check().get("log"):
+    if reply is not None and settings.current().get("log"):
         say(query_log_line(client, data, reply, protocol, time.monotonic() - started))
     return reply
 
@@ -232,7 +228,7 @@ def _follow(settings):
     """Reloads as CoreDNS's reload plugin does, even while no query comes."""
     while True:
         time.sleep(1)
-        settings.check()
+        settings.current()
 
 
 if __name__ == "__main__":

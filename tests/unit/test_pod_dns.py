@@ -27,7 +27,7 @@ def test_none_takes_dns_config_alone_and_needs_a_nameserver():
         "search ns1.svc.cluster-domain.example\nnameserver 192.0.2.1\noptions ndots:2 edns0\n")
     with pytest.raises(DnsConfigError) as caught:
         parse_pod_dns("None", {"searches": ["a"]})
-    assert caught.value.path == "spec.dnsConfig.nameservers"
+    assert caught.value.field == "spec.dnsConfig.nameservers"
 
 
 def test_dns_config_merges_into_the_policy():
@@ -41,10 +41,10 @@ def test_dns_config_merges_into_the_policy():
 def test_bad_policies_and_configs_are_refused_naming_the_field():
     with pytest.raises(DnsConfigError) as caught:
         parse_pod_dns("Cluster", None)
-    assert caught.value.path == "spec.dnsPolicy"
+    assert caught.value.field == "spec.dnsPolicy"
     with pytest.raises(DnsConfigError) as caught:
         parse_pod_dns(None, {"nameservers": ["not-an-ip"]})
-    assert caught.value.path == "spec.dnsConfig.nameservers[0]"
+    assert caught.value.field == "spec.dnsConfig.nameservers[0]"
     with pytest.raises(DnsConfigError):
         parse_pod_dns(None, {"nameservers": ["1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"]})
 

@@ -7,6 +7,7 @@ import os
 import threading
 
 from services.corefile import KUBEADM_COREFILE, dns_settings
+from topo.api.registry import CONFIG_MAPS
 
 NAMESPACE, NAME = "kube-system", "coredns"
 
@@ -18,7 +19,7 @@ class DnsConfigSync:
         self.written = None
 
     def sync(self, store):
-        config_map = store.get("configmaps", NAMESPACE, NAME)
+        config_map = store.get(CONFIG_MAPS, NAMESPACE, NAME)
         corefile = ((config_map or {}).get("data") or {}).get("Corefile", KUBEADM_COREFILE)
         text = json.dumps(dns_settings(corefile), sort_keys=True)
         with self.lock:

@@ -312,7 +312,7 @@ def _pod_template(spec, labels, where, path,
     try:
         dns = parse_pod_dns(spec.get("dnsPolicy"), spec.get("dnsConfig"), path)
     except DnsConfigError as exc:
-        raise where.error(exc.path, exc.message) from None
+        raise where.error(exc.field, exc.message) from None
     return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns)
 
 

@@ -11,15 +11,15 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+from topo.errors import FieldInvalid
+
 POLICIES = ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")
 MAX_NAMESERVERS = 3
 MAX_SEARCHES = 32
 
 
-class DnsConfigError(ValueError):
-    def __init__(self, path, message):
-        super().__init__("%s: %s" % (path, message))
-        self.path, self.message = path, message
+class DnsConfigError(FieldInvalid):
+    """A dnsPolicy or dnsConfig the API server would refuse."""
 
 
 @dataclass(frozen=True)

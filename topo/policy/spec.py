@@ -6,6 +6,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from topo.errors import FieldInvalid
+
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 TYPES = ("Ingress", "Egress")
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -14,10 +16,8 @@ DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class PolicyInvalid(ValueError):
-    def __init__(self, field, message):
-        super().__init__("%s: %s" % (field, message))
-        self.field, self.message = field, message
+class PolicyInvalid(FieldInvalid):
+    """A NetworkPolicy the API server would refuse."""
 
 
 @dataclass(frozen=True)
