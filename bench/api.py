@@ -19,7 +19,7 @@ KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
 POD = """apiVersion: v1
 kind: Pod
 metadata: {name: applied-%d, labels: {bench: applied}}
-spec: {containers: [{name: c, image: busybox}]}
+spec: {containers: [{name: c, image: busybox, command: [sleep, infinity]}]}
 """
 
 

@@ -22,7 +22,7 @@ spec:
   selector: {matchLabels: {app: crowd}}
   template:
     metadata: {labels: {app: crowd}}
-    spec: {containers: [{name: sleeper, image: busybox}]}
+    spec: {containers: [{name: sleeper, image: busybox, command: [sleep, infinity]}]}
 """
 
 
@@ -127,7 +127,7 @@ kind: Pod
 metadata: {name: source}
 spec:
   nodeName: node1
-  containers: [{name: shell, image: busybox}]
+  containers: [{name: shell, image: busybox, command: [sleep, infinity]}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -166,7 +166,7 @@ kind: Pod
 metadata: {name: %s}
 spec:
   nodeName: node1
-  containers: [{name: shell, image: busybox}]
+  containers: [{name: shell, image: busybox, command: [sleep, infinity]}]
 """ % name)
     return name
 

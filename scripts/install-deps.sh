@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
+# busybox, nginx-light and redis-server are what pods of those images run.
 APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
               tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl
-              nftables)
+              nftables busybox nginx-light redis-server)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -18,6 +19,14 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "kubemn: installing Debian packages: ${missing[*]}"
     apt-get update -q
+    # nginx and redis must not start on the machine itself (they would listen on
+    # all its addresses): Debian's policy-rc.d tells their install scripts not to.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        trap 'rm -f "$policy"' EXIT
+        printf '#!/bin/sh\n# kubemn: no service starts while packages install\nexit 101\n' > "$policy"
+        chmod +x "$policy"
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 

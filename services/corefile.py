@@ -1,6 +1,7 @@
 """The coredns ConfigMap's Corefile, as kubemn's cluster DNS reads it (pure): the
 plugins of its server block, which of them kubemn serves, and the settings the DNS
-pods follow (the query log, for now). kubeadm's Corefile is the default."""
+pods follow (the query log, and where names outside the cluster go). kubeadm's
+Corefile is the default."""
 import hashlib
 import re
 
@@ -27,30 +28,45 @@ KUBEADM_COREFILE = """.:53 {
 """
 # What kubemn's DNS pods do of each plugin: served, or harmless to leave out here
 # (health endpoints, metrics, caching, loop detection, reloading: reloads are at once).
-SERVED = ("kubernetes", "log", "errors", "reload")
-HARMLESS = ("health", "ready", "prometheus", "cache", "loop", "loadbalance", "forward")
+SERVED = ("kubernetes", "log", "errors", "reload", "forward")
+HARMLESS = ("health", "ready", "prometheus", "cache", "loop", "loadbalance")
 
 
-def plugins(corefile):
-    """The plugin names of the first server block, in order."""
-    names, depth = [], 0
+def plugin_lines(corefile):
+    """[(plugin name, its arguments)] of the first server block, in order."""
+    found, depth = [], 0
     for raw in corefile.splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         if depth == 1 and not line.startswith("}"):
-            names.append(re.split(r"[\s{]", line, 1)[0])
+            words = line.replace("{", " ").split()
+            found.append((words[0], words[1:]))
         depth += line.count("{") - line.count("}")
-        if depth == 0 and names:
+        if depth == 0 and found:
             break
-    return names
+    return found
+
+
+def plugins(corefile):
+    """The plugin names of the first server block, in order."""
+    return [name for name, _ in plugin_lines(corefile)]
+
+
+def forward_to(corefile):
+    """Where `forward . TO...` sends names outside the cluster: addresses, or
+    "/etc/resolv.conf" (the DNS pod's own nameservers); [] without forward."""
+    for name, args in plugin_lines(corefile):
+        if name == "forward" and args[:1] == ["."]:
+            return [re.sub(r"^dns://|:53$", "", target) for target in args[1:]]
+    return []
 
 
 def dns_settings(corefile):
     """{"log": bool, "unsupported": [plugins kubemn does not serve], "sha512": ...}
     for the DNS pods."""
     found = plugins(corefile)
-    return {"log": "log" in found,
+    return {"log": "log" in found, "forward": forward_to(corefile),
             "unsupported": [p for p in found if p not in SERVED + HARMLESS],
             "sha512": hashlib.sha512(corefile.encode()).hexdigest()}
 

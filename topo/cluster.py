@@ -32,6 +32,7 @@ from topo.kubelet.watch import Kubelet
 from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
+from topo.plan.internet_zone import node_resolv_conf
 from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
 from topo.plan.manifest import FABRICS, parse_files
 from topo.plan.model import ClusterSpec, Manifests, NodeSpec
@@ -41,6 +42,7 @@ from topo.policy.enforcer import PolicyEnforcer
 from topo.runtime import cleanup, conntrack
 from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
+from topo.runtime.internet import InternetServers
 from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
                                   require_open_vswitch, unplug_node)
 from topo.runtime.runlock import RunLock
@@ -86,6 +88,7 @@ class Cluster(Objects):
         self.run_lock = RunLock()
         self.net = None
         self.controller = None
+        self.internet_servers = None
         self.api = None
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
@@ -137,6 +140,8 @@ class Cluster(Objects):
             self.push_state()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
+            self.internet_servers = InternetServers(
+                self.net[INTERNET_HOST], self.addresses.internet.ip, self.run_dir).start()
             self.progress("starting cluster DNS and pods")
             self.apply(dns_addon(self.spec.service_cidr, self.dns_records_path,
                                  self.dns_config.path))
@@ -187,6 +192,9 @@ class Cluster(Objects):
         self.pods.clear()
         self.pending.clear()
         self.retiring = []
+        if self.internet_servers is not None:
+            self.internet_servers.stop()
+            self.internet_servers = None
         if self.net is not None:
             shells = [node.shell for node in self.net.values() if node.shell]
             self.net.stop()
@@ -215,17 +223,11 @@ class Cluster(Objects):
     # --- cluster DNS -------------------------------------------------------------
     def pod_dns(self, spec):
         """The pod's resolv.conf, as the kubelet writes it for its dnsPolicy; a node's
-        own resolv.conf (read for Default only) is the machine's, which the nodes
-        share."""
-        node_resolv_conf = ""
-        if spec.template.dns.policy == "Default":
-            try:
-                with open("/etc/resolv.conf") as handle:
-                    node_resolv_conf = handle.read()
-            except OSError:
-                pass
+        own resolv.conf names the internet host's DNS server (the machine's own
+        resolver is out of the emulated network's reach, and must stay so)."""
         return pod_resolv_conf(spec.template.dns, spec.namespace,
-                               dns_ip(self.spec.service_cidr), node_resolv_conf)
+                               dns_ip(self.spec.service_cidr),
+                               node_resolv_conf(self.addresses.internet.ip))
 
     def write_dns_records(self):
         """Rewrites the records the cluster DNS pods serve (atomically: they read it
@@ -353,16 +355,20 @@ class Cluster(Objects):
         return set(self.node_plans) | {n for n, _ in self.fabric.switches} | {
             "c0", INTERNET_HOST}
 
-    def exec(self, pod_ref, command, container=None, timeout=60, input=None):
-        """Runs command (a string for sh -c, or an argv list) in the pod's namespaces;
-        returns a CompletedProcess with text stdout and stderr. pod_ref: 'name' in the
-        default namespace, 'namespace/name' elsewhere."""
+    def exec(self, pod_ref, command, container=None, timeout=60, input=None,
+             machine_tools=False):
+        """Runs command (a string for sh -c, or an argv list) in the pod's namespaces,
+        with the container's environment (its image's tools first on the PATH, as
+        `kubectl exec`), or with machine_tools the machine's own (as the CLI's
+        `<pod> <command>`); returns a CompletedProcess with text stdout and stderr.
+        pod_ref: 'name' in the default namespace, 'namespace/name' elsewhere."""
         pod = self.pod(pod_ref)
         if container is not None and container not in pod.containers:
             raise KubemnError('container %s is not valid for pod %s' % (container, pod.name))
         argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
         return subprocess.run(pod.nsenter_argv() + argv, capture_output=True, text=True,
-                              timeout=timeout, input=input, env=pod.container_env(container))
+                              timeout=timeout, input=input,
+                              env=None if machine_tools else pod.container_env(container))
 
     def popen(self, pod_ref, argv, **kwargs):
         """Starts argv in the pod's namespaces without waiting (a capture, a client)."""

@@ -4,7 +4,10 @@ CoreDNS's role that the Kubernetes network model needs: Services by name.
 It answers from a JSON file of records that kubemn rewrites whenever Services or
 their endpoints change (services/dns_records.py), reloaded when it changes, and pod
 names (a-b-c-d.<namespace>.pod.cluster.local) from the name itself, as kubeadm's
-CoreDNS does, over UDP and TCP. Names outside the cluster domain get NXDOMAIN at once: nothing is forwarded.
+CoreDNS does, over UDP and TCP. Names outside the cluster domain (and reverse names it
+does not know) go where the Corefile's `forward` says (kubeadm's: the nameservers of
+the DNS pod's own resolv.conf, which is its node's: the internet host), and their
+answers come back as the upstream gave them; without `forward`, NXDOMAIN.
 
 It follows the coredns ConfigMap (the settings file kubemn writes from its Corefile,
 services/corefile.py): prints CoreDNS's start-up and reload lines, logs each query
@@ -30,9 +33,10 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from services.dns_records import pod_address
+from services.dns_records import CLUSTER_DOMAIN, pod_address
 
 TTL = 5
+FORWARD_TIMEOUT = 2.0
 
 
 class WatchedJson:
@@ -78,7 +82,8 @@ class Settings(WatchedJson):
     """The settings file; a change is said as CoreDNS says a reload."""
 
     def __init__(self, path):
-        super().__init__(path, {"log": False, "unsupported": [], "sha512": ""})
+        super().__init__(path, {"log": False, "forward": [], "unsupported": [],
+                                "sha512": ""})
         self.announced = False
 
     def start(self):
@@ -129,9 +134,56 @@ def serve_query(data, client, records, settings, protocol):
     """The reply to one query (or None), logged when the Corefile says `log`."""
     started = time.monotonic()
     reply = answer(data, records.current())
+    targets = settings.current().get("forward")
+    if reply is not None and targets and falls_through(reply):
+        reply = forward(data, upstreams(targets)) or servfail(data)
     if reply is not None and settings.current().get("log"):
         say(query_log_line(client, data, reply, protocol, time.monotonic() - started))
     return reply
+
+
+def falls_through(reply_wire):
+    """Whether a local NXDOMAIN goes upstream: a name outside the cluster domain, or
+    a reverse name (kubeadm's Corefile: `fallthrough in-addr.arpa ip6.arpa`)."""
+    reply = dns.message.from_wire(reply_wire)
+    if reply.rcode() != dns.rcode.NXDOMAIN or not reply.question:
+        return False
+    return not reply.question[0].name.to_text().lower().endswith("." + CLUSTER_DOMAIN + ".")
+
+
+def upstreams(targets, resolv_conf="/etc/resolv.conf"):
+    """The addresses `forward` names; a file stands for its nameservers."""
+    servers = []
+    for target in targets:
+        if not target.startswith("/"):
+            servers.append(target)
+            continue
+        try:
+            with open(target if target != "/etc/resolv.conf" else resolv_conf) as handle:
+                servers += [line.split()[1] for line in handle
+                            if line.split()[:1] == ["nameserver"] and len(line.split()) > 1]
+        except OSError:
+            pass
+    return servers
+
+
+def forward(query_wire, servers):
+    """The first upstream's reply to the query, as it gave it, or None."""
+    for server in servers:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(FORWARD_TIMEOUT)
+            try:
+                sock.sendto(query_wire, (server, 53))
+                return sock.recvfrom(65535)[0]
+            except OSError:
+                continue
+    return None
+
+
+def servfail(query_wire):
+    response = dns.message.make_response(dns.message.from_wire(query_wire))
+    response.set_rcode(dns.rcode.SERVFAIL)
+    return response.to_wire()
 
 
 def answer(query_wire, records):

@@ -39,11 +39,21 @@ def echo_text(version, hostname, client, method, path, version_text, headers, bo
     return "\n".join(lines)
 
 
+def format_of(tag):
+    """The echo format of an image tag: 1.4 before 1.10, else (latest too) 1.10."""
+    try:
+        major, minor = (int(part) for part in tag.split(".")[:2])
+    except ValueError:
+        return "1.10"
+    return "1.4" if (major, minor) < (1, 10) else "1.10"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="echoserver")
-    parser.add_argument("--version", default="1.10", choices=sorted(SERVERS))
+    parser.add_argument("--tag", default="1.10")
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
+    args.version = format_of(args.tag)
     hostname = socket.gethostname()
 
     def respond(handler):
@@ -59,6 +69,7 @@ def main(argv=None):
         sys.stdout.flush()
 
     http_server.serve(args.port, respond, log)
+
 
 if __name__ == "__main__":
     main()

@@ -1,14 +1,18 @@
 """The small web servers of the Kubernetes docs' and tutorials' sample images, each
 answering as the real image does:
 
-  hello-app [--version 1.0.0]   gcr.io/google-samples/hello-app: on 8080 (or $PORT),
-                                "Hello, world!", its version and the hostname
+  hello-app [--tag 1.0]         gcr.io/google-samples/hello-app: on 8080 (or $PORT),
+                                "Hello, world!", its version (by the tag) and the
+                                hostname
+  hello-go                      gcr.io/google-samples/hello-go-gke: on 80,
+                                {"message":"Hello"}
   http-echo -text=T [-listen=:5678] [-status-code=200]
                                 hashicorp/http-echo: T and a newline
   whoami [--port 80]            traefik/whoami: the hostname, the pod's addresses,
                                 the client's address and the request as received
-  nginx-hello [--plain]         nginxdemos/hello: the server's address and name, the
-                                date and the URI (an HTML page, or plain text)
+  nginx-hello [--tag latest]    nginxdemos/hello: the server's address and name, the
+                                date and the URI (an HTML page, or plain text for
+                                the plain-text tags)
 
   python -m services.apps.samples NAME [flags]
 """
@@ -20,6 +24,12 @@ import time
 import uuid
 
 from services.apps import http_server
+
+
+def semver(tag):
+    """hello-app's tags (1.0, 2.0) as the version it prints (1.0.0, 2.0.0)."""
+    parts = (tag.split(".") + ["0", "0"])[:3] if tag[:1].isdigit() else ["1", "0", "0"]
+    return ".".join(parts)
 
 
 def hello_app(version, hostname):
@@ -78,11 +88,13 @@ def main(argv=None):
     hostname = socket.gethostname()
     if name == "hello-app":
         parser = argparse.ArgumentParser(prog=name)
-        parser.add_argument("--version", default="1.0.0")
+        parser.add_argument("--tag", default="1.0")
         args = parser.parse_args(rest)
-        body = hello_app(args.version, hostname)
+        body = hello_app(semver(args.tag), hostname)
         serve(int(os.environ.get("PORT", "8080")),
               lambda h: (200, "text/plain; charset=utf-8", body, ()))
+    elif name == "hello-go":
+        serve(80, lambda h: (200, "application/json", '{"message":"Hello"}', ()))
     elif name == "http-echo":
         parser = argparse.ArgumentParser(prog=name)   # Go's flags: -name or --name
         parser.add_argument("-text", "--text", required=True)
@@ -102,7 +114,7 @@ def main(argv=None):
             hostname, addresses, h.client_address[:2], h.command, h.path,
             h.request_version, list(h.headers.items())), ()))
     elif name == "nginx-hello":
-        plain = "--plain" in rest
+        plain = "--tag" in rest and rest[rest.index("--tag") + 1].startswith("plain-text")
         serve(80, lambda h: (200, "text/plain" if plain else "text/html", nginx_hello(
             "%s:80" % h.connection.getsockname()[0], hostname,
             time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), h.path,

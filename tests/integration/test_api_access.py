@@ -144,7 +144,7 @@ def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes
             template=client.V1PodTemplateSpec(
                 metadata=client.V1ObjectMeta(labels={"app": "pyweb"}),
                 spec=client.V1PodSpec(containers=[client.V1Container(
-                    name="web", image="agnhost",
+                    name="web", image="agnhost", args=["netexec", "--http-port=8080"],
                     ports=[client.V1ContainerPort(container_port=8080)])]))))
     apps.create_namespaced_deployment("default", deployment)
     ready = None

@@ -69,7 +69,7 @@ def test_the_default_cluster_serves_web_to_pods_and_the_internet(transcript):
     pod = section(transcript, "kubectl describe pod multi")
     assert re.search(r"^Node:\s+node1/192\.168\.0\.1$", pod, re.M), pod
     assert re.search(r"^Status:\s+Running$", pod, re.M)
-    assert re.search(r"^  web:\n(    .*\n)*?    Image:\s+nginx.*\n(    .*\n)*?    Port:\s+80/TCP",
+    assert re.search(r"^  web:\n(    .*\n)*?    Image:\s+registry\.k8s\.io/e2e-test-images/agnhost:2\.39\n(    .*\n)*?    Port:\s+80/TCP",
                      pod, re.M), pod
     assert len(re.findall(r"^    Restart Count:\s+0$", pod, re.M)) == 2
     assert section(transcript, "client1 curl -s http://10.96.0.2/hostname").startswith("web-")

@@ -70,7 +70,7 @@ def test_a_pod_in_another_namespace_reaches_the_service_by_name(cluster):
     for name in ("web.default", "web.default.svc.cluster.local"):
         answer = cluster.exec("team/twin", "curl -s -m 3 http://%s/hostname" % name)
         assert answer.returncode == 0 and answer.stdout.startswith("web-"), (name, answer)
-    for tool in ("getent hosts web.default", "nslookup web.default",
+    for tool in ("getent hosts web.default", "nslookup web.default.svc.cluster.local",
                  "dig +short web.default.svc.cluster.local"):
         assert cluster.allocator.cluster_ips["web"] in cluster.exec("team/twin", tool).stdout
 
@@ -122,10 +122,22 @@ def test_reverse_lookups_name_services_and_headless_endpoints(cluster):
         "%s.web-headless.default.svc.cluster.local." % pod.replace(".", "-")
 
 
-def test_outside_names_get_nxdomain_at_once(cluster):
-    found = query(cluster, "twin", "example.com")
+def test_outside_names_go_to_the_internet_hosts_dns_and_others_get_nxdomain_at_once(
+        cluster):
+    """kubeadm's Corefile forwards names outside the cluster to the node's nameserver:
+    here the internet host, authoritative for example.com (the internet host)."""
+    internet = cluster.addresses.internet.ip
+    assert query(cluster, "twin", "example.com")["answers"] == [internet]
+    assert cluster.exec("twin", "curl -s -m 3 http://www.example.com/hostname").stdout == \
+        "internet"
+    # The query left through the node, masqueraded: the internet host saw node1.
+    assert cluster.exec("twin", "curl -s -m 3 http://example.com/clientip").stdout.split(
+        ":")[0] == cluster.pod("twin").node.plan.ip
+    found = query(cluster, "twin", "nothing.invalid")
     assert found["rcode"] == "NXDOMAIN" and found["seconds"] < 0.1
     assert query(cluster, "twin", "nothing.default.svc.cluster.local")["rcode"] == "NXDOMAIN"
+    # Reverse names the cluster does not know fall through to it too.
+    assert cluster.exec("twin", "dig +short -x %s" % internet).stdout == "example.com.\n"
 
 
 def test_records_follow_services_as_they_come_and_go(cluster):
@@ -162,7 +174,7 @@ def test_a_pods_dashed_address_name_resolves_and_kubernetes_default_too(cluster)
     assert query(cluster, "team/twin", name)["answers"] == [twin.ip]
     assert query(cluster, "team/twin", "kubernetes.default.svc.cluster.local")["answers"] == \
         [cluster.allocator.cluster_ips["kubernetes"]]
-    looked_up = cluster.exec("team/twin", "nslookup kubernetes.default")
+    looked_up = cluster.exec("team/twin", "nslookup kubernetes.default.svc.cluster.local")
     assert looked_up.returncode == 0 and "Address: 10.96.0.1" in looked_up.stdout
 
 
@@ -230,24 +242,22 @@ spec:
     nameservers: [192.0.2.1]
     searches: [ns1.svc.cluster-domain.example, my.dns.search.suffix]
     options: [{name: ndots, value: "2"}, {name: edns0}]
-  containers: [{name: shell, image: busybox}]
+  containers: [{name: shell, image: busybox, command: [sleep, infinity]}]
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: plain-host, namespace: team}
 spec:
   dnsPolicy: Default
-  containers: [{name: shell, image: busybox}]
+  containers: [{name: shell, image: busybox, command: [sleep, infinity]}]
 """)
     try:
         assert cluster.exec("team/custom", "cat /etc/resolv.conf").stdout == (
             "search ns1.svc.cluster-domain.example my.dns.search.suffix\n"
             "nameserver 192.0.2.1\noptions ndots:2 edns0\n")
-        with open("/etc/resolv.conf") as handle:
-            machine = [line.split()[1] for line in handle if line.startswith("nameserver")]
-        seen = cluster.exec("team/plain-host", "cat /etc/resolv.conf").stdout
-        assert [line.split()[1] for line in seen.splitlines()
-                if line.startswith("nameserver")] == machine[:3]
+        # Default: the node's resolv.conf, which names the internet host's server.
+        assert cluster.exec("team/plain-host", "cat /etc/resolv.conf").stdout == \
+            "nameserver %s\n" % cluster.addresses.internet.ip
         described = kubectl_cli.run(cluster, ["get", "pod", "custom", "-n", "team", "-o",
                                               "jsonpath={.spec.dnsPolicy}"]).stdout
         assert described == "None"
@@ -257,3 +267,56 @@ spec:
     finally:
         cluster.delete("pod", "team/custom")
         cluster.delete("pod", "team/plain-host")
+
+
+DNSUTILS = """{
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {name: "dnsutils", namespace: "default"},
+  spec: {
+    containers: [{name: "dnsutils", image: "registry.k8s.io/e2e-test-images/agnhost:2.39",
+                  imagePullPolicy: "IfNotPresent"}],
+    restartPolicy: "Always",
+  },
+}
+"""
+
+
+def test_debugging_dns_resolution_as_the_docs_walk_through_it(cluster):
+    """"Debugging DNS Resolution", step by step with the real kubectl and the docs'
+    dnsutils.yaml (agnhost, which pauses; its nslookup and dig are bind's)."""
+    def kubectl(*args, stdin=None):
+        result = kubectl_cli.run(cluster, list(args), input=stdin)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert kubectl("apply", "-f", "-", stdin=DNSUTILS) == "pod/dnsutils created\n"
+    try:
+        kubectl("wait", "--for=condition=Ready", "pod/dnsutils", "--timeout=30s")
+        assert kubectl("get", "pods", "dnsutils").split()[5:8] == ["dnsutils", "1/1",
+                                                                  "Running"]
+        looked_up = kubectl("exec", "-i", "dnsutils", "--", "nslookup", "kubernetes.default")
+        assert looked_up.startswith("Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n")
+        assert "Name:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1\n" in looked_up
+        assert kubectl("exec", "dnsutils", "--", "cat", "/etc/resolv.conf") == (
+            "search default.svc.cluster.local svc.cluster.local cluster.local\n"
+            "nameserver 10.96.0.10\noptions ndots:5\n")
+        rows = kubectl("get", "pods", "--namespace=kube-system", "-l", "k8s-app=kube-dns",
+                       "--no-headers").splitlines()
+        assert len(rows) == 2 and all(r.split()[1:3] == ["1/1", "Running"] for r in rows)
+        for name in kubectl("get", "pods", "--namespace=kube-system", "-l",
+                            "k8s-app=kube-dns", "-o", "name").split():
+            log = kubectl("logs", "--namespace=kube-system", name)
+            assert log.startswith(".:53\n") and "CoreDNS-" in log
+            assert "[INFO] plugin/reload: Running configuration SHA512 = " in log
+        services = kubectl("get", "svc", "--namespace=kube-system").splitlines()
+        assert services[1].split()[:5] == ["kube-dns", "ClusterIP", "10.96.0.10", "<none>",
+                                           "53/UDP,53/TCP"]
+        endpoints = kubectl("get", "ep", "kube-dns", "--namespace=kube-system").split()
+        dns_pods = sorted(p.ip for p in cluster.pods.values() if p.namespace == "kube-system")
+        assert sorted({e.split(":")[0] for e in endpoints[4].split(",")}) == dns_pods
+        # A name outside the cluster, forwarded to the internet host's server.
+        outside = kubectl("exec", "dnsutils", "--", "nslookup", "example.com")
+        assert "Name:\texample.com\nAddress: %s\n" % cluster.addresses.internet.ip in outside
+    finally:
+        kubectl("delete", "pod", "dnsutils")

@@ -1,10 +1,14 @@
 """Images answering as the real ones do, called as the Kubernetes e2e suite and docs
 call them: agnhost's netexec and serve-hostname (from pods, across nodes and through
-a Service, over HTTP and UDP), the nginx stand-in, and the docs' sample images."""
+a Service, over HTTP and UDP) and its other subcommands, real nginx, redis and
+busybox, and the docs' sample images."""
 import json
+import os
 import re
 import socket
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -103,11 +107,81 @@ def test_netexec_without_flags_serves_8080_and_8081_and_health_needs_udp(cluster
     assert http(cluster, "client", base(cluster, "no-udp", 8080) + "/healthz")[0] == 412
 
 
-def test_serve_hostname_answers_on_9376_and_nginx_with_its_welcome_page(cluster):
+def test_serve_hostname_answers_on_9376(cluster):
     assert http(cluster, "client", base(cluster, "hostnames", 9376) + "/")[2] == "hostnames"
+
+
+def test_nginx_is_real_nginx_with_the_images_page_config_and_access_log(cluster):
     status, headers, body = http(cluster, "client", base(cluster, "nginx", 80) + "/")
-    assert status == 200 and "<h1>Welcome to nginx!</h1>" in body
-    assert headers["Server"] == "nginx" and headers["Content-Type"] == "text/html"
+    with open("/usr/share/nginx/html/index.html") as page:
+        assert status == 200 and body == page.read()
+    assert headers["Server"].startswith("nginx/") and headers["Content-Type"] == "text/html"
+    assert http(cluster, "client", base(cluster, "nginx", 80) + "/nothing")[0] == 404
+    config = cluster.exec("nginx", ["cat", "/etc/nginx/conf.d/default.conf"]).stdout
+    assert "root   /usr/share/nginx/html;" in config
+    log = kubectl.run(cluster, ["logs", "nginx"]).stdout
+    assert '%s - - [' % cluster.pod("client").ip in log and '"GET /nothing HTTP/1.1" 404' in log
+    # The image's files are the pod's alone, and nginx listens in the pod only.
+    assert not os.path.exists("/etc/nginx/conf.d/default.conf")
+    assert ":80 " not in subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout
+
+
+def test_busybox_runs_its_own_applets(cluster):
+    wget = cluster.exec("client", ["wget", "-S", "-qO-", base(cluster, "hello", 8080)])
+    assert wget.stdout.startswith("Hello, world!") and "  HTTP/1.1 200 OK" in wget.stderr
+    redis = cluster.exec("client", ["sh", "-c", "printf 'PING\\r\\n' | nc -w 2 %s 6379"
+                                    % cluster.pod("redis").ip])
+    assert redis.stdout == "+PONG\n"   # text mode reads the \r\n as \n
+    found = cluster.exec("client", ["nslookup", "hello.default.svc.cluster.local"]).stdout
+    assert found.startswith("Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n"
+                            "Name:\thello.default.svc.cluster.local\nAddress: %s\n"
+                            % cluster.allocator.cluster_ips["hello"])
+    # Busybox's own nslookup (1.35) asks each search domain in turn and prints each
+    # answer, NXDOMAINs included, as the real busybox:latest does.
+    short = cluster.exec("client", ["nslookup", "hello"]).stdout
+    assert "Name:\thello.default.svc.cluster.local\nAddress: %s\n" % \
+        cluster.allocator.cluster_ips["hello"] in short
+    assert "** server can't find hello.cluster.local: NXDOMAIN" in short
+
+
+def test_busybox_1_28_looks_names_up_as_the_docs_show(cluster):
+    """"Debug Services": `nslookup hostnames` from busybox:1.28 (search domains, and
+    each address with its name)."""
+    found = cluster.exec("busybox-128", ["nslookup", "hello"])
+    assert found.stdout == (
+        "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n"
+        "\nName:      hello\nAddress 1: %s hello.default.svc.cluster.local\n\n"
+        % cluster.allocator.cluster_ips["hello"]), found.stderr
+    missing = cluster.exec("busybox-128", ["nslookup", "nothing-here"])
+    assert missing.returncode == 1 and missing.stderr == \
+        "nslookup: can't resolve 'nothing-here'\n"
+
+
+def test_agnhost_liveness_porter_and_test_webserver(cluster):
+    status, _, body = http(cluster, "client", base(cluster, "liveness", 8080) + "/healthz")
+    assert (status, body) == (200, "ok")
+    assert http(cluster, "client", base(cluster, "liveness", 8080) + "/started")[0] == 200
+    assert http(cluster, "client", base(cluster, "porter", 9001) + "/any")[2] == "foo"
+    assert udp(cluster, "client", (cluster.pod("porter").ip, 9002), b"x") == "bar"
+    status, headers, body = http(cluster, "client", base(cluster, "files", 8000) +
+                                 "/etc/hostname")
+    assert (status, body, headers["Cache-Control"]) == (200, "files\n", "private")
+
+
+def test_a_frontend_reaches_its_backend_by_service_name(cluster):
+    """"Connect a Frontend to a Backend Using Services": hello-frontend's nginx proxies
+    to the Service hello (hello-go); curlimages/curl runs curl with its args."""
+    _wait_for(lambda: http(cluster, "client", base(cluster, "frontend", 80) + "/")[2] ==
+              '{"message":"Hello"}', "the frontend to answer through hello")
+    _wait_for(lambda: '{"message":"Hello"}' in kubectl.run(cluster, ["logs", "curl"]).stdout,
+              "curl's output")
+
+
+def _wait_for(predicate, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        time.sleep(0.5)
 
 
 def test_the_docs_sample_images_answer_as_the_real_ones(cluster):

@@ -284,7 +284,7 @@ def test_a_new_pod_is_isolated_as_soon_as_it_runs(cluster):
     apply(cluster, "x", "same-ns", {"podSelector": {}, "ingress": [{"from": [
         {"podSelector": {}}]}]})
     run(cluster, "run", "d", "-n", "x", "--image=registry.k8s.io/e2e-test-images/agnhost:2.39",
-        "--port=80", "--labels=pod=d")
+        "--port=80", "--labels=pod=d", "--", "netexec", "--http-port=80", "--udp-port=-1")
     try:
         run(cluster, "wait", "-n", "x", "--for=condition=Ready", "pod/d", "--timeout=30s")
         new = {"x/d": (cluster.pod("x/d").ip, 80)}

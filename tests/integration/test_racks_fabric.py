@@ -11,7 +11,8 @@ kind: Pod
 metadata: {name: pod-%(node)s}
 spec:
   nodeName: %(node)s
-  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+  containers: [{name: web, image: "agnhost:2.39", args: [netexec, --http-port=80],
+                   ports: [{containerPort: 80}]}]
 """ % {"node": "node%d" % i} for i in range(1, 5))
 
 
@@ -61,7 +62,8 @@ kind: Pod
 metadata: {name: pod-node5}
 spec:
   nodeName: node5
-  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+  containers: [{name: web, image: "agnhost:2.39", args: [netexec, --http-port=80],
+                   ports: [{containerPort: 80}]}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -71,7 +73,7 @@ spec:
   selector: {matchLabels: {app: spread}}
   template:
     metadata: {labels: {app: spread}}
-    spec: {containers: [{name: c, image: busybox}]}
+    spec: {containers: [{name: c, image: busybox, command: [sleep, infinity]}]}
 """
 
 
@@ -117,7 +119,8 @@ spec:
   selector: {matchLabels: {app: across}}
   template:
     metadata: {labels: {app: across}}
-    spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}
+    spec: {containers: [{name: web, image: "agnhost:2.39", args: [netexec, --http-port=80],
+                   ports: [{containerPort: 80}]}]}
 """)
     racks = {cluster.attachments[p.node.name] for p in cluster.pods.values()
              if p.spec.owner == "across"}

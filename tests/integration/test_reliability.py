@@ -84,7 +84,8 @@ apiVersion: v1
 kind: Pod
 metadata: {name: steady}
 spec:
-  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+  containers: [{name: web, image: "agnhost:2.39", args: [netexec, --http-port=80],
+                   ports: [{containerPort: 80}]}]
 """)
     try:
         second = kubemn("run", script="")
@@ -112,6 +113,7 @@ spec:
       containers:
       - name: agnhost
         image: registry.k8s.io/e2e-test-images/agnhost:2.39
+        args: ["netexec", "--http-port=8080", "--udp-port=-1"]
         ports: [{containerPort: 8080}]
 ---
 apiVersion: v1
@@ -127,7 +129,7 @@ kind: Pod
 metadata: {name: client}
 spec:
   nodeName: node1
-  containers: [{name: shell, image: busybox}]
+  containers: [{name: shell, image: busybox, command: [sleep, infinity]}]
 """
 
 
@@ -200,6 +202,7 @@ spec:
   containers:
   - name: agnhost
     image: registry.k8s.io/e2e-test-images/agnhost:2.39
+    args: ["netexec", "--http-port=8080", "--udp-port=-1"]
     ports: [{containerPort: 8080}]
 """
     vip = cluster.allocator.cluster_ips["web"]

@@ -136,5 +136,5 @@ kind: Pod
 metadata: {name: job}
 spec:
   restartPolicy: %s
-  containers: [{name: c, image: busybox}]
+  containers: [{name: c, image: busybox, command: [sleep, infinity]}]
 """

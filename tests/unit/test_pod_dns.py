@@ -57,7 +57,7 @@ kind: Pod
 metadata: {name: p}
 spec:
   dnsPolicy: "None"
-  containers: [{name: c, image: busybox}]
+  containers: [{name: c, image: busybox, command: [sleep, infinity]}]
 """
     with pytest.raises(ManifestError) as caught:
         parse_texts([("pod.yaml", text)])

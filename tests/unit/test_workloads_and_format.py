@@ -7,10 +7,9 @@ import pytest
 from services.allocation import ServiceAllocator
 from services.endpoints import service_endpoints
 from topo.errors import KubemnError
-from topo.kubelet.images import container_argv, image_name, stand_in
 from topo.api.format import age, endpoints_text
 from topo.plan.manifest import parse_texts
-from topo.plan.model import Container, ContainerPort, PodSpec
+from topo.plan.model import Container, PodSpec
 from topo.plan.workloads import resolve_limit, rollout_changes
 
 WEB = parse_texts([("t", """
@@ -99,48 +98,6 @@ def test_max_surge_rounds_up_and_max_unavailable_down():
 
 def _pod(name, template):
     return PodSpec(name, template, owner="web")
-
-
-@pytest.mark.parametrize("image,name", [
-    ("nginx", "nginx"), ("docker.io/library/nginx:1.25", "nginx"),
-    ("registry.k8s.io/e2e-test-images/agnhost:2.39", "e2e-test-images/agnhost"),
-    ("localhost:5000/busybox@sha256:abc", "busybox")])
-def test_image_names(image, name):
-    assert image_name(image) == name
-
-
-def test_containers_run_their_command_or_a_builtin_app():
-    assert container_argv(Container("c", "busybox", ("sh", "-c"), ("echo hi",))) == [
-        "sh", "-c", "echo hi"]
-    assert container_argv(Container("c", "busybox")) == ["sleep", "infinity"]
-    assert container_argv(Container("c", "nginx:1.25"))[-6:] == [
-        "--http-port", "80", "--udp-port", "-1", "--root-page", "nginx"]
-    agnhost = container_argv(Container("c", "registry.k8s.io/e2e-test-images/agnhost:2.39",
-                                       args=("netexec", "--http-port=9376")))
-    assert agnhost[-3:] == ["-m", "services.apps.netexec", "--http-port=9376"]
-    hostnames = container_argv(Container("c", "registry.k8s.io/e2e-test-images/agnhost:2.39",
-                                         args=("serve-hostname", "--udp")))
-    assert hostnames[-3:] == ["-m", "services.apps.serve_hostname", "--udp"]
-    assert container_argv(Container("c", "registry.k8s.io/serve_hostname"))[-1] == \
-        "services.apps.serve_hostname"
-    assert container_argv(Container("c", "registry.k8s.io/echoserver:1.4"))[-2:] == [
-        "--version", "1.4"]
-    assert container_argv(Container("c", "k8s.gcr.io/echoserver:1.10"))[-2:] == [
-        "--version", "1.10"]
-    custom = container_argv(Container("c", "example/app", ports=(
-        ContainerPort(5000), ContainerPort(5001, "UDP"))))
-    assert custom[-4:] == ["--http-port", "5000", "--udp-port", "5001"]
-
-
-def test_an_image_kubemn_does_not_know_gets_a_stand_in_that_says_so():
-    note = stand_in(Container("app", "example.com/team/app:1.0", ports=(ContainerPort(5000),)))
-    assert note == ('kubemn does not know image "example.com/team/app:1.0": container app '
-                    'runs netexec (an HTTP and UDP server) on 5000/TCP in its place')
-    assert "agnhost subcommand \"porter\"" in stand_in(Container(
-        "c", "registry.k8s.io/e2e-test-images/agnhost:2.39", args=("porter",)))
-    for known in (Container("c", "nginx"), Container("c", "busybox"),
-                  Container("c", "example/app", command=("run",))):
-        assert stand_in(known) is None
 
 
 def test_kubectl_ages_and_abbreviated_endpoints():

@@ -141,7 +141,8 @@ class KubeCLI(CLI):
             pod.node.sendCmd(argv)
             self.waitForNode(pod.node)
         else:
-            result = self.cluster.exec(pod.ref, command, container)
+            # The machine's tools, as through the node's shell above.
+            result = self.cluster.exec(pod.ref, command, container, machine_tools=True)
             output(_ended(result.stdout + result.stderr))
 
     def do_EOF(self, line):

@@ -1,37 +1,97 @@
-"""What a container runs (pure): its command and args as given, or, with no command,
-a built-in app chosen by image, since kubemn pulls no images.
+"""What a container runs (pure). kubemn pulls no images: the catalogue below says, for
+each image it knows, what runs in its place on the machine, as the image's
+ENTRYPOINT and CMD, which a container's `command` and `args` override as
+Kubernetes does (command replaces the ENTRYPOINT and drops the CMD, args replace the
+CMD). A real program from a Debian package where one exists (nginx, redis-server,
+busybox, the shells), else kubemn's faithful rewrite (services/apps).
 
-- agnhost: its subcommand, from args, as agnhost runs it: `netexec`
-  (services/apps/netexec.py: agnhost's endpoints, HTTP 8080 and UDP 8081 unless its
-  flags say otherwise), `serve-hostname` (services/apps/serve_hostname.py, 9376),
-  `pause`; without a subcommand, netexec on the container's declared ports;
-- serve_hostname: agnhost serve-hostname (the hostname over HTTP on 9376);
-- echoserver: services/apps/echoserver.py, the request echoed on 8080 in the format
-  of the image's tag (1.10 and later, or 1.4);
-- the docs' sample web servers (services/apps/samples.py): hello-app (8080),
-  hashicorp/http-echo (its -text on 5678), traefik/whoami (80), nginxdemos/hello
-  (80; the plain-text tag in text);
-- nginx-like images (nginx, httpd, caddy): netexec on port 80 with the server's
-  welcome page at "/";
-- busybox, pause and plain OS images: sleep, for users to exec into; busybox's own
-  applets where the machine's differ from them (services/apps/busybox) come first
-  on its containers' PATH;
-- other images: netexec on the container's declared ports (8080 and 8081 when none
-  are declared).
+An image not in the catalogue runs a stand-in that says so: netexec on the
+container's declared ports (8080/TCP and 8081/UDP without any).
 """
 import os
 import sys
+from dataclasses import dataclass
 
-SLEEP_IMAGES = ("busybox", "pause", "alpine", "ubuntu", "debian", "centos", "fedora",
-                "nicolaka/netshoot", "curlimages/curl", "e2e-test-images/jessie-dnsutils")
-WEB_IMAGES = ("nginx", "httpd", "caddy")
-NETEXEC = [sys.executable, "-m", "services.apps.netexec"]
-SERVE_HOSTNAME = [sys.executable, "-m", "services.apps.serve_hostname"]
-ECHOSERVER = [sys.executable, "-m", "services.apps.echoserver"]
-SAMPLES = [sys.executable, "-m", "services.apps.samples"]
-ROOT_PAGES = {"nginx": "nginx", "httpd": "httpd"}   # web images with a welcome page
-BUSYBOX_APPLETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "services", "apps", "busybox")
+PY = (sys.executable, "-m")
+AGNHOST = PY + ("services.apps.agnhost",)
+SAMPLES = PY + ("services.apps.samples",)
+NGINX = PY + ("services.apps.nginx",)
+REDIS = PY + ("services.apps.redis",)
+NGINX_CMD = ("nginx", "-g", "daemon off;")
+TAG = "{tag}"   # replaced by the image's tag
+APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "services", "apps")
+BUSYBOX_WGET = os.path.join(APPS, "busybox")
+OLD_BUSYBOX = os.path.join(APPS, "busybox_1_28")
+# curlimages/curl's entrypoint.sh: curl, unless the first argument is a command.
+CURL_ENTRYPOINT = ("sh", "-c", 'if [ "${1#-}" != "$1" ] || [ -z "$(command -v "$1")" ]; '
+                   'then set -- curl "$@"; fi; exec "$@"', "/entrypoint.sh")
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image kubemn knows."""
+    names: tuple          # image names without registry and tag, or their last part
+    entrypoint: tuple     # its ENTRYPOINT, as the machine runs it
+    cmd: tuple            # its CMD
+    ports: str            # what it serves, by default
+    ready: str            # when it serves
+    runs: str             # what runs in its place
+    binaries: tuple = ()  # (the image's program as a `command` names it, what runs)
+    busybox: bool = False  # busybox's applets first on its PATH
+
+
+CATALOGUE = (
+    Image(("e2e-test-images/agnhost", "agnhost"), AGNHOST, ("pause",),
+          "by subcommand: netexec 8080/TCP 8081/UDP, serve-hostname 9376, liveness "
+          "8080, test-webserver 80, porter from SERVE_PORT_n", "when its port listens",
+          "kubemn's agnhost (services/apps/agnhost.py and its subcommands)",
+          binaries=(("/agnhost", AGNHOST), ("agnhost", AGNHOST))),
+    Image(("serve_hostname",), AGNHOST + ("serve-hostname",), (), "9376/TCP (HTTP)",
+          "when 9376 listens", "agnhost serve-hostname"),
+    Image(("echoserver",), PY + ("services.apps.echoserver", "--tag", TAG), (),
+          "8080/TCP", "when 8080 listens", "kubemn's echoserver (1.10 or 1.4 format by tag)"),
+    Image(("google-samples/hello-app", "hello-app"),
+          SAMPLES + ("hello-app", "--tag", TAG), (), "8080/TCP ($PORT)",
+          "when the port listens", "kubemn's hello-app"),
+    Image(("google-samples/hello-go-gke", "hello-go-gke", "hello-go"),
+          SAMPLES + ("hello-go",), (), "80/TCP", "when 80 listens", "kubemn's hello-go"),
+    Image(("google-samples/hello-frontend", "hello-frontend"),
+          NGINX + ("--site", "hello-frontend"), NGINX_CMD, "80/TCP (proxy to http://hello)",
+          "when 80 listens", "nginx (Debian's) with the docs' frontend.conf",
+          binaries=(("nginx", NGINX + ("--site", "hello-frontend", "nginx")),)),
+    Image(("hashicorp/http-echo",), SAMPLES + ("http-echo",), (), "5678/TCP (-listen)",
+          "when the port listens", "kubemn's http-echo",
+          binaries=(("/http-echo", SAMPLES + ("http-echo",)),)),
+    Image(("traefik/whoami",), SAMPLES + ("whoami",), (), "80/TCP (--port)",
+          "when the port listens", "kubemn's whoami",
+          binaries=(("/whoami", SAMPLES + ("whoami",)),)),
+    Image(("nginxdemos/hello",), SAMPLES + ("nginx-hello", "--tag", TAG), (), "80/TCP",
+          "when 80 listens", "kubemn's nginxdemos/hello (plain-text tags: text)"),
+    Image(("nginx",), NGINX, NGINX_CMD, "80/TCP", "when 80 listens",
+          "nginx (Debian's), with the image's configuration and welcome page",
+          binaries=(("nginx", NGINX + ("nginx",)), ("/usr/sbin/nginx", NGINX + ("nginx",)))),
+    Image(("httpd",), AGNHOST + ("netexec", "--http-port", "80", "--udp-port", "-1",
+                                 "--root-page", "httpd"), (),
+          "80/TCP", "when 80 listens", "netexec with httpd's \"It works!\" page "
+          "(a stand-in: Apache is not run)"),
+    Image(("redis",), REDIS, ("redis-server",), "6379/TCP",
+          "when 6379 listens", "redis-server (Debian's), data in the pod",
+          binaries=(("redis-server", REDIS + ("redis-server",)),)),
+    Image(("busybox",), (), ("sh",), "none", "runs its command",
+          "busybox (Debian's), its applets first on PATH", busybox=True),
+    Image(("pause",), AGNHOST + ("pause",), (), "none", "at once", "a sleeper",
+          binaries=(("/pause", AGNHOST + ("pause",)),)),
+    Image(("alpine",), (), ("/bin/sh",), "none", "runs its command", "the machine's sh"),
+    Image(("ubuntu", "debian", "centos", "fedora"), (), ("bash",), "none",
+          "runs its command", "the machine's bash"),
+    Image(("nicolaka/netshoot",), (), ("bash",), "none", "runs its command",
+          "the machine's bash and tools (the image's CMD is zsh)"),
+    Image(("curlimages/curl",), CURL_ENTRYPOINT, ("curl",), "none", "runs its command",
+          "the machine's curl"),
+    Image(("e2e-test-images/jessie-dnsutils", "jessie-dnsutils", "dnsutils"), (), ("bash",),
+          "none", "runs its command", "the machine's bash, dig and nslookup"),
+)
 
 
 def image_name(image):
@@ -55,32 +115,29 @@ def image_tag(image):
     return last.split(":", 1)[1] if ":" in last else "latest"
 
 
-def _semver(tag):
-    """hello-app's tags (1.0, 2.0) as the version it prints (1.0.0, 2.0.0)."""
-    parts = (tag.split(".") + ["0", "0"])[:3] if tag[:1].isdigit() else ["1", "0", "0"]
-    return ".".join(parts)
-
-
-def _echoserver_version(tag):
-    try:
-        major, minor = (int(part) for part in tag.split(".")[:2])
-    except ValueError:
-        return "1.10"
-    return "1.4" if (major, minor) < (1, 10) else "1.10"
+def known_image(image):
+    """The catalogue's entry for an image name, or None (a full name first, then its
+    last part: 'myregistry/team/nginx' is nginx)."""
+    name = image_name(image)
+    for candidate in (name, name.rsplit("/", 1)[-1]):
+        for entry in CATALOGUE:
+            if candidate in entry.names:
+                return entry
+    return None
 
 
 def _declared(container, protocol):
     return [p.container_port for p in container.ports if p.protocol == protocol]
 
 
-def netexec_argv(http_ports, udp_ports, extra=()):
+def netexec_argv(http_ports, udp_ports):
     """netexec serving exactly these ports (no UDP: --udp-port -1)."""
-    argv = list(NETEXEC)
+    argv = list(AGNHOST) + ["netexec"]
     for port in http_ports:
         argv += ["--http-port", str(port)]
     for port in udp_ports or [-1]:
         argv += ["--udp-port", str(port)]
-    return argv + list(extra)
+    return argv
 
 
 def container_argv(container):
@@ -94,67 +151,61 @@ def stand_in(container):
     return _choose(container)[1]
 
 
+def uses_busybox(container):
+    """Whether busybox's applets come first on the container's PATH."""
+    entry = known_image(container.image)
+    return bool(entry and entry.busybox)
+
+
+def applet_overlays(container):
+    """Directories of applets to put before busybox's own, as the image's busybox
+    has them where Debian's differs: its wget (Debian's is built without -T and
+    --timeout, which "Declare Network Policy" uses) and, before 1.28.4 (the docs'
+    busybox:1.28 and gcr.io/google-containers/busybox), the nslookup that looked
+    names up with the C library's resolver, search domains and all."""
+    if not uses_busybox(container):
+        return []
+    return ([OLD_BUSYBOX] if _before_1_28_4(container.image) else []) + [BUSYBOX_WGET]
+
+
+def _before_1_28_4(image):
+    if image_name(image) == "google-containers/busybox":
+        return True
+    try:
+        return tuple(int(part) for part in image_tag(image).split(".")[:3]) < (1, 28, 4)
+    except ValueError:
+        return False
+
+
 def _choose(container):
     """(argv, None or the stand-in's note)."""
+    entry = known_image(container.image)
+    if entry is None:
+        if container.command:
+            return list(container.command) + list(container.args), None
+        return _stand_in(container, 'image "%s"' % container.image)
+    tag = image_tag(container.image)
     if container.command:
-        return list(container.command) + list(container.args), None
-    return _builtin(container)
+        command = list(container.command)
+        programs = dict(entry.binaries)     # the image's own program, by its path there
+        if command[0] in programs:
+            command[:1] = programs[command[0]]
+        return command + list(container.args), None
+    args = list(container.args) if container.args else list(entry.cmd)
+    if entry.entrypoint == AGNHOST and args[:1] and args[0] not in AGNHOST_SUBCOMMANDS:
+        return _stand_in(container, 'agnhost subcommand "%s"' % args[0])
+    return [part.replace(TAG, tag) for part in entry.entrypoint] + args, None
 
 
-def _builtin(container):
-    known = _known(container)
-    if known is not None:
-        return known, None
-    name = image_name(container.image)
+# services/apps/agnhost.py's subcommands (kept here so that this module stays pure).
+AGNHOST_SUBCOMMANDS = ("netexec", "serve-hostname", "liveness", "porter", "test-webserver",
+                       "pause")
+
+
+def _stand_in(container, what):
     argv = netexec_argv(_declared(container, "TCP") or [8080],
                         _declared(container, "UDP") or ([] if container.ports else [8081]))
     ports = ", ".join("%d/%s" % (p.container_port, p.protocol) for p in container.ports) \
         or "8080/TCP and 8081/UDP"
-    if name.rsplit("/", 1)[-1] == "agnhost":
-        what = ('agnhost subcommand "%s"' % container.args[0]) if container.args else \
-            "agnhost without a subcommand"
-    else:
-        what = 'image "%s"' % container.image
     return argv, ("kubemn does not know %s: container %s runs netexec (an HTTP and UDP "
                   "server) on %s in its place" % (what, container.name, ports))
-
-
-def _known(container):
-    """The argv of an image kubemn knows, or None."""
-    name = image_name(container.image)
-    base = name.rsplit("/", 1)[-1]
-    if name in SLEEP_IMAGES or base in SLEEP_IMAGES:
-        return list(container.args) if container.args else ["sleep", "infinity"]
-    if name in WEB_IMAGES or base in WEB_IMAGES:
-        page = ["--root-page", ROOT_PAGES[base]] if base in ROOT_PAGES else []
-        return netexec_argv(_declared(container, "TCP") or [80], _declared(container, "UDP"),
-                            page)
-    args = list(container.args)
-    if base == "serve_hostname":
-        return SERVE_HOSTNAME + args
-    if base == "hello-app":
-        return SAMPLES + ["hello-app", "--version", _semver(image_tag(container.image))]
-    if name == "hashicorp/http-echo":
-        return SAMPLES + ["http-echo"] + args
-    if name == "traefik/whoami":
-        return SAMPLES + ["whoami"] + args
-    if name == "nginxdemos/hello":
-        plain = image_tag(container.image).startswith("plain-text")
-        return SAMPLES + ["nginx-hello"] + (["--plain"] if plain else [])
-    if base == "echoserver":
-        return ECHOSERVER + ["--version", _echoserver_version(image_tag(container.image))]
-    if base == "agnhost" and args:
-        # agnhost's own flags are its stand-ins' too.
-        if args[0] == "netexec":
-            return list(NETEXEC) + args[1:]
-        if args[0] == "serve-hostname":
-            return SERVE_HOSTNAME + args[1:]
-        if args[0] == "pause":
-            return ["sleep", "infinity"]
-    return None
-
-
-def applets_path(container):
-    """A directory to put first on the container's PATH, or None."""
-    return BUSYBOX_APPLETS if image_name(container.image).rsplit("/", 1)[-1] == "busybox" \
-        else None

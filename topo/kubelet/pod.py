@@ -8,6 +8,7 @@ without touching the machine's. Nothing here needs a file in /run/netns: the
 namespaces live as long as the pause process, and vanish, veth included, with it.
 """
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
-from topo.kubelet.images import applets_path, container_argv
+from topo.kubelet.images import applet_overlays, container_argv, uses_busybox
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
@@ -25,6 +26,7 @@ from topo.plan.naming import cni_mac, pod_veth_name
 from topo.runtime.node import BRIDGE
 
 PAUSE_NAME = "kubemn-pause"
+BUSYBOX = "/bin/busybox"
 STOP_GRACE_SECONDS = 1.0
 
 # Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
@@ -175,6 +177,11 @@ class Pod:
         for name, text in files.items():
             with open(os.path.join(self.pod_dir, name), "w") as handle:
                 handle.write(text)
+        if any(uses_busybox(c) for c in self.spec.template.containers):
+            link_busybox_applets(self._applets_dir())
+
+    def _applets_dir(self):
+        return os.path.join(self.pod_dir, "busybox")
 
     def _start_containers(self):
         now = time.monotonic()
@@ -253,9 +260,9 @@ class Pod:
         containers = self.spec.template.containers
         container = next((c for c in containers if c.name == name), containers[0])
         env = dict(os.environ, HOSTNAME=self.name, **self.service_env)
-        applets = applets_path(container)
-        if applets:
-            env["PATH"] = applets + os.pathsep + env.get("PATH", os.defpath)
+        if uses_busybox(container):
+            env["PATH"] = os.pathsep.join(applet_overlays(container) + [
+                self._applets_dir(), env.get("PATH", os.defpath)])
         env.update(container.env)
         return env
 
@@ -348,6 +355,24 @@ class Pod:
 
     def log_path(self, container):
         return os.path.join(self.pod_dir, container + ".log")
+
+
+def link_busybox_applets(directory):
+    """A directory of busybox's applets (sh, wget, nslookup, nc...), as the busybox
+    image's /bin holds them, for its containers' PATH."""
+    if not os.path.isdir(directory):
+        os.makedirs(directory)
+        for applet in _busybox_applets():
+            os.symlink(BUSYBOX, os.path.join(directory, applet))
+
+
+@functools.lru_cache(maxsize=1)
+def _busybox_applets():
+    if not os.path.exists(BUSYBOX):
+        raise KubemnError("busybox is not installed: `make run-topology` or `make test` "
+                          "installs it")
+    listed = subprocess.run([BUSYBOX, "--list"], capture_output=True, text=True, check=True)
+    return tuple(listed.stdout.split())
 
 
 def stop_pods(pods):

@@ -5,7 +5,8 @@ import ipaddress
 import sys
 
 from topo.plan.model import (Container, ContainerPort, DeploymentSpec, Manifests, PodTemplate,
-                        Probe, ServicePort, ServiceSpec)
+                             Probe, ServicePort, ServiceSpec)
+from topo.plan.pod_dns import PodDns
 
 SYSTEM_NAMESPACE = "kube-system"
 DNS_LABELS = (("k8s-app", "kube-dns"),)
@@ -24,8 +25,11 @@ def dns_addon(service_cidr, records_path, settings_path):
                  "--settings", settings_path),
         ports=(ContainerPort(53, "UDP", "dns"), ContainerPort(53, "TCP", "dns-tcp")),
         readiness_probe=Probe("tcpSocket", port=53, period=1))
+    # dnsPolicy Default, as kubeadm's coredns: its resolv.conf is its node's, where
+    # the Corefile's `forward . /etc/resolv.conf` sends names outside the cluster.
     deployment = DeploymentSpec("coredns", DNS_REPLICAS, DNS_LABELS,
-                                PodTemplate(DNS_LABELS, (container,)),
+                                PodTemplate(DNS_LABELS, (container,),
+                                            dns=PodDns(policy="Default")),
                                 namespace=SYSTEM_NAMESPACE)
     service = ServiceSpec("kube-dns", DNS_LABELS,
                           (ServicePort(53, "dns", "UDP", "dns"),

@@ -1,0 +1,31 @@
+"""agnhost, the Kubernetes e2e suite's test image: its subcommands, each kubemn's
+faithful rewrite of the real one (agnhost's ENTRYPOINT is /agnhost, its CMD
+`pause`). An unknown subcommand ends as agnhost's does: an error, exit status 1.
+
+  python -m services.apps.agnhost SUBCOMMAND [flags]
+"""
+import importlib
+import sys
+
+SUBCOMMANDS = {
+    "netexec": "services.apps.netexec",
+    "serve-hostname": "services.apps.serve_hostname",
+    "liveness": "services.apps.liveness",
+    "porter": "services.apps.porter",
+    "test-webserver": "services.apps.test_webserver",
+    "pause": "services.apps.pause",
+}
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in SUBCOMMANDS:
+        what = argv[0] if argv else ""
+        sys.stderr.write('Error: unknown command "%s" for "agnhost"\n'
+                         "Run 'agnhost --help' for usage.\n" % what)
+        return 1
+    return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
