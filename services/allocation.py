@@ -57,7 +57,7 @@ class ServiceAllocator:
     def allocate(self, service):
         """(cluster IP or None for headless, {(port, protocol): node port})."""
         self.check(service)
-        if service.cluster_ip == "None":
+        if service.cluster_ip == "None" or service.type == "ExternalName":
             ip = None
         elif service.cluster_ip is not None:
             ip = service.cluster_ip

@@ -2,11 +2,14 @@
 
   <service>.<namespace>.svc.cluster.local         A    the ClusterIP, or for a
                                                        headless Service its ready pods
+                                                  CNAME an ExternalName's name
   _<port>._<proto>.<service>.<namespace>.svc...   SRV  for each named port: 0 100
                                                        <port> <service FQDN>; for a
                                                        headless Service one a ready
                                                        pod, to its endpoint name
   <a-b-c-d>.<service>.<namespace>.svc...          A    a headless Service's endpoint
+                                                       (<hostname>.<service>... for a
+                                                       pod whose subdomain names it)
   <d.c.b.a>.in-addr.arpa                          PTR  a ClusterIP's Service, a
                                                        headless endpoint's name
   <a-b-c-d>.<namespace>.pod.cluster.local         A    a.b.c.d, for any such name
@@ -57,6 +60,9 @@ def dns_records(services, allocator, pods):
     for key, service in sorted(services.items()):
         fqdn = service_fqdn(service)
         records.setdefault(fqdn, {"A": [], "SRV": [], "PTR": []})
+        if service.external_name:
+            records[fqdn]["CNAME"] = service.external_name + "."
+            continue
         cluster_ip = allocator.cluster_ips.get(key)
         if cluster_ip:
             add(fqdn, "A", cluster_ip)
@@ -68,7 +74,7 @@ def dns_records(services, allocator, pods):
         endpoints = sorted(service_endpoints(service, pods.get(service.namespace, [])),
                            key=lambda e: e.ip)
         for endpoint in endpoints:
-            target = "%s.%s" % (endpoint.ip.replace(".", "-"), fqdn)
+            target = _endpoint_name(endpoint, fqdn)
             add(fqdn, "A", endpoint.ip)
             add(target, "A", endpoint.ip)
             add(reverse_name(endpoint.ip), "PTR", target)
@@ -79,9 +85,13 @@ def dns_records(services, allocator, pods):
                        if (number, protocol) == (port.port, port.protocol)]
             for endpoint, target_port in serving:
                 add(_srv_name(port, fqdn), "SRV", [0, 100 // len(serving), target_port,
-                                                  "%s.%s" % (endpoint.ip.replace(".", "-"),
-                                                             fqdn)])
+                                                  _endpoint_name(endpoint, fqdn)])
     return records
+
+
+def _endpoint_name(endpoint, fqdn):
+    """A headless endpoint's name: its pod's hostname, or its dashed address."""
+    return "%s.%s" % (endpoint.hostname or endpoint.ip.replace(".", "-"), fqdn)
 
 
 def _srv_name(port, fqdn):

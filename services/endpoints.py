@@ -1,5 +1,7 @@
-"""A Service's endpoints (pure): the ready pods its selector matches, with each
-service port's targetPort resolved (by number, or by the name of a container port)."""
+"""A Service's endpoints (pure): the ready pods its selector matches (all of them,
+ready or not, with publishNotReadyAddresses), with each service port's targetPort
+resolved (by number, or by the name of a container port), and the pod's hostname when
+its subdomain is the Service's name, as the endpoints controller gives them."""
 from dataclasses import dataclass
 
 
@@ -9,6 +11,7 @@ class Endpoint:
     node: str
     ip: str
     ports: tuple  # ((service port, protocol, target port), ...)
+    hostname: str = None   # the pod's hostname, if its subdomain names the Service
 
 
 def selects(selector, labels):
@@ -31,10 +34,12 @@ def service_endpoints(service, pods):
     """pods: [(name, node, ip, template, ready)] -> [Endpoint], in pod order."""
     found = []
     for name, node, ip, template, ready in pods:
-        if not ready or not selects(service.selector, template.label_dict()):
+        if not (ready or service.publish_not_ready) or \
+                not selects(service.selector, template.label_dict()):
             continue
         ports = tuple((p.port, p.protocol, target_port(p, template)) for p in service.ports)
         ports = tuple(p for p in ports if p[2] is not None)
         if ports:
-            found.append(Endpoint(name, node, ip, ports))
+            hostname = template.hostname if template.subdomain == service.name else None
+            found.append(Endpoint(name, node, ip, ports, hostname))
     return found

@@ -137,6 +137,8 @@ def serve_query(data, client, records, settings, protocol):
     targets = settings.current().get("forward")
     if reply is not None and targets and falls_through(reply):
         reply = forward(data, upstreams(targets)) or servfail(data)
+    elif reply is not None and targets:
+        reply = chase_upstream(reply, upstreams(targets))
     if reply is not None and settings.current().get("log"):
         say(query_log_line(client, data, reply, protocol, time.monotonic() - started))
     return reply
@@ -180,6 +182,23 @@ def forward(query_wire, servers):
     return None
 
 
+def chase_upstream(reply_wire, servers):
+    """An ExternalName's CNAME to a name outside the cluster, completed as CoreDNS
+    completes it: the target's records of the asked type, from upstream."""
+    reply = dns.message.from_wire(reply_wire)
+    question = reply.question[0] if reply.question else None
+    if question is None or question.rdtype == dns.rdatatype.CNAME or len(reply.answer) != 1 \
+            or reply.answer[0].rdtype != dns.rdatatype.CNAME:
+        return reply_wire
+    target = reply.answer[0][0].target
+    if target.to_text().lower().endswith("." + CLUSTER_DOMAIN + "."):
+        return reply_wire
+    upstream = forward(dns.message.make_query(target, question.rdtype).to_wire(), servers)
+    if upstream is not None:
+        reply.answer += dns.message.from_wire(upstream).answer
+    return reply.to_wire()
+
+
 def servfail(query_wire):
     response = dns.message.make_response(dns.message.from_wire(query_wire))
     response.set_rcode(dns.rcode.SERVFAIL)
@@ -204,6 +223,15 @@ def answer(query_wire, records):
         found = {"A": [pod_address(name)], "SRV": []}
     if found is None:
         response.set_rcode(dns.rcode.NXDOMAIN)
+        return response.to_wire()
+    if found.get("CNAME"):
+        # An ExternalName: its alias, and the target's addresses when they are ours.
+        response.answer.append(dns.rrset.from_text_list(
+            question.name, TTL, dns.rdataclass.IN, dns.rdatatype.CNAME, [found["CNAME"]]))
+        target = records.get(found["CNAME"].lower(), {})
+        if question.rdtype == dns.rdatatype.A and target.get("A"):
+            response.answer.append(dns.rrset.from_text_list(
+                found["CNAME"], TTL, dns.rdataclass.IN, dns.rdatatype.A, target["A"]))
         return response.to_wire()
     if question.rdtype == dns.rdatatype.A and found["A"]:
         response.answer.append(dns.rrset.from_text_list(

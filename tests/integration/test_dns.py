@@ -320,3 +320,76 @@ def test_debugging_dns_resolution_as_the_docs_walk_through_it(cluster):
         assert "Name:\texample.com\nAddress: %s\n" % cluster.addresses.internet.ip in outside
     finally:
         kubectl("delete", "pod", "dnsutils")
+
+
+NAMED = """
+apiVersion: v1
+kind: Service
+metadata: {name: my-service, namespace: team}
+spec: {type: ExternalName, externalName: www.example.com}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: busybox-subdomain}
+spec:
+  selector: {name: busybox}
+  clusterIP: None
+  ports: [{name: foo, port: 1234, targetPort: 1234}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: busybox1, labels: {name: busybox}}
+spec:
+  hostname: busybox-1
+  subdomain: busybox-subdomain
+  containers: [{name: busybox, image: "busybox:1.28", command: [sleep, "3600"]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: unready}
+spec:
+  clusterIP: None
+  publishNotReadyAddresses: true
+  selector: {app: unready}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unready, labels: {app: unready}}
+spec:
+  containers:
+  - name: web
+    image: registry.k8s.io/e2e-test-images/agnhost:2.39
+    args: [netexec, --http-port=80, --udp-port=-1]
+    readinessProbe: {exec: {command: ["false"]}, periodSeconds: 1}
+"""
+
+
+def test_external_names_pod_hostnames_and_not_ready_addresses_as_the_docs_show(cluster):
+    """"DNS for Services and Pods": an ExternalName is a CNAME (completed from
+    upstream), a pod with hostname and subdomain has its FQDN in DNS and /etc/hosts,
+    and publishNotReadyAddresses publishes a pod that is not ready."""
+    cluster.apply_text(NAMED)
+    try:
+        internet = cluster.addresses.internet.ip
+        found = query(cluster, "twin", "my-service.team.svc.cluster.local")
+        assert found["answers"] == sorted([internet, "www.example.com."]), found
+        row = kubectl_cli.run(cluster, ["get", "svc", "my-service", "-n", "team",
+                                        "--no-headers"]).stdout.split()
+        assert row[1:5] == ["ExternalName", "<none>", "www.example.com", "<none>"]
+        assert cluster.exec("team/twin", "curl -s -m 3 http://my-service/hostname"
+                            ).stdout == "internet"
+        pod = cluster.pod("busybox1")
+        assert cluster.exec("busybox1", "hostname").stdout == "busybox-1\n"
+        fqdn = "busybox-1.busybox-subdomain.default.svc.cluster.local"
+        assert "%s\t%s\tbusybox-1\n" % (pod.ip, fqdn) in \
+            cluster.exec("busybox1", "cat /etc/hosts").stdout
+        assert query(cluster, "twin", fqdn)["answers"] == [pod.ip]
+        unready = cluster.pod("unready")
+        assert not unready.is_ready
+        assert query(cluster, "twin", "unready.default.svc.cluster.local")["answers"] == \
+            [unready.ip]
+    finally:
+        for kind, name in (("service", "team/my-service"), ("service", "busybox-subdomain"),
+                           ("pod", "busybox1"), ("service", "unready"), ("pod", "unready")):
+            cluster.delete(kind, name)

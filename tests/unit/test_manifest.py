@@ -97,7 +97,14 @@ def test_node_count_shorthand():
     ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, ports: "
      "[{port: 80, nodePort: 80}]}\n", "nodePort: 80 is out of range 30000-32767"),
     ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName}\n",
-     "unsupported type 'ExternalName'"),
+     "spec.externalName: expected a non-empty string"),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName, "
+     "externalName: my_db.example.com}\n", "spec.externalName: 'my_db.example.com' is not a "
+     "valid DNS name"),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: Headless}\n",
+     "unsupported type 'Headless'"),
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {hostname: Web.1, containers: "
+     "[{name: c, image: x}]}\n", "spec.hostname: 'Web.1' is not a valid name"),
     ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.96.0.300, "
      "ports: [{port: 80}]}\n", "spec.clusterIP: '10.96.0.300' is not an IPv4 address"),
     ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: "

@@ -91,6 +91,9 @@ def pod_spec_json(template, node_name=None):
             "enableServiceLinks": True, "priority": 0}
     if node_name or template.node_name:
         spec["nodeName"] = node_name or template.node_name
+    for field in ("hostname", "subdomain"):
+        if getattr(template, field):
+            spec[field] = getattr(template, field)
     dns = template.dns
     config = {k: v for k, v in (
         ("nameservers", list(dns.nameservers)), ("searches", list(dns.searches)),
@@ -288,11 +291,21 @@ def service_json(view, extra_meta=None):
             "internalTrafficPolicy": "Cluster"}
     if spec.selector:
         body["selector"] = dict(spec.selector)
-    body["clusterIP"] = view.cluster_ip or "None"
-    body["clusterIPs"] = [body["clusterIP"]]
+    if spec.type == "ExternalName":
+        # An alias has no address, so no IP families, and ports only if it was given some.
+        for field in ("ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"):
+            del body[field]
+        if not ports:
+            del body["ports"]
+        body["externalName"] = spec.external_name
+    else:
+        body["clusterIP"] = view.cluster_ip or "None"
+        body["clusterIPs"] = [body["clusterIP"]]
+    if spec.publish_not_ready:
+        body["publishNotReadyAddresses"] = True
     if spec.affinity_timeout:
         body["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": spec.affinity_timeout}}
-    if spec.type != "ClusterIP":
+    if spec.type in ("NodePort", "LoadBalancer"):
         body["externalTrafficPolicy"] = spec.external_traffic_policy
     if spec.load_balancer_ip:
         body["loadBalancerIP"] = spec.load_balancer_ip
@@ -344,9 +357,12 @@ def endpoint_slice_json(view, endpoints, pods):
     for endpoint in endpoints:
         for port, proto, target in endpoint.ports:
             ports[(names[(port, proto)] or "", target, proto)] = True
-        entries.append({"addresses": [endpoint.ip],
-                        "conditions": {"ready": True, "serving": True, "terminating": False},
-                        "nodeName": endpoint.node, "targetRef": _target(pods[endpoint.pod])})
+        entry = {"addresses": [endpoint.ip],
+                 "conditions": {"ready": True, "serving": True, "terminating": False},
+                 "nodeName": endpoint.node, "targetRef": _target(pods[endpoint.pod])}
+        if endpoint.hostname:
+            entry["hostname"] = endpoint.hostname
+        entries.append(entry)
     metadata = _metadata(slice_name(spec.name), view.created, spec.namespace, {
         "kubernetes.io/service-name": spec.name,
         "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"})

@@ -59,6 +59,8 @@ def service_ports(service):
 
 
 def _external_ip(service):
+    if service["spec"]["type"] == "ExternalName":
+        return service["spec"]["externalName"]
     ingress = service.get("status", {}).get("loadBalancer", {}).get("ingress") or []
     ips = [i.get("ip") or i.get("hostname") for i in ingress]
     if service["spec"]["type"] == "LoadBalancer" and not ips:

@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 from subprocess import DEVNULL, STDOUT
 
+from services.dns_records import CLUSTER_DOMAIN
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
 from topo.kubelet.images import applet_overlays, container_argv, uses_busybox
@@ -30,12 +31,13 @@ BUSYBOX = "/bin/busybox"
 STOP_GRACE_SECONDS = 1.0
 
 # Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
-# node's pid, $3 the node-side veth name, $4 the node's bridge. It names the pod,
+# node's pid, $3 the node-side veth name, $4 the node's bridge, $5 its hostname. It
+# names the pod,
 # binds its /etc files (unshare's mount namespace is private: they stay in the pod),
 # makes the veth pair and addresses, plugs the node side into the bridge, then
 # becomes the pause process. A failing step ends it, its message in pause.log.
 PAUSE_SCRIPT = """set -e
-echo "$0" > /proc/sys/kernel/hostname
+echo "$5" > /proc/sys/kernel/hostname
 for file in hostname hosts resolv.conf; do mount --bind "$1/$file" "/etc/$file"; done
 ip -batch "$1/network"
 # Filled-in checksums keep captures in the pod clean for scapy users.
@@ -119,7 +121,8 @@ class Pod:
             with open(self._pause_log(), "wb") as log:
                 self.pause = self.node.popen(
                     ["unshare", "--net", "--uts", "--mount", "--", "bash", "-c", PAUSE_SCRIPT,
-                     self.name, self.pod_dir, str(self.node.pid), self.veth, BRIDGE],
+                     self.name, self.pod_dir, str(self.node.pid), self.veth, BRIDGE,
+                     self.hostname()],
                     stdin=DEVNULL, stdout=DEVNULL, stderr=log)
         except BaseException:
             self.stop()
@@ -161,10 +164,10 @@ class Pod:
                 os.remove(self.log_path(container.name))
         plan = self.node.plan
         prefix = plan.pod_cidr.split("/")[1]
-        files = {"hostname": self.name + "\n",
+        files = {"hostname": self.hostname() + "\n",
                  "hosts": "# Kubernetes-managed hosts file (kubemn).\n"
                           "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                          "%s\t%s\n" % (self.ip, self.name),
+                          "%s\t%s\n" % (self.ip, "\t".join(self.host_names())),
                  "resolv.conf": self.resolv_conf,
                  "network": "".join(line + "\n" for line in [
                      # eth0 here, its peer straight into the node's network namespace
@@ -254,12 +257,25 @@ class Pod:
         self.pause = None
 
     # --- queries -------------------------------------------------------------
+    def hostname(self):
+        """spec.hostname, or the pod's name."""
+        return self.spec.template.host_name(self.name)
+
+    def host_names(self):
+        """The pod's names in its /etc/hosts, as the kubelet writes them: with a
+        subdomain, its FQDN <hostname>.<subdomain>.<namespace>.svc.<domain> first."""
+        template = self.spec.template
+        if not template.subdomain:
+            return [self.hostname()]
+        return ["%s.%s.%s.svc.%s" % (self.hostname(), template.subdomain, self.namespace,
+                                     CLUSTER_DOMAIN), self.hostname()]
+
     def container_env(self, name=None):
         """The environment of a container (the first without a name), as its
         processes and `kubectl exec` see it: the Services' variables, then its own."""
         containers = self.spec.template.containers
         container = next((c for c in containers if c.name == name), containers[0])
-        env = dict(os.environ, HOSTNAME=self.name, **self.service_env)
+        env = dict(os.environ, HOSTNAME=self.hostname(), **self.service_env)
         if uses_busybox(container):
             env["PATH"] = os.pathsep.join(applet_overlays(container) + [
                 self._applets_dir(), env.get("PATH", os.defpath)])

@@ -25,7 +25,8 @@ KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
 API_KINDS = ("Namespace", "NetworkPolicy")   # kept by the API alone
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 PROTOCOLS = ("TCP", "UDP")
 FABRICS = re.compile(r"^(single|racks:([1-9][0-9]*))$")
 
@@ -186,6 +187,14 @@ def _dns_label(value, where, path):
     return value
 
 
+def _dns_subdomain(value, where, path):
+    value = _string(value, where, path)
+    if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
+        raise where.error(path, "%r is not a valid DNS name (lower-case labels of letters, "
+                          "digits and '-', joined by dots)" % value)
+    return value
+
+
 def _int(value, where, path, low, high):
     if isinstance(value, bool) or not isinstance(value, int):
         raise where.error(path, "expected an integer, got %r" % (value,))
@@ -313,7 +322,11 @@ def _pod_template(spec, labels, where, path,
         dns = parse_pod_dns(spec.get("dnsPolicy"), spec.get("dnsConfig"), path)
     except DnsConfigError as exc:
         raise where.error(exc.field, exc.message) from None
-    return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns)
+    names = {}
+    for field in ("hostname", "subdomain"):
+        if spec.get(field) is not None:
+            names[field] = _dns_label(spec[field], where, "%s.%s" % (path, field))
+    return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns, **names)
 
 
 def _deployment(name, spec, where):
@@ -380,7 +393,12 @@ def _service(name, spec, where):
     selector = _labels(spec.get("selector"), where, "spec.selector")
     ports = []
     raw_ports = _list(spec.get("ports"), where, "spec.ports")
-    if not raw_ports:
+    external_name = None
+    if service_type == "ExternalName":
+        external_name = _dns_subdomain(spec.get("externalName"), where, "spec.externalName")
+        if spec.get("clusterIP") not in (None, ""):
+            raise where.error("spec.clusterIP", "an ExternalName Service has no clusterIP")
+    elif not raw_ports:
         raise where.error("spec.ports", "a Service needs at least one port")
     for i, port in enumerate(raw_ports):
         ppath = "spec.ports[%d]" % i
@@ -394,8 +412,9 @@ def _service(name, spec, where):
             target = _int(target, where, ppath + ".targetPort", 1, 65535)
         node_port = port.get("nodePort")
         if node_port is not None:
-            if service_type == "ClusterIP":
-                raise where.error(ppath + ".nodePort", "a ClusterIP Service has no nodePort")
+            if service_type in ("ClusterIP", "ExternalName"):
+                raise where.error(ppath + ".nodePort", "a %s Service has no nodePort"
+                                  % service_type)
             node_port = _int(node_port, where, ppath + ".nodePort", 30000, 32767)
         port_name = port.get("name")
         if port_name is None and len(raw_ports) > 1:
@@ -403,7 +422,7 @@ def _service(name, spec, where):
         ports.append(ServicePort(number, target, _protocol(port.get("protocol"), where,
                                                            ppath + ".protocol"),
                                  port_name, node_port))
-    cluster_ip = spec.get("clusterIP")
+    cluster_ip = spec.get("clusterIP") or None
     if cluster_ip is not None and cluster_ip != "None":
         try:
             ipaddress.IPv4Address(cluster_ip)
@@ -414,7 +433,7 @@ def _service(name, spec, where):
     if policy not in ("Cluster", "Local"):
         raise where.error("spec.externalTrafficPolicy", "%r: expected Cluster or Local"
                           % (policy,))
-    if policy == "Local" and service_type == "ClusterIP":
+    if policy == "Local" and service_type in ("ClusterIP", "ExternalName"):
         raise where.error("spec.externalTrafficPolicy",
                           "Local applies to NodePort and LoadBalancer Services only")
     affinity = spec.get("sessionAffinity", "None")
@@ -438,8 +457,13 @@ def _service(name, spec, where):
                               % (lb_ip,)) from None
     if cluster_ip == "None" and service_type != "ClusterIP":
         raise where.error("spec.clusterIP", "a headless Service must be of type ClusterIP")
+    publish = spec.get("publishNotReadyAddresses", False)
+    if not isinstance(publish, bool):
+        raise where.error("spec.publishNotReadyAddresses", "expected true or false, got %r"
+                          % (publish,))
     return ServiceSpec(name, selector, tuple(ports), service_type, cluster_ip, policy,
-                       timeout, lb_ip)
+                       timeout, lb_ip, external_name=external_name,
+                       publish_not_ready=publish)
 
 
 def _cidr(value, where, path):

@@ -70,6 +70,11 @@ class PodTemplate:
     # makes a new template, hence a rollout.
     annotations: Tuple[Tuple[str, str], ...] = ()
     dns: PodDns = PodDns()   # dnsPolicy and dnsConfig
+    hostname: Optional[str] = None    # the pod's hostname (its name without one)
+    subdomain: Optional[str] = None   # with a headless Service of this name: an FQDN
+
+    def host_name(self, pod_name):
+        return self.hostname or pod_name
 
     def label_dict(self):
         return dict(self.labels)
@@ -115,6 +120,8 @@ class ServiceSpec(Namespaced):
     affinity_timeout: int = 0                 # seconds of ClientIP affinity; 0: none
     load_balancer_ip: Optional[str] = None    # asked-for LoadBalancer address
     namespace: str = DEFAULT_NAMESPACE
+    external_name: Optional[str] = None       # type ExternalName: the name it aliases
+    publish_not_ready: bool = False           # not-ready pods are endpoints too
 
 
 @dataclass(frozen=True)
