@@ -168,6 +168,19 @@ def test_agnhost_liveness_porter_and_test_webserver(cluster):
     assert (status, body, headers["Cache-Control"]) == (200, "files\n", "private")
 
 
+def test_the_other_catalogue_images_run_what_their_entries_say(cluster):
+    status, _, body = http(cluster, "client", base(cluster, "httpd", 80) + "/")
+    assert (status, body) == (200, "<html><body><h1>It works!</h1></body></html>\n")
+    assert http(cluster, "client", base(cluster, "serve-hostname", 9376) + "/")[2] == \
+        "serve-hostname"
+    assert cluster.exec("alpine", "echo $((6 * 7))").stdout == "42\n"
+    assert cluster.exec("netshoot", "dig +short kubernetes.default.svc.cluster.local"
+                        ).stdout == "10.96.0.1\n"
+    assert cluster.pod("paused").running()
+    _wait_for(lambda: cluster.pod("bare-busybox").status() == "Completed",
+              "busybox's sh to end")
+
+
 def test_a_frontend_reaches_its_backend_by_service_name(cluster):
     """"Connect a Frontend to a Backend Using Services": hello-frontend's nginx proxies
     to the Service hello (hello-go); curlimages/curl runs curl with its args."""

@@ -82,7 +82,7 @@ def test_every_catalogue_entry_is_found_by_each_of_its_names():
 
 def test_busybox_before_1_28_4_gets_the_older_nslookup_and_every_busybox_its_wget():
     overlays = [applet_overlays(Container("c", image)) for image in (
-        "busybox:1.28", "busybox:1.28.3", "gcr.io/google-containers/busybox", "busybox:1.28.4",
-        "busybox", "busybox:1.36", "alpine:3.1")]
-    assert [len(o) for o in overlays] == [2, 2, 2, 1, 1, 1, 0]
+        "busybox:1.28", "busybox:1.28.3", "gcr.io/google-containers/busybox",
+        "radial/busyboxplus:curl", "busybox:1.28.4", "busybox", "busybox:1.36", "alpine:3.1")]
+    assert [len(o) for o in overlays] == [2, 2, 2, 2, 1, 1, 1, 0]
     assert all(o[-1].endswith("busybox") for o in overlays if o)

@@ -80,6 +80,8 @@ CATALOGUE = (
           binaries=(("redis-server", REDIS + ("redis-server",)),)),
     Image(("busybox",), (), ("sh",), "none", "runs its command",
           "busybox (Debian's), its applets first on PATH", busybox=True),
+    Image(("radial/busyboxplus",), (), ("/bin/sh",), "none", "runs its command",
+          "busybox, as above, with the machine's curl", busybox=True),
     Image(("pause",), AGNHOST + ("pause",), (), "none", "at once", "a sleeper",
           binaries=(("/pause", AGNHOST + ("pause",)),)),
     Image(("alpine",), (), ("/bin/sh",), "none", "runs its command", "the machine's sh"),
@@ -162,14 +164,15 @@ def applet_overlays(container):
     has them where Debian's differs: its wget (Debian's is built without -T and
     --timeout, which "Declare Network Policy" uses) and, before 1.28.4 (the docs'
     busybox:1.28 and gcr.io/google-containers/busybox), the nslookup that looked
-    names up with the C library's resolver, search domains and all."""
+    names up with the C library's resolver, search domains and all (so too
+    radial/busyboxplus, of busybox 1.20, in "Connecting Applications with Services")."""
     if not uses_busybox(container):
         return []
     return ([OLD_BUSYBOX] if _before_1_28_4(container.image) else []) + [BUSYBOX_WGET]
 
 
 def _before_1_28_4(image):
-    if image_name(image) == "google-containers/busybox":
+    if image_name(image) in ("google-containers/busybox", "radial/busyboxplus"):
         return True
     try:
         return tuple(int(part) for part in image_tag(image).split(".")[:3]) < (1, 28, 4)

@@ -180,18 +180,19 @@ def _string(value, where, path, required=True):
 
 
 def _dns_label(value, where, path):
-    value = _string(value, where, path)
-    if len(value) > 63 or not DNS_LABEL.match(value):
-        raise where.error(path, "%r is not a valid name (lower-case letters, digits "
-                          "and '-', at most 63 characters)" % value)
-    return value
+    return _matching(value, where, path, DNS_LABEL, 63, "a valid name (lower-case letters, "
+                     "digits and '-', at most 63 characters)")
 
 
 def _dns_subdomain(value, where, path):
+    return _matching(value, where, path, DNS_SUBDOMAIN, 253, "a valid DNS name (lower-case "
+                     "labels of letters, digits and '-', joined by dots)")
+
+
+def _matching(value, where, path, pattern, longest, what):
     value = _string(value, where, path)
-    if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
-        raise where.error(path, "%r is not a valid DNS name (lower-case labels of letters, "
-                          "digits and '-', joined by dots)" % value)
+    if len(value) > longest or not pattern.match(value):
+        raise where.error(path, "%r is not %s" % (value, what))
     return value
 
 
