@@ -12,7 +12,7 @@ FULL   ?=
 # make lab-check LAB=3 checks lab 3's steps; without LAB, every lab.
 LAB    ?=
 
-.PHONY: deps run-topology test unit integration bench lab-check clean
+.PHONY: deps lint run-topology test unit integration bench lab-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,13 +20,17 @@ deps:
 run-topology: deps
 	$(PYTHON) -m topo.main run $(ARGS)
 
-# The whole suite: unit tests of the pure logic, then the integration tests
-# (real Mininet, Open vSwitch, Ryu and scapy; they need root).
-test: deps
+# The whole suite: the lint gate, unit tests of the pure logic, then the integration
+# tests (real Mininet, Open vSwitch, Ryu and scapy; they need root).
+test: deps lint
 	$(PYTHON) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
 
-unit: deps
+unit: deps lint
 	$(PYTHON) -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+
+# pyflakes' and pycodestyle's checks over the whole tree (ruff.toml).
+lint: deps
+	$(VENV)/bin/ruff check .
 
 integration: deps
 	$(PYTHON) -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)

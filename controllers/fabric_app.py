@@ -31,6 +31,11 @@ from controllers.replies import reply_to
 from controllers.state import EMPTY, InvalidState, parse_state
 
 APP_KEY = "kubemn_fabric_app"
+# The OpenFlow message of each kind of change (controllers/reconcile.py).
+MESSAGES = {"group_add": openflow.group_add_or_modify, "flow_add": openflow.flow_add,
+            "group_modify": openflow.group_add_or_modify,
+            "flow_delete": openflow.flow_delete_by_cookie,
+            "group_delete": openflow.group_delete}
 TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"
 
 
@@ -154,16 +159,8 @@ class FabricApp(app_manager.RyuApp):
         configuration, then a barrier whose reply marks the generation as reached."""
         config = self.desired.get(datapath.id)
         changes = plan_changes(config, group_ids, cookies, self.sent_groups[datapath.id])
-        for group in changes.groups_to_add:
-            datapath.send_msg(openflow.group_add_or_modify(datapath, group))
-        for f in changes.flows_to_add:
-            datapath.send_msg(openflow.flow_add(datapath, f))
-        for group in changes.groups_to_modify:
-            datapath.send_msg(openflow.group_add_or_modify(datapath, group))
-        for cookie in changes.cookies_to_delete:
-            datapath.send_msg(openflow.flow_delete_by_cookie(datapath, cookie))
-        for group_id in changes.groups_to_delete:
-            datapath.send_msg(openflow.group_delete(datapath, group_id))
+        for kind, item in changes.messages():
+            datapath.send_msg(MESSAGES[kind](datapath, item))
         self.sent_groups[datapath.id] = dict(config.groups) if config else {}
         self.known[datapath.id] = (set(config.groups) if config else set(),
                                    {cookie_of(f) for f in config.flows} if config else set())

@@ -16,6 +16,18 @@ class Changes(namedtuple("Changes", "groups_to_add flows_to_add groups_to_modify
     def empty(self):
         return not any(self)
 
+    def messages(self):
+        """(kind, item) in the order to send them: "group_add" (a Group),
+        "flow_add" (a Flow), "group_modify" (a Group), "flow_delete" (a cookie),
+        "group_delete" (a group id)."""
+        for kind, items in (("group_add", self.groups_to_add),
+                            ("flow_add", self.flows_to_add),
+                            ("group_modify", self.groups_to_modify),
+                            ("flow_delete", self.cookies_to_delete),
+                            ("group_delete", self.groups_to_delete)):
+            for item in items:
+                yield kind, item
+
     def summary(self):
         return ("%d groups added, %d flows added, %d groups changed, %d flows removed, "
                 "%d groups removed" % tuple(len(part) for part in self))

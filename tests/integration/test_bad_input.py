@@ -126,10 +126,6 @@ def test_bad_manifests_are_refused_cleanly(tmp_path, text, message):
     assert_refused(run_kubemn(["-f", str(path)]), message)
 
 
-def test_at_least_thirty_cases():
-    assert len(CASES) + len(INLINE) >= 30
-
-
 @pytest.mark.parametrize("args,message", CASES, ids=[c[1][:40] for c in CASES])
 def test_bad_input_is_refused_cleanly(args, message):
     args = [manifest_path(a) if a.endswith(".yaml") else a for a in args]

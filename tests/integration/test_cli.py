@@ -45,7 +45,8 @@ kubectl get pods -o yaml
 kubectl exec client1 -c nope -- true
 kubectl logs nothing
 kubectl get pods -A -o name
-""".replace("{bad}", manifest_path("bad/unknown-node.yaml")).format(extra=manifest_path("cli-extra.yaml"))
+""".replace("{bad}", manifest_path("bad/unknown-node.yaml")).format(
+    extra=manifest_path("cli-extra.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,8 @@ def test_the_default_cluster_serves_web_to_pods_and_the_internet(transcript):
     pod = section(transcript, "kubectl describe pod multi")
     assert re.search(r"^Node:\s+node1/192\.168\.0\.1$", pod, re.M), pod
     assert re.search(r"^Status:\s+Running$", pod, re.M)
-    assert re.search(r"^  web:\n(    .*\n)*?    Image:\s+registry\.k8s\.io/e2e-test-images/agnhost:2\.39\n(    .*\n)*?    Port:\s+80/TCP",
+    assert re.search(r"^  web:\n(    .*\n)*?    Image:\s+registry\.k8s\.io/e2e-test-images/"
+                     r"agnhost:2\.39\n(    .*\n)*?    Port:\s+80/TCP",
                      pod, re.M), pod
     assert len(re.findall(r"^    Restart Count:\s+0$", pod, re.M)) == 2
     assert section(transcript, "client1 curl -s http://10.96.0.2/hostname").startswith("web-")
@@ -97,14 +99,22 @@ def test_kubectl_errors_are_one_line_and_change_nothing(transcript):
     before = snapshots[1].split("kubemn> ")[0]
     after = snapshots[2].split("kubemn> ")[0]
     assert before == after and "pod/client1" in before
-    for message in ('Error from server (NotFound): deployments.apps "nothing" not found',
-                    'error: invalid argument "many" for "--replicas" flag',
-                    'Error from server (NotFound): pods "nothing" not found',
-                    "error: resource(s) were provided, but no name was specified",
-                    "container nope is not valid for pod client1",
-                    "nodeName 'node9': no such node"):
+    messages = ('Error from server (NotFound): deployments.apps "nothing" not found',
+                'error: invalid argument "many" for "--replicas" flag',
+                'Error from server (NotFound): pods "nothing" not found',
+                "error: resource(s) were provided, but no name was specified",
+                "container nope is not valid for pod client1",
+                "nodeName 'node9': no such node")
+    for message in messages:
         lines = [line for line in errors.splitlines() if message in line]
         assert len(lines) == 1, (message, errors)
+    # Every line of the errors is one of them (or of the earlier steps, or kubectl's
+    # own usage hint after a bad flag): an error of more lines would leave one over.
+    earlier = ('pods "client2" not found', 'resource type "widgets"',
+               'pods "nothing" not found in namespace', "See 'kubectl scale --help' for usage.")
+    for line in errors.splitlines():
+        assert line.startswith("kubemn: ") or any(m in line for m in messages + earlier), \
+            (line, errors)
     assert "kind: List" in section(transcript, "kubectl get pods -o yaml")
 
 

@@ -212,8 +212,8 @@ def test_the_coredns_configmap_turns_the_query_log_on_and_names_what_kubemn_igno
 
     def queried():
         query(cluster, "team/twin", name)
-        return any(l.startswith("[INFO] %s:" % twin.ip) and line in l
-                   for l in dns_logs().splitlines())
+        return any(logged.startswith("[INFO] %s:" % twin.ip) and line in logged
+                   for logged in dns_logs().splitlines())
     eventually("the query in the log", queried)
     kubectl("patch", "configmap", "coredns", "-n", "kube-system", "--type=merge", "-p",
             json.dumps({"data": {"Corefile": original}}))

@@ -194,12 +194,25 @@ def test_endpoint_churn_breaks_nothing_after_a_second(cluster):
     assert ask(kept) == survivor, "the established connection kept its backend"
 
 
-def test_a_deleted_pod_leaves_the_endpoints_before_it_stops(cluster):
+def test_a_deleted_pod_leaves_the_endpoints_before_it_stops(cluster, monkeypatch):
+    """Each desired state the controller is told is recorded with whether the victim
+    still ran then: one without it as an endpoint must come while it still runs."""
     before = {e.pod for e in cluster.endpoints("web")}
-    victim = sorted(before)[0]
-    cluster.delete("pod", victim)
+    victim = cluster.pod(sorted(before)[0])
+    told = []
+    push_state = cluster.push_state
+
+    def recording_push(*args, **kwargs):
+        endpoint_ips = {e["ip"] for members in cluster.desired_state()["endpoint_sets"].values()
+                        for e in members}
+        told.append((victim.ip in endpoint_ips, victim.pause is not None and
+                     victim.pause.poll() is None))
+        return push_state(*args, **kwargs)
+    monkeypatch.setattr(cluster, "push_state", recording_push)
+    cluster.delete("pod", victim.name)
     after = {e.pod for e in cluster.endpoints("web")}
-    assert victim not in after and len(after) == len(before)
+    assert victim.name not in after and len(after) == len(before)
+    assert (False, True) in told, told
 
 
 # --- internet to Service -------------------------------------------------------------

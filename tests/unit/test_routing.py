@@ -75,17 +75,38 @@ def test_reconcile_adds_missing_and_deletes_stale_by_cookie():
     assert everything.empty()
 
 
-def test_changes_add_before_they_remove():
-    from controllers.flows import Group
-    old, new = Group(7, ((("output", 1),),)), Group(7, ((("output", 2),),))
-    config = switch_configs(racks_state())[1]._replace(groups={7: new, 8: new._replace(
-        group_id=8)})
-    changes = plan_changes(config, [7, 9], [], {7: old})
-    assert [g.group_id for g in changes.groups_to_add] == [8]
-    assert [g.group_id for g in changes.groups_to_modify] == [7]
-    assert changes.groups_to_delete == [9]
-    assert list(changes._fields) == ["groups_to_add", "flows_to_add", "groups_to_modify",
-                                     "cookies_to_delete", "groups_to_delete"]
+def test_changes_are_sent_so_that_nothing_points_at_what_is_not_there():
+    """Replays the messages a switch is sent, in their order, from one set of Services
+    to another: no flow may name a group before it exists or after it is deleted, and a
+    stale flow goes only after its replacement is in."""
+    from controllers.pipeline import switch_configs as configs_of
+    from tests.unit.test_service_pipeline import WEB, endpoint, state
+    moved = dict(WEB, ports=[{"protocol": "TCP", "port": 80,
+                              "endpoints": [endpoint("10.244.1.7", "node1")]}])
+    other = dict(WEB, name="default/other", cluster_ip="10.96.0.21")
+    old, new = configs_of(state([WEB, other]))[1], configs_of(state([moved]))[1]
+    changes = plan_changes(new, list(old.groups), [cookie_of(f) for f in old.flows],
+                           dict(old.groups))
+    groups, flows = set(old.groups), {cookie_of(f): f for f in old.flows}
+    seen = []
+    for kind, item in changes.messages():
+        seen.append(kind)
+        if kind in ("group_add", "group_modify"):
+            groups.add(item.group_id)
+        elif kind == "flow_add":
+            flows[cookie_of(item)] = item
+        elif kind == "flow_delete":
+            del flows[item]
+        else:
+            groups.discard(item)
+        named = {a[1] for f in flows.values() for a in f.actions if a[0] == "group"}
+        assert named <= groups, "after %s %r a flow names a missing group" % (kind, item)
+        for service_ip in ("10.96.0.20",):
+            assert any(dict(f.match).get("ipv4_dst") == service_ip and f.table == 20
+                       for f in flows.values()), "the Service went dark after " + kind
+    assert set(flows.values()) == set(new.flows) and groups == set(new.groups)
+    assert seen == sorted(seen, key=["group_add", "flow_add", "group_modify", "flow_delete",
+                                     "group_delete"].index)
 
 
 @pytest.mark.parametrize("change,message", [

@@ -178,7 +178,8 @@ def switch_rules(cluster, configs, switch, in_port, packet, proto, endpoint=None
             t.REG_SERVICE_PORT, chosen[t.REG_SERVICE_PORT]) == chosen[t.REG_SERVICE_PORT]]
         rules += sorted(dnat, key=lambda r: -r.priority)[:1]
     lines = [describe_flow(rule) for rule in rules]
-    final = [l.strip() for l in output.splitlines() if l.startswith("Datapath actions")]
+    final = [line.strip() for line in output.splitlines()
+             if line.startswith("Datapath actions")]
     return lines, final[-1] if final else ""
 
 

@@ -14,9 +14,9 @@ import yaml
 from topo.errors import ManifestError
 from topo.plan.pod_dns import DnsConfigError, parse_pod_dns
 from topo.policy.spec import PolicyInvalid, parse_policy
-from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort, DeploymentSpec,
-                        Manifests, NodeSpec, PodSpec, PodTemplate, Probe, ServicePort,
-                        ServiceSpec)
+from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort,
+                             DeploymentSpec, Manifests, NodeSpec, PodSpec, PodTemplate, Probe,
+                             ServicePort, ServiceSpec)
 
 CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
 KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",

@@ -85,7 +85,7 @@ def plug_node(net, plan, switch_name, addresses):
 def unplug_node(net, name):
     """Removes a node from the running network; returns its (ended) shell process."""
     host = net[name]
-    link = next(l for l in net.links if host in (l.intf1.node, l.intf2.node))
+    link = next(each for each in net.links if host in (each.intf1.node, each.intf2.node))
     switch_intf = link.intf2 if link.intf1.node is host else link.intf1
     shell.run(switch_intf.node, "ovs-vsctl --if-exists del-port %s %s"
               % (switch_intf.node, switch_intf))
@@ -101,7 +101,8 @@ def _port_of(switch, link):
 
 
 def _link_between(net, a, b):
-    return next(l for l in net.links if {l.intf1.node.name, l.intf2.node.name} == {a, b})
+    return next(each for each in net.links
+                if {each.intf1.node.name, each.intf2.node.name} == {a, b})
 
 
 def switch_port(net, switch, neighbour):
