@@ -45,6 +45,7 @@ from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.internet import InternetServers
 from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
                                   require_open_vswitch, unplug_node)
+from topo.runtime.processes import enter_argv, wait_until
 from topo.runtime.runlock import RunLock
 
 FABRIC_TIMEOUT = 30.0
@@ -258,16 +259,11 @@ class Cluster(Objects):
     def wait_all_ready(self, timeout=READY_TIMEOUT):
         """Waits for readinessProbes to pass; pods still not ready after timeout are
         named, not fatal: a probe may be meant to fail."""
-        deadline = time.monotonic() + timeout
-        while True:
+        def unready():
             with self.lock:
-                waiting = [p.ref for p in self.pods.values() if p.running() and not p.is_ready]
-            if not waiting:
-                return
-            if time.monotonic() > deadline:
-                self.progress("not ready after %.0f s: %s" % (timeout, ", ".join(waiting)))
-                return
-            time.sleep(0.02)
+                return [p.ref for p in self.pods.values() if p.running() and not p.is_ready]
+        if not wait_until(lambda: not unready(), timeout, longest_pause=0.02):
+            self.progress("not ready after %.0f s: %s" % (timeout, ", ".join(unready())))
 
     def restart_controller(self):
         """Starts the controller again and re-sends the desired state; the switches
@@ -377,7 +373,7 @@ class Cluster(Objects):
     def node_exec(self, node_name, command, timeout=60):
         """Runs a shell command in a node's network namespace."""
         node = self.node(node_name)
-        return subprocess.run(["nsenter", "-t", str(node.pid), "-n", "--", "sh", "-c", command],
+        return subprocess.run(enter_argv(node.pid) + ["sh", "-c", command],
                               capture_output=True, text=True, timeout=timeout)
 
     def logs(self, pod_ref, container=None):

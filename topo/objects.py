@@ -19,6 +19,7 @@ from topo.plan.manifest import parse_files, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
 from topo.plan.scheduler import choose_node
 from topo.plan.workloads import rollout_changes
+from topo.runtime.processes import wait_until
 
 READY_TIMEOUT = 30.0
 # How long a Deployment's retiring pod keeps running after it left the endpoints.
@@ -422,28 +423,22 @@ class Objects:
     def wait_started(self, timeout=READY_TIMEOUT):
         """Waits until the kubelet has started the pods the API accepted (those that
         fail to start are left Pending), then settles: the CLI's next line sees them."""
-        deadline = time.monotonic() + timeout
-        while any(w.error is None for w in self.pending.values()):
-            if time.monotonic() > deadline:
-                raise KubemnError("pods still pending after %.0f s: %s" % (
-                    timeout, ", ".join(w.spec.name for w in self.pending.values())))
-            time.sleep(0.01)
+        if not wait_until(lambda: all(w.error is not None for w in self.pending.values()),
+                          timeout, longest_pause=0.01):
+            raise KubemnError("pods still pending after %.0f s: %s" % (
+                timeout, ", ".join(w.spec.name for w in self.pending.values())))
         with self.lock:
             self.settle(timeout)
 
     def settle(self, timeout=READY_TIMEOUT):
         """Waits until every running pod without a readinessProbe has started, then
         brings the pods' readiness and the Services up to date."""
-        deadline = time.monotonic() + timeout
-        while True:
-            waiting = [p for p in self.pods.values()
-                       if p.running() and not p.probes and not p.started()]
-            if not waiting:
-                break
-            if time.monotonic() > deadline:
-                raise KubemnError("pods not ready after %.0f s: %s"
-                                  % (timeout, ", ".join(p.name for p in waiting)))
-            time.sleep(0.01)
+        def starting():
+            return [p for p in self.pods.values()
+                    if p.running() and not p.probes and not p.started()]
+        if not wait_until(lambda: not starting(), timeout, longest_pause=0.01):
+            raise KubemnError("pods not ready after %.0f s: %s"
+                              % (timeout, ", ".join(p.name for p in starting())))
         now = time.monotonic()
         changed = [p.update_readiness({}, now) for p in self.pods.values()]
         if any(changed):

@@ -10,6 +10,7 @@ import pytest
 from topo.runtime import cleanup
 from topo.cluster import Cluster
 from topo.plan.manifest import parse_texts
+from topo.runtime.processes import enter_argv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKETS = os.path.join(ROOT, "tests", "helpers", "packets.py")
@@ -65,7 +66,7 @@ class Capture:
 
 
 def node_enter(cluster, node):
-    return ["nsenter", "-t", str(cluster.node(node).pid), "-n", "--"]
+    return enter_argv(cluster.node(node).pid)
 
 
 def pod_enter(cluster, pod):

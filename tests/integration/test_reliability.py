@@ -13,6 +13,7 @@ from tests.integration.conftest import ROOT, start_cluster
 from topo.runtime import cleanup, conntrack
 from topo.plan.ipam import GATEWAY_MAC
 from topo.plan.naming import cni_mac
+from topo.runtime.processes import enter_argv
 
 # faulthandler: a kubemn that hangs can be made to show where (SIGABRT).
 KUBEMN = [sys.executable, "-X", "faulthandler", "-m", "topo.main"]
@@ -160,8 +161,8 @@ def test_the_fabric_survives_ten_thousand_malformed_packets(cluster):
                             input=cni_mac(cluster.node_plans["node1"].bridge_ip) + "\n",
                             timeout=300)
     internet = cluster.net["internet"]
-    from_outside = subprocess.run(["nsenter", "-t", str(internet.pid), "-n", "--"] + fuzz
-                                  + ["1200"], input=GATEWAY_MAC + "\n", capture_output=True,
+    from_outside = subprocess.run(enter_argv(internet.pid) + fuzz + ["1200"],
+                                  input=GATEWAY_MAC + "\n", capture_output=True,
                                   text=True, timeout=300)
     sent = int(from_pod.stdout) + int(from_outside.stdout)
     assert sent >= 10000, (from_pod.stderr, from_outside.stderr)

@@ -21,6 +21,7 @@ from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
 from topo.cli import kubectl
 from topo.cluster import Cluster
 from topo.runtime.netns import network_namespace_of
+from topo.runtime.processes import enter_argv
 
 HELPERS = os.path.join(ROOT, "tests", "helpers")
 INTERNET_IP = "203.0.113.1"
@@ -50,7 +51,7 @@ def loop(cluster, pod, mode, amount, url):
 
 def internet(cluster, command):
     host = cluster.net["internet"]
-    return subprocess.run(["nsenter", "-t", str(host.pid), "-n", "--", "sh", "-c", command],
+    return subprocess.run(enter_argv(host.pid) + ["sh", "-c", command],
                           capture_output=True, text=True, timeout=30)
 
 

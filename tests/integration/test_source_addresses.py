@@ -10,6 +10,7 @@ from tests.integration.conftest import ROOT, manifest_path
 from topo.cli import kubectl as kubectl_cli
 from topo.cluster import Cluster
 from topo.plan.ipam import MASQUERADE_IP
+from topo.runtime.processes import enter_argv
 
 REQUESTS = 30
 OUTSIDE_PORT = 8000
@@ -44,8 +45,8 @@ def from_internet(cluster, url, count=1):
     host = cluster.net["internet"]
     answers = []
     for _ in range(count):
-        answer = subprocess.run(["nsenter", "-t", str(host.pid), "-n", "--", "curl", "-s",
-                                 "-m", "3", url], capture_output=True, text=True, timeout=10)
+        answer = subprocess.run(enter_argv(host.pid) + ["curl", "-s", "-m", "3", url],
+                                capture_output=True, text=True, timeout=10)
         answers.append((answer.returncode, answer.stdout))
     return answers
 
@@ -87,10 +88,9 @@ def test_load_balancer_with_cluster_policy_shows_the_endpoints_node(cluster):
 
 def test_egress_to_the_internet_leaves_with_the_nodes_address(cluster):
     host = cluster.net["internet"]
-    server = subprocess.Popen(["nsenter", "-t", str(host.pid), "-n", "--", sys.executable,
-                               "-m", "services.apps.netexec", "--http-port",
-                               str(OUTSIDE_PORT)], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, cwd=ROOT)
+    server = subprocess.Popen(enter_argv(host.pid) + [
+        sys.executable, "-m", "services.apps.netexec", "--http-port", str(OUTSIDE_PORT)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
         url = "http://%s:%d/clientip" % (host.IP(), OUTSIDE_PORT)
         wait = [sys.executable, "-c", "import socket, time\nfor _ in range(50):\n"

@@ -20,6 +20,7 @@ from topo.errors import KubemnError
 from topo.inspect.flowview import describe_flow, desired_configs
 from topo.policy.view import judge
 from topo.runtime.network import INTERNET_HOST, switch_port
+from topo.runtime.processes import enter_argv
 
 CAPTURE = [sys.executable, "-m", "topo.runtime.capture"]
 CAPTURE_LIMIT_SECONDS = 30
@@ -33,10 +34,6 @@ class Point:
     enter: list      # argv prefix that enters the namespace
     iface: str
     side: str        # "source" or "destination"
-
-
-def _node_enter(node):
-    return ["nsenter", "-t", str(node.pid), "-n", "--"]
 
 
 def parse_request(line):
@@ -93,21 +90,21 @@ def resolve(cluster, src, dst):
 def observation_points(cluster, source, candidates):
     points = []
     if source is None:
-        points.append(Point("internet eth0", _node_enter(cluster.net[INTERNET_HOST]), "eth0",
+        points.append(Point("internet eth0", enter_argv(cluster.net[INTERNET_HOST].pid), "eth0",
                             "source"))
     else:
         node = source.node
         points += [Point("%s eth0" % source.ref, source.nsenter_argv(), "eth0", "source"),
-                   Point("%s %s" % (node.name, source.veth), _node_enter(node), source.veth,
+                   Point("%s %s" % (node.name, source.veth), enter_argv(node.pid), source.veth,
                          "source"),
-                   Point("%s cbr0" % node.name, _node_enter(node), "cbr0", "source"),
-                   Point("%s eth0" % node.name, _node_enter(node), "eth0", "source")]
+                   Point("%s cbr0" % node.name, enter_argv(node.pid), "cbr0", "source"),
+                   Point("%s eth0" % node.name, enter_argv(node.pid), "eth0", "source")]
     seen = {p.label for p in points}
     for pod in candidates:
         node = pod.node
-        for point in (Point("%s eth0" % node.name, _node_enter(node), "eth0", "destination"),
-                      Point("%s cbr0" % node.name, _node_enter(node), "cbr0", "destination"),
-                      Point("%s %s" % (node.name, pod.veth), _node_enter(node), pod.veth,
+        for point in (Point("%s eth0" % node.name, enter_argv(node.pid), "eth0", "destination"),
+                      Point("%s cbr0" % node.name, enter_argv(node.pid), "cbr0", "destination"),
+                      Point("%s %s" % (node.name, pod.veth), enter_argv(node.pid), pod.veth,
                             "destination"),
                       Point("%s eth0" % pod.ref, pod.nsenter_argv(), "eth0", "destination")):
             if point.label not in seen:
@@ -183,10 +180,10 @@ def switch_rules(cluster, configs, switch, in_port, packet, proto, endpoint=None
     return lines, final[-1] if final else ""
 
 
-def _switch_path(cluster, first, last):
+def switch_path(links, first, last):
     """The switches from first to last over the fabric's links (a tree)."""
     neighbours = {}
-    for a, b in cluster.fabric.links:
+    for a, b in links:
         neighbours.setdefault(a, []).append(b)
         neighbours.setdefault(b, []).append(a)
     paths = [[first]]
@@ -206,7 +203,7 @@ def onward_switches(cluster, configs, ingress, arrived, proto):
                      plan.pod_cidr) or arrived["dst"] == plan.ip), None)
     if node is None:
         return []
-    path = _switch_path(cluster, ingress, cluster.attachments[node])
+    path = switch_path(cluster.fabric.links, ingress, cluster.attachments[node])
     found = []
     for previous, switch in zip(path, path[1:]):
         flow = "in_port=%d,%s,nw_src=%s,nw_dst=%s,dl_dst=%s" % (
@@ -218,16 +215,38 @@ def onward_switches(cluster, configs, ingress, arrived, proto):
     return found
 
 
+@dataclass
+class Observed:
+    """What one trace saw, collected by trace(), rendered by render() (pure)."""
+    src: str
+    target: str            # "ip:port", or the ip for ICMP
+    proto: str
+    origin: str            # the source address
+    dst_ip: str
+    forward: list          # [(Point, packet)] of the packet, in time order
+    backward: list         # [(Point, packet)] of its answer
+    reply: dict = None     # the answer the sender got, or None
+    routing: tuple = None  # (label of the point after which, "node routing", text)
+    switches: tuple = ()   # (label of the point after which, [(switch, rules, datapath)])
+    ingress: str = ""      # the switch where the packet entered the fabric
+    policy: str = ""       # NetworkPolicy's verdict, when no answer came
+
+
 def trace(cluster, line):
     """The text `trace` prints."""
+    return render(observe(cluster, line))
+
+
+def observe(cluster, line):
+    """Sends the packet and collects what every capture point, the node's routing and
+    the switches' own traces say of it."""
     src, dst, port, proto = parse_request(line)
     configs = desired_configs(cluster)[1]
     source, dst_ip, candidates = resolve(cluster, src, dst)
     sport = random.randint(33000, 60999)
     bpf = "icmp" if proto == "icmp" else "%s port %d" % (proto, sport)
-    points = observation_points(cluster, source, candidates)
-    captures = _start_captures(points, bpf)
-    sender = source.nsenter_argv() if source else _node_enter(cluster.net[INTERNET_HOST])
+    captures = _start_captures(observation_points(cluster, source, candidates), bpf)
+    sender = source.nsenter_argv() if source else enter_argv(cluster.net[INTERNET_HOST].pid)
     answer = subprocess.run(sender + CAPTURE + ["send", proto, dst_ip, str(port or 0),
                                                 str(sport)], capture_output=True, text=True)
     reply = json.loads(answer.stdout.strip().splitlines()[-1]) if answer.stdout.strip() else None
@@ -235,74 +254,101 @@ def trace(cluster, line):
     seen = []
     for point, process in captures:
         out, _ = process.communicate(timeout=CAPTURE_LIMIT_SECONDS)
-        kept = set()
-        for packet in json.loads(out.strip().splitlines()[-1] or "[]"):
-            if proto == "icmp" and packet.get("icmp_id") not in (sport, None):
-                continue
-            # One packet and its answer: the first of each direction at each point, and
-            # of each rewriting of it (a hairpin passes its node's eth0 and cbr0 twice,
-            # the second time rewritten by the fabric).
-            key = (_is_forward(packet, proto, sport), packet["src"], packet["dst"])
-            if key not in kept:
-                kept.add(key)
-                seen.append((packet["time"], point, packet))
+        seen += [(packet["time"], point, packet) for packet in first_of_each_direction(
+            json.loads(out.strip().splitlines()[-1] or "[]"), proto, sport)]
     seen.sort(key=lambda item: item[0])
     forward = [(p, pkt) for _, p, pkt in seen if _is_forward(pkt, proto, sport)]
-    backward = [(p, pkt) for _, p, pkt in seen if not _is_forward(pkt, proto, sport)]
-    origin = source.ip if source else cluster.addresses.internet.ip
-    target = "%s:%d" % (dst_ip, port) if port else dst_ip
-    out = ["trace %s -> %s (%s): one packet from %s" % (src, target, proto, origin)]
+    observed = Observed(
+        src, "%s:%d" % (dst_ip, port) if port else dst_ip, proto,
+        source.ip if source else cluster.addresses.internet.ip, dst_ip, forward,
+        [(p, pkt) for _, p, pkt in seen if not _is_forward(pkt, proto, sport)], reply,
+        ingress=cluster.fabric.switches[0][0] if source is None else
+        cluster.attachments[source.node.name])
+    if source is not None and any(p.label == "%s cbr0" % source.node.name for p, _ in forward):
+        route = cluster.node_exec(source.node.name, "ip route get %s from %s iif cbr0"
+                                  % (dst_ip, source.ip)).stdout.split("\n")[0].strip()
+        observed.routing = ("%s cbr0" % source.node.name, "%s routing" % source.node.name,
+                            route)
+    edge = "internet eth0" if source is None else "%s eth0" % source.node.name
+    entering = [pkt for p, pkt in forward if p.label == edge and p.side == "source"]
+    if entering:
+        observed.switches = (edge, _fabric_rules(cluster, configs, source, observed.ingress,
+                                                 entering[0], forward, proto))
+    if reply is None:
+        observed.policy = _policy_verdict(cluster, forward, proto, dst_ip, port, source)
+    return observed
+
+
+def first_of_each_direction(packets, proto, sport):
+    """One packet and its answer: the first of each direction at a capture point, and
+    of each rewriting of it (a hairpin passes its node's eth0 and cbr0 twice, the
+    second time rewritten by the fabric). ICMP of other pings is left out."""
+    kept, found = set(), []
+    for packet in packets:
+        if proto == "icmp" and packet.get("icmp_id") not in (sport, None):
+            continue
+        key = (_is_forward(packet, proto, sport), packet["src"], packet["dst"])
+        if key not in kept:
+            kept.add(key)
+            found.append(packet)
+    return found
+
+
+def _fabric_rules(cluster, configs, source, ingress, packet, forward, proto):
+    """[(switch, rules, datapath actions)]: the ingress switch's pipeline for the
+    packet as it entered, then the switches it crossed to the destination's node."""
+    in_port = switch_port(cluster.net, ingress,
+                          INTERNET_HOST if source is None else source.node.name)
+    arrived = [pkt for p, pkt in forward if p.side == "destination"]
+    endpoint = (arrived[0]["dst"], arrived[0].get("dport")) if arrived else None
+    rules, datapath = switch_rules(cluster, configs, ingress, in_port, packet, proto, endpoint)
+    found = [(ingress, rules, datapath)]
+    if arrived:
+        found += [(switch, onward, "") for switch, onward in
+                  onward_switches(cluster, configs, ingress, arrived[0], proto)]
+    return found
+
+
+def render(observed):
+    """The trace as text (pure): each point the packet crossed, the node's routing
+    decision and the switches' rules where they came, the NAT, the answer, the verdict."""
+    out = ["trace %s -> %s (%s): one packet from %s" % (observed.src, observed.target,
+                                                          observed.proto, observed.origin)]
     step = 0
-    routed = switched = False
-    for point, packet in forward:
+    inserts = {}
+    if observed.routing:
+        inserts[observed.routing[0]] = [(observed.routing[1], [observed.routing[2]])]
+    if observed.switches:
+        inserts.setdefault(observed.switches[0], []).extend(
+            ("%s" % switch, ["OpenFlow pipeline (ofproto/trace):"] +
+             ["       %s" % rule for rule in rules] + (["       %s" % datapath]
+                                                     if datapath else []))
+            for switch, rules, datapath in observed.switches[1])
+    for point, packet in observed.forward:
         step += 1
-        out.append("%3d. %-28s %s" % (step, point.label, _flow_text(packet, proto)))
-        if source is not None and point.label == "%s cbr0" % source.node.name and not routed:
-            routed = True
-            route = cluster.node_exec(source.node.name, "ip route get %s from %s iif cbr0"
-                                      % (dst_ip, source.ip)).stdout.split("\n")[0].strip()
+        out.append("%3d. %-28s %s" % (step, point.label, _flow_text(packet, observed.proto)))
+        for label, lines in inserts.pop(point.label, []) if point.side == "source" else []:
             step += 1
-            out.append("%3d. %-28s %s" % (step, "%s routing" % source.node.name, route))
-        if point.label.endswith(" eth0") and point.side == "source" and not switched and \
-                (source is None or point.label == "%s eth0" % source.node.name):
-            switched = True
-            switch = cluster.fabric.switches[0][0] if source is None else \
-                cluster.attachments[source.node.name]
-            in_port = switch_port(cluster.net, switch,
-                                  INTERNET_HOST if source is None else source.node.name)
-            arrived = [pkt for p, pkt in forward if p.side == "destination"]
-            endpoint = (arrived[0]["dst"], arrived[0].get("dport")) if arrived else None
-            rules, datapath = switch_rules(cluster, configs, switch, in_port, packet, proto,
-                                           endpoint)
-            step += 1
-            out.append("%3d. %-28s OpenFlow pipeline (ofproto/trace):" % (step, switch))
-            out += ["       %s" % rule for rule in rules]
-            if datapath:
-                out.append("       %s" % datapath)
-            if arrived:
-                for switch, rules in onward_switches(cluster, configs, switch, arrived[0],
-                                                     proto):
-                    step += 1
-                    out.append("%3d. %-28s OpenFlow pipeline (ofproto/trace):" % (step, switch))
-                    out += ["       %s" % rule for rule in rules]
-    rewritten = [pkt for point, pkt in forward if point.side == "destination"]
-    if rewritten and rewritten[0]["dst"] != dst_ip:
-        out.append("     NAT: %s -> %s:%s%s" % (target, rewritten[0]["dst"],
+            out.append("%3d. %-28s %s" % (step, label, lines[0]))
+            out += lines[1:]
+    rewritten = [pkt for point, pkt in observed.forward if point.side == "destination"]
+    if rewritten and rewritten[0]["dst"] != observed.dst_ip:
+        out.append("     NAT: %s -> %s:%s%s" % (observed.target, rewritten[0]["dst"],
                                                 rewritten[0].get("dport", ""),
                                                 ", source %s" % rewritten[0]["src"]
-                                                if rewritten[0]["src"] != origin else ""))
-    if backward:
-        first, last = backward[0], backward[-1]
+                                                if rewritten[0]["src"] != observed.origin
+                                                else ""))
+    if observed.backward:
+        first, last = observed.backward[0], observed.backward[-1]
         out.append("     reply: %s at %s, arriving as %s at %s" % (
-            _flow_text(first[1], proto), first[0].label, _flow_text(last[1], proto),
-            last[0].label))
+            _flow_text(first[1], observed.proto), first[0].label,
+            _flow_text(last[1], observed.proto), last[0].label))
         if first[1]["src"] != last[1]["src"]:
             out.append("     un-NAT: %s -> %s" % (first[1]["src"], last[1]["src"]))
-    ingress = cluster.fabric.switches[0][0] if source is None else \
-        cluster.attachments[source.node.name]
-    out.append(_verdict(forward, reply, proto, dst_ip, ingress))
-    if reply is None:
-        out.append(_policy_verdict(cluster, forward, proto, dst_ip, port, source))
+    out.append(_verdict(observed.forward, observed.reply, observed.proto, observed.dst_ip,
+                        observed.ingress))
+    if observed.reply is None:
+        out.append(observed.policy)
     return "\n".join(out)
 
 

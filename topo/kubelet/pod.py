@@ -10,7 +10,6 @@ namespaces live as long as the pause process, and vanish, veth included, with it
 import contextlib
 import functools
 import os
-import signal
 import subprocess
 import time
 from dataclasses import replace
@@ -23,10 +22,13 @@ from topo.kubelet.images import applet_overlays, container_argv, uses_busybox
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
+from topo.kubelet.status import container_state, pod_status
 from topo.plan.naming import cni_mac, pod_veth_name
 from topo.runtime.node import BRIDGE
+from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
 PAUSE_NAME = "kubemn-pause"
+PAUSE_START_SECONDS = 10
 BUSYBOX = "/bin/busybox"
 STOP_GRACE_SECONDS = 1.0
 
@@ -45,16 +47,6 @@ ethtool -K eth0 tx off > /dev/null
 nsenter --net="/proc/$2/ns/net" ip link set "$3" master "$4" up
 exec -a "%s $0" sleep infinity
 """ % PAUSE_NAME
-
-
-def _wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    delay = 0.001
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise KubemnError("timed out after %.0f s waiting for %s" % (timeout, what))
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
 
 
 def _cmdline(pid):
@@ -133,8 +125,10 @@ class Pod:
         """Waits for the pause process to hold a plugged-in network, then starts the
         containers; on any failure, removes what was made and re-raises."""
         try:
-            _wait_for(lambda: self._pause_sleeping() or self.pause.poll() is not None, 10,
-                      "the pause process of " + self.name)
+            if not wait_until(lambda: self._pause_sleeping() or self.pause.poll() is not None,
+                              PAUSE_START_SECONDS):
+                raise KubemnError("timed out after %.0f s waiting for the pause process of %s"
+                                  % (PAUSE_START_SECONDS, self.name))
             if self.pause.poll() is not None:
                 raise KubemnError("pod %s: setting up its namespaces failed: %s"
                                   % (self.name, self._pause_error()))
@@ -245,8 +239,8 @@ class Pod:
         The veth pair is deleted first: the kernel frees a dead namespace's devices
         only later, and a new pod may want the name at once. Safe to call twice."""
         if self.pause is not None:
-            subprocess.run(["nsenter", "-t", str(self.node.pid), "-n", "--", "ip", "link",
-                            "del", self.veth], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+            subprocess.run(enter_argv(self.node.pid) + ["ip", "link", "del", self.veth],
+                           stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
         stop_pods([self])
 
     def processes(self):
@@ -290,21 +284,14 @@ class Pod:
         return replace(self.spec.template, labels=self.labels)
 
     def nsenter_argv(self):
-        return ["nsenter", "-t", str(self.pause.pid), "-n", "-u", "-m", "--"]
+        return enter_argv(self.pause.pid, "net", "uts", "mount")
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}
-        (the last: exited, to be started again after its back-off)."""
-        states = {}
-        for name, process in self.containers.items():
-            code = process.poll()
-            if code is None:
-                states[name] = "Running"
-            elif self._waits_for_restart(name) and self.restarts.get(name):
-                states[name] = "CrashLoopBackOff"
-            else:
-                states[name] = "Completed" if code == 0 else "Error"
-        return states
+        (topo/kubelet/status.py)."""
+        policy = self.spec.template.restart_policy
+        return {name: container_state(process.poll(), policy, self.restarts.get(name, 0))
+                for name, process in self.containers.items()}
 
     def restart_count(self):
         return sum(self.restarts.values())
@@ -360,14 +347,7 @@ class Pod:
         return sum(self.container_ready(c.name) for c in self.spec.template.containers)
 
     def status(self):
-        states = set(self.container_states().values())
-        if "CrashLoopBackOff" in states:
-            return "CrashLoopBackOff"
-        if "Error" in states:
-            return "Error"
-        if states == {"Completed"}:
-            return "Completed"
-        return "Running"
+        return pod_status(self.container_states().values())
 
     def log_path(self, container):
         return os.path.join(self.pod_dir, container + ".log")
@@ -394,25 +374,9 @@ def _busybox_applets():
 def stop_pods(pods):
     """Ends the processes of many pods at once: SIGTERM to all, one grace period for
     all, then SIGKILL to what is left (a whole cluster stops in one grace period)."""
-    processes = [process for pod in pods for process in pod.processes()]
-    for process in processes:
-        _signal(process, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for process in processes:
-        try:
-            process.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            _signal(process, signal.SIGKILL)
-            process.wait()
+    # Each process runs in a session of its own: a container's children (a shell's
+    # commands) go with it.
+    stop_processes([process for pod in pods for process in pod.processes()],
+                   STOP_GRACE_SECONDS)
     for pod in pods:
         pod.forget_processes()
-
-
-def _signal(process, signum):
-    """Signals the process's whole group: each runs in a session of its own, and a
-    container's children (a shell's commands) go with it."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            pass

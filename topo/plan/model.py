@@ -34,7 +34,8 @@ class ContainerPort:
 
 @dataclass(frozen=True)
 class Probe:
-    """A readinessProbe: exactly one of http_path (with port), tcp (port) or exec."""
+    """A readinessProbe: kind httpGet (port and path), tcpSocket (port) or exec
+    (command)."""
     kind: str                      # "httpGet", "tcpSocket" or "exec"
     port: object = None            # a number, or the name of a container port
     path: str = "/"

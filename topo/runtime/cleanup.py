@@ -11,9 +11,9 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 
 from topo.plan.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
+from topo.runtime.processes import wait_until
 from topo.runtime.runlock import active_run
 
 # Open vSwitch conntrack zones of kubemn's (controllers/tables.py; repeated here so
@@ -102,9 +102,7 @@ def _kill(pids):
                 os.kill(pid, signum)
             except ProcessLookupError:
                 pass
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline and any(_alive(p) for p in pids):
-            time.sleep(0.02)
+        wait_until(lambda: not any(_alive(p) for p in pids), 2, longest_pause=0.02)
         pids = [p for p in pids if _alive(p)]
         if not pids:
             return

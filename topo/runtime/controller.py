@@ -7,20 +7,20 @@ import json
 import os
 import random
 import secrets
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 from topo.errors import KubemnError, log_tail
+from topo.runtime.processes import stop_processes, wait_until
 
 APP = "controllers.fabric_app"
 TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"   # as controllers/fabric_app.py reads it
 START_TIMEOUT = 10.0     # per attempt; a start is tried twice
 SYNC_TIMEOUT = 20.0
+STOP_SECONDS = 3.0
 # Below Linux's ephemeral range (32768-60999): a port picked there and released until
 # Ryu binds it could meanwhile become the local end of some outgoing connection.
 PORT_RANGE = (20000, 32000)
@@ -78,22 +78,23 @@ class ControllerProcess:
             self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True,
                                             env=dict(os.environ, **{TOKEN_VARIABLE: self.token}))
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                raise KubemnError("the Ryu controller exited at start (exit %d): %s"
-                                  % (self.process.returncode, self.last_log_line()))
-            try:
-                self._request("GET", "/kubemn/status", timeout=1)
-                return self
-            except OSError:
-                if time.monotonic() > deadline:
-                    tail = self.last_log_line(3)
-                    self.stop()
-                    raise ControllerSilent(
-                        "the Ryu controller (API port %d) did not answer within %.0f s; "
-                        "its log ends: %s" % (self.api_port, START_TIMEOUT, tail))
-                time.sleep(0.05)
+        if not wait_until(self._answers, START_TIMEOUT, pause=0.05, longest_pause=0.05):
+            tail = self.last_log_line(3)
+            self.stop()
+            raise ControllerSilent(
+                "the Ryu controller (API port %d) did not answer within %.0f s; "
+                "its log ends: %s" % (self.api_port, START_TIMEOUT, tail))
+        return self
+
+    def _answers(self):
+        if self.process.poll() is not None:
+            raise KubemnError("the Ryu controller exited at start (exit %d): %s"
+                              % (self.process.returncode, self.last_log_line()))
+        try:
+            self._request("GET", "/kubemn/status", timeout=1)
+            return True
+        except OSError:
+            return False
 
     def last_log_line(self, count=1):
         lines = log_tail(self.log_path, count)
@@ -122,23 +123,19 @@ class ControllerProcess:
 
     def wait_synced(self, generation, dpids, timeout=SYNC_TIMEOUT):
         """Waits until every switch has converged to this generation of the state."""
-        deadline = time.monotonic() + timeout
-        pause = 0.001
-        while True:
+        behind = list(dpids)
+
+        def converged():
             status = self.status()
             if status.get("refusals"):
                 raise KubemnError("a switch refused the controller's flows (a kubemn bug): "
                                   "%s" % status["refusals"][-1])
             switches = status["switches"]
-            behind = [d for d in dpids if (switches.get(str(d)) or 0) < generation]
-            if not behind:
-                return
-            if time.monotonic() > deadline:
-                raise KubemnError("switches %s did not converge within %.0f s: see %s"
-                                  % (", ".join("%#x" % d for d in behind), timeout,
-                                     self.log_path))
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
+            behind[:] = [d for d in dpids if (switches.get(str(d)) or 0) < generation]
+            return not behind
+        if not wait_until(converged, timeout, longest_pause=0.02):
+            raise KubemnError("switches %s did not converge within %.0f s: see %s"
+                              % (", ".join("%#x" % d for d in behind), timeout, self.log_path))
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
@@ -149,11 +146,5 @@ class ControllerProcess:
         return self.start(new_ports_allowed=False)
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(3)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            stop_processes([self.process], STOP_SECONDS)

@@ -10,6 +10,7 @@ import sys
 
 from topo.kubelet.images import netexec_argv
 from topo.plan.internet_zone import zone_records
+from topo.runtime.processes import stop_processes
 
 STOP_SECONDS = 2
 
@@ -37,13 +38,5 @@ class InternetServers:
         return self
 
     def stop(self):
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.processes, STOP_SECONDS, group=False)
         self.processes = []

@@ -1,0 +1,52 @@
+"""Entering namespaces, waiting, and stopping processes: the one way kubemn does each."""
+import os
+import signal
+import subprocess
+import time
+
+NAMESPACE_FLAGS = {"net": "-n", "uts": "-u", "mount": "-m"}
+
+
+def enter_argv(pid, *namespaces):
+    """The argv prefix that runs a command in the namespaces of process pid (a pod's
+    pause process, a node's shell): "net" unless others are named."""
+    flags = [NAMESPACE_FLAGS[name] for name in namespaces or ("net",)]
+    return ["nsenter", "-t", str(pid)] + flags + ["--"]
+
+
+def wait_until(ready, timeout, pause=0.001, longest_pause=0.05):
+    """Polls ready() until it is true (True) or timeout seconds pass (False); the pause
+    between polls doubles from pause up to longest_pause."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, longest_pause)
+    return True
+
+
+def stop_processes(processes, grace, group=True):
+    """Ends Popen processes: SIGTERM to each (to its whole process group when group:
+    a container's or a controller's children go with it), one grace period for all,
+    then SIGKILL to what is left. Returns when every one has been reaped."""
+    for process in processes:
+        _signal(process, signal.SIGTERM, group)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal(process, signal.SIGKILL, group)
+            process.wait()
+
+
+def _signal(process, signum, group):
+    if process.poll() is None:
+        try:
+            if group:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
+        except ProcessLookupError:
+            pass
