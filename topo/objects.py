@@ -11,6 +11,7 @@ from dataclasses import replace
 from services.desired import service_states
 from services.endpoints import service_endpoints
 from services.environment import service_environment
+from topo.api.resources import singular_of
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, stop_pods
@@ -28,9 +29,6 @@ RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
 REVISION_HISTORY = 10   # old templates kept per Deployment (revisionHistoryLimit)
 # Pods that make their namespaces at the same time: a few processes each.
 LAUNCH_WAVE = 16
-KIND_ALIASES = {"po": "pod", "pods": "pod", "deploy": "deployment",
-                "deployments": "deployment", "svc": "service", "services": "service",
-                "no": "node", "nodes": "node"}
 
 
 class PendingPod:
@@ -192,7 +190,7 @@ class Objects:
     # --- delete, scale -------------------------------------------------------------
     def delete(self, kind, name, namespace=DEFAULT_NAMESPACE):
         """kubectl delete: name in namespace (or a ref 'namespace/name')."""
-        kind = KIND_ALIASES.get(kind, kind)
+        kind = singular_of(kind)
         key = name if "/" in name else ref(namespace, name)
         with self.lock:
             if kind == "node":

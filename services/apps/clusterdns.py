@@ -206,7 +206,9 @@ def servfail(query_wire):
 
 
 def answer(query_wire, records):
-    """The response to one query, as wire bytes (a FORMERR if it cannot be read)."""
+    """The response to one query, as wire bytes: a FORMERR for a message without
+    exactly one question, None for bytes that are no DNS message (dropped, as CoreDNS
+    drops them)."""
     try:
         query = dns.message.from_wire(query_wire)
     except Exception:  # garbage: answer nothing rather than crash

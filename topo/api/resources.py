@@ -37,6 +37,15 @@ RESOURCES = (
 BY_PLURAL = {(r.group, r.plural): r for r in RESOURCES}
 
 
+def singular_of(name):
+    """A resource's singular from any name kubectl takes for it: 'po', 'pods', 'svc'
+    -> 'pod', 'service'; an unknown name as it is."""
+    for resource in RESOURCES:
+        if name in (resource.plural, resource.singular) + resource.short_names:
+            return resource.singular
+    return name
+
+
 def store_key(resource):
     """How the store names a resource: 'pods', 'deployments.apps'."""
     return resource.plural + ("." + resource.group if resource.group else "")

@@ -5,7 +5,7 @@ packets each rule has matched."""
 from topo.errors import KubemnError
 from topo.policy import nft
 from topo.policy.spec import IPBlock
-from topo.policy.clauses import egress_clauses, ingress_clauses, isolating
+from topo.policy.clauses import egress_clauses, ingress_clauses, isolated_by
 
 
 def _peers(peers):
@@ -35,8 +35,8 @@ def describe(pod, pods, namespaces, policies):
         if clauses is None:
             lines.append("%s: not isolated: everything allowed" % direction)
             continue
-        lines.append("%s: isolated by %s" % (direction, ", ".join(
-            p.ref for p in isolating(policies, pod, direction.capitalize()))))
+        lines.append("%s: isolated by %s" % (direction, isolated_by(
+            policies, pod, direction.capitalize())))
         for clause in clauses:
             lines.append("  allow %s %s on %s   (%s)" % (word, _peers(clause.peers),
                                                          _ports(clause.ports), clause.policy))

@@ -100,11 +100,6 @@ class Pod:
         self.consoles = {}     # container name -> Console, for stdin or tty containers
 
     # --- life cycle ----------------------------------------------------------
-    def start(self):
-        """Builds the pod; on any failure, removes what was made and re-raises."""
-        self.launch()
-        return self.finish()
-
     def launch(self):
         """Starts the pause process, which makes the pod's namespaces and network by
         itself (many pods can be launched before finish() waits for them)."""

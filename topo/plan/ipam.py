@@ -37,6 +37,12 @@ class InternetPlan:
     mac: str
 
 
+GATEWAY_MAC = "0a:00:00:00:00:fe"
+INTERNET_MAC = "0a:00:00:00:ff:01"
+# Hairpin and external Cluster-policy connections get this source (as OVN does).
+MASQUERADE_IP = "169.254.169.5"
+
+
 @dataclass(frozen=True)
 class AddressPlan:
     nodes: tuple
@@ -47,13 +53,7 @@ class AddressPlan:
     service_cidr: str
     internet: InternetPlan = None
     load_balancer_cidr: str = "198.51.100.0/24"
-    masquerade_ip: str = "169.254.169.5"
-
-
-GATEWAY_MAC = "0a:00:00:00:00:fe"
-INTERNET_MAC = "0a:00:00:00:ff:01"
-# Hairpin and external Cluster-policy connections get this source (as OVN does).
-MASQUERADE_IP = "169.254.169.5"
+    masquerade_ip: str = MASQUERADE_IP
 
 
 def node_mac(index):

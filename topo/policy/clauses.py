@@ -56,6 +56,11 @@ def isolating(policies, pod, direction):
     return [p for p in policies if direction in p.types and selects(p, pod)]
 
 
+def isolated_by(policies, pod, direction):
+    """Their names, as `trace` and `policy` print them: "x/deny, x/allow-dns"."""
+    return ", ".join(p.ref for p in isolating(policies, pod, direction))
+
+
 def peer_pods(peer, policy, pods, namespaces):
     """The pods a podSelector / namespaceSelector peer stands for."""
     found = []

@@ -3,7 +3,7 @@ their addresses, nodes, labels and named ports; namespaces with their labels;
 NetworkPolicies; and from them every node's table."""
 from topo.policy import nft
 from topo.policy.clauses import (PodInfo, egress_clauses, ingress_clauses,
-                                 isolating, namespace_labels, verdict)
+                                 isolated_by, namespace_labels, verdict)
 from topo.policy.spec import parse_policy
 
 
@@ -63,10 +63,9 @@ def judge(pods, namespaces, policies, src_ip, dst_ip, protocol, port):
             continue
         allowed, policy = verdict(clauses, other, protocol.upper(), port)
         if not allowed:
-            isolated_by = ", ".join(p.ref for p in isolating(policies, pod,
-                                                             direction.capitalize()))
             return False, "no policy allows %s %s %s %s %s %s (isolated by %s)" % (
                 direction, "from" if direction == "egress" else "to", pod.ref,
-                "to" if direction == "egress" else "from", other, what, isolated_by), node
+                "to" if direction == "egress" else "from", other, what,
+                isolated_by(policies, pod, direction.capitalize())), node
         reasons.append("%s of %s allowed by %s" % (direction, pod.ref, policy))
     return True, "; ".join(reasons) or "no policy isolates either end", node
