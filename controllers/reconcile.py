@@ -1,7 +1,8 @@
 """What to send so that a switch holds exactly the desired flows and groups (pure)."""
 from collections import namedtuple
+from typing import Dict, Iterable
 
-from controllers.flows import cookie_of
+from controllers.flows import Group, cookie_of
 from controllers.tables import LEARNED_TAG, TAG_MASK
 
 
@@ -33,7 +34,8 @@ class Changes(namedtuple("Changes", "groups_to_add flows_to_add groups_to_modify
                 "%d groups removed" % tuple(len(part) for part in self))
 
 
-def plan_changes(config, present_group_ids, present_cookies, sent_groups):
+def plan_changes(config, present_group_ids: Iterable[int], present_cookies: Iterable[int],
+                 sent_groups: Dict[int, Group]) -> Changes:
     """config: the SwitchConfig wanted (None: nothing); present_*: what the switch
     reported; sent_groups: {id: Group} this controller last sent it (groups are
     re-sent when they differ from that, or when the switch lacks them)."""

@@ -4,6 +4,7 @@ pods follow (the query log, and where names outside the cluster go). kubeadm's
 Corefile is the default."""
 import hashlib
 import re
+from typing import List, Tuple
 
 KUBEADM_COREFILE = """.:53 {
     errors
@@ -32,7 +33,7 @@ SERVED = ("kubernetes", "log", "errors", "reload", "forward")
 HARMLESS = ("health", "ready", "prometheus", "cache", "loop", "loadbalance")
 
 
-def plugin_lines(corefile):
+def plugin_lines(corefile: str) -> List[Tuple[str, List[str]]]:
     """[(plugin name, its arguments)] of the first server block, in order."""
     found, depth = [], 0
     for raw in corefile.splitlines():
@@ -48,12 +49,12 @@ def plugin_lines(corefile):
     return found
 
 
-def plugins(corefile):
+def plugins(corefile: str) -> List[str]:
     """The plugin names of the first server block, in order."""
     return [name for name, _ in plugin_lines(corefile)]
 
 
-def forward_to(corefile):
+def forward_to(corefile: str) -> List[str]:
     """Where `forward . TO...` sends names outside the cluster: addresses, or
     "/etc/resolv.conf" (the DNS pod's own nameservers); [] without forward."""
     for name, args in plugin_lines(corefile):
@@ -62,7 +63,7 @@ def forward_to(corefile):
     return []
 
 
-def dns_settings(corefile):
+def dns_settings(corefile: str) -> dict:
     """{"log": bool, "unsupported": [plugins kubemn does not serve], "sha512": ...}
     for the DNS pods."""
     found = plugins(corefile)
@@ -71,7 +72,7 @@ def dns_settings(corefile):
             "sha512": hashlib.sha512(corefile.encode()).hexdigest()}
 
 
-def configmap(created):
+def configmap(created: str) -> dict:
     """kube-system/coredns, as kubeadm makes it."""
     return {"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": "coredns", "namespace": "kube-system",

@@ -1,9 +1,16 @@
 """Services as the controller is told them (pure): each Service's frontends (ClusterIP,
 LoadBalancer address, NodePorts) with the endpoints of each port."""
-from services.endpoints import service_endpoints
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, List, Tuple
+from services.endpoints import PodRow, service_endpoints
+
+if TYPE_CHECKING:
+    from topo.plan.model import ServiceSpec
 
 
-def service_states(services, allocator, pods):
+def service_states(services: Dict[str, ServiceSpec], allocator,
+                   pods: Dict[str, List[PodRow]]) -> Tuple[List[dict], Dict[str, list]]:
     """services: {ref: ServiceSpec}; pods: {namespace: [(name, node, ip, template,
     ready)]}. Returns the controller's "services" list and "endpoint_sets": ports
     with the same endpoints name one set, so a thousand Services of the same pods

@@ -16,17 +16,23 @@
                                                        (kubeadm's Corefile: `pods
                                                        insecure`)
 """
+from __future__ import annotations
+
 import ipaddress
 import re
+from typing import TYPE_CHECKING, Dict, List, Optional
 
-from services.endpoints import service_endpoints
+from services.endpoints import PodRow, service_endpoints
+
+if TYPE_CHECKING:
+    from topo.plan.model import ServiceSpec
 
 CLUSTER_DOMAIN = "cluster.local"
 POD_NAME = re.compile(r"^(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\.[a-z0-9]([-a-z0-9]*[a-z0-9])?"
                       r"\.pod\.%s\.$" % re.escape(CLUSTER_DOMAIN))
 
 
-def pod_address(name):
+def pod_address(name: str) -> Optional[str]:
     """The address a pod name (10-244-1-3.default.pod.cluster.local.) stands for, or
     None: CoreDNS's `pods insecure` answers it without looking for the pod."""
     found = POD_NAME.match(name.lower())
@@ -38,15 +44,16 @@ def pod_address(name):
         return None
 
 
-def service_fqdn(service):
+def service_fqdn(service: ServiceSpec) -> str:
     return "%s.%s.svc.%s." % (service.name, service.namespace, CLUSTER_DOMAIN)
 
 
-def reverse_name(ip):
+def reverse_name(ip: str) -> str:
     return "%s.in-addr.arpa." % ".".join(reversed(ip.split(".")))
 
 
-def dns_records(services, allocator, pods):
+def dns_records(services: Dict[str, ServiceSpec], allocator,
+                pods: Dict[str, List[PodRow]]) -> Dict[str, dict]:
     """services: {ref: ServiceSpec}; pods: {namespace: [(name, node, ip, template,
     ready)]}. Returns {fqdn: {"A": [ip...], "SRV": [[priority, weight, port, target]],
     "PTR": [name...]}}."""

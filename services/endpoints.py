@@ -2,7 +2,16 @@
 ready or not, with publishNotReadyAddresses), with each service port's targetPort
 resolved (by number, or by the name of a container port), and the pod's hostname when
 its subdomain is the Service's name, as the endpoints controller gives them."""
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from topo.plan.model import PodTemplate, ServicePort, ServiceSpec
+
+# A pod as the Services see it: (name, node, ip, template, ready).
+PodRow = Tuple[str, str, str, "PodTemplate", bool]
 
 
 @dataclass(frozen=True)
@@ -14,11 +23,11 @@ class Endpoint:
     hostname: str = None   # the pod's hostname, if its subdomain names the Service
 
 
-def selects(selector, labels):
+def selects(selector: Tuple[Tuple[str, str], ...], labels: Dict[str, str]) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector)
 
 
-def target_port(service_port, template):
+def target_port(service_port: ServicePort, template: PodTemplate) -> Optional[int]:
     """The pod's port for a service port, or None if a named port is not declared."""
     if isinstance(service_port.target_port, int):
         return service_port.target_port
@@ -30,7 +39,7 @@ def target_port(service_port, template):
     return None
 
 
-def service_endpoints(service, pods):
+def service_endpoints(service: ServiceSpec, pods: List[PodRow]) -> List[Endpoint]:
     """pods: [(name, node, ip, template, ready)] -> [Endpoint], in pod order."""
     found = []
     for name, node, ip, template, ready in pods:

@@ -6,13 +6,19 @@ for each Service of the pod's namespace that has a ClusterIP when the pod starts
     WEB_PORT=tcp://10.96.0.2:80  WEB_PORT_80_TCP=tcp://10.96.0.2:80
     WEB_PORT_80_TCP_PROTO=tcp  WEB_PORT_80_TCP_PORT=80  WEB_PORT_80_TCP_ADDR=10.96.0.2
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, List, Tuple
+
+if TYPE_CHECKING:
+    from topo.plan.model import ServiceSpec
 
 
 def _env_name(name):
     return name.upper().replace("-", "_")
 
 
-def one_service(service, cluster_ip):
+def one_service(service: ServiceSpec, cluster_ip: str) -> List[Tuple[str, str]]:
     """[(name, value)] of one Service, in the kubelet's order."""
     if not cluster_ip or cluster_ip == "None" or not service.ports:
         return []
@@ -33,7 +39,8 @@ def one_service(service, cluster_ip):
     return env
 
 
-def service_environment(services, cluster_ips, namespace):
+def service_environment(services: Dict[str, ServiceSpec], cluster_ips: Dict[str, str],
+                        namespace: str) -> Tuple[Tuple[str, str], ...]:
     """services: {ref: ServiceSpec}; cluster_ips: {ref: address}. The variables of a
     pod in namespace, Services in name order."""
     env = []

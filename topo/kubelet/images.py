@@ -8,9 +8,15 @@ busybox, the shells), else kubemn's faithful rewrite (services/apps).
 An image not in the catalogue runs a stand-in that says so: netexec on the
 container's declared ports (8080/TCP and 8081/UDP without any).
 """
+from __future__ import annotations
+
 import os
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:
+    from topo.plan.model import Container
 
 PY = (sys.executable, "-m")
 AGNHOST = PY + ("services.apps.agnhost",)
@@ -96,7 +102,7 @@ CATALOGUE = (
 )
 
 
-def image_name(image):
+def image_name(image: str) -> str:
     """'docker.io/library/nginx:1.25' -> 'nginx'; 'registry.k8s.io/e2e-test-images/
     agnhost:2.39' -> 'e2e-test-images/agnhost'."""
     name = image.split("@", 1)[0]
@@ -111,13 +117,13 @@ def image_name(image):
     return "/".join(parts)
 
 
-def image_tag(image):
+def image_tag(image: str) -> str:
     """'registry.k8s.io/echoserver:1.10' -> '1.10'; no tag -> 'latest'."""
     last = image.split("@", 1)[0].rsplit("/", 1)[-1]
     return last.split(":", 1)[1] if ":" in last else "latest"
 
 
-def known_image(image):
+def known_image(image: str) -> Optional[Image]:
     """The catalogue's entry for an image name, or None (a full name first, then its
     last part: 'myregistry/team/nginx' is nginx)."""
     name = image_name(image)
@@ -132,7 +138,7 @@ def _declared(container, protocol):
     return [p.container_port for p in container.ports if p.protocol == protocol]
 
 
-def netexec_argv(http_ports, udp_ports):
+def netexec_argv(http_ports: List[int], udp_ports: List[int]) -> List[str]:
     """netexec serving exactly these ports (no UDP: --udp-port -1)."""
     argv = list(AGNHOST) + ["netexec"]
     for port in http_ports:
@@ -142,24 +148,24 @@ def netexec_argv(http_ports, udp_ports):
     return argv
 
 
-def container_argv(container):
+def container_argv(container: Container) -> List[str]:
     """The argv that runs this container inside its pod."""
     return _choose(container)[0]
 
 
-def stand_in(container):
+def stand_in(container: Container) -> Optional[str]:
     """None, or what kubemn says when it runs a stand-in for an image (or an agnhost
     subcommand) it does not know: never silently."""
     return _choose(container)[1]
 
 
-def uses_busybox(container):
+def uses_busybox(container: Container) -> bool:
     """Whether busybox's applets come first on the container's PATH."""
     entry = known_image(container.image)
     return bool(entry and entry.busybox)
 
 
-def applet_overlays(container):
+def applet_overlays(container: Container) -> List[str]:
     """Directories of applets to put before busybox's own, as the image's busybox
     has them where Debian's differs: its wget (Debian's is built without -T and
     --timeout, which "Declare Network Policy" uses) and, before 1.28.4 (the docs'

@@ -6,12 +6,12 @@ BACKOFF_FIRST_SECONDS = 10.0
 BACKOFF_MAX_SECONDS = 300.0
 
 
-def wants_restart(policy, exit_code):
+def wants_restart(policy: str, exit_code: int) -> bool:
     """Always: any exit; OnFailure: a non-zero exit; Never: none."""
     return policy == "Always" or (policy == "OnFailure" and exit_code != 0)
 
 
-def backoff_seconds(restarts):
+def backoff_seconds(restarts: int) -> float:
     """How long a container that has been restarted this many times waits after its
     next exit before it is started again."""
     if restarts == 0:

@@ -1,9 +1,11 @@
 """What kubectl shows of a pod's containers (pure): a container's state from its
 process's exit status, the restart policy and its restarts, and the pod's STATUS."""
+from typing import Iterable, Optional
+
 from topo.kubelet.restarts import wants_restart
 
 
-def container_state(exit_code, restart_policy, restarts):
+def container_state(exit_code: Optional[int], restart_policy: str, restarts: int) -> str:
     """'Running' (exit_code None), 'CrashLoopBackOff' (exited, to be started again
     after its back-off, having been restarted before), 'Completed' or 'Error'."""
     if exit_code is None:
@@ -13,7 +15,7 @@ def container_state(exit_code, restart_policy, restarts):
     return "Completed" if exit_code == 0 else "Error"
 
 
-def pod_status(states):
+def pod_status(states: Iterable[str]) -> str:
     """The STATUS column of `kubectl get pods` for the containers' states."""
     states = set(states)
     if "CrashLoopBackOff" in states:

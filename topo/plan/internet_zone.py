@@ -4,10 +4,12 @@ host; any other name is NXDOMAIN at once), and the nodes' resolv.conf names it, 
 that cluster DNS, which forwards names outside the cluster domain to the node's
 nameservers (the Corefile's `forward . /etc/resolv.conf`), reaches it through the
 fabric."""
+from typing import Dict
+
 OUTSIDE_NAMES = ("example.com", "www.example.com")
 
 
-def zone_records(internet_ip):
+def zone_records(internet_ip: str) -> Dict[str, dict]:
     """The internet host's DNS records, in services/dns_records.py's shape."""
     records = {name + ".": {"A": [internet_ip], "SRV": [], "PTR": []} for name in OUTSIDE_NAMES}
     reverse = "%s.in-addr.arpa." % ".".join(reversed(internet_ip.split(".")))
@@ -15,6 +17,6 @@ def zone_records(internet_ip):
     return records
 
 
-def node_resolv_conf(internet_ip):
+def node_resolv_conf(internet_ip: str) -> str:
     """A node's own /etc/resolv.conf (what dnsPolicy Default gives a pod)."""
     return "nameserver %s\n" % internet_ip
