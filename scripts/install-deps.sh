@@ -28,6 +28,15 @@ if [ ${#missing[@]} -gt 0 ]; then
         chmod +x "$policy"
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+    # Nor at the machine's next boot, where systemd runs services.
+    if [ -d /run/systemd/system ]; then
+        for pair in nginx-light:nginx redis-server:redis-server; do
+            package=${pair%%:*} service=${pair##*:}
+            case " ${missing[*]} " in
+                *" $package "*) systemctl disable -q "$service" || true ;;
+            esac
+        done
+    fi
 fi
 
 # The venv sees Debian's mininet (with mnexec) through --system-site-packages.

@@ -34,10 +34,10 @@ STOP_GRACE_SECONDS = 1.0
 
 # Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
 # node's pid, $3 the node-side veth name, $4 the node's bridge, $5 its hostname. It
-# names the pod,
-# binds its /etc files (unshare's mount namespace is private: they stay in the pod),
-# makes the veth pair and addresses, plugs the node side into the bridge, then
-# becomes the pause process. A failing step ends it, its message in pause.log.
+# names the pod, binds its /etc files (unshare's mount namespace is private: they
+# stay in the pod), makes the veth pair and addresses, plugs the node side into the
+# bridge, then becomes the pause process. A failing step ends it, its message in
+# pause.log.
 PAUSE_SCRIPT = """set -e
 echo "$5" > /proc/sys/kernel/hostname
 for file in hostname hosts resolv.conf; do mount --bind "$1/$file" "/etc/$file"; done
