@@ -405,7 +405,8 @@ class Objects:
                    os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
                    self.pod_dns(spec),
                    service_environment(self.services, self.allocator.cluster_ips,
-                                       spec.namespace))
+                                       spec.namespace),
+                   applets_dir=os.path.join(self.run_dir, "busybox"))
 
     def _delete_pod(self, key):
         """The pod leaves the Services' endpoints first, then stops."""

@@ -10,6 +10,7 @@ namespaces live as long as the pause process, and vanish, veth included, with it
 import contextlib
 import functools
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import replace
@@ -76,7 +77,8 @@ def listening_tcp_ports(pid, tables=("tcp", "tcp6")):
 class Pod:
     """A running pod; created by start(), gone after stop()."""
 
-    def __init__(self, spec, node, ip, pod_dir, resolv_conf="", service_env=()):
+    def __init__(self, spec, node, ip, pod_dir, resolv_conf="", service_env=(),
+                 applets_dir=None):
         self.spec = spec
         self.name = spec.name
         self.namespace = spec.namespace
@@ -86,6 +88,8 @@ class Pod:
         self.pod_dir = pod_dir
         self.resolv_conf = resolv_conf
         self.service_env = dict(service_env)  # the Services' variables at its start
+        # busybox's applets, one directory for the run's pods (made by the first)
+        self.applets_dir = applets_dir or os.path.join(pod_dir, "busybox")
         self.veth = pod_veth_name(spec.ref)
         self.labels = spec.template.labels  # kubectl label may change them later
         self.pause = None
@@ -170,10 +174,7 @@ class Pod:
             with open(os.path.join(self.pod_dir, name), "w") as handle:
                 handle.write(text)
         if any(uses_busybox(c) for c in self.spec.template.containers):
-            link_busybox_applets(self._applets_dir())
-
-    def _applets_dir(self):
-        return os.path.join(self.pod_dir, "busybox")
+            link_busybox_applets(self.applets_dir)
 
     def _start_containers(self):
         now = time.monotonic()
@@ -267,7 +268,7 @@ class Pod:
         env = dict(os.environ, HOSTNAME=self.hostname(), **self.service_env)
         if uses_busybox(container):
             env["PATH"] = os.pathsep.join(applet_overlays(container) + [
-                self._applets_dir(), env.get("PATH", os.defpath)])
+                self.applets_dir, env.get("PATH", os.defpath)])
         env.update(container.env)
         return env
 
@@ -350,11 +351,18 @@ class Pod:
 
 def link_busybox_applets(directory):
     """A directory of busybox's applets (sh, wget, nslookup, nc...), as the busybox
-    image's /bin holds them, for its containers' PATH."""
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
-        for applet in _busybox_applets():
-            os.symlink(BUSYBOX, os.path.join(directory, applet))
+    image's /bin holds them, for its containers' PATH; made once (a few hundred
+    links cost a pod start 100 ms on a busy disk), complete or not at all."""
+    if os.path.isdir(directory):
+        return
+    making = "%s.%d" % (directory, os.getpid())
+    os.makedirs(making)
+    for applet in _busybox_applets():
+        os.symlink(BUSYBOX, os.path.join(making, applet))
+    try:
+        os.rename(making, directory)
+    except OSError:   # made meanwhile
+        shutil.rmtree(making, ignore_errors=True)
 
 
 @functools.lru_cache(maxsize=1)
