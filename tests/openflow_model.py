@@ -16,6 +16,7 @@ import socket
 from dataclasses import dataclass, field
 
 from controllers import tables as t
+from controllers.flows import flow
 
 PORT_FIELDS = {6: ("tcp_src", "tcp_dst"), 17: ("udp_src", "udp_dst")}
 MAX_DEPTH = 64
@@ -191,7 +192,6 @@ class Switch:
             self._run_table(ct.table, fields, result, bucket, depth + 1)
 
     def _learn(self, learn, fields):
-        from controllers.flows import flow
         ports = PORT_FIELDS[learn.ip_proto]
         match = {"eth_type": 0x0800, "ip_proto": learn.ip_proto,
                  "ipv4_src": fields["ipv4_src"], "ipv4_dst": fields["ipv4_dst"],

@@ -134,12 +134,14 @@ def serve_query(data, client, records, settings, protocol):
     """The reply to one query (or None), logged when the Corefile says `log`."""
     started = time.monotonic()
     reply = answer(data, records.current())
-    targets = settings.current().get("forward")
-    if reply is not None and targets and falls_through(reply):
-        reply = forward(data, upstreams(targets)) or servfail(data)
-    elif reply is not None and targets:
-        reply = chase_upstream(reply, upstreams(targets))
-    if reply is not None and settings.current().get("log"):
+    now = settings.current()
+    if reply is not None and now.get("forward"):
+        servers = upstreams(now["forward"])
+        if falls_through(reply):
+            reply = forward(data, servers) or servfail(data)
+        else:
+            reply = chase_upstream(reply, servers)
+    if reply is not None and now.get("log"):
         say(query_log_line(client, data, reply, protocol, time.monotonic() - started))
     return reply
 
@@ -162,10 +164,10 @@ def upstreams(targets, resolv_conf="/etc/resolv.conf"):
             continue
         try:
             with open(target if target != "/etc/resolv.conf" else resolv_conf) as handle:
-                servers += [line.split()[1] for line in handle
-                            if line.split()[:1] == ["nameserver"] and len(line.split()) > 1]
+                fields = [line.split() for line in handle]
         except OSError:
-            pass
+            continue
+        servers += [f[1] for f in fields if f[:1] == ["nameserver"] and len(f) > 1]
     return servers
 
 

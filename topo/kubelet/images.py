@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional
 
+from services.apps.agnhost import SUBCOMMANDS as AGNHOST_SUBCOMMANDS
+
 if TYPE_CHECKING:
     from topo.plan.model import Container
 
@@ -204,11 +206,6 @@ def _choose(container):
     if entry.entrypoint == AGNHOST and args[:1] and args[0] not in AGNHOST_SUBCOMMANDS:
         return _stand_in(container, 'agnhost subcommand "%s"' % args[0])
     return [part.replace(TAG, tag) for part in entry.entrypoint] + args, None
-
-
-# services/apps/agnhost.py's subcommands (kept here so that this module stays pure).
-AGNHOST_SUBCOMMANDS = ("netexec", "serve-hostname", "liveness", "porter", "test-webserver",
-                       "pause")
 
 
 def _stand_in(container, what):
