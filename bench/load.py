@@ -1,8 +1,10 @@
 """Load programs that run inside pods, each one process looping, bounded in time.
 
   load.py serve PORT        a minimal HTTP server: accept, read, answer, close
-  load.py rate SECONDS HOST PORT
-                            new connections per second (connect, request, close)
+  load.py rate SECONDS HOST PORT [reset|close]
+                            new connections per second (connect, request, close):
+                            by default each ends with a reset, which leaves no
+                            TIME_WAIT at the server; "close" ends them normally
 """
 import json
 import socket
@@ -28,15 +30,16 @@ def serve(port):
             connection.close()
 
 
-def rate(seconds, host, port):
+def rate(seconds, host, port, ending="reset"):
     done = failed = 0
     deadline = time.monotonic() + float(seconds)
     started = time.monotonic()
     while time.monotonic() < deadline:
         try:
             with socket.create_connection((host, int(port)), timeout=1) as connection:
-                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                      b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                if ending == "reset":
+                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                          b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 connection.sendall(b"GET / HTTP/1.0\r\n\r\n")
                 while connection.recv(4096):
                     pass

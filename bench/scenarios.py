@@ -171,13 +171,24 @@ spec:
     return name
 
 
-def connection_rate(cluster, host, port, seconds, client="source"):
+def connection_rate(cluster, host, port, seconds, client="source", ending="reset"):
+    """New connections per second from client; ending: "reset" or "close"
+    (bench/load.py)."""
     result = cluster.exec(client, [sys.executable, LOAD, "rate", str(seconds), host,
-                                   str(port)], timeout=seconds + 30)
+                                   str(port), ending], timeout=seconds + 30)
     try:
         return json.loads(result.stdout)["per_second"]
     except ValueError:
         return float("nan")
+
+
+def alternating_rounds(cluster, vip, direct, rounds, seconds):
+    """[(direct, VIP) connections/s] of one new client alternating between the
+    backend and its VIP, round after round, closing its connections normally."""
+    client = fresh_client(cluster, "alternating")
+    return [(connection_rate(cluster, direct, 8080, seconds, client, "close"),
+             connection_rate(cluster, vip, 80, seconds, client, "close"))
+            for _ in range(rounds)]
 
 
 def services_manifest(count, first=0):

@@ -24,6 +24,7 @@ from ryu.controller.handler import (CONFIG_DISPATCHER, DEAD_DISPATCHER, MAIN_DIS
 from ryu.ofproto import ofproto_v1_3
 
 from controllers import openflow
+from controllers.closing_channel import ClosingChannel
 from controllers.flows import cookie_of
 from controllers.pipeline import switch_configs
 from controllers.reconcile import plan_changes
@@ -37,6 +38,7 @@ MESSAGES = {"group_add": openflow.group_add_or_modify, "flow_add": openflow.flow
             "flow_delete": openflow.flow_delete_by_cookie,
             "group_delete": openflow.group_delete}
 TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"
+CLOSING_PORT_VARIABLE = "KUBEMN_CLOSING_PORT"
 
 
 def authorized(header, token):
@@ -79,6 +81,9 @@ class FabricApp(app_manager.RyuApp):
         self.barriers = {}       # (dpid, xid) -> generation
         self.refusals = []       # what switches refused, for kubemn to report
         kwargs["wsgi"].register(StateApi, {APP_KEY: self})
+        if os.environ.get(CLOSING_PORT_VARIABLE):
+            channel = ClosingChannel(int(os.environ[CLOSING_PORT_VARIABLE]))
+            self.threads.extend(channel.start())
 
     # --- desired state -----------------------------------------------------
     def set_state(self, state):

@@ -3,6 +3,7 @@ controllers/openflow.py turns into Ryu messages.
 
 Actions are tuples:
   ("output", port | "CONTROLLER" | "IN_PORT")   ("goto", table)   ("resubmit", table)
+  ("controller", id): a copy to the controller connections with that id
   ("group", id)   ("dec_ttl",)   ("set_field", field, value)
   ("ct", Ct(...))   ("learn", Learn(...))
 """

@@ -11,6 +11,7 @@ OFPGC_ADD_OR_MOD = 0x8000
 CT_COMMIT = 1
 # Open vSwitch's NX_NAT_F_SRC and NX_NAT_F_DST (Ryu 4.34 does not name them).
 NAT_FLAGS = {"src": 1 << 0, "dst": 1 << 1}
+COPIED_BYTES = 128
 
 
 class AlignedNAT(ofproto_v1_3_parser.NXActionNAT):
@@ -76,6 +77,10 @@ def action_of(parser, ofp, action):
         port = {"CONTROLLER": ofp.OFPP_CONTROLLER, "IN_PORT": ofp.OFPP_IN_PORT}.get(
             action[1], action[1])
         return parser.OFPActionOutput(port, ofp.OFPCML_NO_BUFFER)
+    if kind == "controller":
+        # The packet's headers are all the closing channel reads.
+        return parser.NXActionController(max_len=COPIED_BYTES, controller_id=action[1],
+                                         reason=ofp.OFPR_ACTION)
     if kind == "dec_ttl":
         return parser.OFPActionDecNwTtl()
     if kind == "set_field":

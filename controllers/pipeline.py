@@ -107,6 +107,7 @@ def conntrack_flows(state, dpid):
     yield flow(t.UNSNAT, 0, {}, [("goto", t.CONNTRACK)])
     yield flow(t.CONNTRACK, 0, {"eth_type": ETH_IPV4},
                [("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",), None))])
+    yield from closing_flows()
     for state_bits in (t.CT_EST, t.CT_REL):
         yield flow(t.SERVICE, 300, {"ct_state": (state_bits | t.CT_TRK, state_bits | t.CT_TRK)},
                    [("goto", t.SNAT)])
@@ -128,6 +129,24 @@ def conntrack_flows(state, dpid):
                                  "ipv4_dst": node.pod_cidr}, [to_node])
     yield from self_hairpin_flows(state, dpid)
     yield flow(t.SNAT, 0, {}, [("goto", t.ROUTE)])
+
+
+def closing_flows():
+    """A Service connection closing from the endpoint's side (its FIN or RST) goes on
+    as any established packet, and a copy goes to the closing channel, which flushes
+    the connection from its zone a moment later (controllers/closing.py): from
+    CONNTRACK for the masquerade's zone, from SERVICE for the Service zone."""
+    replying = t.CT_EST | t.CT_RPL | t.CT_TRK
+    service_lookup = ("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",), None))
+    for flag in (t.TCP_FIN, t.TCP_RST):
+        closing = {"ct_state": (replying, replying), "eth_type": ETH_IPV4,
+                   "ip_proto": IP_PROTO["TCP"], "tcp_flags": (flag, flag)}
+        yield flow(t.CONNTRACK, 10, dict(closing, ct_zone=t.ZONE_SNAT),
+                   [("resubmit", t.CLOSING_SNAT), service_lookup])
+        yield flow(t.SERVICE, 310, dict(closing, ct_mark=(t.MARK_SERVICE, t.MARK_SERVICE)),
+                   [("resubmit", t.CLOSING_SERVICE), ("goto", t.SNAT)])
+    for table in (t.CLOSING_SERVICE, t.CLOSING_SNAT):
+        yield flow(table, 0, {}, [("controller", t.CLOSING_CONTROLLER_ID)])
 
 
 def self_hairpin_flows(state, dpid):

@@ -7,12 +7,19 @@ marks and cookies, in one place.
                 internet host (an edge port) -> UNSNAT; from another switch -> ROUTE
   5  UNSNAT     replies to the masquerade address or to a node's address:
                 ct(zone SNAT, nat) -> CONNTRACK
- 10  CONNTRACK  ct(zone SERVICE, nat): established Service traffic is (un)DNATed
+ 10  CONNTRACK  ct(zone SERVICE, nat): established Service traffic is (un)DNATed;
+                a masqueraded connection's FIN or RST from the endpoint is also
+                sent to CLOSING_SNAT
  20  SERVICE    new connections to a Service frontend (ClusterIP, NodePort,
                 LoadBalancer IP): pick an endpoint (select group, or affinity);
-                no endpoints: controller rejects; everything else -> SNAT
+                no endpoints: controller rejects; a FIN or RST from an endpoint is
+                also sent to CLOSING_SERVICE; everything else -> SNAT
  23  AFFINITY   learned flows: client, frontend -> endpoint, for sessionAffinity
  22  DNAT       per endpoint: ct(commit, zone SERVICE, nat(dst=endpoint)) -> SNAT
+ 24  CLOSING_SERVICE, 26 CLOSING_SNAT
+                a copy of a Service connection's FIN or RST from the endpoint's side
+                to the closing channel, which flushes the connection from that zone
+                a moment later (controllers/closing.py says why)
  25  SNAT       ct(commit, zone SNAT, nat(src)) -> ROUTE for the connections whose
                 source kube-proxy rewrites: a pod reaching itself through its
                 Service gets the masquerade address; external traffic to a
@@ -22,11 +29,16 @@ marks and cookies, in one place.
  30  ROUTE      by MAC to a node, or by PodCIDR: dec TTL, MACs rewritten, out
 """
 CLASSIFY, UNSNAT, CONNTRACK, SERVICE, DNAT, AFFINITY, SNAT, ROUTE = 0, 5, 10, 20, 22, 23, 25, 30
+CLOSING_SERVICE, CLOSING_SNAT = 24, 26
 
 # kubemn's conntrack zones carry its mark ("K" = 0x4B) so that cleaning them up never
 # touches another user of Open vSwitch's conntrack on the machine.
 ZONE_SERVICE = 0x4B01
 ZONE_SNAT = 0x4B02
+ZONE_OF_CLOSING_TABLE = {CLOSING_SERVICE: ZONE_SERVICE, CLOSING_SNAT: ZONE_SNAT}
+# The OpenFlow controller id of the closing channel's connections: what a switch sends
+# with controller(id=CLOSING_CONTROLLER_ID) reaches them, and not Ryu (id 0).
+CLOSING_CONTROLLER_ID = 0x4B
 
 # ct_mark bits of connections committed in ZONE_SERVICE
 MARK_SERVICE = 0x2      # a Service connection (DNATed)
@@ -43,6 +55,9 @@ REG_ENTRY_NODE = "reg5"     # a NodePort's node address, its masquerade source (
 
 # ct_state bits (Nicira)
 CT_NEW, CT_EST, CT_REL, CT_RPL, CT_INV, CT_TRK = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+
+# TCP flags that end a connection
+TCP_FIN, TCP_RST = 0x01, 0x04
 
 # Cookies: the top byte says whose flow it is. kubemn's own flows carry a hash of the
 # flow below it (reconciling compares cookies only); flows that the switch learned

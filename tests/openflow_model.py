@@ -4,8 +4,8 @@ what happens to a packet ("a SYN to the VIP leaves by node2's port, rewritten to
 10.244.2.5:8080") rather than what the flows look like, as faucet's tests do.
 
 What it models, no more: matches (exact, CIDR for IPv4 addresses, (value, mask) for
-ct_state and ct_mark), table misses (drop), the actions of controllers/flows.py
-(output, goto, resubmit, group, dec_ttl, set_field, ct, learn), select groups (the
+ct_state, ct_mark and tcp_flags), table misses (drop), the actions of controllers/flows.py
+(output, controller, goto, resubmit, group, dec_ttl, set_field, ct, learn), select groups (the
 test names the bucket), and a small conntrack: connections per zone, committed by
 `ct(commit)`, with destination or source NAT, a mark, and the states new,
 established (after a reply) and reply.
@@ -23,14 +23,17 @@ MAX_DEPTH = 64
 
 
 def packet(src, dst, proto="tcp", sport=40000, dport=80, in_port=1, eth_src=None,
-           eth_dst="0a:00:00:00:00:fe", ttl=64):
-    """An IPv4 packet as the switch sees it, fields by OpenFlow name."""
+           eth_dst="0a:00:00:00:00:fe", ttl=64, tcp_flags=None):
+    """An IPv4 packet as the switch sees it, fields by OpenFlow name (tcp_flags, when
+    given, as an int: 0x01 FIN, 0x02 SYN, 0x04 RST, 0x10 ACK)."""
     number = {"tcp": 6, "udp": 17, "icmp": 1}[proto]
     fields = {"in_port": in_port, "eth_type": 0x0800, "eth_src": eth_src or "0a:58:00:00:00:01",
               "eth_dst": eth_dst, "ip_proto": number, "ipv4_src": src, "ipv4_dst": dst,
               "nw_ttl": ttl}
     if number in PORT_FIELDS:
         fields[PORT_FIELDS[number][0]], fields[PORT_FIELDS[number][1]] = sport, dport
+    if tcp_flags is not None:
+        fields["tcp_flags"] = tcp_flags
     return fields
 
 
@@ -56,8 +59,12 @@ def reply_from(delivered, in_port, gateway_mac):
 @dataclass
 class Result:
     outputs: list = field(default_factory=list)   # [(port, packet fields)]
-    to_controller: bool = False
+    packet_ins: list = field(default_factory=list)  # [(table, packet fields)] sent up
     tables: list = field(default_factory=list)    # the tables the packet went through
+
+    @property
+    def to_controller(self):
+        return bool(self.packet_ins)
 
     @property
     def dropped(self):
@@ -137,24 +144,27 @@ class Switch:
         result.tables.append(table)
         found = self.lookup(table, fields)
         if found is not None:
-            self._apply(found.actions, fields, result, bucket, depth)
+            self._apply(found.actions, fields, result, bucket, depth, table)
 
-    def _apply(self, actions, fields, result, bucket, depth):
+    def _apply(self, actions, fields, result, bucket, depth, table=None):
         for action in actions:
             kind = action[0]
             if kind == "output":
                 port = fields["in_port"] if action[1] == "IN_PORT" else action[1]
                 if port == "CONTROLLER":
-                    result.to_controller = True
+                    result.packet_ins.append((table, copy.deepcopy(fields)))
                 else:
                     result.outputs.append((port, copy.deepcopy(fields)))
+            elif kind == "controller":
+                result.packet_ins.append((table, copy.deepcopy(fields)))
             elif kind == "goto":
                 return self._run_table(action[1], fields, result, bucket, depth + 1)
             elif kind == "resubmit":
                 self._run_table(action[1], fields, result, bucket, depth + 1)
             elif kind == "group":
                 buckets = self.groups[action[1]].buckets
-                self._apply(buckets[bucket % len(buckets)], fields, result, bucket, depth + 1)
+                self._apply(buckets[bucket % len(buckets)], fields, result, bucket, depth + 1,
+                            table)
             elif kind == "dec_ttl":
                 fields["nw_ttl"] -= 1
             elif kind == "set_field":
@@ -187,6 +197,7 @@ class Switch:
             value, mask = ct.mark
             connection.mark = (connection.mark & ~mask) | (value & mask)
         fields["ct_state"] = state | t.CT_TRK
+        fields["ct_zone"] = ct.zone
         fields["ct_mark"] = connection.mark if connection is not None else 0
         if ct.table is not None:
             self._run_table(ct.table, fields, result, bucket, depth + 1)

@@ -137,7 +137,7 @@ class Cluster(Objects):
             self.progress("starting %d nodes on the %s fabric"
                           % (len(self.node_plans), self.spec.fabric))
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
-                                     self.addresses, self.controller.of_port)
+                                     self.addresses, self.controller)
             self.push_state()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
@@ -349,7 +349,7 @@ class Cluster(Objects):
     def reserved_names(self):
         """Names that the CLI resolves to a node, switch or host."""
         return set(self.node_plans) | {n for n, _ in self.fabric.switches} | {
-            "c0", INTERNET_HOST}
+            "c0", "c1", INTERNET_HOST}
 
     def exec(self, pod_ref, command, container=None, timeout=60, input=None,
              machine_tools=False):

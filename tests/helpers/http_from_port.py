@@ -1,16 +1,16 @@
 """One HTTP GET from a chosen source port (SO_REUSEADDR, as a busy client reusing
 ports would): prints the body, or ERROR and the reason.
 
-  http_from_port.py SOURCE_PORT HOST PORT PATH
+  http_from_port.py SOURCE_PORT HOST PORT PATH [TIMEOUT]
 """
 import socket
 import sys
 
 
-def main(source_port, host, port, path):
+def main(source_port, host, port, path, timeout="3"):
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.settimeout(3)
+    sock.settimeout(float(timeout))
     try:
         sock.bind(("0.0.0.0", int(source_port)))
         sock.connect((host, int(port)))

@@ -177,10 +177,11 @@ def _controller(cluster, method, path, token=None, body=None):
         return exc.code, json.loads(exc.read())
 
 
-def test_the_controllers_rest_api_is_loopback_only_and_demands_its_token(cluster):
+def test_the_controller_listens_on_loopback_only_and_its_rest_api_demands_its_token(cluster):
     controller = cluster.controller
     assert _listeners(controller.api_port) == ["0100007F"]
     assert _listeners(controller.of_port) == ["0100007F"]
+    assert _listeners(controller.closing_port) == ["0100007F"]
     generation = cluster.generation
     for token in (None, "wrong", _token(cluster)):
         assert _controller(cluster, "GET", "/kubemn/status", token)[0] == 401

@@ -260,6 +260,33 @@ def test_direct_connections_reusing_a_vip_connections_port_are_not_rewritten(clu
         assert direct == chosen
 
 
+def test_a_service_connection_from_a_just_closed_ones_port_keeps_that_port(cluster):
+    """A busy client reuses its source ports while the connections that last used
+    them are in conntrack's TIME_WAIT. On Linux the SYN replaces the old entry and
+    the endpoint sees the client's own port; Open vSwitch 3.1 would keep the old
+    entry's reverse tuple and give the new connection another port, which the
+    endpoint may still hold in its own TIME_WAIT, unless the controller flushed the
+    closed one (controllers/closing.py)."""
+    helper = [sys.executable, os.path.join(HELPERS, "http_from_port.py")]
+    port = "61100"   # above the ephemeral range: no other test's client took it
+    for _ in range(3):
+        seen = cluster.exec("client", helper + [port, vip(cluster, "web"), "80",
+                                                "/clientip"]).stdout.strip()
+        assert seen == "%s:%s" % (cluster.pod("client").ip, port)
+        time.sleep(1.5)   # the connection closed; its flush comes half a second later
+
+
+def test_a_client_alternating_direct_and_service_connections_completes_every_one(cluster):
+    pods = backends(cluster)
+    direct = "%s:8080" % next(iter(pods.values())).ip
+    through_vip = "%s:80" % vip(cluster, "web")
+    for _ in range(3):
+        for target in (direct, through_vip):
+            rounds = loop(cluster, "client", "fast", 2, target)
+            assert rounds["done"] > 100 and rounds["errors"] == 0, (target, rounds)
+            assert rounds["slowest"] < 1.0, (target, rounds)
+
+
 # --- the controller --------------------------------------------------------------------
 
 def test_controller_killed_under_load_recovers_by_itself(cluster):

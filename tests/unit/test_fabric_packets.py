@@ -3,6 +3,7 @@ flows and groups run in an in-memory switch (tests/openflow_model.py), no root a
 no Open vSwitch needed."""
 import pytest
 
+from controllers import tables
 from controllers.pipeline import switch_configs
 from controllers.state import parse_state
 from tests.openflow_model import Conntrack, Switch, packet, reply_from
@@ -201,6 +202,53 @@ def test_direct_traffic_between_pods_is_tracked_but_never_rewritten():
     assert (delivered["ipv4_src"], delivered["ipv4_dst"]) == (POD1, POD2)
     port, back = switch.send(reply_from(delivered, 2, GW_MAC)).only_output()
     assert (port, back["ipv4_src"], back["ipv4_dst"]) == (1, POD2, POD1)
+
+
+# --- closing connections ------------------------------------------------------------
+FIN_ACK, RST = 0x11, 0x04
+
+
+def copies(result):
+    """(zone, source, sport, destination, dport) of what went to the closing channel
+    to be flushed: the zone its table names, the packet as the channel gets it."""
+    return [(tables.ZONE_OF_CLOSING_TABLE[table], f["ipv4_src"], f["tcp_src"],
+             f["ipv4_dst"], f["tcp_dst"])
+            for table, f in result.packet_ins if table in tables.ZONE_OF_CLOSING_TABLE]
+
+
+def test_an_endpoints_fin_reaches_the_client_and_a_copy_goes_to_be_flushed():
+    switch = fabric([service()])
+    _, delivered = switch.send(from_node(1, POD1, VIP)).only_output()
+    switch.send(reply_from(delivered, 2, GW_MAC))
+    fin = switch.send(dict(reply_from(delivered, 2, GW_MAC), tcp_flags=FIN_ACK))
+    port, back = fin.only_output()
+    assert (port, back["ipv4_src"], back["ipv4_dst"]) == (1, VIP, POD1)
+    assert copies(fin) == [(tables.ZONE_SERVICE, VIP, 80, POD1, 40000)]
+    reset = switch.send(dict(reply_from(delivered, 2, GW_MAC), tcp_flags=RST))
+    assert copies(reset) == [(tables.ZONE_SERVICE, VIP, 80, POD1, 40000)]
+
+
+def test_the_clients_own_fin_and_direct_connections_are_not_copied():
+    switch = fabric([service()])
+    _, delivered = switch.send(from_node(1, POD1, VIP)).only_output()
+    switch.send(reply_from(delivered, 2, GW_MAC))
+    assert copies(switch.send(from_node(1, POD1, VIP, tcp_flags=FIN_ACK))) == []
+    _, direct = switch.send(from_node(1, POD1, POD2, sport=40001)).only_output()
+    switch.send(reply_from(direct, 2, GW_MAC))
+    closed = switch.send(dict(reply_from(direct, 2, GW_MAC), tcp_flags=FIN_ACK))
+    assert closed.only_output()[0] == 1 and copies(closed) == []
+
+
+def test_a_masqueraded_connections_fin_is_copied_from_both_its_zones():
+    switch = fabric([service(port_extra={"node_port": 30080})])
+    client = packet(INTERNET["ip"], "192.168.0.1", in_port=9, dport=30080, eth_dst=GW_MAC)
+    _, delivered = switch.send(client).only_output()
+    switch.send(reply_from(delivered, 2, GW_MAC))
+    fin = switch.send(dict(reply_from(delivered, 2, GW_MAC), tcp_flags=FIN_ACK))
+    assert fin.only_output()[0] == 9
+    assert copies(fin) == [
+        (tables.ZONE_SNAT, POD2, 8080, INTERNET["ip"], 40000),  # un-SNATed, not un-DNATed
+        (tables.ZONE_SERVICE, "192.168.0.1", 30080, INTERNET["ip"], 40000)]
 
 
 @pytest.mark.parametrize("conntrack", [Conntrack()])

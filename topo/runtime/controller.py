@@ -1,7 +1,8 @@
 """The Ryu controller as a process kubemn starts, feeds and stops.
 
-It listens on loopback only, for OpenFlow and for the REST API that carries the
-desired state (controllers/fabric_app.py).
+It listens on loopback only: for OpenFlow, for the switches' closing channel
+(controllers/closing_channel.py) and for the REST API that carries the desired state
+(controllers/fabric_app.py).
 """
 import json
 import os
@@ -17,7 +18,8 @@ from topo.errors import KubemnError, log_tail
 from topo.runtime.processes import stop_processes, wait_until
 
 APP = "controllers.fabric_app"
-TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"   # as controllers/fabric_app.py reads it
+TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"   # as controllers/fabric_app.py reads them
+CLOSING_PORT_VARIABLE = "KUBEMN_CLOSING_PORT"
 START_TIMEOUT = 10.0     # per attempt; a start is tried twice
 SYNC_TIMEOUT = 20.0
 STOP_SECONDS = 3.0
@@ -53,7 +55,8 @@ class ControllerProcess:
 
     def pick_ports(self):
         self.of_port = free_port()
-        self.api_port = free_port(taken=(self.of_port,))
+        self.closing_port = free_port(taken=(self.of_port,))
+        self.api_port = free_port(taken=(self.of_port, self.closing_port))
 
     def start(self, new_ports_allowed=True):
         """Starts Ryu and waits for its API. A controller that does not answer is
@@ -77,7 +80,9 @@ class ControllerProcess:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True,
-                                            env=dict(os.environ, **{TOKEN_VARIABLE: self.token}))
+                                            env=dict(os.environ, **{
+                                                TOKEN_VARIABLE: self.token,
+                                                CLOSING_PORT_VARIABLE: str(self.closing_port)}))
         if not wait_until(self._answers, START_TIMEOUT, pause=0.05, longest_pause=0.05):
             tail = self.last_log_line(3)
             self.stop()

@@ -40,13 +40,17 @@ class InternetHost(Host):
         return result
 
 
-def build_network(fabric, node_plans, attachments, addresses, of_port):
+def build_network(fabric, node_plans, attachments, addresses, controller):
     """Builds and starts the Mininet network: one KubeNode per planned node, the
     internet host at the fabric's edge (its first switch: the only one, or the spine),
-    the fabric's OVS switches (userspace datapath) pointed at the controller."""
+    the fabric's OVS switches (userspace datapath) pointed at the controller: Ryu,
+    and the controller's closing channel."""
     net = Mininet(topo=None, build=False, controller=None, autoSetMacs=False,
                   autoStaticArp=False, waitConnected=False)
-    net.addController("c0", controller=RemoteController, ip="127.0.0.1", port=of_port)
+    net.addController("c0", controller=RemoteController, ip="127.0.0.1",
+                      port=controller.of_port)
+    net.addController("c1", controller=RemoteController, ip="127.0.0.1",
+                      port=controller.closing_port)
     for name, dpid in fabric.switches:
         net.addSwitch(name, cls=OVSSwitch, datapath="user", dpid="%016x" % dpid,
                       protocols="OpenFlow13", failMode="secure")
