@@ -17,9 +17,14 @@ away from Ryu, whose parsing of a message costs more than the flush), and the
 flush by the connection's original tuple goes back FLUSH_DELAY later, once the
 closing handshake is over. Pure: bytes in, bytes and flush requests out.
 """
+from __future__ import annotations
+
 import collections
 import socket
 import struct
+from typing import Hashable
+
+from controllers.tables import CLOSING_CONTROLLER_ID
 
 ETHERNET_HEADER = 14
 ETH_IPV4 = 0x0800
@@ -27,9 +32,6 @@ TCP = 6
 # Long enough for the last ACK and a retransmitted FIN; short enough that a client
 # reusing its ports at thousands a second finds them free.
 FLUSH_DELAY = 0.5
-# The OpenFlow controller id of the closing channel's connections: copies sent with
-# controller(id=CONTROLLER_ID) reach them, and only them.
-CONTROLLER_ID = 0x4B
 
 # OpenFlow 1.3 and Open vSwitch's extensions, as far as the channel needs them.
 OFP_VERSION = 4
@@ -45,7 +47,7 @@ HEADER = struct.Struct("!BBHI")   # version, type, length, xid
 Original = collections.namedtuple("Original", "proto client client_port server server_port")
 
 
-def original_of_reply(data):
+def original_of_reply(data: bytes) -> Original | None:
     """The original tuple of the connection that an IPv4 TCP packet of the reply
     direction (after the zone's NAT was undone: server -> client) belongs to; None
     for anything else."""
@@ -64,15 +66,16 @@ def original_of_reply(data):
 class Closing:
     """Connections waiting to be flushed, each once, in the order they closed."""
 
-    def __init__(self, delay=FLUSH_DELAY):
+    def __init__(self, delay: float = FLUSH_DELAY):
         self.delay = delay
         self.pending = collections.OrderedDict()   # (zone, Original) -> (due, channel)
 
-    def closed(self, zone, original, channel, now):
+    def closed(self, zone: int | None, original: Original | None, channel: Hashable,
+               now: float) -> None:
         if original is not None and zone is not None and (zone, original) not in self.pending:
             self.pending[(zone, original)] = (now + self.delay, channel)
 
-    def due(self, now):
+    def due(self, now: float) -> list[tuple[Hashable, int, Original]]:
         """[(channel, zone, Original)] whose delay is over, taken off the queue."""
         ready = []
         while self.pending:
@@ -86,7 +89,7 @@ class Closing:
 
 # --- OpenFlow messages ----------------------------------------------------------------
 
-def messages(buffer):
+def messages(buffer: bytes) -> tuple[list[tuple[int, int, bytes]], bytes]:
     """([(type, xid, message)], the bytes of an incomplete message left over)."""
     found, offset = [], 0
     while len(buffer) - offset >= HEADER.size:
@@ -100,7 +103,7 @@ def messages(buffer):
     return found, buffer[offset:]
 
 
-def packet_in(message):
+def packet_in(message: bytes) -> tuple[int, bytes]:
     """(table id, packet bytes) of an OpenFlow 1.3 packet-in."""
     table_id = message[15]
     match_length, = struct.unpack_from("!H", message, 26)
@@ -112,11 +115,11 @@ def _message(kind, body=b"", xid=0):
     return HEADER.pack(OFP_VERSION, kind, HEADER.size + len(body), xid) + body
 
 
-def hello():
+def hello() -> bytes:
     return _message(OFPT_HELLO)
 
 
-def echo_reply(request):
+def echo_reply(request: bytes) -> bytes:
     _, _, _, xid = HEADER.unpack_from(request)
     return _message(OFPT_ECHO_REPLY, request[HEADER.size:], xid)
 
@@ -125,7 +128,7 @@ def _nicira(subtype, body):
     return _message(OFPT_EXPERIMENTER, struct.pack("!II", NX_VENDOR_ID, subtype) + body)
 
 
-def set_controller_id(controller_id=CONTROLLER_ID):
+def set_controller_id(controller_id: int = CLOSING_CONTROLLER_ID) -> bytes:
     return _nicira(NXT_SET_CONTROLLER_ID, struct.pack("!6xH", controller_id))
 
 
@@ -139,7 +142,7 @@ def _mapped(ip):
     return bytes(10) + b"\xff\xff" + socket.inet_aton(ip)
 
 
-def ct_flush(zone, original):
+def ct_flush(zone: int, original: Original) -> bytes:
     """Open vSwitch 3.1's NXT_CT_FLUSH of the connection whose original tuple is
     original, in zone."""
     tuple_ = (_property(TUPLE_SRC, _mapped(original.client)) +

@@ -1,14 +1,21 @@
 """Desired state -> every switch's flows and groups (pure). Table layout and the
 conventions they share are in controllers/tables.py."""
+from __future__ import annotations
+
 import functools
 import ipaddress
 import socket
 import zlib
 from collections import namedtuple
+from typing import TYPE_CHECKING, Iterator
 
 from controllers import tables as t
 from controllers.flows import Ct, Group, Learn, flow
-from controllers.routing import first_hop_ports, gateway_ips, port_towards
+from controllers.routing import Routes, first_hop_ports, gateway_ips, port_towards
+
+if TYPE_CHECKING:
+    from controllers.flows import Flow
+    from controllers.state import Endpoint, FabricState, Service, ServicePort
 
 ETH_ARP, ETH_IPV4 = 0x0806, 0x0800
 IP_PROTO = {"TCP": 6, "UDP": 17}
@@ -16,9 +23,10 @@ PORT_FIELD = {"TCP": "tcp_dst", "UDP": "udp_dst"}
 ICMP = 1
 
 SwitchConfig = namedtuple("SwitchConfig", "flows groups")  # set of Flow, {id: Group}
+EndpointSet = tuple  # ((ip, port), ...), sorted: what a select group holds
 
 
-def switch_configs(state):
+def switch_configs(state: FabricState) -> dict[int, SwitchConfig]:
     """{dpid: SwitchConfig} for every switch of the fabric."""
     routes = first_hop_ports(state)
     port_ids = service_port_ids(state.services)
@@ -43,13 +51,13 @@ def switch_configs(state):
     return configs
 
 
-def edge_ports(state, dpid):
+def edge_ports(state: FabricState, dpid: int) -> list[int]:
     """Ports of this switch where a node or the internet host is plugged in."""
     hosts = list(state.nodes) + ([state.internet] if state.internet else [])
     return sorted(h.port for h in hosts if h.dpid == dpid)
 
 
-def classify_flows(state, dpid):
+def classify_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
     yield flow(t.CLASSIFY, 100, {"eth_type": ETH_ARP}, [("output", "CONTROLLER")])
     for ip in gateway_ips(state):
         yield flow(t.CLASSIFY, 100, {"eth_type": ETH_IPV4, "ip_proto": ICMP, "ipv4_dst": ip},
@@ -66,7 +74,7 @@ def classify_flows(state, dpid):
     yield flow(t.CLASSIFY, 0, {}, [("goto", t.ROUTE)])
 
 
-def route_flows(state, routes, dpid):
+def route_flows(state: FabricState, routes: Routes, dpid: int) -> Iterator[Flow]:
     """L2 to the MACs of nodes and the internet host; L3 to PodCIDRs, node addresses
     and the internet's range (one TTL, MACs rewritten). A packet that must leave by
     the port it came in on says so (OpenFlow drops it otherwise)."""
@@ -95,7 +103,7 @@ def _prefix_len(prefix):
     return ipaddress.IPv4Network(prefix).prefixlen
 
 
-def conntrack_flows(state, dpid):
+def conntrack_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
     """UNSNAT, CONNTRACK, the defaults of SERVICE, and SNAT."""
     unsnat = ("ct", Ct(False, t.ZONE_SNAT, t.CONNTRACK, ("plain",), None))
     yield flow(t.UNSNAT, 10, {"eth_type": ETH_IPV4, "ipv4_dst": state.masquerade_ip}, [unsnat])
@@ -131,7 +139,7 @@ def conntrack_flows(state, dpid):
     yield flow(t.SNAT, 0, {}, [("goto", t.ROUTE)])
 
 
-def closing_flows():
+def closing_flows() -> Iterator[Flow]:
     """A Service connection closing from the endpoint's side (its FIN or RST) goes on
     as any established packet, and a copy goes to the closing channel, which flushes
     the connection from its zone a moment later (controllers/closing.py): from
@@ -149,7 +157,7 @@ def closing_flows():
         yield flow(table, 0, {}, [("controller", t.CLOSING_CONTROLLER_ID)])
 
 
-def self_hairpin_flows(state, dpid):
+def self_hairpin_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
     """A pod that reaches itself through its Service would receive its own address
     as the source, which its kernel drops: only then is a ClusterIP connection
     masqueraded, as kube-proxy does. Every endpoint of the nodes on this switch."""
@@ -162,7 +170,7 @@ def self_hairpin_flows(state, dpid):
                                  "ct_mark": (t.MARK_SERVICE, t.MARK_SERVICE)}, [hairpin])
 
 
-def service_port_ids(services):
+def service_port_ids(services: tuple[Service, ...]) -> dict[tuple[str, str, int], int]:
     """{(service, protocol, port): id}, 16 bits, stable across restarts for the
     same Services (a hash, probed in a fixed order on collision)."""
     ids, taken = {}, set()
@@ -185,7 +193,7 @@ def _ip_int(ip):
 Frontend = namedtuple("Frontend", "ip port masquerade entry_node endpoints variant")
 
 
-def frontends(state, service, port):
+def frontends(state: FabricState, service: Service, port: ServicePort) -> list[Frontend]:
     """The Frontends of a service port: its ClusterIP, external IPs and, for a
     NodePort, every node's address. variant 0 selects from all endpoints; a Local
     NodePort on node i selects from that node's endpoints only (variant i)."""
@@ -206,7 +214,7 @@ def frontends(state, service, port):
     return found
 
 
-def endpoint_set(endpoints):
+def endpoint_set(endpoints: tuple[Endpoint, ...]) -> EndpointSet:
     """What a select group holds: the endpoints' (address, port), in order. Services
     with the same endpoints share one group, so a changed endpoint costs one group
     modification however many Services select it."""
@@ -216,7 +224,8 @@ def endpoint_set(endpoints):
 VARIANT_BITS = 8  # a Local NodePort's group per node: variant = the node's index
 
 
-def group_ids(state, port_ids):
+def group_ids(state: FabricState,
+              port_ids: dict[tuple[str, str, int], int]) -> dict[EndpointSet, int]:
     """{endpoint set: group id}. A group is named after the first service port (by
     id) that selects its endpoints, so the id outlives changes of the endpoints:
     then only the group's buckets change, not the flows that point at it."""
@@ -231,7 +240,9 @@ def group_ids(state, port_ids):
     return ids
 
 
-def service_port_pipeline(state, service, port, port_id, group_of):
+def service_port_pipeline(state: FabricState, service: Service, port: ServicePort,
+                          port_id: int, group_of: dict[EndpointSet, int]
+                          ) -> tuple[list[Flow], list[Group]]:
     """(flows, groups) of one service port on any switch. group_of: {endpoint set:
     group id}. DNAT flows are shared by every Service with the endpoint, except with
     session affinity, whose learning is the Service's own."""
@@ -273,7 +284,7 @@ def service_port_pipeline(state, service, port, port_id, group_of):
 # Services that share endpoints share these: cached, a changed endpoint set costs one
 # computation however many Services select it.
 @functools.lru_cache(maxsize=1 << 12)
-def endpoint_group(gid, members):
+def endpoint_group(gid: int, members: EndpointSet) -> Group:
     """The select group over members ((ip, port), ...): each bucket names its endpoint
     in registers and resubmits to DNAT."""
     return Group(gid, tuple(
@@ -283,7 +294,8 @@ def endpoint_group(gid, members):
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def dnat_flows(proto, members, masquerades, affinity):
+def dnat_flows(proto: int, members: EndpointSet, masquerades: tuple[bool, ...],
+               affinity: tuple[int, int] | None) -> tuple[Flow, ...]:
     """DNAT flows of members ((ip, port), ...): commit the connection, rewritten to the
     endpoint, marked for SNAT. affinity: (timeout, service port id) makes them the
     Service's own, learning the client's choice; None shares them."""

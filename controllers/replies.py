@@ -1,15 +1,22 @@
 """Packets the fabric answers itself: ARP for the gateway and node addresses,
 ping to the gateway. Pure: bytes in, bytes out (or None)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ryu.lib.packet import arp, ethernet, icmp, ipv4, packet, tcp, udp
 from ryu.ofproto import ether, inet
 
 from controllers.routing import fabric_mac_of, gateway_ips
 from controllers.tables import SERVICE
 
+if TYPE_CHECKING:
+    from controllers.state import FabricState
+
 ETHERNET_HEADER = 14
 
 
-def reply_to(state, data, table_id=0):
+def reply_to(state: FabricState, data: bytes, table_id: int = 0) -> bytes | None:
     """The reply the fabric sends back for this packet-in, or None to drop it.
     From the SERVICE table, the packet opened a connection to a Service frontend
     without endpoints: it is rejected (TCP reset, ICMP port unreachable)."""

@@ -127,7 +127,7 @@ def _mac(value, what):
     return value
 
 
-def parse_state(doc):
+def parse_state(doc: object) -> FabricState:
     """JSON document -> FabricState; raises InvalidState naming the bad field."""
     _require(isinstance(doc, dict), "the state must be a JSON object")
     gateway = doc.get("gateway")

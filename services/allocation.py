@@ -6,7 +6,11 @@ the cluster DNS address (10.96.0.10) are never handed out automatically.
 """
 import ipaddress
 
-from topo.errors import KubemnError
+
+class AllocationError(Exception):
+    """A Service's addresses or ports cannot be had (kubemn reports it as its own
+    one-line error: topo/objects.py)."""
+
 
 NODE_PORT_RANGE = range(30000, 32768)
 DNS_HOST_INDEX = 10
@@ -24,34 +28,34 @@ class ServiceAllocator:
         self.cursor = 0
 
     def check(self, service):
-        """Raises KubemnError if the Service's requested addresses cannot be had."""
+        """Raises AllocationError if the Service's requested addresses cannot be had."""
         requested = service.cluster_ip
         if requested not in (None, "None"):
             if ipaddress.IPv4Address(requested) not in self.network:
-                raise KubemnError("service %s: clusterIP %s is outside the service CIDR %s"
+                raise AllocationError("service %s: clusterIP %s is outside the service CIDR %s"
                                   % (service.ref, requested, self.network))
             owner = self._owner_of_ip(requested)
             if owner not in (None, service.ref):
-                raise KubemnError("service %s: clusterIP %s is already allocated to %s"
+                raise AllocationError("service %s: clusterIP %s is already allocated to %s"
                                   % (service.ref, requested, owner))
             if owner is None and requested == str(self.network.network_address):
-                raise KubemnError("service %s: clusterIP %s is the network address"
+                raise AllocationError("service %s: clusterIP %s is the network address"
                                   % (service.ref, requested))
         if service.load_balancer_ip is not None:
             if ipaddress.IPv4Address(service.load_balancer_ip) not in self.lb_network:
-                raise KubemnError("service %s: loadBalancerIP %s is outside the load balancer "
+                raise AllocationError("service %s: loadBalancerIP %s is outside the load balancer "
                                   "CIDR %s" % (service.ref, service.load_balancer_ip,
                                                self.lb_network))
             owner = next((n for n, a in self.lb_ips.items() if a == service.load_balancer_ip),
                          None)
             if owner not in (None, service.ref):
-                raise KubemnError("service %s: loadBalancerIP %s is already allocated to %s"
+                raise AllocationError("service %s: loadBalancerIP %s is already allocated to %s"
                                   % (service.ref, service.load_balancer_ip, owner))
         for port in service.ports:
             if port.node_port is not None:
                 owner = self._owner_of_node_port(port.node_port, port.protocol)
                 if owner not in (None, service.ref):
-                    raise KubemnError("service %s: nodePort %d/%s is already allocated to %s"
+                    raise AllocationError("service %s: nodePort %d/%s is already allocated to %s"
                                       % (service.ref, port.node_port, port.protocol, owner))
 
     def allocate(self, service):
@@ -91,7 +95,7 @@ class ServiceAllocator:
         for address in self.lb_network.hosts():
             if str(address) not in used:
                 return str(address)
-        raise KubemnError("the load balancer CIDR %s is full" % self.lb_network)
+        raise AllocationError("the load balancer CIDR %s is full" % self.lb_network)
 
     def _owner_of_ip(self, ip):
         return next((n for n, a in self.cluster_ips.items() if a == ip), None)
@@ -109,7 +113,7 @@ class ServiceAllocator:
             if candidate not in used:
                 self.cursor = (self.cursor + step + 1) % size
                 return candidate
-        raise KubemnError("the service CIDR %s is full" % self.network)
+        raise AllocationError("the service CIDR %s is full" % self.network)
 
     def _next_node_port(self, protocol, pending):
         taken = {p for ports in self.node_ports.values() for (_, proto), p in ports.items()
@@ -118,5 +122,5 @@ class ServiceAllocator:
         for number in NODE_PORT_RANGE:
             if number not in taken:
                 return number
-        raise KubemnError("no free NodePort left in %d-%d"
+        raise AllocationError("no free NodePort left in %d-%d"
                           % (NODE_PORT_RANGE.start, NODE_PORT_RANGE.stop - 1))

@@ -2,12 +2,14 @@
 through their templates), Services; apply, delete, scale. Mixed into
 topo/cluster.py's Cluster, which owns the machinery (nodes, fabric, controller)
 these methods call on."""
+import contextlib
 import copy
 import os
 import subprocess
 import time
 from dataclasses import replace
 
+from services.allocation import AllocationError
 from services.desired import service_states
 from services.endpoints import service_endpoints
 from services.environment import service_environment
@@ -38,6 +40,15 @@ class PendingPod:
         self.spec, self.created = spec, created
         self.error = None     # why the last start failed
         self.retry_at = 0.0   # time.monotonic() of the next try
+
+
+@contextlib.contextmanager
+def _allocation_errors():
+    """A Service that cannot have its addresses is kubemn's one-line error."""
+    try:
+        yield
+    except AllocationError as exc:
+        raise KubemnError(str(exc)) from None
 
 
 def _bare(key):
@@ -105,7 +116,8 @@ class Objects:
                 raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
                                   'delete it first' % pod.ref)
         for service in manifests.services:
-            self.allocator.check(service)
+            with _allocation_errors():
+                self.allocator.check(service)
         self._check_capacity(manifests)
 
     def _check_names(self, manifests):
@@ -175,7 +187,8 @@ class Objects:
             lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
         for service in manifests.services:
             old = self.services.get(service.ref)
-            self.allocator.allocate(service)
+            with _allocation_errors():
+                self.allocator.allocate(service)
             self.services[service.ref] = service
             self.service_created.setdefault(service.ref, time.time())
             lines.append("service/%s %s" % (service.name, _verb(old, service)))

@@ -51,7 +51,8 @@ class Capture:
 
     def __init__(self, enter, iface, bpf, count=1, timeout=5):
         self.process = subprocess.Popen(
-            enter + [sys.executable, PACKETS, "sniff", iface, bpf, str(count), str(timeout)],
+            enter + [sys.executable, "-m", "topo.runtime.capture", iface, bpf, str(timeout),
+                     str(count)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if line.strip() != "READY":

@@ -4,9 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from services.allocation import ServiceAllocator
+from services.allocation import AllocationError, ServiceAllocator
 from services.endpoints import service_endpoints
-from topo.errors import KubemnError
 from topo.api.format import age, endpoints_text
 from topo.plan.manifest import parse_texts
 from topo.plan.model import Container, PodSpec
@@ -121,14 +120,14 @@ def test_cluster_ips_and_node_ports_are_allocated_and_protected():
     assert allocator.allocate(fixed)[0] == "10.96.0.10"
     clash = _service("metadata: {name: other}\nspec: {clusterIP: 10.96.0.10, ports: "
                      "[{port: 1}]}\n")
-    with pytest.raises(KubemnError, match="already allocated to dns"):
+    with pytest.raises(AllocationError, match="already allocated to dns"):
         allocator.allocate(clash)
     outside = _service("metadata: {name: far}\nspec: {clusterIP: 10.0.0.1, ports: [{port: 1}]}\n")
-    with pytest.raises(KubemnError, match="outside the service CIDR"):
+    with pytest.raises(AllocationError, match="outside the service CIDR"):
         allocator.check(outside)
     taken = _service("metadata: {name: np}\nspec: {type: NodePort, ports: [{port: 81, "
                      "nodePort: 30000}]}\n")
-    with pytest.raises(KubemnError, match="nodePort 30000/TCP is already allocated to web"):
+    with pytest.raises(AllocationError, match="nodePort 30000/TCP is already allocated to web"):
         allocator.check(taken)
 
 

@@ -4,7 +4,7 @@ them, endpoint lists as it abbreviates them."""
 NONE = "<none>"
 
 
-def age(seconds):
+def age(seconds: float) -> str:
     """kubectl's human duration: 45s, 3m20s, 25m, 5h30m, 2d3h, 12d."""
     seconds = max(0, int(seconds))
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
@@ -23,7 +23,7 @@ def age(seconds):
     return "%dd" % days
 
 
-def endpoints_text(addresses, limit=3):
+def endpoints_text(addresses: list[str], limit: int = 3) -> str:
     """'10.244.1.2:8080,10.244.2.3:8080 + 2 more...' as kubectl abbreviates it."""
     if not addresses:
         return NONE

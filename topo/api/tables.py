@@ -25,7 +25,7 @@ def _selector(pairs):
 
 
 # --- pods --------------------------------------------------------------------------
-def pod_status_reason(pod):
+def pod_status_reason(pod: dict) -> str:
     """The STATUS column: a waiting or terminated reason wins over the phase."""
     reason = pod["status"].get("phase", "Unknown")
     for status in pod["status"].get("containerStatuses", []):
@@ -50,7 +50,7 @@ def _pod_row(pod, now):
 
 
 # --- services and endpoints --------------------------------------------------------
-def service_ports(service):
+def service_ports(service: dict) -> str:
     parts = []
     for port in service["spec"].get("ports", []):
         node_port = ":%d" % port["nodePort"] if port.get("nodePort") else ""
@@ -143,7 +143,7 @@ def _config_map_row(config_map, now):
             _age(config_map, now)]
 
 
-def label_selector_text(selector):
+def label_selector_text(selector: dict | None) -> str:
     """A LabelSelector as kubectl prints it; empty: '<none>'."""
     selector = selector or {}
     parts = ["%s=%s" % kv for kv in sorted((selector.get("matchLabels") or {}).items())]
@@ -202,7 +202,8 @@ def _partial(obj):
             "metadata": obj["metadata"]}
 
 
-def table(resource, objects, resource_version, now, include="PartialObjectMetadata"):
+def table(resource: str, objects: list[dict], resource_version: str, now: float,
+          include: str = "PartialObjectMetadata") -> dict:
     """The meta.k8s.io/v1 Table of objects of resource (a store key)."""
     columns, row = COLUMNS[resource]
     definitions = [{"name": name, "type": kind, "format": fmt, "description": "",

@@ -1,6 +1,8 @@
 """What every cluster starts with, as kubeadm's do: the `kubernetes` Service in
 default at the Service CIDR's first address, and cluster DNS in kube-system, pods
 behind the kube-dns Service at the tenth."""
+from __future__ import annotations
+
 import ipaddress
 import sys
 
@@ -13,11 +15,11 @@ DNS_LABELS = (("k8s-app", "kube-dns"),)
 DNS_REPLICAS = 2
 
 
-def dns_ip(service_cidr):
+def dns_ip(service_cidr: str) -> str:
     return str(ipaddress.IPv4Network(service_cidr).network_address + 10)
 
 
-def dns_addon(service_cidr, records_path, settings_path):
+def dns_addon(service_cidr: str, records_path: str, settings_path: str) -> Manifests:
     """The coredns Deployment and kube-dns Service (kube-system)."""
     container = Container(
         "coredns", "registry.k8s.io/coredns/coredns:v1.11.1",
@@ -39,7 +41,7 @@ def dns_addon(service_cidr, records_path, settings_path):
         service_cidr)))
 
 
-def kubernetes_service(service_cidr):
+def kubernetes_service(service_cidr: str) -> ServiceSpec:
     """The API's Service. kubemn's API listens on the machine's loopback only, out of
     the pods' reach: the API shows that address as its endpoint, the fabric has none
     for it, and a connection to it from a pod is refused."""

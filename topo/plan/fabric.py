@@ -1,5 +1,7 @@
 """The fabric between the nodes, as data (pure): which switches, which links,
 which node hangs off which switch. Realised by topo/runtime/network.py."""
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 from topo.plan.naming import switch_name
@@ -11,14 +13,14 @@ class FabricPlan:
     links: tuple        # ((switch, switch), ...) between switches
     attachments: tuple  # ((node name, switch name), ...) in node order
 
-    def switch_of(self, node_name):
+    def switch_of(self, node_name: str) -> str:
         return dict(self.attachments)[node_name]
 
 
 SPINE_DPID = 0x100
 
 
-def plan_fabric(fabric, node_names):
+def plan_fabric(fabric: str, node_names: list[str]) -> FabricPlan:
     """'single': every node on one switch. 'racks:N': N leaf switches under one
     spine, the nodes split into N contiguous racks (node1, node2 | node3, node4)."""
     if fabric == "single":
@@ -34,7 +36,7 @@ def plan_fabric(fabric, node_names):
                       tuple((spine[0], leaf) for leaf, _ in leaves), attachments)
 
 
-def switch_for_new_node(fabric, attachments):
+def switch_for_new_node(fabric: FabricPlan, attachments: dict[str, str]) -> str:
     """Where a node added to a running cluster plugs in: the only switch, or the leaf
     with the fewest nodes."""
     edge = [name for name, _ in fabric.switches if not fabric.links or

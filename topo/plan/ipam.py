@@ -4,10 +4,16 @@ Kubernetes' defaults where they exist: PodCIDR 10.244.0.0/16 with a /24 per node
 Services in 10.96.0.0/12; nodes sit on 192.168.0.0/24 and reach the rest of the
 cluster through a fabric gateway that the controller answers for.
 """
+from __future__ import annotations
+
 import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Collection, Iterable
 
 from topo.errors import KubemnError
+
+if TYPE_CHECKING:
+    from topo.plan.model import ClusterSpec, NodeSpec
 
 NODE_SUBNET_PREFIX = 24
 
@@ -22,7 +28,7 @@ class NodePlan:
     pod_cidr: str
 
     @property
-    def bridge_ip(self):
+    def bridge_ip(self) -> str:
         """cbr0 holds the PodCIDR's first address: the pods' default gateway."""
         return str(next(ipaddress.IPv4Network(self.pod_cidr).hosts()))
 
@@ -56,11 +62,11 @@ class AddressPlan:
     masquerade_ip: str = MASQUERADE_IP
 
 
-def node_mac(index):
+def node_mac(index: int) -> str:
     return "0a:00:00:00:%02x:%02x" % (index >> 8, index & 0xFF)
 
 
-def plan_addresses(cluster):
+def plan_addresses(cluster: ClusterSpec) -> AddressPlan:
     """ClusterSpec -> AddressPlan, or KubemnError on an impossible plan."""
     pod_net = ipaddress.IPv4Network(cluster.pod_cidr)
     node_net = ipaddress.IPv4Network(cluster.node_cidr)
@@ -93,7 +99,8 @@ def plan_addresses(cluster):
                        cluster.load_balancer_cidr, MASQUERADE_IP)
 
 
-def plan_node(cluster, existing, node):
+def plan_node(cluster: ClusterSpec, existing: Iterable[NodePlan],
+              node: NodeSpec) -> NodePlan:
     """The NodePlan of one more node beside the existing ones: the next index, the
     first free fabric address, and its podCIDR (the one it names, else x.x.i.0/24
     for index i when free, else the first free /24)."""
@@ -138,14 +145,14 @@ class PodAddressPool:
     Kubernetes.
     """
 
-    def __init__(self, pod_cidr):
+    def __init__(self, pod_cidr: str):
         self.network = ipaddress.IPv4Network(pod_cidr)
         hosts = list(self.network.hosts())
         self.addresses = [str(a) for a in hosts[1:]]  # the first belongs to cbr0
         self.in_use = set()
         self.cursor = 0
 
-    def allocate(self, skip=frozenset()):
+    def allocate(self, skip: Collection[str] = frozenset()) -> str:
         """The next free address; those in skip (still being cleaned up) wait."""
         for step in range(len(self.addresses)):
             candidate = self.addresses[(self.cursor + step) % len(self.addresses)]
@@ -156,9 +163,9 @@ class PodAddressPool:
         raise KubemnError("pod CIDR %s is full (%d pods)"
                           % (self.network, len(self.addresses)))
 
-    def release(self, address):
+    def release(self, address: str) -> None:
         self.in_use.discard(address)
 
     @property
-    def free(self):
+    def free(self) -> int:
         return len(self.addresses) - len(self.in_use)

@@ -3,6 +3,8 @@
 Everything here is immutable and free of side effects, so the plan of a cluster can
 be checked by unit tests without root.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
@@ -11,7 +13,7 @@ from topo.plan.pod_dns import PodDns
 DEFAULT_NAMESPACE = "default"
 
 
-def ref(namespace, name):
+def ref(namespace: str, name: str) -> str:
     """How kubemn names an object across namespaces: 'web' in default, 'ns/web'
     elsewhere. Pods are CLI targets under this name."""
     return name if namespace == DEFAULT_NAMESPACE else "%s/%s" % (namespace, name)
@@ -21,7 +23,7 @@ class Namespaced:
     """Objects with a name and a namespace."""
 
     @property
-    def ref(self):
+    def ref(self) -> str:
         return ref(self.namespace, self.name)
 
 
@@ -74,10 +76,10 @@ class PodTemplate:
     hostname: Optional[str] = None    # the pod's hostname (its name without one)
     subdomain: Optional[str] = None   # with a headless Service of this name: an FQDN
 
-    def host_name(self, pod_name):
+    def host_name(self, pod_name: str) -> str:
         return self.hostname or pod_name
 
-    def label_dict(self):
+    def label_dict(self) -> dict[str, str]:
         return dict(self.labels)
 
 

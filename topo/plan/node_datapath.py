@@ -15,6 +15,8 @@ source addresses.
   Service, node or LoadBalancer address) leaves with the node's address, as a real
   cluster's masquerade rule (ip-masq-agent's nonMasqueradeCIDRs) does.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 TABLE = "kubemn"            # nftables tables of kubemn's own, in inet and bridge
@@ -35,7 +37,7 @@ class NodeDatapath:
     cluster_cidrs: tuple    # pod, Service, node and LoadBalancer ranges: no masquerade
 
 
-def ruleset(path):
+def ruleset(path: NodeDatapath) -> str:
     """The nftables script (atomic: `nft -f`) of the node's datapath."""
     return """table inet {table}
 delete table inet {table}
@@ -63,7 +65,7 @@ table bridge {table} {{
            bridge_mac=path.bridge_mac)
 
 
-def route_commands(path):
+def route_commands(path: NodeDatapath) -> list[str]:
     """ip commands: marked replies, and a pod's packets to its own node's address
     (a NodePort reached on the node itself), go into the fabric, even when their
     destination is the node's own address."""

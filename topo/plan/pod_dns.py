@@ -7,6 +7,8 @@ pod's /etc/resolv.conf.
 - None: dnsConfig alone (it must name a nameserver).
 dnsConfig's nameservers, searches and options are then merged in, as the kubelet
 merges them: at most 3 nameservers and 32 search domains, options by name."""
+from __future__ import annotations
+
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
@@ -30,7 +32,7 @@ class PodDns:
     options: Tuple[Tuple[str, Optional[str]], ...] = field(default=())
 
 
-def parse_pod_dns(policy, config, path="spec"):
+def parse_pod_dns(policy: str | None, config: dict | None, path: str = "spec") -> PodDns:
     """dnsPolicy and dnsConfig (as given in a pod spec) -> PodDns, or DnsConfigError
     naming the field, with the API server's rules."""
     policy = policy or "ClusterFirst"
@@ -70,7 +72,7 @@ def parse_pod_dns(policy, config, path="spec"):
     return PodDns(policy, nameservers, searches, tuple(options))
 
 
-def parse_resolv_conf(text):
+def parse_resolv_conf(text: str) -> tuple[list[str], list[str], list[str]]:
     """(nameservers, searches, options) of a resolv.conf."""
     nameservers, searches, options = [], [], []
     for line in text.splitlines():
@@ -88,7 +90,8 @@ def parse_resolv_conf(text):
     return nameservers, searches, options
 
 
-def resolv_conf(dns, namespace, cluster_dns_ip, node_resolv_conf, domain="cluster.local"):
+def resolv_conf(dns: PodDns, namespace: str, cluster_dns_ip: str, node_resolv_conf: str,
+                domain: str = "cluster.local") -> str:
     """The pod's /etc/resolv.conf."""
     if dns.policy in ("ClusterFirst", "ClusterFirstWithHostNet"):
         nameservers = [cluster_dns_ip]

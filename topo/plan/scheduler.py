@@ -1,8 +1,11 @@
 """Pod scheduling (pure): spec.nodeName when given, otherwise the least-loaded node."""
+from __future__ import annotations
+
 from topo.errors import KubemnError
 
 
-def choose_node(node_name, pod_counts, free_addresses):
+def choose_node(node_name: str | None, pod_counts: dict[str, int],
+                free_addresses: dict[str, int]) -> str:
     """node_name: the pod's spec.nodeName or None.
     pod_counts, free_addresses: {node: int}, in the cluster's node order."""
     if node_name is not None:

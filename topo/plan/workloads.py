@@ -1,21 +1,25 @@
 """Deployments (pure): pod names as Kubernetes makes them, and what to change so
 that a Deployment has its replica count."""
+from __future__ import annotations
+
 import hashlib
 import random
+from typing import Collection
 
-from topo.plan.model import PodSpec
+from topo.plan.model import DeploymentSpec, PodSpec, PodTemplate
 
 # Kubernetes' alphabet for generated name suffixes: no vowels, no look-alikes.
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def template_hash(template):
+def template_hash(template: PodTemplate) -> str:
     """The pod-template-hash: changes when the template does."""
     digest = hashlib.sha256(repr(template).encode()).digest()
     return "".join(SUFFIX_ALPHABET[b % len(SUFFIX_ALPHABET)] for b in digest[:10])
 
 
-def replica_spec(deployment, taken, rng=random):
+def replica_spec(deployment: DeploymentSpec, taken: Collection[str],
+                 rng: random.Random = random) -> PodSpec:
     """A new pod for the Deployment, named <deployment>-<template hash>-<5 chars>,
     in its namespace. taken: the refs in use."""
     prefix = "%s-%s-" % (deployment.name, template_hash(deployment.template))
@@ -27,7 +31,7 @@ def replica_spec(deployment, taken, rng=random):
             return spec
 
 
-def resolve_limit(value, replicas, round_up):
+def resolve_limit(value: int | str, replicas: int, round_up: bool) -> int:
     """maxSurge / maxUnavailable as a number of pods: a count, or a percentage of
     replicas (surge rounded up, unavailability down, as Kubernetes rounds them)."""
     if isinstance(value, str):
@@ -36,7 +40,8 @@ def resolve_limit(value, replicas, round_up):
     return value
 
 
-def rollout_changes(deployment, owned, taken, rng=random):
+def rollout_changes(deployment: DeploymentSpec, owned: list[PodSpec], taken: Collection[str],
+                    rng: random.Random = random) -> tuple[list[PodSpec], list[str]]:
     """(pod specs to create, pod refs to delete) for one step of the Deployment
     towards its template and replica count, as the deployment controller steps.
 

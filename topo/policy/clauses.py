@@ -3,9 +3,14 @@ for a direction once a policy selecting it has that type; then it may exchange
 traffic only as the union of those policies' rules allows, each rule a Clause (its
 peers and ports resolved against the pods and namespaces of now). The same clauses
 become nftables rules (nft.py) and answer for one connection (allows())."""
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
 
-from topo.policy.spec import IPBlock
+from topo.policy.spec import IPBlock, Peer, Policy
+
+# {namespace: its labels}
+Namespaces = dict[str, dict[str, str]]
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -20,10 +25,10 @@ class PodInfo:
     ports: tuple       # (name, protocol, number) of its containers' ports
 
     @property
-    def ref(self):
+    def ref(self) -> str:
         return "%s/%s" % (self.namespace, self.name)
 
-    def port_named(self, name, protocol):
+    def port_named(self, name: str, protocol: str) -> int | None:
         return next((number for port_name, proto, number in self.ports
                      if port_name == name and proto == protocol), None)
 
@@ -37,7 +42,7 @@ class Clause:
     peers: object
     ports: object
 
-    def allows(self, address, protocol, port):
+    def allows(self, address: str, protocol: str, port: int | None) -> bool:
         if self.peers is not None and not any(
                 peer.contains(address) if isinstance(peer, IPBlock) else peer == address
                 for peer in self.peers):
@@ -47,21 +52,22 @@ class Clause:
             for proto, first, last in self.ports)
 
 
-def selects(policy, pod):
+def selects(policy: Policy, pod: PodInfo) -> bool:
     return policy.namespace == pod.namespace and policy.pods.matches(dict(pod.labels))
 
 
-def isolating(policies, pod, direction):
+def isolating(policies: list[Policy], pod: PodInfo, direction: str) -> list[Policy]:
     """The policies that isolate pod for direction ("Ingress" or "Egress")."""
     return [p for p in policies if direction in p.types and selects(p, pod)]
 
 
-def isolated_by(policies, pod, direction):
+def isolated_by(policies: list[Policy], pod: PodInfo, direction: str) -> str:
     """Their names, as `trace` and `policy` print them: "x/deny, x/allow-dns"."""
     return ", ".join(p.ref for p in isolating(policies, pod, direction))
 
 
-def peer_pods(peer, policy, pods, namespaces):
+def peer_pods(peer: Peer, policy: Policy, pods: list[PodInfo],
+              namespaces: Namespaces) -> list[PodInfo]:
     """The pods a podSelector / namespaceSelector peer stands for."""
     found = []
     for pod in pods:
@@ -97,7 +103,8 @@ def _named(rule):
     return any(isinstance(p.port, str) for p in rule.ports)
 
 
-def ingress_clauses(pod, policies, pods, namespaces):
+def ingress_clauses(pod: PodInfo, policies: list[Policy], pods: list[PodInfo],
+                    namespaces: Namespaces) -> list[Clause] | None:
     """Clauses allowing traffic into pod, or None when it is not isolated for
     ingress. Named ports are pod's own."""
     found = isolating(policies, pod, "Ingress")
@@ -111,7 +118,8 @@ def ingress_clauses(pod, policies, pods, namespaces):
     return clauses
 
 
-def egress_clauses(pod, policies, pods, namespaces):
+def egress_clauses(pod: PodInfo, policies: list[Policy], pods: list[PodInfo],
+                   namespaces: Namespaces) -> list[Clause] | None:
     """Clauses allowing traffic out of pod, or None when it is not isolated for
     egress. A named port is the destination pod's: such a rule becomes a clause per
     destination pod (an ipBlock destination has no named ports)."""
@@ -147,12 +155,13 @@ def _peers(rule, policy, pods, namespaces):
     return tuple(dict.fromkeys(peers))
 
 
-def namespace_labels(name, labels):
+def namespace_labels(name: str, labels: dict[str, str] | None) -> dict[str, str]:
     """A namespace's labels as selectors see them: its own, and its name."""
     return dict(labels or {}, **{NAMESPACE_NAME_LABEL: name})
 
 
-def verdict(clauses, address, protocol, port):
+def verdict(clauses: list[Clause] | None, address: str, protocol: str,
+            port: int | None) -> tuple[bool, str | None]:
     """(allowed, the policy that allows it or None) for one direction of a pod."""
     if clauses is None:
         return True, None

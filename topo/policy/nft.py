@@ -11,13 +11,20 @@ Replies of allowed connections pass (conntrack), a pod and its own node may alwa
 talk (the node's own packets never cross the forward hook), and so may a pod and
 itself, through its loopback or through its Service (the fabric's masquerade
 address, which only such connections carry)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
 from topo.policy.spec import IPBlock
+
+if TYPE_CHECKING:
+    from topo.policy.clauses import Clause, PodInfo
 
 TABLE = "kubemn-policy"
 PROTOCOL_NUMBERS = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
 
 
-def chain_name(direction, pod):
+def chain_name(direction: str, pod: PodInfo) -> str:
     return "%s_%s" % (direction, pod.ip.replace(".", "_"))
 
 
@@ -50,7 +57,7 @@ def _port_matches(ports):
             for proto, first, last in ports]
 
 
-def chain_rules(clauses, field):
+def chain_rules(clauses: list[Clause], field: str) -> list[str]:
     """A direction's chain: return (allowed, on to the other direction) on any
     clause, else drop."""
     rules = []
@@ -62,7 +69,9 @@ def chain_rules(clauses, field):
     return rules
 
 
-def node_table(node, in_cluster, hairpin_ip, pods, ingress, egress):
+def node_table(node: object, in_cluster: Iterable[str], hairpin_ip: str, pods: list[PodInfo],
+               ingress: dict[str, list[Clause] | None],
+               egress: dict[str, list[Clause] | None]) -> str:
     """The policy table of node (its name, ip, pod_cidr and bridge_ip). pods: every
     pod of the cluster; ingress, egress: {pod ip: clauses or None}; in_cluster: the
     pod and Service ranges; hairpin_ip: the source of a pod reaching itself."""

@@ -2,6 +2,8 @@
 server's own checks (pure): label selectors, ports and endPort ranges, peers (at
 least one kind; ipBlock alone), CIDRs with `except` strictly inside, policyTypes;
 Kubernetes' default policyTypes when they are omitted."""
+from __future__ import annotations
+
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ class Selector:
     labels: tuple = ()
     expressions: tuple = ()
 
-    def matches(self, labels):
+    def matches(self, labels: dict[str, str]) -> bool:
         labels = labels or {}
         for key, value in self.labels:
             if labels.get(key) != value:
@@ -47,7 +49,7 @@ class IPBlock:
     cidr: str
     excepts: tuple = ()
 
-    def contains(self, ip):
+    def contains(self, ip: str) -> bool:
         address = ipaddress.IPv4Address(ip)
         return address in ipaddress.IPv4Network(self.cidr) and not any(
             address in ipaddress.IPv4Network(e) for e in self.excepts)
@@ -84,7 +86,7 @@ class Policy:
     egress: tuple = ()
 
     @property
-    def ref(self):
+    def ref(self) -> str:
         return "%s/%s" % (self.namespace, self.name)
 
 
@@ -124,7 +126,7 @@ def _label_value(value, field):
                             "must start and end with an alphanumeric character" % (value,))
 
 
-def parse_selector(doc, field):
+def parse_selector(doc: object, field: str) -> Selector:
     doc = _mapping(doc, field)
     labels = []
     for key, value in _mapping(doc.get("matchLabels"), field + ".matchLabels").items():
@@ -163,7 +165,7 @@ def _cidr(text, field):
     return network
 
 
-def parse_ip_block(doc, field):
+def parse_ip_block(doc: object, field: str) -> IPBlock:
     doc = _mapping(doc, field)
     if not doc.get("cidr"):
         raise PolicyInvalid(field + ".cidr", "Required value")
@@ -179,7 +181,7 @@ def parse_ip_block(doc, field):
     return IPBlock(str(cidr), tuple(excepts))
 
 
-def parse_peer(doc, field):
+def parse_peer(doc: object, field: str) -> Peer:
     doc = _mapping(doc, field, required=True)
     pods = parse_selector(doc["podSelector"], field + ".podSelector") \
         if doc.get("podSelector") is not None else None
@@ -202,7 +204,7 @@ def _port_number(value, field):
     return value
 
 
-def parse_port(doc, field):
+def parse_port(doc: object, field: str) -> Port:
     doc = _mapping(doc, field, required=True)
     protocol = doc.get("protocol") or "TCP"
     if protocol not in PROTOCOLS:
@@ -246,7 +248,7 @@ def _rules(docs, field, peer_key):
     return tuple(rules)
 
 
-def policy_types(spec):
+def policy_types(spec: dict) -> tuple[str, ...]:
     """policyTypes, or Kubernetes' default: Ingress, and Egress if it has egress rules."""
     given = spec.get("policyTypes")
     if given:
@@ -254,7 +256,7 @@ def policy_types(spec):
     return ("Ingress",) + (("Egress",) if spec.get("egress") else ())
 
 
-def parse_policy(obj):
+def parse_policy(obj: dict) -> Policy:
     """A NetworkPolicy object (a dict, as the API holds it) -> Policy."""
     metadata = _mapping(obj.get("metadata"), "metadata", required=True)
     spec = _mapping(obj.get("spec"), "spec", required=True)

@@ -1,13 +1,19 @@
 """The cluster as the policy controller sees it through the API (pure): pods with
 their addresses, nodes, labels and named ports; namespaces with their labels;
 NetworkPolicies; and from them every node's table."""
+from __future__ import annotations
+
+from typing import Iterable
+
 from topo.policy import nft
-from topo.policy.clauses import (PodInfo, egress_clauses, ingress_clauses,
+from topo.policy.clauses import (Clause, Namespaces, PodInfo, egress_clauses, ingress_clauses,
                                  isolated_by, namespace_labels, verdict)
-from topo.policy.spec import parse_policy
+from topo.policy.spec import Policy, parse_policy
+
+Clauses = dict[str, list[Clause] | None]   # {pod ip: its clauses, None: not isolated}
 
 
-def pod_info(obj):
+def pod_info(obj: dict) -> PodInfo | None:
     """A Pod object -> PodInfo, or None while it has no address."""
     ip = (obj.get("status") or {}).get("podIP")
     node = (obj.get("spec") or {}).get("nodeName")
@@ -21,7 +27,9 @@ def pod_info(obj):
                    tuple(sorted((metadata.get("labels") or {}).items())), ports)
 
 
-def cluster_view(pod_objs, namespace_objs, policy_objs):
+def cluster_view(pod_objs: Iterable[dict], namespace_objs: Iterable[dict],
+                 policy_objs: Iterable[dict]
+                 ) -> tuple[list[PodInfo], Namespaces, list[Policy]]:
     """(pods, {namespace: labels}, policies) from API objects."""
     pods = sorted((p for p in map(pod_info, pod_objs) if p is not None), key=lambda p: p.ref)
     namespaces = {o["metadata"]["name"]: namespace_labels(o["metadata"]["name"],
@@ -33,21 +41,25 @@ def cluster_view(pod_objs, namespace_objs, policy_objs):
     return pods, namespaces, policies
 
 
-def all_clauses(pods, namespaces, policies):
+def all_clauses(pods: list[PodInfo], namespaces: Namespaces,
+                policies: list[Policy]) -> tuple[Clauses, Clauses]:
     """({pod ip: ingress clauses or None}, {pod ip: egress clauses or None})."""
     ingress = {p.ip: ingress_clauses(p, policies, pods, namespaces) for p in pods}
     egress = {p.ip: egress_clauses(p, policies, pods, namespaces) for p in pods}
     return ingress, egress
 
 
-def node_tables(nodes, in_cluster, hairpin_ip, pods, namespaces, policies):
+def node_tables(nodes: Iterable[object], in_cluster: Iterable[str], hairpin_ip: str,
+                pods: list[PodInfo], namespaces: Namespaces,
+                policies: list[Policy]) -> dict[str, str]:
     """{node name: its nftables policy table}."""
     ingress, egress = all_clauses(pods, namespaces, policies)
     return {node.name: nft.node_table(node, in_cluster, hairpin_ip, pods, ingress, egress)
             for node in nodes}
 
 
-def judge(pods, namespaces, policies, src_ip, dst_ip, protocol, port):
+def judge(pods: list[PodInfo], namespaces: Namespaces, policies: list[Policy], src_ip: str,
+          dst_ip: str, protocol: str, port: int | None) -> tuple[bool, str, str | None]:
     """(allowed, why, node) for one new connection from src_ip to dst_ip (after any
     Service DNAT): the source pod's egress, then the destination pod's ingress; node
     is where it is judged (nft.py): the destination pod's, else the source's."""
