@@ -20,7 +20,7 @@ from topo.kubelet.pod import Pod, stop_pods
 from topo.plan.ipam import PodAddressPool, plan_node
 from topo.plan.manifest import parse_files, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
-from topo.plan.scheduler import choose_node
+from topo.plan.scheduler import choose_node, no_such_node
 from topo.plan.workloads import rollout_changes
 from topo.runtime.processes import wait_until
 
@@ -130,8 +130,7 @@ class Objects:
         for template in [p.template for p in manifests.pods] + \
                 [d.template for d in manifests.deployments]:
             if template.node_name is not None and template.node_name not in nodes:
-                raise KubemnError("nodeName %r: no such node (nodes: %s)"
-                                  % (template.node_name, ", ".join(nodes)))
+                raise no_such_node(template.node_name, nodes)
         for node in manifests.nodes:
             known = self.node_plans.get(node.name)
             if known is not None and node.pod_cidr not in (None, known.pod_cidr):

@@ -16,15 +16,15 @@ import time
 from dataclasses import replace
 from subprocess import DEVNULL, STDOUT
 
-from services.dns_records import CLUSTER_DOMAIN
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
 from topo.kubelet.images import applet_overlays, container_argv, uses_busybox
+from topo.kubelet.pod_files import host_names, pod_files
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
 from topo.kubelet.status import container_state, pod_status
-from topo.plan.naming import cni_mac, pod_veth_name
+from topo.plan.naming import pod_veth_name
 from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
@@ -156,20 +156,8 @@ class Pod:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(self.log_path(container.name))
         plan = self.node.plan
-        prefix = plan.pod_cidr.split("/")[1]
-        files = {"hostname": self.hostname() + "\n",
-                 "hosts": "# Kubernetes-managed hosts file (kubemn).\n"
-                          "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                          "%s\t%s\n" % (self.ip, "\t".join(self.host_names())),
-                 "resolv.conf": self.resolv_conf,
-                 "network": "".join(line + "\n" for line in [
-                     # eth0 here, its peer straight into the node's network namespace
-                     "link add eth0 address %s type veth peer name %s netns %d"
-                     % (cni_mac(self.ip), self.veth, self.node.pid),
-                     "link set lo up",
-                     "addr add %s/%s dev eth0" % (self.ip, prefix),
-                     "link set eth0 up",
-                     "route add default via %s dev eth0" % plan.bridge_ip])}
+        files = pod_files(self.hostname(), self.host_names(), self.ip, self.resolv_conf,
+                          plan.pod_cidr, plan.bridge_ip, self.veth, self.node.pid)
         for name, text in files.items():
             with open(os.path.join(self.pod_dir, name), "w") as handle:
                 handle.write(text)
@@ -252,13 +240,8 @@ class Pod:
         return self.spec.template.host_name(self.name)
 
     def host_names(self):
-        """The pod's names in its /etc/hosts, as the kubelet writes them: with a
-        subdomain, its FQDN <hostname>.<subdomain>.<namespace>.svc.<domain> first."""
-        template = self.spec.template
-        if not template.subdomain:
-            return [self.hostname()]
-        return ["%s.%s.%s.svc.%s" % (self.hostname(), template.subdomain, self.namespace,
-                                     CLUSTER_DOMAIN), self.hostname()]
+        """The pod's names in its /etc/hosts (topo/kubelet/pod_files.py)."""
+        return host_names(self.hostname(), self.spec.template.subdomain, self.namespace)
 
     def container_env(self, name=None):
         """The environment of a container (the first without a name), as its
