@@ -34,6 +34,15 @@ def test_states_marks_rejects_and_empty_matches_read_as_words():
         "CLASSIFY  (any) -> goto ROUTE"
 
 
+def test_the_closing_copies_read_as_where_they_go():
+    closing = flow(t.SERVICE, 310, {"tcp_flags": (t.TCP_FIN, t.TCP_FIN)},
+                   [("resubmit", t.CLOSING_SERVICE), ("goto", t.SNAT)])
+    assert describe_flow(closing) == \
+        "SERVICE   tcp_flags=+fin -> resubmit CLOSING_SERVICE, goto SNAT"
+    copy = flow(t.CLOSING_SNAT, 0, {}, [("controller", t.CLOSING_CONTROLLER_ID)])
+    assert describe_flow(copy) == "CLOSING_SNAT (any) -> copy to the closing channel"
+
+
 def test_the_controller_is_told_each_frontend_and_one_endpoint_set_per_selection():
     template = PodTemplate((("app", "web"),), (Container("c", "agnhost", ports=(
         ContainerPort(8080, "TCP", "http"),)),))

@@ -10,8 +10,10 @@ from controllers.pipeline import service_port_ids, switch_configs
 from controllers.state import parse_state
 
 TABLE_NAMES = {t.CLASSIFY: "CLASSIFY", t.UNSNAT: "UNSNAT", t.CONNTRACK: "CONNTRACK",
-               t.SERVICE: "SERVICE", t.DNAT: "DNAT", t.AFFINITY: "AFFINITY", t.SNAT: "SNAT",
-               t.ROUTE: "ROUTE"}
+               t.SERVICE: "SERVICE", t.DNAT: "DNAT", t.AFFINITY: "AFFINITY",
+               t.CLOSING_SERVICE: "CLOSING_SERVICE", t.SNAT: "SNAT",
+               t.CLOSING_SNAT: "CLOSING_SNAT", t.ROUTE: "ROUTE"}
+TCP_BITS = [(0x01, "fin"), (0x02, "syn"), (0x04, "rst"), (0x08, "psh"), (0x10, "ack")]
 CT_BITS = [(t.CT_NEW, "new"), (t.CT_EST, "est"), (t.CT_REL, "rel"), (t.CT_RPL, "rpl"),
            (t.CT_INV, "inv"), (t.CT_TRK, "trk")]
 REGISTER_NAMES = {t.REG_ENDPOINT_IP: "endpoint_ip", t.REG_ENDPOINT_PORT: "endpoint_port",
@@ -20,9 +22,10 @@ REGISTER_NAMES = {t.REG_ENDPOINT_IP: "endpoint_ip", t.REG_ENDPOINT_PORT: "endpoi
 
 
 def _value(field, value):
-    if field == "ct_state":
+    if field in ("ct_state", "tcp_flags"):
         bits, mask = value
-        return "".join(("+" if bits & bit else "-") + name for bit, name in CT_BITS
+        names = CT_BITS if field == "ct_state" else TCP_BITS
+        return "".join(("+" if bits & bit else "-") + name for bit, name in names
                        if mask & bit)
     if field == "ct_mark":
         return "%#x/%#x" % value
@@ -60,6 +63,8 @@ def describe_action(action):
         return "%s %s" % (kind, TABLE_NAMES.get(action[1], action[1]))
     if kind == "output" and action[1] == "CONTROLLER":
         return "controller (reject)"
+    if kind == "controller":
+        return "copy to the closing channel"
     return " ".join(str(a) for a in action)
 
 

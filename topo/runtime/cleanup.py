@@ -9,16 +9,16 @@ virtual environment exists.
 """
 import os
 import shutil
-import signal
 import subprocess
 
 from topo.plan.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
-from topo.runtime.processes import wait_until
+from topo.runtime.processes import stop_pids
 from topo.runtime.runlock import active_run
 
 # Open vSwitch conntrack zones of kubemn's (controllers/tables.py; repeated here so
 # that cleanup needs nothing beyond the standard library).
 CONNTRACK_ZONES = (0x4B01, 0x4B02)
+KILL_GRACE_SECONDS = 2.0   # for a leftover process to end on SIGTERM
 
 MARKER = RUN_MARKER.encode() + b"="
 
@@ -95,31 +95,10 @@ def describe(found):
     return "; ".join("%d %s" % (len(items), kind) for kind, items in found.items() if items)
 
 
-def _kill(pids):
-    for signum in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            try:
-                os.kill(pid, signum)
-            except ProcessLookupError:
-                pass
-        wait_until(lambda: not any(_alive(p) for p in pids), 2, longest_pause=0.02)
-        pids = [p for p in pids if _alive(p)]
-        if not pids:
-            return
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def clean():
     """Removes every leftover; returns what was found."""
     found = leftovers()
-    _kill(found["processes"])
+    stop_pids(found["processes"], KILL_GRACE_SECONDS)
     for bridge in found["ovs bridges"]:
         subprocess.run(["ovs-vsctl", "--timeout=5", "--if-exists", "del-br", bridge],
                        capture_output=True)

@@ -41,6 +41,30 @@ def stop_processes(processes, grace, group=True):
             process.wait()
 
 
+def stop_pids(pids, grace):
+    """Ends processes known only by their pids (an earlier run's, which no Popen of
+    ours holds): SIGTERM, one grace period, then SIGKILL to what is left."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+        wait_until(lambda: not any(_alive(p) for p in pids), grace, longest_pause=0.02)
+        pids = [p for p in pids if _alive(p)]
+        if not pids:
+            return
+
+
+def _alive(pid):
+    """The process exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _signal(process, signum, group):
     if process.poll() is None:
         try:
