@@ -23,6 +23,8 @@ PORT_FIELD = {"TCP": "tcp_dst", "UDP": "udp_dst"}
 ICMP = 1
 
 SwitchConfig = namedtuple("SwitchConfig", "flows groups")  # set of Flow, {id: Group}
+# Every IPv4 packet's lookup in the Service zone, (un)DNATed, then on to SERVICE.
+SERVICE_LOOKUP = ("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",), None))
 EndpointSet = tuple  # ((ip, port), ...), sorted: what a select group holds
 
 
@@ -113,8 +115,7 @@ def conntrack_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
         yield flow(t.UNSNAT, 10, {"eth_type": ETH_IPV4, "ipv4_dst": node.ip},
                    [("set_field", "eth_dst", state.gateway_mac), unsnat])
     yield flow(t.UNSNAT, 0, {}, [("goto", t.CONNTRACK)])
-    yield flow(t.CONNTRACK, 0, {"eth_type": ETH_IPV4},
-               [("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",), None))])
+    yield flow(t.CONNTRACK, 0, {"eth_type": ETH_IPV4}, [SERVICE_LOOKUP])
     yield from closing_flows()
     for state_bits in (t.CT_EST, t.CT_REL):
         yield flow(t.SERVICE, 300, {"ct_state": (state_bits | t.CT_TRK, state_bits | t.CT_TRK)},
@@ -145,12 +146,11 @@ def closing_flows() -> Iterator[Flow]:
     the connection from its zone a moment later (controllers/closing.py): from
     CONNTRACK for the masquerade's zone, from SERVICE for the Service zone."""
     replying = t.CT_EST | t.CT_RPL | t.CT_TRK
-    service_lookup = ("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",), None))
     for flag in (t.TCP_FIN, t.TCP_RST):
         closing = {"ct_state": (replying, replying), "eth_type": ETH_IPV4,
                    "ip_proto": IP_PROTO["TCP"], "tcp_flags": (flag, flag)}
         yield flow(t.CONNTRACK, 10, dict(closing, ct_zone=t.ZONE_SNAT),
-                   [("resubmit", t.CLOSING_SNAT), service_lookup])
+                   [("resubmit", t.CLOSING_SNAT), SERVICE_LOOKUP])
         yield flow(t.SERVICE, 310, dict(closing, ct_mark=(t.MARK_SERVICE, t.MARK_SERVICE)),
                    [("resubmit", t.CLOSING_SERVICE), ("goto", t.SNAT)])
     for table in (t.CLOSING_SERVICE, t.CLOSING_SNAT):
