@@ -2,7 +2,8 @@
 
   load.py serve PORT        a minimal HTTP server: accept, read, answer, close
   load.py rate SECONDS HOST PORT [reset|close]
-                            new connections per second (connect, request, close):
+                            new connections per second (connect, request, close),
+                            how many completed and failed, the slowest in seconds:
                             by default each ends with a reset, which leaves no
                             TIME_WAIT at the server; "close" ends them normally
 """
@@ -32,9 +33,11 @@ def serve(port):
 
 def rate(seconds, host, port, ending="reset"):
     done = failed = 0
+    slowest = 0.0
     deadline = time.monotonic() + float(seconds)
     started = time.monotonic()
     while time.monotonic() < deadline:
+        began = time.monotonic()
         try:
             with socket.create_connection((host, int(port)), timeout=1) as connection:
                 if ending == "reset":
@@ -46,8 +49,10 @@ def rate(seconds, host, port, ending="reset"):
             done += 1
         except OSError:
             failed += 1
+        slowest = max(slowest, time.monotonic() - began)
     elapsed = time.monotonic() - started
-    print(json.dumps({"per_second": done / elapsed, "failed": failed}))
+    print(json.dumps({"per_second": done / elapsed, "done": done, "failed": failed,
+                      "slowest": slowest}))
 
 
 if __name__ == "__main__":

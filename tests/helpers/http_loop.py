@@ -3,12 +3,8 @@ count and time, and prints one JSON object:
 
   http_loop.py count N URL          {"counts": {hostname: n}, "errors": n}
   http_loop.py for SECONDS URL      {"results": [[time, "hostname" or null], ...]}
-  http_loop.py fast SECONDS HOST:PORT
-                                    as fast as it can (connect, GET, read, close):
-                                    {"done": n, "errors": n, "slowest": seconds}
 """
 import json
-import socket
 import sys
 import time
 import urllib.request
@@ -24,29 +20,7 @@ def fetch(url):
         return None
 
 
-def fast(seconds, address):
-    host, port = address.rsplit(":", 1)
-    done = errors = 0
-    slowest = 0.0
-    deadline = time.monotonic() + float(seconds)
-    while time.monotonic() < deadline:
-        started = time.monotonic()
-        try:
-            with socket.create_connection((host, int(port)), timeout=TIMEOUT) as sock:
-                sock.sendall(b"GET /hostname HTTP/1.0\r\n\r\n")
-                while sock.recv(65536):
-                    pass
-            done += 1
-        except OSError:
-            errors += 1
-        slowest = max(slowest, time.monotonic() - started)
-    print(json.dumps({"done": done, "errors": errors, "slowest": slowest}))
-
-
 def main(mode, amount, url):
-    if mode == "fast":
-        fast(amount, url)
-        return
     if mode == "count":
         counts, errors = {}, 0
         for _ in range(int(amount)):
