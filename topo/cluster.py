@@ -178,7 +178,7 @@ class Cluster(Objects):
         if any(found.values()):
             if not self.clean_first:
                 raise KubemnError("leftovers of an earlier kubemn run (%s): run `make clean` "
-                                  "or `kubemn run --clean`" % cleanup.describe(found))
+                                  "or `make run-topology ARGS=--clean`" % cleanup.describe(found))
             self.progress("removing leftovers of an earlier run: " + cleanup.describe(found))
             cleanup.clean()
 
@@ -362,8 +362,10 @@ class Cluster(Objects):
         if container is not None and container not in pod.containers:
             raise KubemnError('container %s is not valid for pod %s' % (container, pod.name))
         argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
+        # Standard input is the command's only when given (a script's next lines are not).
+        stdin = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
         return subprocess.run(pod.nsenter_argv() + argv, capture_output=True, text=True,
-                              timeout=timeout, input=input,
+                              errors="replace", timeout=timeout, **stdin,
                               env=None if machine_tools else pod.container_env(container))
 
     def popen(self, pod_ref, argv, **kwargs):

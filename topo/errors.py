@@ -18,6 +18,12 @@ class FieldInvalid(ValueError):
         self.field, self.message = field, message
 
 
+class Stopped(SystemExit):
+    """A signal ends the run; teardown follows (a KeyboardInterrupt would only
+    interrupt the CLI's current command, as Mininet's CLI handles it). The CLI lets
+    it through where it turns every other failure into one line."""
+
+
 def log_tail(path, count):
     """The last count non-empty lines of a log, stripped, for an error message; None
     if the log cannot be read."""
@@ -27,3 +33,4 @@ def log_tail(path, count):
     except OSError:
         return None
     return lines[-count:]
+

@@ -9,6 +9,8 @@ import os
 import signal
 import sys
 
+from topo.errors import Stopped
+
 DEFAULT_CLUSTER = "default-cluster.yaml"
 
 
@@ -31,11 +33,6 @@ def _parser():
     return parser
 
 
-class Stopped(SystemExit):
-    """A signal ends the run; teardown follows (a KeyboardInterrupt would only
-    interrupt the CLI's current command, as Mininet's CLI handles it)."""
-
-
 RECEIVED = []
 
 
@@ -54,6 +51,7 @@ def _stop(signum, _frame):
 
 
 def run(args):
+    from topo.cli import kubectl
     from topo.cli.prompt import KubeCLI
     from topo.cluster import Cluster, progress_to_stderr
     from topo.plan.manifest import parse_files, parse_texts
@@ -70,8 +68,8 @@ def run(args):
     if not sys.stdin.isatty():
         signal.signal(signal.SIGINT, _stop)  # a script's Ctrl-C ends it
     with cluster:
-        progress_to_stderr("the Kubernetes API is at %s; from any shell: "
-                           "export KUBECONFIG=$(kubemn kubeconfig)" % cluster.api.url)
+        progress_to_stderr("the Kubernetes API is at %s; for kubectl in another shell: %s"
+                           % (cluster.api.url, kubectl.shell_setup()))
         progress_to_stderr("cluster ready: %d nodes, %d pods; type `help`, "
                            "`kubectl get pods -o wide`, or `exit`"
                            % (len(cluster.node_plans), len(cluster.pods)))

@@ -18,7 +18,7 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/kubelet/images.py", "topo/errors.py", "services/endpoints.py",
     "services/desired.py", "services/environment.py", "services/dns_records.py",
     "topo/policy/spec.py", "topo/policy/clauses.py", "topo/policy/nft.py",
-    "topo/policy/view.py"]
+    "topo/policy/view.py", "topo/cli/lines.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",

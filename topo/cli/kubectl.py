@@ -24,6 +24,20 @@ def kubectl_path():
     return found
 
 
+def shell_setup():
+    """The line that points a new shell's kubectl at the active run, as a user types
+    it: the paths of this installation's kubemn and kubectl, absolute, so it works
+    from any folder whether or not the virtual environment is on PATH."""
+    bin_dir = os.path.dirname(os.path.abspath(sys.executable))
+    kubemn = os.path.join(bin_dir, "kubemn")
+    if not os.access(kubemn, os.X_OK):
+        kubemn = "%s -m topo.main" % shlex.quote(sys.executable)
+    else:
+        kubemn = shlex.quote(kubemn)
+    path = os.path.dirname(kubectl_path())
+    return "export KUBECONFIG=$(%s kubeconfig) PATH=%s:$PATH" % (kubemn, shlex.quote(path))
+
+
 def split_command(line):
     try:
         return shlex.split(line)

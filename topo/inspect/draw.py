@@ -76,6 +76,7 @@ def draw(cluster, path):
         except FileNotFoundError:
             raise KubemnError("draw needs Graphviz's dot: apt-get install graphviz") from None
         except subprocess.CalledProcessError as exc:
-            raise KubemnError("dot failed: %s" % exc.stderr.decode(errors="replace")[:200])
+            said = exc.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+            raise KubemnError("dot failed: %s" % said[-1][:200]) from None  # the error, last
         written.append(target)
     return written
