@@ -45,7 +45,7 @@ from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.internet import InternetServers
 from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
                                   require_open_vswitch, unplug_node)
-from topo.runtime.processes import enter_argv, wait_until
+from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
 
 FABRIC_TIMEOUT = 30.0
@@ -214,6 +214,8 @@ class Cluster(Objects):
             self.controller = None
             self.janitor.drain()
             conntrack.flush_zones()
+        # What a user left running in a pod or node (`client1 sleep 600 &`) goes too.
+        stop_pids(cleanup.marked_processes(self.run_id), cleanup.KILL_GRACE_SECONDS)
         if os.environ.get(RUN_MARKER) == self.run_id:
             del os.environ[RUN_MARKER]
         shutil.rmtree(self.run_dir, ignore_errors=True)

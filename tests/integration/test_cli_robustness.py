@@ -17,6 +17,7 @@ import time
 import pytest
 
 from tests.integration.conftest import ROOT, manifest_path
+from topo.runtime import cleanup
 
 NAMES = manifest_path("cli-names.yaml")
 KUBEMN = [sys.executable, "-m", "topo.main", "run"]
@@ -89,6 +90,8 @@ node1 exit
 node1 exec true
 node1 echo 'unclosed
 node1 cat
+node1 sleep 3000 &
+x/a sleep 3000 &
 node1 printf '\\311\\377 binary\\n'
 node1 echo a\x00b
 x/a cat
@@ -166,6 +169,8 @@ def test_no_line_ends_the_session_or_the_cluster(piped):
     assert code == 0, transcript[-3000:]
     assert "Traceback" not in transcript, transcript[transcript.find("Traceback") - 2000:][:4000]
     assert "kubemn: tearing down" in transcript
+    # What ran in the background (`sleep 3000 &`) neither held the line nor outlived the run.
+    assert not cleanup.marked_processes()
     nodes = answer(transcript, "kubectl get nodes").splitlines()
     assert [row.split()[:2] for row in nodes[1:]] == [["node1", "Ready"], ["node2", "Ready"]]
     assert "default via 192.168.0.254" in answer(transcript, "node1 ip route show default")

@@ -25,6 +25,9 @@ from topo.inspect.draw import draw
 from topo.inspect.flowview import service_flows
 from topo.inspect.policyview import pod_policy
 from topo.inspect.tracepath import trace
+from topo.runtime.processes import run_to_its_end
+
+POD_COMMAND_TIMEOUT = 60   # seconds, for a piped script's pod command
 
 
 class KubeCLI(CLI):
@@ -203,12 +206,15 @@ class KubeCLI(CLI):
         if container is not None and container not in pod.containers:
             error("Error: container %s is not valid for pod %s\n" % (container, pod.name))
             return
+        argv = pod.nsenter_argv() + ["sh", "-c", command]   # with the machine's tools
         if self.interactive:
-            self._run_in_shell_of(pod.node, pod.nsenter_argv() + ["sh", "-c", command])
+            self._run_in_shell_of(pod.node, argv)
         else:
-            # The machine's tools, as through the node's shell above.
-            result = self.cluster.exec(pod.ref, command, container, machine_tools=True)
-            output(_ended(result.stdout + result.stderr))
+            try:
+                output(_ended(run_to_its_end(argv, timeout=POD_COMMAND_TIMEOUT)[1]))
+            except subprocess.TimeoutExpired:
+                error("Error: %s: the command did not end within %d s, and was stopped\n"
+                      % (pod.ref, POD_COMMAND_TIMEOUT))
 
     def run_on_host(self, host, command):
         """A command on a Mininet node, in a shell of its own: `exit`, `exec` or an
@@ -216,10 +222,8 @@ class KubeCLI(CLI):
         argv = ["bash", "-c", command]
         if self.interactive:
             self._run_in_shell_of(host, argv)
-            return
-        process = host.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
-        output(_ended(process.communicate()[0].decode(errors="replace")))
+        else:
+            output(_ended(run_to_its_end(["mnexec", "-a", str(host.pid)] + argv)[1]))
 
     def _run_in_shell_of(self, node, argv):
         """Through the node's shell, so output streams and Ctrl-C reaches it."""

@@ -35,8 +35,10 @@ def _ancestors():
     return pids
 
 
-def marked_processes():
-    """PIDs of live processes started by a kubemn run (not this one's ancestors)."""
+def marked_processes(run_id=None):
+    """PIDs of live processes started by a kubemn run (by the run run_id if given),
+    not this one's ancestors."""
+    marker = MARKER + run_id.encode() + b"\0" if run_id else MARKER
     mine = _ancestors()
     found = []
     for entry in os.listdir("/proc"):
@@ -47,7 +49,7 @@ def marked_processes():
                 environ = handle.read()
         except OSError:
             continue
-        if environ.startswith(MARKER) or b"\0" + MARKER in environ:
+        if environ.startswith(marker) or b"\0" + marker in environ:
             found.append(int(entry))
     return sorted(found)
 

@@ -2,6 +2,7 @@
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
 NAMESPACE_FLAGS = {"net": "-n", "uts": "-u", "mount": "-m"}
@@ -12,6 +13,24 @@ def enter_argv(pid, *namespaces):
     pause process, a node's shell): "net" unless others are named."""
     flags = [NAMESPACE_FLAGS[name] for name in namespaces or ("net",)]
     return ["nsenter", "-t", str(pid)] + flags + ["--"]
+
+
+def run_to_its_end(argv, timeout=None):
+    """Runs argv with an empty standard input; returns (exit status, what it printed,
+    output and errors interleaved) as soon as argv itself ends. The output goes
+    through a file, not a pipe: a command that leaves something running in the
+    background (`sleep 60 &`) would hold a pipe open, and the reader with it."""
+    with tempfile.TemporaryFile() as printed:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=printed,
+                                   stderr=subprocess.STDOUT)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        printed.seek(0)
+        return process.returncode, printed.read().decode(errors="replace")
 
 
 def wait_until(ready, timeout, pause=0.001, longest_pause=0.05):
