@@ -24,11 +24,14 @@ from services.allocation import ServiceAllocator
 from services.dns_records import dns_records
 from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
+from topo.api.resources import NAMESPACED
 from topo.api.server import ApiServer
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
 from topo.kubelet.watch import Kubelet
+from topo.manager.loop import ControlLoop
+from topo.manager.namespaces import NamespaceController
 from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
@@ -91,6 +94,7 @@ class Cluster(Objects):
         self.controller = None
         self.internet_servers = None
         self.api = None
+        self.control_loops = []
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
         self.generation = 0
@@ -165,6 +169,7 @@ class Cluster(Objects):
         # The DNS pods follow the coredns ConfigMap, as through a ConfigMap volume.
         self.api.publisher.listeners.append(self.dns_config.sync)
         self.api.start()
+        self._start_controllers()
         self.api.registry.apply_objects([corefile.configmap(render.timestamp(self.created))])
         self.kubeconfig = write_kubeconfig(self.run_dir, self.api.url, token, self.api.cert)
 
@@ -182,8 +187,18 @@ class Cluster(Objects):
             self.progress("removing leftovers of an earlier run: " + cleanup.describe(found))
             cleanup.clean()
 
+    def _start_controllers(self):
+        """The controllers that watch the API's store (topo/manager)."""
+        store, registry = self.api.store, self.api.registry
+        namespaces = NamespaceController(store, registry.delete_content, NAMESPACED,
+                                         registry.NAMESPACE_CONTENT)
+        self.control_loops = [ControlLoop(store, namespaces, report=self.progress).start()]
+
     def stop(self):
         """Tears everything down: pods, nodes, switches, controller, files."""
+        for loop in self.control_loops:
+            loop.stop()
+        self.control_loops = []
         if self.api is not None:
             self.api.stop()
             self.api = None

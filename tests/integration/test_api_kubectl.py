@@ -206,6 +206,43 @@ def test_watch_sees_a_new_pod_and_its_deletion(cluster):
     assert ["MODIFIED", "watched", "1/1", "Running"] in watched
 
 
+def test_a_deleted_namespace_terminates_loses_its_contents_then_goes(cluster):
+    kubectl(cluster, "create", "namespace", "doomed")
+    kubectl(cluster, "-n", "doomed", "create", "deployment", "web", "--replicas=2",
+            "--image=registry.k8s.io/e2e-test-images/agnhost:2.39", "--", "/agnhost",
+            "netexec", "--http-port=8080")
+    kubectl(cluster, "-n", "doomed", "expose", "deployment", "web", "--port=80",
+            "--target-port=8080")
+    kubectl(cluster, "-n", "doomed", "create", "configmap", "settings", "--from-literal=a=b")
+    kubectl(cluster, "-n", "doomed", "wait", "--for=condition=Ready", "pod", "--all",
+            "--timeout=30s")
+    watch = subprocess.Popen([KUBECTL, "get", "namespace", "doomed", "-w",
+                              "--output-watch-events"],
+                             stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    try:
+        time.sleep(1)
+        deleted = kubectl(cluster, "delete", "namespace", "doomed", timeout=60)
+        time.sleep(0.5)
+    finally:
+        watch.terminate()
+    assert deleted.stdout.strip() == 'namespace "doomed" deleted'   # kubectl waited
+    events = [line.split() for line in watch.communicate(timeout=10)[0].splitlines()]
+    assert ["MODIFIED", "doomed", "Terminating"] in [e[:3] for e in events], events
+    assert events[-1][:2] == ["DELETED", "doomed"], events
+    gone = kubectl(cluster, "get", "namespace", "doomed", check=False)
+    assert 'namespaces "doomed" not found' in gone.stderr
+    assert not [p for p in cluster.pods.values() if p.namespace == "doomed"]
+    assert not [key for key in cluster.services if key.startswith("doomed/")]
+    for kind in ("deployments.apps", "services", "configmaps", "endpoints", "pods"):
+        assert cluster.api.store.list(kind, "doomed")[1] == [], kind
+    refused = kubectl(cluster, "-n", "doomed", "create", "configmap", "again", check=False)
+    assert 'namespaces "doomed" not found' in refused.stderr
+    kept = kubectl(cluster, "delete", "namespace", "default", check=False)
+    assert 'namespaces "default" is forbidden: this namespace may not be deleted' in \
+        kept.stderr
+
+
 def test_logs_and_exec_with_stdin_exit_status_and_container(cluster):
     assert kubectl(cluster, "exec", "client1", "--", "hostname").stdout.strip() == "client1"
     out = kubectl(cluster, "exec", "multi", "-c", "shell", "--", "curl", "-s",

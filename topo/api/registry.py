@@ -13,7 +13,8 @@ import random
 import time
 
 from topo.api import render
-from topo.api.resources import RESOURCES, group_version, store_key
+from topo.api.strategies import namespace as namespace_strategy
+from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, store_key
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.errors import KubemnError, ManifestError
@@ -26,7 +27,6 @@ MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
 POLICIES = "networkpolicies.networking.k8s.io"   # the store's key for NetworkPolicies
 CONFIG_MAPS = "configmaps"
 CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
 def _check_body(resource, namespace, body, name=None):
@@ -159,7 +159,9 @@ class Registry:
             self.state.meta[(store_key(resource), namespace, name)] = _meta(
                 obj, ("annotations",) if resource.kind == "Pod" else ("labels", "annotations"))
         elif resource.kind == "Namespace":
-            self._namespace(obj, current)
+            self.store.put(namespace_strategy.RESOURCE,
+                           namespace_strategy.for_update(obj, current) if current
+                           else namespace_strategy.for_create(obj, time.time()))
         elif resource.kind == "NetworkPolicy":
             self._network_policy(obj, current)
         elif resource.kind == "ConfigMap":
@@ -192,15 +194,6 @@ class Registry:
             self.cluster.relabel_pod(pod.ref, labels)
         except KubemnError as exc:
             raise ApiError(422, str(exc), reason="Invalid") from None
-
-    def _namespace(self, obj, current):
-        name = obj["metadata"]["name"]
-        if len(name) > 63 or not DNS_LABEL.match(name):
-            raise invalid("Namespace", name, "metadata.name", "Invalid value: %r: a lowercase "
-                          "RFC 1123 label must consist of lower case alphanumeric characters "
-                          "or '-'" % name)
-        created = self.state.namespaces[name][0] if current else time.time()
-        self.state.namespaces[name] = (created, dict(obj["metadata"].get("labels") or {}))
 
     def _network_policy(self, obj, current):
         """Checked as the API server checks it (topo/policy/spec.py), stored with
@@ -269,7 +262,8 @@ class Registry:
                 raise ApiError(422, str(exc), reason="Invalid") from None
             self.state.meta.pop((key, namespace, name), None)
         elif resource.kind == "Namespace":
-            self._delete_namespace(name)
+            current = namespace_strategy.for_delete(current, time.time())
+            self.store.put(key, current)   # the namespace controller takes it from here
         elif resource.kind in ("NetworkPolicy", "ConfigMap"):
             self.store.remove(key, namespace, name)
         else:
@@ -278,21 +272,22 @@ class Registry:
         self.publisher.publish()
         return current
 
-    def _delete_namespace(self, name):
-        if name in PROTECTED_NAMESPACES:
-            raise ApiError(403, 'namespaces "%s" is forbidden: this namespace may not be '
-                           'deleted' % name, reason="Forbidden")
-        with self.cluster.lock:
-            for kind, objects in (("deployment", self.cluster.deployments),
-                                  ("service", self.cluster.services),
-                                  ("pod", self.cluster.pods)):
-                for obj_ref in [k for k, o in objects.items() if o.namespace == name]:
-                    if obj_ref in objects:
-                        self.cluster.delete(kind, obj_ref)
-        for key in (POLICIES, CONFIG_MAPS):
-            for obj in self.store.list(key, name)[1]:
-                self.store.remove(key, name, obj["metadata"]["name"])
-        del self.state.namespaces[name]
+    # Owners first: a Deployment goes before the pods it would replace.
+    NAMESPACE_CONTENT = ("deployments.apps", "services", "pods", CONFIG_MAPS, POLICIES,
+                         "events")
+
+    def delete_content(self, key, namespace, name):
+        """The namespace controller's delete: through the kind's own rules (events,
+        which no client deletes, from the store); one already gone is no error."""
+        if key == "events":
+            self.store.remove(key, namespace, name)
+            return
+        try:
+            with self.cluster.lock:   # as a request's write holds it
+                self.delete(BY_STORE_KEY[key], namespace, name)
+        except ApiError as exc:
+            if exc.code != 404:
+                raise
 
     def scale(self, resource, namespace, name, replicas=None):
         """The autoscaling/v1 Scale of a Deployment; replicas given: scaled first."""

@@ -52,6 +52,7 @@ def store_key(resource):
 
 
 BY_STORE_KEY = {store_key(r): r for r in RESOURCES}
+NAMESPACED = tuple(store_key(r) for r in RESOURCES if r.namespaced)
 SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "attach": ("create", "get"),
                      "portforward": ("create", "get"), "status": ("get", "patch", "update"),
                      "scale": ("get", "patch", "update")}

@@ -23,6 +23,7 @@ from topo.api.registry import Registry
 from topo.api.resources import store_key
 from topo.api.selectors import SelectorError, field_selector, label_selector
 from topo.api.snapshot import APIState, Publisher
+from topo.api.strategies import namespace as namespace_strategy
 from topo.api.status import ApiError, not_found
 from topo.api.store import Gone, Store
 from topo.api.tls import make_certificate, server_context
@@ -88,6 +89,9 @@ class ApiServer:
         return "https://127.0.0.1:%d" % self.port
 
     def start(self):
+        for name in namespace_strategy.BUILT_IN:
+            self.store.put(namespace_strategy.RESOURCE, namespace_strategy.for_create(
+                {"metadata": {"name": name}}, self.cluster.created))
         self.publisher.start()
         self.httpd = _TLSServer(("127.0.0.1", self.port), _Handler)
         self.httpd.context = server_context(self.cert, self.key)
@@ -282,8 +286,12 @@ class ApiServer:
             if request.name is not None:
                 raise ApiError(405, "the server does not allow this method on the "
                                "requested resource", reason="MethodNotAllowed")
-            if namespace is not None and namespace not in self.state.namespaces:
-                raise not_found("namespaces", namespace)
+            if namespace is not None:
+                name = (body.get("metadata") or {}).get("name", "") \
+                    if isinstance(body, dict) else ""
+                namespace_strategy.check_open(
+                    self.store.get(namespace_strategy.RESOURCE, "", namespace), namespace,
+                    store_key(resource), name)
             return 201, self.registry.create(resource, namespace, body,
                                              request.param("fieldValidation"))
         if method == "DELETE":

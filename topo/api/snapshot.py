@@ -2,9 +2,9 @@
 
 publish() reads the cluster (under its lock: pods, their processes' states,
 Services with their allocations, nodes) and hands each resource's whole list to the
-store, which works out what changed. Objects only the API knows (labels and
-annotations given through the API, Namespaces, NetworkPolicies) come from
-APIState."""
+store, which works out what changed. Labels and annotations given through the API
+come from APIState; Namespaces, NetworkPolicies and ConfigMaps live in the store
+alone."""
 import collections
 import platform
 import threading
@@ -13,9 +13,7 @@ from dataclasses import replace
 
 from services.endpoints import service_endpoints
 from topo.api import events, render
-from topo.plan.model import DEFAULT_NAMESPACE
-
-BUILT_IN_NAMESPACES = (DEFAULT_NAMESPACE, "kube-system", "kube-public", "kube-node-lease")
+from topo.api.strategies import namespace as namespace_strategy
 
 
 class APIState:
@@ -25,7 +23,6 @@ class APIState:
         self.created = created
         self.api_port = api_port   # the kubernetes Service's endpoint: the API itself
         self.meta = {}          # (resource, namespace, name) -> {"labels":, "annotations":}
-        self.namespaces = {n: (created, {}) for n in BUILT_IN_NAMESPACES}
 
     def extra(self, resource, namespace, name):
         return self.meta.get((resource, namespace, name))
@@ -110,20 +107,19 @@ def render_cluster(views, state):
             view, state.extra("deployments.apps", spec.namespace, spec.name)))
         for template in history or (spec.template,):
             out["replicasets.apps"].append(render.replica_set_json(view, template))
-    used = {o["metadata"]["namespace"] for objs in out.values() for o in objs
-            if "namespace" in o["metadata"]}
-    for name in used - set(state.namespaces):
-        state.namespaces[name] = (cluster_created, {})
-    out["namespaces"] = [render.namespace_json(name, created, labels)
-                         for name, (created, labels) in state.namespaces.items()]
     return out
+
+
+def namespaces_used(rendered):
+    return {o["metadata"]["namespace"] for objs in rendered.values() for o in objs
+            if "namespace" in o["metadata"]}
 
 
 EVENTFUL = ("pods", "replicasets.apps", "deployments.apps")
 MAX_EVENTS = 1000   # the oldest go, as the API server lets events expire
 
 # The order matters: owners before what they own, so ownerReferences get their uids.
-ORDER = ("namespaces", "nodes", "services", "deployments.apps", "replicasets.apps", "pods",
+ORDER = ("nodes", "services", "deployments.apps", "replicasets.apps", "pods",
          "endpoints", "endpointslices.discovery.k8s.io")
 
 
@@ -165,6 +161,7 @@ class Publisher:
         with self.lock:
             rendered = render_cluster(views, self.state)
             before = {r: self._served(r) for r in EVENTFUL}
+            self._implicit_namespaces(namespaces_used(rendered))
             for resource in ORDER:
                 self.store.publish(resource, rendered[resource])
             after = {r: self._served(r) for r in EVENTFUL}
@@ -180,6 +177,14 @@ class Publisher:
                 self.store.remove("events", old["namespace"], old["name"])
         for listener in self.listeners:
             listener(self.store)
+
+    def _implicit_namespaces(self, used):
+        """Objects that did not come through the API (`kubemn run -f`, the Python API)
+        may name a namespace nobody created: it is created for them, as if kubectl had."""
+        for name in used:
+            if self.store.get(namespace_strategy.RESOURCE, "", name) is None:
+                self.store.put(namespace_strategy.RESOURCE, namespace_strategy.for_create(
+                    {"metadata": {"name": name}}, self.cluster.created))
 
     def _served(self, resource):
         return {(o["metadata"].get("namespace", ""), o["metadata"]["name"]): o

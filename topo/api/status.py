@@ -1,9 +1,9 @@
 """Errors as the API server reports them: a Status object with a code, a reason
 and a message naming the object and the field (kubectl prints the message)."""
 
-REASONS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed",
-           409: "AlreadyExists", 410: "Expired", 415: "UnsupportedMediaType",
-           422: "Invalid", 500: "InternalError"}
+REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+           405: "MethodNotAllowed", 409: "AlreadyExists", 410: "Expired",
+           415: "UnsupportedMediaType", 422: "Invalid", 500: "InternalError"}
 
 
 class ApiError(Exception):

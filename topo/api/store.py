@@ -119,13 +119,21 @@ class Store:
     def events_since(self, resource, since, timeout):
         """Events of resource after resourceVersion since, waiting up to timeout for
         the first; (events, revision reached). Raises Gone if since is too old."""
+        changes, reached = self.changes_since((resource,), since, timeout)
+        return [(rv, kind, obj) for rv, _, kind, obj in changes], reached
+
+    def changes_since(self, resources, since, timeout):
+        """What happened to any of resources after resourceVersion since, as
+        (resourceVersion, resource, type, object), waiting up to timeout for the first
+        change of any resource; (changes, revision reached). Raises Gone if since is
+        too old."""
         with self.changed:
             if self.history and since < self.history[0][0] - 1:
                 raise Gone(since)
             self.changed.wait_for(lambda: self.revision > since, timeout)
-            events = [(rv, kind, obj) for rv, res, kind, obj in self.history
-                      if rv > since and res == resource]
-            return events, self.revision
+            changes = [change for change in self.history
+                       if change[0] > since and change[1] in resources]
+            return changes, self.revision
 
 
 def _key(obj):

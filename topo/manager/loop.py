@@ -1,0 +1,106 @@
+"""A controller's loop over the store, as client-go's informer and work queue make
+it: every change of a resource the controller watches puts the keys it names into a
+queue; reconcile(key) works from what is stored now (level-triggered, never from the
+event alone); a key whose reconcile fails, or asks to, comes back after a pause that
+doubles up to a limit; every resync period each key is looked at again, so a missed
+event or a restart converges.
+
+A controller is any object with:
+    watches               the store resources whose changes concern it
+    keys(resource, obj)   the keys a change of obj names (often one: its name)
+    all_keys()            every key there is now (at start, and at each resync)
+    reconcile(key)        makes the world match what is stored for key; raises Again
+                          (or anything) to be called again later
+step() runs what is due without a thread, for tests against an in-memory store.
+"""
+import heapq
+import threading
+import time
+
+from topo.api.store import Gone
+
+
+class Again(Exception):
+    """reconcile() is not done with its key: call it again after a pause."""
+
+
+class ControlLoop:
+    FIRST_PAUSE = 0.02   # seconds before a key is tried again; doubles each time
+    LONGEST_PAUSE = 1.0
+
+    def __init__(self, store, controller, resync=30.0, report=None):
+        self.store, self.controller, self.resync = store, controller, resync
+        self.report = report or (lambda message: None)
+        self.queued = set()      # keys due now
+        self.later = []          # heap of (due time, key) to try again
+        self.pauses = {}         # key -> its pause before the next try
+        self.seen = int(store.list(controller.watches[0])[0]) if controller.watches else 0
+        self.next_resync = 0.0   # the first step looks at every key
+        self.stopping = threading.Event()
+        self.thread = None
+
+    # --- running -----------------------------------------------------------------
+    def start(self):
+        self.thread = threading.Thread(target=self._run, daemon=True,
+                                       name="kubemn-%s" % type(self.controller).__name__)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        if self.thread is not None and self.thread.is_alive():
+            self.thread.join()
+
+    def _run(self):
+        while not self.stopping.is_set():
+            self.step(self._idle_for())
+
+    def _idle_for(self):
+        """How long the loop may wait for a change: until a retry or resync is due."""
+        due = [self.next_resync] + ([self.later[0][0]] if self.later else [])
+        return 0.0 if self.queued else max(0.0, min(min(due) - time.monotonic(), 1.0))
+
+    def step(self, wait=0.0):
+        """Takes the changes since the last step (waiting up to wait for one), then
+        reconciles every key that is due."""
+        self._take_changes(wait)
+        now = time.monotonic()
+        if now >= self.next_resync:
+            self.queued.update(self.controller.all_keys())
+            self.next_resync = now + self.resync
+        while self.later and self.later[0][0] <= now:
+            self.queued.add(heapq.heappop(self.later)[1])
+        keys, self.queued = sorted(self.queued), set()
+        for key in keys:
+            self._reconcile(key)
+
+    def idle(self):
+        """Nothing queued and nothing to try again."""
+        return not self.queued and not self.later
+
+    def _take_changes(self, wait):
+        try:
+            changes, self.seen = self.store.changes_since(self.controller.watches, self.seen,
+                                                         wait)
+        except Gone:   # fell behind the store's history: look at everything
+            self.seen = int(self.store.list(self.controller.watches[0])[0])
+            self.queued.update(self.controller.all_keys())
+            return
+        for _, resource, _, obj in changes:
+            self.queued.update(self.controller.keys(resource, obj))
+
+    def _reconcile(self, key):
+        try:
+            self.controller.reconcile(key)
+        except Again:
+            self._again(key)
+        except Exception as exc:   # keep going; say what went wrong, try again later
+            self.report("%s: %s: %s" % (type(self.controller).__name__, key, exc))
+            self._again(key)
+        else:
+            self.pauses.pop(key, None)
+
+    def _again(self, key):
+        pause = self.pauses.get(key, self.FIRST_PAUSE)
+        self.pauses[key] = min(pause * 2, self.LONGEST_PAUSE)
+        heapq.heappush(self.later, (time.monotonic() + pause, key))
