@@ -120,9 +120,17 @@ def conntrack_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
     for state_bits in (t.CT_EST, t.CT_REL):
         yield flow(t.SERVICE, 300, {"ct_state": (state_bits | t.CT_TRK, state_bits | t.CT_TRK)},
                    [("goto", t.SNAT)])
-    yield flow(t.SERVICE, 10, {"ct_state": (t.CT_NEW | t.CT_TRK, t.CT_NEW | t.CT_TRK),
-                               "eth_type": ETH_IPV4},
-               [("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, None, None))])
+    new = {"ct_state": (t.CT_NEW | t.CT_TRK, t.CT_NEW | t.CT_TRK), "eth_type": ETH_IPV4}
+    commit = ("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, None, None))
+    yield flow(t.SERVICE, 10, new, [commit])
+    # A new connection to the pod or Service range that no pod and no Service
+    # flow takes (a ClusterIP not programmed yet) goes uncommitted, as Linux leaves
+    # a dropped packet's connection unconfirmed: its next SYN, once the Service is
+    # there, is a new connection that the Service's flows translate.
+    for cidr in state.cluster_cidrs:
+        yield flow(t.SERVICE, 11, dict(new, ipv4_dst=cidr), [("goto", t.SNAT)])
+    for node in state.nodes:
+        yield flow(t.SERVICE, 12, dict(new, ipv4_dst=node.pod_cidr), [commit])
     yield flow(t.SERVICE, 0, {}, [("goto", t.SNAT)])
     yield flow(t.SNAT, 300, {"ct_state": (t.CT_RPL | t.CT_TRK, t.CT_RPL | t.CT_TRK)},
                [("goto", t.ROUTE)])

@@ -33,13 +33,13 @@ def service(name="default/web", endpoints=(endpoint(POD2, "node2"), endpoint(POD
     return dict({"name": name, "cluster_ip": VIP, "ports": [port]}, **extra)
 
 
-def fabric(services=(), nodes=(node(1), node(2))):
+def fabric(services=(), nodes=(node(1), node(2)), conntrack=None):
     """One switch, nodes on ports 1 and 2, the internet host on port 9."""
     state = parse_state({"generation": 1, "gateway": GW, "switches": [{"dpid": 1}],
                          "nodes": list(nodes), "internet": INTERNET,
                          "cluster_cidrs": ["10.244.0.0/16", "10.96.0.0/12"],
                          "services": list(services)})
-    return Switch(switch_configs(state)[1])
+    return Switch(switch_configs(state)[1], conntrack)
 
 
 def from_node(i, src, dst, **kw):
@@ -202,6 +202,14 @@ def test_direct_traffic_between_pods_is_tracked_but_never_rewritten():
     assert (delivered["ipv4_src"], delivered["ipv4_dst"]) == (POD1, POD2)
     port, back = switch.send(reply_from(delivered, 2, GW_MAC)).only_output()
     assert (port, back["ipv4_src"], back["ipv4_dst"]) == (1, POD2, POD1)
+
+
+def test_a_syn_to_a_cluster_ip_not_programmed_yet_is_not_held_against_the_next():
+    conntrack = Conntrack()
+    early = fabric([], conntrack=conntrack).send(from_node(1, POD1, VIP))
+    assert early.outputs == []                       # nobody routes it yet
+    again = fabric([service()], conntrack=conntrack).send(from_node(1, POD1, VIP), bucket=0)
+    assert where(again) == (2, POD1, POD2, 8080)     # the retransmission is load-balanced
 
 
 # --- closing connections ------------------------------------------------------------
