@@ -120,9 +120,13 @@ class AttachSession(ChannelSession):
                 lambda data: self.send(websocket.STDOUT, data) if data else ended.set())
         else:
             detach = lambda: None  # noqa: E731  (output is followed in the log below)
-            # Where the log ends now, before any of the client's input can reach the
-            # container: everything it answers comes after.
-            start = os.path.getsize(self.pod.log_path(self.container))
+            # kubectl run -i attaches once the pod runs, and a quick program (a wget)
+            # has printed its first lines by then: the first attach gets the output
+            # since the container started, as kubectl shows it on a real cluster. A
+            # later one starts where the log ends now, before any of the client's
+            # input can reach the container: everything it answers comes after.
+            start = 0 if self.console.first_attach() else \
+                os.path.getsize(self.pod.log_path(self.container))
             threading.Thread(target=self._follow_log, args=(process, ended, start),
                              daemon=True).start()
         reader = threading.Thread(target=self.read_client, args=(self.console,), daemon=True)
