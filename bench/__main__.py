@@ -58,6 +58,11 @@ def measure(size):
                  runs, "<= 0.5 s for 1000"))
     rows.append(("a change (PATCH sent) to its watch event at a watcher",
                  fmt(figures["watch"], "ms"), 20, "<= 50 ms"))
+    pushes, answering, answered = figures["burst"]
+    rows.append(("100 Services applied in one burst (kubectl apply -f): pushes to the "
+                 "controller (until all answer from a pod; how many answered)",
+                 "%d (%s; %d)" % (pushes, fmt(answering, "s"), answered), 1,
+                 "one or few, all answering"))
 
     progress("datapath: throughput, connection rates, Services at scale")
     cluster = scenarios.datapath_cluster()

@@ -121,12 +121,65 @@ def watch_delay_ms(cluster, runs):
     return delays[len(delays) // 2] if delays else float("nan")
 
 
+SERVICE = """apiVersion: v1
+kind: Service
+metadata: {name: burst-%d}
+spec:
+  selector: {app: burst}
+  ports: [{port: 80, targetPort: 8080}]
+"""
+BACKEND = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: burst}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: burst}}
+  template:
+    metadata: {labels: {app: burst}}
+    spec:
+      containers:
+      - name: agnhost
+        image: registry.k8s.io/e2e-test-images/agnhost:2.39
+        args: [netexec, --http-port=8080, --udp-port=-1]
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: burst-client}
+spec: {containers: [{name: c, image: busybox, command: [sleep, infinity]}]}
+"""
+
+
+def service_burst(cluster, count):
+    """(pushes to the controller, seconds from `kubectl apply` of count Services in one
+    file until every one answers from a pod, how many answered)."""
+    cluster.apply_text(BACKEND)
+    manifest = "---\n".join(SERVICE % i for i in range(count))
+    before = cluster.generation   # one more each push of the desired state
+    started = time.monotonic()
+    applied = _kubectl(cluster, "apply", "-f", "-", stdin=manifest)
+    if applied.returncode != 0:
+        return float("nan"), float("nan"), 0
+    listed = _kubectl(cluster, "get", "services", "-o", "jsonpath={range .items[*]}"
+                      "{.metadata.name} {.spec.clusterIP}{\"\\n\"}{end}").stdout
+    ips = [line.split()[1] for line in listed.splitlines() if line.startswith("burst-")]
+    loop = "for ip in %s; do curl -s -m 2 -o /dev/null -w '%%{http_code}\\n' " \
+           "http://$ip/hostname; done" % " ".join(ips)
+    answered = 0
+    while time.monotonic() - started < 30 and answered < count:
+        codes = cluster.exec("burst-client", loop, timeout=120,
+                             machine_tools=True).stdout.split()
+        answered = codes.count("200")
+    return cluster.generation - before, time.monotonic() - started, answered
+
+
 def api_figures(applied, listed, runs):
     """{figure: value} from one cluster of 10 nodes."""
     cluster = Cluster(None, nodes=10).start()
     try:
         figures = dict(zip(("apply", "applying"), apply_until_ready(cluster, applied)))
         figures["watch"] = watch_delay_ms(cluster, 20)
+        figures["burst"] = service_burst(cluster, 100)
         cluster.apply_text(CROWD % (listed - applied))
         figures["list"] = list_seconds(cluster, runs, "pods")
         figures["nodes"] = list_seconds(cluster, runs, "nodes")

@@ -42,6 +42,7 @@ from topo.plan.model import ClusterSpec, Manifests, NodeSpec
 from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
 from topo.plan.pod_dns import resolv_conf as pod_resolv_conf
 from topo.policy.enforcer import PolicyEnforcer
+from topo.proxy.programmer import FabricProgrammer
 from topo.runtime import cleanup, conntrack
 from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
@@ -112,6 +113,8 @@ class Cluster(Objects):
         self.announced_stand_ins = set()   # (image, args) kubemn said it stands in for
         self.created = time.time()
         self.lock = threading.RLock()
+        # kubemn's kube-proxy: Services and endpoints to the controller and the DNS.
+        self.programmer = FabricProgrammer(self._push_services, self.lock, self.progress)
         self.kubelet = Kubelet(self)
         self.janitor = Janitor()
         self._check(self.manifests)
@@ -143,6 +146,7 @@ class Cluster(Objects):
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
                                      self.addresses, self.controller)
             self.push_state()
+            self.programmer.start()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
             self.internet_servers = InternetServers(
@@ -203,6 +207,7 @@ class Cluster(Objects):
             self.api.stop()
             self.api = None
         self.kubelet.stop()
+        self.programmer.stop()
         # The node namespaces, veths included, go with the nodes below.
         stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
         self.pods.clear()
@@ -263,6 +268,13 @@ class Cluster(Objects):
                              self.addresses, self.generation)
         state["services"], state["endpoint_sets"] = self.service_states()
         return state
+
+    def _push_services(self):
+        """The fabric programmer's push: the cluster DNS records and the controller's
+        whole desired state, the Services' included."""
+        if self.net is not None:
+            self.write_dns_records()
+            self.push_state()
 
     def push_state(self):
         """Sends the full desired state to the controller and waits until every

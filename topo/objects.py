@@ -67,8 +67,8 @@ class Objects:
 
     Needs from its host class: lock, janitor, pods, pending, retiring, deployments,
     deployment_created, deployment_history, services, service_created, allocator,
-    pools, node_plans, net, run_dir, spec, manifests, reserved_names(), add_node(),
-    remove_node(), forget_node(), push_state(), api_changed()."""
+    pools, node_plans, net, run_dir, spec, manifests, programmer, reserved_names(),
+    add_node(), remove_node(), forget_node(), push_state(), api_changed()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):
@@ -196,7 +196,8 @@ class Objects:
         else:
             self.api_changed()
         if manifests.services:
-            self.sync_services()
+            # Through the API, as kube-proxy follows it: a burst of Services, one push.
+            self.sync_services(now=wait)
         return lines
 
     # --- delete, scale -------------------------------------------------------------
@@ -440,6 +441,8 @@ class Objects:
                 timeout, ", ".join(w.spec.name for w in self.pending.values())))
         with self.lock:
             self.settle(timeout)
+        if not self.programmer.wait_synced(timeout):
+            raise KubemnError("the fabric programmer did not push within %.0f s" % timeout)
 
     def settle(self, timeout=READY_TIMEOUT):
         """Waits until every running pod without a readinessProbe has started, then
@@ -474,14 +477,19 @@ class Objects:
         return {namespace: self.pod_rows(namespace)
                 for namespace in {s.namespace for s in self.services.values()}}
 
-    def sync_services(self, endpoints_left=False):
+    def sync_services(self, endpoints_left=False, now=True):
         """Tells the controller and the cluster DNS the Services and their endpoints
-        as they are now. endpoints_left: some endpoint left, so Open vSwitch's cache
-        of datapath flows, which follows new tables only within its revalidation
-        period (up to 500 ms), is purged: no new connection goes to a leaving pod."""
-        if self.net is not None:
-            self.write_dns_records()
-            self.push_state()
-            if endpoints_left:
-                subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,
-                               capture_output=True, timeout=10)
+        as they are now, through the fabric programmer: at once, or with now=False
+        within its minimum interval, a burst of changes in one push. endpoints_left:
+        some endpoint left, so it goes at once, and Open vSwitch's cache of datapath
+        flows, which follows new tables only within its revalidation period (up to
+        500 ms), is purged: no new connection goes to a leaving pod."""
+        if self.net is None:
+            return
+        if not (now or endpoints_left):
+            self.programmer.request()
+            return
+        self.programmer.sync_now()
+        if endpoints_left:
+            subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=10)

@@ -1,0 +1,78 @@
+"""The bounded-frequency runner that the fabric programmer pushes through: a burst of
+requests is one run or a few, never two within the minimum interval, a lone request
+runs at once, and run_now covers what was asked before it."""
+import threading
+import time
+
+from topo.proxy.runner import BoundedFrequencyRunner
+
+
+class Counter:
+    def __init__(self, fail=0):
+        self.starts, self.fail, self.value, self.seen = [], fail, 0, []
+        self.running = threading.Lock()
+
+    def __call__(self):
+        assert self.running.acquire(blocking=False), "two runs overlap"
+        try:
+            self.starts.append(time.monotonic())
+            self.seen.append(self.value)
+            if self.fail:
+                self.fail -= 1
+                raise RuntimeError("push refused")
+        finally:
+            self.running.release()
+
+
+def test_a_burst_of_requests_is_a_few_runs_that_see_the_last_change():
+    counter = Counter()
+    runner = BoundedFrequencyRunner(counter, min_interval=0.2).start()
+    try:
+        for value in range(1, 101):
+            counter.value = value
+            runner.request()
+            time.sleep(0.003)
+        assert runner.wait(timeout=5)
+    finally:
+        runner.stop()
+    assert 1 <= runner.runs <= 4, runner.runs
+    assert counter.seen[-1] == 100
+    gaps = [b - a for a, b in zip(counter.starts, counter.starts[1:])]
+    assert all(gap >= 0.19 for gap in gaps), gaps
+
+
+def test_a_request_that_finds_the_runner_idle_runs_at_once():
+    counter = Counter()
+    runner = BoundedFrequencyRunner(counter, min_interval=5.0).start()
+    try:
+        asked = time.monotonic()
+        runner.request()
+        assert runner.wait(timeout=1)
+        assert counter.starts[0] - asked < 0.1
+    finally:
+        runner.stop()
+
+
+def test_run_now_covers_what_was_asked_before_it():
+    counter = Counter()
+    runner = BoundedFrequencyRunner(counter, min_interval=5.0)   # no thread: nothing else runs
+    asked = runner.request()
+    runner.run_now()
+    assert runner.wait(asked, timeout=0) and runner.runs == 1
+
+
+def test_a_failing_run_is_reported_and_the_next_request_runs_again():
+    counter = Counter(fail=1)
+    reports = []
+    runner = BoundedFrequencyRunner(counter, min_interval=0.05, report=reports.append,
+                                    name="pusher").start()
+    try:
+        runner.request()
+        deadline = time.monotonic() + 2
+        while not reports and time.monotonic() < deadline:
+            time.sleep(0.01)
+        runner.request()
+        assert runner.wait(timeout=2)
+    finally:
+        runner.stop()
+    assert reports == ["pusher: push refused"] and runner.runs == 2
