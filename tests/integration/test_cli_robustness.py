@@ -103,6 +103,12 @@ s1 exit
 c0 exit
 ?nosuch
 !nosuch
+pingall nosuch
+pingpair extra
+wait extra
+exit now
+quit now
+EOF extra
 """
 
 # After all of it, the cluster answers, and pods are reached by any name.
@@ -181,7 +187,8 @@ def test_no_line_ends_the_session_or_the_cluster(piped):
     "x nosuch", "x/nosuch hostname", "source /nonexistent", "source /dev/null extra",
     "py exit()", "py nosuch", "px raise KeyError('k')", "flows nosuch", "policy nosuch",
     "trace nosuch", "draw /nonexistent/folder/picture", "kubectl get 'unclosed", "default/py",
-    "node1", "?nosuch", "!nosuch", "nosuch/a hostname"])
+    "node1", "?nosuch", "!nosuch", "nosuch/a hostname", "exit now", "quit now",
+    "EOF extra"])
 def test_a_failing_line_prints_one_error_line(piped, line):
     said = answer(piped[1], line).splitlines()
     assert len(said) == 1 and re.match(r"^(Error: |\*\*\* )", said[0]), (line, said)
