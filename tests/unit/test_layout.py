@@ -19,7 +19,8 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "services/desired.py", "services/environment.py", "services/dns_records.py",
     "topo/policy/spec.py", "topo/policy/clauses.py", "topo/policy/nft.py",
     "topo/policy/view.py", "topo/cli/lines.py", "topo/api/strategies/namespace.py",
-    "topo/manager/loop.py", "topo/manager/namespaces.py"]
+    "topo/manager/loop.py", "topo/manager/namespaces.py", "topo/proxy/runner.py",
+    "topo/proxy/programmer.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",
@@ -27,7 +28,8 @@ RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime"
            "topo.api.portforward", "topo.api.connection", "topo.api.sessions",
            "topo.policy.enforcer")
 # A lock and a condition, no process; a controller's loop thread.
-ALLOWED = {"topo/api/store.py": ("threading",), "topo/manager/loop.py": ("threading",)}
+ALLOWED = {"topo/api/store.py": ("threading",), "topo/manager/loop.py": ("threading",),
+           "topo/proxy/runner.py": ("threading",)}
 
 
 def imports(path):

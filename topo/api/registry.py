@@ -13,10 +13,10 @@ import random
 import time
 
 from topo.api import render
-from topo.api.strategies import namespace as namespace_strategy
 from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, store_key
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
+from topo.api.strategies import namespace as namespace_strategy
 from topo.errors import KubemnError, ManifestError
 from topo.plan.manifest import DNS_LABEL, parse_texts
 from topo.plan.model import ref

@@ -202,10 +202,7 @@ class KubeCLI(CLI):
             return self.mn[name].IP() or name
         return None
 
-    def run_in_pod(self, pod, command, container=None):
-        if container is not None and container not in pod.containers:
-            error("Error: container %s is not valid for pod %s\n" % (container, pod.name))
-            return
+    def run_in_pod(self, pod, command):
         argv = pod.nsenter_argv() + ["sh", "-c", command]   # with the machine's tools
         if self.interactive:
             self._run_in_shell_of(pod.node, argv)
