@@ -19,6 +19,8 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "services/desired.py", "services/environment.py", "services/dns_records.py",
     "topo/policy/spec.py", "topo/policy/clauses.py", "topo/policy/nft.py",
     "topo/policy/view.py", "topo/cli/lines.py", "topo/api/strategies/namespace.py",
+    "topo/api/strategies/network_policy.py", "topo/api/strategies/config_map.py",
+    "topo/api/strategies/common.py",
     "topo/manager/loop.py", "topo/manager/namespaces.py", "topo/proxy/runner.py",
     "topo/proxy/programmer.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",

@@ -3,9 +3,6 @@ control loop's rules (level-triggered, retried, resynced) and the namespace
 controller's (contents deleted owners first, the namespace last)."""
 import time
 
-import pytest
-
-from topo.api.status import ApiError
 from topo.api.store import Store
 from topo.api.strategies import namespace
 from topo.manager.loop import Again, ControlLoop
@@ -171,51 +168,3 @@ def test_a_namespace_whose_contents_never_leave_stays_terminating():
         loop.step(0.05)
     stored = store.get("namespaces", "", "x")
     assert stored["status"]["phase"] == "Terminating" and store.list("endpoints", "x")[1]
-
-
-# --- the Namespace strategy ------------------------------------------------------------
-def test_a_new_namespace_is_active_with_the_kubernetes_finalizer_and_its_name_label():
-    stored = namespace.for_create({"metadata": {"name": "x", "labels": {"a": "b"}}}, 0)
-    assert stored["spec"] == {"finalizers": ["kubernetes"]}
-    assert stored["status"] == {"phase": "Active"}
-    assert stored["metadata"]["labels"] == {"a": "b", "kubernetes.io/metadata.name": "x"}
-
-
-@pytest.mark.parametrize("name", ["X", "a_b", "-a", "a" * 64, ""])
-def test_a_namespace_name_must_be_a_dns_label(name):
-    with pytest.raises(ApiError) as refused:
-        namespace.for_create({"metadata": {"name": name}}, 0)
-    assert refused.value.code == 422 and "metadata.name" in refused.value.message
-
-
-def test_an_update_changes_labels_and_annotations_only():
-    current = namespace.for_delete(namespace.for_create({"metadata": {"name": "x"}}, 0), 5)
-    updated = namespace.for_update({"metadata": {"name": "x", "labels": {"team": "a"},
-                                                 "annotations": {"n": "1"}},
-                                    "status": {"phase": "Active"}, "spec": {}}, current)
-    assert updated["metadata"]["labels"] == {"team": "a", "kubernetes.io/metadata.name": "x"}
-    assert updated["metadata"]["annotations"] == {"n": "1"}
-    assert updated["status"] == {"phase": "Terminating"}
-    assert updated["spec"] == {"finalizers": ["kubernetes"]}
-    assert updated["metadata"]["deletionTimestamp"] == "1970-01-01T00:00:05Z"
-
-
-def test_a_delete_marks_a_namespace_terminating_but_not_the_clusters_own():
-    stored = namespace.for_delete(namespace.for_create({"metadata": {"name": "x"}}, 0), 5)
-    assert namespace.terminating(stored) and stored["status"]["phase"] == "Terminating"
-    for name in namespace.BUILT_IN:
-        with pytest.raises(ApiError) as refused:
-            namespace.for_delete(namespace.for_create({"metadata": {"name": name}}, 0), 5)
-        assert refused.value.code == 403
-
-
-def test_nothing_new_in_a_namespace_that_is_missing_or_terminating():
-    active = namespace.for_create({"metadata": {"name": "x"}}, 0)
-    namespace.check_open(active, "x", "pods", "p")
-    with pytest.raises(ApiError) as missing:
-        namespace.check_open(None, "x", "pods", "p")
-    assert missing.value.code == 404
-    with pytest.raises(ApiError) as closing:
-        namespace.check_open(namespace.for_delete(active, 1), "x", "pods", "p")
-    assert closing.value.code == 403 and "because it is being terminated" in \
-        closing.value.message

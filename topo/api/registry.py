@@ -4,29 +4,30 @@ scale, which check everything before they change anything).
 
 Pods, Deployments, Services and Nodes are kubemn's model: their bodies go through
 the same manifest parser as files (so what `kubemn run -f` refuses, the API refuses,
-with a 422 naming the field). Namespaces and NetworkPolicies live in the API alone.
+with a 422 naming the field). Namespaces, NetworkPolicies and ConfigMaps live in the
+store alone, written as their strategies (topo/api/strategies) say.
 """
 import copy
 import json
-import re
 import random
 import time
 
-from topo.api import render
 from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, store_key
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
+from topo.api.strategies import config_map, network_policy
 from topo.api.strategies import namespace as namespace_strategy
 from topo.errors import KubemnError, ManifestError
-from topo.plan.manifest import DNS_LABEL, parse_texts
+from topo.plan.manifest import parse_texts
 from topo.plan.model import ref
 from topo.plan.workloads import SUFFIX_ALPHABET
-from topo.policy.spec import PolicyInvalid, parse_policy, policy_types
 
 MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
-POLICIES = "networkpolicies.networking.k8s.io"   # the store's key for NetworkPolicies
-CONFIG_MAPS = "configmaps"
-CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+# The kinds the API keeps alone: their strategies say what a write stores.
+STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
+              "ConfigMap": config_map}
+POLICIES = network_policy.RESOURCE
+CONFIG_MAPS = config_map.RESOURCE
 
 
 def _check_body(resource, namespace, body, name=None):
@@ -158,14 +159,10 @@ class Registry:
                 self._apply(manifests, obj)
             self.state.meta[(store_key(resource), namespace, name)] = _meta(
                 obj, ("annotations",) if resource.kind == "Pod" else ("labels", "annotations"))
-        elif resource.kind == "Namespace":
-            self.store.put(namespace_strategy.RESOURCE,
-                           namespace_strategy.for_update(obj, current) if current
-                           else namespace_strategy.for_create(obj, time.time()))
-        elif resource.kind == "NetworkPolicy":
-            self._network_policy(obj, current)
-        elif resource.kind == "ConfigMap":
-            self._config_map(obj, current)
+        elif resource.kind in STRATEGIES:
+            strategy, now = STRATEGIES[resource.kind], time.time()
+            self.store.put(strategy.RESOURCE, strategy.for_update(obj, current, now)
+                           if current else strategy.for_create(obj, now))
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
@@ -195,59 +192,6 @@ class Registry:
         except KubemnError as exc:
             raise ApiError(422, str(exc), reason="Invalid") from None
 
-    def _network_policy(self, obj, current):
-        """Checked as the API server checks it (topo/policy/spec.py), stored with
-        Kubernetes' defaults; the policy controller enforces what is stored."""
-        name = obj["metadata"]["name"]
-        if len(name) > 253 or not DNS_LABEL.match(name.replace(".", "-")):
-            raise invalid("NetworkPolicy", name, "metadata.name", "Invalid value: %r" % name)
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            raise invalid("NetworkPolicy", name, "spec", "Required value")
-        try:
-            parse_policy(obj)
-        except PolicyInvalid as exc:
-            raise invalid("NetworkPolicy", name, exc.field, exc.message) from None
-        stored = {"apiVersion": obj["apiVersion"], "kind": obj["kind"],
-                  "metadata": {k: v for k, v in obj["metadata"].items()
-                               if k in ("name", "namespace", "labels", "annotations")},
-                  "spec": dict(spec, podSelector=spec.get("podSelector") or {},
-                               policyTypes=list(policy_types(spec)))}
-        stored["metadata"]["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
-            if current else render.timestamp(time.time())
-        self.store.put(POLICIES, stored)
-
-    def _config_map(self, obj, current):
-        """Kept as given (data and binaryData maps of strings, keys as the API server
-        allows them); an immutable one keeps its data."""
-        name = obj["metadata"]["name"]
-        if len(name) > 253 or not DNS_LABEL.match(name.replace(".", "-")):
-            raise invalid("ConfigMap", name, "metadata.name", "Invalid value: %r" % name)
-        for field in ("data", "binaryData"):
-            value = obj.get(field) or {}
-            if not isinstance(value, dict) or not all(isinstance(v, str)
-                                                      for v in value.values()):
-                raise invalid("ConfigMap", name, field, "Invalid value: expected a map of "
-                              "strings")
-            for key in value:
-                if not CONFIG_KEY.match(key) or len(key) > 253:
-                    raise invalid("ConfigMap", name, "%s[%s]" % (field, key),
-                                  "Invalid value: %r: a valid config key must consist of "
-                                  "alphanumeric characters, '-', '_' or '.'" % key)
-        if current is not None and current.get("immutable") and any(
-                obj.get(f) != current.get(f) for f in ("data", "binaryData", "immutable")):
-            raise invalid("ConfigMap", name, "data", "Forbidden: field is immutable when "
-                          "`immutable` is set")
-        stored = {"apiVersion": "v1", "kind": "ConfigMap",
-                  "metadata": {k: v for k, v in obj["metadata"].items()
-                               if k in ("name", "namespace", "labels", "annotations")}}
-        for field in ("data", "binaryData", "immutable"):
-            if obj.get(field) is not None:
-                stored[field] = obj[field]
-        stored["metadata"]["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
-            if current else render.timestamp(time.time())
-        self.store.put(CONFIG_MAPS, stored)
-
     # --- delete and scale ----------------------------------------------------------
     def delete(self, resource, namespace, name):
         key = store_key(resource)
@@ -261,11 +205,13 @@ class Registry:
             except KubemnError as exc:
                 raise ApiError(422, str(exc), reason="Invalid") from None
             self.state.meta.pop((key, namespace, name), None)
-        elif resource.kind == "Namespace":
-            current = namespace_strategy.for_delete(current, time.time())
-            self.store.put(key, current)   # the namespace controller takes it from here
-        elif resource.kind in ("NetworkPolicy", "ConfigMap"):
-            self.store.remove(key, namespace, name)
+        elif resource.kind in STRATEGIES:
+            kept = STRATEGIES[resource.kind].for_delete(current, time.time())
+            if kept is None:
+                self.store.remove(key, namespace, name)
+            else:   # finalizers to run first: a namespace's controller takes it from here
+                current = kept
+                self.store.put(key, current)
         else:
             raise ApiError(405, "%s cannot be deleted: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")

@@ -29,7 +29,7 @@ def for_create(obj, now):
     return stored
 
 
-def for_update(obj, current):
+def for_update(obj, current, now):
     """What an update stores: obj's labels and annotations; the rest as stored (a
     namespace's name label, finalizers, phase and deletion stay the API's)."""
     stored = copy.deepcopy(current)

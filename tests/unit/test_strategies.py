@@ -1,0 +1,115 @@
+"""The strategies of the kinds the API keeps alone (pure): what a create, an update
+and a delete store, and what they refuse, with the field named."""
+import pytest
+
+from topo.api.status import ApiError
+from topo.api.strategies import config_map, namespace, network_policy
+
+
+def refused(call, *args):
+    with pytest.raises(ApiError) as error:
+        call(*args)
+    return error.value
+
+
+# --- Namespace -----------------------------------------------------------------------
+def test_a_new_namespace_is_active_with_the_kubernetes_finalizer_and_its_name_label():
+    stored = namespace.for_create({"metadata": {"name": "x", "labels": {"a": "b"}}}, 0)
+    assert stored["spec"] == {"finalizers": ["kubernetes"]}
+    assert stored["status"] == {"phase": "Active"}
+    assert stored["metadata"]["labels"] == {"a": "b", "kubernetes.io/metadata.name": "x"}
+
+
+@pytest.mark.parametrize("name", ["X", "a_b", "-a", "a" * 64, ""])
+def test_a_namespace_name_must_be_a_dns_label(name):
+    with pytest.raises(ApiError) as refused:
+        namespace.for_create({"metadata": {"name": name}}, 0)
+    assert refused.value.code == 422 and "metadata.name" in refused.value.message
+
+
+def test_an_update_changes_labels_and_annotations_only():
+    current = namespace.for_delete(namespace.for_create({"metadata": {"name": "x"}}, 0), 5)
+    updated = namespace.for_update({"metadata": {"name": "x", "labels": {"team": "a"},
+                                                 "annotations": {"n": "1"}},
+                                    "status": {"phase": "Active"}, "spec": {}}, current, 9)
+    assert updated["metadata"]["labels"] == {"team": "a", "kubernetes.io/metadata.name": "x"}
+    assert updated["metadata"]["annotations"] == {"n": "1"}
+    assert updated["status"] == {"phase": "Terminating"}
+    assert updated["spec"] == {"finalizers": ["kubernetes"]}
+    assert updated["metadata"]["deletionTimestamp"] == "1970-01-01T00:00:05Z"
+
+
+def test_a_delete_marks_a_namespace_terminating_but_not_the_clusters_own():
+    stored = namespace.for_delete(namespace.for_create({"metadata": {"name": "x"}}, 0), 5)
+    assert namespace.terminating(stored) and stored["status"]["phase"] == "Terminating"
+    for name in namespace.BUILT_IN:
+        with pytest.raises(ApiError) as refused:
+            namespace.for_delete(namespace.for_create({"metadata": {"name": name}}, 0), 5)
+        assert refused.value.code == 403
+
+
+def test_nothing_new_in_a_namespace_that_is_missing_or_terminating():
+    active = namespace.for_create({"metadata": {"name": "x"}}, 0)
+    namespace.check_open(active, "x", "pods", "p")
+    with pytest.raises(ApiError) as missing:
+        namespace.check_open(None, "x", "pods", "p")
+    assert missing.value.code == 404
+    with pytest.raises(ApiError) as closing:
+        namespace.check_open(namespace.for_delete(active, 1), "x", "pods", "p")
+    assert closing.value.code == 403 and "because it is being terminated" in \
+        closing.value.message
+
+
+# --- NetworkPolicy -------------------------------------------------------------------
+def policy(spec, name="allow"):
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": "default", "uid": "client-made"},
+            "spec": spec}
+
+
+def test_a_policy_is_stored_with_kubernetes_defaults_and_its_creation_time_kept():
+    stored = network_policy.for_create(policy({"egress": [{}]}), 0)
+    assert stored["spec"]["podSelector"] == {}
+    assert stored["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert stored["metadata"] == {"name": "allow", "namespace": "default",
+                                  "creationTimestamp": "1970-01-01T00:00:00Z"}
+    updated = network_policy.for_update(policy({"ingress": [{}]}), stored, 60)
+    assert updated["spec"]["policyTypes"] == ["Ingress"]
+    assert updated["metadata"]["creationTimestamp"] == "1970-01-01T00:00:00Z"
+    assert network_policy.for_delete(stored, 60) is None
+
+
+def test_a_policy_that_the_api_server_would_refuse_names_its_field():
+    error = refused(network_policy.for_create,
+                    policy({"ingress": [{"ports": [{"port": 70000}]}]}), 0)
+    assert error.code == 422 and "spec.ingress[0].ports[0].port" in error.message
+    assert refused(network_policy.for_create, policy(None), 0).code == 422
+    assert "metadata.name" in refused(network_policy.for_create,
+                                      policy({}, name="Bad_Name"), 0).message
+
+
+# --- ConfigMap -----------------------------------------------------------------------
+def config(data=None, **fields):
+    return dict({"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": {"name": "settings", "namespace": "default"},
+                 "data": data or {"a": "b"}}, **fields)
+
+
+def test_a_config_map_is_kept_as_given():
+    stored = config_map.for_create(config({"a.conf": "x"}, binaryData={"b": "AA=="}), 0)
+    assert stored["data"] == {"a.conf": "x"} and stored["binaryData"] == {"b": "AA=="}
+    assert config_map.for_delete(stored, 1) is None
+
+
+def test_a_config_map_needs_maps_of_strings_under_valid_keys():
+    assert "data: Invalid value" in refused(config_map.for_create, config({"a": 1}), 0).message
+    assert "data[a b]" in refused(config_map.for_create, config({"a b": "x"}), 0).message
+
+
+def test_an_immutable_config_map_keeps_its_data_but_not_its_labels():
+    stored = config_map.for_create(config(immutable=True), 0)
+    error = refused(config_map.for_update, config({"a": "changed"}, immutable=True), stored, 1)
+    assert error.code == 422 and "field is immutable" in error.message
+    relabelled = config(immutable=True)
+    relabelled["metadata"]["labels"] = {"team": "a"}
+    assert config_map.for_update(relabelled, stored, 1)["metadata"]["labels"] == {"team": "a"}

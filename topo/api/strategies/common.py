@@ -1,0 +1,22 @@
+"""What every strategy keeps of an object's metadata, and the name checks the API
+server applies to most kinds."""
+from topo.api.render import timestamp
+from topo.api.status import invalid
+from topo.plan.manifest import DNS_LABEL
+
+KEPT = ("name", "namespace", "labels", "annotations")
+
+
+def stored_metadata(obj, current, now):
+    """The metadata a client may set, with the creationTimestamp the object has had
+    since it was created (now for a create)."""
+    metadata = {k: v for k, v in obj["metadata"].items() if k in KEPT}
+    metadata["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
+        if current else timestamp(now)
+    return metadata
+
+
+def check_subdomain_name(kind, name):
+    """A DNS subdomain name (up to 253 characters), as most kinds' names are."""
+    if len(name) > 253 or not DNS_LABEL.match(name.replace(".", "-")):
+        raise invalid(kind, name, "metadata.name", "Invalid value: %r" % name)
