@@ -131,8 +131,15 @@ class Store:
             if self.history and since < self.history[0][0] - 1:
                 raise Gone(since)
             self.changed.wait_for(lambda: self.revision > since, timeout)
-            changes = [change for change in self.history
-                       if change[0] > since and change[1] in resources]
+            # From the newest back to since: a watcher's wake costs what is new, not
+            # the whole history.
+            changes = []
+            for change in reversed(self.history):
+                if change[0] <= since:
+                    break
+                if change[1] in resources:
+                    changes.append(change)
+            changes.reverse()
             return changes, self.revision
 
 
