@@ -10,7 +10,6 @@ from topo.api.status import ApiError, invalid, not_found
 from topo.plan.manifest import DNS_LABEL
 
 RESOURCE = "namespaces"          # the store's key
-FINALIZER = "kubernetes"
 BUILT_IN = ("default", "kube-system", "kube-public", "kube-node-lease")
 NAME_LABEL = "kubernetes.io/metadata.name"
 
