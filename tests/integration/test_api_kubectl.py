@@ -110,6 +110,17 @@ def test_api_resources_and_get_all(cluster):
         assert kind in out
 
 
+def test_group_discovery_and_the_node_field_selector_the_e2e_framework_asks_first(cluster):
+    group = json.loads(kubectl(cluster, "get", "--raw", "/apis/apps").stdout)
+    assert group["kind"] == "APIGroup" and group["preferredVersion"]["groupVersion"] == "apps/v1"
+    assert "NotFound" in kubectl(cluster, "get", "--raw", "/apis/batch", check=False).stderr
+    schedulable = kubectl(cluster, "get", "nodes", "--field-selector", "spec.unschedulable=false",
+                          "-o", "name").stdout.split()
+    assert schedulable == ["node/node1", "node/node2"]
+    assert kubectl(cluster, "get", "nodes", "--field-selector", "spec.unschedulable=true",
+                   "-o", "name").stdout == ""
+
+
 def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster):
     kubectl(cluster, "create", "deployment", "hello", "--image=agnhost", "--replicas=2",
             "--port=8080", "--", "/agnhost", "netexec", "--http-port=8080")

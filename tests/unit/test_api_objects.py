@@ -117,6 +117,14 @@ def test_discovery_lists_short_names_categories_and_subresources():
     assert groups == ["apps", "discovery.k8s.io", "networking.k8s.io"]
 
 
+def test_group_discovery_names_a_groups_versions_and_nothing_for_an_unknown_group():
+    apps = resources.api_group("apps")
+    assert apps["kind"] == "APIGroup" and apps["name"] == "apps"
+    assert apps["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
+    assert apps["versions"] == [apps["preferredVersion"]]
+    assert resources.api_group("batch") is None and resources.api_group("") is None
+
+
 def test_openapi_tells_kubectl_every_kind_takes_field_validation():
     root = openapi.root()["paths"]
     assert set(root) == {"api/v1", "apis/apps/v1", "apis/discovery.k8s.io/v1",

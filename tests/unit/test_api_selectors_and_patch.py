@@ -42,6 +42,14 @@ def test_field_selectors_on_name_node_and_phase():
         field_selector("spec.color=blue")
 
 
+def test_the_e2e_frameworks_node_selector_counts_a_node_without_the_field_schedulable():
+    schedulable = field_selector("spec.unschedulable=false")
+    assert schedulable({"metadata": {"name": "node1"}, "spec": {"podCIDR": "10.244.1.0/24"}})
+    assert not schedulable({"metadata": {"name": "node2"}, "spec": {"unschedulable": True}})
+    assert field_selector("spec.unschedulable=true")({"spec": {"unschedulable": True}})
+    assert field_selector("status.podIP=10.244.1.4")({"status": {"podIP": "10.244.1.4"}})
+
+
 def test_a_merge_patch_merges_maps_and_null_removes():
     target = {"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"ports": [1, 2]}}
     patched = merge_patch(target, {"metadata": {"labels": {"a": None, "c": "3"}},

@@ -128,6 +128,18 @@ def test_bad_manifests_name_the_field(text, message):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize("target", ["", "targetPort: 0,", "targetPort: '',"])
+def test_a_service_port_without_a_target_port_targets_the_port(target):
+    service = parse("""apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 8080, %s protocol: TCP}]
+""" % target).services[0]
+    assert service.ports[0].target_port == 8080
+
+
 def test_restart_policy_defaults_to_always_and_deployments_allow_only_always():
     pod = parse(POD_WITH_POLICY % "OnFailure").pods[0]
     assert pod.template.restart_policy == "OnFailure"

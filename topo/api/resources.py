@@ -69,13 +69,22 @@ def api_version(server_address):
                                             "serverAddress": server_address}]}
 
 
+def _group(name):
+    version = {"groupVersion": "%s/v1" % name, "version": "v1"}
+    return {"name": name, "versions": [version], "preferredVersion": version}
+
+
 def api_group_list():
     """GET /apis: every named group with its one version."""
-    groups = []
-    for name in sorted({r.group for r in RESOURCES if r.group}):
-        version = {"groupVersion": "%s/v1" % name, "version": "v1"}
-        groups.append({"name": name, "versions": [version], "preferredVersion": version})
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+    return {"kind": "APIGroupList", "apiVersion": "v1",
+            "groups": [_group(name) for name in sorted({r.group for r in RESOURCES if r.group})]}
+
+
+def api_group(name):
+    """GET /apis/GROUP: the group with its versions; None for a group not served."""
+    if not any(r.group == name for r in RESOURCES if r.group):
+        return None
+    return dict({"kind": "APIGroup", "apiVersion": "v1"}, **_group(name))
 
 
 def api_resource_list(group, version):

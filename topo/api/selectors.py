@@ -16,7 +16,12 @@ FIELDS = {"metadata.name": ("metadata", "name"), "metadata.namespace": ("metadat
           "involvedObject.name": ("involvedObject", "name"),
           "involvedObject.kind": ("involvedObject", "kind"),
           "involvedObject.namespace": ("involvedObject", "namespace"),
-          "involvedObject.uid": ("involvedObject", "uid")}
+          "involvedObject.uid": ("involvedObject", "uid"),
+          "status.podIP": ("status", "podIP"), "spec.restartPolicy": ("spec", "restartPolicy"),
+          # A node is schedulable unless it says otherwise; the API server compares
+          # the boolean's text, "false" when the field is absent.
+          "spec.unschedulable": lambda obj: "true" if (obj.get("spec") or {}).get(
+              "unschedulable") else "false"}
 
 
 class SelectorError(ValueError):
@@ -104,6 +109,8 @@ def match_labels_selector(selector):
 
 
 def _field_value(obj, path):
+    if callable(path):
+        return path(obj)
     for part in path:
         obj = obj.get(part) if isinstance(obj, dict) else None
     return "" if obj is None else str(obj)

@@ -159,6 +159,11 @@ class ApiServer:
             return resources.api_version("127.0.0.1:%d" % self.port)
         if path == "/apis":
             return resources.api_group_list()
+        if path.count("/") == 2 and path.startswith("/apis/"):
+            group = resources.api_group(path.split("/")[2])
+            if group is None:
+                raise ApiError(404, "the server could not find the requested resource")
+            return group
         if path.startswith("/openapi/"):
             document = openapi.document(path)
             if document is None:

@@ -405,7 +405,9 @@ def _service(name, spec, where):
         ppath = "spec.ports[%d]" % i
         port = _mapping(port, where, ppath)
         number = _int(port.get("port"), where, ppath + ".port", 1, 65535)
-        target = port.get("targetPort", number)
+        target = port.get("targetPort")
+        if target is None or (not isinstance(target, bool) and target in (0, "")):
+            target = number   # unset, as a typed client sends it: the port, as defaulted
         if isinstance(target, str):
             if not PORT_NAME.match(target):
                 raise where.error(ppath + ".targetPort", "%r is not a port name" % target)
