@@ -214,8 +214,8 @@ def deletion_to_flows_ms(cluster):
     confirmed = []
     original = cluster.push_state
 
-    def timed_push():
-        original()
+    def timed_push(*args):
+        original(*args)
         confirmed.append(time.monotonic())
 
     cluster.push_state = timed_push

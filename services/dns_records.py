@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import Dict, List, Optional
 
-from services.endpoints import PodRow, service_endpoints
-
-if TYPE_CHECKING:
-    from topo.plan.model import ServiceSpec
+from services.served import ServedService
 
 CLUSTER_DOMAIN = "cluster.local"
 POD_NAME = re.compile(r"^(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\.[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -44,18 +41,12 @@ def pod_address(name: str) -> Optional[str]:
         return None
 
 
-def service_fqdn(service: ServiceSpec) -> str:
-    return "%s.%s.svc.%s." % (service.name, service.namespace, CLUSTER_DOMAIN)
-
-
 def reverse_name(ip: str) -> str:
     return "%s.in-addr.arpa." % ".".join(reversed(ip.split(".")))
 
 
-def dns_records(services: Dict[str, ServiceSpec], allocator,
-                pods: Dict[str, List[PodRow]]) -> Dict[str, dict]:
-    """services: {ref: ServiceSpec}; pods: {namespace: [(name, node, ip, template,
-    ready)]}. Returns {fqdn: {"A": [ip...], "SRV": [[priority, weight, port, target]],
+def dns_records(services: List[ServedService]) -> Dict[str, dict]:
+    """Returns {fqdn: {"A": [ip...], "SRV": [[priority, weight, port, target]],
     "PTR": [name...]}}."""
     records = {}
 
@@ -64,22 +55,20 @@ def dns_records(services: Dict[str, ServiceSpec], allocator,
         if value not in entry[kind]:
             entry[kind].append(value)
 
-    for key, service in sorted(services.items()):
-        fqdn = service_fqdn(service)
+    for service in services:
+        fqdn = service.fqdn
         records.setdefault(fqdn, {"A": [], "SRV": [], "PTR": []})
         if service.external_name:
             records[fqdn]["CNAME"] = service.external_name + "."
             continue
-        cluster_ip = allocator.cluster_ips.get(key)
-        if cluster_ip:
-            add(fqdn, "A", cluster_ip)
-            add(reverse_name(cluster_ip), "PTR", fqdn)
+        if service.cluster_ip:
+            add(fqdn, "A", service.cluster_ip)
+            add(reverse_name(service.cluster_ip), "PTR", fqdn)
             for port in service.ports:
                 if port.name:
                     add(_srv_name(port, fqdn), "SRV", [0, 100, port.port, fqdn])
             continue
-        endpoints = sorted(service_endpoints(service, pods.get(service.namespace, [])),
-                           key=lambda e: e.ip)
+        endpoints = sorted(service.endpoints, key=lambda e: e.ip)
         for endpoint in endpoints:
             target = _endpoint_name(endpoint, fqdn)
             add(fqdn, "A", endpoint.ip)

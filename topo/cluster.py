@@ -21,6 +21,7 @@ from mininet.log import setLogLevel
 
 from services import corefile
 from services.allocation import ServiceAllocator
+from services.desired import service_states
 from services.dns_records import dns_records
 from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
@@ -30,6 +31,7 @@ from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
 from topo.kubelet.watch import Kubelet
+from topo.manager.endpoints import EndpointsController
 from topo.manager.loop import ControlLoop
 from topo.manager.namespaces import NamespaceController
 from topo.objects import READY_TIMEOUT, Objects
@@ -96,6 +98,7 @@ class Cluster(Objects):
         self.internet_servers = None
         self.api = None
         self.control_loops = []
+        self.endpoints_loop = None
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
         self.generation = 0
@@ -138,6 +141,8 @@ class Cluster(Objects):
             os.environ[RUN_MARKER] = self.run_id
             os.makedirs(self.run_dir)
             setLogLevel("output")
+            # The API's store first: every component after it meets there.
+            self._start_api()
             self.progress("starting the Ryu controller")
             self.controller = ControllerProcess(os.path.join(self.run_dir, "controller.log"))
             self.controller.start()
@@ -146,7 +151,6 @@ class Cluster(Objects):
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
                                      self.addresses, self.controller)
             self.push_state()
-            self.programmer.start()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
             self.internet_servers = InternetServers(
@@ -158,24 +162,22 @@ class Cluster(Objects):
             self.kubelet.start()
             self.wait_all_ready()
             self.progress("serving the Kubernetes API")
-            self._start_api()
-            self.api.registry.apply_objects(self.manifests.api_objects)
+            self.kubeconfig = write_kubeconfig(self.run_dir, self.api.url, self.api.token,
+                                               self.api.cert)
         except BaseException:
             self.stop()
             raise
         return self
 
     def _start_api(self):
-        token = new_token()
-        self.api = ApiServer(self, token, free_port(), self.run_dir)
+        self.api = ApiServer(self, new_token(), free_port(), self.run_dir)
         # The policy controller follows what the API publishes, as a CNI's agent does.
         self.api.publisher.listeners.append(self.policy_enforcer.sync)
         # The DNS pods follow the coredns ConfigMap, as through a ConfigMap volume.
         self.api.publisher.listeners.append(self.dns_config.sync)
         self.api.start()
-        self._start_controllers()
         self.api.registry.apply_objects([corefile.configmap(render.timestamp(self.created))])
-        self.kubeconfig = write_kubeconfig(self.run_dir, self.api.url, token, self.api.cert)
+        self._start_controllers()
 
     def api_changed(self):
         """Something the API shows changed: its store follows at once."""
@@ -192,11 +194,19 @@ class Cluster(Objects):
             cleanup.clean()
 
     def _start_controllers(self):
-        """The controllers that watch the API's store (topo/manager)."""
+        """The controllers that watch the API's store (topo/manager), and the fabric
+        programmer (topo/proxy), which follows the Services and EndpointSlices."""
         store, registry = self.api.store, self.api.registry
         namespaces = NamespaceController(store, registry.delete_content, NAMESPACED,
                                          registry.NAMESPACE_CONTENT)
-        self.control_loops = [ControlLoop(store, namespaces, report=self.progress).start()]
+        self.endpoints_loop = ControlLoop(store, EndpointsController(store),
+                                          report=self.progress)
+        self.programmer.start(store)
+        self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
+                              self.endpoints_loop,
+                              ControlLoop(store, self.programmer, report=self.progress)]
+        for loop in self.control_loops:
+            loop.start()
 
     def stop(self):
         """Tears everything down: pods, nodes, switches, controller, files."""
@@ -208,6 +218,7 @@ class Cluster(Objects):
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
+        self.endpoints_loop = None
         # The node namespaces, veths included, go with the nodes below.
         stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
         self.pods.clear()
@@ -252,36 +263,39 @@ class Cluster(Objects):
                                dns_ip(self.spec.service_cidr),
                                node_resolv_conf(self.addresses.internet.ip))
 
-    def write_dns_records(self):
+    def write_dns_records(self, served):
         """Rewrites the records the cluster DNS pods serve (atomically: they read it
-        whenever it changes)."""
-        records = dns_records(self.services, self.allocator, self.pods_by_namespace())
+        whenever it changes). served: the Services as the API serves them."""
+        records = dns_records(served)
         temporary = self.dns_records_path + ".new"
         with open(temporary, "w") as handle:
             json.dump(records, handle, indent=1, sort_keys=True)
         os.replace(temporary, self.dns_records_path)
 
     # --- fabric ----------------------------------------------------------------
-    def desired_state(self):
-        """The controller's whole desired state: fabric, internet host, Services."""
+    def desired_state(self, served=None):
+        """The controller's whole desired state: fabric, internet host, and the
+        Services as the API serves them (served, or read now)."""
         state = fabric_state(self.net, self.fabric, self.node_plans.values(), self.attachments,
                              self.addresses, self.generation)
-        state["services"], state["endpoint_sets"] = self.service_states()
+        state["services"], state["endpoint_sets"] = service_states(
+            self.programmer.read() if served is None else served)
         return state
 
     def _push_services(self):
-        """The fabric programmer's push: the cluster DNS records and the controller's
-        whole desired state, the Services' included."""
+        """The fabric programmer's push: the Services and EndpointSlices the API serves,
+        to the cluster DNS records and the controller's whole desired state."""
         if self.net is not None:
-            self.write_dns_records()
-            self.push_state()
+            served = self.programmer.read()
+            self.write_dns_records(served)
+            self.push_state(served)
 
-    def push_state(self):
+    def push_state(self, served=None):
         """Sends the full desired state to the controller and waits until every
         switch has converged to it."""
         with self.lock:
             self.generation += 1
-            self.controller.push(self.desired_state())
+            self.controller.push(self.desired_state(served))
             self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
             self.api_changed()
 

@@ -10,8 +10,6 @@ import time
 from dataclasses import replace
 
 from services.allocation import AllocationError
-from services.desired import service_states
-from services.endpoints import service_endpoints
 from services.environment import service_environment
 from topo.api.resources import singular_of
 from topo.errors import KubemnError
@@ -460,35 +458,33 @@ class Objects:
             self.progress_rollouts()
 
     # --- services ------------------------------------------------------------------
-    def pod_rows(self, namespace=None):
-        return [(p.name, p.node.name, p.ip, p.labelled_template(), p.is_ready)
-                for p in self.pods.values() if namespace in (None, p.namespace)]
+    def served_services(self):
+        """The Services as the API serves them, endpoints included ([ServedService])."""
+        return self.programmer.read()
 
     def endpoints(self, key):
-        service = self.service(key)
-        return service_endpoints(service, self.pod_rows(service.namespace))
-
-    def service_states(self):
-        """(the controller's "services", its "endpoint_sets")."""
-        return service_states(self.services, self.allocator, self.pods_by_namespace())
-
-    def pods_by_namespace(self):
-        """{namespace: pod rows} for the namespaces that have Services."""
-        return {namespace: self.pod_rows(namespace)
-                for namespace in {s.namespace for s in self.services.values()}}
+        """A Service's ready endpoints, from its EndpointSlices."""
+        self.service(key)
+        return next((s.endpoints for s in self.served_services() if s.ref == key), ())
 
     def sync_services(self, endpoints_left=False, now=True):
-        """Tells the controller and the cluster DNS the Services and their endpoints
-        as they are now, through the fabric programmer: at once, or with now=False
-        within its minimum interval, a burst of changes in one push. endpoints_left:
+        """Brings the Services' endpoints and the fabric up to date with the pods as
+        they are now: the store gets the pods (the publisher), the endpoints controller
+        writes their Endpoints and EndpointSlices, and the fabric programmer pushes
+        them to the controller and the cluster DNS. now=False leaves it to them (a
+        burst of changes, one push); now=True waits for each in turn. endpoints_left:
         some endpoint left, so it goes at once, and Open vSwitch's cache of datapath
         flows, which follows new tables only within its revalidation period (up to
         500 ms), is purged: no new connection goes to a leaving pod."""
-        if self.net is None:
+        if self.net is None or self.api is None:
             return
         if not (now or endpoints_left):
-            self.programmer.request()
+            self.api_changed()
             return
+        self.api.publisher.publish()
+        if not self.endpoints_loop.wait_synced(self.api.store.revision, READY_TIMEOUT):
+            self.progress("the endpoints controller did not catch up within %.0f s"
+                          % READY_TIMEOUT)
         self.programmer.sync_now()
         if endpoints_left:
             subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,

@@ -22,7 +22,7 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/api/strategies/network_policy.py", "topo/api/strategies/config_map.py",
     "topo/api/strategies/common.py",
     "topo/manager/loop.py", "topo/manager/namespaces.py", "topo/proxy/runner.py",
-    "topo/proxy/programmer.py"]
+    "topo/proxy/programmer.py", "services/served.py", "topo/manager/endpoints.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",

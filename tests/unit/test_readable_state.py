@@ -9,7 +9,7 @@ from services.desired import service_states
 from topo.cli.kubectl import split_command
 from topo.errors import KubemnError
 from topo.inspect.flowview import describe_flow
-from topo.plan.model import Container, ContainerPort, PodTemplate, ServicePort, ServiceSpec
+from topo.plan.model import Container, ContainerPort, PodTemplate
 
 
 def test_a_dnat_rule_reads_with_registers_named_and_addresses_shown():
@@ -44,19 +44,24 @@ def test_the_closing_copies_read_as_where_they_go():
 
 
 def test_the_controller_is_told_each_frontend_and_one_endpoint_set_per_selection():
+    from services.served import served_services
+    from tests.helpers.api_objects import pod, service
+    from topo.api.store import Store
+    from topo.manager.endpoints import SLICES, EndpointsController
+    from topo.manager.loop import ControlLoop
     template = PodTemplate((("app", "web"),), (Container("c", "agnhost", ports=(
         ContainerPort(8080, "TCP", "http"),)),))
-    port = (ServicePort(80, "http", "TCP", "http", 30080),)
-    web = ServiceSpec("web", (("app", "web"),), port, "NodePort")
-    twin = ServiceSpec("twin", (("app", "web"),), port, "NodePort")
-
-    class Allocator:
-        cluster_ips = {"web": "10.96.0.20", "twin": "10.96.0.21"}
-        node_ports = {"web": {(80, "TCP"): 30080}, "twin": {(80, "TCP"): 30081}}
-        lb_ips = {}
-    pods = {"default": [("a", "node1", "10.244.1.3", template, True),
-                        ("b", "node2", "10.244.2.3", template, False)]}
-    states, sets = service_states({"web": web, "twin": twin}, Allocator(), pods)
+    store = Store()
+    for name, ip, node_port in (("web", "10.96.0.20", 30080), ("twin", "10.96.0.21", 30081)):
+        store.put("services", service(
+            "metadata: {name: %s}\nspec: {type: NodePort, selector: {app: web}, ports: "
+            "[{port: 80, targetPort: http, name: http, nodePort: %d}]}\n" % (name, node_port),
+            ip, {(80, "TCP"): node_port}))
+    store.put("pods", pod("a", "10.244.1.3", "node1", template))
+    store.put("pods", pod("b", "10.244.2.3", "node2", template, ready=False))
+    ControlLoop(store, EndpointsController(store)).step()
+    states, sets = service_states(served_services(store.list("services")[1],
+                                                  store.list(SLICES)[1]))
     assert [s["name"] for s in states] == ["default/twin", "default/web"]
     web_state = states[1]
     assert web_state["cluster_ip"] == "10.96.0.20" and web_state["ports"][0]["node_port"] == 30080

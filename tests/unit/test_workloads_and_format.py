@@ -5,7 +5,6 @@ from dataclasses import replace
 import pytest
 
 from services.allocation import AllocationError, ServiceAllocator
-from services.endpoints import service_endpoints
 from topo.api.format import age, endpoints_text
 from topo.plan.manifest import parse_texts
 from topo.plan.model import Container, PodSpec
@@ -131,10 +130,3 @@ def test_cluster_ips_and_node_ports_are_allocated_and_protected():
         allocator.check(taken)
 
 
-def test_endpoints_are_ready_selected_pods_with_named_ports_resolved():
-    service = _service("metadata: {name: web}\nspec: {selector: {app: web}, ports: "
-                       "[{port: 80, targetPort: http}]}\n")
-    pods = [("a", "node1", "10.244.1.2", WEB.template, True),
-            ("b", "node2", "10.244.2.2", WEB.template, False)]
-    (endpoint,) = service_endpoints(service, pods)
-    assert (endpoint.pod, endpoint.ip, endpoint.ports) == ("a", "10.244.1.2", ((80, "TCP", 80),))

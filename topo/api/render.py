@@ -9,7 +9,7 @@ import hashlib
 import time
 from collections import namedtuple
 
-from topo.plan.workloads import SUFFIX_ALPHABET, template_hash
+from topo.plan.workloads import template_hash
 
 KUBELET_VERSION = "v1.37.0-kubemn"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -316,81 +316,22 @@ def service_json(view, extra_meta=None):
             "spec": body, "status": status}
 
 
-def _target(pod):
-    return {"kind": "Pod", "name": pod.spec.name, "namespace": pod.spec.namespace}
-
-
-def endpoints_json(view, endpoints, pods):
-    """Endpoints of a Service: endpoints from services.endpoints (ready pods, ports
-    resolved), pods: {name: PodView} of the namespace."""
-    spec = view.spec
-    names = {(p.port, p.protocol): p.name for p in spec.ports}
-    subsets = {}
-    for endpoint in endpoints:
-        ports = tuple(sorted((names[(port, proto)] or "", target, proto)
-                             for port, proto, target in endpoint.ports))
-        address = {"ip": endpoint.ip, "nodeName": endpoint.node,
-                   "targetRef": _target(pods[endpoint.pod])}
-        subsets.setdefault(ports, []).append(address)
-    out = []
-    for ports, addresses in subsets.items():
-        out.append({"addresses": addresses,
-                    "ports": [dict({"port": target, "protocol": proto},
-                                   **({"name": name} if name else {}))
-                              for name, target, proto in ports]})
-    metadata = _metadata(spec.name, view.created, spec.namespace, None)
-    return {"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata,
-            **({"subsets": out} if out else {})}
-
-
-def slice_name(service_name):
-    """<service>-<5 characters>, as the EndpointSlice controller's generateName."""
-    digest = hashlib.sha256(service_name.encode()).digest()
-    return "%s-%s" % (service_name, "".join(SUFFIX_ALPHABET[b % len(SUFFIX_ALPHABET)]
-                                           for b in digest[:5]))
-
-
-def endpoint_slice_json(view, endpoints, pods):
-    spec = view.spec
-    names = {(p.port, p.protocol): p.name for p in spec.ports}
-    ports, entries = {}, []
-    for endpoint in endpoints:
-        for port, proto, target in endpoint.ports:
-            ports[(names[(port, proto)] or "", target, proto)] = True
-        entry = {"addresses": [endpoint.ip],
-                 "conditions": {"ready": True, "serving": True, "terminating": False},
-                 "nodeName": endpoint.node, "targetRef": _target(pods[endpoint.pod])}
-        if endpoint.hostname:
-            entry["hostname"] = endpoint.hostname
-        entries.append(entry)
-    metadata = _metadata(slice_name(spec.name), view.created, spec.namespace, {
-        "kubernetes.io/service-name": spec.name,
-        "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"})
-    metadata["generateName"] = spec.name + "-"
-    metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Service", "name": spec.name,
-                                    "controller": True, "blockOwnerDeletion": True}]
-    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": metadata, "addressType": "IPv4", "endpoints": entries,
-            "ports": [dict({"port": target, "protocol": proto},
-                           **({"name": name} if name else {"name": ""}))
-                      for name, target, proto in ports] if entries else None}
-
-
 API_ADDRESS = "127.0.0.1"   # kubemn's API server: the machine's loopback, out of the pods' reach
 
 
-def api_endpoints_json(view, port):
-    """The kubernetes Service's endpoint: where the API server really listens."""
+def api_endpoints_json(port, created):
+    """The kubernetes Service's endpoint: where the API server really listens (the API
+    server writes it, as Kubernetes' own endpoint reconciler does)."""
     return {"apiVersion": "v1", "kind": "Endpoints",
-            "metadata": _metadata(view.spec.name, view.created, view.spec.namespace,
+            "metadata": _metadata("kubernetes", created, "default",
                                   {"endpointslice.kubernetes.io/skip-mirror": "true"}),
             "subsets": [{"addresses": [{"ip": API_ADDRESS}],
                          "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]}
 
 
-def api_endpoint_slice_json(view, port):
-    metadata = _metadata(view.spec.name, view.created, view.spec.namespace, {
-        "kubernetes.io/service-name": view.spec.name})
+def api_endpoint_slice_json(port, created):
+    metadata = _metadata("kubernetes", created, "default", {
+        "kubernetes.io/service-name": "kubernetes"})
     return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": metadata, "addressType": "IPv4",
             "endpoints": [{"addresses": [API_ADDRESS], "conditions": {"ready": True}}],

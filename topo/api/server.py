@@ -17,7 +17,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from topo.api import openapi, protobuf, resources, streams, tables
+from topo.api import openapi, protobuf, render, resources, streams, tables
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
@@ -77,7 +77,7 @@ class ApiServer:
         self.cert, self.key = make_certificate(run_dir)
         log_path = os.path.join(run_dir, "api.log")
         self.store = Store()
-        self.state = APIState(cluster.created, port)
+        self.state = APIState(cluster.created)
         self.publisher = Publisher(cluster, self.store, self.state)
         self.registry = Registry(cluster, self.store, self.state, self.publisher)
         self.log = open(log_path, "a", buffering=1) if log_path else None
@@ -92,6 +92,10 @@ class ApiServer:
         for name in namespace_strategy.BUILT_IN:
             self.store.put(namespace_strategy.RESOURCE, namespace_strategy.for_create(
                 {"metadata": {"name": name}}, self.cluster.created))
+        # Where the API listens, as the `kubernetes` Service's endpoint.
+        self.store.put("endpoints", render.api_endpoints_json(self.port, self.cluster.created))
+        self.store.put("endpointslices.discovery.k8s.io",
+                       render.api_endpoint_slice_json(self.port, self.cluster.created))
         self.publisher.start()
         self.httpd = _TLSServer(("127.0.0.1", self.port), _Handler)
         self.httpd.context = server_context(self.cert, self.key)

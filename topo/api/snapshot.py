@@ -4,14 +4,13 @@ publish() reads the cluster (under its lock: pods, their processes' states,
 Services with their allocations, nodes) and hands each resource's whole list to the
 store, which works out what changed. Labels and annotations given through the API
 come from APIState; Namespaces, NetworkPolicies and ConfigMaps live in the store
-alone."""
+alone, and the endpoints controller writes the Endpoints and EndpointSlices."""
 import collections
 import platform
 import threading
 import time
 from dataclasses import replace
 
-from services.endpoints import service_endpoints
 from topo.api import events, render
 from topo.api.strategies import namespace as namespace_strategy
 
@@ -19,9 +18,8 @@ from topo.api.strategies import namespace as namespace_strategy
 class APIState:
     """What the API keeps beside the cluster's own model."""
 
-    def __init__(self, created, api_port=None):
+    def __init__(self, created):
         self.created = created
-        self.api_port = api_port   # the kubernetes Service's endpoint: the API itself
         self.meta = {}          # (resource, namespace, name) -> {"labels":, "annotations":}
 
     def extra(self, resource, namespace, name):
@@ -74,29 +72,11 @@ def collect(cluster):
 def render_cluster(views, state):
     """{store resource: [objects]} of everything the cluster runs."""
     pods, node_views, services, deployments, deployment_created, cluster_created = views
-    by_namespace = {}
-    for view in pods:
-        by_namespace.setdefault(view.spec.namespace, {})[view.spec.name] = view
     out = {"pods": [render.pod_json(v, state.extra("pods", v.spec.namespace, v.spec.name))
                     for v in pods],
            "nodes": [render.node_json(v) for v in node_views]}
-    out["services"], out["endpoints"], out["endpointslices.discovery.k8s.io"] = [], [], []
-    for view in services:
-        spec = view.spec
-        out["services"].append(render.service_json(
-            view, state.extra("services", spec.namespace, spec.name)))
-        namespace_pods = by_namespace.get(spec.namespace, {})
-        rows = [(p.spec.name, p.node, p.ip, p.spec.template, p.ready)
-                for p in namespace_pods.values()]
-        endpoints = service_endpoints(spec, rows) if spec.selector else []
-        if spec.selector:
-            out["endpoints"].append(render.endpoints_json(view, endpoints, namespace_pods))
-            out["endpointslices.discovery.k8s.io"].append(
-                render.endpoint_slice_json(view, endpoints, namespace_pods))
-        elif spec.ref == "kubernetes" and state.api_port:
-            out["endpoints"].append(render.api_endpoints_json(view, state.api_port))
-            out["endpointslices.discovery.k8s.io"].append(
-                render.api_endpoint_slice_json(view, state.api_port))
+    out["services"] = [render.service_json(view, state.extra(
+        "services", view.spec.namespace, view.spec.name)) for view in services]
     out["deployments.apps"], out["replicasets.apps"] = [], []
     for spec, history in deployments:
         owned = [p for p in pods if p.spec.owner == spec.ref]
@@ -119,8 +99,7 @@ EVENTFUL = ("pods", "replicasets.apps", "deployments.apps")
 MAX_EVENTS = 1000   # the oldest go, as the API server lets events expire
 
 # The order matters: owners before what they own, so ownerReferences get their uids.
-ORDER = ("nodes", "services", "deployments.apps", "replicasets.apps", "pods",
-         "endpoints", "endpointslices.discovery.k8s.io")
+ORDER = ("nodes", "services", "deployments.apps", "replicasets.apps", "pods")
 
 
 class Publisher:

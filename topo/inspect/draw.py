@@ -49,12 +49,13 @@ def cluster_dot(cluster):
     out.append("  internet [label=%s, shape=cloud, style=filled, fillcolor=white];"
                % _label("internet", internet.ip))
     out.append("  internet -> %s [dir=none];" % _quote(cluster.fabric.switches[0][0]))
-    for key, service in cluster.services.items():
-        ip = cluster.allocator.cluster_ips.get(key) or "headless"
+    for service in cluster.served_services():
+        key = service.ref
+        ip = service.cluster_ip or "headless"
         ports = ",".join("%d/%s" % (p.port, p.protocol) for p in service.ports)
         out.append("  %s [label=%s, shape=ellipse, style=filled, fillcolor=lavender];"
                    % (_quote("svc:" + key), _label("svc " + key, ip, ports)))
-        for endpoint in cluster.endpoints(key):
+        for endpoint in service.endpoints:
             target = _quote("pod:" + (endpoint.pod if service.namespace == "default"
                                       else "%s/%s" % (service.namespace, endpoint.pod)))
             out.append("  %s -> %s [style=dashed, color=purple];"

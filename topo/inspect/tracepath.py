@@ -73,16 +73,17 @@ def resolve(cluster, src, dst):
     for pod in pods:
         if dst in (pod.ref, pod.ip):
             return source, pod.ip, [pod]
-    for key, service in cluster.services.items():
-        ip = cluster.allocator.cluster_ips.get(key)
-        lb_ip = cluster.allocator.lb_ips.get(key)
-        if dst in (key, ip, lb_ip) and (ip or lb_ip):
-            backends = {e.ip for e in cluster.endpoints(key)}
-            return source, (ip if dst == key else dst), [p for p in pods if p.ip in backends]
+    served = cluster.served_services()
+    for service in served:
+        ip, lb_ip = service.cluster_ip, service.lb_ip
+        if dst in (service.ref, ip, lb_ip) and (ip or lb_ip):
+            backends = {e.ip for e in service.endpoints}
+            return source, (ip if dst == service.ref else dst), \
+                [p for p in pods if p.ip in backends]
     for name, plan in cluster.node_plans.items():
         if dst in (name, plan.ip):
-            nodeports = {e.ip for key in cluster.services for e in cluster.endpoints(key)
-                         if cluster.allocator.node_ports.get(key)}
+            nodeports = {e.ip for s in served for e in s.endpoints
+                         if any(p.node_port for p in s.ports)}
             return source, plan.ip, [p for p in pods if p.ip in nodeports]
     raise KubemnError("%r is not a pod, Service or node of this cluster" % dst)
 

@@ -11,7 +11,9 @@ A controller is any object with:
     all_keys()            every key there is now (at start, and at each resync)
     reconcile(key)        makes the world match what is stored for key; raises Again
                           (or anything) to be called again later
-step() runs what is due without a thread, for tests against an in-memory store.
+step() runs what is due without a thread, for tests against an in-memory store;
+wait_synced(revision) waits until the loop has reconciled every change up to a
+revision of the store (a caller that must see the controller's writes first).
 """
 import heapq
 import threading
@@ -36,6 +38,8 @@ class ControlLoop:
         self.pauses = {}         # key -> its pause before the next try
         self.seen = int(store.list(controller.watches[0])[0]) if controller.watches else 0
         self.next_resync = 0.0   # the first step looks at every key
+        self.synced = threading.Condition()
+        self.synced_to = 0       # every change up to this revision is reconciled
         self.stopping = threading.Event()
         self.thread = None
 
@@ -48,6 +52,8 @@ class ControlLoop:
 
     def stop(self):
         self.stopping.set()
+        with self.synced:
+            self.synced.notify_all()
         if self.thread is not None and self.thread.is_alive():
             self.thread.join()
 
@@ -70,9 +76,22 @@ class ControlLoop:
             self.next_resync = now + self.resync
         while self.later and self.later[0][0] <= now:
             self.queued.add(heapq.heappop(self.later)[1])
+        reached = self.seen
         keys, self.queued = sorted(self.queued), set()
         for key in keys:
             self._reconcile(key)
+        with self.synced:
+            self.synced_to = reached
+            self.synced.notify_all()
+
+    def wait_synced(self, revision, timeout):
+        """Waits until the changes up to revision are reconciled (once: a key that
+        failed is tried again later); False if timeout passed first or the loop
+        stopped."""
+        with self.synced:
+            return self.synced.wait_for(
+                lambda: self.synced_to >= revision or self.stopping.is_set(), timeout) \
+                and not self.stopping.is_set()
 
     def idle(self):
         """Nothing queued and nothing to try again."""

@@ -22,6 +22,9 @@ class PolicyEnforcer:
     def sync(self, store):
         """Loads every node's table that differs from what it holds."""
         with self.lock:
+            net = self.cluster.net
+            if net is None:
+                return   # no nodes yet: the publication after they start loads them
             pods, namespaces, policies = self.view(store)
             plans = list(self.cluster.node_plans.values())
             addresses = self.cluster.addresses
@@ -30,13 +33,13 @@ class PolicyEnforcer:
             for name, text in tables.items():
                 if self.loaded.get(name) == text:
                     continue
-                node = self.cluster.net[name] if name in self.cluster.net else None
+                node = net[name] if name in net else None
                 if node is None:
                     continue
                 try:
                     shell.run_input(node, "nft -f -", text)
                 except KubemnError:
-                    if name in self.cluster.net:
+                    if name in net:
                         raise
                     continue   # the node left while its table was made
                 self.loaded[name] = text
