@@ -67,7 +67,7 @@ def measure(size):
     progress("datapath: throughput, connection rates, Services at scale")
     cluster = scenarios.datapath_cluster()
     try:
-        vip = cluster.allocator.cluster_ips["sink"]
+        vip = cluster.served_service("sink").cluster_ip
         direct = cluster.pod("sink").ip
         via_vip, straight = [], []
         for _ in range(runs):  # side by side, alternating
@@ -118,7 +118,7 @@ def measure(size):
                                        fmt(long_vip, "/s"), fmt(long_direct, "/s")),
                      1, ">= 0.8"))
         cluster.apply_text(scenarios.services_manifest(1))
-        target = cluster.allocator.cluster_ips["many-0"]
+        target = cluster.served_service("many-0").cluster_ip
         alone = [scenarios.connection_rate(cluster, target, 80, size["seconds"])
                  for _ in range(runs)]
         programming = scenarios.program_services(cluster, size["services"] - 1)

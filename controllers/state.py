@@ -22,6 +22,7 @@ A port may list its "endpoints" itself instead of naming an endpoint set.
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
@@ -63,7 +64,7 @@ class Internet:
 class Endpoint:
     ip: str
     port: int
-    node: str
+    node: Optional[str]   # None: on no node (never local)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,9 @@ def _endpoints(docs, node_names, what):
     _require(isinstance(docs or [], list), "%s: endpoints must be a list" % what)
     for endpoint in docs or []:
         _require(isinstance(endpoint, dict), "%s: bad endpoint" % what)
-        _require(endpoint.get("node") in node_names,
+        # None: an endpoint its writer placed on no node (a client's Endpoints, an
+        # address outside the cluster): served, never local to a node.
+        _require(endpoint.get("node") in node_names or endpoint.get("node") is None,
                  "%s: endpoint on unknown node %r" % (what, endpoint.get("node")))
         endpoints.append(Endpoint(_ip(endpoint.get("ip"), what + " endpoint"),
                                   _int(endpoint, "port", 1, 65535), endpoint["node"]))

@@ -1,5 +1,6 @@
 """ClusterIPs and NodePorts (pure): honoured when a manifest gives them, otherwise
-allocated, as the API server does.
+allocated, as the API server does. What is taken is read from the Services stored
+(from_services), so the allocation is repaired from the store by construction.
 
 The Service CIDR's first host (10.96.0.1, Kubernetes' own `kubernetes` Service) and
 the cluster DNS address (10.96.0.10) are never handed out automatically.
@@ -26,6 +27,23 @@ class ServiceAllocator:
         self.cluster_ips = {}   # service name -> ip
         self.node_ports = {}    # service name -> {(port, protocol): node port}
         self.cursor = 0
+
+    @classmethod
+    def from_services(cls, service_cidr, load_balancer_cidr, services):
+        """An allocator that knows what the stored Services (API objects) hold."""
+        allocator = cls(service_cidr, load_balancer_cidr)
+        for obj in services:
+            metadata, spec = obj["metadata"], obj["spec"]
+            key = metadata["name"] if metadata["namespace"] == "default" else \
+                "%s/%s" % (metadata["namespace"], metadata["name"])
+            ip = spec.get("clusterIP")
+            allocator.cluster_ips[key] = ip if ip not in (None, "", "None") else None
+            allocator.node_ports[key] = {(p["port"], p.get("protocol", "TCP")): p["nodePort"]
+                                         for p in spec.get("ports", ()) if p.get("nodePort")}
+            ingress = obj.get("status", {}).get("loadBalancer", {}).get("ingress") or ()
+            if ingress and spec.get("type") == "LoadBalancer":
+                allocator.lb_ips[key] = ingress[0]["ip"]
+        return allocator
 
     def check(self, service):
         """Raises AllocationError if the Service's requested addresses cannot be had."""

@@ -20,13 +20,14 @@ from dataclasses import replace
 from mininet.log import setLogLevel
 
 from services import corefile
-from services.allocation import ServiceAllocator
 from services.desired import service_states
 from services.dns_records import dns_records
 from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
 from topo.api.resources import NAMESPACED
 from topo.api.server import ApiServer
+from topo.api.status import ApiError
+from topo.api.strategies import service as service_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
@@ -107,9 +108,6 @@ class Cluster(Objects):
         self.pods = {}          # ref -> Pod, in creation order
         self.pending = {}       # ref -> PendingPod: accepted by the API, not started yet
         self.deployments = {}   # ref -> DeploymentSpec
-        self.services = {}      # ref -> ServiceSpec
-        self.allocator = ServiceAllocator(self.spec.service_cidr, self.spec.load_balancer_cidr)
-        self.service_created = {}
         self.deployment_created = {}
         self.deployment_history = {}  # ref -> its templates, oldest first (revisions)
         self.retiring = []      # [(monotonic deadline, Pod)]: out of the endpoints, draining
@@ -121,6 +119,21 @@ class Cluster(Objects):
         self.kubelet = Kubelet(self)
         self.janitor = Janitor()
         self._check(self.manifests)
+        self._check_services()
+
+    def _check_services(self):
+        """The add-ons' and the manifests' Services, allocated together before anything
+        runs: a clash is one line now, not a cluster started and stopped."""
+        objects = self._dns_addon().api_objects + self.manifests.api_objects
+        try:
+            service_strategy.check_together([o for o in objects if o["kind"] == "Service"],
+                                            self.spec.service_cidr,
+                                            self.spec.load_balancer_cidr)
+        except ApiError as exc:
+            raise KubemnError(exc.message) from None
+
+    def _dns_addon(self):
+        return dns_addon(self.spec.service_cidr, self.dns_records_path, self.dns_config.path)
 
     @classmethod
     def from_files(cls, paths, **kwargs):
@@ -156,8 +169,7 @@ class Cluster(Objects):
             self.internet_servers = InternetServers(
                 self.net[INTERNET_HOST], self.addresses.internet.ip, self.run_dir).start()
             self.progress("starting cluster DNS and pods")
-            self.apply(dns_addon(self.spec.service_cidr, self.dns_records_path,
-                                 self.dns_config.path))
+            self.apply(self._dns_addon())
             self.apply(self.manifests)
             self.kubelet.start()
             self.wait_all_ready()
@@ -279,7 +291,7 @@ class Cluster(Objects):
         state = fabric_state(self.net, self.fabric, self.node_plans.values(), self.attachments,
                              self.addresses, self.generation)
         state["services"], state["endpoint_sets"] = service_states(
-            self.programmer.read() if served is None else served)
+            self.programmer.read() if served is None else served, set(self.node_plans))
         return state
 
     def _push_services(self):

@@ -1,17 +1,16 @@
 """The cluster's objects, as the controllers keep them: Pods, Deployments (rolled
-through their templates), Services; apply, delete, scale. Mixed into
+through their templates); apply, delete, scale. Services and the kinds the API keeps
+alone go through the API's registry, as a client's would. Mixed into
 topo/cluster.py's Cluster, which owns the machinery (nodes, fabric, controller)
 these methods call on."""
-import contextlib
-import copy
 import os
 import subprocess
 import time
 from dataclasses import replace
 
-from services.allocation import AllocationError
 from services.environment import service_environment
-from topo.api.resources import singular_of
+from topo.api.resources import BY_STORE_KEY, singular_of
+from topo.api.status import ApiError
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, stop_pods
@@ -40,17 +39,16 @@ class PendingPod:
         self.retry_at = 0.0   # time.monotonic() of the next try
 
 
-@contextlib.contextmanager
-def _allocation_errors():
-    """A Service that cannot have its addresses is kubemn's one-line error."""
-    try:
-        yield
-    except AllocationError as exc:
-        raise KubemnError(str(exc)) from None
+SERVICES = "services"
 
 
 def _bare(key):
     return key.rsplit("/", 1)[-1]
+
+
+def _split(key):
+    """(namespace, name) of a ref: 'name' in default, 'namespace/name' elsewhere."""
+    return tuple(key.split("/", 1)) if "/" in key else (DEFAULT_NAMESPACE, key)
 
 
 def _verb(old, new):
@@ -64,9 +62,9 @@ class Objects:
     accepted, Services and their endpoints.
 
     Needs from its host class: lock, janitor, pods, pending, retiring, deployments,
-    deployment_created, deployment_history, services, service_created, allocator,
-    pools, node_plans, net, run_dir, spec, manifests, programmer, reserved_names(),
-    add_node(), remove_node(), forget_node(), push_state(), api_changed()."""
+    deployment_created, deployment_history, pools, node_plans, net, run_dir, spec,
+    manifests, api, programmer, endpoints_loop, reserved_names(), add_node(),
+    remove_node(), forget_node(), push_state(), api_changed()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):
@@ -79,24 +77,25 @@ class Objects:
         """Creates or updates the objects; returns kubectl's lines ('pod/x created').
         Everything is checked before anything changes, and a failure half-way undoes
         what this apply made. wait=False (the API's way): new pods are left to the
-        kubelet, which starts them within a tick (Pending until then)."""
+        kubelet, which starts them within a tick (Pending until then). Services and
+        the kinds the API keeps alone go through its registry."""
         with self.lock:
             self._check(manifests)
-            saved = (dict(self.deployments), dict(self.services), set(self.pods),
-                     copy.deepcopy(self.allocator), dict(self.service_created),
-                     set(self.node_plans), dict(self.pending))
+            saved = (dict(self.deployments), set(self.pods), set(self.node_plans),
+                     dict(self.pending))
             try:
                 lines = self._apply_checked(manifests, wait)
-                if manifests.api_objects and self.api is not None:
+                if manifests.api_objects:
                     lines += self.api.registry.apply_objects(manifests.api_objects)
+                    if any(o["kind"] == "Service" for o in manifests.api_objects):
+                        self.sync_services(now=wait)
                 return lines
             except BaseException:
-                self.pending = saved[6]
-                self.deployments, self.services = dict(saved[0]), dict(saved[1])
-                self.allocator, self.service_created = saved[3], saved[4]
-                for name in [n for n in self.pods if n not in saved[2]]:
+                self.pending = saved[3]
+                self.deployments = dict(saved[0])
+                for name in [n for n in self.pods if n not in saved[1]]:
                     self._delete_pod(name)
-                for name in [n for n in self.node_plans if n not in saved[5]]:
+                for name in [n for n in self.node_plans if n not in saved[2]]:
                     self.forget_node(name)
                 if self.net is not None:
                     self.push_state()
@@ -113,9 +112,8 @@ class Objects:
             if known is not None and known.template != pod.template:
                 raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
                                   'delete it first' % pod.ref)
-        for service in manifests.services:
-            with _allocation_errors():
-                self.allocator.check(service)
+        if manifests.api_objects and self.api is not None:
+            self.api.registry.apply_objects(manifests.api_objects, dry_run=True)
         self._check_capacity(manifests)
 
     def _check_names(self, manifests):
@@ -182,20 +180,10 @@ class Objects:
             self.deployment_created.setdefault(deployment.ref, time.time())
             self._reconcile_deployment(deployment)
             lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
-        for service in manifests.services:
-            old = self.services.get(service.ref)
-            with _allocation_errors():
-                self.allocator.allocate(service)
-            self.services[service.ref] = service
-            self.service_created.setdefault(service.ref, time.time())
-            lines.append("service/%s %s" % (service.name, _verb(old, service)))
         if wait:
             self.settle()
         else:
             self.api_changed()
-        if manifests.services:
-            # Through the API, as kube-proxy follows it: a burst of Services, one push.
-            self.sync_services(now=wait)
         return lines
 
     # --- delete, scale -------------------------------------------------------------
@@ -226,12 +214,9 @@ class Objects:
                     self._delete_pod(pod_ref)
                 return 'deployment.apps "%s" deleted' % deployment.name
             if kind == "service":
-                service = self.service(key)
-                del self.services[key]
-                del self.service_created[key]
-                self.allocator.release(key)
+                self._delete_through_api(SERVICES, key)
                 self.sync_services()
-                return 'service "%s" deleted' % service.name
+                return 'service "%s" deleted' % _bare(key)
         raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
 
     def scale(self, name, replicas, namespace=DEFAULT_NAMESPACE):
@@ -276,10 +261,19 @@ class Objects:
             raise KubemnError('deployments.apps "%s" not found' % _bare(key)) from None
 
     def service(self, key):
+        """A Service as the API serves it, by ref."""
+        namespace, name = _split(key)
+        found = self.api.store.get(SERVICES, namespace, name) if self.api else None
+        if found is None:
+            raise KubemnError('services "%s" not found' % name)
+        return found
+
+    def _delete_through_api(self, resource, key):
+        namespace, name = _split(key)
         try:
-            return self.services[key]
-        except KeyError:
-            raise KubemnError('services "%s" not found' % _bare(key)) from None
+            self.api.registry.delete(BY_STORE_KEY[resource], namespace, name)
+        except ApiError as exc:
+            raise KubemnError(exc.message) from None
 
     # --- pods --------------------------------------------------------------------
     def start_pending(self, now):
@@ -415,8 +409,8 @@ class Objects:
         return Pod(spec, self.net[node_name], ip,
                    os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
                    self.pod_dns(spec),
-                   service_environment(self.services, self.allocator.cluster_ips,
-                                       spec.namespace),
+                   service_environment(self.api.store.list(SERVICES)[1]
+                                       if self.api else [], spec.namespace),
                    applets_dir=os.path.join(self.run_dir, "busybox"))
 
     def _delete_pod(self, key):
@@ -462,10 +456,14 @@ class Objects:
         """The Services as the API serves them, endpoints included ([ServedService])."""
         return self.programmer.read()
 
+    def served_service(self, key):
+        """One Service as the fabric serves it (its addresses, its endpoints), by ref."""
+        self.service(key)
+        return next(s for s in self.served_services() if s.ref == key)
+
     def endpoints(self, key):
         """A Service's ready endpoints, from its EndpointSlices."""
-        self.service(key)
-        return next((s.endpoints for s in self.served_services() if s.ref == key), ())
+        return self.served_service(key).endpoints
 
     def sync_services(self, endpoints_left=False, now=True):
         """Brings the Services' endpoints and the fabric up to date with the pods as

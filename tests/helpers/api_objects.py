@@ -1,8 +1,10 @@
 """Pods and Services as the API serves them, made the way the publisher makes them
 (the model rendered), for the pure tests of what reads them."""
+import yaml
+
 from services.endpoints import pod_ready
 from topo.api import render
-from topo.plan.manifest import parse_texts
+from topo.plan.manifest import parse_service
 from topo.plan.model import PodSpec
 
 NOW = 1_800_000_000
@@ -10,7 +12,7 @@ NOW = 1_800_000_000
 
 def service(text, cluster_ip=None, node_ports=None, lb_ip=None):
     """A Service object from the YAML of its metadata and spec."""
-    spec = parse_texts([("test", "apiVersion: v1\nkind: Service\n" + text)]).services[0]
+    spec = parse_service(yaml.safe_load("apiVersion: v1\nkind: Service\n" + text))
     return render.service_json(render.ServiceView(spec, cluster_ip, node_ports or {}, lb_ip,
                                                   NOW))
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -15,6 +16,14 @@ from topo.runtime.processes import enter_argv
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKETS = os.path.join(ROOT, "tests", "helpers", "packets.py")
 MANIFESTS = os.path.join(ROOT, "tests", "manifests")
+
+
+def wait_for(condition, seconds):
+    """Until condition() holds; fails the test after seconds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in %s s" % seconds
+        time.sleep(0.05)
 
 
 def manifest_path(name):

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.integration.conftest import ROOT
+from tests.integration.conftest import ROOT, wait_for
 from topo.cluster import Cluster
 
 KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
@@ -85,8 +85,8 @@ def test_output_json_jsonpath_and_custom_columns_agree_with_the_cluster(cluster)
                                  if dict(p.labels).get("app") == "web")
     out = kubectl(cluster, "get", "svc", "web", "-o",
                   "custom-columns=NAME:.metadata.name,IP:.spec.clusterIP").stdout
-    assert out.splitlines()[1].split() == ["web", cluster.allocator.cluster_ips["web"]]
-    assert "clusterIP: %s" % cluster.allocator.cluster_ips["web"] in \
+    assert out.splitlines()[1].split() == ["web", cluster.served_service("web").cluster_ip]
+    assert "clusterIP: %s" % cluster.served_service("web").cluster_ip in \
         kubectl(cluster, "get", "svc", "web", "-o", "yaml").stdout
 
 
@@ -147,7 +147,8 @@ def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster
     kubectl(cluster, "delete", "pod", "solo")
     kubectl(cluster, "delete", "service", "hello")
     kubectl(cluster, "delete", "deployment", "hello")
-    assert "hello" not in cluster.deployments and "hello" not in cluster.services
+    assert "hello" not in cluster.deployments
+    assert cluster.api.store.get("services", "default", "hello") is None
     assert not [p for p in cluster.pods.values() if p.name.startswith("hello-")]
 
 
@@ -168,8 +169,37 @@ def test_label_moves_a_pod_into_a_services_endpoints_and_annotate_and_patch_stic
     assert kubectl(cluster, "get", "svc", "picked", "-o",
                    "jsonpath={.spec.ports[0].port}").stdout == "81"
     kubectl(cluster, "patch", "service", "picked", "-p", '{"spec": {"type": "NodePort"}}')
-    assert cluster.services["picked"].type == "NodePort"
+    assert any(p.node_port for p in cluster.served_service("picked").ports)
     kubectl(cluster, "delete", "service", "picked")
+
+
+SELECTORLESS = """apiVersion: v1
+kind: Service
+metadata: {name: by-hand}
+spec:
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: by-hand}
+subsets:
+- addresses: [{ip: %s}]
+  ports: [{port: 8080}]
+"""
+
+
+def test_a_service_without_a_selector_serves_the_endpoints_a_client_writes(cluster):
+    server = cluster.pod("server2")
+    kubectl(cluster, "apply", "-f", "-", stdin=SELECTORLESS % server.ip)
+    vip = cluster.served_service("by-hand").cluster_ip
+    ask = "wget -qO- -T 1 http://%s/hostname" % vip
+    wait_for(lambda: cluster.exec("client1", ask).stdout == "server2", 5)
+    slices = json.loads(kubectl(cluster, "get", "endpointslices", "-l",
+                                "kubernetes.io/service-name=by-hand", "-o", "json").stdout)
+    assert [e["addresses"] for e in slices["items"][0]["endpoints"]] == [[server.ip]]
+    kubectl(cluster, "delete", "endpoints", "by-hand")
+    wait_for(lambda: cluster.exec("client1", ask).returncode != 0, 5)   # no endpoint
+    kubectl(cluster, "delete", "service", "by-hand")
 
 
 MANIFEST = """apiVersion: apps/v1
@@ -244,7 +274,6 @@ def test_a_deleted_namespace_terminates_loses_its_contents_then_goes(cluster):
     gone = kubectl(cluster, "get", "namespace", "doomed", check=False)
     assert 'namespaces "doomed" not found' in gone.stderr
     assert not [p for p in cluster.pods.values() if p.namespace == "doomed"]
-    assert not [key for key in cluster.services if key.startswith("doomed/")]
     for kind in ("deployments.apps", "services", "configmaps", "endpoints", "pods"):
         assert cluster.api.store.list(kind, "doomed")[1] == [], kind
     refused = kubectl(cluster, "-n", "doomed", "create", "configmap", "again", check=False)
@@ -318,7 +347,7 @@ def test_a_rollout_restart_under_load_fails_no_request_and_undo_goes_back(cluste
                          "jsonpath={.items[*].metadata.name}").stdout.split())
     first_rs = kubectl(cluster, "get", "rs", "-l", "app=web", "-o",
                        "jsonpath={.items[0].metadata.name}").stdout
-    vip = cluster.allocator.cluster_ips["web"]
+    vip = cluster.served_service("web").cluster_ip
     client = cluster.popen("client1", [sys.executable, HTTP_LOOP, "for", "12",
                                        "http://%s/hostname" % vip],
                            stdout=subprocess.PIPE, text=True)

@@ -72,7 +72,7 @@ def test_a_pod_in_another_namespace_reaches_the_service_by_name(cluster):
         assert answer.returncode == 0 and answer.stdout.startswith("web-"), (name, answer)
     for tool in ("getent hosts web.default", "nslookup web.default.svc.cluster.local",
                  "dig +short web.default.svc.cluster.local"):
-        assert cluster.allocator.cluster_ips["web"] in cluster.exec("team/twin", tool).stdout
+        assert cluster.served_service("web").cluster_ip in cluster.exec("team/twin", tool).stdout
 
 
 def test_short_names_resolve_in_the_pods_own_namespace_only(cluster):
@@ -114,7 +114,7 @@ def test_a_headless_service_has_an_srv_record_and_a_name_for_each_ready_pod(clus
 
 
 def test_reverse_lookups_name_services_and_headless_endpoints(cluster):
-    vip = cluster.allocator.cluster_ips["web"]
+    vip = cluster.served_service("web").cluster_ip
     looked_up = cluster.exec("twin", "dig +short -x %s" % vip).stdout.strip()
     assert looked_up == "web.default.svc.cluster.local."
     pod = sorted(p.ip for p in cluster.pods.values() if p.spec.owner == "web")[0]
@@ -153,7 +153,7 @@ spec:
     while query(cluster, "twin", "fresh.default.svc.cluster.local")["rcode"] != "NOERROR":
         assert time.monotonic() - applied < 1, "a new Service resolves within a second"
     assert query(cluster, "twin", "fresh.default.svc.cluster.local")["answers"] == [
-        cluster.allocator.cluster_ips["fresh"]]
+        cluster.served_service("fresh").cluster_ip]
     cluster.delete("service", "fresh")
     assert query(cluster, "twin", "fresh.default.svc.cluster.local")["rcode"] == "NXDOMAIN"
 
@@ -164,7 +164,7 @@ def test_dns_keeps_working_when_a_dns_pod_is_deleted(cluster):
     cluster.delete("pod", dns_pods[0])
     for _ in range(20):
         found = query(cluster, "twin", "web.default.svc.cluster.local")
-        assert found["answers"] == [cluster.allocator.cluster_ips["web"]]
+        assert found["answers"] == [cluster.served_service("web").cluster_ip]
     assert len([p for p in cluster.pods.values() if p.namespace == "kube-system"]) == 2
 
 
@@ -173,7 +173,7 @@ def test_a_pods_dashed_address_name_resolves_and_kubernetes_default_too(cluster)
     name = "%s.team.pod.cluster.local" % twin.ip.replace(".", "-")
     assert query(cluster, "team/twin", name)["answers"] == [twin.ip]
     assert query(cluster, "team/twin", "kubernetes.default.svc.cluster.local")["answers"] == \
-        [cluster.allocator.cluster_ips["kubernetes"]]
+        [cluster.served_service("kubernetes").cluster_ip]
     looked_up = cluster.exec("team/twin", "nslookup kubernetes.default.svc.cluster.local")
     assert looked_up.returncode == 0 and "Address: 10.96.0.1" in looked_up.stdout
 

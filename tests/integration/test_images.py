@@ -78,7 +78,7 @@ def test_dial_between_pods_on_different_nodes_and_through_a_service(cluster):
     """The e2e suite's "Granular Checks": one pod asks netexec to dial another."""
     url = base(cluster, "netexec-1")
     target = cluster.pod("netexec-2").ip
-    vip = cluster.allocator.cluster_ips["netexec-2"]
+    vip = cluster.served_service("netexec-2").cluster_ip
     for host, http_port, udp_port in ((target, 8083, 8081), (vip, 80, 90)):
         answer = http(cluster, "client", url + "/dial?request=hostname&protocol=http&host="
                       "%s&port=%d&tries=2" % (host, http_port))
@@ -135,12 +135,12 @@ def test_busybox_runs_its_own_applets(cluster):
     found = cluster.exec("client", ["nslookup", "hello.default.svc.cluster.local"]).stdout
     assert found.startswith("Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n"
                             "Name:\thello.default.svc.cluster.local\nAddress: %s\n"
-                            % cluster.allocator.cluster_ips["hello"])
+                            % cluster.served_service("hello").cluster_ip)
     # Busybox's own nslookup (1.35) asks each search domain in turn and prints each
     # answer, NXDOMAINs included, as the real busybox:latest does.
     short = cluster.exec("client", ["nslookup", "hello"]).stdout
     assert "Name:\thello.default.svc.cluster.local\nAddress: %s\n" % \
-        cluster.allocator.cluster_ips["hello"] in short
+        cluster.served_service("hello").cluster_ip in short
     assert "** server can't find hello.cluster.local: NXDOMAIN" in short
 
 
@@ -151,7 +151,7 @@ def test_busybox_1_28_looks_names_up_as_the_docs_show(cluster):
     assert found.stdout == (
         "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n"
         "\nName:      hello\nAddress 1: %s hello.default.svc.cluster.local\n\n"
-        % cluster.allocator.cluster_ips["hello"]), found.stderr
+        % cluster.served_service("hello").cluster_ip), found.stderr
     missing = cluster.exec("busybox-128", ["nslookup", "nothing-here"])
     assert missing.returncode == 1 and missing.stderr == \
         "nslookup: can't resolve 'nothing-here'\n"

@@ -70,7 +70,7 @@ def targets(cluster, port=80, via=None):
     for index, ref in enumerate(ALL):
         namespace, name = ref.split("/")
         if via == "cluster-ip":
-            found[ref] = (cluster.allocator.cluster_ips["%s/s-%s" % (namespace, name)], port)
+            found[ref] = (cluster.served_service("%s/s-%s" % (namespace, name)).cluster_ip, port)
         elif via == "node-port":
             found[ref] = (cluster.node_plans[cluster.pod(ref).node.name].ip, 30200 + index)
         else:
@@ -130,7 +130,7 @@ def resolves(cluster, ref):
     query = dns.message.make_query("kubernetes.default.svc.cluster.local", "A")
     with network_namespace_of(cluster.pod(ref).pause.pid):
         try:
-            answer = dns.query.udp(query, cluster.allocator.cluster_ips["kube-system/kube-dns"],
+            answer = dns.query.udp(query, cluster.served_service("kube-system/kube-dns").cluster_ip,
                                    timeout=1.5)
         except dns.exception.Timeout:
             return False
@@ -259,7 +259,7 @@ def from_internet(cluster, address):
 
 def test_ip_block_with_except_judges_the_internet_host(cluster):
     node_port = (cluster.node_plans[cluster.pod("x/a").node.name].ip, 30200)
-    load_balancer = (cluster.allocator.lb_ips["x/lb-a"], 80)
+    load_balancer = (cluster.served_service("x/lb-a").lb_ip, 80)
     internet = cluster.addresses.internet.ip
     assert from_internet(cluster, node_port) and from_internet(cluster, load_balancer)
     apply(cluster, "x", "outside", {"podSelector": {"matchLabels": {"pod": "a"}}, "ingress": [
@@ -356,7 +356,7 @@ spec:
   podSelector: {}
   ingress: [{from: [{namespaceSelector: {matchLabels: {team: blue}}}]}]
 """)
-    assert lines == ["namespaces/y configured",
-                     "networkpolicies.networking.k8s.io/team created"]
+    assert lines == ["namespace/y configured",
+                     "networkpolicy.networking.k8s.io/team created"]
     assert "team" in run(cluster, "get", "networkpolicy", "-n", "x")
     assert_matrix(cluster, lambda s, t: ns(t) != "x" or ns(s) == "y")

@@ -125,7 +125,7 @@ spec:
     racks = {cluster.attachments[p.node.name] for p in cluster.pods.values()
              if p.spec.owner == "across"}
     assert racks == {"kmn-leaf1", "kmn-leaf2"}
-    address = cluster.allocator.cluster_ips["across"]
+    address = cluster.served_service("across").cluster_ip
     for client in ("pod-node1", "pod-node4"):
         found = cluster.exec(client, "for i in 1 2 3 4 5 6 7 8; do curl -s -m 2 "
                                      "http://%s/hostname; echo; done" % address)

@@ -142,7 +142,7 @@ def cluster():
 
 
 def services_answer(cluster):
-    vip = cluster.allocator.cluster_ips["web"]
+    vip = cluster.served_service("web").cluster_ip
     for _ in range(10):
         answer = cluster.exec("client", "curl -s -m 2 http://%s/hostname" % vip)
         assert answer.stdout.startswith("web-"), answer
@@ -154,7 +154,7 @@ def services_answer(cluster):
 
 def test_the_fabric_survives_ten_thousand_malformed_packets(cluster):
     controller_pid = cluster.controller.process.pid
-    vip = cluster.allocator.cluster_ips["web"]
+    vip = cluster.served_service("web").cluster_ip
     target = next(p.ip for p in cluster.pods.values() if p.spec.owner == "web")
     fuzz = [sys.executable, os.path.join(HELPERS, "fuzz.py"), vip, "80", target, "8080"]
     from_pod = cluster.exec("client", fuzz + ["1200"],
@@ -206,7 +206,7 @@ spec:
     args: ["netexec", "--http-port=8080", "--udp-port=-1"]
     ports: [{containerPort: 8080}]
 """
-    vip = cluster.allocator.cluster_ips["web"]
+    vip = cluster.served_service("web").cluster_ip
     baseline = counts(cluster)
     started = time.monotonic()
     for cycle in range(300):

@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
-                                        scapy_in_pod)
+                                        scapy_in_pod, wait_for)
 from topo.cli import kubectl
 from topo.cluster import Cluster
 from topo.runtime.netns import network_namespace_of
@@ -35,7 +35,7 @@ def cluster():
 
 
 def vip(cluster, service):
-    return cluster.allocator.cluster_ips[service]
+    return cluster.served_service(service).cluster_ip
 
 
 def backends(cluster, app="web"):
@@ -161,13 +161,6 @@ def test_readiness_takes_a_pod_out_of_the_endpoints_and_back(cluster):
     assert victim in found["counts"]
 
 
-def wait_for(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in %s s" % seconds
-        time.sleep(0.05)
-
-
 def test_endpoint_churn_breaks_nothing_after_a_second(cluster):
     url = "http://%s/hostname" % vip(cluster, "web")
     kept = keepalive_connection(cluster, "client", vip(cluster, "web"), 80)
@@ -229,7 +222,7 @@ def test_node_ports_answer_on_every_node(cluster):
 
 
 def test_load_balancer_address_is_reachable_and_shown(cluster):
-    address = cluster.allocator.lb_ips["web-lb"]
+    address = cluster.served_service("web-lb").lb_ip
     assert address.startswith("198.51.100.")
     answer = internet(cluster, "curl -s -m 3 http://%s/hostname" % address)
     assert answer.stdout in backends(cluster)

@@ -23,7 +23,7 @@ def cluster():
 
 
 def vip(cluster, service):
-    return cluster.allocator.cluster_ips[service]
+    return cluster.served_service(service).cluster_ip
 
 
 def node_ip(cluster, node):
@@ -81,7 +81,7 @@ def test_a_pod_reaches_a_node_port_on_its_own_node_and_on_another(cluster):
 
 
 def test_load_balancer_with_cluster_policy_shows_the_endpoints_node(cluster):
-    address = cluster.allocator.lb_ips["echo-lb"]
+    address = cluster.served_service("echo-lb").lb_ip
     (rc, body), = from_internet(cluster, "http://%s/clientip" % address)
     assert rc == 0 and body.rsplit(":", 1)[0] == node_ip(cluster, "node2")
 
@@ -126,7 +126,7 @@ def test_the_using_source_ip_tutorial_as_the_docs_run_it(cluster):
     kubectl("expose", "deployment", "source-ip-app", "--name=clusterip", "--port=80",
             "--target-port=8080")
     kubectl("rollout", "status", "deployment/source-ip-app", "--timeout=30s")
-    ip = cluster.allocator.cluster_ips["clusterip"]
+    ip = cluster.served_service("clusterip").cluster_ip
     echo = cluster.exec("client", ["wget", "-qO", "-", ip]).stdout
     assert "\tclient_address=%s\n" % cluster.pod("client").ip in echo, echo
     assert "\tserver_version=nginx: 1.13.3 - lua: 10008\n" in echo

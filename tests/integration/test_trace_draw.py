@@ -110,7 +110,7 @@ def test_draw_names_every_node_pod_and_service(cluster, tmp_path):
     assert root.tag.endswith("svg")
     text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
     for name in list(cluster.node_plans) + [p.ref for p in cluster.pods.values()] + \
-            ["svc " + key for key in cluster.services] + ["kmn-s1", "internet"]:
+            ["svc " + s.ref for s in cluster.served_services()] + ["kmn-s1", "internet"]:
         assert name in text, name
     with open(png, "rb") as image:
         assert image.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -92,6 +92,15 @@ def test_a_service_without_a_selector_keeps_the_endpoints_its_client_wrote():
     store.put("pods", pod("b", "10.244.1.3", "node1", WEB))
     loop.step()
     assert addresses(store, "outside") == ["203.0.113.9"]
+    (mirrored,) = served(store, "outside").endpoints   # through its mirrored slice
+    assert (mirrored.ip, mirrored.ports) == ("203.0.113.9", ((80, "TCP", 80),))
+    store.put(ENDPOINTS, dict(written, subsets=[dict(written["subsets"][0], addresses=[],
+                                                     notReadyAddresses=[{"ip": "10.0.0.1"}])]))
+    loop.step()
+    assert served(store, "outside").endpoints == (), "a not-ready address serves nothing"
+    store.remove(ENDPOINTS, "default", "outside")
+    loop.step()
+    assert not store.list(SLICES)[1]
 
 
 def test_a_deleted_service_takes_its_endpoints_and_slices_with_it():

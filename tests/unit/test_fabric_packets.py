@@ -146,6 +146,11 @@ def test_a_service_without_endpoints_is_rejected_by_the_controller():
     assert sent.to_controller and not sent.outputs
 
 
+def test_an_endpoint_a_client_placed_on_no_node_is_served_like_any_other():
+    switch = fabric([service(endpoints=(endpoint(POD2, None),))])
+    assert where(switch.send(from_node(1, POD1, VIP))) == (2, POD1, POD2, 8080)
+
+
 def test_udp_services_are_dnated_too():
     switch = fabric([service(protocol="UDP")])
     port, fields = switch.send(from_node(1, POD1, VIP, proto="udp", dport=80)).only_output()

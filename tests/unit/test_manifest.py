@@ -2,7 +2,7 @@
 import pytest
 
 from topo.errors import ManifestError
-from topo.plan.manifest import parse_texts
+from topo.plan.manifest import parse_service, parse_texts
 
 DEPLOYMENT = """
 apiVersion: apps/v1
@@ -51,7 +51,8 @@ def test_reads_deployments_and_services_ignoring_fields_kubemn_does_not_use():
     assert (container.name, container.image) == ("nginx", "nginx:1.25")
     assert container.ports[0].container_port == 80 and container.ports[0].name == "http"
     assert container.env == (("MODE", "demo"),)
-    (service,) = manifests.services
+    (obj,) = manifests.api_objects
+    service = parse_service(obj)
     assert service.type == "NodePort"
     assert [(p.port, p.target_port, p.protocol, p.node_port) for p in service.ports] == [
         (80, "http", "TCP", 30080), (53, 53, "UDP", None)]
@@ -136,7 +137,8 @@ metadata: {name: web}
 spec:
   selector: {app: web}
   ports: [{port: 8080, %s protocol: TCP}]
-""" % target).services[0]
+""" % target).api_objects[0]
+    service = parse_service(service)
     assert service.ports[0].target_port == 8080
 
 

@@ -113,3 +113,97 @@ def test_an_immutable_config_map_keeps_its_data_but_not_its_labels():
     relabelled = config(immutable=True)
     relabelled["metadata"]["labels"] = {"team": "a"}
     assert config_map.for_update(relabelled, stored, 1)["metadata"]["labels"] == {"team": "a"}
+
+
+# --- Service ---------------------------------------------------------------------
+def _service_request(name, namespace="default", **spec):
+    spec.setdefault("ports", [{"port": 80}])
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+
+
+def _services(store):
+    from topo.api.strategies.service import ServiceStrategy
+    return ServiceStrategy(store, "10.96.0.0/12", "198.51.100.0/24")
+
+
+def _store_created(store, strategy, request):
+    stored = strategy.for_create(request, 0)
+    store.put("services", stored)
+    return store.get("services", request["metadata"]["namespace"],
+                     request["metadata"]["name"])
+
+
+def test_a_service_gets_a_free_cluster_ip_and_node_ports_with_the_api_servers_defaults():
+    from topo.api.store import Store
+    store = Store()
+    strategy = _services(store)
+    web = _store_created(store, strategy, _service_request("web", type="NodePort"))
+    assert web["spec"]["clusterIP"] not in ("10.96.0.1", "10.96.0.10")
+    assert web["spec"]["ports"] == [{"protocol": "TCP", "port": 80, "targetPort": 80,
+                                     "nodePort": 30000}]
+    assert web["spec"]["sessionAffinity"] == "None"
+    assert web["spec"]["externalTrafficPolicy"] == "Cluster"
+    other = _store_created(store, strategy, _service_request("other", "team", type="NodePort"))
+    assert other["spec"]["clusterIP"] != web["spec"]["clusterIP"]
+    assert other["spec"]["ports"][0]["nodePort"] == 30001
+
+
+def test_what_is_taken_is_read_from_the_store_so_a_new_allocator_starts_repaired():
+    from topo.api.store import Store
+    store = Store()
+    first = _store_created(store, _services(store), _service_request("web", type="NodePort"))
+    again = _services(store)   # as after a restart: nothing but the store
+    second = again.for_create(_service_request("web2", type="NodePort"), 0)
+    assert second["spec"]["clusterIP"] != first["spec"]["clusterIP"]
+    assert second["spec"]["ports"][0]["nodePort"] != first["spec"]["ports"][0]["nodePort"]
+    clash = refused(again.for_create, _service_request(
+        "web3", clusterIP=first["spec"]["clusterIP"]), 0)
+    assert clash.code == 422 and "already allocated to web" in clash.message
+
+
+def test_an_update_keeps_the_addresses_and_a_cluster_ip_cannot_change():
+    from topo.api.store import Store
+    store = Store()
+    strategy = _services(store)
+    web = _store_created(store, strategy, _service_request("web", type="LoadBalancer"))
+    updated = strategy.for_update(_service_request("web", type="LoadBalancer"), web, 5)
+    assert updated["spec"]["clusterIP"] == web["spec"]["clusterIP"]
+    assert updated["spec"]["ports"][0]["nodePort"] == web["spec"]["ports"][0]["nodePort"]
+    assert updated["status"] == web["status"] and updated["status"]["loadBalancer"]["ingress"]
+    assert updated["metadata"]["creationTimestamp"] == web["metadata"]["creationTimestamp"]
+    moved = refused(strategy.for_update, _service_request("web", clusterIP="10.96.0.99",
+                                                          type="LoadBalancer"), web, 5)
+    assert moved.code == 422 and "spec.clusterIP" in moved.message
+
+
+def test_a_service_the_manifest_rules_refuse_is_a_422_naming_the_field():
+    from topo.api.store import Store
+    store = Store()
+    error = refused(_services(store).for_create, _service_request("web", ports=[
+        {"port": 70000}]), 0)
+    assert error.code == 422 and "spec.ports[0].port" in error.message
+
+
+# --- Endpoints -------------------------------------------------------------------
+def test_endpoints_a_client_writes_are_stored_with_tcp_the_default_protocol():
+    from topo.api.strategies import endpoints
+    stored = endpoints.for_create({"metadata": {"name": "db", "namespace": "default"},
+                                   "subsets": [{"addresses": [{"ip": "203.0.113.9"}],
+                                                "ports": [{"port": 5432}]}]}, 0)
+    assert stored["subsets"] == [{"addresses": [{"ip": "203.0.113.9"}],
+                                  "ports": [{"port": 5432, "protocol": "TCP"}]}]
+
+
+@pytest.mark.parametrize("subset,field", [
+    ({"addresses": [{"ip": "db.example.com"}]}, "subsets[0].addresses[0].ip"),
+    ({"notReadyAddresses": [{"ip": "300.1.1.1"}]}, "subsets[0].notReadyAddresses[0].ip"),
+    ({"addresses": [{"ip": "127.0.0.1"}]}, "subsets[0].addresses[0].ip"),
+    ({"addresses": [{"ip": "169.254.1.1"}]}, "subsets[0].addresses[0].ip"),
+    ({"ports": [{"port": 0}]}, "subsets[0].ports[0].port"),
+    ({"ports": [{"port": 80, "protocol": "ICMP"}]}, "subsets[0].ports[0].protocol")])
+def test_endpoints_with_a_bad_address_or_port_are_a_422_naming_the_field(subset, field):
+    from topo.api.strategies import endpoints
+    error = refused(endpoints.for_create, {"metadata": {"name": "db", "namespace": "default"},
+                                           "subsets": [subset]}, 0)
+    assert error.code == 422 and field in error.message

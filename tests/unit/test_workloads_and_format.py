@@ -3,10 +3,11 @@ import random
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from services.allocation import AllocationError, ServiceAllocator
 from topo.api.format import age, endpoints_text
-from topo.plan.manifest import parse_texts
+from topo.plan.manifest import parse_service, parse_texts
 from topo.plan.model import Container, PodSpec
 from topo.plan.workloads import resolve_limit, rollout_changes
 
@@ -106,7 +107,7 @@ def test_kubectl_ages_and_abbreviated_endpoints():
 
 
 def _service(text):
-    return parse_texts([("t", "apiVersion: v1\nkind: Service\n" + text)]).services[0]
+    return parse_service(yaml.safe_load("apiVersion: v1\nkind: Service\n" + text))
 
 
 def test_cluster_ips_and_node_ports_are_allocated_and_protected():

@@ -2,30 +2,32 @@
 API server has (checks, then the change through the cluster's own apply, delete and
 scale, which check everything before they change anything).
 
-Pods, Deployments, Services and Nodes are kubemn's model: their bodies go through
-the same manifest parser as files (so what `kubemn run -f` refuses, the API refuses,
-with a 422 naming the field). Namespaces, NetworkPolicies and ConfigMaps live in the
-store alone, written as their strategies (topo/api/strategies) say.
+Pods, Deployments and Nodes are kubemn's model: their bodies go through the same
+manifest parser as files (so what `kubemn run -f` refuses, the API refuses, with a
+422 naming the field). Namespaces, NetworkPolicies, ConfigMaps and Services live in
+the store alone, written as their strategies (topo/api/strategies) say, whether they
+come from a client or from kubemn's own apply (apply_objects).
 """
 import copy
 import json
 import random
 import time
 
-from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, store_key
+from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, kubectl_name, store_key
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
-from topo.api.strategies import config_map, network_policy
+from topo.api.strategies import config_map, endpoints, network_policy
 from topo.api.strategies import namespace as namespace_strategy
+from topo.api.strategies.service import ServiceStrategy
 from topo.errors import KubemnError, ManifestError
 from topo.plan.manifest import parse_texts
 from topo.plan.model import ref
 from topo.plan.workloads import SUFFIX_ALPHABET
 
-MODEL_KINDS = ("Pod", "Deployment", "Service", "Node")
+MODEL_KINDS = ("Pod", "Deployment", "Node")
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
-              "ConfigMap": config_map}
+              "ConfigMap": config_map, "Endpoints": endpoints}
 POLICIES = network_policy.RESOURCE
 CONFIG_MAPS = config_map.RESOURCE
 
@@ -102,27 +104,55 @@ class Registry:
     def __init__(self, cluster, store, state, publisher):
         self.cluster, self.store, self.state = cluster, store, state
         self.publisher = publisher
+        self.strategies = dict(STRATEGIES, Service=ServiceStrategy(
+            store, cluster.spec.service_cidr, cluster.spec.load_balancer_cidr))
 
     # --- create and update ------------------------------------------------------
-    def apply_objects(self, objects):
-        """Objects read from manifest files that only the API keeps (Namespaces,
-        NetworkPolicies): created, or updated when they exist; kubectl's lines."""
-        lines = []
-        for obj in objects:
-            resource = next(r for r in RESOURCES if r.kind == obj["kind"])
-            namespace = obj["metadata"].get("namespace") if resource.namespaced else None
-            name = obj["metadata"]["name"]
-            exists = self.store.get(store_key(resource), namespace or "", name) is not None
-            try:
-                if exists:
+    def apply_objects(self, objects, dry_run=False):
+        """Objects of kubemn's own apply (manifest files, the add-ons, the Python API)
+        of the kinds the store keeps alone: created, or updated when they exist, in a
+        namespace made for them if there is none (as the publisher does for pods);
+        kubectl's lines. dry_run: only checked, as the write would check them."""
+        lines, done = [], []   # done: (store key, namespace, name, object before)
+        try:
+            for obj in objects:
+                resource = next(r for r in RESOURCES if r.kind == obj["kind"])
+                namespace = obj["metadata"].get("namespace") if resource.namespaced else None
+                name, key = obj["metadata"]["name"], store_key(resource)
+                current = self.store.get(key, namespace or "", name)
+                if dry_run:
+                    self._stored_form(resource, _check_body(resource, namespace, obj, name),
+                                      current)
+                    continue
+                if namespace is not None:
+                    self.publisher.implicit_namespaces({namespace})
+                done.append((key, namespace or "", name, current))
+                if current is not None:
                     self.update(resource, namespace, name, obj, patched=True)
                 else:
                     self.create(resource, namespace, obj)
-            except ApiError as exc:
-                raise KubemnError(exc.message) from None
-            lines.append("%s/%s %s" % (store_key(resource), name,
-                                       "configured" if exists else "created"))
+                after = self.store.get(key, namespace or "", name)
+                verb = "created" if current is None else "unchanged" \
+                    if after["metadata"]["resourceVersion"] == \
+                    current["metadata"]["resourceVersion"] else "configured"
+                lines.append("%s/%s %s" % (kubectl_name(resource), name, verb))
+        except ApiError as exc:
+            self._undo(done)
+            raise KubemnError(exc.message) from None
+        except BaseException:
+            self._undo(done)
+            raise
         return lines
+
+    def _undo(self, done):
+        """Puts back what an apply_objects changed before it failed."""
+        for key, namespace, name, before in reversed(done):
+            if before is None:
+                self.store.remove(key, namespace, name)
+            else:
+                self.store.put(key, before)
+        if done:
+            self.publisher.publish()
 
     def create(self, resource, namespace, body, validation=None):
         obj = _check_body(resource, namespace, body)
@@ -159,14 +189,19 @@ class Registry:
                 self._apply(manifests, obj)
             self.state.meta[(store_key(resource), namespace, name)] = _meta(
                 obj, ("annotations",) if resource.kind == "Pod" else ("labels", "annotations"))
-        elif resource.kind in STRATEGIES:
-            strategy, now = STRATEGIES[resource.kind], time.time()
-            self.store.put(strategy.RESOURCE, strategy.for_update(obj, current, now)
-                           if current else strategy.for_create(obj, now))
+        elif resource.kind in self.strategies:
+            stored = self._stored_form(resource, obj, current)
+            self.store.put(store_key(resource), stored)
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
         self.publisher.publish()
+
+    def _stored_form(self, resource, obj, current):
+        """What the kind's strategy stores for obj (raises what it refuses)."""
+        strategy, now = self.strategies[resource.kind], time.time()
+        return strategy.for_update(obj, current, now) if current else \
+            strategy.for_create(obj, now)
 
     def _apply(self, manifests, obj):
         """The cluster's apply; what it refuses is the API server's 422 for obj."""
@@ -205,8 +240,8 @@ class Registry:
             except KubemnError as exc:
                 raise ApiError(422, str(exc), reason="Invalid") from None
             self.state.meta.pop((key, namespace, name), None)
-        elif resource.kind in STRATEGIES:
-            kept = STRATEGIES[resource.kind].for_delete(current, time.time())
+        elif resource.kind in self.strategies:
+            kept = self.strategies[resource.kind].for_delete(current, time.time())
             if kept is None:
                 self.store.remove(key, namespace, name)
             else:   # finalizers to run first: a namespace's controller takes it from here
@@ -219,8 +254,8 @@ class Registry:
         return current
 
     # Owners first: a Deployment goes before the pods it would replace.
-    NAMESPACE_CONTENT = ("deployments.apps", "services", "pods", CONFIG_MAPS, POLICIES,
-                         "events")
+    NAMESPACE_CONTENT = ("deployments.apps", "services", "pods", "endpoints", CONFIG_MAPS,
+                         POLICIES, "events")
 
     def delete_content(self, key, namespace, name):
         """The namespace controller's delete: through the kind's own rules (events,

@@ -21,7 +21,7 @@ RESOURCES = (
              ("log", "exec", "attach", "portforward", "status")),
     Resource("", "v1", "services", "service", "Service", True, ALL, ("svc",), ("all",),
              ("status",)),
-    Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, READ, ("ep",), (), ()),
+    Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, ALL, ("ep",), (), ()),
     Resource("", "v1", "events", "event", "Event", True, READ, ("ev",), (), ()),
     Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ALL, ("cm",), (), ()),
     Resource("apps", "v1", "deployments", "deployment", "Deployment", True, ALL,
@@ -49,6 +49,11 @@ def singular_of(name):
 def store_key(resource):
     """How the store names a resource: 'pods', 'deployments.apps'."""
     return resource.plural + ("." + resource.group if resource.group else "")
+
+
+def kubectl_name(resource):
+    """How kubectl names a resource in its lines: 'service', 'deployment.apps'."""
+    return resource.singular + ("." + resource.group if resource.group else "")
 
 
 BY_STORE_KEY = {store_key(r): r for r in RESOURCES}

@@ -50,7 +50,9 @@ KINDS = {"Pod": _top(POD_SPEC), "Deployment": _top(DEPLOYMENT_SPEC),
          "Service": _top(SERVICE_SPEC), "Namespace": _top(OPEN), "Node": _top(OPEN),
          "NetworkPolicy": _top(POLICY_SPEC),
          "ConfigMap": {"apiVersion": OPEN, "kind": OPEN, "metadata": META, "data": OPEN,
-                       "binaryData": OPEN, "immutable": OPEN}}
+                       "binaryData": OPEN, "immutable": OPEN},
+         "Endpoints": {"apiVersion": OPEN, "kind": OPEN, "metadata": META,
+                       "subsets": [{f: OPEN for f in "addresses notReadyAddresses ports".split()}]}}
 
 
 def unknown_fields(kind, obj):

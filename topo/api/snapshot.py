@@ -1,10 +1,10 @@
 """What the running cluster is, as Kubernetes objects in the store.
 
 publish() reads the cluster (under its lock: pods, their processes' states,
-Services with their allocations, nodes) and hands each resource's whole list to the
-store, which works out what changed. Labels and annotations given through the API
-come from APIState; Namespaces, NetworkPolicies and ConfigMaps live in the store
-alone, and the endpoints controller writes the Endpoints and EndpointSlices."""
+Deployments, nodes) and hands each resource's whole list to the store, which works
+out what changed. Labels and annotations given through the API come from APIState;
+Namespaces, NetworkPolicies, ConfigMaps and Services live in the store alone, and
+the endpoints controller writes the Endpoints and EndpointSlices."""
 import collections
 import platform
 import threading
@@ -58,25 +58,18 @@ def collect(cluster):
         pods += [_pending_view(w) for w in cluster.pending.values()]
         node_views = [render.NodeView(n.name, n.ip, n.pod_cidr, cluster.node_created[n.name],
                                       kernel) for n in cluster.node_plans.values()]
-        allocator = cluster.allocator
-        services = [render.ServiceView(s, allocator.cluster_ips.get(key),
-                                       allocator.node_ports.get(key),
-                                       allocator.lb_ips.get(key), cluster.service_created[key])
-                    for key, s in cluster.services.items()]
         deployments = [(d, tuple(cluster.deployment_history.get(d.ref, ())))
                        for d in cluster.deployments.values()]
         deployment_created = dict(cluster.deployment_created)
-    return pods, node_views, services, deployments, deployment_created, cluster.created
+    return pods, node_views, deployments, deployment_created, cluster.created
 
 
 def render_cluster(views, state):
     """{store resource: [objects]} of everything the cluster runs."""
-    pods, node_views, services, deployments, deployment_created, cluster_created = views
+    pods, node_views, deployments, deployment_created, cluster_created = views
     out = {"pods": [render.pod_json(v, state.extra("pods", v.spec.namespace, v.spec.name))
                     for v in pods],
            "nodes": [render.node_json(v) for v in node_views]}
-    out["services"] = [render.service_json(view, state.extra(
-        "services", view.spec.namespace, view.spec.name)) for view in services]
     out["deployments.apps"], out["replicasets.apps"] = [], []
     for spec, history in deployments:
         owned = [p for p in pods if p.spec.owner == spec.ref]
@@ -99,7 +92,7 @@ EVENTFUL = ("pods", "replicasets.apps", "deployments.apps")
 MAX_EVENTS = 1000   # the oldest go, as the API server lets events expire
 
 # The order matters: owners before what they own, so ownerReferences get their uids.
-ORDER = ("nodes", "services", "deployments.apps", "replicasets.apps", "pods")
+ORDER = ("nodes", "deployments.apps", "replicasets.apps", "pods")
 
 
 class Publisher:
@@ -140,7 +133,7 @@ class Publisher:
         with self.lock:
             rendered = render_cluster(views, self.state)
             before = {r: self._served(r) for r in EVENTFUL}
-            self._implicit_namespaces(namespaces_used(rendered))
+            self.implicit_namespaces(namespaces_used(rendered))
             for resource in ORDER:
                 self.store.publish(resource, rendered[resource])
             after = {r: self._served(r) for r in EVENTFUL}
@@ -157,7 +150,7 @@ class Publisher:
         for listener in self.listeners:
             listener(self.store)
 
-    def _implicit_namespaces(self, used):
+    def implicit_namespaces(self, used):
         """Objects that did not come through the API (`kubemn run -f`, the Python API)
         may name a namespace nobody created: it is created for them, as if kubectl had."""
         for name in used:

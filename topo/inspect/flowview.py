@@ -96,10 +96,10 @@ def desired_configs(cluster):
 
 def service_flows(cluster, key):
     """The text `flows NAME` (or `flows NAMESPACE/NAME`) prints."""
-    spec = cluster.service(key)
+    metadata = cluster.service(key)["metadata"]
     state, configs = desired_configs(cluster)
     service = next(s for s in state.services
-                   if s.name == "%s/%s" % (spec.namespace, spec.name))
+                   if s.name == "%s/%s" % (metadata["namespace"], metadata["name"]))
     ids = service_port_ids(state.services)
     port_ids = {ids[(service.name, p.protocol, p.port)] for p in service.ports}
     endpoints = {(int(ipaddress.IPv4Address(e.ip)), e.port)

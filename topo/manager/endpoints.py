@@ -1,9 +1,11 @@
-"""The endpoints controller (Endpoints and EndpointSlices in one): for each Service
-with a selector, the ready pods it selects (services/endpoints.py) are written back
-to the store as its Endpoints and its EndpointSlices, one slice per set of ports (a
-pod that lacks a named targetPort serves the others), as Kubernetes' controllers
-write them. A Service without a selector keeps the Endpoints its clients write; a
-Service that is gone takes its Endpoints and slices with it."""
+"""The endpoints controller (Kubernetes' Endpoints, EndpointSlice and EndpointSlice
+mirroring controllers in one): for each Service with a selector, the ready pods it
+selects (services/endpoints.py) are written back to the store as its Endpoints and
+its EndpointSlices, one slice per set of ports (a pod that lacks a named targetPort
+serves the others). A Service without a selector keeps the Endpoints its clients
+write, and each of their subsets is mirrored into an EndpointSlice (which is what the
+fabric serves), unless they say skip-mirror (the API server's own). A Service that
+is gone takes its Endpoints and slices with it."""
 import hashlib
 
 from services.endpoints import service_endpoints
@@ -14,6 +16,8 @@ ENDPOINTS, SLICES = "endpoints", "endpointslices.discovery.k8s.io"
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 CONTROLLER = "endpointslice-controller.k8s.io"
+MIRRORING = "endpointslicemirroring-controller.k8s.io"
+SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
 
 
 def slice_name(service_name, group=0):
@@ -77,6 +81,38 @@ def endpoints_object(service, endpoints, pods):
                 **({"subsets": subsets} if subsets else {}))
 
 
+def _slice(service, piece_name, entries, ports, manager):
+    name = service["metadata"]["name"]
+    metadata = _metadata(service, piece_name, {SERVICE_NAME: name, MANAGED_BY: manager})
+    metadata["generateName"] = name + "-"
+    metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Service", "name": name,
+                                    "controller": True, "blockOwnerDeletion": True}]
+    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": metadata, "addressType": "IPv4", "endpoints": entries,
+            "ports": [dict(p, name=p.get("name", "")) for p in ports] if entries else None}
+
+
+def mirrored_slices(service, endpoints):
+    """A client's Endpoints as EndpointSlices, one a subset (ready and not-ready
+    addresses both, as the mirroring controller writes them)."""
+    name = service["metadata"]["name"]
+    out = []
+    for index, subset in enumerate(endpoints.get("subsets") or ()):
+        entries = []
+        for field, ready in (("addresses", True), ("notReadyAddresses", False)):
+            for address in subset.get(field) or ():
+                entry = {"addresses": [address["ip"]],
+                         "conditions": {"ready": ready, "serving": ready,
+                                        "terminating": False}}
+                for key in ("nodeName", "hostname", "targetRef"):
+                    if address.get(key):
+                        entry[key] = address[key]
+                entries.append(entry)
+        out.append(_slice(service, slice_name(name + "-mirror", index), entries,
+                          subset.get("ports") or [], MIRRORING))
+    return out
+
+
 def endpoint_slices(service, endpoints, pods):
     """The Service's EndpointSlices: one per set of ports (one, without ports or
     endpoints, when nothing is selected)."""
@@ -92,15 +128,8 @@ def endpoint_slices(service, endpoints, pods):
             if endpoint.hostname:
                 entry["hostname"] = endpoint.hostname
             entries.append(entry)
-        metadata = _metadata(service, slice_name(name, index),
-                             {SERVICE_NAME: name, MANAGED_BY: CONTROLLER})
-        metadata["generateName"] = name + "-"
-        metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Service", "name": name,
-                                        "controller": True, "blockOwnerDeletion": True}]
-        out.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                    "metadata": metadata, "addressType": "IPv4", "endpoints": entries,
-                    "ports": [dict(p, name=p.get("name", "")) for p in _port_list(ports)]
-                    if entries else None})
+        out.append(_slice(service, slice_name(name, index), entries, _port_list(ports),
+                          CONTROLLER))
     return out
 
 
@@ -109,14 +138,14 @@ def _ref(namespace, name):
 
 
 class EndpointsController:
-    watches = (SERVICES, PODS)
+    watches = (SERVICES, PODS, ENDPOINTS)
 
     def __init__(self, store):
         self.store = store
 
     def keys(self, resource, obj):
         namespace = obj["metadata"]["namespace"]
-        if resource == SERVICES:
+        if resource in (SERVICES, ENDPOINTS):
             return [_ref(namespace, obj["metadata"]["name"])]
         return [_ref(namespace, s["metadata"]["name"])
                 for s in self.store.list(SERVICES, namespace)[1] if s["spec"].get("selector")]
@@ -130,20 +159,24 @@ class EndpointsController:
         service = self.store.get(SERVICES, namespace, name)
         ours = [s for s in self.store.list(SLICES, namespace)[1]
                 if s["metadata"].get("labels", {}).get(SERVICE_NAME) == name
-                and s["metadata"]["labels"].get(MANAGED_BY) == CONTROLLER]
+                and s["metadata"]["labels"].get(MANAGED_BY) in (CONTROLLER, MIRRORING)]
         if service is None:
             self.store.remove(ENDPOINTS, namespace, name)
             slices = []
         elif not service["spec"].get("selector"):
-            return   # its Endpoints are its clients' to write
+            # Its Endpoints are its clients' to write: mirrored, not written.
+            written = self.store.get(ENDPOINTS, namespace, name)
+            skip = written is None or \
+                written["metadata"].get("labels", {}).get(SKIP_MIRROR) == "true"
+            slices = [] if skip else mirrored_slices(service, written)
         else:
             pods = self.store.list(PODS, namespace)[1]
             endpoints = service_endpoints(service, pods)
             by_name = {p["metadata"]["name"]: p for p in pods}
             self.store.put(ENDPOINTS, endpoints_object(service, endpoints, by_name))
             slices = endpoint_slices(service, endpoints, by_name)
-            for piece in slices:
-                self.store.put(SLICES, piece)
+        for piece in slices:
+            self.store.put(SLICES, piece)
         kept = {s["metadata"]["name"] for s in slices}
         for stale in ours:
             if stale["metadata"]["name"] not in kept:

@@ -7,7 +7,7 @@ import ipaddress
 import sys
 
 from topo.plan.model import (Container, ContainerPort, DeploymentSpec, Manifests, PodTemplate,
-                             Probe, ServicePort, ServiceSpec)
+                             Probe)
 from topo.plan.pod_dns import PodDns
 
 SYSTEM_NAMESPACE = "kube-system"
@@ -33,18 +33,25 @@ def dns_addon(service_cidr: str, records_path: str, settings_path: str) -> Manif
                                 PodTemplate(DNS_LABELS, (container,),
                                             dns=PodDns(policy="Default")),
                                 namespace=SYSTEM_NAMESPACE)
-    service = ServiceSpec("kube-dns", DNS_LABELS,
-                          (ServicePort(53, "dns", "UDP", "dns"),
-                           ServicePort(53, "dns-tcp", "TCP", "dns-tcp")),
-                          cluster_ip=dns_ip(service_cidr), namespace=SYSTEM_NAMESPACE)
-    return Manifests(deployments=(deployment,), services=(service, kubernetes_service(
-        service_cidr)))
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "kube-dns", "namespace": SYSTEM_NAMESPACE,
+                            "labels": dict(DNS_LABELS)},
+               "spec": {"selector": dict(DNS_LABELS), "clusterIP": dns_ip(service_cidr),
+                        "ports": [{"name": "dns", "port": 53, "targetPort": "dns",
+                                   "protocol": "UDP"},
+                                  {"name": "dns-tcp", "port": 53, "targetPort": "dns-tcp",
+                                   "protocol": "TCP"}]}}
+    return Manifests(deployments=(deployment,),
+                     api_objects=(service, kubernetes_service(service_cidr)))
 
 
-def kubernetes_service(service_cidr: str) -> ServiceSpec:
+def kubernetes_service(service_cidr: str) -> dict:
     """The API's Service. kubemn's API listens on the machine's loopback only, out of
     the pods' reach: the API shows that address as its endpoint, the fabric has none
     for it, and a connection to it from a pod is refused."""
     first = str(next(ipaddress.IPv4Network(service_cidr).hosts()))
-    return ServiceSpec("kubernetes", (), (ServicePort(443, 6443, "TCP", "https"),),
-                       cluster_ip=first)
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": first, "ports": [{"name": "https", "port": 443,
+                                                    "targetPort": 6443, "protocol": "TCP"}]}}

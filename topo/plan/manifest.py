@@ -5,6 +5,7 @@ Node (v1), Namespace (v1), NetworkPolicy (networking.k8s.io/v1) and kubemn's own
 Cluster (kubemn.io/v1alpha1). Fields Kubernetes allows but kubemn
 does not use are ignored; wrong ones are reported with file, document and field.
 """
+import copy
 import ipaddress
 import re
 from dataclasses import replace
@@ -16,13 +17,13 @@ from topo.plan.pod_dns import DnsConfigError, parse_pod_dns
 from topo.policy.spec import PolicyInvalid, parse_policy
 from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort,
                              DeploymentSpec, Manifests, NodeSpec, PodSpec, PodTemplate, Probe,
-                             ServicePort, ServiceSpec)
+                             ServicePort, ServiceSpec, ref)
 
 CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
 KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
          "Namespace": "v1", "NetworkPolicy": "networking.k8s.io/v1",
          "Cluster": CLUSTER_API_VERSION}
-API_KINDS = ("Namespace", "NetworkPolicy")   # kept by the API alone
+API_KINDS = ("Namespace", "NetworkPolicy", "Service")   # kept by the API alone
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -65,7 +66,7 @@ def parse_files(paths):
 
 def parse_texts(texts):
     """Parses [(source name, YAML text)] into one Manifests object."""
-    cluster, pods, deployments, services, nodes, api_objects = None, [], [], [], [], []
+    cluster, pods, deployments, nodes, api_objects = None, [], [], [], []
     for source, text in texts:
         try:
             documents = list(yaml.safe_load_all(text))
@@ -86,20 +87,35 @@ def parse_texts(texts):
             elif kind in API_KINDS:
                 api_objects.append(obj)
             else:
-                {"Pod": pods, "Deployment": deployments, "Service": services,
-                 "Node": nodes}[kind].append(obj)
-    manifests = Manifests(cluster, tuple(pods), tuple(deployments), tuple(services),
-                          tuple(nodes), tuple(s for s, _ in texts), tuple(api_objects))
+                {"Pod": pods, "Deployment": deployments, "Node": nodes}[kind].append(obj)
+    manifests = Manifests(cluster, tuple(pods), tuple(deployments), tuple(nodes),
+                          tuple(s for s, _ in texts), tuple(api_objects))
     check_unique_names(manifests)
     return manifests
 
 
+def parse_service(obj, source="request"):
+    """A Service object (a mapping, as a client sends it) as kubemn's model; raises
+    ManifestError, which names its field."""
+    where = _Where(source, 1, "Service")
+    metadata = _mapping(obj.get("metadata", {}), where, "metadata")
+    where.name = _dns_label(metadata.get("name"), where, "metadata.name")
+    namespace = _dns_label(metadata.get("namespace", DEFAULT_NAMESPACE), where,
+                           "metadata.namespace")
+    spec = _mapping(obj.get("spec", {}), where, "spec")
+    return replace(_service(where.name, spec, where), namespace=namespace)
+
+
 def check_unique_names(manifests):
-    for kind, objects in (("Pod", manifests.pods), ("Deployment", manifests.deployments),
-                          ("Service", manifests.services), ("Node", manifests.nodes)):
+    api_refs = [(o["kind"], ref(o["metadata"].get("namespace", DEFAULT_NAMESPACE),
+                                o["metadata"]["name"]) if o["kind"] != "Namespace"
+                 else o["metadata"]["name"]) for o in manifests.api_objects]
+    for kind, keys in (("Pod", [p.ref for p in manifests.pods]),
+                       ("Deployment", [d.ref for d in manifests.deployments]),
+                       ("Node", [n.name for n in manifests.nodes])) + tuple(
+            (kind, [key for k, key in api_refs if k == kind]) for kind in API_KINDS):
         seen = set()
-        for obj in objects:
-            key = getattr(obj, "ref", obj.name)
+        for key in keys:
             if key in seen:
                 raise ManifestError("%s %r is defined twice" % (kind, key))
             seen.add(key)
@@ -152,7 +168,12 @@ def parse_document(doc, where):
                              namespace=namespace)
     if kind == "Deployment":
         return kind, replace(_deployment(name, spec, where), namespace=namespace)
-    return kind, replace(_service(name, spec, where), namespace=namespace)
+    # A Service: checked here, so a file's mistake is reported before anything runs;
+    # kept as written, for the API's registry to store (parse_service reads it).
+    _service(name, spec, where)
+    obj = copy.deepcopy(doc)
+    obj["metadata"]["namespace"] = namespace
+    return kind, obj
 
 
 def _mapping(value, where, path):

@@ -151,9 +151,8 @@ class Manifests:
     cluster: Optional[ClusterSpec] = None
     pods: Tuple[PodSpec, ...] = ()
     deployments: Tuple[DeploymentSpec, ...] = ()
-    services: Tuple[ServiceSpec, ...] = ()
     nodes: Tuple[NodeSpec, ...] = ()   # Node objects, added to the Cluster's nodes
     sources: Tuple[str, ...] = field(default=(), compare=False)
-    # Namespaces and NetworkPolicies (checked, as JSON-like dicts): objects the API
-    # keeps, created through it once it runs.
+    # Namespaces, NetworkPolicies and Services (checked, as JSON-like dicts): objects
+    # the API keeps alone, created through its registry.
     api_objects: Tuple[dict, ...] = field(default=(), compare=False)

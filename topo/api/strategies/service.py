@@ -1,0 +1,65 @@
+"""Services: checked by the manifest parser's rules (what `kubemn run -f` refuses, the
+API refuses, with a 422 naming the field), their addresses allocated against the
+Services already stored (ClusterIP, NodePorts, LoadBalancer address: the lowest
+free, services/allocation.py; nothing but the store says what is taken, so a check
+changes nothing), and stored with the defaults the API server fills in. An
+update keeps the addresses allocated; a clusterIP cannot change. A delete removes
+them (the endpoints controller removes their Endpoints and EndpointSlices)."""
+from services.allocation import AllocationError, ServiceAllocator
+from topo.api import render
+from topo.api.status import invalid
+from topo.api.store import Store
+from topo.api.strategies.common import stored_metadata
+from topo.errors import ManifestError
+from topo.plan.manifest import parse_service
+
+RESOURCE = "services"   # the store's key
+
+
+def parse(obj):
+    """The ServiceSpec of obj; a ManifestError is the API server's 422."""
+    try:
+        return parse_service(obj)
+    except ManifestError as exc:
+        raise invalid("Service", obj["metadata"].get("name", ""), getattr(exc, "field", ""),
+                      getattr(exc, "problem", str(exc))) from None
+
+
+class ServiceStrategy:
+    def __init__(self, store, service_cidr, load_balancer_cidr):
+        self.store = store
+        self.cidrs = (service_cidr, load_balancer_cidr)
+
+    def for_create(self, obj, now, current=None):
+        spec = parse(obj)
+        name = obj["metadata"]["name"]
+        old_ip = current["spec"].get("clusterIP") if current else None
+        if current is not None and spec.cluster_ip is not None and \
+                old_ip not in (None, "") and spec.cluster_ip != old_ip:
+            raise invalid("Service", name, "spec.clusterIP", "Invalid value: %r: field is "
+                          "immutable" % spec.cluster_ip)
+        allocator = ServiceAllocator.from_services(*self.cidrs, self.store.list(RESOURCE)[1])
+        try:
+            cluster_ip, node_ports = allocator.allocate(spec)
+        except AllocationError as exc:
+            raise invalid("Service", name, "spec", str(exc)) from None
+        view = render.ServiceView(spec, cluster_ip, node_ports,
+                                  allocator.lb_ips.get(spec.ref), now)
+        stored = render.service_json(view)
+        stored["metadata"] = stored_metadata(obj, current, now)
+        return stored
+
+    def for_update(self, obj, current, now):
+        return self.for_create(obj, now, current)
+
+    def for_delete(self, current, now):
+        return None
+
+
+def check_together(services, service_cidr, load_balancer_cidr):
+    """Services (objects) checked as if created one after another into an empty
+    store: a manifest's, before anything runs. Raises what a create would."""
+    store = Store()
+    strategy = ServiceStrategy(store, service_cidr, load_balancer_cidr)
+    for obj in services:
+        store.put(RESOURCE, strategy.for_create(obj, 0))
