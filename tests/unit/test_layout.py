@@ -49,3 +49,22 @@ def test_a_pure_module_imports_no_runtime(path):
     bad = [name for name in imports(path) if name not in ALLOWED.get(path, ())
            and any(name == r or name.startswith(r + ".") for r in RUNTIME)]
     assert not bad, "%s imports %s" % (path, bad)
+
+
+# The components meet the API at its store: the controllers, the kubelet, the fabric
+# programmer and the policy agent import none of the API server's HTTP side, nor its
+# registry (a controller that writes through the API is handed the registry's call).
+COMPONENTS = sorted(os.path.relpath(p, ROOT) for folder in ("manager", "kubelet", "proxy",
+                                                            "policy")
+                    for p in glob.glob(os.path.join(ROOT, "topo", folder, "*.py")))
+API_SERVER = ("topo.api.server", "topo.api.registry", "topo.api.streams", "topo.api.sessions",
+              "topo.api.connection", "topo.api.websocket", "topo.api.spdy",
+              "topo.api.portforward", "topo.api.tls", "topo.api.kubeconfig", "topo.cli",
+              "topo.cluster")
+
+
+@pytest.mark.parametrize("path", COMPONENTS)
+def test_a_component_imports_nothing_of_the_api_servers_http_side(path):
+    bad = [name for name in imports(path)
+           if any(name == r or name.startswith(r + ".") for r in API_SERVER)]
+    assert not bad, "%s imports %s" % (path, bad)

@@ -7,7 +7,7 @@ import os
 import threading
 
 from services.corefile import KUBEADM_COREFILE, dns_settings
-from topo.api.registry import CONFIG_MAPS
+from topo.api.strategies.config_map import RESOURCE as CONFIG_MAPS
 
 NAMESPACE, NAME = "kube-system", "coredns"
 

@@ -3,7 +3,7 @@ cluster's NetworkPolicies into each node's table and loads the tables that chang
 (`nft -f`, atomic), as a CNI's policy agent does from its watch."""
 import threading
 
-from topo.api.registry import POLICIES
+from topo.api.strategies.network_policy import RESOURCE as POLICIES
 from topo.errors import KubemnError
 from topo.policy.view import cluster_view, node_tables
 from topo.runtime import shell
