@@ -8,6 +8,22 @@ the cluster DNS address (10.96.0.10) are never handed out automatically.
 import ipaddress
 
 
+def _number(dotted):
+    a, b, c, d = (int(part) for part in dotted.split("."))
+    return a << 24 | b << 16 | c << 8 | d
+
+
+def _dotted(number):
+    return "%d.%d.%d.%d" % (number >> 24, (number >> 16) & 255, (number >> 8) & 255,
+                            number & 255)
+
+
+def service_ref(metadata):
+    """'name' in the default namespace, 'namespace/name' elsewhere."""
+    return metadata["name"] if metadata["namespace"] == "default" else \
+        "%s/%s" % (metadata["namespace"], metadata["name"])
+
+
 class AllocationError(Exception):
     """A Service's addresses or ports cannot be had (kubemn reports it as its own
     one-line error: topo/objects.py)."""
@@ -25,6 +41,8 @@ class ServiceAllocator:
         hosts = self.network.hosts()
         self.reserved = {str(next(hosts)), str(self.network.network_address + DNS_HOST_INDEX)}
         self.cluster_ips = {}   # service name -> ip
+        self.ip_owners = {}     # ip -> service name: cluster_ips the other way round
+        self.taken = {_number(a) for a in self.reserved}   # as numbers, the reserved too
         self.node_ports = {}    # service name -> {(port, protocol): node port}
         self.cursor = 0
 
@@ -33,17 +51,32 @@ class ServiceAllocator:
         """An allocator that knows what the stored Services (API objects) hold."""
         allocator = cls(service_cidr, load_balancer_cidr)
         for obj in services:
-            metadata, spec = obj["metadata"], obj["spec"]
-            key = metadata["name"] if metadata["namespace"] == "default" else \
-                "%s/%s" % (metadata["namespace"], metadata["name"])
-            ip = spec.get("clusterIP")
-            allocator.cluster_ips[key] = ip if ip not in (None, "", "None") else None
-            allocator.node_ports[key] = {(p["port"], p.get("protocol", "TCP")): p["nodePort"]
-                                         for p in spec.get("ports", ()) if p.get("nodePort")}
-            ingress = obj.get("status", {}).get("loadBalancer", {}).get("ingress") or ()
-            if ingress and spec.get("type") == "LoadBalancer":
-                allocator.lb_ips[key] = ingress[0]["ip"]
+            allocator.record(obj)
         return allocator
+
+    def copy(self):
+        """An allocator that holds what this one does, to allocate from without
+        changing this one."""
+        twin = ServiceAllocator.__new__(ServiceAllocator)
+        twin.__dict__.update(self.__dict__)
+        twin.cluster_ips, twin.lb_ips = dict(self.cluster_ips), dict(self.lb_ips)
+        twin.ip_owners, twin.taken = dict(self.ip_owners), set(self.taken)
+        twin.node_ports = dict(self.node_ports)
+        return twin
+
+    def record(self, obj):
+        """What a stored Service (an API object) holds is taken."""
+        metadata, spec = obj["metadata"], obj["spec"]
+        key = service_ref(metadata)
+        ip = spec.get("clusterIP")
+        self._set_ip(key, ip if ip not in (None, "", "None") else None)
+        self.node_ports[key] = {(p["port"], p.get("protocol", "TCP")): p["nodePort"]
+                                for p in spec.get("ports", ()) if p.get("nodePort")}
+        ingress = obj.get("status", {}).get("loadBalancer", {}).get("ingress") or ()
+        if ingress and spec.get("type") == "LoadBalancer":
+            self.lb_ips[key] = ingress[0]["ip"]
+        else:
+            self.lb_ips.pop(key, None)
 
     def check(self, service):
         """Raises AllocationError if the Service's requested addresses cannot be had."""
@@ -87,7 +120,7 @@ class ServiceAllocator:
             ip = self.cluster_ips[service.ref]
         else:
             ip = self._next_ip()
-        self.cluster_ips[service.ref] = ip
+        self._set_ip(service.ref, ip)
         old = self.node_ports.get(service.ref, {})
         ports = {}
         if service.type in ("NodePort", "LoadBalancer"):
@@ -104,7 +137,8 @@ class ServiceAllocator:
         return ip, ports
 
     def release(self, name):
-        self.cluster_ips.pop(name, None)
+        self._set_ip(name, None)
+        del self.cluster_ips[name]
         self.node_ports.pop(name, None)
         self.lb_ips.pop(name, None)
 
@@ -116,7 +150,18 @@ class ServiceAllocator:
         raise AllocationError("the load balancer CIDR %s is full" % self.lb_network)
 
     def _owner_of_ip(self, ip):
-        return next((n for n, a in self.cluster_ips.items() if a == ip), None)
+        return self.ip_owners.get(ip)
+
+    def _set_ip(self, name, ip):
+        old = self.cluster_ips.get(name)
+        if old is not None and self.ip_owners.get(old) == name:
+            del self.ip_owners[old]
+            if old not in self.reserved:
+                self.taken.discard(_number(old))
+        self.cluster_ips[name] = ip
+        if ip is not None:
+            self.ip_owners[ip] = name
+            self.taken.add(_number(ip))
 
     def _owner_of_node_port(self, number, protocol):
         return next((n for n, ports in self.node_ports.items()
@@ -125,12 +170,12 @@ class ServiceAllocator:
 
     def _next_ip(self):
         size = self.network.num_addresses - 2
-        used = set(self.cluster_ips.values()) | self.reserved
+        first = int(self.network.network_address) + 1
         for step in range(size):
-            candidate = str(self.network.network_address + 1 + (self.cursor + step) % size)
-            if candidate not in used:
+            candidate = first + (self.cursor + step) % size
+            if candidate not in self.taken:
                 self.cursor = (self.cursor + step + 1) % size
-                return candidate
+                return _dotted(candidate)
         raise AllocationError("the service CIDR %s is full" % self.network)
 
     def _next_node_port(self, protocol, pending):

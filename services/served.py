@@ -8,7 +8,6 @@ machine's loopback, out of the pods' reach) is no endpoint the fabric can reach:
 is left out, and a connection to the Service is refused."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -50,7 +49,7 @@ class ServedService:
 
 
 def _reachable(address):
-    return not ipaddress.IPv4Address(address).is_loopback
+    return not address.startswith("127.")   # 127.0.0.0/8, the loopback
 
 
 def _slice_endpoints(piece, ports):
@@ -72,11 +71,24 @@ def _slice_endpoints(piece, ports):
     return found
 
 
-def served_service(service: dict, slices: List[dict]) -> ServedService:
+def served_service(service: dict, slices: List[dict], seen=None) -> ServedService:
+    """seen: {(id of a slice's endpoints, of its ports, the Service's ports): what
+    they give}, for slices that share their lists (the controller writes a thousand
+    slices of the same endpoints for a thousand Services of the same pods)."""
     spec, metadata = service["spec"], service["metadata"]
     ports = tuple(ServedPort(p.get("name", ""), p["port"], p.get("protocol", "TCP"),
                              p.get("nodePort", 0)) for p in spec.get("ports", ()))
-    endpoints = tuple(e for piece in slices for e in _slice_endpoints(piece, ports))
+    found = []
+    for piece in slices:
+        key = (id(piece.get("endpoints")), id(piece.get("ports")), ports)
+        if seen is None or key not in seen:
+            given = _slice_endpoints(piece, ports)
+            if seen is None:
+                found += given
+                continue
+            seen[key] = (piece, given)   # the piece keeps its lists, and so their ids
+        found += seen[key][1]
+    endpoints = tuple(found)
     cluster_ip = spec.get("clusterIP")
     ingress = service.get("status", {}).get("loadBalancer", {}).get("ingress") or [{}]
     affinity = 0
@@ -96,7 +108,8 @@ def served_services(services: List[dict], slices: List[dict]) -> List[ServedServ
         name = piece["metadata"].get("labels", {}).get(SERVICE_NAME)
         if name:
             by_service.setdefault((piece["metadata"]["namespace"], name), []).append(piece)
+    seen = {}
     found = [served_service(s, by_service.get((s["metadata"]["namespace"],
-                                               s["metadata"]["name"]), []))
+                                               s["metadata"]["name"]), []), seen)
              for s in services]
     return sorted(found, key=lambda s: (s.namespace, s.name))

@@ -32,7 +32,7 @@ from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
 from topo.kubelet.watch import Kubelet
-from topo.manager.endpoints import EndpointsController
+from topo.manager.endpoints import EndpointsController, EndpointSliceController
 from topo.manager.loop import ControlLoop
 from topo.manager.namespaces import NamespaceController
 from topo.objects import READY_TIMEOUT, Objects
@@ -99,7 +99,7 @@ class Cluster(Objects):
         self.internet_servers = None
         self.api = None
         self.control_loops = []
-        self.endpoints_loop = None
+        self.slices_loop = self.endpoints_loop = None
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
         self.generation = 0
@@ -211,11 +211,13 @@ class Cluster(Objects):
         store, registry = self.api.store, self.api.registry
         namespaces = NamespaceController(store, registry.delete_content, NAMESPACED,
                                          registry.NAMESPACE_CONTENT)
+        self.slices_loop = ControlLoop(store, EndpointSliceController(store),
+                                       report=self.progress)
         self.endpoints_loop = ControlLoop(store, EndpointsController(store),
                                           report=self.progress)
         self.programmer.start(store)
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
-                              self.endpoints_loop,
+                              self.slices_loop, self.endpoints_loop,
                               ControlLoop(store, self.programmer, report=self.progress)]
         for loop in self.control_loops:
             loop.start()
@@ -230,7 +232,7 @@ class Cluster(Objects):
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
-        self.endpoints_loop = None
+        self.slices_loop = self.endpoints_loop = None
         # The node namespaces, veths included, go with the nodes below.
         stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
         self.pods.clear()

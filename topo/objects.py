@@ -63,7 +63,7 @@ class Objects:
 
     Needs from its host class: lock, janitor, pods, pending, retiring, deployments,
     deployment_created, deployment_history, pools, node_plans, net, run_dir, spec,
-    manifests, api, programmer, endpoints_loop, reserved_names(), add_node(),
+    manifests, api, programmer, slices_loop, endpoints_loop, reserved_names(), add_node(),
     remove_node(), forget_node(), push_state(), api_changed()."""
 
     # --- apply -------------------------------------------------------------------
@@ -467,10 +467,11 @@ class Objects:
 
     def sync_services(self, endpoints_left=False, now=True):
         """Brings the Services' endpoints and the fabric up to date with the pods as
-        they are now: the store gets the pods (the publisher), the endpoints controller
-        writes their Endpoints and EndpointSlices, and the fabric programmer pushes
-        them to the controller and the cluster DNS. now=False leaves it to them (a
-        burst of changes, one push); now=True waits for each in turn. endpoints_left:
+        they are now: the store gets the pods (the publisher), the EndpointSlice
+        controller writes their slices, the fabric programmer pushes them to the
+        controller and the cluster DNS, and the Endpoints controller has written the
+        Endpoints. now=False leaves it to them (a burst of changes, one push); now=True
+        waits for each in turn. endpoints_left:
         some endpoint left, so it goes at once, and Open vSwitch's cache of datapath
         flows, which follows new tables only within its revalidation period (up to
         500 ms), is purged: no new connection goes to a leaving pod."""
@@ -480,10 +481,15 @@ class Objects:
             self.api_changed()
             return
         self.api.publisher.publish()
-        if not self.endpoints_loop.wait_synced(self.api.store.revision, READY_TIMEOUT):
-            self.progress("the endpoints controller did not catch up within %.0f s"
-                          % READY_TIMEOUT)
+        published = self.api.store.revision
+        self._wait_caught_up(self.slices_loop, published)
         self.programmer.sync_now()
         if endpoints_left:
             subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,
                            capture_output=True, timeout=10)
+        self._wait_caught_up(self.endpoints_loop, published)
+
+    def _wait_caught_up(self, loop, revision):
+        if not loop.wait_synced(revision, READY_TIMEOUT):
+            self.progress("%s did not catch up within %.0f s"
+                          % (type(loop.controller).__name__, READY_TIMEOUT))

@@ -73,3 +73,35 @@ def test_owner_references_get_the_owners_uid():
     owner = store.get("replicasets.apps", "default", "web-1")["metadata"]["uid"]
     ref = store.get("pods", "default", "web-1-abc")["metadata"]["ownerReferences"][0]
     assert ref["uid"] == owner
+
+
+def test_a_batchs_writes_wake_a_watcher_once_when_it_ends():
+    import threading
+    store = Store()
+    woken = []
+    since = store.revision
+
+    def watch():
+        changes, _ = store.changes_since(("pods",), since, 5)
+        woken.append(len(changes))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    with store.batch():
+        for name in ("a", "b", "c"):
+            store.put("pods", pod(name))
+        assert not woken
+    watcher.join(5)
+    assert woken == [3], "one wake, with every write of the batch"
+
+
+def test_a_shared_object_is_served_without_its_metadata_being_the_writers():
+    store = Store()
+    store.put("replicasets", {"kind": "ReplicaSet", "metadata": {
+        "name": "rs", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"}})
+    given = pod("a", owner="rs")
+    served = store.put("pods", given, shared=True)
+    assert served["metadata"]["ownerReferences"][0]["uid"]
+    assert "uid" not in given["metadata"]["ownerReferences"][0], "the writer's stays as given"
+    assert served["spec"] == given["spec"]
+    assert store.put("pods", pod("a", owner="rs"), shared=True) is served, "unchanged"

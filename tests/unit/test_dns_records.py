@@ -16,14 +16,14 @@ def records_for(services, pods):
     from services.dns_records import dns_records
     from services.served import served_services
     from topo.api.store import Store
-    from topo.manager.endpoints import SLICES, EndpointsController
+    from topo.manager.endpoints import SLICES, EndpointSliceController
     from topo.manager.loop import ControlLoop
     store = Store()
     for obj in services:
         store.put("services", obj)
     for obj in pods:
         store.put("pods", obj)
-    ControlLoop(store, EndpointsController(store)).step()
+    ControlLoop(store, EndpointSliceController(store)).step()
     return dns_records(served_services(store.list("services")[1], store.list(SLICES)[1]))
 
 

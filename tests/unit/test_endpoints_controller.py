@@ -4,7 +4,8 @@ EndpointSlices; what the fabric and the DNS read back from them (services/served
 from services.served import served_services
 from tests.helpers.api_objects import pod, service
 from topo.api.store import Store
-from topo.manager.endpoints import ENDPOINTS, SLICES, EndpointsController
+from topo.manager.endpoints import (ENDPOINTS, SLICES, EndpointsController,
+                                    EndpointSliceController)
 from topo.manager.loop import ControlLoop
 from topo.plan.model import Container, ContainerPort, PodTemplate
 
@@ -15,11 +16,26 @@ WEB_SERVICE = "metadata: {name: web}\nspec: {selector: {app: web}, ports: [{port
     "targetPort: http, name: http}, {port: 81, targetPort: 9000, name: raw}]}\n"
 
 
+class Both:
+    """The Endpoints and the EndpointSlice controllers' loops, stepped together."""
+
+    def __init__(self, store):
+        self.loops = [ControlLoop(store, EndpointsController(store), resync=3600),
+                      ControlLoop(store, EndpointSliceController(store), resync=3600)]
+
+    def step(self, wait=0.0):
+        for loop in self.loops:
+            loop.step(wait)
+
+    def wait_synced(self, revision, timeout):
+        return all(loop.wait_synced(revision, timeout) for loop in self.loops)
+
+
 def start(*objects):
     store = Store()
     for obj in objects:
         store.put(obj["kind"].lower() + "s", obj)
-    loop = ControlLoop(store, EndpointsController(store), resync=3600)
+    loop = Both(store)
     loop.step()
     return store, loop
 

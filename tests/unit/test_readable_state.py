@@ -47,7 +47,7 @@ def test_the_controller_is_told_each_frontend_and_one_endpoint_set_per_selection
     from services.served import served_services
     from tests.helpers.api_objects import pod, service
     from topo.api.store import Store
-    from topo.manager.endpoints import SLICES, EndpointsController
+    from topo.manager.endpoints import SLICES, EndpointSliceController
     from topo.manager.loop import ControlLoop
     template = PodTemplate((("app", "web"),), (Container("c", "agnhost", ports=(
         ContainerPort(8080, "TCP", "http"),)),))
@@ -59,7 +59,7 @@ def test_the_controller_is_told_each_frontend_and_one_endpoint_set_per_selection
             ip, {(80, "TCP"): node_port}))
     store.put("pods", pod("a", "10.244.1.3", "node1", template))
     store.put("pods", pod("b", "10.244.2.3", "node2", template, ready=False))
-    ControlLoop(store, EndpointsController(store)).step()
+    ControlLoop(store, EndpointSliceController(store)).step()
     states, sets = service_states(served_services(store.list("services")[1],
                                                   store.list(SLICES)[1]))
     assert [s["name"] for s in states] == ["default/twin", "default/web"]

@@ -207,3 +207,17 @@ def test_endpoints_with_a_bad_address_or_port_are_a_422_naming_the_field(subset,
     error = refused(endpoints.for_create, {"metadata": {"name": "db", "namespace": "default"},
                                            "subsets": [subset]}, 0)
     assert error.code == 422 and field in error.message
+
+
+def test_the_allocator_follows_the_store_and_a_check_takes_nothing():
+    from topo.api.store import Store
+    store = Store()
+    strategy = _services(store)
+    first = _store_created(store, strategy, _service_request("a"))
+    checked = strategy.for_create(_service_request("b"), 0)   # a check: not stored
+    second = _store_created(store, strategy, _service_request("b"))
+    assert checked["spec"]["clusterIP"] == second["spec"]["clusterIP"], "the check took none"
+    store.remove("services", "default", "a")
+    third = _store_created(store, strategy, _service_request("c"))
+    assert first["spec"]["clusterIP"] != second["spec"]["clusterIP"]
+    assert third["spec"]["clusterIP"] == first["spec"]["clusterIP"], "a's address is free"

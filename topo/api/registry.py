@@ -114,6 +114,9 @@ class Registry:
         namespace made for them if there is none (as the publisher does for pods);
         kubectl's lines. dry_run: only checked, as the write would check them."""
         lines, done = [], []   # done: (store key, namespace, name, object before)
+        if not dry_run:
+            self.publisher.implicit_namespaces({o["metadata"]["namespace"] for o in objects
+                                                if o["metadata"].get("namespace")})
         try:
             for obj in objects:
                 resource = next(r for r in RESOURCES if r.kind == obj["kind"])
@@ -124,13 +127,11 @@ class Registry:
                     self._stored_form(resource, _check_body(resource, namespace, obj, name),
                                       current)
                     continue
-                if namespace is not None:
-                    self.publisher.implicit_namespaces({namespace})
                 done.append((key, namespace or "", name, current))
                 if current is not None:
-                    self.update(resource, namespace, name, obj, patched=True)
+                    self.update(resource, namespace, name, obj, patched=True, publish=False)
                 else:
-                    self.create(resource, namespace, obj)
+                    self.create(resource, namespace, obj, publish=False)
                 after = self.store.get(key, namespace or "", name)
                 verb = "created" if current is None else "unchanged" \
                     if after["metadata"]["resourceVersion"] == \
@@ -142,6 +143,8 @@ class Registry:
         except BaseException:
             self._undo(done)
             raise
+        if done:
+            self.publisher.publish()   # once for the lot
         return lines
 
     def _undo(self, done):
@@ -154,16 +157,17 @@ class Registry:
         if done:
             self.publisher.publish()
 
-    def create(self, resource, namespace, body, validation=None):
+    def create(self, resource, namespace, body, validation=None, publish=True):
         obj = _check_body(resource, namespace, body)
         check_fields(obj, validation)
         key, name = store_key(resource), obj["metadata"]["name"]
         if self.store.get(key, namespace or "", name) is not None:
             raise already_exists(key, name)
-        self._write(resource, namespace, obj, None)
+        self._write(resource, namespace, obj, None, publish)
         return self.store.get(key, namespace or "", name)
 
-    def update(self, resource, namespace, name, body, patched=False, validation=None):
+    def update(self, resource, namespace, name, body, patched=False, validation=None,
+               publish=True):
         """PUT (body is the whole object) or PATCH (body: the patched object)."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
@@ -174,10 +178,13 @@ class Registry:
         version = obj["metadata"].get("resourceVersion")
         if version and version != current["metadata"]["resourceVersion"] and not patched:
             raise conflict(key, name)
-        self._write(resource, namespace, obj, current)
+        self._write(resource, namespace, obj, current, publish)
         return self.store.get(key, namespace or "", name)
 
-    def _write(self, resource, namespace, obj, current):
+    def _write(self, resource, namespace, obj, current, publish=True):
+        """Stores obj (through the cluster for its model's kinds); publish: the
+        cluster's publication follows at once (its listeners, the policy agent's
+        tables, with it)."""
         name = obj["metadata"]["name"]
         if resource.kind in MODEL_KINDS:
             manifests = _parse(obj)
@@ -195,7 +202,8 @@ class Registry:
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
-        self.publisher.publish()
+        if publish:
+            self.publisher.publish()
 
     def _stored_form(self, resource, obj, current):
         """What the kind's strategy stores for obj (raises what it refuses)."""

@@ -1,11 +1,12 @@
-"""The endpoints controller (Kubernetes' Endpoints, EndpointSlice and EndpointSlice
-mirroring controllers in one): for each Service with a selector, the ready pods it
-selects (services/endpoints.py) are written back to the store as its Endpoints and
-its EndpointSlices, one slice per set of ports (a pod that lacks a named targetPort
-serves the others). A Service without a selector keeps the Endpoints its clients
-write, and each of their subsets is mirrored into an EndpointSlice (which is what the
-fabric serves), unless they say skip-mirror (the API server's own). A Service that
-is gone takes its Endpoints and slices with it."""
+"""The endpoints controllers, as Kubernetes has them: for each Service with a selector,
+the ready pods it selects (services/endpoints.py) are written back to the store as
+its Endpoints (EndpointsController) and its EndpointSlices, one slice per set of
+ports, a pod that lacks a named targetPort serving the others
+(EndpointSliceController). A Service without a selector keeps the Endpoints its
+clients write, and each of their subsets is mirrored into an EndpointSlice (which is
+what the fabric serves), unless they say skip-mirror (the API server's own). A
+Service that is gone takes its Endpoints and slices with it. Two loops, so that the
+slices the fabric waits for are not behind the Endpoints."""
 import hashlib
 
 from services.endpoints import service_endpoints
@@ -64,8 +65,9 @@ def _port_list(ports):
             for name, target, protocol in ports]
 
 
-def endpoints_object(service, endpoints, pods):
-    """The Service's Endpoints: a subset per set of ports. pods: {name: Pod object}."""
+def endpoint_subsets(service, endpoints, pods):
+    """The subsets of the Service's Endpoints: one per set of ports. pods: {name: Pod
+    object}."""
     subsets = []
     for ports, members in _port_groups(service, endpoints).items():
         addresses = []
@@ -76,9 +78,19 @@ def endpoints_object(service, endpoints, pods):
                 address["hostname"] = endpoint.hostname
             addresses.append(address)
         subsets.append({"addresses": addresses, "ports": _port_list(sorted(ports))})
+    return subsets
+
+
+def endpoints_object(service, subsets):
+    """The Service's Endpoints, of endpoint_subsets."""
     metadata = _metadata(service, service["metadata"]["name"])
     return dict({"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata},
                 **({"subsets": subsets} if subsets else {}))
+
+
+def _named(ports):
+    """A slice's ports: each with a name, "" when it has none."""
+    return [dict(p, name=p.get("name", "")) for p in ports]
 
 
 def _slice(service, piece_name, entries, ports, manager):
@@ -89,7 +101,7 @@ def _slice(service, piece_name, entries, ports, manager):
                                     "controller": True, "blockOwnerDeletion": True}]
     return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": metadata, "addressType": "IPv4", "endpoints": entries,
-            "ports": [dict(p, name=p.get("name", "")) for p in ports] if entries else None}
+            "ports": ports if entries else None}
 
 
 def mirrored_slices(service, endpoints):
@@ -109,17 +121,16 @@ def mirrored_slices(service, endpoints):
                         entry[key] = address[key]
                 entries.append(entry)
         out.append(_slice(service, slice_name(name + "-mirror", index), entries,
-                          subset.get("ports") or [], MIRRORING))
+                          _named(subset.get("ports") or []), MIRRORING))
     return out
 
 
-def endpoint_slices(service, endpoints, pods):
-    """The Service's EndpointSlices: one per set of ports (one, without ports or
-    endpoints, when nothing is selected)."""
-    name = service["metadata"]["name"]
+def slice_contents(service, endpoints, pods):
+    """[(ports, entries)] of the Service's EndpointSlices: one per set of ports (one,
+    without ports or endpoints, when nothing is selected)."""
     groups = _port_groups(service, endpoints) or {(): []}
     out = []
-    for index, (ports, members) in enumerate(groups.items()):
+    for ports, members in groups.items():
         entries = []
         for endpoint in members:
             entry = {"addresses": [endpoint.ip],
@@ -128,24 +139,61 @@ def endpoint_slices(service, endpoints, pods):
             if endpoint.hostname:
                 entry["hostname"] = endpoint.hostname
             entries.append(entry)
-        out.append(_slice(service, slice_name(name, index), entries, _port_list(ports),
-                          CONTROLLER))
+        out.append((_named(_port_list(ports)), entries))
     return out
+
+
+def endpoint_slices(service, contents):
+    """The Service's EndpointSlices, of slice_contents."""
+    name = service["metadata"]["name"]
+    return [_slice(service, slice_name(name, index), entries, ports, CONTROLLER)
+            for index, (ports, entries) in enumerate(contents)]
+
+
+def _subsets_of(service, pods):
+    return endpoint_subsets(service, service_endpoints(service, pods),
+                            {p["metadata"]["name"]: p for p in pods})
+
+
+def _slice_contents_of(service, pods):
+    return slice_contents(service, service_endpoints(service, pods),
+                          {p["metadata"]["name"]: p for p in pods})
 
 
 def _ref(namespace, name):
     return "%s/%s" % (namespace, name)
 
 
-class EndpointsController:
-    watches = (SERVICES, PODS, ENDPOINTS)
+class _ServiceWatcher:
+    """What both controllers share: keys (a Service's changes name it, a pod's the
+    Services of its namespace that have a selector) and the pods of a namespace (read
+    again only when the pods changed)."""
+    watches = (SERVICES, PODS)
+    store_only = True
 
     def __init__(self, store):
         self.store = store
+        self.pods_read = (None, {})   # (the pods' revision read, {namespace: [pods]})
+        self.selected = {}   # selection -> what it gives, while pods_read holds
+
+    def selection(self, service, pods, make):
+        """make(service, pods), worked out once for Services that select alike (a
+        thousand Services of the same pods cost one selection) while the pods stay;
+        a pod's hostname depends on the Service's name, so those with one are not
+        shared."""
+        spec = service["spec"]
+        if any(p["spec"].get("subdomain") for p in pods):
+            return make(service, pods)
+        key = (make, service["metadata"]["namespace"],
+               tuple(sorted((spec.get("selector") or {}).items())),
+               repr(spec.get("ports")), spec.get("publishNotReadyAddresses", False))
+        if key not in self.selected:
+            self.selected[key] = make(service, pods)
+        return self.selected[key]
 
     def keys(self, resource, obj):
         namespace = obj["metadata"]["namespace"]
-        if resource in (SERVICES, ENDPOINTS):
+        if resource != PODS:
             return [_ref(namespace, obj["metadata"]["name"])]
         return [_ref(namespace, s["metadata"]["name"])
                 for s in self.store.list(SERVICES, namespace)[1] if s["spec"].get("selector")]
@@ -154,14 +202,54 @@ class EndpointsController:
         return [_ref(s["metadata"]["namespace"], s["metadata"]["name"])
                 for s in self.store.list(SERVICES)[1]]
 
+    def pods(self, namespace):
+        revision = self.store.changed_at(PODS)
+        if self.pods_read[0] != revision:
+            by_namespace = {}
+            for pod in self.store.list(PODS)[1]:
+                by_namespace.setdefault(pod["metadata"]["namespace"], []).append(pod)
+            self.pods_read = (revision, by_namespace)
+            self.selected = {}
+        return self.pods_read[1].get(namespace, [])
+
+
+class EndpointsController(_ServiceWatcher):
+    """The Endpoints of each Service with a selector; a gone Service's go too."""
+
     def reconcile(self, key):
         namespace, name = key.split("/", 1)
         service = self.store.get(SERVICES, namespace, name)
-        ours = [s for s in self.store.list(SLICES, namespace)[1]
-                if s["metadata"].get("labels", {}).get(SERVICE_NAME) == name
-                and s["metadata"]["labels"].get(MANAGED_BY) in (CONTROLLER, MIRRORING)]
         if service is None:
             self.store.remove(ENDPOINTS, namespace, name)
+        elif service["spec"].get("selector"):
+            self.store.put(ENDPOINTS, endpoints_object(service, self.selection(
+                service, self.pods(namespace), _subsets_of)), shared=True)
+
+
+class EndpointSliceController(_ServiceWatcher):
+    """The EndpointSlices of each Service: from the pods its selector picks, or
+    mirrored from the Endpoints a client wrote for a Service without one."""
+    watches = (SERVICES, PODS, ENDPOINTS)
+
+    def __init__(self, store):
+        super().__init__(store)
+        self.written = None   # {(namespace, service): {slice names}}, read once
+
+    def _ours(self, namespace, name):
+        if self.written is None:
+            self.written = {}
+            for piece in self.store.list(SLICES)[1]:
+                labels = piece["metadata"].get("labels", {})
+                if labels.get(MANAGED_BY) in (CONTROLLER, MIRRORING):
+                    self.written.setdefault(
+                        (piece["metadata"]["namespace"], labels.get(SERVICE_NAME)),
+                        set()).add(piece["metadata"]["name"])
+        return self.written.setdefault((namespace, name), set())
+
+    def reconcile(self, key):
+        namespace, name = key.split("/", 1)
+        service = self.store.get(SERVICES, namespace, name)
+        if service is None:
             slices = []
         elif not service["spec"].get("selector"):
             # Its Endpoints are its clients' to write: mirrored, not written.
@@ -170,14 +258,15 @@ class EndpointsController:
                 written["metadata"].get("labels", {}).get(SKIP_MIRROR) == "true"
             slices = [] if skip else mirrored_slices(service, written)
         else:
-            pods = self.store.list(PODS, namespace)[1]
-            endpoints = service_endpoints(service, pods)
-            by_name = {p["metadata"]["name"]: p for p in pods}
-            self.store.put(ENDPOINTS, endpoints_object(service, endpoints, by_name))
-            slices = endpoint_slices(service, endpoints, by_name)
+            slices = endpoint_slices(service, self.selection(
+                service, self.pods(namespace), _slice_contents_of))
+        ours = self._ours(namespace, name)
         for piece in slices:
-            self.store.put(SLICES, piece)
+            self.store.put(SLICES, piece, shared=True)
         kept = {s["metadata"]["name"] for s in slices}
-        for stale in ours:
-            if stale["metadata"]["name"] not in kept:
-                self.store.remove(SLICES, namespace, stale["metadata"]["name"])
+        for stale in ours - kept:
+            self.store.remove(SLICES, namespace, stale)
+        ours.clear()
+        ours.update(kept)
+        if not kept:
+            del self.written[(namespace, name)]

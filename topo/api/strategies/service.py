@@ -5,10 +5,10 @@ free, services/allocation.py; nothing but the store says what is taken, so a che
 changes nothing), and stored with the defaults the API server fills in. An
 update keeps the addresses allocated; a clusterIP cannot change. A delete removes
 them (the endpoints controller removes their Endpoints and EndpointSlices)."""
-from services.allocation import AllocationError, ServiceAllocator
+from services.allocation import AllocationError, ServiceAllocator, service_ref
 from topo.api import render
 from topo.api.status import invalid
-from topo.api.store import Store
+from topo.api.store import Gone, Store
 from topo.api.strategies.common import stored_metadata
 from topo.errors import ManifestError
 from topo.plan.manifest import parse_service
@@ -29,6 +29,30 @@ class ServiceStrategy:
     def __init__(self, store, service_cidr, load_balancer_cidr):
         self.store = store
         self.cidrs = (service_cidr, load_balancer_cidr)
+        self.known = None   # (the Services' revision, the allocator that follows them)
+
+    def _allocator(self):
+        """What the stored Services hold, kept up to date from the store's changes (a
+        burst of a thousand creates does not read a thousand lists), as a copy the
+        caller may allocate from."""
+        revision = self.store.changed_at(RESOURCE)
+        if self.known is None:
+            self.known = (revision, ServiceAllocator.from_services(
+                *self.cidrs, self.store.list(RESOURCE)[1]))
+        elif self.known[0] != revision:
+            allocator = self.known[1]
+            try:
+                changes = self.store.changes_since((RESOURCE,), self.known[0], 0)[0]
+            except Gone:
+                self.known = None
+                return self._allocator()
+            for _, _, kind, obj in changes:
+                if kind == "DELETED":
+                    allocator.release(service_ref(obj["metadata"]))
+                else:
+                    allocator.record(obj)
+            self.known = (revision, allocator)
+        return self.known[1].copy()
 
     def for_create(self, obj, now, current=None):
         spec = parse(obj)
@@ -38,7 +62,7 @@ class ServiceStrategy:
                 old_ip not in (None, "") and spec.cluster_ip != old_ip:
             raise invalid("Service", name, "spec.clusterIP", "Invalid value: %r: field is "
                           "immutable" % spec.cluster_ip)
-        allocator = ServiceAllocator.from_services(*self.cidrs, self.store.list(RESOURCE)[1])
+        allocator = self._allocator()
         try:
             cluster_ip, node_ports = allocator.allocate(spec)
         except AllocationError as exc:
