@@ -12,7 +12,11 @@ FULL   ?=
 # make lab-check LAB=3 checks lab 3's steps; without LAB, every lab.
 LAB    ?=
 
-.PHONY: deps lint run-topology test unit integration bench lab-check clean
+# make conformance FOCUS='\[sig-network\] DNS' runs other e2e tests than sig-network's
+# conformance ones.
+FOCUS  ?=
+
+.PHONY: deps lint run-topology test unit integration bench lab-check conformance clean
 
 deps:
 	@scripts/install-deps.sh
@@ -41,6 +45,12 @@ bench: deps
 
 lab-check: deps
 	$(PYTHON) -m labs.check $(LAB)
+
+# Kubernetes v1.20.2's own e2e tests against a fresh cluster: builds e2e.test once
+# (build/e2e, about 3 minutes), runs it, prints and keeps the table (README).
+conformance: deps
+	bash conformance/build.sh
+	$(PYTHON) -m conformance $(if $(FOCUS),--focus '$(FOCUS)',)
 
 # Removes everything kubemn made (and nothing else); safe to run at any time.
 clean:

@@ -1,0 +1,51 @@
+"""make conformance's report (pure): the specs that ran, their results, the table."""
+from conformance.junit import BEGIN, END, replace_table, results, table
+
+REPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuite tests="3" failures="1" errors="0" time="10.5">
+  <testcase name="[sig-network] Services should serve a basic endpoint from pods  [Conformance]"
+            classname="Kubernetes e2e suite" time="5.1"></testcase>
+  <testcase name="[sig-network] DNS should provide DNS for services  [Conformance]"
+            classname="Kubernetes e2e suite" time="3.2">
+    <failure type="Failure">timed out waiting for the condition</failure>
+  </testcase>
+  <testcase name="[sig-storage] Volumes should store data" classname="Kubernetes e2e suite"
+            time="0"><skipped></skipped></testcase>
+</testsuite>
+"""
+
+
+SETUP_FAILED = """<?xml version="1.0" encoding="UTF-8"?>
+  <testsuite name="Kubernetes e2e suite" tests="32" failures="32" errors="0" time="0.6">
+      <testcase name="BeforeSuite" classname="Kubernetes e2e suite" time="0.6">
+          <failure type="Failure">/src/test/e2e/e2e.go:76&#xA;Dec  2 16:02:18.195: Error \
+waiting for all pods to be running and ready&#xA;/src/e2e.go:79</failure>
+      </testcase>
+  </testsuite>
+"""
+
+
+def test_the_specs_that_ran_are_rows_and_the_ones_the_focus_left_out_are_not():
+    assert results(REPORT) == (3, [
+        ("[sig-network] Services should serve a basic endpoint from pods  [Conformance]",
+         "passed"),
+        ("[sig-network] DNS should provide DNS for services  [Conformance]",
+         "failed: timed out waiting for the condition")])
+
+
+def test_a_set_up_that_fails_counts_every_picked_spec_as_not_passed_and_says_why():
+    picked, rows = results(SETUP_FAILED)
+    assert table(picked, rows, "e2e").splitlines()[0] == "e2e: **0 of 32 passed**."
+    assert rows == [("BeforeSuite",
+                     "failed: Error waiting for all pods to be running and ready")]
+
+
+def test_the_table_counts_what_passed_and_replaces_the_readmes():
+    text = table(*results(REPORT), "e2e")
+    assert text.splitlines()[0] == "e2e: **1 of 3 passed**."
+    assert "| [sig-network] DNS should provide DNS for services  [Conformance] | failed: " \
+        "timed out waiting for the condition |" in text
+    document = "before\n%s\nold table\n%s\nafter\n" % (BEGIN, END)
+    replaced = replace_table(document, text)
+    assert "old table" not in replaced and replaced.startswith("before\n" + BEGIN)
+    assert replaced.endswith(END + "\nafter\n") and "1 of 3 passed" in replaced
