@@ -42,6 +42,15 @@ def test_field_selectors_on_name_node_and_phase():
         field_selector("spec.color=blue")
 
 
+def test_events_are_selected_by_their_source_component_as_the_e2e_framework_asks():
+    event = {"involvedObject": {"kind": "Node", "name": "node1", "namespace": ""},
+             "source": {"component": "kubelet", "host": "node1"}}
+    asked = field_selector("involvedObject.kind=Node,involvedObject.name=node1,"
+                           "involvedObject.namespace=,source=kubelet")
+    assert asked(event)
+    assert not asked(dict(event, source={"component": "default-scheduler"}))
+
+
 def test_the_e2e_frameworks_node_selector_counts_a_node_without_the_field_schedulable():
     schedulable = field_selector("spec.unschedulable=false")
     assert schedulable({"metadata": {"name": "node1"}, "spec": {"podCIDR": "10.244.1.0/24"}})

@@ -17,6 +17,13 @@ FIELDS = {"metadata.name": ("metadata", "name"), "metadata.namespace": ("metadat
           "involvedObject.kind": ("involvedObject", "kind"),
           "involvedObject.namespace": ("involvedObject", "namespace"),
           "involvedObject.uid": ("involvedObject", "uid"),
+          "involvedObject.apiVersion": ("involvedObject", "apiVersion"),
+          "involvedObject.resourceVersion": ("involvedObject", "resourceVersion"),
+          "involvedObject.fieldPath": ("involvedObject", "fieldPath"),
+          "reportingComponent": ("reportingComponent",),
+          # An event's source is its reporting component, as the API server selects it
+          # (the e2e framework asks a node's events with source=kubelet).
+          "source": lambda obj: (obj.get("source") or {}).get("component", ""),
           "status.podIP": ("status", "podIP"), "spec.restartPolicy": ("spec", "restartPolicy"),
           # A node is schedulable unless it says otherwise; the API server compares
           # the boolean's text, "false" when the field is absent.
