@@ -7,6 +7,8 @@ the cluster DNS address (10.96.0.10) are never handed out automatically.
 """
 import ipaddress
 
+from topo.plan.model import ref
+
 
 def _number(dotted):
     a, b, c, d = (int(part) for part in dotted.split("."))
@@ -16,12 +18,6 @@ def _number(dotted):
 def _dotted(number):
     return "%d.%d.%d.%d" % (number >> 24, (number >> 16) & 255, (number >> 8) & 255,
                             number & 255)
-
-
-def service_ref(metadata):
-    """'name' in the default namespace, 'namespace/name' elsewhere."""
-    return metadata["name"] if metadata["namespace"] == "default" else \
-        "%s/%s" % (metadata["namespace"], metadata["name"])
 
 
 class AllocationError(Exception):
@@ -67,7 +63,7 @@ class ServiceAllocator:
     def record(self, obj):
         """What a stored Service (an API object) holds is taken."""
         metadata, spec = obj["metadata"], obj["spec"]
-        key = service_ref(metadata)
+        key = ref(metadata["namespace"], metadata["name"])
         ip = spec.get("clusterIP")
         self._set_ip(key, ip if ip not in (None, "", "None") else None)
         self.node_ports[key] = {(p["port"], p.get("protocol", "TCP")): p["nodePort"]

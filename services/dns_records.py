@@ -41,6 +41,10 @@ def pod_address(name: str) -> Optional[str]:
         return None
 
 
+def service_fqdn(service: ServedService) -> str:
+    return "%s.%s.svc.%s." % (service.name, service.namespace, CLUSTER_DOMAIN)
+
+
 def reverse_name(ip: str) -> str:
     return "%s.in-addr.arpa." % ".".join(reversed(ip.split(".")))
 
@@ -56,7 +60,7 @@ def dns_records(services: List[ServedService]) -> Dict[str, dict]:
             entry[kind].append(value)
 
     for service in services:
-        fqdn = service.fqdn
+        fqdn = service_fqdn(service)
         records.setdefault(fqdn, {"A": [], "SRV": [], "PTR": []})
         if service.external_name:
             records[fqdn]["CNAME"] = service.external_name + "."

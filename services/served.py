@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from services.endpoints import Endpoint
+from topo.plan.model import Namespaced
 
 SERVICE_NAME = "kubernetes.io/service-name"
 DEFAULT_AFFINITY_SECONDS = 10800
@@ -26,7 +27,7 @@ class ServedPort:
 
 
 @dataclass(frozen=True)
-class ServedService:
+class ServedService(Namespaced):
     namespace: str
     name: str
     ports: tuple                   # (ServedPort, ...)
@@ -36,16 +37,6 @@ class ServedService:
     external_name: Optional[str] = None
     external_policy: str = "Cluster"
     affinity_timeout: int = 0      # seconds of ClientIP affinity; 0: none
-
-    @property
-    def ref(self):
-        """'name' in the default namespace, 'namespace/name' elsewhere."""
-        return self.name if self.namespace == "default" else \
-            "%s/%s" % (self.namespace, self.name)
-
-    @property
-    def fqdn(self):
-        return "%s.%s.svc.cluster.local." % (self.name, self.namespace)
 
 
 def _reachable(address):
@@ -78,15 +69,12 @@ def served_service(service: dict, slices: List[dict], seen=None) -> ServedServic
     spec, metadata = service["spec"], service["metadata"]
     ports = tuple(ServedPort(p.get("name", ""), p["port"], p.get("protocol", "TCP"),
                              p.get("nodePort", 0)) for p in spec.get("ports", ()))
+    seen = {} if seen is None else seen
     found = []
     for piece in slices:
         key = (id(piece.get("endpoints")), id(piece.get("ports")), ports)
-        if seen is None or key not in seen:
-            given = _slice_endpoints(piece, ports)
-            if seen is None:
-                found += given
-                continue
-            seen[key] = (piece, given)   # the piece keeps its lists, and so their ids
+        if key not in seen:   # the piece is kept beside: it keeps its lists, and their ids
+            seen[key] = (piece, _slice_endpoints(piece, ports))
         found += seen[key][1]
     endpoints = tuple(found)
     cluster_ip = spec.get("clusterIP")

@@ -18,8 +18,9 @@ from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import config_map, endpoints, network_policy
 from topo.api.strategies import namespace as namespace_strategy
+from topo.api.strategies.common import parsed
 from topo.api.strategies.service import ServiceStrategy
-from topo.errors import KubemnError, ManifestError
+from topo.errors import KubemnError
 from topo.plan.manifest import parse_texts
 from topo.plan.model import ref
 from topo.plan.workloads import SUFFIX_ALPHABET
@@ -88,11 +89,7 @@ def check_fields(obj, validation):
 
 def _parse(obj):
     """The model of one object; a ManifestError becomes the API server's 422."""
-    try:
-        return parse_texts([("request", json.dumps(obj))])
-    except ManifestError as exc:
-        raise invalid(obj["kind"], obj["metadata"].get("name", ""),
-                      getattr(exc, "field", ""), getattr(exc, "problem", str(exc))) from None
+    return parsed(lambda body: parse_texts([("request", json.dumps(body))]), obj)
 
 
 def _meta(obj, fields):

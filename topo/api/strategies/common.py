@@ -2,6 +2,7 @@
 server applies to most kinds."""
 from topo.api.render import timestamp
 from topo.api.status import invalid
+from topo.errors import ManifestError
 from topo.plan.manifest import DNS_LABEL
 
 KEPT = ("name", "namespace", "labels", "annotations")
@@ -14,6 +15,16 @@ def stored_metadata(obj, current, now):
     metadata["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
         if current else timestamp(now)
     return metadata
+
+
+def parsed(parse, obj):
+    """parse(obj) by kubemn's manifest rules (what `kubemn run -f` refuses, the API
+    refuses): a ManifestError is the API server's 422 naming the field."""
+    try:
+        return parse(obj)
+    except ManifestError as exc:
+        raise invalid(obj["kind"], obj["metadata"].get("name", ""),
+                      getattr(exc, "field", ""), getattr(exc, "problem", str(exc))) from None
 
 
 def check_subdomain_name(kind, name):

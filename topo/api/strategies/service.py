@@ -5,24 +5,15 @@ free, services/allocation.py; nothing but the store says what is taken, so a che
 changes nothing), and stored with the defaults the API server fills in. An
 update keeps the addresses allocated; a clusterIP cannot change. A delete removes
 them (the endpoints controller removes their Endpoints and EndpointSlices)."""
-from services.allocation import AllocationError, ServiceAllocator, service_ref
+from services.allocation import AllocationError, ServiceAllocator
 from topo.api import render
 from topo.api.status import invalid
 from topo.api.store import Gone, Store
-from topo.api.strategies.common import stored_metadata
-from topo.errors import ManifestError
+from topo.api.strategies.common import parsed, stored_metadata
 from topo.plan.manifest import parse_service
+from topo.plan.model import ref
 
 RESOURCE = "services"   # the store's key
-
-
-def parse(obj):
-    """The ServiceSpec of obj; a ManifestError is the API server's 422."""
-    try:
-        return parse_service(obj)
-    except ManifestError as exc:
-        raise invalid("Service", obj["metadata"].get("name", ""), getattr(exc, "field", ""),
-                      getattr(exc, "problem", str(exc))) from None
 
 
 class ServiceStrategy:
@@ -48,14 +39,15 @@ class ServiceStrategy:
                 return self._allocator()
             for _, _, kind, obj in changes:
                 if kind == "DELETED":
-                    allocator.release(service_ref(obj["metadata"]))
+                    allocator.release(ref(obj["metadata"]["namespace"],
+                                          obj["metadata"]["name"]))
                 else:
                     allocator.record(obj)
             self.known = (revision, allocator)
         return self.known[1].copy()
 
     def for_create(self, obj, now, current=None):
-        spec = parse(obj)
+        spec = parsed(parse_service, obj)
         name = obj["metadata"]["name"]
         old_ip = current["spec"].get("clusterIP") if current else None
         if current is not None and spec.cluster_ip is not None and \
