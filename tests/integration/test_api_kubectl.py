@@ -449,6 +449,16 @@ def test_run_interactively_attaches_to_the_container_and_rm_deletes_the_pod(clus
     assert "shell" not in cluster.pods
 
 
+def test_run_interactively_prints_each_line_of_the_container_once(cluster):
+    """kubectl run -i shows the log written before it attaches, then attaches: the
+    attach streams what comes after (as the kubelet's does), nothing twice."""
+    out = kubectl(cluster, "run", "counter", "-i", "--rm", "--restart=Never",
+                  "--image=busybox", "--", "sh", "-c", "echo first; sleep 1; echo second",
+                  stdin="").stdout
+    assert [line for line in out.splitlines() if line in ("first", "second")] == \
+        ["first", "second"], out
+
+
 def test_attach_needs_a_container_with_stdin(cluster):
     failed = kubectl(cluster, "attach", "client1", check=False)
     assert failed.returncode == 1

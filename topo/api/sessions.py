@@ -120,13 +120,9 @@ class AttachSession(ChannelSession):
                 lambda data: self.send(websocket.STDOUT, data) if data else ended.set())
         else:
             detach = lambda: None  # noqa: E731  (output is followed in the log below)
-            # kubectl run -i attaches once the pod runs, and a quick program (a wget)
-            # has printed its first lines by then: the first attach gets the output
-            # since the container started, as kubectl shows it on a real cluster. A
-            # later one starts where the log ends now, before any of the client's
-            # input can reach the container: everything it answers comes after.
-            start = 0 if self.console.first_attach() else \
-                os.path.getsize(self.pod.log_path(self.container))
+            # As the kubelet's attach: what the container writes from now on. What
+            # it wrote before is the log's (kubectl run -i reads the log first).
+            start = os.path.getsize(self.pod.log_path(self.container))
             threading.Thread(target=self._follow_log, args=(process, ended, start),
                              daemon=True).start()
         reader = threading.Thread(target=self.read_client, args=(self.console,), daemon=True)

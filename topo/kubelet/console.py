@@ -18,7 +18,6 @@ class Console:
         self.sinks = []          # callables given each chunk of output, then b"" at the end
         self.lock = threading.Lock()
         self.process = None
-        self.attached = False    # whether anyone has attached yet
 
     def streams(self, log):
         """The Popen keyword arguments of the container's standard streams."""
@@ -63,13 +62,6 @@ class Console:
         with self.lock:
             self.sinks.append(sink)
         return lambda: self.sinks.remove(sink) if sink in self.sinks else None
-
-    def first_attach(self):
-        """True for the first attach only (kubectl run -i's own, right after the pod
-        runs): it is owed the output since the container started."""
-        with self.lock:
-            first, self.attached = not self.attached, True
-            return first
 
     def write(self, data):
         try:
