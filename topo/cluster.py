@@ -28,6 +28,7 @@ from topo.api.resources import NAMESPACED
 from topo.api.server import ApiServer
 from topo.api.status import ApiError
 from topo.api.strategies import service as service_strategy
+from topo.api.strategies import replication_controller as rc_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
@@ -35,6 +36,8 @@ from topo.kubelet.watch import Kubelet
 from topo.manager.endpoints import EndpointsController, EndpointSliceController
 from topo.manager.loop import ControlLoop
 from topo.manager.namespaces import NamespaceController
+from topo.manager.garbage import GarbageCollector
+from topo.manager.replicas import ReplicationManager
 from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
@@ -215,9 +218,17 @@ class Cluster(Objects):
                                        report=self.progress)
         self.endpoints_loop = ControlLoop(store, EndpointsController(store),
                                           report=self.progress)
+        replicas = ReplicationManager(
+            store, lambda namespace, body: registry.create_content("pods", namespace, body),
+            lambda namespace, body: registry.update_content("pods", namespace, body),
+            lambda namespace, name: registry.delete_content("pods", namespace, name))
+        garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE}, ("pods",),
+                                   registry.delete_content)
         self.programmer.start(store)
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
                               self.slices_loop, self.endpoints_loop,
+                              ControlLoop(store, replicas, report=self.progress),
+                              ControlLoop(store, garbage, report=self.progress),
                               ControlLoop(store, self.programmer, report=self.progress)]
         for loop in self.control_loops:
             loop.start()

@@ -152,6 +152,60 @@ def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster
     assert not [p for p in cluster.pods.values() if p.name.startswith("hello-")]
 
 
+HELLO_RC = """apiVersion: v1
+kind: ReplicationController
+metadata: {name: hello-rc}
+spec:
+  replicas: 3
+  template:
+    metadata: {labels: {app: hello-rc}}
+    spec:
+      containers:
+      - {name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.39,
+         args: [serve-hostname], ports: [{containerPort: 9376}]}
+"""
+
+
+def _rc_pods(cluster):
+    found = json.loads(kubectl(cluster, "get", "pods", "-l", "app=hello-rc", "-o",
+                               "json").stdout)["items"]
+    return {p["metadata"]["name"]: [r["name"] for r in p["metadata"].get("ownerReferences",
+                                                                        ())] for p in found}
+
+
+def test_a_replication_controller_keeps_its_pods_serves_a_service_and_cascades(cluster):
+    """The replication manager keeps spec.replicas pods owned by it; expose and scale
+    work on it as kubectl does them; a delete takes its pods (the garbage collector),
+    --cascade=orphan leaves them."""
+    kubectl(cluster, "apply", "-f", "-", stdin=HELLO_RC)
+    kubectl(cluster, "expose", "rc", "hello-rc", "--port=80", "--target-port=9376")
+    kubectl(cluster, "wait", "--for=jsonpath={.status.readyReplicas}=3", "rc/hello-rc",
+            "--timeout=30s")
+    pods = _rc_pods(cluster)
+    assert len(pods) == 3 and set(sum(pods.values(), [])) == {"hello-rc"}
+    row = kubectl(cluster, "get", "rc", "hello-rc", "--no-headers").stdout.split()
+    assert row[:4] == ["hello-rc", "3", "3", "3"]
+    answers = {cluster.exec("client1", "curl -s -m 2 http://hello-rc/").stdout
+               for _ in range(30)}
+    assert answers == set(pods)
+    kubectl(cluster, "scale", "rc", "hello-rc", "--replicas=1")
+    wait_for(lambda: len(_rc_pods(cluster)) == 1, 15)
+    (survivor,) = _rc_pods(cluster)
+    kubectl(cluster, "delete", "pod", survivor)
+    wait_for(lambda: len(_rc_pods(cluster)) == 1 and survivor not in _rc_pods(cluster), 15)
+    kubectl(cluster, "delete", "rc", "hello-rc", "--cascade=orphan")
+    time.sleep(1)   # the garbage collector would have taken it by now
+    (orphan, owners), = _rc_pods(cluster).items()
+    assert owners == []
+    kubectl(cluster, "apply", "-f", "-", stdin=HELLO_RC)   # adopts it, makes two more
+    kubectl(cluster, "wait", "--for=jsonpath={.status.readyReplicas}=3", "rc/hello-rc",
+            "--timeout=30s")
+    assert orphan in _rc_pods(cluster) and len(_rc_pods(cluster)) == 3
+    kubectl(cluster, "delete", "rc", "hello-rc")
+    wait_for(lambda: not _rc_pods(cluster), 15)
+    kubectl(cluster, "delete", "service", "hello-rc")
+
+
 def test_label_moves_a_pod_into_a_services_endpoints_and_annotate_and_patch_stick(cluster):
     kubectl(cluster, "create", "service", "clusterip", "picked", "--tcp=80:8080")
     kubectl(cluster, "label", "pod", "server2", "app=picked", "--overwrite")

@@ -50,11 +50,17 @@ SCHEMAS = {
                     11: ("externalTrafficPolicy", "s"), 18: ("clusterIPs", "[s")},
     "ServicePort": {1: ("name", "s"), 2: ("protocol", "s"), 3: ("port", "i"),
                     4: ("targetPort", "IntOrString"), 5: ("nodePort", "i")},
+    "ReplicationController": {1: ("metadata", "ObjectMeta"),
+                              2: ("spec", "ReplicationControllerSpec")},
+    "ReplicationControllerSpec": {1: ("replicas", "i0"), 2: ("selector", "{}"),
+                                  3: ("template", "PodTemplateSpec"),
+                                  4: ("minReadySeconds", "i")},
     "Namespace": {1: ("metadata", "ObjectMeta")},
     "ConfigMap": {1: ("metadata", "ObjectMeta"), 2: ("data", "{}"), 4: ("immutable", "b")},
 }
 TOP_LEVEL = {("apps/v1", "Deployment"): "Deployment", ("v1", "Service"): "Service",
-             ("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap"}
+             ("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap",
+             ("v1", "ReplicationController"): "ReplicationController"}
 
 
 def _varint(data, pos):

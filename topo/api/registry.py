@@ -16,7 +16,7 @@ import time
 from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, kubectl_name, store_key
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
-from topo.api.strategies import config_map, endpoints, network_policy
+from topo.api.strategies import config_map, endpoints, network_policy, replication_controller
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
 from topo.api.strategies.service import ServiceStrategy
@@ -28,7 +28,8 @@ from topo.plan.workloads import SUFFIX_ALPHABET
 MODEL_KINDS = ("Pod", "Deployment", "Node")
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
-              "ConfigMap": config_map, "Endpoints": endpoints}
+              "ConfigMap": config_map, "Endpoints": endpoints,
+              "ReplicationController": replication_controller}
 POLICIES = network_policy.RESOURCE
 CONFIG_MAPS = config_map.RESOURCE
 
@@ -94,7 +95,11 @@ def _parse(obj):
 
 def _meta(obj, fields):
     metadata = obj["metadata"]
-    return {f: dict(metadata[f]) for f in fields if metadata.get(f)}
+    return {f: copy.deepcopy(metadata[f]) for f in fields if metadata.get(f)}
+
+
+# What a pod's metadata keeps beyond its model (its labels are the model's).
+POD_META = ("annotations", "ownerReferences", "generateName")
 
 
 class Registry:
@@ -192,7 +197,7 @@ class Registry:
             else:
                 self._apply(manifests, obj)
             self.state.meta[(store_key(resource), namespace, name)] = _meta(
-                obj, ("annotations",) if resource.kind == "Pod" else ("labels", "annotations"))
+                obj, POD_META if resource.kind == "Pod" else ("labels", "annotations"))
         elif resource.kind in self.strategies:
             stored = self._stored_form(resource, obj, current)
             self.store.put(store_key(resource), stored)
@@ -233,11 +238,21 @@ class Registry:
             raise ApiError(422, str(exc), reason="Invalid") from None
 
     # --- delete and scale ----------------------------------------------------------
-    def delete(self, resource, namespace, name):
+    def delete(self, resource, namespace, name, propagation=None):
+        """propagation: the DeleteOptions' propagationPolicy. Orphan: what the object
+        owns loses its reference and stays; otherwise (Background, and Foreground,
+        which kubemn does not wait for) the garbage collector deletes it."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
         if current is None:
             raise not_found(key, name)
+        if propagation not in (None, "Orphan", "Background", "Foreground"):
+            raise invalid("DeleteOptions", "", "propagationPolicy", "Unsupported value: %r: "
+                          "supported values: \"Foreground\", \"Background\", \"Orphan\""
+                          % propagation)
+        if propagation == "Orphan":   # published before the owner goes: nothing collected
+            self._orphan(current)
+            self.publisher.publish()
         if resource.kind in MODEL_KINDS:
             try:
                 self.cluster.delete(resource.singular, ref(namespace, name) if namespace
@@ -258,9 +273,38 @@ class Registry:
         self.publisher.publish()
         return current
 
+    def _orphan(self, owner):
+        """The pods owner has lose their reference to it (their metadata beyond the
+        model lives in APIState until pods are the store's alone)."""
+        uid, namespace = owner["metadata"]["uid"], owner["metadata"].get("namespace", "")
+        for pod in self.store.list("pods", namespace)[1]:
+            refs = pod["metadata"].get("ownerReferences") or ()
+            if any(r.get("uid") == uid for r in refs):
+                meta = self.state.meta.setdefault(("pods", namespace, pod["metadata"]["name"]),
+                                                  {})
+                meta["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+
     # Owners first: a Deployment goes before the pods it would replace.
-    NAMESPACE_CONTENT = ("deployments.apps", "services", "pods", "endpoints", CONFIG_MAPS,
-                         POLICIES, "events")
+    NAMESPACE_CONTENT = ("deployments.apps", replication_controller.RESOURCE, "services",
+                         "pods", "endpoints", CONFIG_MAPS, POLICIES, "events")
+
+    def create_content(self, key, namespace, body):
+        """A controller's create (the replication manager's pods), as a request's: under
+        the cluster's lock; what the API refuses raises its message."""
+        try:
+            with self.cluster.lock:
+                return self.create(BY_STORE_KEY[key], namespace, body)
+        except ApiError as exc:
+            raise KubemnError(exc.message) from None
+
+    def update_content(self, key, namespace, body):
+        """A controller's update (an adoption's ownerReference), as create_content."""
+        try:
+            with self.cluster.lock:
+                return self.update(BY_STORE_KEY[key], namespace, body["metadata"]["name"],
+                                   body, patched=True)
+        except ApiError as exc:
+            raise KubemnError(exc.message) from None
 
     def delete_content(self, key, namespace, name):
         """The namespace controller's delete: through the kind's own rules (events,
@@ -276,27 +320,35 @@ class Registry:
                 raise
 
     def scale(self, resource, namespace, name, replicas=None):
-        """The autoscaling/v1 Scale of a Deployment; replicas given: scaled first."""
+        """The autoscaling/v1 Scale of a Deployment or ReplicationController; replicas
+        given: scaled first."""
         key = store_key(resource)
-        if self.store.get(key, namespace, name) is None:
+        current = self.store.get(key, namespace, name)
+        if current is None:
             raise not_found(key, name)
         if replicas is not None:
             if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
                 raise invalid("Scale", name, "spec.replicas",
                               "Invalid value: %r: must be greater than or equal to 0"
                               % (replicas,))
-            try:
-                self.cluster.scale(name, replicas, namespace)
-            except KubemnError as exc:
-                raise ApiError(422, str(exc), reason="Invalid") from None
-            self.publisher.publish()
-        deployment = self.store.get(key, namespace, name)
-        selector = deployment["spec"]["selector"].get("matchLabels", {})
+            if resource.kind in MODEL_KINDS:
+                try:
+                    self.cluster.scale(name, replicas, namespace)
+                except KubemnError as exc:
+                    raise ApiError(422, str(exc), reason="Invalid") from None
+                self.publisher.publish()
+            else:
+                self.update(resource, namespace, name, dict(
+                    current, spec=dict(current["spec"], replicas=replicas)), patched=True)
+        scaled = self.store.get(key, namespace, name)
+        selector = scaled["spec"]["selector"]
+        selector = selector.get("matchLabels", {}) if resource.kind == "Deployment" \
+            else selector
         return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-                "metadata": {k: deployment["metadata"][k] for k in
+                "metadata": {k: scaled["metadata"][k] for k in
                              ("name", "namespace", "uid", "resourceVersion",
                               "creationTimestamp")},
-                "spec": {"replicas": deployment["spec"]["replicas"]},
-                "status": {"replicas": deployment.get("status", {}).get("replicas", 0),
+                "spec": {"replicas": scaled["spec"]["replicas"]},
+                "status": {"replicas": scaled.get("status", {}).get("replicas", 0),
                            "selector": ",".join("%s=%s" % kv for kv in
                                                 sorted(selector.items()))}}

@@ -5,6 +5,7 @@ below, read from the running cluster by snapshot.py); outputs are JSON-shaped
 dicts with the defaults the API server fills in. The store adds uid,
 resourceVersion and generation.
 """
+import copy
 import hashlib
 import time
 from collections import namedtuple
@@ -39,7 +40,8 @@ def _metadata(name, created, namespace=None, labels=None, extra=None):
         metadata["labels"] = dict(labels)
     for key, value in (extra or {}).items():
         if value:
-            metadata[key] = dict(metadata.get(key, {}), **value)
+            metadata[key] = dict(metadata.get(key, {}), **value) \
+                if isinstance(value, dict) else copy.deepcopy(value)
     return metadata
 
 

@@ -23,6 +23,8 @@ RESOURCES = (
              ("status",)),
     Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, ALL, ("ep",), (), ()),
     Resource("", "v1", "events", "event", "Event", True, READ, ("ev",), (), ()),
+    Resource("", "v1", "replicationcontrollers", "replicationcontroller",
+             "ReplicationController", True, ALL, ("rc",), ("all",), ("scale", "status")),
     Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ALL, ("cm",), (), ()),
     Resource("apps", "v1", "deployments", "deployment", "Deployment", True, ALL,
              ("deploy",), ("all",), ("scale", "status")),

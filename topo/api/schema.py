@@ -38,6 +38,8 @@ SERVICE_SPEC = dict({f: OPEN for f in (
 DEPLOYMENT_SPEC = dict({f: OPEN for f in (
     "replicas selector strategy minReadySeconds revisionHistoryLimit paused "
     "progressDeadlineSeconds").split()}, template=TEMPLATE)
+CONTROLLER_SPEC = dict({f: OPEN for f in "replicas selector minReadySeconds".split()},
+                       template=TEMPLATE)
 POLICY_SPEC = {f: OPEN for f in "podSelector ingress egress policyTypes".split()}
 
 
@@ -48,7 +50,7 @@ def _top(spec):
 
 KINDS = {"Pod": _top(POD_SPEC), "Deployment": _top(DEPLOYMENT_SPEC),
          "Service": _top(SERVICE_SPEC), "Namespace": _top(OPEN), "Node": _top(OPEN),
-         "NetworkPolicy": _top(POLICY_SPEC),
+         "NetworkPolicy": _top(POLICY_SPEC), "ReplicationController": _top(CONTROLLER_SPEC),
          "ConfigMap": {"apiVersion": OPEN, "kind": OPEN, "metadata": META, "data": OPEN,
                        "binaryData": OPEN, "immutable": OPEN},
          "Endpoints": {"apiVersion": OPEN, "kind": OPEN, "metadata": META,

@@ -306,7 +306,8 @@ class ApiServer:
         if method == "DELETE":
             if request.name is None:
                 return 200, self._delete_collection(request, namespace)
-            return 200, self.registry.delete(resource, namespace, request.name)
+            return 200, self.registry.delete(resource, namespace, request.name,
+                                             _propagation(request, body))
         if request.name is None:
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource", reason="MethodNotAllowed")
@@ -361,6 +362,15 @@ class ApiServer:
             if self.store.get(key, namespace or "", obj["metadata"]["name"]) is not None:
                 self.registry.delete(request.resource, namespace, obj["metadata"]["name"])
         return _list_body(key, deleted, version)
+
+
+def _propagation(request, body):
+    """A delete's propagationPolicy, from the query or the DeleteOptions body
+    (orphanDependents, its older form, too)."""
+    options = body if isinstance(body, dict) else {}
+    policy = request.param("propagationPolicy") or options.get("propagationPolicy")
+    orphan = request.param("orphanDependents") or options.get("orphanDependents")
+    return policy or ("Orphan" if orphan in (True, "true") else None)
 
 
 def _content_type(handler):

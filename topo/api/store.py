@@ -31,8 +31,14 @@ def json_copy(value):
         return copy.deepcopy(value)
 
 
+SERVER_SET = ("resourceVersion", "uid", "generation")
+
+
 def _without_status(obj):
-    return {k: v for k, v in obj.items() if k != "status"}
+    """What a generation counts: the object but its status and what the store sets."""
+    out = {k: v for k, v in obj.items() if k != "status"}
+    out["metadata"] = {k: v for k, v in obj["metadata"].items() if k not in SERVER_SET}
+    return out
 
 
 class Store:
@@ -76,6 +82,20 @@ class Store:
                 self._put(resource, key, obj, shared)
                 self._notify()
             return self.objects[resource][key]
+
+    def put_status(self, resource, obj, status):
+        """obj's status becomes status, if obj is still what is stored (a controller's
+        write of what it observed; False: obj changed meanwhile, read it again)."""
+        with self.changed:
+            key = _key(obj)
+            current = self.objects.get(resource, {}).get(key)
+            if current is None or current["metadata"]["resourceVersion"] != \
+                    obj["metadata"]["resourceVersion"]:
+                return False
+            if current.get("status") != status:
+                self._put(resource, key, dict(self.content[resource][key], status=status))
+                self._notify()
+            return True
 
     def remove(self, resource, namespace, name):
         with self.changed:
@@ -129,8 +149,9 @@ class Store:
         if "observedGeneration" in served.get("status", {}):
             served["status"]["observedGeneration"] = generation
         self.uids[(obj["kind"], key[0], key[1])] = metadata["uid"]
-        for owner in metadata.get("ownerReferences", ()):
-            owner["uid"] = self.uids.get((owner["kind"], key[0], owner["name"]), "")
+        for owner in metadata.get("ownerReferences", ()):   # a rendered owner's, by name
+            if not owner.get("uid"):
+                owner["uid"] = self.uids.get((owner["kind"], key[0], owner["name"]), "")
         content[key] = obj
         self.objects.setdefault(resource, {})[key] = served
         self.last_change[resource] = self.revision

@@ -113,6 +113,14 @@ def _replica_set_row(replica_set, now):
             _selector(spec["selector"].get("matchLabels"))]
 
 
+def _replication_controller_row(controller, now):
+    status, spec = controller.get("status", {}), controller["spec"]
+    names, images = _containers(spec["template"])
+    return [controller["metadata"]["name"], spec.get("replicas", 1),
+            status.get("replicas", 0), status.get("readyReplicas", 0),
+            _age(controller, now), names, images, _selector(spec.get("selector"))]
+
+
 # --- cluster -------------------------------------------------------------------------
 def _node_row(node, now):
     status = node["status"]
@@ -184,6 +192,10 @@ COLUMNS = {
                           _col("Ready", "integer"), _col("Age"),
                           _col("Containers", priority=1), _col("Images", priority=1),
                           _col("Selector", priority=1)], _replica_set_row),
+    "replicationcontrollers": ([NAME, _col("Desired", "integer"), _col("Current", "integer"),
+                                _col("Ready", "integer"), _col("Age"),
+                                _col("Containers", priority=1), _col("Images", priority=1),
+                                _col("Selector", priority=1)], _replication_controller_row),
     "nodes": ([NAME, _col("Status"), _col("Roles"), _col("Age"), _col("Version"),
                _col("Internal-IP", priority=1), _col("External-IP", priority=1),
                _col("OS-Image", priority=1), _col("Kernel-Version", priority=1),

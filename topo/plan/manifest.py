@@ -106,6 +106,31 @@ def parse_service(obj, source="request"):
     return replace(_service(where.name, spec, where), namespace=namespace)
 
 
+def parse_replication_controller(obj, source="request"):
+    """A ReplicationController's spec checked as the API server checks it: (replicas,
+    selector, template) with the selector defaulted to the template's labels, which
+    it must match; the template a pod that restarts Always. Raises ManifestError."""
+    where = _Where(source, 1, "ReplicationController")
+    metadata = _mapping(obj.get("metadata", {}), where, "metadata")
+    where.name = _dns_label(metadata.get("name"), where, "metadata.name")
+    spec = _mapping(obj.get("spec", {}), where, "spec")
+    replicas = _int(spec.get("replicas", 1), where, "spec.replicas", 0, 1000)
+    template = _mapping(spec.get("template"), where, "spec.template")
+    if not template:
+        raise where.error("spec.template", "Required value")
+    labels = _labels(_mapping(template.get("metadata"), where, "spec.template.metadata")
+                     .get("labels"), where, "spec.template.metadata.labels")
+    selector = _labels(spec.get("selector"), where, "spec.selector") or labels
+    if not selector:
+        raise where.error("spec.selector", "Required value")
+    if not set(selector) <= set(labels):
+        raise where.error("spec.template.metadata.labels", "Invalid value: %s: `selector` "
+                          "does not match template `labels`" % dict(labels))
+    pod_spec = _mapping(template.get("spec"), where, "spec.template.spec")
+    return replicas, selector, _pod_template(pod_spec, labels, where, "spec.template.spec",
+                                             ("Always",))
+
+
 def check_unique_names(manifests):
     api_refs = [(o["kind"], ref(o["metadata"].get("namespace", DEFAULT_NAMESPACE),
                                 o["metadata"]["name"]) if o["kind"] != "Namespace"

@@ -1,0 +1,48 @@
+"""The garbage collector: an object whose owners are all gone goes too, as Kubernetes'
+collector deletes the dependents of a deleted owner in the background. It follows the
+owner kinds kept in the store (an owner whose kind it does not follow keeps its
+dependents alive); `kubectl delete --cascade=orphan` has the API take the references
+away first (topo/api/registry.py), so nothing is collected."""
+
+
+def references(obj):
+    return obj["metadata"].get("ownerReferences") or ()
+
+
+class GarbageCollector:
+    def __init__(self, store, owners, dependents, delete):
+        """owners: {kind: store resource} of the owners followed; dependents: the store
+        resources collected; delete(resource, namespace, name): a delete through the
+        API."""
+        self.store, self.owners, self.dependents = store, dict(owners), tuple(dependents)
+        self.delete = delete
+        self.watches = tuple(self.owners.values()) + self.dependents
+
+    def keys(self, resource, obj):
+        metadata = obj["metadata"]
+        namespace = metadata.get("namespace", "")
+        if resource in self.dependents:
+            followed = any(r.get("kind") in self.owners for r in references(obj))
+            return [(resource, namespace, metadata["name"])] if followed else []
+        uid = metadata.get("uid")   # an owner changed: what refers to it
+        return [(dependent, namespace, d["metadata"]["name"]) for dependent in self.dependents
+                for d in self.store.list(dependent, namespace)[1]
+                if any(r.get("uid") == uid for r in references(d))]
+
+    def all_keys(self):
+        return [(resource, d["metadata"].get("namespace", ""), d["metadata"]["name"])
+                for resource in self.dependents for d in self.store.list(resource)[1]
+                if any(r.get("kind") in self.owners for r in references(d))]
+
+    def owner_exists(self, namespace, reference):
+        owner = self.store.get(self.owners[reference["kind"]], namespace, reference["name"])
+        return owner is not None and owner["metadata"]["uid"] == reference.get("uid")
+
+    def reconcile(self, key):
+        resource, namespace, name = key
+        obj = self.store.get(resource, namespace, name)
+        if obj is None or not references(obj):
+            return
+        if all(r.get("kind") in self.owners and not self.owner_exists(namespace, r)
+               for r in references(obj)):
+            self.delete(resource, namespace, name)
