@@ -206,6 +206,17 @@ def test_a_replication_controller_keeps_its_pods_serves_a_service_and_cascades(c
     kubectl(cluster, "delete", "service", "hello-rc")
 
 
+def test_a_pod_declaring_a_port_nothing_binds_is_still_ready_as_without_probes(cluster):
+    """Kubernetes makes a pod without readinessProbe Ready once it runs: kubemn waits
+    for the declared ports to listen, and for a port nothing binds, a moment only."""
+    kubectl(cluster, "run", "unbound", "--image=registry.k8s.io/e2e-test-images/agnhost:2.39",
+            "--port=80", "--", "serve-hostname")
+    kubectl(cluster, "wait", "--for=condition=Ready", "pod/unbound", "--timeout=10s")
+    assert cluster.exec("client1", "curl -s -m 2 http://%s:9376/" % cluster.pod(
+        "unbound").ip).stdout == "unbound"
+    kubectl(cluster, "delete", "pod", "unbound")
+
+
 def test_label_moves_a_pod_into_a_services_endpoints_and_annotate_and_patch_stick(cluster):
     kubectl(cluster, "create", "service", "clusterip", "picked", "--tcp=80:8080")
     kubectl(cluster, "label", "pod", "server2", "app=picked", "--overwrite")

@@ -32,6 +32,11 @@ PAUSE_NAME = "kubemn-pause"
 PAUSE_START_SECONDS = 10
 BUSYBOX = "/bin/busybox"
 STOP_GRACE_SECONDS = 1.0
+# A pod without readinessProbe is Ready once it runs, in Kubernetes. kubemn's stand-ins
+# start slower than the programs they stand in for, so it waits for the TCP ports the
+# containers declare to listen; a declared port that nothing binds (the e2e suite's
+# serve-hostname declares 80 and listens on 9376) waits this long at most.
+UNBOUND_PORT_GRACE = 1.0
 
 # Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
 # node's pid, $3 the node-side veth name, $4 the node's bridge, $5 its hostname. It
@@ -97,6 +102,7 @@ class Pod:
         self.created = time.time()
         self.is_ready = False  # as the kubelet last found it; endpoints follow this
         self.seen_listening = False
+        self.containers_started = None   # time.monotonic() of the latest start
         self.probes = {}       # container name -> ProbeState
         self.restarts = {}     # container name -> times started again
         self.exited_at = {}    # container name -> when its exit was seen
@@ -165,7 +171,7 @@ class Pod:
             link_busybox_applets(self.applets_dir)
 
     def _start_containers(self):
-        now = time.monotonic()
+        now = self.containers_started = time.monotonic()
         self.probes = {c.name: ProbeState(c.readiness_probe, now)
                        for c in self.spec.template.containers if c.readiness_probe}
         for container in self.spec.template.containers:
@@ -208,7 +214,7 @@ class Pod:
                 del self.exited_at[container.name]
                 if container.readiness_probe:
                     self.probes[container.name] = ProbeState(container.readiness_probe, now)
-                self.seen_listening = False
+                self.seen_listening, self.containers_started = False, now
                 self._run_container(container)
                 restarted.append(container.name)
         return restarted
@@ -276,9 +282,13 @@ class Pod:
         return sum(self.restarts.values())
 
     def listening(self):
-        """Every declared TCP port of a container without a readinessProbe listens.
-        Once seen, remembered: reading the kernel's socket tables is not cheap, and
-        a container that dies is noticed by running()."""
+        """Every declared TCP port of a container without a readinessProbe listens, or
+        UNBOUND_PORT_GRACE has passed since the containers started. Once seen,
+        remembered: reading the kernel's socket tables is not cheap, and a container
+        that dies is noticed by running()."""
+        if not self.seen_listening and self.containers_started is not None and \
+                time.monotonic() - self.containers_started >= UNBOUND_PORT_GRACE:
+            self.seen_listening = True
         if not self.seen_listening:
             wanted = {p.container_port for c in self.spec.template.containers
                       for p in c.ports if p.protocol == "TCP" and not c.readiness_probe}
