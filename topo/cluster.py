@@ -414,6 +414,16 @@ class Cluster(Objects):
             raise KubemnError('nodes "%s" not found' % name)
         return self.net[name]
 
+    def node_labels(self):
+        """{node: its labels}, as the API serves them (a client may add some); a node
+        not published yet has the kubelet's."""
+        labels = {}
+        for name in self.node_plans:
+            served = self.api.store.get("nodes", "", name) if self.api else None
+            labels[name] = served["metadata"].get("labels", {}) if served else \
+                render.node_labels(name)
+        return labels
+
     def reserved_names(self):
         """Names that the CLI resolves to a node, switch or host."""
         return set(self.node_plans) | {n for n, _ in self.fabric.switches} | {

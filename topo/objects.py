@@ -398,7 +398,8 @@ class Objects:
     def _place_pod(self, spec, counts):
         """A Pod (not started) on the node the scheduler picks, with its address."""
         node_name = choose_node(spec.template.node_name, counts,
-                                {n: p.free for n, p in self.pools.items()})
+                                {n: p.free for n, p in self.pools.items()},
+                                spec.template.node_selector, self.node_labels())
         pool = self.pools[node_name]
         try:
             ip = pool.allocate(skip=self.janitor.pending())

@@ -99,6 +99,40 @@ def test_kubectl_create_service_and_namespace_protobuf_bodies():
                                                     "metadata": {"name": "lab"}}
 
 
+def test_the_e2e_suites_pod_reads_whole_probes_node_selector_and_udp_port_included():
+    pod = decode(_body("e2e-netserver-pod.pb"))
+    (container,) = pod["spec"]["containers"]
+    assert container["readinessProbe"] == {
+        "httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 10,
+        "timeoutSeconds": 30, "periodSeconds": 10, "successThreshold": 1,
+        "failureThreshold": 3}
+    assert container["ports"] == [{"name": "http", "containerPort": 8080},
+                                  {"name": "udp", "containerPort": 8081, "protocol": "UDP"}]
+    assert pod["spec"]["nodeSelector"] == {"kubernetes.io/hostname": "node1"}
+    assert pod["metadata"]["name"] == "netserver-0" and "creationTimestamp" not in \
+        pod["metadata"]   # Go's zero time: null, left out
+
+
+def test_a_typed_clients_unset_target_port_is_left_out_and_pointer_zeros_kept():
+    service = decode(_body("e2e-service.pb"))
+    assert service["spec"]["ports"] == [{"protocol": "TCP", "port": 80}]
+    pod = decode(_body("e2e-netserver-pod.pb"))
+    assert "terminationGracePeriodSeconds" not in pod["spec"]
+
+
+def _field(number, payload):
+    """A length-delimited protobuf field (short payloads)."""
+    return bytes([number << 3 | 2, len(payload)]) + payload
+
+
+def test_delete_options_read_their_propagation_policy():
+    options = _field(4, b"Orphan") + bytes([1 << 3 | 0, 0])   # gracePeriodSeconds: 0
+    body = b"k8s\x00" + _field(1, _field(1, b"v1") + _field(2, b"DeleteOptions")) + \
+        _field(2, options)
+    assert decode(body) == {"apiVersion": "v1", "kind": "DeleteOptions",
+                            "propagationPolicy": "Orphan", "gracePeriodSeconds": 0}
+
+
 @pytest.mark.parametrize("body", [b"{}", b"k8s\x00\x0a\x05\x0a\x02", b"k8s\x00\x0a\x0c\x0a"
                                   b"\x02v1\x12\x06Secret"])
 def test_a_protobuf_body_that_is_cut_short_or_of_another_kind_is_refused(body):

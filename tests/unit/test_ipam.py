@@ -65,6 +65,17 @@ def test_scheduler_honours_node_name_and_spreads_otherwise():
         choose_node("node7", counts, free)
 
 
+def test_scheduler_places_a_pod_on_the_nodes_its_node_selector_matches():
+    counts, free = {"node1": 0, "node2": 5}, {"node1": 10, "node2": 10}
+    labels = {"node1": {"kubernetes.io/hostname": "node1", "disk": "ssd"},
+              "node2": {"kubernetes.io/hostname": "node2"}}
+    assert choose_node(None, counts, free, (("kubernetes.io/hostname", "node2"),),
+                       labels) == "node2"
+    assert choose_node(None, counts, free, (("disk", "ssd"),), labels) == "node1"
+    with pytest.raises(KubemnError, match="didn't match Pod's node affinity/selector"):
+        choose_node(None, counts, free, (("disk", "hdd"),), labels)
+
+
 def test_nodes_added_later_get_the_next_index_address_and_pod_cidr():
     spec = ClusterSpec()
     plans = list(plan_addresses(spec).nodes)

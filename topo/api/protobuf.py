@@ -1,12 +1,20 @@
 """Kubernetes' protobuf encoding, read into JSON-shaped objects (pure).
 
-kubectl's typed clients (`kubectl create deployment|service|namespace`) send
-protobuf, with no fallback to JSON: the envelope is "k8s\\0" and a runtime.Unknown
-{typeMeta {apiVersion, kind}, raw}, raw being the object's message. The schema
-below gives the field numbers of k8s.io/api's generated.proto for the fields
-kubemn reads; others are skipped. Zero values are dropped, as JSON's omitempty
-drops them, except where zero means something (replicas: 0).
+kubectl's typed clients (`kubectl create deployment|service|namespace`) and
+client-go's (the e2e suite's) send protobuf: the envelope is "k8s\\0" and a
+runtime.Unknown {typeMeta {apiVersion, kind}, raw}, raw being the object's message.
+protobuf_schema.py (generated from Kubernetes' Go types) numbers every field of the
+kinds read; a field number it does not know (a newer field) is skipped. Zero values
+are left out, as JSON's omitempty leaves them, but in pointer fields (replicas: 0).
 """
+import base64
+import datetime
+import json
+import struct
+
+from topo.api.protobuf_schema import SCHEMAS as GENERATED
+from topo.api.protobuf_schema import TOP_LEVEL
+
 MAGIC = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
 
@@ -15,52 +23,11 @@ class ProtobufError(ValueError):
     pass
 
 
-# Field kinds: "s" string, "i" integer, "b" bool, "[s" repeated string, "{}" map of
-# strings, a schema name for a message, "[" + name for a repeated message.
-SCHEMAS = {
-    "Unknown": {1: ("typeMeta", "TypeMeta"), 2: ("raw", "bytes")},
-    "TypeMeta": {1: ("apiVersion", "s"), 2: ("kind", "s")},
-    "ObjectMeta": {1: ("name", "s"), 2: ("generateName", "s"), 3: ("namespace", "s"),
-                   11: ("labels", "{}"), 12: ("annotations", "{}"), 14: ("finalizers", "[s")},
-    "LabelSelector": {1: ("matchLabels", "{}"),
-                      2: ("matchExpressions", "[LabelSelectorRequirement")},
-    "LabelSelectorRequirement": {1: ("key", "s"), 2: ("operator", "s"), 3: ("values", "[s")},
-    "IntOrString": {1: ("type", "i"), 2: ("intVal", "i"), 3: ("strVal", "s")},
-    "Deployment": {1: ("metadata", "ObjectMeta"), 2: ("spec", "DeploymentSpec")},
-    "DeploymentSpec": {1: ("replicas", "i0"), 2: ("selector", "LabelSelector"),
-                       3: ("template", "PodTemplateSpec"), 4: ("strategy", "DeploymentStrategy"),
-                       5: ("minReadySeconds", "i"), 6: ("revisionHistoryLimit", "i0"),
-                       7: ("paused", "b"), 9: ("progressDeadlineSeconds", "i0")},
-    "DeploymentStrategy": {1: ("type", "s"), 2: ("rollingUpdate", "RollingUpdateDeployment")},
-    "RollingUpdateDeployment": {1: ("maxUnavailable", "IntOrString"),
-                                2: ("maxSurge", "IntOrString")},
-    "PodTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec")},
-    "PodSpec": {2: ("containers", "[Container"), 3: ("restartPolicy", "s"),
-                6: ("dnsPolicy", "s"), 8: ("serviceAccountName", "s"), 10: ("nodeName", "s"),
-                16: ("hostname", "s"), 17: ("subdomain", "s")},
-    "Container": {1: ("name", "s"), 2: ("image", "s"), 3: ("command", "[s"), 4: ("args", "[s"),
-                  5: ("workingDir", "s"), 6: ("ports", "[ContainerPort"),
-                  7: ("env", "[EnvVar"), 14: ("imagePullPolicy", "s")},
-    "ContainerPort": {1: ("name", "s"), 3: ("containerPort", "i"), 4: ("protocol", "s")},
-    "EnvVar": {1: ("name", "s"), 2: ("value", "s")},
-    "Service": {1: ("metadata", "ObjectMeta"), 2: ("spec", "ServiceSpec")},
-    "ServiceSpec": {1: ("ports", "[ServicePort"), 2: ("selector", "{}"), 3: ("clusterIP", "s"),
-                    4: ("type", "s"), 5: ("externalIPs", "[s"), 7: ("sessionAffinity", "s"),
-                    8: ("loadBalancerIP", "s"), 10: ("externalName", "s"),
-                    11: ("externalTrafficPolicy", "s"), 18: ("clusterIPs", "[s")},
-    "ServicePort": {1: ("name", "s"), 2: ("protocol", "s"), 3: ("port", "i"),
-                    4: ("targetPort", "IntOrString"), 5: ("nodePort", "i")},
-    "ReplicationController": {1: ("metadata", "ObjectMeta"),
-                              2: ("spec", "ReplicationControllerSpec")},
-    "ReplicationControllerSpec": {1: ("replicas", "i0"), 2: ("selector", "{}"),
-                                  3: ("template", "PodTemplateSpec"),
-                                  4: ("minReadySeconds", "i")},
-    "Namespace": {1: ("metadata", "ObjectMeta")},
-    "ConfigMap": {1: ("metadata", "ObjectMeta"), 2: ("data", "{}"), 4: ("immutable", "b")},
-}
-TOP_LEVEL = {("apps/v1", "Deployment"): "Deployment", ("v1", "Service"): "Service",
-             ("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap",
-             ("v1", "ReplicationController"): "ReplicationController"}
+# The envelope around every body; the objects' schemas are protobuf_schema's.
+ENVELOPE = {"Unknown": {1: ("typeMeta", "TypeMeta"), 2: ("raw", "raw")},
+            "TypeMeta": {1: ("apiVersion", "s"), 2: ("kind", "s")}}
+SCHEMAS = dict(GENERATED, **ENVELOPE)
+ZERO_TIME = -62135596800   # Go's zero time.Time (0001-01-01): null in JSON
 
 
 def _varint(data, pos):
@@ -113,50 +80,102 @@ def _string(value):
         raise ProtobufError("a string field is not UTF-8") from None
 
 
-def _map_entry(value):
-    entry = {n: v for n, _, v in fields(value)}
-    return _string(entry.get(1, b"")), _string(entry.get(2, b""))
-
-
 def _is_empty(value):
     return value in ("", 0, False, None, {}, [])
 
 
+def _time(value, micro=False):
+    parts = {n: v for n, _, v in fields(value)}
+    seconds, nanos = _signed(parts.get(1, 0)), parts.get(2, 0)
+    if not parts or (seconds == ZERO_TIME and not nanos):   # the zero time: an empty message
+        return None
+    when = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    text = when.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (".%06dZ" % (nanos // 1000) if micro else "Z")
+
+
+def _special(kind, value):
+    """The messages whose JSON is not an object of their fields."""
+    if kind in ("Time", "MicroTime"):
+        return _time(value, kind == "MicroTime")
+    parts = {n: v for n, _, v in fields(value)}
+    if kind == "Duration":
+        return "%gs" % (_signed(parts.get(1, 0)) / 1e9)
+    if kind == "Quantity":
+        return _string(parts.get(1, b""))
+    if kind == "IntOrString":
+        return _string(parts.get(3, b"")) if parts.get(1) else _signed(parts.get(2, 0))
+    raw = parts.get(1, b"")   # RawExtension: the JSON it holds
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return base64.b64encode(raw).decode()
+
+
+SPECIAL = ("Time", "MicroTime", "Duration", "Quantity", "IntOrString", "RawExtension")
+SCALAR_WIRES = {"s": 2, "y": 2, "b": 0, "i": 0, "d": 1}
+
+
+def _value(kind, wire, value, name):
+    """One field's value as JSON has it."""
+    expected = SCALAR_WIRES.get(kind, 2)
+    if wire != expected:
+        raise ProtobufError("field %s: wire type %d, expected %d" % (name, wire, expected))
+    if kind == "s":
+        return _string(value)
+    if kind == "y":
+        return base64.b64encode(value).decode()
+    if kind == "raw":   # the envelope's: the object's own message
+        return value
+    if kind == "b":
+        return bool(value)
+    if kind == "i":
+        return _signed(value)
+    if kind == "d":
+        return struct.unpack("<d", value)[0]
+    if kind in SPECIAL:
+        return _special(kind, value)
+    return message(value, kind)
+
+
+def _packed(kind, value):
+    """A repeated number sent packed: one length-delimited run of varints."""
+    out, pos = [], 0
+    while pos < len(value):
+        number, pos = _varint(value, pos)
+        out.append(bool(number) if kind == "b" else _signed(number))
+    return out
+
+
 def message(data, schema_name):
-    """One message as a JSON-shaped dict."""
-    schema, out = SCHEMAS[schema_name], {}
+    """One message as a JSON-shaped dict: zeros and empty values left out, as JSON's
+    omitempty leaves them, but in pointer fields (a ! kind), where they are values."""
+    schema, out, kept = SCHEMAS[schema_name], {}, set()
     for number, wire, value in fields(data):
         if number not in schema:
             continue
         name, kind = schema[number]
-        if kind in ("s", "[s", "{}", "bytes") or kind[0].isupper() or kind[0] == "[":
-            if wire != 2:
-                raise ProtobufError("field %s: expected a length-delimited value" % name)
-        elif wire != 0:
-            raise ProtobufError("field %s: expected a varint" % name)
-        if kind == "s":
-            out[name] = _string(value)
-        elif kind == "bytes":
-            out[name] = value
-        elif kind in ("i", "i0"):
-            out[name] = _signed(value)
-        elif kind == "b":
-            out[name] = bool(value)
-        elif kind == "[s":
-            out.setdefault(name, []).append(_string(value))
-        elif kind == "{}":
-            key, val = _map_entry(value)
-            out.setdefault(name, {})[key] = val
+        if kind.endswith("!"):
+            kind = kind[:-1]
+            kept.add(name)
+        if kind.startswith("{"):
+            entry = {n: (w, v) for n, w, v in fields(value)}
+            key = _string(entry.get(1, (2, b""))[1])
+            item_wire, item = entry.get(2, (SCALAR_WIRES.get(kind[1:], 2), b""))
+            if kind[1:] in ("i", "b") and 2 not in entry:
+                item = 0
+            out.setdefault(name, {})[key] = _value(kind[1:], item_wire, item, name)
         elif kind.startswith("["):
-            out.setdefault(name, []).append(message(value, kind[1:]))
-        elif kind == "IntOrString":
-            number_or_name = message(value, kind)
-            out[name] = number_or_name.get("strVal", "") if number_or_name.get("type") \
-                else number_or_name.get("intVal", 0)
+            item_kind = kind[1:]
+            if item_kind in ("i", "b") and wire == 2:
+                out.setdefault(name, []).extend(_packed(item_kind, value))
+            else:
+                out.setdefault(name, []).append(_value(item_kind, wire, value, name))
+        elif not name:   # an inline struct: its fields are the parent's
+            out.update(_value(kind, wire, value, "inline"))
         else:
-            out[name] = message(value, kind)
-    keep_zero = {n for n, k in schema.values() if k == "i0"}
-    return {k: v for k, v in out.items() if k in keep_zero or not _is_empty(v)}
+            out[name] = _value(kind, wire, value, name)
+    return {k: v for k, v in out.items() if k in kept or not _is_empty(v)}
 
 
 def decode(body):
@@ -168,7 +187,7 @@ def decode(body):
     key = (type_meta.get("apiVersion"), type_meta.get("kind"))
     if key not in TOP_LEVEL:
         raise ProtobufError("kubemn reads protobuf bodies of %s only, not %s"
-                            % (", ".join(k for _, k in TOP_LEVEL), key[1]))
+                            % (", ".join(sorted({k for _, k in TOP_LEVEL})), key[1]))
     obj = message(envelope.get("raw", b""), TOP_LEVEL[key])
     obj["apiVersion"], obj["kind"] = key
     return obj

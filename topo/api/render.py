@@ -93,6 +93,8 @@ def pod_spec_json(template, node_name=None):
             "enableServiceLinks": True, "priority": 0}
     if node_name or template.node_name:
         spec["nodeName"] = node_name or template.node_name
+    if template.node_selector:
+        spec["nodeSelector"] = dict(template.node_selector)
     for field in ("hostname", "subdomain"):
         if getattr(template, field):
             spec[field] = getattr(template, field)
@@ -341,12 +343,16 @@ def api_endpoint_slice_json(port, created):
 
 
 # --- cluster -------------------------------------------------------------------
+def node_labels(name):
+    """The labels the kubelet gives its node."""
+    return {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+            "beta.kubernetes.io/arch": "amd64"}
+
+
 def node_json(view):
-    labels = {"kubernetes.io/hostname": view.name, "kubernetes.io/os": "linux",
-              "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
-              "beta.kubernetes.io/arch": "amd64"}
     return {"apiVersion": "v1", "kind": "Node",
-            "metadata": _metadata(view.name, view.created, None, labels),
+            "metadata": _metadata(view.name, view.created, None, node_labels(view.name)),
             "spec": {"podCIDR": view.pod_cidr, "podCIDRs": [view.pod_cidr]},
             "status": {"addresses": [{"type": "InternalIP", "address": view.ip},
                                      {"type": "Hostname", "address": view.name}],

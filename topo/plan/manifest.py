@@ -373,7 +373,9 @@ def _pod_template(spec, labels, where, path,
     for field in ("hostname", "subdomain"):
         if spec.get(field) is not None:
             names[field] = _dns_label(spec[field], where, "%s.%s" % (path, field))
-    return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns, **names)
+    node_selector = _labels(spec.get("nodeSelector"), where, path + ".nodeSelector")
+    return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns,
+                       node_selector=node_selector, **names)
 
 
 def _deployment(name, spec, where):

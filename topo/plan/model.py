@@ -75,6 +75,7 @@ class PodTemplate:
     dns: PodDns = PodDns()   # dnsPolicy and dnsConfig
     hostname: Optional[str] = None    # the pod's hostname (its name without one)
     subdomain: Optional[str] = None   # with a headless Service of this name: an FQDN
+    node_selector: Tuple[Tuple[str, str], ...] = ()   # labels the pod's node must have
 
     def host_name(self, pod_name: str) -> str:
         return self.hostname or pod_name

@@ -1,4 +1,5 @@
-"""Pod scheduling (pure): spec.nodeName when given, otherwise the least-loaded node."""
+"""Pod scheduling (pure): spec.nodeName when given, otherwise the least-loaded node of
+those whose labels the pod's nodeSelector matches."""
 from __future__ import annotations
 
 from topo.errors import KubemnError
@@ -11,16 +12,24 @@ def no_such_node(node_name: str, nodes: list[str]) -> KubemnError:
 
 
 def choose_node(node_name: str | None, pod_counts: dict[str, int],
-                free_addresses: dict[str, int]) -> str:
-    """node_name: the pod's spec.nodeName or None.
-    pod_counts, free_addresses: {node: int}, in the cluster's node order."""
+                free_addresses: dict[str, int], node_selector=(),
+                node_labels: dict[str, dict] | None = None) -> str:
+    """node_name: the pod's spec.nodeName or None; node_selector: its (key, value)
+    pairs. pod_counts, free_addresses: {node: int}, in the cluster's node order;
+    node_labels: {node: its labels}."""
     if node_name is not None:
         if node_name not in pod_counts:
             raise no_such_node(node_name, list(pod_counts))
         if free_addresses[node_name] < 1:
             raise KubemnError("node %s has no free pod address" % node_name)
         return node_name
-    candidates = [n for n in pod_counts if free_addresses[n] > 0]
+    labels = node_labels or {}
+    matching = [n for n in pod_counts
+                if set(node_selector) <= set(labels.get(n, {}).items())]
+    if not matching:
+        raise KubemnError("0/%d nodes are available: %d node(s) didn't match Pod's node "
+                          "affinity/selector" % (len(pod_counts), len(pod_counts)))
+    candidates = [n for n in matching if free_addresses[n] > 0]
     if not candidates:
         raise KubemnError("no node has a free pod address")
     return min(candidates, key=lambda n: pod_counts[n])
