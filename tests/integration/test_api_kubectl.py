@@ -23,10 +23,10 @@ def cluster():
         yield running
 
 
-def kubectl(cluster, *args, stdin=None, timeout=30, check=True):
+def kubectl(cluster, *args, stdin=None, timeout=30, check=True, env=None):
     result = subprocess.run([KUBECTL] + list(args), capture_output=True, text=True,
                             input=stdin, timeout=timeout,
-                            env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+                            env=dict(os.environ, KUBECONFIG=cluster.kubeconfig, **(env or {})))
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -361,6 +361,22 @@ def test_logs_and_exec_with_stdin_exit_status_and_container(cluster):
     assert kubectl(cluster, "logs", "server2").stdout == cluster.logs("server2")
     wrong = kubectl(cluster, "exec", "multi", "-c", "nope", "--", "true", check=False)
     assert wrong.returncode != 0 and "container nope is not valid for pod multi" in wrong.stderr
+
+
+def test_exec_and_attach_over_spdy_as_client_go_before_websockets(cluster):
+    """kubectl's SPDY transport (client-go's before 1.31, the e2e suite's): stdout and
+    stderr apart, stdin and its end, the exit code, attach to a container's stdin."""
+    spdy = {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"}
+    failed = kubectl(cluster, "exec", "client1", "--", "sh", "-c",
+                     "echo out; echo oops >&2; exit 3", check=False, env=spdy, stdin="")
+    assert (failed.returncode, failed.stdout, failed.stderr.splitlines()[0]) == \
+        (3, "out\n", "oops")
+    assert kubectl(cluster, "exec", "-i", "client1", "--", "cat", stdin="through spdy\n",
+                   env=spdy).stdout == "through spdy\n"
+    out = kubectl(cluster, "run", "spdy-asker", "-i", "--rm", "--restart=Never",
+                  "--image=busybox", "--", "sh", "-c", "read line; echo got $line",
+                  stdin="an answer\n", env=spdy).stdout
+    assert "got an answer" in out
 
 
 BAD_PORT = """apiVersion: v1

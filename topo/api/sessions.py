@@ -1,6 +1,7 @@
-"""Exec and attach sessions: a process's streams on Kubernetes' WebSocket channels
-(stdin 0, stdout 1, stderr 2, the final Status on 3, terminal sizes on 4; in v5, 255
-closes the client's stdin)."""
+"""Exec and attach sessions: a process's streams on Kubernetes' channels (stdin 0,
+stdout 1, stderr 2, the final Status on 3, terminal sizes on 4; in v5, 255 closes
+the client's stdin), carried by a WebSocket (WebSocketChannels, below) or by a bare
+SPDY connection (topo/api/spdy_channels.py): the transport."""
 import json
 import os
 import select
@@ -22,8 +23,8 @@ def exit_status(code):
             "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
 
 
-class ChannelSession:
-    """The WebSocket side: sends channel messages, reads the client's."""
+class WebSocketChannels:
+    """The WebSocket transport: sends channel messages, reads the client's."""
 
     def __init__(self, handler):
         self.connection = Connection(handler)
@@ -57,11 +58,11 @@ class ChannelSession:
             pass
 
 
-class ExecSession(ChannelSession):
+class ExecSession:
     """kubectl exec: a new process in the pod's namespaces, with a terminal for -t."""
 
-    def __init__(self, handler, pod, container, command, flags):
-        super().__init__(handler)
+    def __init__(self, transport, pod, container, command, flags):
+        self.transport, self.send = transport, transport.send
         self.pod, self.container, self.command, self.flags = pod, container, command, flags
 
     def run(self):
@@ -77,19 +78,20 @@ class ExecSession(ChannelSession):
                                        start_new_session=True, **streams)
         except OSError as exc:
             self.send(websocket.STDERR, ("%s\n" % exc).encode())
-            self.finish(126)
+            self.transport.finish(126)
             return
         ended = threading.Event()
         if self.flags["tty"]:
             console.attach(lambda data: self.send(websocket.STDOUT, data) if data
                            else ended.set())
         console.started(process)
-        threading.Thread(target=self.read_client, args=(console,), daemon=True).start()
+        threading.Thread(target=self.transport.read_client, args=(console,),
+                         daemon=True).start()
         if self.flags["tty"]:
             ended.wait()
         else:
             self._copy_pipes(process)
-        self.finish(process.wait())
+        self.transport.finish(process.wait())
 
     def _copy_pipes(self, process):
         outputs = {process.stdout.fileno(): websocket.STDOUT,
@@ -104,12 +106,12 @@ class ExecSession(ChannelSession):
                     del outputs[fd]
 
 
-class AttachSession(ChannelSession):
+class AttachSession:
     """kubectl attach: the container's own process, through its console; leaving
     does not stop it."""
 
-    def __init__(self, handler, pod, container, console):
-        super().__init__(handler)
+    def __init__(self, transport, pod, container, console):
+        self.transport, self.send = transport, transport.send
         self.pod, self.container, self.console = pod, container, console
 
     def run(self):
@@ -125,7 +127,8 @@ class AttachSession(ChannelSession):
             start = os.path.getsize(self.pod.log_path(self.container))
             threading.Thread(target=self._follow_log, args=(process, ended, start),
                              daemon=True).start()
-        reader = threading.Thread(target=self.read_client, args=(self.console,), daemon=True)
+        reader = threading.Thread(target=self.transport.read_client, args=(self.console,),
+                                  daemon=True)
         reader.start()
         while not ended.is_set() and reader.is_alive() and process.poll() is None:
             ended.wait(0.1)
@@ -135,7 +138,7 @@ class AttachSession(ChannelSession):
         if process.poll() is not None:
             # As the kubelet's attach: the stream ends in Success whatever the
             # container's exit code (kubectl reads that from the pod's status).
-            self.finish(0)
+            self.transport.finish(0)
 
     def _follow_log(self, process, ended, start):
         """Without a terminal the container writes to its log: what it adds after

@@ -1,10 +1,10 @@
-"""The streaming subresources: a container's log (with follow), and exec over a
-WebSocket (with a terminal for -t)."""
+"""The streaming subresources: a container's log (with follow); exec and attach over
+a WebSocket or a bare SPDY connection (with a terminal for -t); port-forward."""
 import os
 import time
 
-from topo.api import portforward, websocket
-from topo.api.sessions import AttachSession, ExecSession
+from topo.api import portforward, spdy_channels, websocket
+from topo.api.sessions import AttachSession, ExecSession, WebSocketChannels
 from topo.api.status import ApiError
 from topo.errors import KubemnError
 from topo.plan.model import ref
@@ -97,6 +97,33 @@ def _upgrade(handler, protocols, what):
     handler.close_connection = True
 
 
+def _flags(request):
+    return {name: request.param(name) in ("true", "1")
+            for name in ("stdin", "stdout", "stderr", "tty")}
+
+
+def _channels(handler, flags, what):
+    """The transport the client upgrades to: SPDY/3.1 (client-go before 1.31), or a
+    WebSocket; None if a SPDY client did not open its streams."""
+    if (handler.headers.get("Upgrade") or "").lower() != spdy_channels.UPGRADE.lower():
+        _upgrade(handler, websocket.PROTOCOLS, what)
+        return WebSocketChannels(handler)
+    protocol = spdy_channels.choose_protocol(
+        handler.headers.get_all("X-Stream-Protocol-Version") or [])
+    if protocol is None:
+        raise ApiError(400, "none of the offered stream protocols is served: kubemn "
+                       "speaks %s" % ", ".join(spdy_channels.PROTOCOLS))
+    handler.send_response(101, "Switching Protocols")
+    handler.send_header("Connection", "Upgrade")
+    handler.send_header("Upgrade", spdy_channels.UPGRADE)
+    handler.send_header("X-Stream-Protocol-Version", protocol)
+    handler.end_headers()
+    handler.wfile.flush()
+    handler.close_connection = True
+    transport = spdy_channels.SpdyChannels(handler, protocol, flags)
+    return transport if transport.wait_streams() else None
+
+
 def _running_pod(cluster, request):
     """The started pod a streaming request names (404, or 400 while it is pending)."""
     pod_ref = ref(request.namespace, request.name)
@@ -116,8 +143,8 @@ def serve_portforward(api, request, handler):
 
 
 def serve_exec(api, request, handler):
-    """pods/NAME/exec over a WebSocket: the command runs in the pod's namespaces,
-    with a terminal when tty=true, its streams carried on the channels."""
+    """pods/NAME/exec: the command runs in the pod's namespaces, with a terminal when
+    tty=true, its streams carried on the transport's channels."""
     pod = _running_pod(api.cluster, request)
     container = request.param("container")
     names = [c.name for c in pod.spec.template.containers]
@@ -126,16 +153,16 @@ def serve_exec(api, request, handler):
     command = request.query.get("command") or []
     if not command:
         raise ApiError(400, "you must specify at least one command for the container")
-    _upgrade(handler, websocket.PROTOCOLS, "exec")
-    flags = {name: request.param(name) in ("true", "1")
-             for name in ("stdin", "stdout", "stderr", "tty")}
-    ExecSession(handler, pod, container, command, flags).run()
+    flags = _flags(request)
+    transport = _channels(handler, flags, "exec")
+    if transport is not None:
+        ExecSession(transport, pod, container, command, flags).run()
     return None, None
 
 
 def serve_attach(api, request, handler):
-    """pods/NAME/attach: the container's own terminal or standard input, over a
-    WebSocket (kubectl attach, kubectl run -i|-it)."""
+    """pods/NAME/attach: the container's own terminal or standard input (kubectl
+    attach, kubectl run -i|-it)."""
     pod = _running_pod(api.cluster, request)
     name = request.param("container") or pod.spec.template.containers[0].name
     console = pod.consoles.get(name)
@@ -144,6 +171,7 @@ def serve_attach(api, request, handler):
     if console is None:
         raise ApiError(400, "container %s of pod %s was not started with stdin or tty: "
                        "attach needs `stdin: true` (kubectl run -i)" % (name, pod.name))
-    _upgrade(handler, websocket.PROTOCOLS, "attach")
-    AttachSession(handler, pod, name, console).run()
+    transport = _channels(handler, _flags(request), "attach")
+    if transport is not None:
+        AttachSession(transport, pod, name, console).run()
     return None, None
