@@ -17,7 +17,7 @@ from topo.kubelet.pod import Pod, stop_pods
 from topo.plan.ipam import PodAddressPool, plan_node
 from topo.plan.manifest import parse_files, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
-from topo.plan.scheduler import choose_node, no_such_node
+from topo.plan.scheduler import Unschedulable, choose_node, no_such_node
 from topo.plan.workloads import rollout_changes
 from topo.runtime.processes import wait_until
 
@@ -36,6 +36,7 @@ class PendingPod:
     def __init__(self, spec, created):
         self.spec, self.created = spec, created
         self.error = None     # why the last start failed
+        self.unschedulable = False   # it failed for want of a node: not scheduled
         self.retry_at = 0.0   # time.monotonic() of the next try
 
 
@@ -297,6 +298,7 @@ class Objects:
                             started.append(waiting)
                         except KubemnError as exc:
                             waiting.error, waiting.retry_at = str(exc), now + RETRY_SECONDS
+                            waiting.unschedulable = isinstance(exc, Unschedulable)
                 for waiting in started:
                     self.pods[waiting.spec.ref].created = waiting.created
                     del self.pending[waiting.spec.ref]

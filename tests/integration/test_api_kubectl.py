@@ -206,6 +206,36 @@ def test_a_replication_controller_keeps_its_pods_serves_a_service_and_cascades(c
     kubectl(cluster, "delete", "service", "hello-rc")
 
 
+SELECTING = """apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  nodeSelector: {%s}
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+"""
+
+
+def test_a_node_selector_places_pods_and_one_no_node_matches_stays_pending(cluster):
+    kubectl(cluster, "label", "node", "node2", "disk=ssd")
+    kubectl(cluster, "apply", "-f", "-", stdin=SELECTING % ("on-ssd", "disk: ssd") + "---\n" +
+            SELECTING % ("on-node1", "kubernetes.io/hostname: node1") + "---\n" +
+            SELECTING % ("nowhere", "disk: tape"))
+    kubectl(cluster, "wait", "--for=condition=Ready", "pod/on-ssd", "pod/on-node1",
+            "--timeout=30s")
+    assert (cluster.pod("on-ssd").node.name, cluster.pod("on-node1").node.name) == \
+        ("node2", "node1")
+    wait_for(lambda: "FailedScheduling" in kubectl(cluster, "describe", "pod",
+                                                     "nowhere").stdout, 10)
+    row = kubectl(cluster, "get", "pod", "nowhere", "--no-headers").stdout.split()
+    assert row[2] == "Pending"
+    scheduled = kubectl(cluster, "get", "pod", "nowhere", "-o", "jsonpath={.status."
+                        "conditions[?(@.type=='PodScheduled')].message}").stdout
+    assert scheduled == "0/2 nodes are available: 2 node(s) didn't match Pod's node " \
+        "affinity/selector"
+    kubectl(cluster, "delete", "pod", "on-ssd", "on-node1", "nowhere")
+    kubectl(cluster, "label", "node", "node2", "disk-")
+
+
 def test_a_pod_declaring_a_port_nothing_binds_is_still_ready_as_without_probes(cluster):
     """Kubernetes makes a pod without readinessProbe Ready once it runs: kubemn waits
     for the declared ports to listen, and for a port nothing binds, a moment only."""
@@ -361,6 +391,22 @@ def test_logs_and_exec_with_stdin_exit_status_and_container(cluster):
     assert kubectl(cluster, "logs", "server2").stdout == cluster.logs("server2")
     wrong = kubectl(cluster, "exec", "multi", "-c", "nope", "--", "true", check=False)
     assert wrong.returncode != 0 and "container nope is not valid for pod multi" in wrong.stderr
+
+
+def test_the_proxy_subresource_relays_to_a_pods_port_and_a_services_endpoints(cluster):
+    base = "/api/v1/namespaces/default/"
+    assert kubectl(cluster, "get", "--raw", base + "pods/server2:8080/proxy/hostname"
+                   ).stdout == "server2"
+    assert kubectl(cluster, "get", "--raw", base + "pods/server2:8080/proxy/echo?msg=a%20b"
+                   ).stdout == "a b"
+    web = {p.name for p in cluster.pods.values() if dict(p.labels).get("app") == "web"}
+    answers = {kubectl(cluster, "get", "--raw", base + "services/web:80/proxy/hostname"
+                       ).stdout for _ in range(12)}
+    assert answers <= web and len(answers) > 1
+    refused = kubectl(cluster, "get", "--raw", base + "pods/server2:9999/proxy/", check=False)
+    assert "ServiceUnavailable" in refused.stderr and \
+        "dial tcp %s:9999: connect: connection refused" % cluster.pod("server2").ip \
+        in refused.stderr
 
 
 def test_exec_and_attach_over_spdy_as_client_go_before_websockets(cluster):

@@ -5,7 +5,7 @@ from topo.errors import KubemnError
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
 from topo.plan.model import ClusterSpec, NodeSpec
-from topo.plan.scheduler import choose_node
+from topo.plan.scheduler import Unschedulable, choose_node
 
 
 def test_default_plan_follows_kubernetes_defaults():
@@ -72,7 +72,7 @@ def test_scheduler_places_a_pod_on_the_nodes_its_node_selector_matches():
     assert choose_node(None, counts, free, (("kubernetes.io/hostname", "node2"),),
                        labels) == "node2"
     assert choose_node(None, counts, free, (("disk", "ssd"),), labels) == "node1"
-    with pytest.raises(KubemnError, match="didn't match Pod's node affinity/selector"):
+    with pytest.raises(Unschedulable, match="didn't match Pod's node affinity/selector"):
         choose_node(None, counts, free, (("disk", "hdd"),), labels)
 
 

@@ -21,14 +21,16 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/policy/view.py", "topo/cli/lines.py", "topo/api/strategies/namespace.py",
     "topo/api/strategies/network_policy.py", "topo/api/strategies/config_map.py",
     "topo/api/strategies/common.py", "topo/api/strategies/service.py",
-    "topo/api/strategies/endpoints.py",
-    "topo/manager/loop.py", "topo/manager/namespaces.py", "topo/proxy/runner.py",
+    "topo/api/strategies/endpoints.py", "topo/api/strategies/replication_controller.py",
+    "topo/api/protobuf_schema.py", "topo/manager/loop.py", "topo/manager/namespaces.py",
+    "topo/manager/replicas.py", "topo/manager/garbage.py", "topo/proxy/runner.py",
     "topo/proxy/programmer.py", "services/served.py", "topo/manager/endpoints.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",
            "topo.api.streams", "topo.api.snapshot", "topo.api.registry",
            "topo.api.portforward", "topo.api.connection", "topo.api.sessions",
+           "topo.api.spdy_channels",
            "topo.policy.enforcer")
 # A lock and a condition, no process; a controller's loop thread.
 ALLOWED = {"topo/api/store.py": ("threading",), "topo/manager/loop.py": ("threading",),
@@ -59,8 +61,8 @@ COMPONENTS = sorted(os.path.relpath(p, ROOT) for folder in ("manager", "kubelet"
                     for p in glob.glob(os.path.join(ROOT, "topo", folder, "*.py")))
 API_SERVER = ("topo.api.server", "topo.api.registry", "topo.api.streams", "topo.api.sessions",
               "topo.api.connection", "topo.api.websocket", "topo.api.spdy",
-              "topo.api.portforward", "topo.api.tls", "topo.api.kubeconfig", "topo.cli",
-              "topo.cluster")
+              "topo.api.spdy_channels", "topo.api.portforward", "topo.api.tls",
+              "topo.api.kubeconfig", "topo.cli", "topo.cluster")
 
 
 @pytest.mark.parametrize("path", COMPONENTS)

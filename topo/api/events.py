@@ -38,6 +38,12 @@ def _stand_in(spec):
                               ports))
 
 
+def _unschedulable(pod):
+    """The scheduler's message of a pod no node takes, or None."""
+    return next((c.get("message") for c in pod["status"].get("conditions", ())
+                 if c["type"] == "PodScheduled" and c.get("reason") == "Unschedulable"), None)
+
+
 def _states(pod):
     return {s["name"]: s.get("state", {}) for s in pod["status"].get("containerStatuses", [])}
 
@@ -48,6 +54,10 @@ def pod_events(before, after, now):
     for key, pod in after.items():
         old = before.get(key)
         node = pod["spec"].get("nodeName")
+        unschedulable = _unschedulable(pod)
+        if unschedulable and not (old and _unschedulable(old)):
+            events.append(_event(pod, "FailedScheduling", unschedulable, now,
+                                 "default-scheduler", "Warning"))
         if node and not (old and old["spec"].get("nodeName")):
             events.append(_event(pod, "Scheduled", "Successfully assigned %s/%s to %s"
                                  % (key[0], key[1], node), now, "default-scheduler"))

@@ -21,7 +21,9 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready message",
                            defaults=(None,))
 WAITING = ("ContainerCreating", "CreateContainerError")
-PodView = namedtuple("PodView", "spec ip node host_ip created ready containers")
+# unschedulable: why no node takes it (the scheduler's message), or None.
+PodView = namedtuple("PodView", "spec ip node host_ip created ready containers "
+                                "unschedulable", defaults=(None,))
 NodeView = namedtuple("NodeView", "name ip pod_cidr created kernel")
 ServiceView = namedtuple("ServiceView", "spec cluster_ip node_ports lb_ip created")
 # pods: [PodView] it owns; history: its templates, oldest first (the last is current).
@@ -181,6 +183,12 @@ def pod_json(view, extra_meta=None):
             "name": "%s-%s" % (spec.owner.rsplit("/", 1)[-1], pod_hash)}]
         metadata["generateName"] = spec.name[:-5]
         metadata.setdefault("labels", {})["pod-template-hash"] = pod_hash
+    if view.unschedulable:
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+                "spec": pod_spec_json(template), "status": {
+                    "phase": "Pending", "qosClass": "BestEffort", "conditions": [dict(
+                        _condition("PodScheduled", False, view.created),
+                        reason="Unschedulable", message=view.unschedulable)]}}
     images = {c.name: c.image for c in template.containers}
     containers = [_container_status(c, images[c.name], view.created) for c in view.containers]
     states = [c.state for c in view.containers]
@@ -350,9 +358,11 @@ def node_labels(name):
             "beta.kubernetes.io/arch": "amd64"}
 
 
-def node_json(view):
+def node_json(view, extra_meta=None):
+    """extra_meta: the labels and annotations a client gave the node."""
     return {"apiVersion": "v1", "kind": "Node",
-            "metadata": _metadata(view.name, view.created, None, node_labels(view.name)),
+            "metadata": _metadata(view.name, view.created, None, node_labels(view.name),
+                                  extra_meta),
             "spec": {"podCIDR": view.pod_cidr, "podCIDRs": [view.pod_cidr]},
             "status": {"addresses": [{"type": "InternalIP", "address": view.ip},
                                      {"type": "Hostname", "address": view.name}],

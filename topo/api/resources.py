@@ -18,9 +18,9 @@ RESOURCES = (
     Resource("", "v1", "nodes", "node", "Node", False,
              ("create", "delete", "get", "list", "watch"), ("no",), (), ()),
     Resource("", "v1", "pods", "pod", "Pod", True, ALL, ("po",), ("all",),
-             ("log", "exec", "attach", "portforward", "status")),
+             ("log", "exec", "attach", "portforward", "proxy", "status")),
     Resource("", "v1", "services", "service", "Service", True, ALL, ("svc",), ("all",),
-             ("status",)),
+             ("proxy", "status")),
     Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, ALL, ("ep",), (), ()),
     Resource("", "v1", "events", "event", "Event", True, READ, ("ev",), (), ()),
     Resource("", "v1", "replicationcontrollers", "replicationcontroller",
@@ -62,7 +62,8 @@ BY_STORE_KEY = {store_key(r): r for r in RESOURCES}
 NAMESPACED = tuple(store_key(r) for r in RESOURCES if r.namespaced)
 SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "attach": ("create", "get"),
                      "portforward": ("create", "get"), "status": ("get", "patch", "update"),
-                     "scale": ("get", "patch", "update")}
+                     "scale": ("get", "patch", "update"),
+                     "proxy": ("create", "delete", "get", "patch", "update")}
 
 
 def group_version(resource):
@@ -109,7 +110,7 @@ def api_resource_list(group, version):
             entry["categories"] = list(r.categories)
         resources.append(entry)
         for sub in r.subresources:
-            kind = {"scale": "Scale"}.get(sub, r.kind)
+            kind = {"scale": "Scale", "proxy": r.kind + "ProxyOptions"}.get(sub, r.kind)
             entry = {"name": "%s/%s" % (r.plural, sub), "singularName": "",
                      "namespaced": r.namespaced, "kind": kind,
                      "verbs": list(SUBRESOURCE_VERBS[sub])}

@@ -17,7 +17,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from topo.api import openapi, protobuf, render, resources, streams, tables
+from topo.api import openapi, protobuf, proxy, render, resources, streams, tables
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
@@ -39,9 +39,10 @@ MAX_BODY = 3 * 1024 * 1024   # the API server's own request limit
 class Request:
     """One parsed API path: /api/v1/namespaces/NS/pods/NAME/log and its kin."""
 
-    def __init__(self, path, query):
-        self.query = query
+    def __init__(self, path, query, raw_query=""):
+        self.query, self.raw_query = query, raw_query
         self.resource = self.namespace = self.name = self.subresource = None
+        self.proxy_path = None   # what follows .../NAME/proxy
         parts = [p for p in path.split("/") if p]
         if parts[:1] == ["api"] and len(parts) >= 2:
             self.group, self.version, rest = "", parts[1], parts[2:]
@@ -56,6 +57,10 @@ class Request:
             return
         self.discovery = False
         self.resource = resources.BY_PLURAL.get((self.group, rest[0]))
+        if len(rest) >= 3 and rest[2] == "proxy":
+            self.proxy_path = "/" + "/".join(rest[3:]) + ("/" if path.endswith("/") and
+                                                           len(rest) > 3 else "")
+            rest = rest[:3]
         if self.resource is None or self.resource.version != self.version or len(rest) > 3:
             raise ApiError(404, "the server could not find the requested resource")
         self.name = rest[1] if len(rest) > 1 else None
@@ -128,7 +133,7 @@ class ApiServer:
     def handle(self, handler, method):
         url = urllib.parse.urlsplit(handler.path)
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        path = url.path.rstrip("/") or "/"
+        path = url.path if "/proxy/" in url.path else url.path.rstrip("/") or "/"
         if self.log:
             self.log.write("%.3f %s %s\n" % (time.time(), method, handler.path))
         if not self.authorized(handler.headers.get("Authorization")):
@@ -136,11 +141,13 @@ class ApiServer:
         fixed = self._fixed(path)
         if fixed is not None:
             return 200, fixed
-        request = Request(path, query)
+        request = Request(path, query, url.query)
         if request.discovery:
             return self._discovery(request)
         if request.subresource in ("exec", "attach", "portforward"):   # long-lived:
             return self._stream(request, handler)   # never under the cluster's lock
+        if request.subresource == "proxy":
+            return proxy.serve_proxy(self, request, method, handler)
         if method == "GET":
             return self._get(request, handler)
         if request.param("dryRun"):

@@ -43,6 +43,9 @@ def _pod_view(pod):
 
 
 def _pending_view(waiting):
+    if waiting.unschedulable:   # the scheduler's: no node, no container status
+        return render.PodView(waiting.spec, None, None, None, waiting.created, False, [],
+                              waiting.error)
     state = "CreateContainerError" if waiting.error else "ContainerCreating"
     containers = [render.ContainerView(c.name, state, None, 0, False, waiting.error)
                   for c in waiting.spec.template.containers]
@@ -69,7 +72,8 @@ def render_cluster(views, state):
     pods, node_views, deployments, deployment_created, cluster_created = views
     out = {"pods": [render.pod_json(v, state.extra("pods", v.spec.namespace, v.spec.name))
                     for v in pods],
-           "nodes": [render.node_json(v) for v in node_views]}
+           "nodes": [render.node_json(v, state.extra("nodes", None, v.name))
+                     for v in node_views]}
     out["deployments.apps"], out["replicasets.apps"] = [], []
     for spec, history in deployments:
         owned = [p for p in pods if p.spec.owner == spec.ref]

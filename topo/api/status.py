@@ -3,7 +3,8 @@ and a message naming the object and the field (kubectl prints the message)."""
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 409: "AlreadyExists", 410: "Expired",
-           415: "UnsupportedMediaType", 422: "Invalid", 500: "InternalError"}
+           415: "UnsupportedMediaType", 422: "Invalid", 500: "InternalError",
+           502: "BadGateway", 503: "ServiceUnavailable"}
 
 
 class ApiError(Exception):

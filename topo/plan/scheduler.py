@@ -5,6 +5,10 @@ from __future__ import annotations
 from topo.errors import KubemnError
 
 
+class Unschedulable(KubemnError):
+    """No node can take the pod now: it stays Pending, as the scheduler leaves it."""
+
+
 def no_such_node(node_name: str, nodes: list[str]) -> KubemnError:
     """The error of a nodeName that names none of nodes: checked when a manifest is
     applied (topo/objects.py), and again when its pod is placed."""
@@ -27,9 +31,10 @@ def choose_node(node_name: str | None, pod_counts: dict[str, int],
     matching = [n for n in pod_counts
                 if set(node_selector) <= set(labels.get(n, {}).items())]
     if not matching:
-        raise KubemnError("0/%d nodes are available: %d node(s) didn't match Pod's node "
-                          "affinity/selector" % (len(pod_counts), len(pod_counts)))
+        raise Unschedulable("0/%d nodes are available: %d node(s) didn't match Pod's node "
+                            "affinity/selector" % (len(pod_counts), len(pod_counts)))
     candidates = [n for n in matching if free_addresses[n] > 0]
     if not candidates:
-        raise KubemnError("no node has a free pod address")
+        raise Unschedulable("0/%d nodes are available: %d node(s) had no free pod address"
+                            % (len(pod_counts), len(matching)))
     return min(candidates, key=lambda n: pod_counts[n])

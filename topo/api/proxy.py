@@ -1,0 +1,110 @@
+"""pods/NAME/proxy and services/NAME/proxy: the API server relays an HTTP request to a
+pod's port, or to a ready endpoint of a Service's port, and the answer back (the e2e
+suite reads its DNS probes' results this way; `kubectl get --raw`). NAME may carry a
+port, `name:port` or `scheme:name:port` (a number, or a port's name). The request
+leaves from the namespace of the pod's node, as the API server reaches pods over the
+cluster's network."""
+import http.client
+import random
+import socket
+
+from topo.api.status import ApiError
+from topo.errors import KubemnError
+from topo.plan.model import ref
+from topo.runtime.netns import network_namespace_of
+
+TIMEOUT = 30.0
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer",
+              "proxy-authorization", "proxy-authenticate", "host", "authorization",
+              "content-length"}
+
+
+def split_name(text):
+    """(scheme, name, port) of NAME, [scheme:]name[:port]; port '' when not given."""
+    parts = text.split(":")
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    if len(parts) == 2:
+        return "http", parts[0], parts[1]
+    return "http", text, ""
+
+
+def _pod_target(cluster, namespace, name, port):
+    try:
+        pod = cluster.pod(ref(namespace, name))
+    except KubemnError as exc:
+        raise ApiError(404, str(exc)) from None
+    if not port:
+        port = 80
+    elif not port.isdigit():
+        named = [p.container_port for c in pod.spec.template.containers for p in c.ports
+                 if p.name == port]
+        if not named:
+            raise ApiError(503, "no such port %r in pod %s" % (port, name))
+        port = named[0]
+    return pod.node.pid, pod.ip, int(port)
+
+
+def _service_target(cluster, namespace, name, port):
+    try:
+        served = cluster.served_service(ref(namespace, name))
+    except (KubemnError, StopIteration):
+        raise ApiError(404, 'services "%s" not found' % name) from None
+    wanted = [p for p in served.ports if not port or port in (p.name, str(p.port))]
+    if not wanted:
+        raise ApiError(503, "no service port %r found for service %r" % (port, name))
+    choices = [(e, target) for e in served.endpoints for number, protocol, target in e.ports
+               if number == wanted[0].port and protocol == wanted[0].protocol]
+    if not choices:
+        raise ApiError(503, 'no endpoints available for service "%s"' % name)
+    endpoint, target = random.choice(choices)
+    node = cluster.node(endpoint.node) if endpoint.node else cluster.nodes()[0]
+    return node.pid, endpoint.ip, target
+
+
+def relay(pid, address, port, method, path, headers, body):
+    """(status, reason, [(header, value)], body) of one HTTP request to address:port,
+    sent from pid's network namespace."""
+    with network_namespace_of(pid):
+        sock = socket.create_connection((address, port), TIMEOUT)
+    connection = http.client.HTTPConnection(address, port, timeout=TIMEOUT)
+    connection.sock = sock
+    try:
+        connection.request(method, path, body=body or None, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.reason, [
+            (k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP], \
+            response.read()
+    finally:
+        connection.close()
+
+
+def serve_proxy(api, request, method, handler):
+    scheme, name, port = split_name(request.name)
+    if scheme != "http":
+        raise ApiError(400, "kubemn proxies http only, not %s" % scheme)
+    kind = request.resource.plural
+    if kind == "pods":
+        pid, address, port = _pod_target(api.cluster, request.namespace, name, port)
+    elif kind == "services":
+        pid, address, port = _service_target(api.cluster, request.namespace, name, port)
+    else:
+        raise ApiError(404, "kubemn proxies to pods and services only")
+    path = request.proxy_path + ("?" + request.raw_query if request.raw_query else "")
+    headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
+    try:
+        status, reason, headers, body = relay(pid, address, port, method, path, headers,
+                                              handler.raw_body)
+    except OSError as exc:
+        raise ApiError(503, "error trying to reach %s: dial tcp %s:%d: connect: %s"
+                       % (kind[:-1], address, port,
+                          (exc.strerror or str(exc)).lower())) from None
+    except http.client.HTTPException as exc:
+        raise ApiError(502, "error reading from %s:%d: %s" % (address, port, exc)) from None
+    handler.send_response(status, reason)
+    for key, value in headers:
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+    return None, None
