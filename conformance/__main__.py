@@ -1,7 +1,8 @@
 """`make conformance`: Kubernetes v1.20.2's own sig-network conformance tests
 (e2e.test, built by conformance/build.sh) against a fresh kubemn cluster of two
-nodes. Prints a (test, result) table, keeps it in the README, and leaves the JUnit
-report and e2e.test's log in build/e2e/report/.
+nodes, one e2e.test run a test (each within SPEC_LIMIT). Prints a (test, result)
+table, keeps it in the README, and leaves each test's JUnit report and log in
+build/e2e/report/NN/.
 
   python -m conformance                 the [sig-network] [Conformance] tests
   python -m conformance --focus REGEX   others (ginkgo's focus)
@@ -9,17 +10,34 @@ report and e2e.test's log in build/e2e/report/.
 import argparse
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import time
 
-from conformance.junit import replace_table, results, table
+from conformance.junit import FAILED, replace_table, results, table
 from topo.cluster import Cluster, progress_to_stderr
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "e2e")
 CONFORMANCE = r"\[sig-network\].*\[Conformance\]"
-TIME_LIMIT = 25 * 60   # seconds for the whole e2e.test run
+# Seconds for one test: a test that waits out its own timeouts (ten minutes, for a
+# DNS probe whose answers never come) is stopped, and reported as such.
+SPEC_LIMIT = 180
+GO_REGEXP_SPECIAL = set("\\.+*?()|[]{}^$")
+
+
+def exact(name):
+    """A ginkgo focus (Go's regexp) that picks the spec called name (ginkgo matches
+    it against more than the name: no anchors)."""
+    return "".join("\\" + c if c in GO_REGEXP_SPECIAL else c for c in name)
+
+
+def last_step(log_path):
+    """The last STEP line of an e2e.test log: where a stopped test was waiting."""
+    steps = [line.strip() for line in open(log_path, errors="replace")
+             if line.startswith("STEP: ")]
+    return steps[-1][len("STEP: "):] if steps else "before its first step"
 
 
 def say(message):
@@ -27,25 +45,50 @@ def say(message):
     sys.stderr.flush()
 
 
-def run_suite(kubeconfig, focus, report):
-    """Runs e2e.test against kubeconfig's cluster; its exit code, or None on timeout."""
-    argv = [os.path.join(BUILD, "e2e.test"), "--provider=skeleton",
+def _argv(kubeconfig, focus, report, *extra):
+    return [os.path.join(BUILD, "e2e.test"), "--provider=skeleton",
             "--kubeconfig=" + kubeconfig, "--kubectl-path=" + os.path.join(
                 os.path.dirname(sys.executable), "kubectl"),
             "--disable-log-dump=true", "--dump-logs-on-failure=false",
             # The 1.20 suite waits for a token Secret on each namespace's default
             # ServiceAccount, which Kubernetes stopped making in 1.24.
             "--e2e-verify-service-account=false",
-            "--report-dir=" + report, "--ginkgo.noColor", "--ginkgo.focus=" + focus]
-    with open(os.path.join(report, "e2e.log"), "w") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=report)
+            "--report-dir=" + report, "--ginkgo.noColor", "--ginkgo.focus=" + focus] + \
+        list(extra)
+
+
+def list_specs(focus, report):
+    """The names of the specs focus picks, from a dry run's report (no cluster)."""
+    folder = os.path.join(report, "dry-run")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run(_argv("/dev/null", focus, folder, "--ginkgo.dryRun"), cwd=folder,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                   stdin=subprocess.DEVNULL, timeout=300)
+    names = []
+    for path in sorted(glob.glob(os.path.join(folder, "junit*.xml"))):
+        names += [name for name, _ in results(open(path).read())[1]]
+    return names
+
+
+def run_spec(kubeconfig, name, folder):
+    """Runs one spec; (its rows, from its report, or a timeout's row)."""
+    os.makedirs(folder, exist_ok=True)
+    log_path = os.path.join(folder, "e2e.log")
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(_argv(kubeconfig, exact(name), folder), stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   cwd=folder)
         try:
-            return process.wait(TIME_LIMIT)
+            process.wait(SPEC_LIMIT)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-            return None
+            return [(name, "%s: still running after %d s, stopped (%s)"
+                     % (FAILED, SPEC_LIMIT, last_step(log_path)))]
+    rows = []
+    for path in sorted(glob.glob(os.path.join(folder, "junit*.xml"))):
+        rows += results(open(path).read())[1]
+    return rows or [(name, "%s: no report (see %s)" % (FAILED, log_path))]
 
 
 def main(argv=None):
@@ -56,25 +99,21 @@ def main(argv=None):
         say("no e2e.test: run conformance/build.sh (make conformance does)")
         return 2
     report = os.path.join(BUILD, "report")
-    os.makedirs(report, exist_ok=True)
-    for old in glob.glob(os.path.join(report, "*")):
-        os.remove(old)
+    shutil.rmtree(report, ignore_errors=True)
     started = time.monotonic()
-    with Cluster(None, nodes=2, progress=progress_to_stderr) as cluster:
-        say("running e2e.test --ginkgo.focus=%s (log: %s)"
-            % (args.focus, os.path.join(report, "e2e.log")))
-        code = run_suite(cluster.kubeconfig, args.focus, report)
-    minutes = (time.monotonic() - started) / 60
-    reports = sorted(glob.glob(os.path.join(report, "junit*.xml")))
-    if code is None or not reports:
-        say("e2e.test %s after %.1f min, no report: see %s"
-            % ("timed out" if code is None else "exited %s" % code, minutes,
-               os.path.join(report, "e2e.log")))
+    names = list_specs(args.focus, report)
+    if not names:
+        say("the focus %r picks no test" % args.focus)
         return 1
-    picked, rows = 0, []
-    for path in reports:
-        count, found = results(open(path).read())
-        picked, rows = picked + count, rows + found
+    rows = []
+    with Cluster(None, nodes=2, progress=progress_to_stderr) as cluster:
+        for index, name in enumerate(names, 1):
+            say("%d/%d %s" % (index, len(names), name))
+            rows += run_spec(cluster.kubeconfig, name,
+                             os.path.join(report, "%02d" % index))
+            say("   %s" % rows[-1][1])
+    minutes = (time.monotonic() - started) / 60
+    picked = len(names)
     text = table(picked, rows, "Kubernetes v1.20.2 e2e, `--ginkgo.focus=%s`, %.1f min "
                  "(%s)" % (args.focus, minutes, time.strftime("%Y-%m-%d")))
     print(text)

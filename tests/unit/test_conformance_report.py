@@ -49,3 +49,20 @@ def test_the_table_counts_what_passed_and_replaces_the_readmes():
     replaced = replace_table(document, text)
     assert "old table" not in replaced and replaced.startswith("before\n" + BEGIN)
     assert replaced.endswith(END + "\nafter\n") and "1 of 3 passed" in replaced
+
+
+def test_one_tests_focus_escapes_what_gos_regexp_reads_as_operators():
+    from conformance.__main__ import exact
+    assert exact("[sig-network] Proxy version v1 should proxy (a pod) 1+1 [Conformance]") == \
+        r"\[sig-network\] Proxy version v1 should proxy \(a pod\) 1\+1 \[Conformance\]"
+
+
+def test_a_stopped_test_is_reported_with_the_step_it_was_waiting_in(tmp_path):
+    from conformance.__main__ import last_step
+    log = tmp_path / "e2e.log"
+    log.write_text("STEP: Creating a kubernetes client\nINFO: x\n"
+                   "STEP: looking for the results for each expected name from probers\n"
+                   "INFO: Unable to read wheezy_udp@...\n")
+    assert last_step(str(log)) == "looking for the results for each expected name from probers"
+    log.write_text("nothing yet\n")
+    assert last_step(str(log)) == "before its first step"

@@ -274,7 +274,7 @@ class Registry:
         return current
 
     def _orphan(self, owner):
-        """The pods owner has lose their reference to it (their metadata beyond the
+        """The pods of owner lose their reference to it (a pod's metadata beyond the
         model lives in APIState until pods are the store's alone)."""
         uid, namespace = owner["metadata"]["uid"], owner["metadata"].get("namespace", "")
         for pod in self.store.list("pods", namespace)[1]:
