@@ -43,6 +43,8 @@ TOP_LEVEL = {
     ("meta.k8s.io/v1", "DeleteOptions"): "meta.DeleteOptions",
     ("apps/v1", "Deployment"): "apps.Deployment", ("apps/v1", "ReplicaSet"): "apps.ReplicaSet",
     ("networking.k8s.io/v1", "NetworkPolicy"): "networking.NetworkPolicy",
+    ("networking.k8s.io/v1", "Ingress"): "networking.Ingress",
+    ("networking.k8s.io/v1", "IngressClass"): "networking.IngressClass",
     ("autoscaling/v1", "Scale"): "autoscaling.Scale",
     ("policy/v1beta1", "Eviction"): "policy.Eviction",
 }

@@ -14,6 +14,10 @@ SUBCOMMANDS = {
     "porter": "services.apps.porter",
     "test-webserver": "services.apps.test_webserver",
     "pause": "services.apps.pause",
+    # module:function, for the small ones that share a module
+    "dns-suffix": "services.apps.resolver_files:dns_suffix",
+    "dns-server-list": "services.apps.resolver_files:dns_server_list",
+    "etc-hosts": "services.apps.resolver_files:etc_hosts",
 }
 
 
@@ -24,7 +28,8 @@ def main(argv=None):
         sys.stderr.write('Error: unknown command "%s" for "agnhost"\n'
                          "Run 'agnhost --help' for usage.\n" % what)
         return 1
-    return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
+    module, _, function = SUBCOMMANDS[argv[0]].partition(":")
+    return getattr(importlib.import_module(module), function or "main")(argv[1:])
 
 
 if __name__ == "__main__":

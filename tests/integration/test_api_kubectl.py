@@ -409,6 +409,31 @@ def test_the_proxy_subresource_relays_to_a_pods_port_and_a_services_endpoints(cl
         in refused.stderr
 
 
+INGRESS_CLASS = """apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: lab}
+spec: {controller: example.com/none}
+"""
+
+
+def test_ingresses_and_their_classes_are_kept_and_their_status_written_apart(cluster):
+    """kubemn runs no ingress controller: the objects are kept as given, and a status
+    written through the status subresource (as a controller writes it) stays."""
+    kubectl(cluster, "apply", "-f", "-", stdin=INGRESS_CLASS)
+    kubectl(cluster, "create", "ingress", "site", "--class=lab", "--rule=site.test/=web:80")
+    kubectl(cluster, "patch", "ingress", "site", "--subresource=status", "--type=merge",
+            "-p", '{"status":{"loadBalancer":{"ingress":[{"ip":"198.51.100.9"}]}}}')
+    kubectl(cluster, "annotate", "ingress", "site", "note=kept")
+    row = kubectl(cluster, "get", "ingress", "site", "--no-headers").stdout.split()
+    assert row[:5] == ["site", "lab", "site.test", "198.51.100.9", "80"]
+    assert kubectl(cluster, "get", "ingressclass", "lab", "-o",
+                   "jsonpath={.spec.controller}").stdout == "example.com/none"
+    kubectl(cluster, "delete", "ingress", "site")
+    kubectl(cluster, "delete", "ingressclass", "lab")
+    for kind in ("ingress/site", "ingressclass/lab"):
+        assert "NotFound" in kubectl(cluster, "get", kind, check=False).stderr
+
+
 def test_exec_and_attach_over_spdy_as_client_go_before_websockets(cluster):
     """kubectl's SPDY transport (client-go's before 1.31, the e2e suite's): stdout and
     stderr apart, stdin and its end, the exit code, attach to a container's stdin."""

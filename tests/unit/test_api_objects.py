@@ -131,6 +131,9 @@ def test_delete_options_read_their_propagation_policy():
         _field(2, options)
     assert decode(body) == {"apiVersion": "v1", "kind": "DeleteOptions",
                             "propagationPolicy": "Orphan", "gracePeriodSeconds": 0}
+    grouped = b"k8s\x00" + _field(1, _field(1, b"networking.k8s.io/v1") + _field(
+        2, b"DeleteOptions")) + _field(2, options)   # in the group of the resource deleted
+    assert decode(grouped)["propagationPolicy"] == "Orphan"
 
 
 @pytest.mark.parametrize("body", [b"{}", b"k8s\x00\x0a\x05\x0a\x02", b"k8s\x00\x0a\x0c\x0a"

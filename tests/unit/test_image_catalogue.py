@@ -2,8 +2,8 @@
 Kubernetes' rules for command and args over the image's ENTRYPOINT and CMD."""
 import pytest
 
-from topo.kubelet.images import (CATALOGUE, applet_overlays, container_argv, image_name,
-                                 image_tag, known_image, stand_in, uses_busybox)
+from topo.kubelet.images import (CATALOGUE, applet_overlays, container_argv, exec_argv,
+                                 image_name, image_tag, known_image, stand_in, uses_busybox)
 from topo.plan.model import Container, ContainerPort
 
 AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.39"
@@ -46,6 +46,14 @@ def test_a_command_replaces_both_and_names_the_images_own_program():
     assert runs("nginx", ["nginx", "-g", "daemon off;"]) == [
         "services.apps.nginx", "nginx", "-g", "daemon off;"]
     assert runs("nginx", ["sleep", "9"]) == ["sleep", "9"]
+
+
+def test_an_exec_of_the_images_own_program_runs_kubemns():
+    agnhost = Container("c", AGNHOST)
+    assert exec_argv(agnhost, ["/agnhost", "dns-suffix"])[-2:] == ["services.apps.agnhost",
+                                                                   "dns-suffix"]
+    assert exec_argv(agnhost, ["cat", "/etc/resolv.conf"]) == ["cat", "/etc/resolv.conf"]
+    assert exec_argv(Container("c", "busybox"), ["/agnhost"]) == ["/agnhost"]
 
 
 def test_the_tag_chooses_the_version_an_image_prints():

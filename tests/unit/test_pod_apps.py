@@ -63,3 +63,14 @@ def test_the_sample_images_answers():
                     "RemoteAddr: 10.244.2.3:5000\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
     plain = nginx_hello("10.244.1.5:80", "h", "27/Nov/2026:10:00:00 +0000", "/", "ab", True)
     assert plain.splitlines()[:2] == ["Server address: 10.244.1.5:80", "Server name: h"]
+
+
+def test_agnhost_reads_the_resolver_files_as_the_e2e_suite_asks(tmp_path, monkeypatch, capsys):
+    from services.apps import agnhost, resolver_files
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 1.1.1.1\nsearch resolv.conf.local ns.svc.cluster.local\n"
+                    "options ndots:5\n")
+    monkeypatch.setattr(resolver_files, "RESOLV_CONF", str(conf))
+    assert agnhost.main(["dns-suffix"]) == 0
+    assert agnhost.main(["dns-server-list"]) == 0
+    assert capsys.readouterr().out == "resolv.conf.local,ns.svc.cluster.local\n1.1.1.1\n"

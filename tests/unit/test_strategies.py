@@ -4,6 +4,7 @@ import pytest
 
 from topo.api.status import ApiError
 from topo.api.strategies import config_map, namespace, network_policy
+from topo.api.strategies.kept import KeptAsGiven
 
 
 def refused(call, *args):
@@ -177,6 +178,27 @@ def test_an_update_keeps_the_addresses_and_a_cluster_ip_cannot_change():
     assert moved.code == 422 and "spec.clusterIP" in moved.message
 
 
+def test_a_switch_of_type_drops_the_addresses_the_new_type_has_none_of():
+    """As the e2e suite switches types with a typed client: the clusterIP emptied, the
+    clusterIPs and nodePorts left as they were."""
+    from topo.api.store import Store
+    store = Store()
+    strategy = _services(store)
+    web = _store_created(store, strategy, _service_request("web", type="NodePort"))
+    external = strategy.for_update(_service_request(
+        "web", type="ExternalName", externalName="foo.example.com", clusterIP="",
+        clusterIPs=web["spec"]["clusterIPs"], ports=web["spec"]["ports"]), web, 5)
+    assert "clusterIP" not in external["spec"] and external["spec"]["type"] == "ExternalName"
+    assert "nodePort" not in external["spec"]["ports"][0]
+    plain = strategy.for_update(_service_request("web", ports=web["spec"]["ports"]), web, 5)
+    assert plain["spec"]["clusterIP"] == web["spec"]["clusterIP"]
+    assert "nodePort" not in plain["spec"]["ports"][0]
+    asked = refused(strategy.for_update, _service_request(
+        "web", type="ExternalName", externalName="foo.example.com",
+        clusterIP="10.96.0.99"), web, 5)
+    assert asked.code == 422 and "spec.clusterIP" in asked.message
+
+
 def test_a_service_the_manifest_rules_refuse_is_a_422_naming_the_field():
     from topo.api.store import Store
     store = Store()
@@ -221,3 +243,35 @@ def test_the_allocator_follows_the_store_and_a_check_takes_nothing():
     third = _store_created(store, strategy, _service_request("c"))
     assert first["spec"]["clusterIP"] != second["spec"]["clusterIP"]
     assert third["spec"]["clusterIP"] == first["spec"]["clusterIP"], "a's address is free"
+
+
+# --- Ingress (kept as given) ----------------------------------------------------------
+INGRESS = KeptAsGiven("Ingress", "networking.k8s.io/v1")
+
+
+def _ingress(annotations=None, status=None, backend="web"):
+    obj = {"metadata": {"name": "site", "namespace": "default",
+                        "annotations": annotations or {}},
+           "spec": {"defaultBackend": {"service": {"name": backend, "port": {"number": 80}}}}}
+    if status is not None:
+        obj["status"] = status
+    return obj
+
+
+def test_a_kind_kept_as_given_keeps_its_status_against_a_clients_write():
+    stored = INGRESS.for_create(_ingress(), 0)
+    assert stored["kind"] == "Ingress" and "status" not in stored
+    observed = dict(stored, status={"loadBalancer": {"ingress": [{"ip": "198.51.100.9"}]}})
+    updated = INGRESS.for_update(_ingress(status={"loadBalancer": {}}, backend="other"),
+                                 observed, 1)
+    assert updated["status"] == observed["status"]
+    assert updated["spec"]["defaultBackend"]["service"]["name"] == "other"
+
+
+def test_its_status_subresource_changes_the_status_and_annotations_not_the_spec():
+    stored = INGRESS.for_create(_ingress(), 0)
+    written = INGRESS.for_status(_ingress({"patchedstatus": "true"}, {"loadBalancer": {
+        "ingress": [{"ip": "198.51.100.9"}]}}, backend="other"), stored, 1)
+    assert written["status"]["loadBalancer"]["ingress"] == [{"ip": "198.51.100.9"}]
+    assert written["metadata"]["annotations"] == {"patchedstatus": "true"}
+    assert written["spec"] == stored["spec"]

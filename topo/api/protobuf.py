@@ -27,6 +27,8 @@ class ProtobufError(ValueError):
 ENVELOPE = {"Unknown": {1: ("typeMeta", "TypeMeta"), 2: ("raw", "raw")},
             "TypeMeta": {1: ("apiVersion", "s"), 2: ("kind", "s")}}
 SCHEMAS = dict(GENERATED, **ENVELOPE)
+# Options every group version carries (a client sends DeleteOptions in its resource's).
+ANY_VERSION = {"DeleteOptions": "meta.DeleteOptions"}
 ZERO_TIME = -62135596800   # Go's zero time.Time (0001-01-01): null in JSON
 
 
@@ -185,9 +187,10 @@ def decode(body):
     envelope = message(body[len(MAGIC):], "Unknown")
     type_meta = envelope.get("typeMeta", {})
     key = (type_meta.get("apiVersion"), type_meta.get("kind"))
-    if key not in TOP_LEVEL:
+    schema = TOP_LEVEL.get(key) or ANY_VERSION.get(key[1])
+    if schema is None:
         raise ProtobufError("kubemn reads protobuf bodies of %s only, not %s"
                             % (", ".join(sorted({k for _, k in TOP_LEVEL})), key[1]))
-    obj = message(envelope.get("raw", b""), TOP_LEVEL[key])
+    obj = message(envelope.get("raw", b""), schema)
     obj["apiVersion"], obj["kind"] = key
     return obj

@@ -19,6 +19,7 @@ from topo.api.status import ApiError, already_exists, conflict, invalid, not_fou
 from topo.api.strategies import config_map, endpoints, network_policy, replication_controller
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
+from topo.api.strategies.kept import KeptAsGiven
 from topo.api.strategies.service import ServiceStrategy
 from topo.errors import KubemnError
 from topo.plan.manifest import parse_texts
@@ -29,7 +30,9 @@ MODEL_KINDS = ("Pod", "Deployment", "Node")
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Endpoints": endpoints,
-              "ReplicationController": replication_controller}
+              "ReplicationController": replication_controller,
+              "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
+              "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
 POLICIES = network_policy.RESOURCE
 CONFIG_MAPS = config_map.RESOURCE
 
@@ -183,6 +186,24 @@ class Registry:
         self._write(resource, namespace, obj, current, publish)
         return self.store.get(key, namespace or "", name)
 
+    def update_status(self, resource, namespace, name, body, patched=False):
+        """PUT or PATCH of the status subresource: what the kind's strategy takes from
+        it (for kinds whose status is kubemn's own, nothing: the object as it is)."""
+        key = store_key(resource)
+        current = self.store.get(key, namespace or "", name)
+        if current is None:
+            raise not_found(key, name)
+        strategy = self.strategies.get(resource.kind)
+        if not hasattr(strategy, "for_status"):
+            return current
+        obj = _check_body(resource, namespace, body, name)
+        version = obj["metadata"].get("resourceVersion")
+        if version and version != current["metadata"]["resourceVersion"] and not patched:
+            raise conflict(key, name)
+        self.store.put(key, strategy.for_status(obj, current, time.time()))
+        self.publisher.publish()
+        return self.store.get(key, namespace or "", name)
+
     def _write(self, resource, namespace, obj, current, publish=True):
         """Stores obj (through the cluster for its model's kinds); publish: the
         cluster's publication follows at once (its listeners, the policy agent's
@@ -263,7 +284,7 @@ class Registry:
         elif resource.kind in self.strategies:
             kept = self.strategies[resource.kind].for_delete(current, time.time())
             if kept is None:
-                self.store.remove(key, namespace, name)
+                self.store.remove(key, namespace or "", name)
             else:   # finalizers to run first: a namespace's controller takes it from here
                 current = kept
                 self.store.put(key, current)
@@ -286,7 +307,8 @@ class Registry:
 
     # Owners first: a Deployment goes before the pods it would replace.
     NAMESPACE_CONTENT = ("deployments.apps", replication_controller.RESOURCE, "services",
-                         "pods", "endpoints", CONFIG_MAPS, POLICIES, "events")
+                         "pods", "endpoints", CONFIG_MAPS, POLICIES,
+                         "ingresses.networking.k8s.io", "events")
 
     def create_content(self, key, namespace, body):
         """A controller's create (the replication manager's pods), as a request's: under

@@ -34,6 +34,10 @@ RESOURCES = (
              True, READ, (), (), ()),
     Resource("networking.k8s.io", "v1", "networkpolicies", "networkpolicy",
              "NetworkPolicy", True, ALL, ("netpol",), (), ()),
+    Resource("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", True, ALL,
+             ("ing",), (), ("status",)),
+    Resource("networking.k8s.io", "v1", "ingressclasses", "ingressclass", "IngressClass",
+             False, ALL, (), (), ()),
 )
 
 BY_PLURAL = {(r.group, r.plural): r for r in RESOURCES}

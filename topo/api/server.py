@@ -321,11 +321,12 @@ class ApiServer:
         if method == "PATCH":
             body = self._patched(request, namespace, body, handler)
             if request.subresource == "status":
-                return 200, self.store.get(store_key(resource), namespace or "", request.name)
+                return 200, self.registry.update_status(resource, namespace, request.name,
+                                                        body, patched=True)
             return 200, self.registry.update(resource, namespace, request.name, body,
                                              True, request.param("fieldValidation"))
         if request.subresource == "status":
-            return 200, self.store.get(store_key(resource), namespace or "", request.name)
+            return 200, self.registry.update_status(resource, namespace, request.name, body)
         return 200, self.registry.update(resource, namespace, request.name, body,
                                          validation=request.param("fieldValidation"))
 

@@ -12,6 +12,7 @@ import time
 from topo.api import websocket
 from topo.api.connection import Connection
 from topo.kubelet.console import Console
+from topo.kubelet.images import exec_argv
 
 
 def exit_status(code):
@@ -74,8 +75,10 @@ class ExecSession:
             streams = {"stdin": subprocess.PIPE if self.flags["stdin"] else subprocess.DEVNULL,
                        "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         try:
-            process = subprocess.Popen(self.pod.nsenter_argv() + list(self.command), env=env,
-                                       start_new_session=True, **streams)
+            spec = next(c for c in self.pod.spec.template.containers
+                        if self.container in (None, c.name))
+            process = subprocess.Popen(self.pod.nsenter_argv() + exec_argv(spec, self.command),
+                                       env=env, start_new_session=True, **streams)
         except OSError as exc:
             self.send(websocket.STDERR, ("%s\n" % exc).encode())
             self.transport.finish(126)

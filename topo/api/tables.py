@@ -151,6 +151,24 @@ def _config_map_row(config_map, now):
             _age(config_map, now)]
 
 
+def _ingress_row(ingress, now):
+    spec = ingress.get("spec") or {}
+    hosts = [r["host"] for r in spec.get("rules") or () if r.get("host")]
+    balancer = ((ingress.get("status") or {}).get("loadBalancer") or {}).get("ingress") or ()
+    addresses = [a.get("ip") or a.get("hostname", "") for a in balancer]
+    return [ingress["metadata"]["name"], spec.get("ingressClassName") or NONE,
+            ",".join(hosts) or "*", ",".join(addresses), "443" if spec.get("tls") else "80",
+            _age(ingress, now)]
+
+
+def _ingress_class_row(ingress_class, now):
+    spec = ingress_class.get("spec") or {}
+    parameters = spec.get("parameters") or {}
+    return [ingress_class["metadata"]["name"], spec.get("controller", ""),
+            "%s/%s" % (parameters.get("kind", ""), parameters.get("name", ""))
+            if parameters else NONE, _age(ingress_class, now)]
+
+
 def label_selector_text(selector: dict | None) -> str:
     """A LabelSelector as kubectl prints it; empty: '<none>'."""
     selector = selector or {}
@@ -204,6 +222,10 @@ COLUMNS = {
     "networkpolicies.networking.k8s.io": ([NAME, _col("Pod-Selector"), _col("Age")],
                                           _policy_row),
     "configmaps": ([NAME, _col("Data", "integer"), _col("Age")], _config_map_row),
+    "ingresses.networking.k8s.io": ([NAME, _col("Class"), _col("Hosts"), _col("Address"),
+                                     _col("Ports"), _col("Age")], _ingress_row),
+    "ingressclasses.networking.k8s.io": ([NAME, _col("Controller"), _col("Parameters"),
+                                          _col("Age")], _ingress_class_row),
     "events": ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"),
                 _col("Message")], _event_row),
 }

@@ -155,6 +155,19 @@ def container_argv(container: Container) -> List[str]:
     return _choose(container)[0]
 
 
+def exec_argv(container: Container, command) -> List[str]:
+    """What `kubectl exec` runs for command in this container: the image's own
+    program, by its path there (`/agnhost`), is what kubemn runs for it."""
+    return _own_program(known_image(container.image), list(command))
+
+
+def _own_program(entry, command):
+    programs = dict(entry.binaries) if entry else {}
+    if command and command[0] in programs:
+        command[:1] = programs[command[0]]
+    return command
+
+
 def stand_in(container: Container) -> Optional[str]:
     """None, or what kubemn says when it runs a stand-in for an image (or an agnhost
     subcommand) it does not know: never silently."""
@@ -197,11 +210,7 @@ def _choose(container):
         return _stand_in(container, 'image "%s"' % container.image)
     tag = image_tag(container.image)
     if container.command:
-        command = list(container.command)
-        programs = dict(entry.binaries)     # the image's own program, by its path there
-        if command[0] in programs:
-            command[:1] = programs[command[0]]
-        return command + list(container.args), None
+        return _own_program(entry, list(container.command)) + list(container.args), None
     args = list(container.args) if container.args else list(entry.cmd)
     if entry.entrypoint == AGNHOST and args[:1] and args[0] not in AGNHOST_SUBCOMMANDS:
         return _stand_in(container, 'agnhost subcommand "%s"' % args[0])

@@ -47,6 +47,8 @@ class ServiceStrategy:
         return self.known[1].copy()
 
     def for_create(self, obj, now, current=None):
+        if current is not None:
+            obj = drop_type_dependent_fields(obj, current)
         spec = parsed(parse_service, obj)
         name = obj["metadata"]["name"]
         old_ip = current["spec"].get("clusterIP") if current else None
@@ -70,6 +72,30 @@ class ServiceStrategy:
 
     def for_delete(self, current, now):
         return None
+
+
+def drop_type_dependent_fields(obj, current):
+    """As the API server updates a Service: one switched to ExternalName loses the
+    clusterIP(s) its client left as they were (or emptied); one switched to a type
+    without NodePorts loses the nodePorts its client left as they were."""
+    spec, old = dict(obj.get("spec") or {}), current["spec"]
+    new_type, old_type = spec.get("type", "ClusterIP"), old.get("type", "ClusterIP")
+    if new_type == "ExternalName" and old_type != "ExternalName":
+        if spec.get("clusterIP") in (None, "", old.get("clusterIP")) and \
+                spec.get("clusterIPs") in (None, [], old.get("clusterIPs")):
+            spec.pop("clusterIP", None)
+            spec.pop("clusterIPs", None)
+    if new_type in ("ClusterIP", "ExternalName") and old_type in ("NodePort", "LoadBalancer") \
+            and isinstance(spec.get("ports"), list):
+        old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
+                     for p in old.get("ports") or ()}
+        spec["ports"] = [
+            {k: v for k, v in p.items() if k != "nodePort"}
+            if isinstance(p, dict) and p.get("nodePort") == old_ports.get(
+                (p.get("port"), p.get("protocol", "TCP"))) else p for p in spec["ports"]]
+        if not spec["ports"]:
+            del spec["ports"]
+    return dict(obj, spec=spec)
 
 
 def check_together(services, service_cidr, load_balancer_cidr):
