@@ -409,6 +409,37 @@ def test_the_proxy_subresource_relays_to_a_pods_port_and_a_services_endpoints(cl
         in refused.stderr
 
 
+SHARING = """apiVersion: v1
+kind: Pod
+metadata: {name: sharing}
+spec:
+  volumes: [{name: results, emptyDir: {}}]
+  containers:
+  - name: writer
+    image: busybox
+    command: [sh, -c, "echo hello > /results/x; sleep 3600"]
+    volumeMounts: [{name: results, mountPath: /results}]
+  - name: reader
+    image: busybox
+    command: [sleep, "3600"]
+    volumeMounts: [{name: results, mountPath: /mnt}]
+"""
+
+
+def test_an_empty_dir_volume_is_shared_by_a_pods_containers_and_the_machine_keeps_none(
+        cluster):
+    """As the e2e suite's DNS probes share /results: a new top-level directory in the
+    pod's own root, and an existing directory covered, in the pod only."""
+    kubectl(cluster, "apply", "-f", "-", stdin=SHARING)
+    kubectl(cluster, "wait", "--for=condition=Ready", "pod/sharing", "--timeout=30s")
+    wait_for(lambda: kubectl(cluster, "exec", "sharing", "-c", "reader", "--", "cat",
+                             "/mnt/x", check=False).stdout == "hello\n", 10)
+    assert "results" in kubectl(cluster, "exec", "sharing", "-c", "reader", "--", "ls",
+                                "/").stdout.split()
+    assert not os.path.exists("/results") and not os.path.exists("/mnt/x")
+    kubectl(cluster, "delete", "pod", "sharing")
+
+
 INGRESS_CLASS = """apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata: {name: lab}

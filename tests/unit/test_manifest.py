@@ -119,6 +119,12 @@ def test_node_count_shorthand():
      "spec.podCIDR: '10.244.0.0/33' is not a valid IPv4 CIDR"),
     ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
      "  - {name: c, image: x}\n  - {name: c, image: y}\n", "container name 'c' is used twice"),
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
+     "  - {name: c, image: x, volumeMounts: [{name: data, mountPath: /data}]}\n",
+     "spec.containers[0].volumeMounts[0].name: Not found: 'data'"),
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: d, "
+     "emptyDir: {}}]\n  containers:\n  - {name: c, image: x, volumeMounts: [{name: d, "
+     "mountPath: data}]}\n", "mountPath: 'data' is not an absolute path"),
     ("", "test.yaml: no Kubernetes objects in the file"),
     ("kind: Pod\n  bad: indent\n", "test.yaml: line 2: invalid YAML"),
 ])
@@ -159,3 +165,14 @@ spec:
   restartPolicy: %s
   containers: [{name: c, image: busybox, command: [sleep, infinity]}]
 """
+
+
+def test_empty_dir_volumes_and_their_mounts_other_volumes_left_out():
+    pod = parse("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n"
+                "  - {name: results, emptyDir: {}}\n  - {name: conf, configMap: {name: x}}\n"
+                "  containers:\n  - name: c\n    image: x\n    volumeMounts:\n"
+                "    - {name: results, mountPath: /results/}\n"
+                "    - {name: conf, mountPath: /etc/conf}\n").pods[0]
+    assert pod.template.empty_dirs == ("results",)
+    (mount,) = pod.template.containers[0].volume_mounts
+    assert (mount.name, mount.mount_path) == ("results", "/results")

@@ -1,5 +1,5 @@
 """The files a pod's sandbox is made from (topo/kubelet/pod_files.py)."""
-from topo.kubelet.pod_files import host_names, pod_files
+from topo.kubelet.pod_files import host_names, pod_files, volume_script
 
 
 def test_a_pod_without_a_subdomain_is_known_by_its_hostname_only():
@@ -31,3 +31,22 @@ def test_every_name_of_the_pod_follows_its_address_in_hosts():
     files = pod_files("busybox-1", names, "10.244.1.9", "", "10.244.1.0/24", "10.244.1.1",
                       "veth0", 1)
     assert files["hosts"].splitlines()[-1] == "10.244.1.9\t" + "\t".join(names)
+
+
+def test_volumes_at_existing_directories_are_bound_over_them():
+    script = volume_script([("cache", "/var/cache/app"), ("cache", "/srv")], [])
+    assert script.splitlines() == [
+        'mkdir -p "$1/volumes/cache"',
+        'mount --bind "$1/volumes/cache" "/var/cache/app"',
+        'mount --bind "$1/volumes/cache" "/srv"']
+
+
+def test_a_new_top_level_directory_is_made_in_a_root_of_the_pods_own():
+    script = volume_script([("results", "/results"), ("results", "/srv")], ["/results"])
+    lines = script.splitlines()
+    assert 'mount -t tmpfs kubemn-root "$root"' in lines
+    made = lines.index('mkdir -p "$root/results"')
+    assert lines.index('mount --bind "$1/volumes/results" "$root/results"') > made
+    assert 'mount --bind "$1/volumes/results" "$root/srv"' in lines
+    assert lines[-1] == 'mount --rbind "$root" /'   # last: over / once it is complete
+    assert volume_script([], []) == ""

@@ -84,6 +84,9 @@ def container_json(container):
         out["stdin"] = True
     if container.tty:
         out["tty"] = True
+    if container.volume_mounts:
+        out["volumeMounts"] = [{"name": m.name, "mountPath": m.mount_path}
+                               for m in container.volume_mounts]
     return out
 
 
@@ -97,6 +100,8 @@ def pod_spec_json(template, node_name=None):
         spec["nodeName"] = node_name or template.node_name
     if template.node_selector:
         spec["nodeSelector"] = dict(template.node_selector)
+    if template.empty_dirs:
+        spec["volumes"] = [{"name": name, "emptyDir": {}} for name in template.empty_dirs]
     for field in ("hostname", "subdomain"):
         if getattr(template, field):
             spec[field] = getattr(template, field)

@@ -19,7 +19,7 @@ from subprocess import DEVNULL, STDOUT
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
 from topo.kubelet.images import applet_overlays, container_argv, uses_busybox
-from topo.kubelet.pod_files import host_names, pod_files
+from topo.kubelet.pod_files import host_names, pod_files, volume_script
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
@@ -47,6 +47,7 @@ UNBOUND_PORT_GRACE = 1.0
 PAUSE_SCRIPT = """set -e
 echo "$5" > /proc/sys/kernel/hostname
 for file in hostname hosts resolv.conf; do mount --bind "$1/$file" "/etc/$file"; done
+. "$1/volumes.sh"
 ip -batch "$1/network"
 # Filled-in checksums keep captures in the pod clean for scapy users.
 ethtool -K eth0 tx off > /dev/null
@@ -164,11 +165,26 @@ class Pod:
         plan = self.node.plan
         files = pod_files(self.hostname(), self.host_names(), self.ip, self.resolv_conf,
                           plan.pod_cidr, plan.bridge_ip, self.veth, self.node.pid)
+        files["volumes.sh"] = volume_script(*self._volume_mounts())
         for name, text in files.items():
             with open(os.path.join(self.pod_dir, name), "w") as handle:
                 handle.write(text)
         if any(uses_busybox(c) for c in self.spec.template.containers):
             link_busybox_applets(self.applets_dir)
+
+    def _volume_mounts(self):
+        """(mounts, missing) for volume_script: a mount path with no directory on the
+        machine must be a new top-level one (a deeper one would be made in the
+        machine's own directories)."""
+        mounts = [(m.name, m.mount_path) for c in self.spec.template.containers
+                  for m in c.volume_mounts]
+        missing = [path for _, path in mounts if not os.path.isdir(path)]
+        for path in missing:
+            if path.count("/") != 1:
+                raise KubemnError("pod %s: volume mount %s: kubemn mounts a volume at a "
+                                  "directory the machine has, or a new top-level one"
+                                  % (self.name, path))
+        return mounts, missing
 
     def _start_containers(self):
         now = self.containers_started = time.monotonic()

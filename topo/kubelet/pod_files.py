@@ -34,3 +34,38 @@ def pod_files(hostname: str, names: list[str], ip: str, resolv_conf: str, pod_ci
                 "addr add %s/%s dev eth0" % (ip, prefix),
                 "link set eth0 up",
                 "route add default via %s dev eth0" % bridge_ip])}
+
+
+# Mounts a root of the pod's own over / in its mount namespace (the containers enter
+# it afterwards, so they see it as /): a tmpfs holding the machine's top-level
+# entries, bound as they are, beside the new directories the volumes need. The
+# machine's own / gains nothing.
+OWN_ROOT = """root="$1/root"
+mkdir -p "$root"
+mount -t tmpfs kubemn-root "$root"
+for entry in /*; do
+  name="${entry#/}"
+  if [ -L "$entry" ]; then ln -s "$(readlink "$entry")" "$root/$name"
+  elif [ -d "$entry" ]; then mkdir "$root/$name"; mount --rbind "$entry" "$root/$name"
+  else touch "$root/$name"; mount --bind "$entry" "$root/$name"; fi
+done
+"""
+
+
+def volume_script(mounts, missing) -> str:
+    """The shell commands ($1: the pod's directory) that mount a pod's emptyDir
+    volumes in its mount namespace, which all its containers share. mounts: [(volume
+    name, mount path)]; missing: the mount paths with no directory on the machine,
+    each a new top-level directory (it is made in a root of the pod's own)."""
+    if not mounts:
+        return ""
+    lines = ['mkdir -p "$1/volumes/%s"' % name for name in sorted({n for n, _ in mounts})]
+    if missing:
+        lines.append(OWN_ROOT.rstrip("\n"))
+        lines += ['mkdir -p "$root%s"' % path for path in sorted(set(missing))]
+    for name, path in mounts:   # with a root of its own, every mount is made in it
+        target = ("$root" if missing else "") + path
+        lines.append('mount --bind "$1/volumes/%s" "%s"' % (name, target))
+    if missing:
+        lines.append('mount --rbind "$root" /')
+    return "\n".join(lines) + "\n"

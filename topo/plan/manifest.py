@@ -17,7 +17,7 @@ from topo.plan.pod_dns import DnsConfigError, parse_pod_dns
 from topo.policy.spec import PolicyInvalid, parse_policy
 from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort,
                              DeploymentSpec, Manifests, NodeSpec, PodSpec, PodTemplate, Probe,
-                             ServicePort, ServiceSpec, ref)
+                             ServicePort, ServiceSpec, VolumeMount, ref)
 
 CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
 KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
@@ -307,10 +307,21 @@ def _container(value, where, path):
             raise where.error("%s.%s" % (path, field), "expected true or false, got %r"
                               % (flag,))
         flags[field] = flag
+    mounts = []
+    for i, item in enumerate(_list(value.get("volumeMounts"), where, path + ".volumeMounts")):
+        mpath = "%s.volumeMounts[%d]" % (path, i)
+        item = _mapping(item, where, mpath)
+        mount_path = _string(item.get("mountPath"), where, mpath + ".mountPath")
+        if not mount_path.startswith("/") or mount_path == "/" or "//" in mount_path or \
+                ".." in \
+                mount_path.split("/") or any(c in mount_path for c in "\n'\"\\$`"):
+            raise where.error(mpath + ".mountPath", "%r is not an absolute path" % mount_path)
+        mounts.append(VolumeMount(_string(item.get("name"), where, mpath + ".name"),
+                                  mount_path.rstrip("/") or "/"))
     return Container(name, image,
                      _strings(value.get("command"), where, path + ".command"),
                      _strings(value.get("args"), where, path + ".args"),
-                     tuple(ports), tuple(env), probe, **flags)
+                     tuple(ports), tuple(env), probe, volume_mounts=tuple(mounts), **flags)
 
 
 def _probe(value, where, path, ports):
@@ -374,8 +385,22 @@ def _pod_template(spec, labels, where, path,
         if spec.get(field) is not None:
             names[field] = _dns_label(spec[field], where, "%s.%s" % (path, field))
     node_selector = _labels(spec.get("nodeSelector"), where, path + ".nodeSelector")
+    volumes = {}
+    for i, volume in enumerate(_list(spec.get("volumes"), where, path + ".volumes")):
+        vpath = "%s.volumes[%d]" % (path, i)
+        volume = _mapping(volume, where, vpath)
+        volumes[_dns_label(volume.get("name"), where, vpath + ".name")] = \
+            "emptyDir" in volume
+    for i, container in enumerate(parsed):
+        for j, mount in enumerate(container.volume_mounts):
+            if mount.name not in volumes:
+                raise where.error("%s.containers[%d].volumeMounts[%d].name" % (path, i, j),
+                                  "Not found: %r" % mount.name)
+    parsed = tuple(replace(c, volume_mounts=tuple(m for m in c.volume_mounts
+                                                  if volumes[m.name])) for c in parsed)
     return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns,
-                       node_selector=node_selector, **names)
+                       node_selector=node_selector,
+                       empty_dirs=tuple(n for n, empty in volumes.items() if empty), **names)
 
 
 def _deployment(name, spec, where):

@@ -50,6 +50,12 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class VolumeMount:
+    name: str
+    mount_path: str
+
+
+@dataclass(frozen=True)
 class Container:
     name: str
     image: str
@@ -60,6 +66,7 @@ class Container:
     readiness_probe: Optional[Probe] = None
     stdin: bool = False   # keeps its standard input open, for kubectl attach / run -i
     tty: bool = False     # runs on a terminal, for kubectl run -it
+    volume_mounts: Tuple[VolumeMount, ...] = ()   # of the pod's emptyDir volumes
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class PodTemplate:
     hostname: Optional[str] = None    # the pod's hostname (its name without one)
     subdomain: Optional[str] = None   # with a headless Service of this name: an FQDN
     node_selector: Tuple[Tuple[str, str], ...] = ()   # labels the pod's node must have
+    empty_dirs: Tuple[str, ...] = ()   # the names of its emptyDir volumes
 
     def host_name(self, pod_name: str) -> str:
         return self.hostname or pod_name
