@@ -417,7 +417,8 @@ spec:
   containers:
   - name: writer
     image: busybox
-    command: [sh, -c, "echo hello > /results/x; sleep 3600"]
+    env: [{name: MSG, value: hello}]
+    command: [sh, -c, "echo $(MSG) $$(echo there) > /results/x; sleep 3600"]
     volumeMounts: [{name: results, mountPath: /results}]
   - name: reader
     image: busybox
@@ -429,11 +430,12 @@ spec:
 def test_an_empty_dir_volume_is_shared_by_a_pods_containers_and_the_machine_keeps_none(
         cluster):
     """As the e2e suite's DNS probes share /results: a new top-level directory in the
-    pod's own root, and an existing directory covered, in the pod only."""
+    pod's own root, and an existing directory covered, in the pod only; the command
+    expanded as Kubernetes expands it ($(VAR), $$)."""
     kubectl(cluster, "apply", "-f", "-", stdin=SHARING)
     kubectl(cluster, "wait", "--for=condition=Ready", "pod/sharing", "--timeout=30s")
     wait_for(lambda: kubectl(cluster, "exec", "sharing", "-c", "reader", "--", "cat",
-                             "/mnt/x", check=False).stdout == "hello\n", 10)
+                             "/mnt/x", check=False).stdout == "hello there\n", 10)
     assert "results" in kubectl(cluster, "exec", "sharing", "-c", "reader", "--", "ls",
                                 "/").stdout.split()
     assert not os.path.exists("/results") and not os.path.exists("/mnt/x")

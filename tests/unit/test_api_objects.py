@@ -120,6 +120,13 @@ def test_a_typed_clients_unset_target_port_is_left_out_and_pointer_zeros_kept():
     assert "terminationGracePeriodSeconds" not in pod["spec"]
 
 
+def test_an_inline_structs_empty_pointer_fields_stay():
+    """A Volume's VolumeSource is inline: its emptyDir: {} says what the volume is."""
+    from topo.api.protobuf import message
+    volume = _field(1, b"results") + _field(2, _field(2, b""))
+    assert message(volume, "core.Volume") == {"name": "results", "emptyDir": {}}
+
+
 def _field(number, payload):
     """A length-delimited protobuf field (short payloads)."""
     return bytes([number << 3 | 2, len(payload)]) + payload

@@ -14,7 +14,7 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/api/tables.py", "topo/api/format.py", "topo/api/patch.py", "topo/api/protobuf.py",
     "topo/api/openapi.py", "topo/api/status.py", "topo/api/store.py", "topo/api/spdy.py",
     "topo/api/websocket.py", "topo/api/events.py", "topo/api/schema.py",
-    "topo/kubelet/readiness.py", "topo/kubelet/restarts.py",
+    "topo/kubelet/readiness.py", "topo/kubelet/restarts.py", "topo/kubelet/expansion.py",
     "topo/kubelet/images.py", "topo/errors.py", "services/endpoints.py",
     "services/desired.py", "services/environment.py", "services/dns_records.py",
     "topo/policy/spec.py", "topo/policy/clauses.py", "topo/policy/nft.py",

@@ -173,8 +173,10 @@ def message(data, schema_name):
                 out.setdefault(name, []).extend(_packed(item_kind, value))
             else:
                 out.setdefault(name, []).append(_value(item_kind, wire, value, name))
-        elif not name:   # an inline struct: its fields are the parent's
-            out.update(_value(kind, wire, value, "inline"))
+        elif not name:   # an inline struct: its fields (all it kept) are the parent's
+            inline = _value(kind, wire, value, "inline")
+            out.update(inline)
+            kept.update(inline)
         else:
             out[name] = _value(kind, wire, value, name)
     return {k: v for k, v in out.items() if k in kept or not _is_empty(v)}

@@ -19,6 +19,7 @@ from subprocess import DEVNULL, STDOUT
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
 from topo.kubelet.images import applet_overlays, container_argv, uses_busybox
+from topo.kubelet.expansion import expand_all
 from topo.kubelet.pod_files import host_names, pod_files, volume_script
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
@@ -194,8 +195,11 @@ class Pod:
             self._run_container(container)
 
     def _run_container(self, container):
-        argv = container_argv(container)
         env = self.container_env(container.name)
+        variables = dict(self.service_env, **dict(container.env))   # what $(VAR) may name
+        argv = container_argv(replace(container,
+                                      command=expand_all(container.command, variables),
+                                      args=expand_all(container.args, variables)))
         console = Console(container.tty) if container.stdin or container.tty else None
         with open(self.log_path(container.name), "ab") as log:
             streams = console.streams(log) if console else \
