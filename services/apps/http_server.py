@@ -48,5 +48,23 @@ def responder(respond, log=None):
     return Handler
 
 
-def serve(port, respond, log=None):
-    PodServer(("0.0.0.0", port), responder(respond, log)).serve_forever()
+class TlsPodServer(PodServer):
+    """Over TLS: each connection's handshake happens in its own thread, on its first
+    read, so a slow client holds up no other."""
+
+    def __init__(self, address, handler, context):
+        self.context = context
+        super().__init__(address, handler)
+
+    def get_request(self):
+        sock, address = self.socket.accept()
+        return self.context.wrap_socket(sock, server_side=True,
+                                        do_handshake_on_connect=False), address
+
+
+def serve(port, respond, log=None, tls=None):
+    """tls: an ssl.SSLContext to serve with, or None."""
+    handler = responder(respond, log)
+    server = TlsPodServer(("0.0.0.0", port), handler, tls) if tls else \
+        PodServer(("0.0.0.0", port), handler)
+    server.serve_forever()

@@ -163,6 +163,13 @@ def test_agnhost_liveness_porter_and_test_webserver(cluster):
     assert http(cluster, "client", base(cluster, "liveness", 8080) + "/started")[0] == 200
     assert http(cluster, "client", base(cluster, "porter", 9001) + "/any")[2] == "foo"
     assert udp(cluster, "client", (cluster.pod("porter").ip, 9002), b"x") == "bar"
+    # Over TLS, through the API server's proxy, which rewrites the HTML's links.
+    proxied = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "kubectl"), "get", "--raw",
+         "/api/v1/namespaces/default/pods/https:porter:9003/proxy/"], capture_output=True,
+        text=True, timeout=30, env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    assert proxied.stdout == '<a href="/api/v1/namespaces/default/pods/https:porter:9003/' \
+        'proxy/rewriteme">tls</a>', proxied.stderr
     status, headers, body = http(cluster, "client", base(cluster, "files", 8000) +
                                  "/etc/hostname")
     assert (status, body, headers["Cache-Control"]) == (200, "files\n", "private")

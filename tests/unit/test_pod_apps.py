@@ -74,3 +74,14 @@ def test_agnhost_reads_the_resolver_files_as_the_e2e_suite_asks(tmp_path, monkey
     assert agnhost.main(["dns-suffix"]) == 0
     assert agnhost.main(["dns-server-list"]) == 0
     assert capsys.readouterr().out == "resolv.conf.local,ns.svc.cluster.local\n1.1.1.1\n"
+
+
+def test_porter_serves_each_kind_of_port_and_sniffs_html_as_go_does():
+    from services.apps.porter import body, served_ports
+    assert served_ports({"SERVE_PORT_80": "a", "SERVE_TLS_PORT_443": "b",
+                         "SERVE_UDP_PORT_9": "c", "SERVE_SCTP_PORT_1": "d"}) == \
+        ([(80, "a")], [(443, "b")], [(9, "c")], ["SERVE_SCTP_PORT_1"])
+    assert body('<a href="/rewriteme">test</a>', "GET", False)[0] == \
+        "text/html; charset=utf-8"
+    assert body("tls baz", "GET", False)[0] == "text/plain; charset=utf-8"
+    assert body("<abbr>", "GET", False)[0] == "text/plain; charset=utf-8"

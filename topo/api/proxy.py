@@ -1,12 +1,15 @@
 """pods/NAME/proxy and services/NAME/proxy: the API server relays an HTTP request to a
 pod's port, or to a ready endpoint of a Service's port, and the answer back (the e2e
 suite reads its DNS probes' results this way; `kubectl get --raw`). NAME may carry a
-port, `name:port` or `scheme:name:port` (a number, or a port's name). The request
-leaves from the namespace of the pod's node, as the API server reaches pods over the
-cluster's network."""
+port, `name:port` or `scheme:name:port` (http or https: a pod's certificate is not
+verified, as the API server's proxy does not verify it). The request leaves from the
+namespace of the pod's node, as the API server reaches pods over the cluster's
+network. The links of an HTML answer are rewritten to go through the proxy again."""
 import http.client
 import random
+import re
 import socket
+import ssl
 
 from topo.api.status import ApiError
 from topo.errors import KubemnError
@@ -14,6 +17,7 @@ from topo.plan.model import ref
 from topo.runtime.netns import network_namespace_of
 
 TIMEOUT = 30.0
+LINK = re.compile(r"""(\b(?:href|src|action)\s*=\s*)(["'])(/(?!/)[^"']*)\2""", re.IGNORECASE)
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer",
               "proxy-authorization", "proxy-authenticate", "host", "authorization",
               "content-length"}
@@ -23,7 +27,7 @@ def split_name(text):
     """(scheme, name, port) of NAME, [scheme:]name[:port]; port '' when not given."""
     parts = text.split(":")
     if len(parts) == 3:
-        return parts[0], parts[1], parts[2]
+        return parts[0] or "http", parts[1], parts[2]
     if len(parts) == 2:
         return "http", parts[0], parts[1]
     return "http", text, ""
@@ -62,11 +66,22 @@ def _service_target(cluster, namespace, name, port):
     return node.pid, endpoint.ip, target
 
 
-def relay(pid, address, port, method, path, headers, body):
+def rewrite_links(html, prefix):
+    """An HTML page's links to absolute paths, prefixed with the proxy's path (as the
+    API server's proxy rewrites them, so that they lead through it again)."""
+    return LINK.sub(lambda m: m.group(1) + m.group(2) + prefix + m.group(3) + m.group(2),
+                    html)
+
+
+def relay(pid, address, port, method, path, headers, body, tls=False):
     """(status, reason, [(header, value)], body) of one HTTP request to address:port,
-    sent from pid's network namespace."""
+    sent from pid's network namespace; tls: over TLS, the certificate not verified."""
     with network_namespace_of(pid):
         sock = socket.create_connection((address, port), TIMEOUT)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        sock = context.wrap_socket(sock)
     connection = http.client.HTTPConnection(address, port, timeout=TIMEOUT)
     connection.sock = sock
     try:
@@ -81,8 +96,8 @@ def relay(pid, address, port, method, path, headers, body):
 
 def serve_proxy(api, request, method, handler):
     scheme, name, port = split_name(request.name)
-    if scheme != "http":
-        raise ApiError(400, "kubemn proxies http only, not %s" % scheme)
+    if scheme not in ("", "http", "https"):
+        raise ApiError(400, "kubemn proxies http and https, not %s" % scheme)
     kind = request.resource.plural
     if kind == "pods":
         pid, address, port = _pod_target(api.cluster, request.namespace, name, port)
@@ -94,13 +109,17 @@ def serve_proxy(api, request, method, handler):
     headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
     try:
         status, reason, headers, body = relay(pid, address, port, method, path, headers,
-                                              handler.raw_body)
+                                              handler.raw_body, scheme == "https")
     except OSError as exc:
         raise ApiError(503, "error trying to reach %s: dial tcp %s:%d: connect: %s"
                        % (kind[:-1], address, port,
                           (exc.strerror or str(exc)).lower())) from None
     except http.client.HTTPException as exc:
         raise ApiError(502, "error reading from %s:%d: %s" % (address, port, exc)) from None
+    if any(k.lower() == "content-type" and v.startswith("text/html") for k, v in headers):
+        prefix = "/api/v1/namespaces/%s/%s/%s/proxy" % (request.namespace, kind,
+                                                         request.name)
+        body = rewrite_links(body.decode("utf-8", "replace"), prefix).encode()
     handler.send_response(status, reason)
     for key, value in headers:
         handler.send_header(key, value)

@@ -42,8 +42,9 @@ UNBOUND_PORT_GRACE = 1.0
 # Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
 # node's pid, $3 the node-side veth name, $4 the node's bridge, $5 its hostname. It
 # names the pod, binds its /etc files (unshare's mount namespace is private: they
-# stay in the pod), makes the veth pair and addresses, plugs the node side into the
-# bridge, then becomes the pause process. A failing step ends it, its message in
+# stay in the pod), mounts its volumes (volumes.sh, pod_files.volume_script), makes
+# the veth pair and addresses, plugs the node side into the bridge, then becomes the
+# pause process. A failing step ends it, its message in
 # pause.log.
 PAUSE_SCRIPT = """set -e
 echo "$5" > /proc/sys/kernel/hostname
