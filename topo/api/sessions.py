@@ -125,9 +125,9 @@ class AttachSession:
                 lambda data: self.send(websocket.STDOUT, data) if data else ended.set())
         else:
             detach = lambda: None  # noqa: E731  (output is followed in the log below)
-            # As the kubelet's attach: what the container writes from now on. What
-            # it wrote before is the log's (kubectl run -i reads the log first).
-            start = os.path.getsize(self.pod.log_path(self.container))
+            # As the kubelet's attach: what the container writes from now on, or from
+            # where the log kubectl run -i read just before ended.
+            start = self.pod.attach_offset(self.container)
             threading.Thread(target=self._follow_log, args=(process, ended, start),
                              daemon=True).start()
         reader = threading.Thread(target=self.transport.read_client, args=(self.console,),

@@ -41,6 +41,8 @@ def serve_logs(api, request, handler):
     except ValueError:
         raise ApiError(400, "tailLines: not a number: %r" % tail) from None
     if request.param("follow") not in ("true", "1"):
+        pod.note_log_read(container or pod.spec.template.containers[0].name,
+                          len(text.encode()))
         handler.send_text(200, _tail(text, tail))
         return None, None
     name = container or pod.spec.template.containers[0].name

@@ -38,6 +38,8 @@ STOP_GRACE_SECONDS = 1.0
 # containers declare to listen; a declared port that nothing binds (the e2e suite's
 # serve-hostname declares 80 and listens on 9376) waits this long at most.
 UNBOUND_PORT_GRACE = 1.0
+# An attach this soon after a log read follows on from it (attach_offset).
+ATTACH_AFTER_LOG_SECONDS = 5.0
 
 # Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
 # node's pid, $3 the node-side veth name, $4 the node's bridge, $5 its hostname. It
@@ -111,6 +113,7 @@ class Pod:
         self.exited_at = {}    # container name -> when its exit was seen
         self.exits_seen = 0
         self.consoles = {}     # container name -> Console, for stdin or tty containers
+        self.log_reads = {}    # container name -> (bytes read, when): note_log_read
 
     # --- life cycle ----------------------------------------------------------
     def launch(self):
@@ -361,6 +364,19 @@ class Pod:
 
     def log_path(self, container):
         return os.path.join(self.pod_dir, container + ".log")
+
+    def note_log_read(self, container, size):
+        """A client has read the container's log up to size bytes."""
+        self.log_reads[container] = (size, time.monotonic())
+
+    def attach_offset(self, container):
+        """Where an attach's output starts: where a log read of the moment before
+        ended (kubectl run -i reads the log, then attaches: what the container writes
+        in between is neither lost nor shown twice), else the log's end now."""
+        size, when = self.log_reads.pop(container, (None, 0.0))
+        if size is not None and time.monotonic() - when < ATTACH_AFTER_LOG_SECONDS:
+            return size
+        return os.path.getsize(self.log_path(container))
 
 
 def link_busybox_applets(directory):
