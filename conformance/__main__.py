@@ -64,10 +64,15 @@ def list_specs(focus, report):
     subprocess.run(_argv("/dev/null", focus, folder, "--ginkgo.dryRun"), cwd=folder,
                    stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                    stdin=subprocess.DEVNULL, timeout=300)
-    names = []
+    return [name for name, _ in report_rows(folder)]
+
+
+def report_rows(folder):
+    """The (test, result) rows of the JUnit reports in folder."""
+    rows = []
     for path in sorted(glob.glob(os.path.join(folder, "junit*.xml"))):
-        names += [name for name, _ in results(open(path).read())[1]]
-    return names
+        rows += results(open(path).read())[1]
+    return rows
 
 
 def run_spec(kubeconfig, name, folder):
@@ -85,10 +90,7 @@ def run_spec(kubeconfig, name, folder):
             process.wait()
             return [(name, "%s: still running after %d s, stopped (%s)"
                      % (FAILED, SPEC_LIMIT, last_step(log_path)))]
-    rows = []
-    for path in sorted(glob.glob(os.path.join(folder, "junit*.xml"))):
-        rows += results(open(path).read())[1]
-    return rows or [(name, "%s: no report (see %s)" % (FAILED, log_path))]
+    return report_rows(folder) or [(name, "%s: no report (see %s)" % (FAILED, log_path))]
 
 
 def main(argv=None):

@@ -366,12 +366,13 @@ class Objects:
         counts = {n: 0 for n in self.pools}
         for pod in self.pods.values():
             counts[pod.node.name] += 1
+        labels = self.node_labels()   # read once for the lot: they change by requests
         created = []
         for first in range(0, len(specs), LAUNCH_WAVE):
             wave = []
             try:
                 for spec in specs[first:first + LAUNCH_WAVE]:
-                    wave.append(self._place_pod(spec, counts))
+                    wave.append(self._place_pod(spec, counts, labels))
                     wave[-1].launch()
                 for pod in wave:
                     pod.finish()
@@ -397,11 +398,12 @@ class Objects:
                 self.announced_stand_ins.add(key)
                 self.progress("%s: %s" % (pod.ref, note))
 
-    def _place_pod(self, spec, counts):
-        """A Pod (not started) on the node the scheduler picks, with its address."""
+    def _place_pod(self, spec, counts, labels):
+        """A Pod (not started) on the node the scheduler picks among those whose
+        labels (labels: {node: labels}) its nodeSelector matches, with its address."""
         node_name = choose_node(spec.template.node_name, counts,
                                 {n: p.free for n, p in self.pools.items()},
-                                spec.template.node_selector, self.node_labels())
+                                spec.template.node_selector, labels)
         pool = self.pools[node_name]
         try:
             ip = pool.allocate(skip=self.janitor.pending())

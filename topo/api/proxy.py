@@ -96,7 +96,7 @@ def relay(pid, address, port, method, path, headers, body, tls=False):
 
 def serve_proxy(api, request, method, handler):
     scheme, name, port = split_name(request.name)
-    if scheme not in ("", "http", "https"):
+    if scheme not in ("http", "https"):
         raise ApiError(400, "kubemn proxies http and https, not %s" % scheme)
     kind = request.resource.plural
     if kind == "pods":

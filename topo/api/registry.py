@@ -91,6 +91,14 @@ def check_fields(obj, validation):
                                                              for f in unknown)))
 
 
+def _check_version(obj, current, key, patched):
+    """A PUT naming a resourceVersion that is not the stored one conflicts (a PATCH
+    applies to what is stored now)."""
+    version = obj["metadata"].get("resourceVersion")
+    if version and version != current["metadata"]["resourceVersion"] and not patched:
+        raise conflict(key, obj["metadata"]["name"])
+
+
 def _parse(obj):
     """The model of one object; a ManifestError becomes the API server's 422."""
     return parsed(lambda body: parse_texts([("request", json.dumps(body))]), obj)
@@ -180,9 +188,7 @@ class Registry:
             raise not_found(key, name)
         obj = _check_body(resource, namespace, body, name)
         check_fields(obj, validation)
-        version = obj["metadata"].get("resourceVersion")
-        if version and version != current["metadata"]["resourceVersion"] and not patched:
-            raise conflict(key, name)
+        _check_version(obj, current, key, patched)
         self._write(resource, namespace, obj, current, publish)
         return self.store.get(key, namespace or "", name)
 
@@ -197,9 +203,7 @@ class Registry:
         if not hasattr(strategy, "for_status"):
             return current
         obj = _check_body(resource, namespace, body, name)
-        version = obj["metadata"].get("resourceVersion")
-        if version and version != current["metadata"]["resourceVersion"] and not patched:
-            raise conflict(key, name)
+        _check_version(obj, current, key, patched)
         self.store.put(key, strategy.for_status(obj, current, time.time()))
         self.publisher.publish()
         return self.store.get(key, namespace or "", name)
@@ -311,20 +315,20 @@ class Registry:
                          "ingresses.networking.k8s.io", "events")
 
     def create_content(self, key, namespace, body):
-        """A controller's create (the replication manager's pods), as a request's: under
-        the cluster's lock; what the API refuses raises its message."""
-        try:
-            with self.cluster.lock:
-                return self.create(BY_STORE_KEY[key], namespace, body)
-        except ApiError as exc:
-            raise KubemnError(exc.message) from None
+        """A controller's create (the replication manager's pods)."""
+        return self._as_controller(self.create, BY_STORE_KEY[key], namespace, body)
 
     def update_content(self, key, namespace, body):
-        """A controller's update (an adoption's ownerReference), as create_content."""
+        """A controller's update (an adoption's ownerReference)."""
+        return self._as_controller(self.update, BY_STORE_KEY[key], namespace,
+                                   body["metadata"]["name"], body, patched=True)
+
+    def _as_controller(self, write, *args, **kwargs):
+        """A controller's write, as a request's: under the cluster's lock; what the API
+        refuses raises its message."""
         try:
             with self.cluster.lock:
-                return self.update(BY_STORE_KEY[key], namespace, body["metadata"]["name"],
-                                   body, patched=True)
+                return write(*args, **kwargs)
         except ApiError as exc:
             raise KubemnError(exc.message) from None
 

@@ -40,12 +40,11 @@ def serve_logs(api, request, handler):
         tail = None if tail is None else int(tail)
     except ValueError:
         raise ApiError(400, "tailLines: not a number: %r" % tail) from None
+    name = container or pod.spec.template.containers[0].name
     if request.param("follow") not in ("true", "1"):
-        pod.note_log_read(container or pod.spec.template.containers[0].name,
-                          len(text.encode()))
+        pod.note_log_read(name, len(text.encode()))
         handler.send_text(200, _tail(text, tail))
         return None, None
-    name = container or pod.spec.template.containers[0].name
     path = pod.log_path(name)
     handler.start_stream("text/plain; charset=utf-8")
     try:

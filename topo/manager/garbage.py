@@ -24,7 +24,12 @@ class GarbageCollector:
         if resource in self.dependents:
             followed = any(r.get("kind") in self.owners for r in references(obj))
             return [(resource, namespace, metadata["name"])] if followed else []
-        uid = metadata.get("uid")   # an owner changed: what refers to it
+        # An owner changed: what refers to it, if it has gone (an owner still stored,
+        # its status written, say, leaves its dependents as they are).
+        uid = metadata.get("uid")
+        stored = self.store.get(resource, namespace, metadata["name"])
+        if stored is not None and stored["metadata"]["uid"] == uid:
+            return []
         return [(dependent, namespace, d["metadata"]["name"]) for dependent in self.dependents
                 for d in self.store.list(dependent, namespace)[1]
                 if any(r.get("uid") == uid for r in references(d))]

@@ -273,6 +273,16 @@ def _protocol(value, where, path):
     return protocol
 
 
+def _mount_path(value, where, path):
+    """An absolute path below /, with no '//' or '..' (nor a character the pod's mount
+    script would read as shell), a trailing / dropped."""
+    value = _string(value, where, path)
+    if not value.startswith("/") or value == "/" or "//" in value or \
+            ".." in value.split("/") or any(c in value for c in "\n'\"\\$`"):
+        raise where.error(path, "%r is not an absolute path" % value)
+    return value.rstrip("/")
+
+
 def _container(value, where, path):
     value = _mapping(value, where, path)
     name = _dns_label(value.get("name"), where, path + ".name")
@@ -311,13 +321,9 @@ def _container(value, where, path):
     for i, item in enumerate(_list(value.get("volumeMounts"), where, path + ".volumeMounts")):
         mpath = "%s.volumeMounts[%d]" % (path, i)
         item = _mapping(item, where, mpath)
-        mount_path = _string(item.get("mountPath"), where, mpath + ".mountPath")
-        if not mount_path.startswith("/") or mount_path == "/" or "//" in mount_path or \
-                ".." in \
-                mount_path.split("/") or any(c in mount_path for c in "\n'\"\\$`"):
-            raise where.error(mpath + ".mountPath", "%r is not an absolute path" % mount_path)
         mounts.append(VolumeMount(_string(item.get("name"), where, mpath + ".name"),
-                                  mount_path.rstrip("/") or "/"))
+                                  _mount_path(item.get("mountPath"), where,
+                                              mpath + ".mountPath")))
     return Container(name, image,
                      _strings(value.get("command"), where, path + ".command"),
                      _strings(value.get("args"), where, path + ".args"),
