@@ -8,6 +8,7 @@ build/e2e/report/NN/.
   python -m conformance --focus REGEX   others (ginkgo's focus)
 """
 import argparse
+import concurrent.futures
 import glob
 import os
 import shutil
@@ -45,7 +46,7 @@ def say(message):
     sys.stderr.flush()
 
 
-def _argv(kubeconfig, focus, report, *extra):
+def _argv(kubeconfig, focus, skip, report, *extra):
     return [os.path.join(BUILD, "e2e.test"), "--provider=skeleton",
             "--kubeconfig=" + kubeconfig, "--kubectl-path=" + os.path.join(
                 os.path.dirname(sys.executable), "kubectl"),
@@ -54,14 +55,14 @@ def _argv(kubeconfig, focus, report, *extra):
             # ServiceAccount, which Kubernetes stopped making in 1.24.
             "--e2e-verify-service-account=false",
             "--report-dir=" + report, "--ginkgo.noColor", "--ginkgo.focus=" + focus] + \
-        list(extra)
+        (["--ginkgo.skip=" + skip] if skip else []) + list(extra)
 
 
-def list_specs(focus, report):
+def list_specs(focus, skip, report):
     """The names of the specs focus picks, from a dry run's report (no cluster)."""
     folder = os.path.join(report, "dry-run")
     os.makedirs(folder, exist_ok=True)
-    subprocess.run(_argv("/dev/null", focus, folder, "--ginkgo.dryRun"), cwd=folder,
+    subprocess.run(_argv("/dev/null", focus, skip, folder, "--ginkgo.dryRun"), cwd=folder,
                    stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                    stdin=subprocess.DEVNULL, timeout=300)
     return [name for name, _ in report_rows(folder)]
@@ -75,12 +76,12 @@ def report_rows(folder):
     return rows
 
 
-def run_spec(kubeconfig, name, folder):
+def run_spec(kubeconfig, name, skip, folder):
     """Runs one spec; (its rows, from its report, or a timeout's row)."""
     os.makedirs(folder, exist_ok=True)
     log_path = os.path.join(folder, "e2e.log")
     with open(log_path, "w") as log:
-        process = subprocess.Popen(_argv(kubeconfig, exact(name), folder), stdout=log,
+        process = subprocess.Popen(_argv(kubeconfig, exact(name), skip, folder), stdout=log,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    cwd=folder)
         try:
@@ -93,9 +94,24 @@ def run_spec(kubeconfig, name, folder):
     return report_rows(folder) or [(name, "%s: no report (see %s)" % (FAILED, log_path))]
 
 
+def run_specs(kubeconfig, names, skip, report, parallel):
+    """Runs names, parallel at a time (each test has namespaces of its own, as in
+    upstream's parallel runs); their rows in the order of names."""
+    def one(index, name):
+        rows = run_spec(kubeconfig, name, skip, os.path.join(report, "%02d" % index))
+        say("%d/%d %s\n   %s" % (index, len(names), name, rows[-1][1]))
+        return rows
+    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+        futures = [pool.submit(one, index, name) for index, name in enumerate(names, 1)]
+        return [row for future in futures for row in future.result()]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--focus", default=CONFORMANCE)
+    parser.add_argument("--skip", default=None, help="ginkgo's skip")
+    parser.add_argument("--parallel", type=int, default=1,
+                        help="tests run at once (default 1)")
     args = parser.parse_args(argv)
     if not os.access(os.path.join(BUILD, "e2e.test"), os.X_OK):
         say("no e2e.test: run conformance/build.sh (make conformance does)")
@@ -103,17 +119,13 @@ def main(argv=None):
     report = os.path.join(BUILD, "report")
     shutil.rmtree(report, ignore_errors=True)
     started = time.monotonic()
-    names = list_specs(args.focus, report)
+    names = list_specs(args.focus, args.skip, report)
     if not names:
         say("the focus %r picks no test" % args.focus)
         return 1
-    rows = []
+    say("%d tests, %d at a time" % (len(names), args.parallel))
     with Cluster(None, nodes=2, progress=progress_to_stderr) as cluster:
-        for index, name in enumerate(names, 1):
-            say("%d/%d %s" % (index, len(names), name))
-            rows += run_spec(cluster.kubeconfig, name,
-                             os.path.join(report, "%02d" % index))
-            say("   %s" % rows[-1][1])
+        rows = run_specs(cluster.kubeconfig, names, args.skip, report, args.parallel)
     minutes = (time.monotonic() - started) / 60
     picked = len(names)
     text = table(picked, rows, "Kubernetes v1.20.2 e2e, `--ginkgo.focus=%s`, %.1f min "

@@ -439,12 +439,12 @@ class Cluster(Objects):
         pod = self.pod(pod_ref)
         if container is not None and container not in pod.containers:
             raise KubemnError('container %s is not valid for pod %s' % (container, pod.name))
-        argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
+        argv, env = pod.exec_command(container, ["sh", "-c", command]
+                                     if isinstance(command, str) else command)
         # Standard input is the command's only when given (a script's next lines are not).
         stdin = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
-        return subprocess.run(pod.nsenter_argv() + argv, capture_output=True, text=True,
-                              errors="replace", timeout=timeout, **stdin,
-                              env=None if machine_tools else pod.container_env(container))
+        return subprocess.run(argv, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, **stdin, env=None if machine_tools else env)
 
     def popen(self, pod_ref, argv, **kwargs):
         """Starts argv in the pod's namespaces without waiting (a capture, a client)."""

@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "porter": "services.apps.porter",
     "test-webserver": "services.apps.test_webserver",
     "pause": "services.apps.pause",
+    "connect": "services.apps.connect",
     # module:function, for the small ones that share a module
     "dns-suffix": "services.apps.resolver_files:dns_suffix",
     "dns-server-list": "services.apps.resolver_files:dns_server_list",

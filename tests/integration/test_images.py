@@ -175,6 +175,17 @@ def test_agnhost_liveness_porter_and_test_webserver(cluster):
     assert (status, body, headers["Cache-Control"]) == (200, "files\n", "private")
 
 
+def test_agnhost_connect_probes_readiness_and_runs_by_its_path_from_a_shell(cluster):
+    """The NetworkPolicy e2e tests' probes: an exec readinessProbe runs the image's own
+    /agnhost, and so does a shell in the container, as in the real image."""
+    _wait_for(lambda: cluster.pod("porter").is_ready, "porter's exec probe to pass")
+    target = "%s:9001" % cluster.pod("porter").ip
+    connected = cluster.exec("porter", "/agnhost connect --timeout 2s " + target)
+    assert connected.returncode == 0, connected.stderr
+    refused = cluster.exec("porter", "/agnhost connect --timeout=2s 127.0.0.1:9")
+    assert (refused.returncode, refused.stderr) == (1, "REFUSED\n")
+
+
 def test_the_other_catalogue_images_run_what_their_entries_say(cluster):
     status, _, body = http(cluster, "client", base(cluster, "httpd", 80) + "/")
     assert (status, body) == (200, "<html><body><h1>It works!</h1></body></html>\n")

@@ -3,7 +3,8 @@ Kubernetes' rules for command and args over the image's ENTRYPOINT and CMD."""
 import pytest
 
 from topo.kubelet.images import (CATALOGUE, applet_overlays, container_argv, exec_argv,
-                                 image_name, image_tag, known_image, stand_in, uses_busybox)
+                                 image_name, image_tag, known_image, stand_in,
+                                 top_level_programs, uses_busybox)
 from topo.plan.model import Container, ContainerPort
 
 AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.39"
@@ -54,6 +55,12 @@ def test_an_exec_of_the_images_own_program_runs_kubemns():
                                                                    "dns-suffix"]
     assert exec_argv(agnhost, ["cat", "/etc/resolv.conf"]) == ["cat", "/etc/resolv.conf"]
     assert exec_argv(Container("c", "busybox"), ["/agnhost"]) == ["/agnhost"]
+
+
+def test_only_programs_at_the_top_of_the_images_file_system_are_put_there():
+    assert list(top_level_programs(Container("c", AGNHOST))) == ["/agnhost"]
+    assert top_level_programs(Container("c", "nginx")) == {}   # /usr/sbin/nginx: not
+    assert top_level_programs(Container("c", "busybox")) == {}
 
 
 def test_the_tag_chooses_the_version_an_image_prints():

@@ -85,3 +85,17 @@ def test_porter_serves_each_kind_of_port_and_sniffs_html_as_go_does():
         "text/html; charset=utf-8"
     assert body("tls baz", "GET", False)[0] == "text/plain; charset=utf-8"
     assert body("<abbr>", "GET", False)[0] == "text/plain; charset=utf-8"
+
+
+def test_agnhost_connect_says_connected_refused_or_bad_argument_as_agnhost_does(capsys):
+    import socket
+    from services.apps import agnhost
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    assert agnhost.main(["connect", "--timeout=1s", "127.0.0.1:%d" % port]) == 0
+    listener.close()
+    assert agnhost.main(["connect", "--protocol", "tcp", "--timeout", "1s",
+                         "127.0.0.1:%d" % port]) == 1
+    assert agnhost.main(["connect", "127.0.0.1"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "REFUSED", "UNKNOWN: address 127.0.0.1: missing port in address"]

@@ -1,5 +1,5 @@
 """The files a pod's sandbox is made from (topo/kubelet/pod_files.py)."""
-from topo.kubelet.pod_files import host_names, pod_files, volume_script
+from topo.kubelet.pod_files import host_names, pod_files, program_script, volume_script
 
 
 def test_a_pod_without_a_subdomain_is_known_by_its_hostname_only():
@@ -50,3 +50,12 @@ def test_a_new_top_level_directory_is_made_in_a_root_of_the_pods_own():
     assert 'mount --bind "$1/volumes/results" "$root/srv"' in lines
     assert lines[-1] == 'mount --rbind "$root" /'   # last: over / once it is complete
     assert volume_script([], []) == ""
+
+
+def test_an_images_top_level_program_is_bound_into_a_root_of_the_pods_own():
+    lines = volume_script([], [], programs=["/agnhost"]).splitlines()
+    assert 'mount -t tmpfs kubemn-root "$root"' in lines
+    assert lines.index('touch "$root/agnhost"; mount --bind "$1/programs/agnhost" '
+                       '"$root/agnhost"') < lines.index('mount --rbind "$root" /')
+    assert program_script(["/usr/bin/python3", "-m", "services.apps.agnhost"]) == \
+        '#!/bin/sh\nexec /usr/bin/python3 -m services.apps.agnhost "$@"\n'

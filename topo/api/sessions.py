@@ -12,7 +12,6 @@ import time
 from topo.api import websocket
 from topo.api.connection import Connection
 from topo.kubelet.console import Console
-from topo.kubelet.images import exec_argv
 
 
 def exit_status(code):
@@ -67,7 +66,6 @@ class ExecSession:
         self.pod, self.container, self.command, self.flags = pod, container, command, flags
 
     def run(self):
-        env = dict(self.pod.container_env(self.container), TERM="xterm")
         console = Console(self.flags["tty"])
         if self.flags["tty"]:
             streams = console.streams(None)
@@ -75,10 +73,9 @@ class ExecSession:
             streams = {"stdin": subprocess.PIPE if self.flags["stdin"] else subprocess.DEVNULL,
                        "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         try:
-            spec = next(c for c in self.pod.spec.template.containers
-                        if self.container in (None, c.name))
-            process = subprocess.Popen(self.pod.nsenter_argv() + exec_argv(spec, self.command),
-                                       env=env, start_new_session=True, **streams)
+            argv, env = self.pod.exec_command(self.container, self.command)
+            process = subprocess.Popen(argv, env=dict(env, TERM="xterm"),
+                                       start_new_session=True, **streams)
         except OSError as exc:
             self.send(websocket.STDERR, ("%s\n" % exc).encode())
             self.transport.finish(126)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from services.apps.agnhost import SUBCOMMANDS as AGNHOST_SUBCOMMANDS
 
@@ -52,7 +52,8 @@ class Image:
 CATALOGUE = (
     Image(("e2e-test-images/agnhost", "agnhost"), AGNHOST, ("pause",),
           "by subcommand: netexec 8080/TCP 8081/UDP, serve-hostname 9376, liveness "
-          "8080, test-webserver 80, porter from SERVE_PORT_n", "when its port listens",
+          "8080, test-webserver 80, porter from SERVE_PORT_n; connect probes",
+          "when its port listens",
           "kubemn's agnhost (services/apps/agnhost.py and its subcommands)",
           binaries=(("/agnhost", AGNHOST), ("agnhost", AGNHOST))),
     Image(("serve_hostname",), AGNHOST + ("serve-hostname",), (), "9376/TCP (HTTP)",
@@ -159,6 +160,14 @@ def exec_argv(container: Container, command) -> List[str]:
     """What `kubectl exec` runs for command in this container: the image's own
     program, by its path there (`/agnhost`), is what kubemn runs for it."""
     return _own_program(known_image(container.image), list(command))
+
+
+def top_level_programs(container: Container) -> Dict[str, List[str]]:
+    """{path: what runs for it} of the image's own programs at the top of its file
+    system (`/agnhost`), which a container's shell may run by their paths."""
+    entry = known_image(container.image)
+    return {path: list(argv) for path, argv in (entry.binaries if entry else ())
+            if path.startswith("/") and path.count("/") == 1}
 
 
 def _own_program(entry, command):

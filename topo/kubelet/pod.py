@@ -18,9 +18,10 @@ from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
-from topo.kubelet.images import applet_overlays, container_argv, uses_busybox
+from topo.kubelet.images import (applet_overlays, container_argv, exec_argv,
+                                 top_level_programs, uses_busybox)
 from topo.kubelet.expansion import expand_all
-from topo.kubelet.pod_files import host_names, pod_files, volume_script
+from topo.kubelet.pod_files import host_names, pod_files, program_script, volume_script
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
@@ -170,10 +171,19 @@ class Pod:
         plan = self.node.plan
         files = pod_files(self.hostname(), self.host_names(), self.ip, self.resolv_conf,
                           plan.pod_cidr, plan.bridge_ip, self.veth, self.node.pid)
-        files["volumes.sh"] = volume_script(*self._volume_mounts())
+        # Every container of the pod sees its images' programs: they share its root.
+        programs = {path: argv for c in self.spec.template.containers
+                    for path, argv in top_level_programs(c).items()}
+        files["volumes.sh"] = volume_script(*self._volume_mounts(), programs=programs)
+        for path, argv in programs.items():
+            files["programs" + path] = program_script(argv)
+        if programs:
+            os.makedirs(os.path.join(self.pod_dir, "programs"), exist_ok=True)
         for name, text in files.items():
             with open(os.path.join(self.pod_dir, name), "w") as handle:
                 handle.write(text)
+            if name.startswith("programs/"):
+                os.chmod(os.path.join(self.pod_dir, name), 0o755)
         if any(uses_busybox(c) for c in self.spec.template.containers):
             link_busybox_applets(self.applets_dir)
 
@@ -285,6 +295,14 @@ class Pod:
         env.update(container.env)
         return env
 
+    def exec_command(self, name, command):
+        """(argv, env) that run command in container name (None: the first) as `kubectl
+        exec` and exec probes do: in the pod's namespaces, with the container's
+        environment, the image's own programs by their paths there (`/agnhost`)."""
+        container = next(c for c in self.spec.template.containers if name in (None, c.name))
+        return (self.nsenter_argv() + exec_argv(container, command),
+                self.container_env(container.name))
+
     def labelled_template(self):
         """The pod's template with its labels as they are now (Services select on
         these)."""
@@ -335,7 +353,7 @@ class Pod:
         """{container: probe result} for the probes due now."""
         if self.pause is None or not self.running():
             return {}
-        return {name: run_probe(state.probe, self) for name, state in self.probes.items()
+        return {name: run_probe(state.probe, self, name) for name, state in self.probes.items()
                 if state.due(now)}
 
     def update_readiness(self, results, now):

@@ -3,6 +3,8 @@ and /etc/resolv.conf, as the kubelet writes them, and the `ip -batch` commands w
 which its pause process makes its network (topo/kubelet/pod.py runs them)."""
 from __future__ import annotations
 
+import shlex
+
 from services.dns_records import CLUSTER_DOMAIN
 from topo.plan.naming import cni_mac
 
@@ -52,20 +54,32 @@ done
 """
 
 
-def volume_script(mounts, missing) -> str:
+def volume_script(mounts, missing, programs=()) -> str:
     """The shell commands ($1: the pod's directory) that mount a pod's emptyDir
-    volumes in its mount namespace, which all its containers share. mounts: [(volume
-    name, mount path)]; missing: the mount paths with no directory on the machine,
-    each a new top-level directory (it is made in a root of the pod's own)."""
-    if not mounts:
+    volumes and its images' own top-level programs in its mount namespace, which all
+    its containers share. mounts: [(volume name, mount path)]; missing: the mount
+    paths with no directory on the machine, each a new top-level directory; programs:
+    top-level paths (`/agnhost`) whose scripts kubemn wrote to $1/programs. Those and
+    missing ones are made in a root of the pod's own."""
+    if not mounts and not programs:
         return ""
+    own_root = bool(missing or programs)
     lines = ['mkdir -p "$1/volumes/%s"' % name for name in sorted({n for n, _ in mounts})]
-    if missing:
+    if own_root:
         lines.append(OWN_ROOT.rstrip("\n"))
         lines += ['mkdir -p "$root%s"' % path for path in sorted(set(missing))]
     for name, path in mounts:   # with a root of its own, every mount is made in it
-        target = ("$root" if missing else "") + path
+        target = ("$root" if own_root else "") + path
         lines.append('mount --bind "$1/volumes/%s" "%s"' % (name, target))
-    if missing:
+    for path in sorted(set(programs)):
+        lines.append('touch "$root%s"; mount --bind "$1/programs%s" "$root%s"'
+                     % (path, path, path))
+    if own_root:
         lines.append('mount --rbind "$root" /')
     return "\n".join(lines) + "\n"
+
+
+def program_script(argv) -> str:
+    """The script at an image's program path (`/agnhost`) in the pod: what kubemn
+    runs for that program, with the script's own arguments."""
+    return "#!/bin/sh\nexec %s \"$@\"\n" % " ".join(shlex.quote(a) for a in argv)

@@ -17,13 +17,14 @@ def http_get_ok(ip, port, path, timeout):
     return len(status_line) >= 2 and status_line[1].isdigit() and 200 <= int(status_line[1]) < 400
 
 
-def run_probe(probe, pod):
-    """True if the probe passes now; never raises."""
+def run_probe(probe, pod, container):
+    """True if container's probe passes now; never raises."""
     try:
         if probe.kind == "exec":
-            result = subprocess.run(pod.nsenter_argv() + list(probe.command),
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, timeout=probe.timeout)
+            argv, env = pod.exec_command(container, probe.command)
+            result = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    timeout=probe.timeout)
             return result.returncode == 0
         with network_namespace_of(pod.node.pid):
             if probe.kind == "tcpSocket":
