@@ -13,8 +13,10 @@ FULL   ?=
 LAB    ?=
 
 # make conformance FOCUS='\[sig-network\] DNS' runs other e2e tests than sig-network's
-# conformance ones.
+# conformance and NetworkPolicy ones (SKIP: ginkgo's skip; PARALLEL: tests at once).
 FOCUS  ?=
+SKIP   ?=
+PARALLEL ?=
 
 .PHONY: deps lint run-topology test unit integration bench lab-check conformance clean
 
@@ -50,7 +52,8 @@ lab-check: deps
 # (build/e2e, about 3 minutes), runs it, prints and keeps the table (README).
 conformance: deps
 	bash conformance/build.sh
-	$(PYTHON) -m conformance $(if $(FOCUS),--focus '$(FOCUS)',)
+	$(PYTHON) -m conformance $(if $(FOCUS),--focus '$(FOCUS)',) \
+	  $(if $(SKIP),--skip '$(SKIP)',) $(if $(PARALLEL),--parallel $(PARALLEL),)
 
 # Removes everything kubemn made (and nothing else); safe to run at any time.
 clean:

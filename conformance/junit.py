@@ -15,10 +15,13 @@ TIMESTAMP = re.compile(r"^\w{3} +\d+ [\d:.]+: ")
 
 def _reason(text):
     """A failure's message: its first line that is not a source location, and the
-    error beneath it when it names one ("Last error: ...")."""
+    error beneath it when it names one ("Last error: ...", "<error> occurred")."""
     lines = [TIMESTAMP.sub("", line.strip()) for line in (text or "").splitlines()]
     lines = [line for line in lines if line and not SOURCE_LINE.match(line)]
     last = [line for line in lines[1:] if line.startswith("Last error:")]
+    # Gomega's "Unexpected error: <the error, dumped> <its text> occurred".
+    if "occurred" in lines[1:]:
+        last = [lines[lines.index("occurred", 1) - 1]]
     return "; ".join(lines[:1] + last[:1])[:240]
 
 

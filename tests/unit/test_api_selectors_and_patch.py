@@ -84,6 +84,18 @@ def test_a_json_patch_adds_replaces_removes_moves_and_tests():
             json_patch(doc, bad)
 
 
+def test_a_json_patch_add_without_a_value_puts_null_as_the_api_servers_does():
+    """Kubernetes' NetworkPolicy e2e test labels a pod with {"op": "add", "path":
+    "/metadata/labels/isolated"}: the label's value becomes ""."""
+    patched = json_patch({"metadata": {"labels": {}}},
+                         [{"op": "add", "path": "/metadata/labels/isolated"}])
+    assert patched == {"metadata": {"labels": {"isolated": None}}}
+    from topo.api.registry import _check_body
+    from topo.api.resources import BY_PLURAL
+    assert _check_body(BY_PLURAL[("", "pods")], "default", dict(patched, metadata=dict(
+        patched["metadata"], name="server")))["metadata"]["labels"] == {"isolated": ""}
+
+
 def test_a_strategic_merge_merges_containers_by_name_and_ports_by_number():
     target = {"spec": {"containers": [
         {"name": "web", "image": "nginx:1", "ports": [{"containerPort": 80, "name": "http"}]},

@@ -66,3 +66,16 @@ def test_a_stopped_test_is_reported_with_the_step_it_was_waiting_in(tmp_path):
     assert last_step(str(log)) == "looking for the results for each expected name from probers"
     log.write_text("nothing yet\n")
     assert last_step(str(log)) == "before its first step"
+
+
+def test_an_unexpected_error_is_said_by_its_own_text_not_its_dump():
+    report = """<testsuite tests="1"><testcase name="t"><failure type="Failure">x.go:94
+Dec  2 21:57:05.685: Unexpected error:
+    &lt;*errors.StatusError | 0x7f0804bf2c0&gt;: {
+        ErrStatus: {Code: 422},
+    }
+    NetworkPolicy "deny-ingress" is invalid: spec: Required value
+occurred
+x.go:106</failure></testcase></testsuite>"""
+    assert results(report)[1] == [("t", 'failed: Unexpected error:; NetworkPolicy '
+                                   '"deny-ingress" is invalid: spec: Required value')]

@@ -80,11 +80,16 @@ def test_a_policy_is_stored_with_kubernetes_defaults_and_its_creation_time_kept(
     assert network_policy.for_delete(stored, 60) is None
 
 
+def test_a_policy_without_a_spec_isolates_every_pod_for_ingress_as_kubernetes_zero_one():
+    stored = network_policy.for_create(policy(None), 0)
+    assert stored["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
 def test_a_policy_that_the_api_server_would_refuse_names_its_field():
     error = refused(network_policy.for_create,
                     policy({"ingress": [{"ports": [{"port": 70000}]}]}), 0)
     assert error.code == 422 and "spec.ingress[0].ports[0].port" in error.message
-    assert refused(network_policy.for_create, policy(None), 0).code == 422
+    assert refused(network_policy.for_create, policy([]), 0).code == 422
     assert "metadata.name" in refused(network_policy.for_create,
                                       policy({}, name="Bad_Name"), 0).message
 

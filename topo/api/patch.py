@@ -106,15 +106,17 @@ def json_patch(target, operations):
         if not isinstance(operation, dict) or "op" not in operation:
             raise PatchError("each JSON patch operation needs an \"op\"")
         op, path = operation["op"], operation.get("path", "")
-        if op in ("add", "replace", "test") and "value" not in operation:
-            raise PatchError("%s operation needs a value" % op)
+        # add and replace without a value put null, as the API server's json-patch
+        # does (Kubernetes' e2e tests add a label that way: its value becomes "").
+        if op == "test" and "value" not in operation:
+            raise PatchError("test operation needs a value")
         if op == "add":
-            _add(doc, path, copy.deepcopy(operation["value"]))
+            _add(doc, path, copy.deepcopy(operation.get("value")))
         elif op == "remove":
             _remove(doc, path)
         elif op == "replace":
             _remove(doc, path)
-            _add(doc, path, copy.deepcopy(operation["value"]))
+            _add(doc, path, copy.deepcopy(operation.get("value")))
         elif op == "move":
             _add(doc, path, _remove(doc, operation.get("from", "")))
         elif op == "copy":

@@ -71,6 +71,8 @@ def _check_body(resource, namespace, body, name=None):
                       "Required value: name or generateName is required")
     for field in ("labels", "annotations"):
         value = metadata.get(field)
+        if isinstance(value, dict):   # null is "", as Go decodes it into a string
+            value = metadata[field] = {k: "" if v is None else v for k, v in value.items()}
         if value is not None and (not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
             raise invalid(resource.kind, metadata["name"], "metadata." + field,

@@ -11,11 +11,13 @@ RESOURCE = "networkpolicies.networking.k8s.io"   # the store's key
 def for_create(obj, now, current=None):
     name = obj["metadata"]["name"]
     check_subdomain_name("NetworkPolicy", name)
-    spec = obj.get("spec")
+    # No spec is Kubernetes' zero spec (a typed client's empty policy sends none):
+    # every pod of the namespace, isolated for ingress.
+    spec = {} if obj.get("spec") is None else obj["spec"]
     if not isinstance(spec, dict):
-        raise invalid("NetworkPolicy", name, "spec", "Required value")
+        raise invalid("NetworkPolicy", name, "spec", "Invalid value: expected an object")
     try:
-        parse_policy(obj)
+        parse_policy(dict(obj, spec=spec))
     except PolicyInvalid as exc:
         raise invalid("NetworkPolicy", name, exc.field, exc.message) from None
     return {"apiVersion": obj["apiVersion"], "kind": obj["kind"],
