@@ -21,7 +21,6 @@ from mininet.log import setLogLevel
 
 from services import corefile
 from services.desired import service_states
-from services.dns_records import dns_records
 from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
 from topo.api.resources import NAMESPACED
@@ -29,15 +28,19 @@ from topo.api.server import ApiServer
 from topo.api.status import ApiError
 from topo.api.strategies import service as service_strategy
 from topo.api.strategies import replication_controller as rc_strategy
+from topo.api.strategies import daemon_set as ds_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.pod import stop_pods
 from topo.kubelet.watch import Kubelet
+from topo.manager.cluster_dns import ClusterDnsRecords
+from topo.manager.daemons import DaemonSetController
 from topo.manager.endpoints import EndpointsController, EndpointSliceController
 from topo.manager.loop import ControlLoop
 from topo.manager.namespaces import NamespaceController
 from topo.manager.garbage import GarbageCollector
 from topo.manager.replicas import ReplicationManager
+from topo.manager.service_accounts import ServiceAccountsController
 from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
@@ -102,7 +105,7 @@ class Cluster(Objects):
         self.internet_servers = None
         self.api = None
         self.control_loops = []
-        self.slices_loop = self.endpoints_loop = None
+        self.slices_loop = self.endpoints_loop = self.dns_loop = None
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
         self.generation = 0
@@ -218,17 +221,28 @@ class Cluster(Objects):
                                        report=self.progress)
         self.endpoints_loop = ControlLoop(store, EndpointsController(store),
                                           report=self.progress)
+        self.dns_loop = ControlLoop(store, ClusterDnsRecords(store, self.write_dns_records),
+                                    report=self.progress)
         replicas = ReplicationManager(
             store, lambda namespace, body: registry.create_content("pods", namespace, body),
             lambda namespace, body: registry.update_content("pods", namespace, body),
             lambda namespace, name: registry.delete_content("pods", namespace, name))
-        garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE}, ("pods",),
-                                   registry.delete_content)
+        accounts = ServiceAccountsController(
+            store, lambda namespace, body: registry.create_content("serviceaccounts",
+                                                                   namespace, body))
+        daemons = DaemonSetController(
+            store, lambda namespace, body: registry.create_content("pods", namespace, body),
+            lambda namespace, name: registry.delete_content("pods", namespace, name))
+        garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE,
+                                           ds_strategy.KIND: ds_strategy.RESOURCE},
+                                   ("pods",), registry.delete_content)
         self.programmer.start(store)
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
-                              self.slices_loop, self.endpoints_loop,
+                              self.slices_loop, self.endpoints_loop, self.dns_loop,
                               ControlLoop(store, replicas, report=self.progress),
                               ControlLoop(store, garbage, report=self.progress),
+                              ControlLoop(store, accounts, report=self.progress),
+                              ControlLoop(store, daemons, report=self.progress),
                               ControlLoop(store, self.programmer, report=self.progress)]
         for loop in self.control_loops:
             loop.start()
@@ -243,7 +257,7 @@ class Cluster(Objects):
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
-        self.slices_loop = self.endpoints_loop = None
+        self.slices_loop = self.endpoints_loop = self.dns_loop = None
         # The node namespaces, veths included, go with the nodes below.
         stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
         self.pods.clear()
@@ -288,10 +302,9 @@ class Cluster(Objects):
                                dns_ip(self.spec.service_cidr),
                                node_resolv_conf(self.addresses.internet.ip))
 
-    def write_dns_records(self, served):
+    def write_dns_records(self, records):
         """Rewrites the records the cluster DNS pods serve (atomically: they read it
-        whenever it changes). served: the Services as the API serves them."""
-        records = dns_records(served)
+        whenever it changes); the cluster DNS controller's write."""
         temporary = self.dns_records_path + ".new"
         with open(temporary, "w") as handle:
             json.dump(records, handle, indent=1, sort_keys=True)
@@ -309,11 +322,9 @@ class Cluster(Objects):
 
     def _push_services(self):
         """The fabric programmer's push: the Services and EndpointSlices the API serves,
-        to the cluster DNS records and the controller's whole desired state."""
+        in the controller's whole desired state."""
         if self.net is not None:
-            served = self.programmer.read()
-            self.write_dns_records(served)
-            self.push_state(served)
+            self.push_state(self.programmer.read())
 
     def push_state(self, served=None):
         """Sends the full desired state to the controller and waits until every

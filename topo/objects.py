@@ -473,10 +473,10 @@ class Objects:
     def sync_services(self, endpoints_left=False, now=True):
         """Brings the Services' endpoints and the fabric up to date with the pods as
         they are now: the store gets the pods (the publisher), the EndpointSlice
-        controller writes their slices, the fabric programmer pushes them to the
-        controller and the cluster DNS, and the Endpoints controller has written the
-        Endpoints. now=False leaves it to them (a burst of changes, one push); now=True
-        waits for each in turn. endpoints_left:
+        controller writes their slices, the cluster DNS records follow them, the
+        fabric programmer pushes them to the controller, and the Endpoints controller
+        has written the Endpoints. now=False leaves it to them (a burst of changes,
+        one push); now=True waits for each in turn. endpoints_left:
         some endpoint left, so it goes at once, and Open vSwitch's cache of datapath
         flows, which follows new tables only within its revalidation period (up to
         500 ms), is purged: no new connection goes to a leaving pod."""
@@ -488,6 +488,8 @@ class Objects:
         self.api.publisher.publish()
         published = self.api.store.revision
         self._wait_caught_up(self.slices_loop, published)
+        # The cluster DNS too, with the slices just written (a headless Service's names).
+        self._wait_caught_up(self.dns_loop, self.api.store.revision)
         self.programmer.sync_now()
         if endpoints_left:
             subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,

@@ -206,6 +206,41 @@ def test_a_replication_controller_keeps_its_pods_serves_a_service_and_cascades(c
     kubectl(cluster, "delete", "service", "hello-rc")
 
 
+AGENT_DS = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {name: agent, image: registry.k8s.io/e2e-test-images/agnhost:%s,
+         args: [serve-hostname]}
+"""
+
+
+def _agent_pods(cluster):
+    found = json.loads(kubectl(cluster, "get", "pods", "-l", "app=agent", "-o",
+                               "json").stdout)["items"]
+    return sorted((p["spec"]["nodeName"], p["spec"]["containers"][0]["image"][-4:])
+                  for p in found if not p["metadata"].get("deletionTimestamp"))
+
+
+def test_a_daemon_set_runs_a_pod_on_each_node_rolls_over_and_cascades(cluster):
+    kubectl(cluster, "apply", "-f", "-", stdin=AGENT_DS % "2.39")
+    kubectl(cluster, "rollout", "status", "ds/agent", "--timeout=30s")
+    nodes = sorted(cluster.node_plans)
+    assert _agent_pods(cluster) == [(n, "2.39") for n in nodes]
+    row = kubectl(cluster, "get", "ds", "agent", "--no-headers").stdout.split()
+    assert row[:7] == ["agent"] + [str(len(nodes))] * 5 + ["<none>"]
+    kubectl(cluster, "apply", "-f", "-", stdin=AGENT_DS % "2.40")
+    kubectl(cluster, "rollout", "status", "ds/agent", "--timeout=60s")
+    wait_for(lambda: _agent_pods(cluster) == [(n, "2.40") for n in nodes], 15)
+    kubectl(cluster, "delete", "ds", "agent")
+    wait_for(lambda: not _agent_pods(cluster), 15)
+
+
 SELECTING = """apiVersion: v1
 kind: Pod
 metadata: {name: %s}
@@ -342,6 +377,19 @@ def test_watch_sees_a_new_pod_and_its_deletion(cluster):
     assert ["MODIFIED", "watched", "1/1", "Running"] in watched
 
 
+def test_each_namespace_has_a_default_service_account_and_others_are_kept(cluster):
+    kubectl(cluster, "create", "namespace", "accounts")
+    deadline = time.monotonic() + 10
+    while "default" not in kubectl(cluster, "-n", "accounts", "get", "sa").stdout:
+        assert time.monotonic() < deadline, "no default ServiceAccount"
+        time.sleep(0.1)
+    kubectl(cluster, "-n", "accounts", "create", "serviceaccount", "robot")
+    listed = kubectl(cluster, "-n", "accounts", "get", "serviceaccounts").stdout.split("\n")
+    assert [line.split()[:2] for line in listed if line] == [
+        ["NAME", "SECRETS"], ["default", "0"], ["robot", "0"]]
+    kubectl(cluster, "delete", "namespace", "accounts", timeout=60)
+
+
 def test_a_deleted_namespace_terminates_loses_its_contents_then_goes(cluster):
     kubectl(cluster, "create", "namespace", "doomed")
     kubectl(cluster, "-n", "doomed", "create", "deployment", "web", "--replicas=2",
@@ -369,7 +417,8 @@ def test_a_deleted_namespace_terminates_loses_its_contents_then_goes(cluster):
     gone = kubectl(cluster, "get", "namespace", "doomed", check=False)
     assert 'namespaces "doomed" not found' in gone.stderr
     assert not [p for p in cluster.pods.values() if p.namespace == "doomed"]
-    for kind in ("deployments.apps", "services", "configmaps", "endpoints", "pods"):
+    for kind in ("deployments.apps", "services", "configmaps", "endpoints", "pods",
+                 "serviceaccounts"):
         assert cluster.api.store.list(kind, "doomed")[1] == [], kind
     refused = kubectl(cluster, "-n", "doomed", "create", "configmap", "again", check=False)
     assert 'namespaces "doomed" not found' in refused.stderr

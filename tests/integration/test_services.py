@@ -365,7 +365,9 @@ spec:
 def test_a_container_that_keeps_failing_waits_in_crash_loop_back_off(cluster):
     cluster.apply_text(CRASHING)
     try:
-        wait_for(lambda: cluster.pod("crasher").status() == "CrashLoopBackOff", 3)
+        # Error first, for the kubelet's next sync or two (topo/kubelet/status.py).
+        wait_for(lambda: cluster.pod("crasher").status() == "Error", 3)
+        wait_for(lambda: cluster.pod("crasher").status() == "CrashLoopBackOff", 5)
         assert cluster.pod("crasher").restart_count() == 1  # at once, then 10 s back-off
         wait_for(lambda: cluster.pod("job").status() == "Completed", 3)
         assert cluster.pod("job").restart_count() == 0      # OnFailure, and it succeeded

@@ -20,6 +20,11 @@ def test_container_states(code, policy, restarts, state):
     assert container_state(code, policy, restarts) == state
 
 
+def test_an_exit_shows_as_error_before_its_back_off_as_the_kubelets_next_sync_says_it():
+    assert container_state(3, "OnFailure", 1, exited_for=1.0) == "Error"
+    assert container_state(3, "OnFailure", 1, exited_for=2.0) == "CrashLoopBackOff"
+
+
 def test_the_pod_status_is_its_worst_container():
     assert pod_status(["Running", "CrashLoopBackOff", "Error"]) == "CrashLoopBackOff"
     assert pod_status(["Running", "Error"]) == "Error"

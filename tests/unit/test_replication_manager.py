@@ -3,13 +3,12 @@ root, no Mininet): a ReplicationController keeps spec.replicas pods of its templ
 adopts the orphans it selects, reports what it observed; the pods of a deleted one
 are collected, unless orphaned first. The API's writes are the store's here (the
 integration tests go through the real API)."""
-import itertools
-
 import pytest
 
+from tests.helpers.fake_api import FakeApi
+from topo.api.status import ApiError
 from topo.api.store import Store
 from topo.api.strategies import replication_controller as strategy
-from topo.api.status import ApiError
 from topo.manager.garbage import GarbageCollector
 from topo.manager.loop import ControlLoop
 from topo.manager.replicas import ReplicationManager, deletion_order
@@ -23,38 +22,6 @@ def controller(replicas, name="hello", app="hello"):
     return {"apiVersion": "v1", "kind": strategy.KIND,
             "metadata": {"name": name, "namespace": "default"},
             "spec": {"replicas": replicas, "template": template}}
-
-
-class FakeApi:
-    """Pods written as the API would store them: named from generateName, Pending until
-    run() says they run (ready or not)."""
-
-    def __init__(self, store, room=100):
-        self.store, self.room, self.serial = store, room, itertools.count()
-
-    def create(self, namespace, body):
-        if len(self.store.list("pods")[1]) >= self.room:
-            raise ApiError(422, "the cluster has room for 0 more pods, 1 asked for")
-        metadata = dict(body["metadata"], namespace=namespace,
-                        name=body["metadata"]["generateName"] + str(next(self.serial)),
-                        creationTimestamp="2026-01-01T00:00:%02dZ" % next(self.serial))
-        self.store.put("pods", dict(body, kind="Pod", apiVersion="v1", metadata=metadata,
-                                    status={"phase": "Pending"}))
-
-    def update(self, namespace, body):
-        self.store.put("pods", body)
-
-    def delete(self, namespace, name):
-        self.store.remove("pods", namespace, name)
-
-    def delete_any(self, resource, namespace, name):
-        self.store.remove(resource, namespace, name)
-
-    def run(self, name, ready=True, phase="Running"):
-        pod = self.store.get("pods", "default", name)
-        self.store.put("pods", dict(pod, spec=dict(pod["spec"], nodeName="node1"), status={
-            "phase": phase, "conditions": [{"type": "Ready",
-                                            "status": "True" if ready else "False"}]}))
 
 
 def start(*controllers, room=100):

@@ -9,6 +9,21 @@ IntOrString, RawExtension (read by hand); [ repeated, { a map with string
 keys; a trailing ! keeps a zero or an empty message (a pointer field: present
 means set)."""
 SCHEMAS = {
+    'apps.DaemonSet': {1: ('metadata', 'meta.ObjectMeta'), 2: ('spec', 'apps.DaemonSetSpec'),
+        3: ('status', 'apps.DaemonSetStatus')},
+    'apps.DaemonSetCondition': {1: ('type', 's'), 2: ('status', 's'),
+        3: ('lastTransitionTime', 'Time'), 4: ('reason', 's'), 5: ('message', 's')},
+    'apps.DaemonSetSpec': {1: ('selector', 'meta.LabelSelector!'),
+        2: ('template', 'core.PodTemplateSpec'),
+        3: ('updateStrategy', 'apps.DaemonSetUpdateStrategy'), 4: ('minReadySeconds', 'i'),
+        6: ('revisionHistoryLimit', 'i!')},
+    'apps.DaemonSetStatus': {1: ('currentNumberScheduled', 'i'), 2: ('numberMisscheduled', 'i'),
+        3: ('desiredNumberScheduled', 'i'), 4: ('numberReady', 'i'),
+        5: ('observedGeneration', 'i'), 6: ('updatedNumberScheduled', 'i'),
+        7: ('numberAvailable', 'i'), 8: ('numberUnavailable', 'i'), 9: ('collisionCount', 'i!'),
+        10: ('conditions', '[apps.DaemonSetCondition')},
+    'apps.DaemonSetUpdateStrategy': {1: ('type', 's'),
+        2: ('rollingUpdate', 'apps.RollingUpdateDaemonSet!')},
     'apps.Deployment': {1: ('metadata', 'meta.ObjectMeta'), 2: ('spec', 'apps.DeploymentSpec'),
         3: ('status', 'apps.DeploymentStatus')},
     'apps.DeploymentCondition': {1: ('type', 's'), 2: ('status', 's'), 4: ('reason', 's'),
@@ -32,6 +47,7 @@ SCHEMAS = {
     'apps.ReplicaSetStatus': {1: ('replicas', 'i'), 2: ('fullyLabeledReplicas', 'i'),
         3: ('observedGeneration', 'i'), 4: ('readyReplicas', 'i'), 5: ('availableReplicas', 'i'),
         6: ('conditions', '[apps.ReplicaSetCondition')},
+    'apps.RollingUpdateDaemonSet': {1: ('maxUnavailable', 'IntOrString!')},
     'apps.RollingUpdateDeployment': {1: ('maxUnavailable', 'IntOrString!'),
         2: ('maxSurge', 'IntOrString!')},
     'autoscaling.Scale': {1: ('metadata', 'meta.ObjectMeta'),
@@ -314,6 +330,10 @@ SCHEMAS = {
         11: ('seccompProfile', 'core.SeccompProfile!')},
     'core.Service': {1: ('metadata', 'meta.ObjectMeta'), 2: ('spec', 'core.ServiceSpec'),
         3: ('status', 'core.ServiceStatus')},
+    'core.ServiceAccount': {1: ('metadata', 'meta.ObjectMeta'),
+        2: ('secrets', '[core.ObjectReference'),
+        3: ('imagePullSecrets', '[core.LocalObjectReference'),
+        4: ('automountServiceAccountToken', 'b!')},
     'core.ServiceAccountTokenProjection': {1: ('audience', 's'), 2: ('expirationSeconds', 'i!'),
         3: ('path', 's')},
     'core.ServicePort': {1: ('name', 's'), 2: ('protocol', 's'), 3: ('port', 'i'),
@@ -438,6 +458,7 @@ SCHEMAS = {
         2: ('deleteOptions', 'meta.DeleteOptions!')},
 }
 TOP_LEVEL = {
+    ('apps/v1', 'DaemonSet'): 'apps.DaemonSet',
     ('apps/v1', 'Deployment'): 'apps.Deployment',
     ('apps/v1', 'ReplicaSet'): 'apps.ReplicaSet',
     ('autoscaling/v1', 'Scale'): 'autoscaling.Scale',
@@ -456,4 +477,5 @@ TOP_LEVEL = {
     ('v1', 'Pod'): 'core.Pod',
     ('v1', 'ReplicationController'): 'core.ReplicationController',
     ('v1', 'Service'): 'core.Service',
+    ('v1', 'ServiceAccount'): 'core.ServiceAccount',
 }

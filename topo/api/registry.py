@@ -16,7 +16,8 @@ import time
 from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, kubectl_name, store_key
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
-from topo.api.strategies import config_map, endpoints, network_policy, replication_controller
+from topo.api.strategies import (config_map, daemon_set, endpoints, network_policy,
+                                  replication_controller, service_account)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
 from topo.api.strategies.kept import KeptAsGiven
@@ -30,6 +31,7 @@ MODEL_KINDS = ("Pod", "Deployment", "Node")
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Endpoints": endpoints,
+              "ServiceAccount": service_account, "DaemonSet": daemon_set,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
@@ -312,9 +314,10 @@ class Registry:
                 meta["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
 
     # Owners first: a Deployment goes before the pods it would replace.
-    NAMESPACE_CONTENT = ("deployments.apps", replication_controller.RESOURCE, "services",
+    NAMESPACE_CONTENT = ("deployments.apps", replication_controller.RESOURCE,
+                         daemon_set.RESOURCE, "services",
                          "pods", "endpoints", CONFIG_MAPS, POLICIES,
-                         "ingresses.networking.k8s.io", "events")
+                         "ingresses.networking.k8s.io", service_account.RESOURCE, "events")
 
     def create_content(self, key, namespace, body):
         """A controller's create (the replication manager's pods)."""

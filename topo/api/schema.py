@@ -40,6 +40,9 @@ DEPLOYMENT_SPEC = dict({f: OPEN for f in (
     "progressDeadlineSeconds").split()}, template=TEMPLATE)
 CONTROLLER_SPEC = dict({f: OPEN for f in "replicas selector minReadySeconds".split()},
                        template=TEMPLATE)
+DAEMON_SET_SPEC = dict({f: OPEN for f in (
+    "selector updateStrategy minReadySeconds revisionHistoryLimit").split()},
+    template=TEMPLATE)
 POLICY_SPEC = {f: OPEN for f in "podSelector ingress egress policyTypes".split()}
 
 
@@ -51,8 +54,12 @@ def _top(spec):
 KINDS = {"Pod": _top(POD_SPEC), "Deployment": _top(DEPLOYMENT_SPEC),
          "Service": _top(SERVICE_SPEC), "Namespace": _top(OPEN), "Node": _top(OPEN),
          "NetworkPolicy": _top(POLICY_SPEC), "ReplicationController": _top(CONTROLLER_SPEC),
+         "DaemonSet": _top(DAEMON_SET_SPEC),
          "ConfigMap": {"apiVersion": OPEN, "kind": OPEN, "metadata": META, "data": OPEN,
                        "binaryData": OPEN, "immutable": OPEN},
+         "ServiceAccount": {"apiVersion": OPEN, "kind": OPEN, "metadata": META,
+                            "secrets": OPEN, "imagePullSecrets": OPEN,
+                            "automountServiceAccountToken": OPEN},
          "Endpoints": {"apiVersion": OPEN, "kind": OPEN, "metadata": META,
                        "subsets": [{f: OPEN for f in "addresses notReadyAddresses ports".split()}]}}
 

@@ -113,6 +113,28 @@ def _replica_set_row(replica_set, now):
             _selector(spec["selector"].get("matchLabels"))]
 
 
+def _label_selector(selector):
+    """A LabelSelector as kubectl prints it: app=web,tier in (a,b),!gone."""
+    terms = ["%s=%s" % kv for kv in sorted((selector.get("matchLabels") or {}).items())]
+    for expression in selector.get("matchExpressions") or ():
+        key, op = expression["key"], expression["operator"]
+        values = ",".join(sorted(expression.get("values") or ()))
+        terms.append({"In": "%s in (%s)" % (key, values),
+                      "NotIn": "%s notin (%s)" % (key, values), "Exists": key,
+                      "DoesNotExist": "!" + key}[op])
+    return ",".join(terms) or NONE
+
+
+def _daemon_set_row(daemon, now):
+    status, spec = daemon.get("status", {}), daemon["spec"]
+    names, images = _containers(spec["template"])
+    return [daemon["metadata"]["name"], status.get("desiredNumberScheduled", 0),
+            status.get("currentNumberScheduled", 0), status.get("numberReady", 0),
+            status.get("updatedNumberScheduled", 0), status.get("numberAvailable", 0),
+            _selector((spec["template"].get("spec") or {}).get("nodeSelector")),
+            _age(daemon, now), names, images, _label_selector(spec["selector"])]
+
+
 def _replication_controller_row(controller, now):
     status, spec = controller.get("status", {}), controller["spec"]
     names, images = _containers(spec["template"])
@@ -149,6 +171,11 @@ def _config_map_row(config_map, now):
     return [config_map["metadata"]["name"],
             len(config_map.get("data") or {}) + len(config_map.get("binaryData") or {}),
             _age(config_map, now)]
+
+
+def _service_account_row(account, now):
+    return [account["metadata"]["name"], len(account.get("secrets") or ()),
+            _age(account, now)]
 
 
 def _ingress_row(ingress, now):
@@ -214,6 +241,11 @@ COLUMNS = {
                                 _col("Ready", "integer"), _col("Age"),
                                 _col("Containers", priority=1), _col("Images", priority=1),
                                 _col("Selector", priority=1)], _replication_controller_row),
+    "daemonsets.apps": ([NAME, _col("Desired", "integer"), _col("Current", "integer"),
+                         _col("Ready", "integer"), _col("Up-to-date", "integer"),
+                         _col("Available", "integer"), _col("Node Selector"), _col("Age"),
+                         _col("Containers", priority=1), _col("Images", priority=1),
+                         _col("Selector", priority=1)], _daemon_set_row),
     "nodes": ([NAME, _col("Status"), _col("Roles"), _col("Age"), _col("Version"),
                _col("Internal-IP", priority=1), _col("External-IP", priority=1),
                _col("OS-Image", priority=1), _col("Kernel-Version", priority=1),
@@ -222,6 +254,8 @@ COLUMNS = {
     "networkpolicies.networking.k8s.io": ([NAME, _col("Pod-Selector"), _col("Age")],
                                           _policy_row),
     "configmaps": ([NAME, _col("Data", "integer"), _col("Age")], _config_map_row),
+    "serviceaccounts": ([NAME, _col("Secrets", "integer"), _col("Age")],
+                        _service_account_row),
     "ingresses.networking.k8s.io": ([NAME, _col("Class"), _col("Hosts"), _col("Address"),
                                      _col("Ports"), _col("Age")], _ingress_row),
     "ingressclasses.networking.k8s.io": ([NAME, _col("Controller"), _col("Parameters"),

@@ -25,7 +25,7 @@ from topo.kubelet.pod_files import host_names, pod_files, program_script, volume
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
-from topo.kubelet.status import container_state, pod_status
+from topo.kubelet.status import EXIT_SHOWN_SECONDS, container_state, pod_status
 from topo.plan.naming import pod_veth_name
 from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
@@ -113,6 +113,7 @@ class Pod:
         self.restarts = {}     # container name -> times started again
         self.exited_at = {}    # container name -> when its exit was seen
         self.exits_seen = 0
+        self.backoff_shown = set()   # containers whose CrashLoopBackOff the API shows
         self.consoles = {}     # container name -> Console, for stdin or tty containers
         self.log_reads = {}    # container name -> (bytes read, when): note_log_read
 
@@ -241,11 +242,16 @@ class Pod:
                 self.exits_seen += 1   # the API shows the new state at once
             exited = self.exited_at.setdefault(container.name, now)
             count = self.restarts.get(container.name, 0)
+            if count and now - exited >= EXIT_SHOWN_SECONDS and \
+                    container.name not in self.backoff_shown:
+                self.backoff_shown.add(container.name)
+                self.exits_seen += 1   # and its back-off, once the exit has shown
             if self._waits_for_restart(container.name) and \
                     now - exited >= backoff_seconds(count):
                 # Counted first: a start that fails waits out the back-off too.
                 self.restarts[container.name] = count + 1
                 del self.exited_at[container.name]
+                self.backoff_shown.discard(container.name)
                 if container.readiness_probe:
                     self.probes[container.name] = ProbeState(container.readiness_probe, now)
                 self.seen_listening, self.containers_started = False, now
@@ -316,8 +322,9 @@ class Pod:
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}
         (topo/kubelet/status.py)."""
-        policy = self.spec.template.restart_policy
-        return {name: container_state(process.poll(), policy, self.restarts.get(name, 0))
+        policy, now = self.spec.template.restart_policy, time.monotonic()
+        return {name: container_state(process.poll(), policy, self.restarts.get(name, 0),
+                                      now - self.exited_at.get(name, now))
                 for name, process in self.containers.items()}
 
     def restart_count(self):

@@ -38,12 +38,14 @@ def deletion_order(pods):
 
 def reference_to(controller):
     metadata = controller["metadata"]
-    return {"apiVersion": "v1", "kind": strategy.KIND, "name": metadata["name"],
-            "uid": metadata["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {"apiVersion": controller["apiVersion"], "kind": controller["kind"],
+            "name": metadata["name"], "uid": metadata["uid"], "controller": True,
+            "blockOwnerDeletion": True}
 
 
 def new_pod(controller):
-    """The pod a ReplicationController makes of its template."""
+    """The pod a controller (a ReplicationController, a DaemonSet) makes of its
+    template."""
     metadata, template = controller["metadata"], controller["spec"]["template"]
     pod_metadata = copy.deepcopy(template.get("metadata") or {})
     pod_metadata.update(generateName=metadata["name"] + "-", namespace=metadata["namespace"],

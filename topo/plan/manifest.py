@@ -14,7 +14,7 @@ import yaml
 
 from topo.errors import ManifestError
 from topo.plan.pod_dns import DnsConfigError, parse_pod_dns
-from topo.policy.spec import PolicyInvalid, parse_policy
+from topo.policy.spec import PolicyInvalid, Selector, parse_policy, parse_selector
 from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort,
                              DeploymentSpec, Manifests, NodeSpec, PodSpec, PodTemplate, Probe,
                              ServicePort, ServiceSpec, VolumeMount, ref)
@@ -129,6 +129,33 @@ def parse_replication_controller(obj, source="request"):
     pod_spec = _mapping(template.get("spec"), where, "spec.template.spec")
     return replicas, selector, _pod_template(pod_spec, labels, where, "spec.template.spec",
                                              ("Always",))
+
+
+def parse_daemon_set(obj, source="request"):
+    """A DaemonSet's spec checked as the API server checks it: (selector, template),
+    the selector (a Selector of its matchLabels and matchExpressions) not empty and
+    matching the template's labels, the template a pod that restarts Always. Raises
+    ManifestError."""
+    where = _Where(source, 1, "DaemonSet")
+    metadata = _mapping(obj.get("metadata", {}), where, "metadata")
+    where.name = _dns_label(metadata.get("name"), where, "metadata.name")
+    spec = _mapping(obj.get("spec", {}), where, "spec")
+    try:
+        selector = parse_selector(spec.get("selector"), "spec.selector")
+    except PolicyInvalid as exc:
+        raise where.error(exc.field, exc.message) from None
+    if selector == Selector():
+        raise where.error("spec.selector", "Invalid value: empty selector is invalid for "
+                          "daemonset")
+    template = _mapping(spec.get("template"), where, "spec.template")
+    labels = _labels(_mapping(template.get("metadata"), where, "spec.template.metadata")
+                     .get("labels"), where, "spec.template.metadata.labels")
+    if not selector.matches(dict(labels)):
+        raise where.error("spec.template.metadata.labels", "Invalid value: %s: `selector` "
+                          "does not match template `labels`" % dict(labels))
+    pod_spec = _mapping(template.get("spec"), where, "spec.template.spec")
+    return selector, _pod_template(pod_spec, labels, where, "spec.template.spec",
+                                   ("Always",))
 
 
 def check_unique_names(manifests):

@@ -1,10 +1,11 @@
 """The fabric programmer (kubemn's kube-proxy): watches the Services and
-EndpointSlices the API serves and pushes them to the Ryu controller and the cluster
-DNS. It runs as a controller of a ControlLoop over the store: a change it has not
-pushed yet asks for a push (request); a burst of them is one push, at most one per
-MIN_INTERVAL, as kube-proxy's minSyncPeriod makes it. A change that must be in effect
-before its caller goes on (an endpoint leaving before its pod stops, a Python API
-caller's apply) is pushed at once (sync_now)."""
+EndpointSlices the API serves and pushes them to the Ryu controller (the cluster DNS
+follows them from a watch of its own: topo/manager/cluster_dns.py). It runs as a
+controller of a ControlLoop over the store: a change it has not pushed yet asks for
+a push (request); a burst of them is one push, at most one per MIN_INTERVAL, as
+kube-proxy's minSyncPeriod makes it. A change that must be in effect before its
+caller goes on (an endpoint leaving before its pod stops, a Python API caller's
+apply) is pushed at once (sync_now)."""
 from services.served import served_services
 from topo.proxy.runner import BoundedFrequencyRunner
 

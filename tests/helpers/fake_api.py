@@ -1,0 +1,38 @@
+"""The API's pod writes as an in-memory store takes them, for the controllers' unit
+tests (the integration tests go through the real API)."""
+import itertools
+
+from topo.api.status import ApiError
+
+
+class FakeApi:
+    """Pods written as the API would store them: named from generateName, Pending until
+    run() says they run (ready or not), on node1 unless bound to a node already."""
+
+    def __init__(self, store, room=100):
+        self.store, self.room, self.serial = store, room, itertools.count()
+
+    def create(self, namespace, body):
+        if len(self.store.list("pods")[1]) >= self.room:
+            raise ApiError(422, "the cluster has room for 0 more pods, 1 asked for")
+        metadata = dict(body["metadata"], namespace=namespace,
+                        name=body["metadata"]["generateName"] + str(next(self.serial)),
+                        creationTimestamp="2026-01-01T00:00:%02dZ" % next(self.serial))
+        self.store.put("pods", dict(body, kind="Pod", apiVersion="v1", metadata=metadata,
+                                    status={"phase": "Pending"}))
+
+    def update(self, namespace, body):
+        self.store.put("pods", body)
+
+    def delete(self, namespace, name):
+        self.store.remove("pods", namespace, name)
+
+    def delete_any(self, resource, namespace, name):
+        self.store.remove(resource, namespace, name)
+
+    def run(self, name, ready=True, phase="Running"):
+        pod = self.store.get("pods", "default", name)
+        node = pod["spec"].get("nodeName") or "node1"
+        self.store.put("pods", dict(pod, spec=dict(pod["spec"], nodeName=node), status={
+            "phase": phase, "conditions": [{"type": "Ready",
+                                            "status": "True" if ready else "False"}]}))
