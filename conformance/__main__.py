@@ -1,8 +1,9 @@
 """`make conformance`: Kubernetes v1.20.2's own sig-network conformance and
 NetworkPolicy tests (e2e.test, built by conformance/build.sh) against a fresh kubemn
-cluster of two nodes, one e2e.test run a test (each within SPEC_LIMIT). Prints a (test, result)
-table, keeps it in the README, and leaves each test's JUnit report and log in
-build/e2e/report/NN/.
+cluster of two nodes, one e2e.test run a test (each within SPEC_LIMIT; one that
+fails runs once more, and the table says so). Prints a (test, result) table, keeps it
+in the README, and leaves each test's JUnit report and log in build/e2e/report/NN/.
+Exits 1 unless every test passed.
 
   python -m conformance                 sig-network's [Conformance] and NetworkPolicy
                                         tests (SCTP's left out), 4 at a time
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from conformance.junit import FAILED, replace_table, results, table
+from conformance.junit import FAILED, PASSED, passed, replace_table, results, table
 from topo.cluster import Cluster, progress_to_stderr
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -107,6 +108,11 @@ def run_specs(kubeconfig, names, skip, report, parallel):
     upstream's parallel runs); their rows in the order of names."""
     def one(index, name):
         rows = run_spec(kubeconfig, name, skip, os.path.join(report, "%02d" % index))
+        if not passed(rows):   # once more, alone in its folder; the table says so
+            again = run_spec(kubeconfig, name, skip, os.path.join(report, "%02d-again" % index))
+            if passed(again):
+                rows = [(n, "%s on a second run (the first %s)" % (PASSED, result))
+                        for n, result in rows]
         say("%d/%d %s\n   %s" % (index, len(names), name, rows[-1][1]))
         return rows
     with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
@@ -148,7 +154,7 @@ def main(argv=None):
         with open(readme, "w") as handle:
             handle.write(replace_table(document, text))
         say("the table is in README.md")
-    return 0
+    return 0 if passed(rows) else 1
 
 
 if __name__ == "__main__":

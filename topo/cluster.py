@@ -225,7 +225,8 @@ class Cluster(Objects):
                                     report=self.progress)
         replicas = ReplicationManager(
             store, lambda namespace, body: registry.create_content("pods", namespace, body),
-            lambda namespace, body: registry.update_content("pods", namespace, body),
+            lambda namespace, body, owner: registry.update_content("pods", namespace, body,
+                                                                   owner),
             lambda namespace, name: registry.delete_content("pods", namespace, name))
         accounts = ServiceAccountsController(
             store, lambda namespace, body: registry.create_content("serviceaccounts",

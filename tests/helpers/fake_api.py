@@ -21,7 +21,7 @@ class FakeApi:
         self.store.put("pods", dict(body, kind="Pod", apiVersion="v1", metadata=metadata,
                                     status={"phase": "Pending"}))
 
-    def update(self, namespace, body):
+    def update(self, namespace, body, owner=None):
         self.store.put("pods", body)
 
     def delete(self, namespace, name):

@@ -79,3 +79,10 @@ occurred
 x.go:106</failure></testcase></testsuite>"""
     assert results(report)[1] == [("t", 'failed: Unexpected error:; NetworkPolicy '
                                    '"deny-ingress" is invalid: spec: Required value')]
+
+
+def test_a_test_that_passed_on_its_second_run_counts_and_says_so():
+    from conformance.junit import passed
+    rows = [("a", "passed"), ("b", "passed on a second run (the first failed: x)")]
+    assert passed(rows) and "**2 of 2 passed**" in table(2, rows, "run")
+    assert not passed(rows + [("c", "failed: y")])

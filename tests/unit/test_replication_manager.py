@@ -194,3 +194,17 @@ def test_the_strategy_defaults_the_selector_and_keeps_the_controllers_status():
     assert stored["metadata"]["labels"] == {"app": "hello"}
     observed = dict(stored, status={"replicas": 1})
     assert strategy.for_update(controller(2), observed, 1)["status"] == {"replicas": 1}
+
+
+def test_a_controller_write_for_an_owner_deleted_meanwhile_is_refused():
+    """A delete with --cascade=orphan strips the pods' references, then removes the
+    controller: an adoption racing it would give the orphans back to a gone owner,
+    and the garbage collector would take them."""
+    from topo.api.registry import _check_still_stored
+    store, _, _ = start(controller(0))
+    stored = store.get(strategy.RESOURCE, "default", "hello")
+    _check_still_stored(store, stored)   # still there: no error
+    store.remove(strategy.RESOURCE, "default", "hello")
+    with pytest.raises(ApiError) as refused:
+        _check_still_stored(store, stored)
+    assert refused.value.code == 409 and "has just been deleted" in refused.value.message

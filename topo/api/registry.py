@@ -13,7 +13,8 @@ import json
 import random
 import time
 
-from topo.api.resources import BY_STORE_KEY, RESOURCES, group_version, kubectl_name, store_key
+from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
+                                kubectl_name, store_key)
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import (config_map, daemon_set, endpoints, network_policy,
@@ -111,6 +112,15 @@ def _parse(obj):
 def _meta(obj, fields):
     metadata = obj["metadata"]
     return {f: copy.deepcopy(metadata[f]) for f in fields if metadata.get(f)}
+
+
+def _check_still_stored(store, owner):
+    """Refuses a controller's write for an owner that has gone (or come back anew)."""
+    metadata = owner["metadata"]
+    stored = store.get(store_key(BY_KIND[owner["kind"]]), metadata.get("namespace", ""),
+                       metadata["name"])
+    if stored is None or stored["metadata"]["uid"] != metadata["uid"]:
+        raise ApiError(409, "%s %s has just been deleted" % (owner["kind"], metadata["name"]))
 
 
 # What a pod's metadata keeps beyond its model (its labels are the model's).
@@ -323,16 +333,21 @@ class Registry:
         """A controller's create (the replication manager's pods)."""
         return self._as_controller(self.create, BY_STORE_KEY[key], namespace, body)
 
-    def update_content(self, key, namespace, body):
-        """A controller's update (an adoption's ownerReference)."""
+    def update_content(self, key, namespace, body, owner=None):
+        """A controller's update (an adoption's ownerReference); owner: the controller
+        that writes it, which must still be stored (not deleted meanwhile, as a delete
+        with --cascade=orphan may have been, its orphans then adopted again)."""
         return self._as_controller(self.update, BY_STORE_KEY[key], namespace,
-                                   body["metadata"]["name"], body, patched=True)
+                                   body["metadata"]["name"], body, patched=True,
+                                   owner=owner)
 
-    def _as_controller(self, write, *args, **kwargs):
+    def _as_controller(self, write, *args, owner=None, **kwargs):
         """A controller's write, as a request's: under the cluster's lock; what the API
         refuses raises its message."""
         try:
             with self.cluster.lock:
+                if owner is not None:
+                    _check_still_stored(self.store, owner)
                 return write(*args, **kwargs)
         except ApiError as exc:
             raise KubemnError(exc.message) from None

@@ -67,6 +67,7 @@ def kubectl_name(resource):
 
 
 BY_STORE_KEY = {store_key(r): r for r in RESOURCES}
+BY_KIND = {r.kind: r for r in RESOURCES}
 NAMESPACED = tuple(store_key(r) for r in RESOURCES if r.namespaced)
 SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "attach": ("create", "get"),
                      "portforward": ("create", "get"), "status": ("get", "patch", "update"),

@@ -11,6 +11,7 @@ import copy
 
 from services.endpoints import pod_ready
 from topo.api.strategies import replication_controller as strategy
+from topo.errors import KubemnError
 from topo.manager.loop import Again
 
 PODS = "pods"
@@ -76,9 +77,9 @@ class ReplicationManager:
     watches = (strategy.RESOURCE, PODS)
 
     def __init__(self, store, create_pod, update_pod, delete_pod):
-        """create_pod(namespace, body), update_pod(namespace, body) and
+        """create_pod(namespace, body), update_pod(namespace, body, owner) and
         delete_pod(namespace, name): writes through the API; create_pod raises what the
-        API refuses."""
+        API refuses, update_pod refuses an owner deleted meanwhile."""
         self.store, self.create_pod, self.delete_pod = store, create_pod, delete_pod
         self.update_pod = update_pod
 
@@ -109,6 +110,8 @@ class ReplicationManager:
                 if (controller_of(p) or {}).get("uid") == uid and active(p)]
 
     def adopt_orphans(self, controller):
+        """Adopts the orphans; False if the controller has gone meanwhile (a delete that
+        orphans its pods, which would be adopted again, then collected)."""
         selector = controller["spec"]["selector"]
         for pod in self.store.list(PODS, controller["metadata"]["namespace"])[1]:
             if not controller_of(pod) and active(pod) and \
@@ -117,14 +120,19 @@ class ReplicationManager:
                 adopted["metadata"]["ownerReferences"] = list(
                     adopted["metadata"].get("ownerReferences") or ()) + [
                     reference_to(controller)]
-                self.update_pod(controller["metadata"]["namespace"], adopted)
+                try:
+                    self.update_pod(controller["metadata"]["namespace"], adopted, controller)
+                except KubemnError:
+                    return False
+        return True
 
     def reconcile(self, key):
         namespace, name = key
         controller = self.store.get(strategy.RESOURCE, namespace, name)
         if controller is None:
             return
-        self.adopt_orphans(controller)
+        if not self.adopt_orphans(controller):
+            return
         pods, failure = self.owned(controller), None
         wanted = controller["spec"]["replicas"]
         try:
