@@ -14,6 +14,7 @@ import concurrent.futures
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +36,8 @@ PARALLEL = 4
 # NetworkPolicy tests wait out five refused probes of 46 s.
 SPEC_LIMIT = 360
 GO_REGEXP_SPECIAL = set("\\.+*?()|[]{}^$")
+RUNNING = set()          # the e2e.test processes running now
+STOPPING = []            # a signal asked the run to stop
 
 
 def exact(name):
@@ -93,6 +96,7 @@ def run_spec(kubeconfig, name, skip, folder):
         process = subprocess.Popen(_argv(kubeconfig, exact(name), skip, folder), stdout=log,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    cwd=folder)
+        RUNNING.add(process)
         try:
             process.wait(SPEC_LIMIT)
         except subprocess.TimeoutExpired:
@@ -100,6 +104,8 @@ def run_spec(kubeconfig, name, skip, folder):
             process.wait()
             return [(name, "%s: still running after %d s, stopped (%s)"
                      % (FAILED, SPEC_LIMIT, last_step(log_path)))]
+        finally:
+            RUNNING.discard(process)
     return report_rows(folder) or [(name, "%s: no report (see %s)" % (FAILED, log_path))]
 
 
@@ -107,8 +113,10 @@ def run_specs(kubeconfig, names, skip, report, parallel):
     """Runs names, parallel at a time (each test has namespaces of its own, as in
     upstream's parallel runs); their rows in the order of names."""
     def one(index, name):
+        if STOPPING:
+            return [(name, "%s: not run (stopped)" % FAILED)]
         rows = run_spec(kubeconfig, name, skip, os.path.join(report, "%02d" % index))
-        if not passed(rows):   # once more, alone in its folder; the table says so
+        if not passed(rows) and not STOPPING:   # once more, in a folder of its own
             again = run_spec(kubeconfig, name, skip, os.path.join(report, "%02d-again" % index))
             if passed(again):
                 rows = [(n, "%s on a second run (the first %s)" % (PASSED, result))
@@ -118,6 +126,14 @@ def run_specs(kubeconfig, names, skip, report, parallel):
     with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
         futures = [pool.submit(one, index, name) for index, name in enumerate(names, 1)]
         return [row for future in futures for row in future.result()]
+
+
+def _stop(signum, _frame):
+    """Ends the run's tests at once; the cluster then goes as on any exit."""
+    STOPPING.append(signum)
+    for process in list(RUNNING):
+        process.kill()
+    raise SystemExit(128 + signum)
 
 
 def main(argv=None):
@@ -138,6 +154,8 @@ def main(argv=None):
         say("the focus %r picks no test" % args.focus)
         return 1
     say("%d tests, %d at a time" % (len(names), args.parallel))
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
     with Cluster(None, nodes=2, progress=progress_to_stderr) as cluster:
         rows = run_specs(cluster.kubeconfig, names, args.skip, report, args.parallel)
     minutes = (time.monotonic() - started) / 60

@@ -31,7 +31,9 @@ from topo.api.strategies import replication_controller as rc_strategy
 from topo.api.strategies import daemon_set as ds_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
+from topo.kubelet.endpoints import log_name
 from topo.kubelet.pod import stop_pods
+from topo.kubelet.port import KubeletPort
 from topo.kubelet.watch import Kubelet
 from topo.manager.cluster_dns import ClusterDnsRecords
 from topo.manager.daemons import DaemonSetController
@@ -105,6 +107,7 @@ class Cluster(Objects):
         self.internet_servers = None
         self.api = None
         self.control_loops = []
+        self.kubelet_ports = {}   # node -> its KubeletPort (nodes/NAME/proxy)
         self.slices_loop = self.endpoints_loop = self.dns_loop = None
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
@@ -172,6 +175,8 @@ class Cluster(Objects):
             self.push_state()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
+            for name in self.node_plans:
+                self._open_kubelet_port(name)
             self.internet_servers = InternetServers(
                 self.net[INTERNET_HOST], self.addresses.internet.ip, self.run_dir).start()
             self.progress("starting cluster DNS and pods")
@@ -267,6 +272,9 @@ class Cluster(Objects):
         if self.internet_servers is not None:
             self.internet_servers.stop()
             self.internet_servers = None
+        for port in self.kubelet_ports.values():
+            port.stop()
+        self.kubelet_ports = {}
         if self.net is not None:
             shells = [node.shell for node in self.net.values() if node.shell]
             self.net.stop()
@@ -389,6 +397,7 @@ class Cluster(Objects):
                 node = plug_node(self.net, plan, switch, self.addresses)
                 self.push_state()
                 self._wait_fabric([node])
+                self._open_kubelet_port(plan.name)
             except BaseException:
                 self.forget_node(plan.name)
                 raise
@@ -409,7 +418,24 @@ class Cluster(Objects):
                 self._reconcile_deployment(deployment)
             self.settle()
 
+    def _open_kubelet_port(self, name):
+        self.kubelet_ports[name] = KubeletPort(name, self.net[name].pid,
+                                               self.node_plans[name].ip, self.api.cert,
+                                               self.api.key, self._kubelet_view)
+
+    def _kubelet_view(self, node):
+        """What node's kubelet port serves: its pods as the API serves them, and its
+        containers' log files."""
+        pods = [p for p in self.api.store.list("pods")[1] if p["spec"].get("nodeName") == node]
+        logs = {log_name(p.namespace, p.name, c.name): p.log_path(c.name)
+                for p in list(self.pods.values()) if p.node.name == node
+                for c in p.spec.template.containers}
+        return pods, logs
+
     def forget_node(self, name):
+        port = self.kubelet_ports.pop(name, None)
+        if port is not None:
+            port.stop()
         del self.node_plans[name], self.attachments[name], self.pools[name]
         del self.node_created[name]
         if name in self.net:

@@ -427,6 +427,25 @@ def test_a_deleted_namespace_terminates_loses_its_contents_then_goes(cluster):
         kept.stderr
 
 
+def test_the_node_proxy_reaches_each_nodes_kubelet_port(cluster):
+    """nodes/NAME/proxy, as the e2e suite's node log tests use it: the kubelet's health,
+    its pods, and its containers' logs, relayed from the node's own address."""
+    pod = cluster.pod("server2")
+    node = pod.node.name
+    base = "/api/v1/nodes/%s/proxy" % node
+    assert kubectl(cluster, "get", "--raw", base + "/healthz").stdout == "ok"
+    listed = json.loads(kubectl(cluster, "get", "--raw", base + "/pods").stdout)["items"]
+    assert "server2" in [p["metadata"]["name"] for p in listed]
+    assert {p["spec"]["nodeName"] for p in listed} == {node}
+    name = "server2_default_%s.log" % pod.spec.template.containers[0].name
+    assert name in kubectl(cluster, "get", "--raw", base + "/logs/containers/").stdout
+    assert kubectl(cluster, "get", "--raw", "/api/v1/nodes/%s:10250/proxy/logs/containers/%s"
+                   % (node, name)).stdout == cluster.logs("server2")
+    missing = kubectl(cluster, "get", "--raw", "/api/v1/nodes/nowhere/proxy/healthz",
+                      check=False)
+    assert 'nodes "nowhere" not found' in missing.stderr
+
+
 def test_logs_and_exec_with_stdin_exit_status_and_container(cluster):
     assert kubectl(cluster, "exec", "client1", "--", "hostname").stdout.strip() == "client1"
     out = kubectl(cluster, "exec", "multi", "-c", "shell", "--", "curl", "-s",
@@ -619,11 +638,11 @@ def test_a_missing_program_crash_loops_with_its_exit_code_and_deletes_cleanly(cl
     assert "broken" not in cluster.pending and "broken" not in cluster.pods
 
 
-def _forward(cluster, target, local):
+def _forward(cluster, target, local, **env):
     """kubectl port-forward TARGET LOCAL:..., once it says it forwards."""
     process = subprocess.Popen([KUBECTL, "port-forward", target, local],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+                               env=dict(os.environ, KUBECONFIG=cluster.kubeconfig, **env))
     first = process.stdout.readline()
     assert first.startswith("Forwarding from 127.0.0.1:"), first + process.stderr.read()
     return process
@@ -653,6 +672,17 @@ def test_port_forward_to_a_pod_and_to_a_service_on_loopback(cluster):
     finally:
         service.terminate()
         service.wait(10)
+
+
+def test_port_forward_over_bare_spdy_as_client_go_before_websockets(cluster):
+    """The e2e suite of v1.20 (and kubectl before 1.31) upgrades the request itself to
+    SPDY/3.1, without a WebSocket around it."""
+    pod = _forward(cluster, "pod/server2", "18082:8080", KUBECTL_PORT_FORWARD_WEBSOCKETS="false")
+    try:
+        assert [_get("http://127.0.0.1:18082/hostname") for _ in range(3)] == ["server2"] * 3
+    finally:
+        pod.terminate()
+        pod.wait(10)
 
 
 def test_run_interactively_attaches_to_the_container_and_rm_deletes_the_pod(cluster):

@@ -1,8 +1,10 @@
 """pods/NAME/portforward: kubectl port-forward's SPDY session, tunnelled through a
-WebSocket. For each connection kubectl accepts on its side, it opens an error stream
-and a data stream naming the pod's port; kubemn connects to that port on the pod's
-own localhost (inside the pod's network namespace, as the kubelet does) and copies
-bytes both ways until either side closes."""
+WebSocket (kubectl 1.31 and newer), or on the upgraded connection itself (bare
+SPDY/3.1, as client-go spoke it before, the e2e suite of v1.20). For each connection
+kubectl accepts on its side, it opens an error stream and a data stream naming the
+pod's port; kubemn connects to that port on the pod's own localhost (inside the
+pod's network namespace, as the kubelet does) and copies bytes both ways until either
+side closes."""
 import socket
 import threading
 
@@ -11,7 +13,8 @@ from topo.api.connection import Connection
 from topo.runtime.netns import network_namespace_of
 
 CHUNK = 32 * 1024
-PROTOCOL = "SPDY/3.1+portforward.k8s.io"
+PROTOCOL = "SPDY/3.1+portforward.k8s.io"     # the WebSocket's subprotocol
+SPDY_PROTOCOL = "portforward.k8s.io"          # X-Stream-Protocol-Version on bare SPDY
 
 
 def connect_in_namespace(pid, port, timeout=5):
@@ -22,24 +25,58 @@ def connect_in_namespace(pid, port, timeout=5):
     return sock
 
 
-class PortForwardSession:
-    """One kubectl port-forward: SPDY frames in WebSocket messages, both ways."""
+class WebSocketBytes:
+    """SPDY's bytes in a WebSocket's binary messages."""
 
-    def __init__(self, pod, handler, log):
-        self.pod, self.log = pod, log
+    def __init__(self, handler):
         self.connection = Connection(handler)
+
+    def send(self, data):
+        self.connection.send(websocket.BINARY, data)
+
+    def chunks(self):
+        return self.connection.binary_messages()
+
+
+class RawBytes:
+    """SPDY's bytes on the upgraded connection itself."""
+
+    def __init__(self, handler):
+        self.rfile, self.wfile = handler.rfile, handler.wfile
+        self.lock = threading.Lock()
+
+    def send(self, data):
+        with self.lock:
+            self.wfile.write(data)
+            self.wfile.flush()
+
+    def chunks(self):
+        while True:
+            data = self.rfile.read1(CHUNK)
+            if not data:
+                return
+            yield data
+
+
+class PortForwardSession:
+    """One kubectl port-forward: SPDY frames both ways over transport (WebSocketBytes
+    or RawBytes)."""
+
+    def __init__(self, pod, transport, log):
+        self.pod, self.log = pod, log
+        self.transport = transport
         self.codec = spdy.HeaderCodec()
         self.streams = {}      # stream id -> (type, port, request id)
         self.sockets = {}      # data stream id -> socket to the pod
         self.errors = {}       # request id -> error stream id
 
     def send(self, data):
-        self.connection.send(websocket.BINARY, data)
+        self.transport.send(data)
 
     def run(self):
         buffer = b""
         try:
-            for payload in self.connection.binary_messages():
+            for payload in self.transport.chunks():
                 frames, buffer = spdy.parse_frames(buffer + payload)
                 for frame in frames:
                     self.on_frame(frame)

@@ -1,6 +1,7 @@
-"""pods/NAME/proxy and services/NAME/proxy: the API server relays an HTTP request to a
-pod's port, or to a ready endpoint of a Service's port, and the answer back (the e2e
-suite reads its DNS probes' results this way; `kubectl get --raw`). NAME may carry a
+"""pods/NAME/proxy, services/NAME/proxy and nodes/NAME/proxy: the API server relays an
+HTTP request to a pod's port, to a ready endpoint of a Service's port, or to a node's
+kubelet (topo/kubelet/port.py), and the answer back (the e2e suite reads its DNS
+probes' results this way; `kubectl get --raw`). NAME may carry a
 port, `name:port` or `scheme:name:port` (http or https: a pod's certificate is not
 verified, as the API server's proxy does not verify it). The request leaves from the
 namespace of the pod's node, as the API server reaches pods over the cluster's
@@ -12,6 +13,7 @@ import socket
 import ssl
 
 from topo.api.status import ApiError
+from topo.kubelet.endpoints import PORT as KUBELET_PORT
 from topo.errors import KubemnError
 from topo.plan.model import ref
 from topo.runtime.netns import network_namespace_of
@@ -66,6 +68,17 @@ def _service_target(cluster, namespace, name, port):
     return node.pid, endpoint.ip, target
 
 
+def _node_target(cluster, name, port):
+    """The node's kubelet port (topo/kubelet/port.py) unless another is named."""
+    try:
+        node = cluster.node(name)
+    except KubemnError as exc:
+        raise ApiError(404, str(exc)) from None
+    if port and not port.isdigit():
+        raise ApiError(503, "no such port %r on node %s" % (port, name))
+    return node.pid, cluster.node_plans[name].ip, int(port or KUBELET_PORT)
+
+
 def rewrite_links(html, prefix):
     """An HTML page's links to absolute paths, prefixed with the proxy's path (as the
     API server's proxy rewrites them, so that they lead through it again)."""
@@ -103,8 +116,12 @@ def serve_proxy(api, request, method, handler):
         pid, address, port = _pod_target(api.cluster, request.namespace, name, port)
     elif kind == "services":
         pid, address, port = _service_target(api.cluster, request.namespace, name, port)
+    elif kind == "nodes":
+        if request.name.count(":") < 2 and port in ("", str(KUBELET_PORT)):
+            scheme = "https"   # the kubelet's port speaks TLS
+        pid, address, port = _node_target(api.cluster, name, port)
     else:
-        raise ApiError(404, "kubemn proxies to pods and services only")
+        raise ApiError(404, "kubemn proxies to pods, services and nodes only")
     path = request.proxy_path + ("?" + request.raw_query if request.raw_query else "")
     headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
     try:
@@ -117,8 +134,9 @@ def serve_proxy(api, request, method, handler):
     except http.client.HTTPException as exc:
         raise ApiError(502, "error reading from %s:%d: %s" % (address, port, exc)) from None
     if any(k.lower() == "content-type" and v.startswith("text/html") for k, v in headers):
-        prefix = "/api/v1/namespaces/%s/%s/%s/proxy" % (request.namespace, kind,
-                                                         request.name)
+        prefix = "/api/v1/%s%s/%s/proxy" % ("namespaces/%s/" % request.namespace
+                                             if request.namespace else "", kind,
+                                             request.name)
         body = rewrite_links(body.decode("utf-8", "replace"), prefix).encode()
     handler.send_response(status, reason)
     for key, value in headers:

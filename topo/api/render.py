@@ -10,6 +10,7 @@ import hashlib
 import time
 from collections import namedtuple
 
+from topo.kubelet.endpoints import PORT as KUBELET_PORT
 from topo.plan.workloads import template_hash
 
 KUBELET_VERSION = "v1.37.0-kubemn"
@@ -376,6 +377,7 @@ def node_json(view, extra_meta=None):
                                        "message": "kubelet is posting ready status",
                                        "lastHeartbeatTime": timestamp(view.created),
                                        "lastTransitionTime": timestamp(view.created)}],
+                       "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
                        "nodeInfo": {"kubeletVersion": KUBELET_VERSION,
                                     "kubeProxyVersion": KUBELET_VERSION,
                                     "osImage": "Mininet host", "kernelVersion": view.kernel,

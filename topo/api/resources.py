@@ -16,7 +16,7 @@ RESOURCES = (
     Resource("", "v1", "namespaces", "namespace", "Namespace", False,
              ("create", "delete", "get", "list", "watch"), ("ns",), (), ()),
     Resource("", "v1", "nodes", "node", "Node", False,
-             ("create", "delete", "get", "list", "watch"), ("no",), (), ()),
+             ("create", "delete", "get", "list", "watch"), ("no",), (), ("proxy",)),
     Resource("", "v1", "pods", "pod", "Pod", True, ALL, ("po",), ("all",),
              ("log", "exec", "attach", "portforward", "proxy", "status")),
     Resource("", "v1", "services", "service", "Service", True, ALL, ("svc",), ("all",),

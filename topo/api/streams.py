@@ -114,6 +114,13 @@ def _channels(handler, flags, what):
     if protocol is None:
         raise ApiError(400, "none of the offered stream protocols is served: kubemn "
                        "speaks %s" % ", ".join(spdy_channels.PROTOCOLS))
+    _switch_to_spdy(handler, protocol)
+    transport = spdy_channels.SpdyChannels(handler, protocol, flags)
+    return transport if transport.wait_streams() else None
+
+
+def _switch_to_spdy(handler, protocol):
+    """The 101 that upgrades the connection to SPDY/3.1 with a stream protocol."""
     handler.send_response(101, "Switching Protocols")
     handler.send_header("Connection", "Upgrade")
     handler.send_header("Upgrade", spdy_channels.UPGRADE)
@@ -121,8 +128,6 @@ def _channels(handler, flags, what):
     handler.end_headers()
     handler.wfile.flush()
     handler.close_connection = True
-    transport = spdy_channels.SpdyChannels(handler, protocol, flags)
-    return transport if transport.wait_streams() else None
 
 
 def _running_pod(cluster, request):
@@ -136,10 +141,21 @@ def _running_pod(cluster, request):
 
 
 def serve_portforward(api, request, handler):
-    """pods/NAME/portforward: kubectl's SPDY session through a WebSocket."""
+    """pods/NAME/portforward: kubectl's SPDY session through a WebSocket, or on the
+    upgraded connection itself (bare SPDY/3.1)."""
     pod = _running_pod(api.cluster, request)
-    _upgrade(handler, (portforward.PROTOCOL,), "port-forward")
-    portforward.PortForwardSession(pod, handler, api.note).run()
+    if (handler.headers.get("Upgrade") or "").lower() != spdy_channels.UPGRADE.lower():
+        _upgrade(handler, (portforward.PROTOCOL,), "port-forward")
+        transport = portforward.WebSocketBytes(handler)
+    else:
+        offered = {p.strip() for value in handler.headers.get_all(
+            "X-Stream-Protocol-Version") or [] for p in value.split(",")}
+        if portforward.SPDY_PROTOCOL not in offered:
+            raise ApiError(400, "none of the offered stream protocols is served: kubemn "
+                           "speaks %s" % portforward.SPDY_PROTOCOL)
+        _switch_to_spdy(handler, portforward.SPDY_PROTOCOL)
+        transport = portforward.RawBytes(handler)
+    portforward.PortForwardSession(pod, transport, api.note).run()
     return None, None
 
 

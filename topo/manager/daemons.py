@@ -14,7 +14,7 @@ import json
 from services.endpoints import pod_ready
 from topo.api.strategies import daemon_set as strategy
 from topo.manager.loop import Again
-from topo.manager.replicas import active, controller_of, new_pod
+from topo.manager.replicas import all_keys, controller_of, new_pod, owned_pods
 
 PODS, NODES = "pods", "nodes"
 HASH_LABEL = "controller-revision-hash"
@@ -97,13 +97,10 @@ class DaemonSetController:
             if owner and owner.get("kind") == strategy.KIND else []
 
     def all_keys(self):
-        return [(d["metadata"]["namespace"], d["metadata"]["name"])
-                for d in self.store.list(strategy.RESOURCE)[1]]
+        return all_keys(self.store, strategy.RESOURCE)
 
     def owned(self, daemon):
-        uid, namespace = daemon["metadata"]["uid"], daemon["metadata"]["namespace"]
-        return [p for p in self.store.list(PODS, namespace)[1]
-                if (controller_of(p) or {}).get("uid") == uid and active(p)]
+        return owned_pods(self.store, daemon)
 
     def reconcile(self, key):
         namespace, name = key

@@ -28,6 +28,19 @@ def active(pod):
         not pod["metadata"].get("deletionTimestamp")
 
 
+def all_keys(store, resource):
+    """(namespace, name) of every object of a controller's kind."""
+    return [(c["metadata"]["namespace"], c["metadata"]["name"])
+            for c in store.list(resource)[1]]
+
+
+def owned_pods(store, controller):
+    """The active pods controller manages (their controller reference has its uid)."""
+    uid, namespace = controller["metadata"]["uid"], controller["metadata"]["namespace"]
+    return [p for p in store.list(PODS, namespace)[1]
+            if (controller_of(p) or {}).get("uid") == uid and active(p)]
+
+
 def deletion_order(pods):
     """The pods a scale-down takes first: unscheduled, pending, not ready, the newest."""
     newest_first = sorted(pods, key=lambda p: p["metadata"]["creationTimestamp"],
@@ -101,13 +114,10 @@ class ReplicationManager:
                 if c["spec"]["selector"].items() <= labels.items()]
 
     def all_keys(self):
-        return [(c["metadata"]["namespace"], c["metadata"]["name"])
-                for c in self.store.list(strategy.RESOURCE)[1]]
+        return all_keys(self.store, strategy.RESOURCE)
 
     def owned(self, controller):
-        uid, namespace = controller["metadata"]["uid"], controller["metadata"]["namespace"]
-        return [p for p in self.store.list(PODS, namespace)[1]
-                if (controller_of(p) or {}).get("uid") == uid and active(p)]
+        return owned_pods(self.store, controller)
 
     def adopt_orphans(self, controller):
         """Adopts the orphans; False if the controller has gone meanwhile (a delete that
