@@ -13,8 +13,8 @@ import socket
 import ssl
 
 from topo.api.status import ApiError
-from topo.kubelet.endpoints import PORT as KUBELET_PORT
 from topo.errors import KubemnError
+from topo.kubelet.endpoints import PORT as KUBELET_PORT
 from topo.plan.model import ref
 from topo.runtime.netns import network_namespace_of
 

@@ -4,9 +4,10 @@ scale, which check everything before they change anything).
 
 Pods, Deployments and Nodes are kubemn's model: their bodies go through the same
 manifest parser as files (so what `kubemn run -f` refuses, the API refuses, with a
-422 naming the field). Namespaces, NetworkPolicies, ConfigMaps and Services live in
-the store alone, written as their strategies (topo/api/strategies) say, whether they
-come from a client or from kubemn's own apply (apply_objects).
+422 naming the field). The other kinds (Namespaces, NetworkPolicies, ConfigMaps,
+ServiceAccounts, Services, Endpoints, ReplicationControllers, DaemonSets, Ingresses)
+live in the store alone, written as their strategies (topo/api/strategies) say,
+whether they come from a client or from kubemn's own apply (apply_objects).
 """
 import copy
 import json

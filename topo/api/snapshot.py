@@ -3,8 +3,8 @@
 publish() reads the cluster (under its lock: pods, their processes' states,
 Deployments, nodes) and hands each resource's whole list to the store, which works
 out what changed. Labels and annotations given through the API come from APIState;
-Namespaces, NetworkPolicies, ConfigMaps and Services live in the store alone, and
-the endpoints controller writes the Endpoints and EndpointSlices."""
+the other kinds live in the store alone (topo/api/registry.py), and the endpoints
+controller writes the Endpoints and EndpointSlices."""
 import collections
 import platform
 import threading
