@@ -3,6 +3,8 @@ tests (the integration tests go through the real API)."""
 import itertools
 
 from topo.api.status import ApiError
+from topo.manager.garbage import GarbageCollector
+from topo.manager.loop import ControlLoop
 
 
 class FakeApi:
@@ -36,3 +38,20 @@ class FakeApi:
         self.store.put("pods", dict(pod, spec=dict(pod["spec"], nodeName=node), status={
             "phase": phase, "conditions": [{"type": "Ready",
                                             "status": "True" if ready else "False"}]}))
+
+
+def with_collector(store, api, controller, strategy):
+    """The loops of controller and of a garbage collector of its kind's pods, stepped
+    once (step() for more)."""
+    collector = GarbageCollector(store, {strategy.KIND: strategy.RESOURCE}, ("pods",),
+                                 api.delete_any)
+    loops = [ControlLoop(store, controller, resync=3600),
+             ControlLoop(store, collector, resync=3600)]
+    step(loops)
+    return loops
+
+
+def step(loops, times=3):
+    for _ in range(times):
+        for loop in loops:
+            loop.step()

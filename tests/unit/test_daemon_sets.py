@@ -4,13 +4,11 @@ one, a node that goes loses it; a template change rolls over one node at a time;
 status counts what it observed; a deleted DaemonSet's pods are collected."""
 import pytest
 
-from tests.helpers.fake_api import FakeApi
+from tests.helpers.fake_api import FakeApi, step, with_collector
 from topo.api.status import ApiError
 from topo.api.store import Store
 from topo.api.strategies import daemon_set as strategy
 from topo.manager.daemons import HASH_LABEL, DaemonSetController
-from topo.manager.garbage import GarbageCollector
-from topo.manager.loop import ControlLoop
 
 
 def daemon(node_selector=None, image="busybox"):
@@ -33,19 +31,9 @@ def start(body, *nodes):
     for each in nodes:
         store.put("nodes", each)
     store.put(strategy.RESOURCE, strategy.for_create(body, 0))
-    controller = DaemonSetController(store, api.create, api.delete)
-    collector = GarbageCollector(store, {strategy.KIND: strategy.RESOURCE}, ("pods",),
-                                 api.delete_any)
-    loops = [ControlLoop(store, controller, resync=3600),
-             ControlLoop(store, collector, resync=3600)]
-    step(loops)
+    loops = with_collector(store, api, DaemonSetController(store, api.create, api.delete),
+                           strategy)
     return store, api, loops
-
-
-def step(loops, times=3):
-    for _ in range(times):
-        for loop in loops:
-            loop.step()
 
 
 def placed(store):

@@ -5,12 +5,10 @@ are collected, unless orphaned first. The API's writes are the store's here (the
 integration tests go through the real API)."""
 import pytest
 
-from tests.helpers.fake_api import FakeApi
+from tests.helpers.fake_api import FakeApi, step, with_collector
 from topo.api.status import ApiError
 from topo.api.store import Store
 from topo.api.strategies import replication_controller as strategy
-from topo.manager.garbage import GarbageCollector
-from topo.manager.loop import ControlLoop
 from topo.manager.replicas import ReplicationManager, deletion_order
 
 TEMPLATE = {"metadata": {"labels": {"app": "hello"}},
@@ -30,18 +28,7 @@ def start(*controllers, room=100):
     for body in controllers:
         store.put(strategy.RESOURCE, strategy.for_create(body, 0))
     manager = ReplicationManager(store, api.create, api.update, api.delete)
-    collector = GarbageCollector(store, {strategy.KIND: strategy.RESOURCE}, ("pods",),
-                                 api.delete_any)
-    loops = [ControlLoop(store, manager, resync=3600),
-             ControlLoop(store, collector, resync=3600)]
-    step(loops)
-    return store, api, loops
-
-
-def step(loops, times=3):
-    for _ in range(times):
-        for loop in loops:
-            loop.step()
+    return store, api, with_collector(store, api, manager, strategy)
 
 
 def pods(store, owner=None):
