@@ -19,11 +19,11 @@ CHANNELS = {websocket.STDOUT: "stdout", websocket.STDERR: "stderr",
             websocket.ERROR: "error"}
 
 
-def choose_protocol(offered):
-    """The newest protocol of ours among the X-Stream-Protocol-Version values the
-    client offers, or None."""
+def choose_protocol(offered, protocols=PROTOCOLS):
+    """The first of protocols (newest first) among the X-Stream-Protocol-Version values
+    the client offers, or None."""
     names = {p.strip() for value in offered for p in value.split(",")}
-    return next((p for p in PROTOCOLS if p in names), None)
+    return next((p for p in protocols if p in names), None)
 
 
 def wanted_streams(flags):

@@ -106,21 +106,26 @@ def _flags(request):
 def _channels(handler, flags, what):
     """The transport the client upgrades to: SPDY/3.1 (client-go before 1.31), or a
     WebSocket; None if a SPDY client did not open its streams."""
-    if (handler.headers.get("Upgrade") or "").lower() != spdy_channels.UPGRADE.lower():
+    if not _asks_for_spdy(handler):
         _upgrade(handler, websocket.PROTOCOLS, what)
         return WebSocketChannels(handler)
-    protocol = spdy_channels.choose_protocol(
-        handler.headers.get_all("X-Stream-Protocol-Version") or [])
-    if protocol is None:
-        raise ApiError(400, "none of the offered stream protocols is served: kubemn "
-                       "speaks %s" % ", ".join(spdy_channels.PROTOCOLS))
-    _switch_to_spdy(handler, protocol)
+    protocol = _switch_to_spdy(handler, spdy_channels.PROTOCOLS)
     transport = spdy_channels.SpdyChannels(handler, protocol, flags)
     return transport if transport.wait_streams() else None
 
 
-def _switch_to_spdy(handler, protocol):
-    """The 101 that upgrades the connection to SPDY/3.1 with a stream protocol."""
+def _asks_for_spdy(handler):
+    return (handler.headers.get("Upgrade") or "").lower() == spdy_channels.UPGRADE.lower()
+
+
+def _switch_to_spdy(handler, protocols):
+    """The 101 that upgrades the connection to SPDY/3.1 with the first of protocols the
+    client offers (a 400 if it offers none); returns that protocol."""
+    protocol = spdy_channels.choose_protocol(
+        handler.headers.get_all("X-Stream-Protocol-Version") or [], protocols)
+    if protocol is None:
+        raise ApiError(400, "none of the offered stream protocols is served: kubemn "
+                       "speaks %s" % ", ".join(protocols))
     handler.send_response(101, "Switching Protocols")
     handler.send_header("Connection", "Upgrade")
     handler.send_header("Upgrade", spdy_channels.UPGRADE)
@@ -128,6 +133,7 @@ def _switch_to_spdy(handler, protocol):
     handler.end_headers()
     handler.wfile.flush()
     handler.close_connection = True
+    return protocol
 
 
 def _running_pod(cluster, request):
@@ -144,16 +150,11 @@ def serve_portforward(api, request, handler):
     """pods/NAME/portforward: kubectl's SPDY session through a WebSocket, or on the
     upgraded connection itself (bare SPDY/3.1)."""
     pod = _running_pod(api.cluster, request)
-    if (handler.headers.get("Upgrade") or "").lower() != spdy_channels.UPGRADE.lower():
+    if not _asks_for_spdy(handler):
         _upgrade(handler, (portforward.PROTOCOL,), "port-forward")
         transport = portforward.WebSocketBytes(handler)
     else:
-        offered = {p.strip() for value in handler.headers.get_all(
-            "X-Stream-Protocol-Version") or [] for p in value.split(",")}
-        if portforward.SPDY_PROTOCOL not in offered:
-            raise ApiError(400, "none of the offered stream protocols is served: kubemn "
-                           "speaks %s" % portforward.SPDY_PROTOCOL)
-        _switch_to_spdy(handler, portforward.SPDY_PROTOCOL)
+        _switch_to_spdy(handler, (portforward.SPDY_PROTOCOL,))
         transport = portforward.RawBytes(handler)
     portforward.PortForwardSession(pod, transport, api.note).run()
     return None, None
