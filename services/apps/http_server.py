@@ -52,14 +52,23 @@ class TlsPodServer(PodServer):
     """Over TLS: each connection's handshake happens in its own thread, on its first
     read, so a slow client holds up no other."""
 
-    def __init__(self, address, handler, context):
+    def __init__(self, address, handler, context, bind_and_activate=True):
         self.context = context
-        super().__init__(address, handler)
+        super().__init__(address, handler, bind_and_activate)
 
     def get_request(self):
         sock, address = self.socket.accept()
         return self.context.wrap_socket(sock, server_side=True,
                                         do_handshake_on_connect=False), address
+
+
+def self_signed_argv(cert, key, common_name):
+    """openssl's command for a self-signed certificate for 127.0.0.1 (an EC key, a
+    year), written to cert and key."""
+    return ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "365", "-subj",
+            "/CN=" + common_name, "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", key, "-out", cert]
 
 
 def serve(port, respond, log=None, tls=None):

@@ -55,11 +55,8 @@ def tls_context():
     proxy, its usual client, does not verify it)."""
     with tempfile.TemporaryDirectory(prefix="kubemn-porter-") as folder:
         cert, key = os.path.join(folder, "localhost.crt"), os.path.join(folder, "localhost.key")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "365", "-subj",
-                        "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True,
-                       stdin=subprocess.DEVNULL)
+        subprocess.run(http_server.self_signed_argv(cert, key, "localhost"), check=True,
+                       capture_output=True, stdin=subprocess.DEVNULL)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
     return context

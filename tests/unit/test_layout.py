@@ -24,7 +24,11 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/api/strategies/endpoints.py", "topo/api/strategies/replication_controller.py",
     "topo/api/protobuf_schema.py", "topo/manager/loop.py", "topo/manager/namespaces.py",
     "topo/manager/replicas.py", "topo/manager/garbage.py", "topo/proxy/runner.py",
-    "topo/proxy/programmer.py", "services/served.py", "topo/manager/endpoints.py"]
+    "topo/proxy/programmer.py", "services/served.py", "topo/manager/endpoints.py",
+    "topo/kubelet/endpoints.py", "topo/kubelet/pod_files.py", "topo/kubelet/status.py",
+    "topo/api/strategies/daemon_set.py", "topo/api/strategies/service_account.py",
+    "topo/manager/daemons.py", "topo/manager/service_accounts.py",
+    "topo/manager/cluster_dns.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",

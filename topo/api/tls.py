@@ -6,6 +6,7 @@ import os
 import ssl
 import subprocess
 
+from services.apps.http_server import self_signed_argv
 from topo.errors import KubemnError
 
 
@@ -14,11 +15,8 @@ def make_certificate(directory):
     cert, key = os.path.join(directory, "api.crt"), os.path.join(directory, "api.key")
     old_umask = os.umask(0o077)
     try:
-        result = subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "365", "-subj", "/CN=kubemn",
-             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run(self_signed_argv(cert, key, "kubemn"), capture_output=True,
+                                text=True, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         raise KubemnError("openssl is missing: run `make deps` (Debian package openssl)") \
             from None

@@ -7,6 +7,7 @@ import socket
 import ssl
 import threading
 
+from services.apps.http_server import TlsPodServer
 from topo.kubelet.endpoints import PORT, answer
 from topo.runtime.netns import network_namespace_of
 
@@ -42,11 +43,10 @@ class KubeletPort:
             listener = socket.create_server((ip, PORT))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
-        self.server = http.server.ThreadingHTTPServer((ip, PORT), _Handler,
-                                                      bind_and_activate=False)
+        # Each connection's handshake in its own thread, as the pods' TLS servers do.
+        self.server = TlsPodServer((ip, PORT), _Handler, context, bind_and_activate=False)
         self.server.socket.close()
-        self.server.socket = context.wrap_socket(listener, server_side=True)
-        self.server.daemon_threads = True
+        self.server.socket = listener   # made in the node's network namespace
         self.server.node, self.server.read = node, read
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
                                        name="kubemn-kubelet-port-%s" % node)
