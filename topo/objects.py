@@ -338,6 +338,7 @@ class Objects:
         """A Deployment's pod that goes: it leaves the Services' endpoints now and
         stops after DRAIN_SECONDS, so requests already sent to it are answered."""
         pod = self.pods.pop(key)
+        self.policy_enforcer.forget([pod])
         if pod.is_ready:
             pod.is_ready = False
             self.sync_services(endpoints_left=True)
@@ -361,8 +362,9 @@ class Objects:
 
     def _create_pods(self, specs):
         """Starts pods in waves: the pods of a wave make their namespaces at the same
-        time, then each gets its containers. A failure removes the pods of its wave
-        (earlier waves stay, as the pods kubectl had created would) and re-raises."""
+        time, the policy controller learns of them, then each gets its containers. A
+        failure removes the pods of its wave (earlier waves stay, as the pods kubectl
+        had created would) and re-raises."""
         counts = {n: 0 for n in self.pools}
         for pod in self.pods.values():
             counts[pod.node.name] += 1
@@ -375,8 +377,13 @@ class Objects:
                     wave.append(self._place_pod(spec, counts, labels))
                     wave[-1].launch()
                 for pod in wave:
-                    pod.finish()
+                    pod.wait_sandbox()
+                # The first packet of a container meets the pod's policies.
+                self.policy_enforcer.admit(wave)
+                for pod in wave:
+                    pod.start_containers()
             except BaseException:
+                self.policy_enforcer.forget(wave)
                 for pod in wave:
                     pod.stop()
                     self.pools[pod.node.name].release(pod.ip)
@@ -421,6 +428,7 @@ class Objects:
     def _delete_pod(self, key):
         """The pod leaves the Services' endpoints first, then stops."""
         pod = self.pods.pop(key)
+        self.policy_enforcer.forget([pod])
         if pod.is_ready:
             pod.is_ready = False
             self.sync_services(endpoints_left=True)

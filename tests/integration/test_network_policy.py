@@ -295,6 +295,45 @@ def test_a_new_pod_is_isolated_as_soon_as_it_runs(cluster):
         run(cluster, "delete", "pod", "d", "-n", "x")
 
 
+def finished_phase(cluster, namespace, name, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        phase = run(cluster, "get", "pod", name, "-n", namespace, "-o",
+                    "jsonpath={.status.phase}")
+        if phase in ("Succeeded", "Failed"):
+            return phase
+        time.sleep(0.2)
+    raise AssertionError("pod %s/%s still %s after %.0f s" % (namespace, name, phase, timeout))
+
+
+FIRST_PACKET_PODS = 12   # each a chance to start before its policy holds
+
+
+def test_new_pods_meet_their_policy_from_their_first_packet(cluster):
+    """Each one's container connects the moment it starts (busybox's wget, first
+    thing, as the e2e suite's probe pods do): the egress policy of namespace x must
+    hold by then, and the same pods in y (no policies) must get through."""
+    apply(cluster, "x", "deny-egress", {"podSelector": {}, "policyTypes": ["Egress"]})
+    target = "http://%s:80/" % cluster.pod("y/a").ip
+    node = cluster.pod("y/a").node.name   # its packets meet no other hop first
+    names = ["first-%d" % i for i in range(FIRST_PACKET_PODS)]
+    pods = [{"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": name, "namespace": namespace},
+             "spec": {"restartPolicy": "Never", "nodeName": node, "containers": [{
+                 "name": "wget", "image": "busybox",
+                 "command": ["wget", "-q", "-T", "1", "-O", "/dev/null", target]}]}}
+            for namespace in ("x", "y") for name in names]
+    run(cluster, "apply", "-f", "-", stdin="\n---\n".join(map(json.dumps, pods)))
+    try:
+        phases = {(ns, name): finished_phase(cluster, ns, name)
+                  for ns in ("x", "y") for name in names}
+        assert phases == {(ns, name): "Failed" if ns == "x" else "Succeeded"
+                          for ns in ("x", "y") for name in names}
+    finally:
+        for namespace in ("x", "y"):
+            run(cluster, "delete", "pod", *names, "-n", namespace, "--ignore-not-found")
+
+
 def test_a_policy_kubernetes_would_refuse_is_refused_and_nothing_changes(cluster):
     apply(cluster, "x", "p", {"podSelector": {}, "policyTypes": ["Ingress"]})
     for spec, field in (

@@ -6,6 +6,7 @@ from topo.policy import nft
 from topo.policy.clauses import (PodInfo, egress_clauses, ingress_clauses,
                                  namespace_labels, verdict)
 from topo.policy.spec import parse_policy
+from topo.policy.view import with_starting
 
 PORTS = (("serve-80-tcp", "TCP", 80), ("serve-81-tcp", "TCP", 81), ("dns", "UDP", 53))
 PODS = [PodInfo(ns, name, "10.244.%d.%d" % (i % 2 + 1, i + 2), "node%d" % (i % 2 + 1),
@@ -102,3 +103,13 @@ def test_a_node_table_checks_ingress_of_its_own_pods_and_egress_of_every_pod():
         assert ("chain %s " % nft.chain_name("egress", p)) in text
         assert (("chain %s " % nft.chain_name("ingress", p)) in text) == (p.node == "node1")
     assert "ct state established,related accept" in text
+
+
+def test_a_starting_pod_counts_before_the_store_shows_it_and_takes_its_address_over():
+    shown = [PodInfo("x", "a", "10.244.1.2", "node1", (), ()),
+             PodInfo("x", "gone", "10.244.1.3", "node1", (), ()),      # left; address reused
+             PodInfo("x", "again", "10.244.1.4", "node1", (("v", "1"),), ())]
+    starting = [PodInfo("y", "new", "10.244.1.3", "node1", (), ()),
+                PodInfo("x", "again", "10.244.1.9", "node1", (("v", "2"),), ())]
+    assert [(p.ref, p.ip) for p in with_starting(shown, starting)] == [
+        ("x/a", "10.244.1.2"), ("x/again", "10.244.1.9"), ("y/new", "10.244.1.3")]

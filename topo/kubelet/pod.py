@@ -120,7 +120,7 @@ class Pod:
     # --- life cycle ----------------------------------------------------------
     def launch(self):
         """Starts the pause process, which makes the pod's namespaces and network by
-        itself (many pods can be launched before finish() waits for them)."""
+        itself (many pods can be launched before wait_sandbox() waits for them)."""
         try:
             self._write_pod_files()
             with open(self._pause_log(), "wb") as log:
@@ -134,9 +134,9 @@ class Pod:
             raise
         return self
 
-    def finish(self):
-        """Waits for the pause process to hold a plugged-in network, then starts the
-        containers; on any failure, removes what was made and re-raises."""
+    def wait_sandbox(self):
+        """Waits for the pause process to hold a plugged-in network (the sandbox);
+        on failure, removes what was made and re-raises."""
         try:
             if not wait_until(lambda: self._pause_sleeping() or self.pause.poll() is not None,
                               PAUSE_START_SECONDS):
@@ -145,6 +145,15 @@ class Pod:
             if self.pause.poll() is not None:
                 raise KubemnError("pod %s: setting up its namespaces failed: %s"
                                   % (self.name, self._pause_error()))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_containers(self):
+        """Starts the containers in the sandbox; on failure, removes what was made
+        and re-raises."""
+        try:
             self._start_containers()
         except BaseException:
             self.stop()

@@ -1,31 +1,69 @@
 """The policy controller: after every change the API publishes, it compiles the
 cluster's NetworkPolicies into each node's table and loads the tables that changed
-(`nft -f`, atomic), as a CNI's policy agent does from its watch."""
+(`nft -f`, atomic), as a CNI's policy agent does from its watch.
+
+A new pod's first packet must meet its policies too: as a CNI plugin's ADD returns
+only once the pod's network is whole, the kubelet hands the controller each pod whose
+sandbox is up (admit) and starts its containers after the tables know it. An admitted
+pod counts until the store shows it, or until it goes (forget)."""
 import threading
 
 from topo.api.strategies.network_policy import RESOURCE as POLICIES
 from topo.errors import KubemnError
-from topo.policy.view import cluster_view, node_tables
+from topo.policy.clauses import PodInfo
+from topo.policy.view import cluster_view, node_tables, with_starting
 from topo.runtime import shell
+
+
+def starting_pod_info(pod):
+    """PodInfo of a kubelet Pod whose sandbox is up."""
+    ports = tuple((port.name, port.protocol, port.container_port)
+                  for container in pod.spec.template.containers for port in container.ports)
+    return PodInfo(pod.spec.namespace, pod.spec.name, pod.ip, pod.node.name,
+                   tuple(sorted(dict(pod.labels).items())), ports)
 
 
 class PolicyEnforcer:
     def __init__(self, cluster):
         self.cluster = cluster
         self.lock = threading.Lock()
-        self.loaded = {}   # node name -> the table text it holds
+        self.loaded = {}     # node name -> the table text it holds
+        self.starting = {}   # pod ref -> PodInfo: admitted, not yet in the store
+        self.store = None    # the store of the last publication
 
     def view(self, store):
-        return cluster_view(store.list("pods")[1], store.list("namespaces")[1],
-                            store.list(POLICIES)[1])
+        pods, namespaces, policies = cluster_view(
+            store.list("pods")[1], store.list("namespaces")[1], store.list(POLICIES)[1])
+        with self.lock:
+            return with_starting(pods, self.starting.values()), namespaces, policies
+
+    def admit(self, pods):
+        """Loads the tables with these pods in them (their containers not started)."""
+        with self.lock:
+            self.starting.update((info.ref, info) for info in map(starting_pod_info, pods))
+        if self.store is not None:
+            self.sync(self.store)
+
+    def forget(self, pods):
+        """Admitted pods that did not start, or went before the store showed them."""
+        with self.lock:
+            for pod in pods:
+                self.starting.pop(pod.ref, None)
 
     def sync(self, store):
         """Loads every node's table that differs from what it holds."""
+        self.store = store
+        pods, namespaces, policies = cluster_view(
+            store.list("pods")[1], store.list("namespaces")[1], store.list(POLICIES)[1])
         with self.lock:
+            shown = {p.ref: p.ip for p in pods}
+            for ref, pod in list(self.starting.items()):
+                if shown.get(ref) == pod.ip:
+                    del self.starting[ref]
+            pods = with_starting(pods, self.starting.values())
             net = self.cluster.net
             if net is None:
                 return   # no nodes yet: the publication after they start loads them
-            pods, namespaces, policies = self.view(store)
             plans = list(self.cluster.node_plans.values())
             addresses = self.cluster.addresses
             tables = node_tables(plans, (addresses.pod_cidr, addresses.service_cidr),

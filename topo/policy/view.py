@@ -41,6 +41,15 @@ def cluster_view(pod_objs: Iterable[dict], namespace_objs: Iterable[dict],
     return pods, namespaces, policies
 
 
+def with_starting(pods: list[PodInfo], starting: Iterable[PodInfo]) -> list[PodInfo]:
+    """The pods the store shows, and the ones starting now that it does not show yet
+    (a starting pod's address is its own: a pod the store still shows with it has left)."""
+    starting = list(starting)
+    taken = {p.ip for p in starting} | {p.ref for p in starting}
+    kept = [p for p in pods if p.ip not in taken and p.ref not in taken]
+    return sorted(kept + starting, key=lambda p: p.ref)
+
+
 def all_clauses(pods: list[PodInfo], namespaces: Namespaces,
                 policies: list[Policy]) -> tuple[Clauses, Clauses]:
     """({pod ip: ingress clauses or None}, {pod ip: egress clauses or None})."""
