@@ -104,6 +104,8 @@ class Pod:
         self.veth = pod_veth_name(spec.ref)
         self.labels = spec.template.labels  # kubectl label may change them later
         self.pause = None
+        self.sandbox_pid = None   # the pause process's, kept after stop(): a probe
+        # that began before the pod stopped enters a namespace that is gone, and fails
         self.containers = {}  # name -> Popen
         self.created = time.time()
         self.is_ready = False  # as the kubelet last found it; endpoints follow this
@@ -129,6 +131,7 @@ class Pod:
                      self.name, self.pod_dir, str(self.node.pid), self.veth, BRIDGE,
                      self.hostname()],
                     stdin=DEVNULL, stdout=DEVNULL, stderr=log)
+            self.sandbox_pid = self.pause.pid
         except BaseException:
             self.stop()
             raise
@@ -326,7 +329,7 @@ class Pod:
         return replace(self.spec.template, labels=self.labels)
 
     def nsenter_argv(self):
-        return enter_argv(self.pause.pid, "net", "uts", "mount")
+        return enter_argv(self.sandbox_pid, "net", "uts", "mount")
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}
@@ -352,8 +355,8 @@ class Pod:
                       for p in c.ports if p.protocol == "TCP" and not c.readiness_probe}
             # IPv4 first: most servers listen there, and each table costs a read.
             self.seen_listening = not wanted or \
-                wanted <= listening_tcp_ports(self.pause.pid, ("tcp",)) or \
-                wanted <= listening_tcp_ports(self.pause.pid)
+                wanted <= listening_tcp_ports(self.sandbox_pid, ("tcp",)) or \
+                wanted <= listening_tcp_ports(self.sandbox_pid)
         return self.seen_listening
 
     def running(self):
