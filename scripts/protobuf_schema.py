@@ -1,8 +1,8 @@
 """Writes topo/api/protobuf_schema.py: the protobuf field numbers of the kinds kubemn
 serves, read from the Go types of Kubernetes' own source (the struct tags
 `json:"name" protobuf:"bytes,3,opt,name=name"`), so that a body a typed client sends
-is read whole. A maintainer's tool: run it after conformance/build.sh has unpacked
-the source tree.
+is read whole, and what it is answered is written whole. A maintainer's tool: run it
+after conformance/build.sh has unpacked the source tree.
 
   python3 scripts/protobuf_schema.py [KUBERNETES_TREE]
 """
@@ -50,6 +50,13 @@ TOP_LEVEL = {
     ("autoscaling/v1", "Scale"): "autoscaling.Scale",
     ("policy/v1beta1", "Eviction"): "policy.Eviction",
 }
+# What kubemn answers in protobuf beside those: the lists of the kinds it serves, the
+# Status of an error and the watch event.
+SERVED = [key for key in TOP_LEVEL if key[1] not in (
+    "DeleteOptions", "Binding", "Eviction", "Scale")]
+TOP_LEVEL.update({(version, kind + "List"): TOP_LEVEL[(version, kind)] + "List"
+                  for version, kind in SERVED})
+TOP_LEVEL.update({("v1", "Status"): "meta.Status", ("v1", "WatchEvent"): "meta.WatchEvent"})
 
 STRUCT = re.compile(r"^type (\w+) struct \{\n(.*?)^\}", re.S | re.M)
 ALIAS = re.compile(r"^type (\w+) ([\w.\[\]*]+)\s*$", re.M)
@@ -120,7 +127,7 @@ def main(argv):
             fields[number] = (json_name, kind + ("!" if keep else ""))
         schemas[qualified] = fields
     with open(OUT, "w") as out:
-        out.write('"""Protobuf field numbers of the kinds kubemn reads from protobuf bodies\n'
+        out.write('"""Protobuf field numbers of the kinds kubemn reads and writes in protobuf\n'
                   '(pure data), written by scripts/protobuf_schema.py from Kubernetes\n'
                   "v1.20.2's Go types: do not edit by hand.\n\n"
                   "A field is (JSON name, kind); an empty name is an inline struct, whose\n"

@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from tests.integration.conftest import start_cluster
+from topo.api.protobuf import decode, fields
+from topo.api.protobuf_encode import WATCH_CONTENT_TYPE
 
 KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
 POD = """apiVersion: v1
@@ -163,6 +165,45 @@ def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes
     apps.delete_namespaced_deployment("pyweb", "default")
     assert "pyweb" not in cluster.deployments
     assert not core.list_namespaced_pod("default", label_selector="app=pyweb").items
+
+
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+
+
+def _protobuf_get(cluster, path):
+    """(status, Content-Type, body) of a GET that asks for protobuf as client-go does."""
+    _, context = _context(cluster)
+    request = urllib.request.Request(cluster.api.url + path, headers={
+        "Authorization": "Bearer " + _token(cluster), "Accept": PROTOBUF + ", application/json"})
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read()
+
+
+def test_a_client_that_asks_for_protobuf_is_answered_in_protobuf(cluster):
+    """Objects, lists, errors and watch events: what the JSON answers say, in the
+    encoding client-go asks for by default."""
+    token = _token(cluster)
+    _, in_json = _request(cluster, "GET", "/api/v1/namespaces/default/pods/lone", token)
+    status, content_type, body = _protobuf_get(cluster, "/api/v1/namespaces/default/pods/lone")
+    assert (status, content_type) == (200, PROTOBUF)
+    pod = decode(body)
+    assert pod["metadata"]["uid"] == in_json["metadata"]["uid"]
+    assert pod["status"]["podIP"] == in_json["status"]["podIP"] == cluster.pod("lone").ip
+    status, _, body = _protobuf_get(cluster, "/api/v1/namespaces/default/pods")
+    assert [p["metadata"]["name"] for p in decode(body)["items"]] == ["lone"]
+    status, content_type, body = _protobuf_get(cluster, "/api/v1/namespaces/default/pods/none")
+    assert (status, content_type) == (404, PROTOBUF)
+    assert decode(body)["message"] == 'pods "none" not found'
+    status, content_type, body = _protobuf_get(
+        cluster, "/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=1")
+    assert (status, content_type) == (200, WATCH_CONTENT_TYPE)
+    frame = body[4:4 + int.from_bytes(body[:4], "big")]   # a length, then the event
+    event = {number: value for number, _, value in fields(frame)}
+    raw_extension = {number: value for number, _, value in fields(event[2])}
+    assert event[1] == b"ADDED" and decode(raw_extension[1])["metadata"]["name"] == "lone"
 
 
 def _controller(cluster, method, path, token=None, body=None):

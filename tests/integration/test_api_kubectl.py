@@ -355,6 +355,19 @@ def test_apply_creates_leaves_unchanged_and_configures(cluster):
     assert "applied" not in cluster.deployments
 
 
+def test_apply_and_delete_of_a_v1_list_take_each_item(cluster):
+    """kubectl validates a List's items with the OpenAPI v2 document."""
+    items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "listed-%d" % i},
+              "data": {"n": str(i)}} for i in (1, 2)]
+    listed = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+    assert kubectl(cluster, "apply", "-f", "-", stdin=listed).stdout.split("\n")[:2] == [
+        "configmap/listed-1 created", "configmap/listed-2 created"]
+    assert kubectl(cluster, "get", "configmap", "listed-2", "-o",
+                   "jsonpath={.data.n}").stdout == "2"
+    kubectl(cluster, "delete", "-f", "-", stdin=listed)
+    assert "listed-1" not in kubectl(cluster, "get", "configmaps").stdout
+
+
 def test_watch_sees_a_new_pod_and_its_deletion(cluster):
     watch = subprocess.Popen([KUBECTL, "get", "pods", "-w", "--output-watch-events"],
                              stdout=subprocess.PIPE, text=True,

@@ -6,7 +6,7 @@ import struct
 import pytest
 
 from topo.api import openapi, render, resources, tables
-from topo.api.protobuf import ProtobufError, decode
+from topo.api.protobuf import ProtobufError, decode, fields
 from topo.plan.model import Container, ContainerPort, PodSpec, PodTemplate, ServicePort, ServiceSpec
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -258,3 +258,13 @@ def test_a_replica_set_changing_size_is_its_deployments_scaling_event():
     smaller = {k: dict(v, spec={"replicas": 1}) for k, v in rs.items()}
     assert scaling_events(rs, smaller, deployment, NOW)[0]["message"] == \
         "Scaled down replica set web-abc from 3 to 1"
+
+
+def test_the_openapi_v2_document_has_no_definitions_in_json_and_in_protobuf():
+    """kubectl reads it to validate the items of a v1 List: with no definitions, it
+    leaves them to the server."""
+    assert openapi.document("/openapi/v2")["definitions"] == {}
+    document = {number: value for number, _, value in fields(openapi.v2_protobuf())}
+    assert document[1] == b"2.0" and 9 not in document
+    info = {number: value for number, _, value in fields(document[2])}
+    assert info[2].decode() == openapi.v2_document()["info"]["version"]

@@ -10,6 +10,8 @@ import json
 
 from topo.api.resources import RESOURCES, group_version
 
+VERSION = "v1.37.0"
+
 
 def _prefix(group_version_text):
     return "api/" + group_version_text if "/" not in group_version_text \
@@ -43,7 +45,7 @@ def group_version_document(group_version_text):
             "patch": _operation(resource, "patch"), "delete": _operation(resource, "delete")}
         paths["%s/%s" % (base, resource.plural)] = {"get": _operation(resource, "list"),
                                                     "post": _operation(resource, "post")}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes (kubemn)", "version": "v1.37.0"},
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes (kubemn)", "version": VERSION},
             "paths": paths, "components": {"schemas": {}}}
 
 
@@ -58,10 +60,33 @@ def root():
     return {"paths": paths}
 
 
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+
+
+def v2_document():
+    """GET /openapi/v2, which kubectl reads only to validate what the v3 documents do
+    not name (the items of a v1 List): a document without definitions, so that it
+    leaves them to the server's validation, as it does for a kind it has no schema of."""
+    return {"swagger": "2.0", "info": {"title": "Kubernetes (kubemn)", "version": VERSION},
+            "paths": {}, "definitions": {}}
+
+
+def v2_protobuf():
+    """v2_document() as gnostic's openapi_v2.Document message (swagger 1, info 2:
+    {title 1, version 2}), the encoding kubectl asks for."""
+    def text(number, value):
+        data = value.encode()
+        return bytes([number << 3 | 2, len(data)]) + data
+    info = text(1, "Kubernetes (kubemn)") + text(2, VERSION)
+    return text(1, "2.0") + bytes([2 << 3 | 2, len(info)]) + info
+
+
 def document(path):
     """The answer to GET path under /openapi/, or None (404)."""
     if path == "/openapi/v3":
         return root()
+    if path == "/openapi/v2":
+        return v2_document()
     if path.startswith("/openapi/v3/"):
         rest = path[len("/openapi/v3/"):]
         if rest.startswith("api/"):

@@ -6,6 +6,7 @@ runtime.Unknown {typeMeta {apiVersion, kind}, raw}, raw being the object's messa
 protobuf_schema.py (generated from Kubernetes' Go types) numbers every field of the
 kinds read; a field number it does not know (a newer field) is skipped. Zero values
 are left out, as JSON's omitempty leaves them, but in pointer fields (replicas: 0).
+The answers a client asks for in protobuf are written by protobuf_encode.py.
 """
 import base64
 import datetime
@@ -29,6 +30,9 @@ ENVELOPE = {"Unknown": {1: ("typeMeta", "TypeMeta"), 2: ("raw", "raw")},
 SCHEMAS = dict(GENERATED, **ENVELOPE)
 # Options every group version carries (a client sends DeleteOptions in its resource's).
 ANY_VERSION = {"DeleteOptions": "meta.DeleteOptions"}
+# The kinds a client sends (the schemas hold lists, Status and WatchEvent too).
+READ = {kind for _, kind in TOP_LEVEL} - {"Status", "WatchEvent"} - \
+    {kind for _, kind in TOP_LEVEL if kind.endswith("List")}
 ZERO_TIME = -62135596800   # Go's zero time.Time (0001-01-01): null in JSON
 
 
@@ -191,8 +195,8 @@ def decode(body):
     key = (type_meta.get("apiVersion"), type_meta.get("kind"))
     schema = TOP_LEVEL.get(key) or ANY_VERSION.get(key[1])
     if schema is None:
-        raise ProtobufError("kubemn reads protobuf bodies of %s only, not %s"
-                            % (", ".join(sorted({k for _, k in TOP_LEVEL})), key[1]))
+        raise ProtobufError("kubemn reads protobuf bodies of %s only, not %s" % (", ".join(
+            sorted({k for _, k in TOP_LEVEL if k in READ})), key[1]))
     obj = message(envelope.get("raw", b""), schema)
     obj["apiVersion"], obj["kind"] = key
     return obj

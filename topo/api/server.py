@@ -17,7 +17,9 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from topo.api import openapi, protobuf, proxy, render, resources, streams, tables
+from topo.api import (openapi, protobuf, protobuf_encode, protobuf_schema, proxy, render,
+                      resources, streams, tables)
+from topo.api.protobuf_encode import prefers_protobuf
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
@@ -138,6 +140,10 @@ class ApiServer:
             self.log.write("%.3f %s %s\n" % (time.time(), method, handler.path))
         if not self.authorized(handler.headers.get("Authorization")):
             raise ApiError(401, "Unauthorized")
+        if path == "/openapi/v2" and openapi.V2_PROTOBUF in (handler.headers.get("Accept") or ""):
+            # Served as Kubernetes' handler serves it: the type sniffed from the bytes.
+            handler.send_bytes(200, "application/octet-stream", openapi.v2_protobuf())
+            return None, None
         fixed = self._fixed(path)
         if fixed is not None:
             return 200, fixed
@@ -227,7 +233,8 @@ class ApiServer:
         return _list_body(key, objects, version)
 
     def _watch(self, request, handler, key, namespace, matches):
-        """Streams watch events as JSON lines until the timeout or the client goes."""
+        """Streams watch events (JSON lines, or protobuf frames to a client that asks
+        for them) until the timeout or the client goes."""
         since = request.param("resourceVersion") or "0"
         try:
             since = int(since)
@@ -235,7 +242,8 @@ class ApiServer:
             raise ApiError(400, "invalid resourceVersion %r" % since) from None
         timeout = min(int(request.param("timeoutSeconds") or WATCH_TIMEOUT), WATCH_TIMEOUT)
         as_table = "as=Table" in (handler.headers.get("Accept") or "")
-        handler.start_stream("application/json")
+        resource = resources.BY_STORE_KEY[key]
+        send = _event_sender(handler, resource)
         initial = []
         send_initial = request.param("sendInitialEvents") == "true"
         if since == 0 or send_initial:
@@ -244,7 +252,6 @@ class ApiServer:
             since = int(version)
             if send_initial:
                 # client-go's watch-list: the initial events end with a bookmark.
-                resource = resources.BY_STORE_KEY[key]
                 initial.append(("BOOKMARK", {
                     "kind": resource.kind, "apiVersion": resources.group_version(resource),
                     "metadata": {"resourceVersion": version, "annotations": {
@@ -255,16 +262,14 @@ class ApiServer:
             for kind, obj in events:
                 shown = tables.table(key, [obj], obj["metadata"]["resourceVersion"],
                                      time.time()) if as_table and kind != "BOOKMARK" else obj
-                handler.send_chunk(json.dumps({"type": kind, "object": shown}).encode() + b"\n")
+                send(kind, shown)
             left = deadline - time.monotonic()
             if left <= 0 or self.stopping.is_set():
                 break
             try:
                 found, since = self.store.events_since(key, since, min(left, 1.0))
             except Gone:
-                gone = ApiError(410, "too old resource version: %d" % since).status()
-                handler.send_chunk(json.dumps({"type": "ERROR", "object": gone}).encode()
-                                   + b"\n")
+                send("ERROR", ApiError(410, "too old resource version: %d" % since).status())
                 break
             events = []
             for _, kind, obj in found:
@@ -381,6 +386,26 @@ def _propagation(request, body):
     return policy or ("Orphan" if orphan in (True, "true") else None)
 
 
+def _event_sender(handler, resource):
+    """Starts the watch stream; -> send(event type, object)."""
+    in_protobuf = prefers_protobuf(handler.headers.get("Accept")) and \
+        (resources.group_version(resource), resource.kind) in protobuf_schema.TOP_LEVEL
+    handler.start_stream(protobuf_encode.WATCH_CONTENT_TYPE if in_protobuf
+                         else "application/json")
+
+    def send(kind, obj):
+        if not in_protobuf:
+            handler.send_chunk(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+            return
+        try:
+            frame = protobuf_encode.watch_frame(kind, obj)
+        except protobuf.ProtobufError as exc:   # a bug of ours: the client hears of it
+            frame = protobuf_encode.watch_frame(
+                "ERROR", ApiError(500, "internal error: %s" % exc).status())
+        handler.send_chunk(frame)
+    return send
+
+
 def _content_type(handler):
     return (handler.headers.get("Content-Type") or "").split(";")[0].strip()
 
@@ -440,7 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
             code, body = 500, ApiError(500, "internal error: %s: %s"
                                        % (type(exc).__name__, exc)).status()
         if code is not None:
-            self.send_json(code, body)
+            self.send_object(code, body)
 
     def do_GET(self):
         self._serve("GET")
@@ -494,10 +519,23 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception:
                 raise ApiError(400, "the request body is not valid JSON") from None
 
-    def send_json(self, code, body):
-        data = json.dumps(body).encode()
+    def send_object(self, code, body):
+        """The answer in protobuf if the client asks for it first and it has a
+        schema, else in JSON."""
+        content_type = "application/json"
+        data = None
+        if isinstance(body, dict) and prefers_protobuf(self.headers.get("Accept")):
+            try:
+                data, content_type = protobuf_encode.encode(body), protobuf.CONTENT_TYPE
+            except protobuf.ProtobufError as exc:
+                self.server.api.note("answered in JSON, not protobuf: %s" % exc)
+        if data is None:
+            data = json.dumps(body).encode()
+        self.send_bytes(code, content_type, data)
+
+    def send_bytes(self, code, content_type, data):
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         try:
@@ -506,12 +544,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def send_text(self, code, text):
-        data = text.encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_bytes(code, "text/plain; charset=utf-8", text.encode())
 
     def start_stream(self, content_type):
         self.send_response(200)
