@@ -51,12 +51,15 @@ TOP_LEVEL = {
     ("policy/v1beta1", "Eviction"): "policy.Eviction",
 }
 # What kubemn answers in protobuf beside those: the lists of the kinds it serves, the
-# Status of an error and the watch event.
+# Status of an error, the watch event and discovery (/api has no apiVersion).
 SERVED = [key for key in TOP_LEVEL if key[1] not in (
     "DeleteOptions", "Binding", "Eviction", "Scale")]
 TOP_LEVEL.update({(version, kind + "List"): TOP_LEVEL[(version, kind)] + "List"
                   for version, kind in SERVED})
-TOP_LEVEL.update({("v1", "Status"): "meta.Status", ("v1", "WatchEvent"): "meta.WatchEvent"})
+TOP_LEVEL.update({("v1", "Status"): "meta.Status", ("v1", "WatchEvent"): "meta.WatchEvent",
+                  ("", "APIVersions"): "meta.APIVersions", ("v1", "APIGroup"): "meta.APIGroup",
+                  ("v1", "APIGroupList"): "meta.APIGroupList",
+                  ("v1", "APIResourceList"): "meta.APIResourceList"})
 
 STRUCT = re.compile(r"^type (\w+) struct \{\n(.*?)^\}", re.S | re.M)
 ALIAS = re.compile(r"^type (\w+) ([\w.\[\]*]+)\s*$", re.M)

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from topo.api import render
+from topo.api import render, resources
 from topo.api.protobuf import ProtobufError, decode, fields, message
 from topo.api.protobuf_encode import encode, prefers_protobuf, watch_frame
 from topo.api.status import ApiError
@@ -104,3 +104,12 @@ def test_an_int_or_string_and_a_negative_number_keep_their_type_and_sign():
     ("*/*", False), ("", False), (None, False)])
 def test_protobuf_is_answered_when_the_client_asks_for_it_first(accept, wanted):
     assert prefers_protobuf(accept) is wanted
+
+
+def test_discovery_is_answered_in_protobuf_too():
+    listing = resources.api_resource_list("", "v1")
+    back = decode(encode(listing))
+    pods = next(r for r in back["resources"] if r["name"] == "pods")
+    assert pods["shortNames"] == ["po"] and "watch" in pods["verbs"]
+    assert message(encode(resources.api_version("127.0.0.1:1"))[4:], "Unknown")["typeMeta"] == {
+        "kind": "APIVersions"}   # /api's object has no apiVersion, in JSON and here

@@ -30,9 +30,10 @@ ENVELOPE = {"Unknown": {1: ("typeMeta", "TypeMeta"), 2: ("raw", "raw")},
 SCHEMAS = dict(GENERATED, **ENVELOPE)
 # Options every group version carries (a client sends DeleteOptions in its resource's).
 ANY_VERSION = {"DeleteOptions": "meta.DeleteOptions"}
-# The kinds a client sends (the schemas hold lists, Status and WatchEvent too).
-READ = {kind for _, kind in TOP_LEVEL} - {"Status", "WatchEvent"} - \
-    {kind for _, kind in TOP_LEVEL if kind.endswith("List")}
+# The kinds a client sends (the schemas hold what is answered too: lists, Status,
+# WatchEvent and discovery).
+READ = {kind for _, kind in TOP_LEVEL if not kind.endswith("List")} - {
+    "Status", "WatchEvent", "APIVersions", "APIGroup"}
 ZERO_TIME = -62135596800   # Go's zero time.Time (0001-01-01): null in JSON
 
 

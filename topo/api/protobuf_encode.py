@@ -161,7 +161,7 @@ def message(obj, schema_name):
 
 def encode(obj):
     """An object (with its apiVersion and kind) as a protobuf body, envelope and all."""
-    key = (obj.get("apiVersion"), obj.get("kind"))
+    key = (obj.get("apiVersion") or "", obj.get("kind"))
     schema = TOP_LEVEL.get(key)
     if schema is None:
         raise ProtobufError("no protobuf schema for %s %s" % key)
