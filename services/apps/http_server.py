@@ -5,6 +5,10 @@ import socket
 import socketserver
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# serve_forever's poll for kubemn's own listeners: shutdown() waits up to this, and a
+# cluster stops a dozen of them.
+STOP_POLL = 0.05
+
 
 class PodServer(ThreadingHTTPServer):
     daemon_threads = True

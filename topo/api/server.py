@@ -17,6 +17,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from services.apps.http_server import STOP_POLL
 from topo.api import (openapi, protobuf, protobuf_encode, protobuf_schema, proxy, render,
                       resources, streams, tables)
 from topo.api.protobuf_encode import prefers_protobuf
@@ -108,8 +109,8 @@ class ApiServer:
         self.httpd.context = server_context(self.cert, self.key)
         self.httpd.daemon_threads = True
         self.httpd.api = self
-        threading.Thread(target=self.httpd.serve_forever, name="kubemn-api",
-                         daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(STOP_POLL,),
+                         name="kubemn-api", daemon=True).start()
         return self
 
     def stop(self):

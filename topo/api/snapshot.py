@@ -103,6 +103,7 @@ class Publisher:
     """Publishes the cluster to the store when told something changed (and every
     RESYNC seconds in any case), on its own thread; publish() does it at once."""
     RESYNC = 2.0
+    MAX_PAUSE = 1.0
 
     def __init__(self, cluster, store, state):
         self.cluster, self.store, self.state = cluster, store, state
@@ -173,11 +174,13 @@ class Publisher:
             if self.stopping.is_set():
                 return
             # Let a burst of changes finish; a big cluster is published at most half
-            # the time, so its pods start as fast as without the API.
-            time.sleep(pause)
+            # the time (its wait for the cluster's lock included), so its pods start
+            # as fast as without the API; never less often than each MAX_PAUSE.
+            if self.stopping.wait(pause):
+                return
             started = time.monotonic()
             try:
                 self.publish()
             except Exception as exc:  # keep publishing; say what went wrong
                 self.cluster.progress("api: publishing the cluster failed: %s" % exc)
-            pause = max(0.005, time.monotonic() - started)
+            pause = min(max(0.005, time.monotonic() - started), self.MAX_PAUSE)

@@ -184,21 +184,28 @@ class Store:
         with self.changed:
             return self.objects.get(resource, {}).get((namespace, name))
 
+    def wake(self):
+        """Wakes every waiter, to look at its until event (a watcher stopping)."""
+        with self.changed:
+            self.changed.notify_all()
+
     def events_since(self, resource, since, timeout):
         """Events of resource after resourceVersion since, waiting up to timeout for
         the first; (events, revision reached). Raises Gone if since is too old."""
         changes, reached = self.changes_since((resource,), since, timeout)
         return [(rv, kind, obj) for rv, _, kind, obj in changes], reached
 
-    def changes_since(self, resources, since, timeout):
+    def changes_since(self, resources, since, timeout, until=None):
         """What happened to any of resources after resourceVersion since, as
         (resourceVersion, resource, type, object), waiting up to timeout for the first
-        change of any resource; (changes, revision reached). Raises Gone if since is
-        too old."""
+        change of any resource, or until the event until is set (and wake() called);
+        (changes, revision reached). Raises Gone if since is too old."""
         with self.changed:
             if self.history and since < self.history[0][0] - 1:
                 raise Gone(since)
-            self.changed.wait_for(lambda: self.revision > since, timeout)
+            self.changed.wait_for(
+                lambda: self.revision > since or (until is not None and until.is_set()),
+                timeout)
             # From the newest back to since: a watcher's wake costs what is new, not
             # the whole history.
             changes = []

@@ -7,7 +7,7 @@ import socket
 import ssl
 import threading
 
-from services.apps.http_server import TlsPodServer
+from services.apps.http_server import STOP_POLL, TlsPodServer
 from topo.kubelet.endpoints import PORT, answer
 from topo.runtime.netns import network_namespace_of
 
@@ -48,8 +48,8 @@ class KubeletPort:
         self.server.socket.close()
         self.server.socket = listener   # made in the node's network namespace
         self.server.node, self.server.read = node, read
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
-                                       name="kubemn-kubelet-port-%s" % node)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(STOP_POLL,),
+                                       daemon=True, name="kubemn-kubelet-port-%s" % node)
         self.thread.start()
 
     def stop(self):

@@ -55,6 +55,7 @@ class ControlLoop:
 
     def stop(self):
         self.stopping.set()
+        self.store.wake()   # a step waiting for a change ends now
         with self.synced:
             self.synced.notify_all()
         if self.thread is not None and self.thread.is_alive():
@@ -109,7 +110,7 @@ class ControlLoop:
     def _take_changes(self, wait):
         try:
             changes, self.seen = self.store.changes_since(self.controller.watches, self.seen,
-                                                         wait)
+                                                         wait, until=self.stopping)
         except Gone:   # fell behind the store's history: look at everything
             self.seen = int(self.store.list(self.controller.watches[0])[0])
             self.queued.update(self.controller.all_keys())

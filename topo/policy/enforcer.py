@@ -38,10 +38,11 @@ class PolicyEnforcer:
             return with_starting(pods, self.starting.values()), namespaces, policies
 
     def admit(self, pods):
-        """Loads the tables with these pods in them (their containers not started)."""
+        """Loads the tables with these pods in them (their containers not started).
+        Without NetworkPolicies the tables name no pod: nothing to load."""
         with self.lock:
             self.starting.update((info.ref, info) for info in map(starting_pod_info, pods))
-        if self.store is not None:
+        if self.store is not None and self.store.list(POLICIES)[1]:
             self.sync(self.store)
 
     def forget(self, pods):
