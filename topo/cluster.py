@@ -150,12 +150,19 @@ class Cluster(Objects):
 
     # --- life cycle ------------------------------------------------------------
     def __enter__(self):
-        return self.start()
+        # `with Cluster(...).start() as cluster:` is one cluster, stopped at the end.
+        return self if self.running else self.start()
 
     def __exit__(self, *exc):
         self.stop()
 
+    @property
+    def running(self):
+        return self.net is not None
+
     def start(self):
+        if self.running:
+            raise KubemnError("this cluster is running already")
         self.run_lock.acquire()
         try:
             require_open_vswitch()

@@ -10,6 +10,8 @@ import time
 import pytest
 
 from tests.integration.conftest import ROOT, start_cluster
+from topo.cluster import Cluster
+from topo.errors import KubemnError
 from topo.runtime import cleanup, conntrack
 from topo.plan.ipam import GATEWAY_MAC
 from topo.plan.naming import cni_mac
@@ -99,6 +101,14 @@ spec:
         assert answer.stdout == "steady"
     finally:
         first.stop()
+
+
+def test_a_cluster_started_then_used_in_with_is_one_cluster_stopped_at_its_end():
+    with Cluster(None, nodes=1).start() as cluster:
+        assert cluster.running
+        with pytest.raises(KubemnError, match="running already"):
+            cluster.start()
+    assert not cluster.running and not any(cleanup.leftovers().values())
 
 
 WORKLOAD = """
