@@ -167,6 +167,21 @@ def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes
     assert not core.list_namespaced_pod("default", label_selector="app=pyweb").items
 
 
+def test_the_official_python_client_reads_a_node_whole(cluster):
+    """Its V1NodeSystemInfo requires every field a kubelet reports."""
+    pytest.importorskip("kubernetes")
+    from kubernetes import client, config
+    core = client.CoreV1Api(config.new_client_from_config(config_file=cluster.kubeconfig))
+    nodes = {node.metadata.name: node for node in core.list_node().items}
+    assert set(nodes) == {"node1", "node2"}
+    node = core.read_node("node1")
+    info = node.status.node_info
+    assert info.boot_id == open("/proc/sys/kernel/random/boot_id").read().strip()
+    assert info.machine_id != nodes["node2"].status.node_info.machine_id
+    assert node.status.capacity["cpu"] == str(os.cpu_count())
+    assert node.spec.pod_cidr == cluster.node_plans["node1"].pod_cidr
+
+
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 

@@ -268,3 +268,21 @@ def test_the_openapi_v2_document_has_no_definitions_in_json_and_in_protobuf():
     assert document[1] == b"2.0" and 9 not in document
     info = {number: value for number, _, value in fields(document[2])}
     assert info[2].decode() == openapi.v2_document()["info"]["version"]
+
+
+def test_a_node_reports_what_a_kubelet_reports_of_its_machine():
+    host = render.HostFacts("6.1.0", "0f6c0ae8-1b1c-4c5e-9a51-2c0a8f2b7d11", 2, 24_000_000,
+                            50_000_000, "amd64")
+    one, two = (render.node_json(render.NodeView(name, "192.168.0.%d" % i, "10.244.%d.0/24" % i,
+                                                 NOW, host, "run1"))
+                for i, name in ((1, "node1"), (2, "node2")))
+    status = one["status"]
+    assert status["capacity"] == {"cpu": "2", "memory": "24000000Ki", "pods": "253",
+                                  "ephemeral-storage": "50000000Ki"} == status["allocatable"]
+    info, other = status["nodeInfo"], two["status"]["nodeInfo"]
+    assert info["bootID"] == other["bootID"] == host.boot_id   # one kernel for all nodes
+    assert info["machineID"] != other["machineID"] and len(info["machineID"]) == 32
+    assert info["systemUUID"].replace("-", "") == info["machineID"]
+    assert [c["type"] for c in status["conditions"]] == [
+        "MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]
+    assert row("nodes", one)[:2] == ["node1", "Ready"]

@@ -8,9 +8,11 @@ resourceVersion and generation.
 import copy
 import hashlib
 import time
+import uuid
 from collections import namedtuple
 
 from topo.kubelet.endpoints import PORT as KUBELET_PORT
+from topo.plan.ipam import pod_capacity
 from topo.plan.workloads import template_hash
 
 KUBELET_VERSION = "v1.37.0-kubemn"
@@ -25,7 +27,9 @@ WAITING = ("ContainerCreating", "CreateContainerError")
 # unschedulable: why no node takes it (the scheduler's message), or None.
 PodView = namedtuple("PodView", "spec ip node host_ip created ready containers "
                                 "unschedulable", defaults=(None,))
-NodeView = namedtuple("NodeView", "name ip pod_cidr created kernel")
+# host: HostFacts of the machine every node shares; run_id: the cluster's run.
+NodeView = namedtuple("NodeView", "name ip pod_cidr created host run_id")
+HostFacts = namedtuple("HostFacts", "kernel boot_id cpus memory_kib disk_kib architecture")
 ServiceView = namedtuple("ServiceView", "spec cluster_ip node_ports lb_ip created")
 # pods: [PodView] it owns; history: its templates, oldest first (the last is current).
 DeploymentView = namedtuple("DeploymentView", "spec created pods history")
@@ -365,24 +369,42 @@ def node_labels(name):
 
 
 def node_json(view, extra_meta=None):
-    """extra_meta: the labels and annotations a client gave the node."""
+    """extra_meta: the labels and annotations a client gave the node. What a kubelet
+    reports of its node: the nodes share the machine's kernel (its boot id), its
+    processors, memory and disk (each node's capacity is all of them, as containers on
+    one machine see it); a node holds as many pods as its PodCIDR has addresses for."""
+    host = view.host
+    machine_id = hashlib.sha256(("%s/%s" % (view.run_id, view.name)).encode()).hexdigest()[:32]
+    capacity = {"cpu": str(host.cpus), "memory": "%dKi" % host.memory_kib,
+                "ephemeral-storage": "%dKi" % host.disk_kib,
+                "pods": str(pod_capacity(view.pod_cidr))}
+    created = timestamp(view.created)
+    conditions = [(kind, "False", reason, message) for kind, reason, message in (
+        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"))]
+    conditions.append(("Ready", "True", "KubeletReady", "kubelet is posting ready status"))
     return {"apiVersion": "v1", "kind": "Node",
             "metadata": _metadata(view.name, view.created, None, node_labels(view.name),
                                   extra_meta),
             "spec": {"podCIDR": view.pod_cidr, "podCIDRs": [view.pod_cidr]},
-            "status": {"addresses": [{"type": "InternalIP", "address": view.ip},
+            "status": {"capacity": capacity, "allocatable": dict(capacity),
+                       "addresses": [{"type": "InternalIP", "address": view.ip},
                                      {"type": "Hostname", "address": view.name}],
-                       "conditions": [{"type": "Ready", "status": "True",
-                                       "reason": "KubeletReady",
-                                       "message": "kubelet is posting ready status",
-                                       "lastHeartbeatTime": timestamp(view.created),
-                                       "lastTransitionTime": timestamp(view.created)}],
+                       "conditions": [{"type": kind, "status": status, "reason": reason,
+                                       "message": message, "lastHeartbeatTime": created,
+                                       "lastTransitionTime": created}
+                                      for kind, status, reason, message in conditions],
                        "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
-                       "nodeInfo": {"kubeletVersion": KUBELET_VERSION,
+                       "nodeInfo": {"machineID": machine_id,
+                                    "systemUUID": str(uuid.UUID(machine_id)),
+                                    "bootID": host.boot_id,
+                                    "kubeletVersion": KUBELET_VERSION,
                                     "kubeProxyVersion": KUBELET_VERSION,
-                                    "osImage": "Mininet host", "kernelVersion": view.kernel,
+                                    "osImage": "Mininet host", "kernelVersion": host.kernel,
                                     "containerRuntimeVersion": "kubemn://0.1.0",
-                                    "operatingSystem": "linux", "architecture": "amd64"}}}
+                                    "operatingSystem": "linux",
+                                    "architecture": host.architecture}}}
 
 
 def namespace_json(name, created, labels=None):

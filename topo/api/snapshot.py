@@ -6,6 +6,8 @@ out what changed. Labels and annotations given through the API come from APIStat
 the other kinds live in the store alone (topo/api/registry.py), and the endpoints
 controller writes the Endpoints and EndpointSlices."""
 import collections
+import functools
+import os
 import platform
 import threading
 import time
@@ -13,6 +15,10 @@ from dataclasses import replace
 
 from topo.api import events, render
 from topo.api.strategies import namespace as namespace_strategy
+
+
+# Go's names for the machine's architecture (GOARCH), as nodeInfo gives it.
+ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
 
 
 class APIState:
@@ -53,14 +59,29 @@ def _pending_view(waiting):
                           waiting.created, False, containers)
 
 
+@functools.lru_cache(maxsize=1)
+def host_facts():
+    """The machine every node runs on, as each node's kubelet reports it."""
+    with open("/proc/sys/kernel/random/boot_id") as handle:
+        boot_id = handle.read().strip()
+    memory_kib = next(int(line.split()[1]) for line in open("/proc/meminfo")
+                      if line.startswith("MemTotal:"))
+    disk = os.statvfs("/")
+    machine = platform.machine()
+    return render.HostFacts(platform.release(), boot_id, os.cpu_count(), memory_kib,
+                            disk.f_blocks * disk.f_frsize // 1024,
+                            ARCHITECTURES.get(machine, machine))
+
+
 def collect(cluster):
     """What runs, read under the cluster's lock (the rendering happens outside it)."""
-    kernel = platform.release()
+    host = host_facts()
     with cluster.lock:
         pods = [_pod_view(p) for p in cluster.pods.values()]
         pods += [_pending_view(w) for w in cluster.pending.values()]
         node_views = [render.NodeView(n.name, n.ip, n.pod_cidr, cluster.node_created[n.name],
-                                      kernel) for n in cluster.node_plans.values()]
+                                      host, cluster.run_id)
+                      for n in cluster.node_plans.values()]
         deployments = [(d, tuple(cluster.deployment_history.get(d.ref, ())))
                        for d in cluster.deployments.values()]
         deployment_created = dict(cluster.deployment_created)

@@ -137,6 +137,11 @@ def plan_node(cluster: ClusterSpec, existing: Iterable[NodePlan],
     return NodePlan(node.name, index, ip, node_net.prefixlen, node_mac(index), str(cidr))
 
 
+def pod_capacity(pod_cidr: str) -> int:
+    """How many pods a node with this PodCIDR holds (PodAddressPool's addresses)."""
+    return ipaddress.IPv4Network(pod_cidr).num_addresses - 3   # network, cbr0, broadcast
+
+
 class PodAddressPool:
     """Hands out a node's pod addresses.
 
