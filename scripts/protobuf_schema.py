@@ -28,7 +28,7 @@ IMPORTS = {"metav1": "meta", "v1": "core", "corev1": "core"}
 SPECIAL = {"metav1.Time": "Time", "metav1.MicroTime": "MicroTime",
            "metav1.Duration": "Duration", "resource.Quantity": "Quantity",
            "intstr.IntOrString": "IntOrString", "runtime.RawExtension": "RawExtension",
-           "Time": "Time", "MicroTime": "MicroTime", "Duration": "Duration"}
+           "Time": "Time", "MicroTime": "MicroTime", "Duration": "Duration", "Strings": "Strings"}
 SCALARS = {"string": "s", "bool": "b", "int32": "i", "int64": "i", "int": "i",
            "uint32": "i", "uint64": "i", "float64": "d", "[]byte": "y", "byte": "i",
            "types.UID": "s", "time.Duration": "i"}
@@ -63,6 +63,9 @@ TOP_LEVEL.update({("v1", "Status"): "meta.Status", ("v1", "WatchEvent"): "meta.W
 
 STRUCT = re.compile(r"^type (\w+) struct \{\n(.*?)^\}", re.S | re.M)
 ALIAS = re.compile(r"^type (\w+) ([\w.\[\]*]+)\s*$", re.M)
+# A list type marked so is a message of its own ({1: items}), its JSON still a list.
+WRAPPED_LIST = re.compile(r"^// \+protobuf\.nullable=true\n(?://.*\n)*type (\w+) \[\]string\s*$",
+                          re.M)
 FIELD = re.compile(r"^\t(?:(\w+)\s+)?([\w.\[\]*]+)\s+`([^`]*)`", re.M)
 TAG = re.compile(r'(\w+):"([^"]*)"')
 
@@ -75,6 +78,7 @@ def read_package(folder):
             continue
         text = open(os.path.join(folder, name)).read()
         aliases.update(ALIAS.findall(text))
+        aliases.update((name, "Strings") for name in WRAPPED_LIST.findall(text))
         for struct, body in STRUCT.findall(text):
             fields = []
             for _, go_type, tag in FIELD.findall(body):
@@ -136,7 +140,8 @@ def main(argv):
                   "A field is (JSON name, kind); an empty name is an inline struct, whose\n"
                   "fields are its parent's in JSON. Kinds: s string, b bool, i integer,\n"
                   "d double, y bytes, a message's name, Time, MicroTime, Duration, Quantity,\n"
-                  "IntOrString, RawExtension (read by hand); [ repeated, { a map with string\n"
+                  "IntOrString, RawExtension, Strings (a list wrapped in a message of its\n"
+                  "own: meta's Verbs; read by hand); [ repeated, { a map with string\n"
                   'keys; a trailing ! keeps a zero or an empty message (a pointer field: present\n'
                   'means set)."""\n')
         out.write("SCHEMAS = {\n")

@@ -7,6 +7,7 @@ import pytest
 
 from topo.api import openapi, render, resources, tables
 from topo.api.protobuf import ProtobufError, decode, fields
+from topo.api.status import not_found
 from topo.plan.model import Container, ContainerPort, PodSpec, PodTemplate, ServicePort, ServiceSpec
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -286,3 +287,12 @@ def test_a_node_reports_what_a_kubelet_reports_of_its_machine():
     assert [c["type"] for c in status["conditions"]] == [
         "MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]
     assert row("nodes", one)[:2] == ["node1", "Ready"]
+
+
+def test_a_not_found_status_is_written_as_the_api_server_writes_it():
+    status = not_found("deployments.apps", "web").status()
+    assert list(status) == ["kind", "apiVersion", "metadata", "status", "message", "reason",
+                            "details", "code"]
+    assert status["details"] == {"name": "web", "group": "apps", "kind": "deployments"}
+    assert list(status["details"]) == ["name", "group", "kind"]
+    assert not_found("pods", "web").status()["details"] == {"name": "web", "kind": "pods"}

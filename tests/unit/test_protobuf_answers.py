@@ -8,6 +8,7 @@ import pytest
 from topo.api import render, resources
 from topo.api.protobuf import ProtobufError, decode, fields, message
 from topo.api.protobuf_encode import encode, prefers_protobuf, watch_frame
+from topo.api.protobuf_encode import message as encode_message
 from topo.api.status import ApiError
 from topo.plan.model import Container, ContainerPort, PodSpec, PodTemplate, Probe
 
@@ -113,3 +114,13 @@ def test_discovery_is_answered_in_protobuf_too():
     assert pods["shortNames"] == ["po"] and "watch" in pods["verbs"]
     assert message(encode(resources.api_version("127.0.0.1:1"))[4:], "Unknown")["typeMeta"] == {
         "kind": "APIVersions"}   # /api's object has no apiVersion, in JSON and here
+
+
+def test_verbs_are_one_message_of_items_as_go_reads_them():
+    """meta's Verbs is a message of its own ({1: items}); Go read a verb written as
+    field 4 itself as that message, and failed ("illegal wireType 7")."""
+    resource = {"name": "pods", "namespaced": True, "kind": "Pod", "verbs": ["get", "list"]}
+    verbs = [value for number, _, value in fields(encode_message(resource, "meta.APIResource"))
+             if number == 4]
+    assert len(verbs) == 1 and [item for _, _, item in fields(verbs[0])] == [b"get", b"list"]
+    assert message(encode_message(resource, "meta.APIResource"), "meta.APIResource") == resource

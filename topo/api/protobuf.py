@@ -105,6 +105,8 @@ def _special(kind, value):
     """The messages whose JSON is not an object of their fields."""
     if kind in ("Time", "MicroTime"):
         return _time(value, kind == "MicroTime")
+    if kind == "Strings":
+        return [_string(item) for number, _, item in fields(value) if number == 1]
     parts = {n: v for n, _, v in fields(value)}
     if kind == "Duration":
         return "%gs" % (_signed(parts.get(1, 0)) / 1e9)
@@ -119,7 +121,8 @@ def _special(kind, value):
         return base64.b64encode(raw).decode()
 
 
-SPECIAL = ("Time", "MicroTime", "Duration", "Quantity", "IntOrString", "RawExtension")
+SPECIAL = ("Time", "MicroTime", "Duration", "Quantity", "IntOrString", "RawExtension",
+           "Strings")
 SCALAR_WIRES = {"s": 2, "y": 2, "b": 0, "i": 0, "d": 1}
 
 

@@ -15,7 +15,7 @@ import json
 import re
 import struct
 
-from topo.api.protobuf import CONTENT_TYPE, MAGIC, SCHEMAS, ProtobufError
+from topo.api.protobuf import CONTENT_TYPE, MAGIC, SCHEMAS, SPECIAL, ProtobufError
 from topo.api.protobuf_schema import TOP_LEVEL
 
 WATCH_CONTENT_TYPE = CONTENT_TYPE + ";stream=watch"
@@ -92,6 +92,10 @@ def _special(kind, value):
         return _field(1, 0, _varint(_nanoseconds(value)))
     if kind == "Quantity":
         return _field(1, 2, str(value).encode())
+    if kind == "Strings":   # a list in a message of its own (meta's Verbs)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ProtobufError("not a list of strings: %r" % (value,))
+        return b"".join(_field(1, 2, item.encode()) for item in value)
     if kind == "IntOrString":
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise ProtobufError("not an int or a string: %r" % (value,))
@@ -99,9 +103,6 @@ def _special(kind, value):
             return _field(1, 0, _varint(0)) + _field(2, 0, _varint(value))
         return _field(1, 0, _varint(1)) + _field(3, 2, value.encode())
     return _field(1, 2, json.dumps(value, separators=(",", ":")).encode())   # RawExtension
-
-
-SPECIAL = ("Time", "MicroTime", "Duration", "Quantity", "IntOrString", "RawExtension")
 
 
 def _value(number, kind, value):

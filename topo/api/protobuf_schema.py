@@ -5,7 +5,8 @@ v1.20.2's Go types: do not edit by hand.
 A field is (JSON name, kind); an empty name is an inline struct, whose
 fields are its parent's in JSON. Kinds: s string, b bool, i integer,
 d double, y bytes, a message's name, Time, MicroTime, Duration, Quantity,
-IntOrString, RawExtension (read by hand); [ repeated, { a map with string
+IntOrString, RawExtension, Strings (a list wrapped in a message of its
+own: meta's Verbs; read by hand); [ repeated, { a map with string
 keys; a trailing ! keeps a zero or an empty message (a pointer field: present
 means set)."""
 SCHEMAS = {
@@ -417,7 +418,7 @@ SCHEMAS = {
         4: ('serverAddressByClientCIDRs', '[meta.ServerAddressByClientCIDR')},
     'meta.APIGroupList': {1: ('groups', '[meta.APIGroup')},
     'meta.APIResource': {1: ('name', 's'), 2: ('namespaced', 'b'), 3: ('kind', 's'),
-        4: ('verbs', '[s'), 5: ('shortNames', '[s'), 6: ('singularName', 's'),
+        4: ('verbs', 'Strings'), 5: ('shortNames', '[s'), 6: ('singularName', 's'),
         7: ('categories', '[s'), 8: ('group', 's'), 9: ('version', 's'),
         10: ('storageVersionHash', 's')},
     'meta.APIResourceList': {1: ('groupVersion', 's'), 2: ('resources', '[meta.APIResource')},

@@ -15,28 +15,37 @@ class ApiError(Exception):
         self.details = details
 
     def status(self):
+        """The Status, its fields in the API server's order."""
         body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": self.message, "reason": self.reason, "code": self.code}
+                "message": self.message, "reason": self.reason}
         if self.details:
             body["details"] = self.details
+        body["code"] = self.code
         return body
+
+
+def details(resource, name):
+    """A Status's details of an object of resource (with its group: deployments.apps)."""
+    kind, _, group = resource.partition(".")
+    return dict({"name": name}, **({"group": group} if group else {}), kind=kind)
 
 
 def not_found(resource, name):
     """'pods "web" not found' (resource with its group: deployments.apps)."""
     return ApiError(404, '%s "%s" not found' % (resource, name),
-                    details={"name": name, "kind": resource.split(".")[0]})
+                    details=details(resource, name))
 
 
 def already_exists(resource, name):
     return ApiError(409, '%s "%s" already exists' % (resource, name),
-                    details={"name": name, "kind": resource.split(".")[0]})
+                    details=details(resource, name))
 
 
 def conflict(resource, name):
     return ApiError(409, 'Operation cannot be fulfilled on %s "%s": the object has been '
                     'modified; please apply your changes to the latest version and try '
-                    'again' % (resource, name), reason="Conflict")
+                    'again' % (resource, name), reason="Conflict",
+                    details=details(resource, name))
 
 
 def invalid(kind, name, field, problem):
@@ -45,8 +54,3 @@ def invalid(kind, name, field, problem):
     return ApiError(422, '%s "%s" is invalid: %s' % (kind, name, cause),
                     details={"name": name, "kind": kind,
                              "causes": [{"field": field, "message": problem}]})
-
-
-def success(kind, name, uid=None):
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": {"name": name, "kind": kind, "uid": uid}}

@@ -6,7 +6,7 @@ namespace that is terminating."""
 import copy
 
 from topo.api.render import namespace_json, timestamp
-from topo.api.status import ApiError, invalid, not_found
+from topo.api.status import ApiError, details, invalid, not_found
 from topo.plan.manifest import DNS_LABEL
 
 RESOURCE = "namespaces"          # the store's key
@@ -69,7 +69,7 @@ def check_open(namespace, name, resource, obj_name):
         raise ApiError(403, '%s "%s" is forbidden: unable to create new content in namespace '
                        '%s because it is being terminated' % (resource, obj_name, name),
                        reason="Forbidden",
-                       details={"name": obj_name, "kind": resource,
-                                "causes": [{"reason": "NamespaceTerminating",
-                                            "message": "namespace %s is being terminated"
-                                                       % name, "field": "metadata.namespace"}]})
+                       details=dict(details(resource, obj_name), causes=[{
+                           "reason": "NamespaceTerminating",
+                           "message": "namespace %s is being terminated" % name,
+                           "field": "metadata.namespace"}]))
