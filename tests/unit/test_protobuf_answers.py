@@ -124,3 +124,12 @@ def test_verbs_are_one_message_of_items_as_go_reads_them():
              if number == 4]
     assert len(verbs) == 1 and [item for _, _, item in fields(verbs[0])] == [b"get", b"list"]
     assert message(encode_message(resource, "meta.APIResource"), "meta.APIResource") == resource
+
+
+def test_a_duration_is_written_in_nanoseconds_as_go_reads_it():
+    from topo.api.protobuf import _special as read_special
+    from topo.api.protobuf_encode import _special as write_special
+    assert read_special("Duration", write_special("Duration", "1h2m3.5s")) == "3723.5s"
+    assert read_special("Duration", write_special("Duration", "-300ms")) == "-0.3s"
+    with pytest.raises(ProtobufError):
+        write_special("Duration", "soon")

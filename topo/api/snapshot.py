@@ -64,8 +64,9 @@ def host_facts():
     """The machine every node runs on, as each node's kubelet reports it."""
     with open("/proc/sys/kernel/random/boot_id") as handle:
         boot_id = handle.read().strip()
-    memory_kib = next(int(line.split()[1]) for line in open("/proc/meminfo")
-                      if line.startswith("MemTotal:"))
+    with open("/proc/meminfo") as handle:
+        memory_kib = next(int(line.split()[1]) for line in handle
+                          if line.startswith("MemTotal:"))
     disk = os.statvfs("/")
     machine = platform.machine()
     return render.HostFacts(platform.release(), boot_id, os.cpu_count(), memory_kib,
