@@ -8,6 +8,7 @@ and its 422s) instead of downloading schemas to validate on its own side.
 import hashlib
 import json
 
+from topo.api.protobuf_encode import field
 from topo.api.resources import RESOURCES, group_version
 
 VERSION = "v1.37.0"
@@ -74,11 +75,8 @@ def v2_document():
 def v2_protobuf():
     """v2_document() as gnostic's openapi_v2.Document message (swagger 1, info 2:
     {title 1, version 2}), the encoding kubectl asks for."""
-    def text(number, value):
-        data = value.encode()
-        return bytes([number << 3 | 2, len(data)]) + data
-    info = text(1, "Kubernetes (kubemn)") + text(2, VERSION)
-    return text(1, "2.0") + bytes([2 << 3 | 2, len(info)]) + info
+    info = field(1, 2, b"Kubernetes (kubemn)") + field(2, 2, VERSION.encode())
+    return field(1, 2, b"2.0") + field(2, 2, info)
 
 
 def document(path):

@@ -199,8 +199,8 @@ def decode(body):
     key = (type_meta.get("apiVersion"), type_meta.get("kind"))
     schema = TOP_LEVEL.get(key) or ANY_VERSION.get(key[1])
     if schema is None:
-        raise ProtobufError("kubemn reads protobuf bodies of %s only, not %s" % (", ".join(
-            sorted({k for _, k in TOP_LEVEL if k in READ})), key[1]))
+        raise ProtobufError("kubemn reads protobuf bodies of %s only, not %s"
+                            % (", ".join(sorted(READ)), key[1]))
     obj = message(envelope.get("raw", b""), schema)
     obj["apiVersion"], obj["kind"] = key
     return obj

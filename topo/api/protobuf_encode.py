@@ -55,7 +55,7 @@ def _varint(value):
     return bytes(out)
 
 
-def _field(number, wire, payload):
+def field(number, wire, payload):
     """One field: its key, then a varint (wire 0), 8 bytes (1) or a length and bytes (2)."""
     key = _varint(number << 3 | wire)
     if wire == 2:
@@ -76,7 +76,8 @@ def _seconds(text):
 
 def _nanoseconds(text):
     """Go's duration text (1h2m3.5s, 300ms) in nanoseconds."""
-    sign, rest = (-1, text[1:]) if str(text).startswith("-") else (1, str(text))
+    text = str(text)
+    sign, rest = (-1, text[1:]) if text.startswith("-") else (1, text)
     parts = DURATION_PART.findall(rest)
     if not parts or "".join(n + u for n, u in parts) != rest:
         raise ProtobufError("not a duration: %r" % (text,))
@@ -87,22 +88,22 @@ def _special(kind, value):
     """The message of a value whose JSON is not an object of its fields."""
     if kind in ("Time", "MicroTime"):
         seconds, nanos = _seconds(value)
-        return _field(1, 0, _varint(seconds)) + (_field(2, 0, _varint(nanos)) if nanos else b"")
+        return field(1, 0, _varint(seconds)) + (field(2, 0, _varint(nanos)) if nanos else b"")
     if kind == "Duration":
-        return _field(1, 0, _varint(_nanoseconds(value)))
+        return field(1, 0, _varint(_nanoseconds(value)))
     if kind == "Quantity":
-        return _field(1, 2, str(value).encode())
+        return field(1, 2, str(value).encode())
     if kind == "Strings":   # a list in a message of its own (meta's Verbs)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ProtobufError("not a list of strings: %r" % (value,))
-        return b"".join(_field(1, 2, item.encode()) for item in value)
+        return b"".join(field(1, 2, item.encode()) for item in value)
     if kind == "IntOrString":
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise ProtobufError("not an int or a string: %r" % (value,))
         if isinstance(value, int):
-            return _field(1, 0, _varint(0)) + _field(2, 0, _varint(value))
-        return _field(1, 0, _varint(1)) + _field(3, 2, value.encode())
-    return _field(1, 2, json.dumps(value, separators=(",", ":")).encode())   # RawExtension
+            return field(1, 0, _varint(0)) + field(2, 0, _varint(value))
+        return field(1, 0, _varint(1)) + field(3, 2, value.encode())
+    return field(1, 2, json.dumps(value, separators=(",", ":")).encode())   # RawExtension
 
 
 def _value(number, kind, value):
@@ -110,26 +111,29 @@ def _value(number, kind, value):
     if kind == "s":
         if not isinstance(value, str):
             raise ProtobufError("field %d: not a string: %r" % (number, value))
-        return _field(number, 2, value.encode())
+        return field(number, 2, value.encode())
     if kind == "y":
-        return _field(number, 2, base64.b64decode(value))
+        try:
+            return field(number, 2, base64.b64decode(value, validate=True))
+        except (TypeError, ValueError):
+            raise ProtobufError("field %d: not base64: %r" % (number, value)) from None
     if kind == "b":
         if not isinstance(value, bool):
             raise ProtobufError("field %d: not a boolean: %r" % (number, value))
-        return _field(number, 0, _varint(int(value)))
+        return field(number, 0, _varint(int(value)))
     if kind == "i":
         if isinstance(value, bool) or not isinstance(value, int):
             raise ProtobufError("field %d: not an integer: %r" % (number, value))
-        return _field(number, 0, _varint(value))
+        return field(number, 0, _varint(value))
     if kind == "d":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ProtobufError("field %d: not a number: %r" % (number, value))
-        return _field(number, 1, struct.pack("<d", value))
+        return field(number, 1, struct.pack("<d", value))
     if kind in SPECIAL:
-        return _field(number, 2, _special(kind, value))
+        return field(number, 2, _special(kind, value))
     if not isinstance(value, dict):
         raise ProtobufError("field %d: not an object: %r" % (number, value))
-    return _field(number, 2, message(value, kind))
+    return field(number, 2, message(value, kind))
 
 
 def message(obj, schema_name):
@@ -140,7 +144,7 @@ def message(obj, schema_name):
         pointer = kind.endswith("!")
         kind = kind.rstrip("!")
         if not name:   # an inline struct: its fields are the parent's in JSON
-            out.append(_field(number, 2, message(obj, kind)))
+            out.append(field(number, 2, message(obj, kind)))
             continue
         value = obj.get(name)
         if value is None or (not pointer and value in ("", 0)):   # 0 is False too
@@ -149,8 +153,8 @@ def message(obj, schema_name):
             if not isinstance(value, dict):
                 raise ProtobufError("field %s: not a map: %r" % (name, value))
             for key in sorted(value):
-                entry = _field(1, 2, str(key).encode()) + _value(2, kind[1:], value[key])
-                out.append(_field(number, 2, entry))
+                entry = field(1, 2, str(key).encode()) + _value(2, kind[1:], value[key])
+                out.append(field(number, 2, entry))
         elif kind.startswith("["):
             if not isinstance(value, list):
                 raise ProtobufError("field %s: not a list: %r" % (name, value))
@@ -160,17 +164,22 @@ def message(obj, schema_name):
     return b"".join(out)
 
 
+def has_schema(api_version, kind):
+    """Whether objects of this kind can be answered in protobuf."""
+    return (api_version or "", kind) in TOP_LEVEL
+
+
 def encode(obj):
     """An object (with its apiVersion and kind) as a protobuf body, envelope and all."""
     key = (obj.get("apiVersion") or "", obj.get("kind"))
-    schema = TOP_LEVEL.get(key)
-    if schema is None:
+    if not has_schema(*key):
         raise ProtobufError("no protobuf schema for %s %s" % key)
-    type_meta = _field(1, 2, key[0].encode()) + _field(2, 2, key[1].encode())
-    return MAGIC + _field(1, 2, type_meta) + _field(2, 2, message(obj, schema))
+    schema = TOP_LEVEL[key]
+    type_meta = field(1, 2, key[0].encode()) + field(2, 2, key[1].encode())
+    return MAGIC + field(1, 2, type_meta) + field(2, 2, message(obj, schema))
 
 
 def watch_frame(event_type, obj):
     """One watch event as its frame in a protobuf watch stream."""
-    event = _field(1, 2, event_type.encode()) + _field(2, 2, _field(1, 2, encode(obj)))
+    event = field(1, 2, event_type.encode()) + field(2, 2, field(1, 2, encode(obj)))
     return struct.pack(">I", len(event)) + event

@@ -379,11 +379,13 @@ def node_json(view, extra_meta=None):
                 "ephemeral-storage": "%dKi" % host.disk_kib,
                 "pods": str(pod_capacity(view.pod_cidr))}
     created = timestamp(view.created)
-    conditions = [(kind, "False", reason, message) for kind, reason, message in (
-        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"))]
-    conditions.append(("Ready", "True", "KubeletReady", "kubelet is posting ready status"))
+    conditions = (
+        ("MemoryPressure", "False", "KubeletHasSufficientMemory",
+         "kubelet has sufficient memory available"),
+        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "False", "KubeletHasSufficientPID",
+         "kubelet has sufficient PID available"),
+        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"))
     return {"apiVersion": "v1", "kind": "Node",
             "metadata": _metadata(view.name, view.created, None, node_labels(view.name),
                                   extra_meta),

@@ -18,9 +18,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from services.apps.http_server import STOP_POLL
-from topo.api import (openapi, protobuf, protobuf_encode, protobuf_schema, proxy, render,
-                      resources, streams, tables)
-from topo.api.protobuf_encode import prefers_protobuf
+from topo.api import (openapi, protobuf, protobuf_encode, proxy, render, resources, streams,
+                      tables)
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
@@ -389,8 +388,8 @@ def _propagation(request, body):
 
 def _event_sender(handler, resource):
     """Starts the watch stream; -> send(event type, object)."""
-    in_protobuf = prefers_protobuf(handler.headers.get("Accept")) and \
-        (resources.group_version(resource), resource.kind) in protobuf_schema.TOP_LEVEL
+    in_protobuf = protobuf_encode.prefers_protobuf(handler.headers.get("Accept")) and \
+        protobuf_encode.has_schema(resources.group_version(resource), resource.kind)
     handler.start_stream(protobuf_encode.WATCH_CONTENT_TYPE if in_protobuf
                          else "application/json")
 
@@ -525,7 +524,8 @@ class _Handler(BaseHTTPRequestHandler):
         schema, else in JSON."""
         content_type = "application/json"
         data = None
-        if isinstance(body, dict) and prefers_protobuf(self.headers.get("Accept")):
+        if isinstance(body, dict) and protobuf_encode.prefers_protobuf(
+                self.headers.get("Accept")):
             try:
                 data, content_type = protobuf_encode.encode(body), protobuf.CONTENT_TYPE
             except protobuf.ProtobufError as exc:

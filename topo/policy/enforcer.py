@@ -23,17 +23,21 @@ def starting_pod_info(pod):
                    tuple(sorted(dict(pod.labels).items())), ports)
 
 
+def _stored(store):
+    """(pods, namespaces, policies) as the store has them."""
+    return cluster_view(store.list("pods")[1], store.list("namespaces")[1],
+                        store.list(POLICIES)[1])
+
+
 class PolicyEnforcer:
     def __init__(self, cluster):
         self.cluster = cluster
         self.lock = threading.Lock()
         self.loaded = {}     # node name -> the table text it holds
         self.starting = {}   # pod ref -> PodInfo: admitted, not yet in the store
-        self.store = None    # the store of the last publication
 
     def view(self, store):
-        pods, namespaces, policies = cluster_view(
-            store.list("pods")[1], store.list("namespaces")[1], store.list(POLICIES)[1])
+        pods, namespaces, policies = _stored(store)
         with self.lock:
             return with_starting(pods, self.starting.values()), namespaces, policies
 
@@ -42,8 +46,9 @@ class PolicyEnforcer:
         Without NetworkPolicies the tables name no pod: nothing to load."""
         with self.lock:
             self.starting.update((info.ref, info) for info in map(starting_pod_info, pods))
-        if self.store is not None and self.store.list(POLICIES)[1]:
-            self.sync(self.store)
+        api = self.cluster.api
+        if api is not None and api.store.list(POLICIES)[1]:
+            self.sync(api.store)
 
     def forget(self, pods):
         """Admitted pods that did not start, or went before the store showed them."""
@@ -53,9 +58,7 @@ class PolicyEnforcer:
 
     def sync(self, store):
         """Loads every node's table that differs from what it holds."""
-        self.store = store
-        pods, namespaces, policies = cluster_view(
-            store.list("pods")[1], store.list("namespaces")[1], store.list(POLICIES)[1])
+        pods, namespaces, policies = _stored(store)
         with self.lock:
             shown = {p.ref: p.ip for p in pods}
             for ref, pod in list(self.starting.items()):
