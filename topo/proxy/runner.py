@@ -1,16 +1,19 @@
 """A bounded-frequency runner, as kube-proxy's (pkg/util/async): request() asks for a
-run of fn; runs happen on the runner's thread, at most one per min_interval, so a
-burst of requests costs one run (or a few), and a request that finds the runner
-idle runs at once. run_now() runs in the caller's thread, for a change that must be
-in effect before the caller goes on. Every run holds lock (the caller's, if it
-passes its own), so runs never overlap and keep the caller's lock order."""
+run of fn; runs happen on the runner's thread, limited as kube-proxy limits its syncs
+(a token bucket: up to `burst` runs at once, then one per min_interval), so a burst
+of requests costs a few runs, and a request that finds the runner idle runs at once
+(as does the next one: a new Service, then its endpoints a moment later). run_now()
+runs in the caller's thread, for a change that must be in effect before the caller
+goes on. Every run holds lock (the caller's, if it passes its own), so runs never
+overlap and keep the caller's lock order."""
 import threading
 import time
 
 
 class BoundedFrequencyRunner:
-    def __init__(self, fn, min_interval, lock=None, report=None, name="kubemn-runner"):
-        self.fn, self.min_interval = fn, min_interval
+    def __init__(self, fn, min_interval, lock=None, report=None, name="kubemn-runner",
+                 burst=2):
+        self.fn, self.min_interval, self.burst = fn, min_interval, burst
         self.lock = lock or threading.RLock()
         self.report = report or (lambda message: None)
         self.name = name
@@ -18,7 +21,8 @@ class BoundedFrequencyRunner:
         self.asked = 0          # requests so far
         self.done = 0           # requests the last finished run covered
         self.runs = 0
-        self.last_run = -float("inf")   # time.monotonic() the last run started
+        self.tokens = float(burst)   # runs that may start now (kube-proxy's burstSyncs)
+        self.counted = time.monotonic()   # when tokens was last brought up to date
         self.stopping = False
         self.thread = None
 
@@ -53,10 +57,21 @@ class BoundedFrequencyRunner:
         with self.lock:
             self._run()
 
+    def _refill(self):
+        """Brings the tokens up to now (under self.state): one each min_interval."""
+        now = time.monotonic()
+        if self.min_interval <= 0:
+            self.tokens = float(self.burst)
+        else:
+            self.tokens = min(float(self.burst),
+                              self.tokens + (now - self.counted) / self.min_interval)
+        self.counted = now
+
     def _run(self):
         with self.state:
             covers = self.asked
-            self.last_run = time.monotonic()
+            self._refill()
+            self.tokens = max(0.0, self.tokens - 1)
         try:
             self.fn()
         finally:
@@ -71,7 +86,8 @@ class BoundedFrequencyRunner:
                 self.state.wait_for(lambda: self.stopping or self.asked > self.done)
                 if self.stopping:
                     return
-                pause = self.last_run + self.min_interval - time.monotonic()
+                self._refill()
+                pause = (1 - self.tokens) * self.min_interval
                 if pause > 0:   # let the burst gather
                     self.state.wait_for(lambda: self.stopping, pause)
                     continue
