@@ -90,7 +90,7 @@ def many_pods(count, nodes=10):
         before = _used_kib()
         cluster.apply_text(CROWD % count)
         ready_seconds = time.monotonic() - started
-        crowd = [p for p in cluster.pods.values() if p.spec.owner == "crowd"]
+        crowd = cluster.deployment_pods("crowd")
         containers_kib = sum(_pss_kib(proc.pid) for p in crowd for proc in p.containers.values())
         per_pod_mib = ((_used_kib() - before) - containers_kib) / 1024 / len(crowd)
         started = time.monotonic()
@@ -210,7 +210,7 @@ def program_services(cluster, count):
 def deletion_to_flows_ms(cluster):
     """Milliseconds from a pod's deletion to the switch's groups no longer selecting
     it (the controller has confirmed, with a barrier, that they are in place)."""
-    victim = next(p for p in cluster.pods.values() if p.spec.owner == "many")
+    victim = next(p for p in cluster.deployment_pods("many"))
     confirmed = []
     original = cluster.push_state
 

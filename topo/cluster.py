@@ -29,6 +29,8 @@ from topo.api.status import ApiError
 from topo.api.strategies import service as service_strategy
 from topo.api.strategies import replication_controller as rc_strategy
 from topo.api.strategies import daemon_set as ds_strategy
+from topo.api.strategies import deployment as deployment_strategy
+from topo.api.strategies import replica_set as rs_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.endpoints import log_name
@@ -37,11 +39,12 @@ from topo.kubelet.port import KubeletPort
 from topo.kubelet.watch import Kubelet
 from topo.manager.cluster_dns import ClusterDnsRecords
 from topo.manager.daemons import DaemonSetController
+from topo.manager.deployments import DeploymentController
 from topo.manager.endpoints import EndpointsController, EndpointSliceController
 from topo.manager.loop import ControlLoop
 from topo.manager.namespaces import NamespaceController
 from topo.manager.garbage import GarbageCollector
-from topo.manager.replicas import ReplicationManager
+from topo.manager.replicas import ReplicationManager, replica_set_manager
 from topo.manager.service_accounts import ServiceAccountsController
 from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
@@ -109,6 +112,7 @@ class Cluster(Objects):
         self.control_loops = []
         self.kubelet_ports = {}   # node -> its KubeletPort (nodes/NAME/proxy)
         self.slices_loop = self.endpoints_loop = self.dns_loop = None
+        self.workload_loops = []   # the controllers that make pods, owners first
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
         self.generation = 0
@@ -116,9 +120,6 @@ class Cluster(Objects):
         # Keyed by ref: 'name' in the default namespace, 'namespace/name' elsewhere.
         self.pods = {}          # ref -> Pod, in creation order
         self.pending = {}       # ref -> PendingPod: accepted by the API, not started yet
-        self.deployments = {}   # ref -> DeploymentSpec
-        self.deployment_created = {}
-        self.deployment_history = {}  # ref -> its templates, oldest first (revisions)
         self.retiring = []      # [(monotonic deadline, Pod)]: out of the endpoints, draining
         self.announced_stand_ins = set()   # (image, args) kubemn said it stands in for
         self.created = time.time()
@@ -187,9 +188,9 @@ class Cluster(Objects):
             self.internet_servers = InternetServers(
                 self.net[INTERNET_HOST], self.addresses.internet.ip, self.run_dir).start()
             self.progress("starting cluster DNS and pods")
+            self.kubelet.start()   # it starts the pods the controllers make
             self.apply(self._dns_addon())
             self.apply(self.manifests)
-            self.kubelet.start()
             self.wait_all_ready()
             self.progress("serving the Kubernetes API")
             self.kubeconfig = write_kubeconfig(self.run_dir, self.api.url, self.api.token,
@@ -235,28 +236,38 @@ class Cluster(Objects):
                                           report=self.progress)
         self.dns_loop = ControlLoop(store, ClusterDnsRecords(store, self.write_dns_records),
                                     report=self.progress)
-        replicas = ReplicationManager(
-            store, lambda namespace, body: registry.create_content("pods", namespace, body),
+        pod_writes = (
+            lambda namespace, bodies: registry.create_contents("pods", namespace, bodies),
             lambda namespace, body, owner: registry.update_content("pods", namespace, body,
                                                                    owner),
             lambda namespace, name: registry.delete_content("pods", namespace, name))
+        replicas = ReplicationManager(store, *pod_writes)
+        replica_sets = replica_set_manager(store, *pod_writes)
+        deployments = DeploymentController(store, registry.create_content,
+                                           registry.update_content, registry.delete_content,
+                                           self.api.publisher.record, time.time)
         accounts = ServiceAccountsController(
             store, lambda namespace, body: registry.create_content("serviceaccounts",
                                                                    namespace, body))
         daemons = DaemonSetController(
-            store, lambda namespace, body: registry.create_content("pods", namespace, body),
+            store, lambda namespace, body: registry.create_contents("pods", namespace, [body]),
             lambda namespace, name: registry.delete_content("pods", namespace, name))
         garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE,
-                                           ds_strategy.KIND: ds_strategy.RESOURCE},
-                                   ("pods",), registry.delete_content)
+                                           ds_strategy.KIND: ds_strategy.RESOURCE,
+                                           rs_strategy.KIND: rs_strategy.RESOURCE,
+                                           deployment_strategy.KIND:
+                                           deployment_strategy.RESOURCE},
+                                   ("pods", rs_strategy.RESOURCE), registry.delete_content)
         self.programmer.start(store)
+        self.workload_loops = [ControlLoop(store, controller, report=self.progress)
+                               for controller in (deployments, replica_sets, replicas,
+                                                  daemons)]
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
-                              ControlLoop(store, replicas, report=self.progress),
                               ControlLoop(store, garbage, report=self.progress),
                               ControlLoop(store, accounts, report=self.progress),
-                              ControlLoop(store, daemons, report=self.progress),
-                              ControlLoop(store, self.programmer, report=self.progress)]
+                              ControlLoop(store, self.programmer, report=self.progress)
+                              ] + self.workload_loops
         for loop in self.control_loops:
             loop.start()
 
@@ -271,6 +282,7 @@ class Cluster(Objects):
         self.kubelet.stop()
         self.programmer.stop()
         self.slices_loop = self.endpoints_loop = self.dns_loop = None
+        self.workload_loops = []
         # The node namespaces, veths included, go with the nodes below.
         stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
         self.pods.clear()
@@ -421,8 +433,6 @@ class Cluster(Objects):
                 self._delete_pod(pod.ref)
             self.forget_node(name)
             self.push_state()
-            for deployment in self.deployments.values():
-                self._reconcile_deployment(deployment)
             self.settle()
 
     def _open_kubelet_port(self, name):

@@ -1,33 +1,35 @@
-"""The cluster's objects, as the controllers keep them: Pods, Deployments (rolled
-through their templates); apply, delete, scale. Services and the kinds the API keeps
-alone go through the API's registry, as a client's would. Mixed into
-topo/cluster.py's Cluster, which owns the machinery (nodes, fabric, controller)
-these methods call on."""
+"""The cluster's objects as the kubelet keeps them: Pods (placed, addressed,
+started, stopped); apply, delete, scale. Deployments, Services and the other kinds
+the API keeps alone go through the API's registry, as a client's would, and their
+controllers (topo/manager) do the rest. Mixed into topo/cluster.py's Cluster, which
+owns the machinery (nodes, fabric, controller) these methods call on."""
 import os
 import subprocess
 import time
 from dataclasses import replace
 
 from services.environment import service_environment
-from topo.api.resources import BY_STORE_KEY, singular_of
+from topo.api.resources import BY_STORE_KEY, RESOURCES, kubectl_name, singular_of, store_key
 from topo.api.status import ApiError
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, stop_pods
+from topo.manager.replicas import controller_of
 from topo.plan.ipam import PodAddressPool, plan_node
 from topo.plan.manifest import parse_files, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
 from topo.plan.scheduler import Unschedulable, choose_node, no_such_node
-from topo.plan.workloads import rollout_changes
 from topo.runtime.processes import wait_until
 
 READY_TIMEOUT = 30.0
-# How long a Deployment's retiring pod keeps running after it left the endpoints.
+# How long a pod a controller deletes keeps running after it left the endpoints.
 DRAIN_SECONDS = 1.0
 RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
-REVISION_HISTORY = 10   # old templates kept per Deployment (revisionHistoryLimit)
 # Pods that make their namespaces at the same time: a few processes each.
 LAUNCH_WAVE = 16
+# Waves a kubelet tick starts at most (a Deployment of a thousand replicas starts in a
+# few ticks, its pods not published one wave at a time; the lock is free between).
+TICK_WAVES = 16
 
 
 class PendingPod:
@@ -41,6 +43,8 @@ class PendingPod:
 
 
 SERVICES = "services"
+DEPLOYMENTS = "deployments.apps"
+REPLICA_SETS = "replicasets.apps"
 
 
 def _bare(key):
@@ -52,19 +56,18 @@ def _split(key):
     return tuple(key.split("/", 1)) if "/" in key else (DEFAULT_NAMESPACE, key)
 
 
-def _verb(old, new):
-    if old is None:
-        return "created"
-    return "unchanged" if old == new else "configured"
+def _template_node(deployment):
+    return ((deployment["spec"].get("template") or {}).get("spec") or {}).get("nodeName")
 
 
 class Objects:
-    """The cluster's controllers: apply, Deployments and their rollouts, pods the API
-    accepted, Services and their endpoints.
+    """The cluster's pods (those the API accepted, started a tick later), apply,
+    delete and scale, and the waits for the Services' endpoints and the Deployments'
+    rollouts that the Python API and the CLI make.
 
-    Needs from its host class: lock, janitor, pods, pending, retiring, deployments,
-    deployment_created, deployment_history, pools, node_plans, net, run_dir, spec,
-    manifests, api, programmer, slices_loop, endpoints_loop, reserved_names(), add_node(),
+    Needs from its host class: lock, janitor, pods, pending, retiring, pools,
+    node_plans, net, run_dir, spec, manifests, api, programmer, slices_loop,
+    endpoints_loop, dns_loop, workload_loops, reserved_names(), add_node(),
     remove_node(), forget_node(), push_state(), api_changed()."""
 
     # --- apply -------------------------------------------------------------------
@@ -78,29 +81,54 @@ class Objects:
         """Creates or updates the objects; returns kubectl's lines ('pod/x created').
         Everything is checked before anything changes, and a failure half-way undoes
         what this apply made. wait=False (the API's way): new pods are left to the
-        kubelet, which starts them within a tick (Pending until then). Services and
-        the kinds the API keeps alone go through its registry."""
+        kubelet, which starts them within a tick (Pending until then). Deployments,
+        Services and the other kinds the API keeps alone go through its registry;
+        wait=True then waits until the Deployments' pods of their templates have
+        started."""
         with self.lock:
             self._check(manifests)
-            saved = (dict(self.deployments), set(self.pods), set(self.node_plans),
-                     dict(self.pending))
+            saved = (set(self.pods), set(self.node_plans), dict(self.pending))
             try:
                 lines = self._apply_checked(manifests, wait)
                 if manifests.api_objects:
                     lines += self.api.registry.apply_objects(manifests.api_objects)
                     if any(o["kind"] == "Service" for o in manifests.api_objects):
                         self.sync_services(now=wait)
-                return lines
             except BaseException:
-                self.pending = saved[3]
-                self.deployments = dict(saved[0])
-                for name in [n for n in self.pods if n not in saved[1]]:
+                self.pending = saved[2]
+                for name in [n for n in self.pods if n not in saved[0]]:
                     self._delete_pod(name)
-                for name in [n for n in self.node_plans if n not in saved[2]]:
+                for name in [n for n in self.node_plans if n not in saved[1]]:
                     self.forget_node(name)
                 if self.net is not None:
                     self.push_state()
                 raise
+        deployments = [o for o in manifests.api_objects if o["kind"] == "Deployment"]
+        if wait and deployments:   # outside the lock: the controllers write through it
+            self.wait_rolled_out(deployments)
+        return lines
+
+    def wait_rolled_out(self, deployments, timeout=READY_TIMEOUT):
+        """Waits until each Deployment's controller has seen its spec and it has its
+        number of pods, all of its template, and they have started (as far as they
+        can: a pod no node takes stays Pending). A rollout that waits on pods that do
+        not become ready is named after timeout, not fatal (a probe may be meant to
+        fail)."""
+        def rolling():
+            late = []
+            for obj in deployments:
+                stored = self.api.store.get(DEPLOYMENTS, obj["metadata"]["namespace"],
+                                            obj["metadata"]["name"])
+                status = (stored or {}).get("status") or {}
+                if stored is not None and (
+                        status.get("observedGeneration", 0) < stored["metadata"]["generation"]
+                        or not status.get("updatedReplicas", 0) ==
+                        status.get("replicas", 0) == stored["spec"]["replicas"]):
+                    late.append(obj["metadata"]["name"])
+            return late
+        if not wait_until(lambda: not rolling(), timeout, longest_pause=0.01):
+            self.progress("not rolled out after %.0f s: %s" % (timeout, ", ".join(rolling())))
+        self.wait_started(timeout)
 
     def _check(self, manifests):
         self._check_names(manifests)
@@ -124,10 +152,11 @@ class Objects:
         for pod in manifests.pods:
             if pod.ref in reserved:
                 raise KubemnError("pod %r: the name is taken by a node or switch" % pod.ref)
-        for template in [p.template for p in manifests.pods] + \
-                [d.template for d in manifests.deployments]:
-            if template.node_name is not None and template.node_name not in nodes:
-                raise no_such_node(template.node_name, nodes)
+        wanted_nodes = [p.template.node_name for p in manifests.pods] + [
+            _template_node(o) for o in manifests.api_objects if o["kind"] == "Deployment"]
+        for node_name in wanted_nodes:
+            if node_name is not None and node_name not in nodes:
+                raise no_such_node(node_name, nodes)
         for node in manifests.nodes:
             known = self.node_plans.get(node.name)
             if known is not None and node.pod_cidr not in (None, known.pod_cidr):
@@ -135,15 +164,19 @@ class Objects:
                                   % (node.name, known.pod_cidr))
 
     def _check_capacity(self, manifests):
+        """What a file asks for fits the nodes' addresses (new Deployments counted by
+        their replicas; the API takes what does not fit as Pending pods)."""
         wanted = {}
-        templates = [p.template for p in manifests.pods
-                     if p.ref not in self.pods and p.ref not in self.pending]
-        templates += [p.spec.template for p in self.pending.values()]
-        for deployment in manifests.deployments:
-            owned = sum(1 for p in self.pods.values() if p.spec.owner == deployment.ref)
-            templates += [deployment.template] * max(0, deployment.replicas - owned)
-        for template in templates:
-            wanted[template.node_name] = wanted.get(template.node_name, 0) + 1
+        nodes = [p.template.node_name for p in manifests.pods
+                 if p.ref not in self.pods and p.ref not in self.pending]
+        nodes += [p.spec.template.node_name for p in self.pending.values()]
+        for obj in manifests.api_objects:
+            metadata = obj["metadata"]
+            if obj["kind"] == "Deployment" and (self.api is None or self.api.store.get(
+                    DEPLOYMENTS, metadata["namespace"], metadata["name"]) is None):
+                nodes += [_template_node(obj)] * obj["spec"].get("replicas", 1)
+        for node_name in nodes:
+            wanted[node_name] = wanted.get(node_name, 0) + 1
         free = {n: p.free for n, p in self.pools.items()}
         planned = list(self.node_plans.values())
         for node in manifests.nodes:
@@ -175,12 +208,6 @@ class Objects:
             else:
                 self.pending[pod.ref] = PendingPod(pod, time.time())
                 lines.append("pod/%s created" % pod.name)
-        for deployment in manifests.deployments:
-            old = self.deployments.get(deployment.ref)
-            self.deployments[deployment.ref] = deployment
-            self.deployment_created.setdefault(deployment.ref, time.time())
-            self._reconcile_deployment(deployment)
-            lines.append("deployment.apps/%s %s" % (deployment.name, _verb(old, deployment)))
         if wait:
             self.settle()
         else:
@@ -188,8 +215,10 @@ class Objects:
         return lines
 
     # --- delete, scale -------------------------------------------------------------
-    def delete(self, kind, name, namespace=DEFAULT_NAMESPACE):
-        """kubectl delete: name in namespace (or a ref 'namespace/name')."""
+    def delete(self, kind, name, namespace=DEFAULT_NAMESPACE, drain=False):
+        """kubectl delete: name in namespace (or a ref 'namespace/name'). drain (a
+        controller's delete of a pod): it leaves the endpoints now and stops after
+        DRAIN_SECONDS, so requests already sent to it are answered."""
         kind = singular_of(kind)
         key = name if "/" in name else ref(namespace, name)
         with self.lock:
@@ -202,34 +231,35 @@ class Objects:
                 return 'pod "%s" deleted' % _bare(key)
             if kind == "pod":
                 pod = self.pod(key)
-                self._delete_pod(pod.ref)
-                if pod.spec.owner in self.deployments:
-                    self._reconcile_deployment(self.deployments[pod.spec.owner])
-                self.settle()
+                if drain:
+                    self._retire_pod(pod.ref)
+                else:
+                    self._delete_pod(pod.ref)
+                    self.settle()
                 return 'pod "%s" deleted' % pod.name
-            if kind == "deployment":
-                deployment = self.deployment(key)
-                del self.deployments[key]
-                self.deployment_created.pop(key, None)
-                for pod_ref in [p.ref for p in self.pods.values() if p.spec.owner == key]:
-                    self._delete_pod(pod_ref)
-                return 'deployment.apps "%s" deleted' % deployment.name
+            resource = next((r for r in RESOURCES if r.singular == kind), None)
+            if resource is None:
+                raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
+            self._delete_through_api(store_key(resource), key)
             if kind == "service":
-                self._delete_through_api(SERVICES, key)
                 self.sync_services()
-                return 'service "%s" deleted' % _bare(key)
-        raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
+            return '%s "%s" deleted' % (kubectl_name(resource), _bare(key))
 
     def scale(self, name, replicas, namespace=DEFAULT_NAMESPACE):
+        """kubectl scale deployment: through the API's scale subresource; waits until
+        the Deployment's pods have started (or left)."""
         key = name if "/" in name else ref(namespace, name)
-        with self.lock:
-            deployment = self.deployment(key)
-            if not 0 <= replicas <= 1000:
-                raise KubemnError("--replicas=%d: expected 0-1000" % replicas)
-            self.deployments[key] = replace(deployment, replicas=replicas)
-            self._reconcile_deployment(self.deployments[key])
-            self.settle()
-            return "deployment.apps/%s scaled" % deployment.name
+        deployment = self.deployment(key)
+        if not 0 <= replicas <= 1000:
+            raise KubemnError("--replicas=%d: expected 0-1000" % replicas)
+        namespace, name = _split(key)
+        try:
+            with self.lock:
+                self.api.registry.scale(BY_STORE_KEY[DEPLOYMENTS], namespace, name, replicas)
+        except ApiError as exc:
+            raise KubemnError(exc.message) from None
+        self.wait_rolled_out([deployment])
+        return "deployment.apps/%s scaled" % name
 
     def relabel_pod(self, key, labels):
         """kubectl label pod: the pod's labels become labels; Services follow."""
@@ -256,10 +286,26 @@ class Objects:
         return found
 
     def deployment(self, key):
-        try:
-            return self.deployments[key]
-        except KeyError:
-            raise KubemnError('deployments.apps "%s" not found' % _bare(key)) from None
+        """A Deployment as the API serves it, by ref."""
+        namespace, name = _split(key)
+        found = self.api.store.get(DEPLOYMENTS, namespace, name) if self.api else None
+        if found is None:
+            raise KubemnError('deployments.apps "%s" not found' % name)
+        return found
+
+    def deployment_pods(self, key):
+        """The running pods of a Deployment (by ref): those its ReplicaSets own, as the
+        API serves them."""
+        deployment = self.deployment(key)
+        namespace, uid = deployment["metadata"]["namespace"], deployment["metadata"]["uid"]
+        store = self.api.store
+        sets = {r["metadata"]["uid"] for r in store.list(REPLICA_SETS, namespace)[1]
+                if (controller_of(r) or {}).get("uid") == uid}
+        names = {p["metadata"]["name"] for p in store.list("pods", namespace)[1]
+                 if (controller_of(p) or {}).get("uid") in sets}
+        with self.lock:
+            return [p for p in self.pods.values()
+                    if p.spec.namespace == namespace and p.name in names]
 
     def service(self, key):
         """A Service as the API serves it, by ref."""
@@ -282,7 +328,8 @@ class Objects:
         A pod that cannot start stays Pending with the reason, and is tried again
         after RETRY_SECONDS."""
         with self.lock:
-            due = [w for w in self.pending.values() if w.retry_at <= now][:4 * LAUNCH_WAVE]
+            due = [w for w in self.pending.values() if w.retry_at <= now][:TICK_WAVES *
+                                                                           LAUNCH_WAVE]
             if not due:
                 return
             for first in range(0, len(due), LAUNCH_WAVE):
@@ -304,39 +351,9 @@ class Objects:
                     del self.pending[waiting.spec.ref]
             self.api_changed()
 
-    def _reconcile_deployment(self, deployment):
-        """Steps the Deployment towards its template and replicas (workloads.py says
-        how far each step goes); old pods retire: out of the endpoints at once,
-        stopped after a drain. Further steps follow as new pods become ready
-        (progress_rollouts)."""
-        history = self.deployment_history.setdefault(deployment.ref, [])
-        if deployment.template in history:
-            history.remove(deployment.template)
-        history.append(deployment.template)
-        del history[:-(REVISION_HISTORY + 1)]
-        for _ in range(2 * (deployment.replicas + len(self.pods)) + 2):
-            owned = [(p.ref, p.spec, p.created, p.is_ready) for p in self.pods.values()
-                     if p.spec.owner == deployment.ref]
-            to_create, to_delete = rollout_changes(deployment, owned, self.pods)
-            for name in to_delete:
-                self._retire_pod(name)
-            self._create_pods(to_create)
-            if not to_delete or to_create:
-                return   # new pods must become ready before the next step
-
-    def progress_rollouts(self):
-        """The next steps of Deployments whose pods are not all of their template and
-        number (called when readiness changed)."""
-        with self.lock:
-            for deployment in list(self.deployments.values()):
-                owned = [p for p in self.pods.values() if p.spec.owner == deployment.ref]
-                if len(owned) != deployment.replicas or any(
-                        p.spec.template != deployment.template for p in owned):
-                    self._reconcile_deployment(deployment)
-
     def _retire_pod(self, key):
-        """A Deployment's pod that goes: it leaves the Services' endpoints now and
-        stops after DRAIN_SECONDS, so requests already sent to it are answered."""
+        """A pod a controller deletes: it leaves the Services' endpoints now and stops
+        after DRAIN_SECONDS, so requests already sent to it are answered."""
         pod = self.pods.pop(key)
         self.policy_enforcer.forget([pod])
         if pod.is_ready:
@@ -438,8 +455,12 @@ class Objects:
         self.api_changed()
 
     def wait_started(self, timeout=READY_TIMEOUT):
-        """Waits until the kubelet has started the pods the API accepted (those that
-        fail to start are left Pending), then settles: the CLI's next line sees them."""
+        """Waits until the workload controllers have made the pods the store asks for
+        and the kubelet has started them (those that fail to start are left Pending),
+        then settles, and the controllers have written what they observed: the CLI's
+        next line sees them (a `kubectl scale` done; a rollout waits on readiness,
+        as `kubectl rollout status` does)."""
+        self._wait_workloads(timeout)
         if not wait_until(lambda: all(w.error is not None for w in self.pending.values()),
                           timeout, longest_pause=0.01):
             raise KubemnError("pods still pending after %.0f s: %s" % (
@@ -448,6 +469,13 @@ class Objects:
             self.settle(timeout)
         if not self.programmer.wait_synced(timeout):
             raise KubemnError("the fabric programmer did not push within %.0f s" % timeout)
+        self._wait_workloads(timeout)
+
+    def _wait_workloads(self, timeout):
+        """The workload controllers, owners first, each caught up with the store as it
+        is when its turn comes (so with what the one before it wrote)."""
+        for loop in self.workload_loops:
+            self._wait_caught_up(loop, self.api.store.revision, timeout)
 
     def settle(self, timeout=READY_TIMEOUT):
         """Waits until every running pod without a readinessProbe has started, then
@@ -462,7 +490,6 @@ class Objects:
         changed = [p.update_readiness({}, now) for p in self.pods.values()]
         if any(changed):
             self.sync_services()
-            self.progress_rollouts()
 
     # --- services ------------------------------------------------------------------
     def served_services(self):
@@ -504,7 +531,7 @@ class Objects:
                            capture_output=True, timeout=10)
         self._wait_caught_up(self.endpoints_loop, published)
 
-    def _wait_caught_up(self, loop, revision):
-        if not loop.wait_synced(revision, READY_TIMEOUT):
+    def _wait_caught_up(self, loop, revision, timeout=READY_TIMEOUT):
+        if not loop.wait_synced(revision, timeout):
             self.progress("%s did not catch up within %.0f s"
-                          % (type(loop.controller).__name__, READY_TIMEOUT))
+                          % (type(loop.controller).__name__, timeout))

@@ -23,6 +23,10 @@ class FakeApi:
         self.store.put("pods", dict(body, kind="Pod", apiVersion="v1", metadata=metadata,
                                     status={"phase": "Pending"}))
 
+    def create_many(self, namespace, bodies):
+        for body in bodies:
+            self.create(namespace, body)
+
     def update(self, namespace, body, owner=None):
         self.store.put("pods", body)
 

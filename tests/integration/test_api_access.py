@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.integration.conftest import start_cluster
+from tests.integration.conftest import start_cluster, wait_for
 from topo.api.protobuf import decode, fields
 from topo.api.protobuf_encode import WATCH_CONTENT_TYPE
 
@@ -163,8 +163,10 @@ def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes
     name = pods[0].metadata.name
     assert core.read_namespaced_pod_log(name, "default") == cluster.logs(name)
     apps.delete_namespaced_deployment("pyweb", "default")
-    assert "pyweb" not in cluster.deployments
-    assert not core.list_namespaced_pod("default", label_selector="app=pyweb").items
+    assert cluster.api.store.get("deployments.apps", "default", "pyweb") is None
+    # The garbage collector takes its ReplicaSet, then the pods, in the background.
+    wait_for(lambda: not core.list_namespaced_pod(
+        "default", label_selector="app=pyweb").items, 10)
 
 
 def test_the_official_python_client_reads_a_node_whole(cluster):

@@ -147,9 +147,10 @@ def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster
     kubectl(cluster, "delete", "pod", "solo")
     kubectl(cluster, "delete", "service", "hello")
     kubectl(cluster, "delete", "deployment", "hello")
-    assert "hello" not in cluster.deployments
+    assert cluster.api.store.get("deployments.apps", "default", "hello") is None
     assert cluster.api.store.get("services", "default", "hello") is None
-    assert not [p for p in cluster.pods.values() if p.name.startswith("hello-")]
+    wait_for(lambda: not [p for p in cluster.pods.values()
+                        if p.name.startswith("hello-")], 10)
 
 
 HELLO_RC = """apiVersion: v1
@@ -350,9 +351,9 @@ def test_apply_creates_leaves_unchanged_and_configures(cluster):
            for n in (2, 2, 3)]
     assert out == ["deployment.apps/applied created", "deployment.apps/applied unchanged",
                    "deployment.apps/applied configured"]
-    assert cluster.deployments["applied"].replicas == 3
+    assert cluster.deployment("applied")["spec"]["replicas"] == 3
     kubectl(cluster, "delete", "-f", "-", stdin=MANIFEST % 3)
-    assert "applied" not in cluster.deployments
+    assert cluster.api.store.get("deployments.apps", "default", "applied") is None
 
 
 def test_apply_and_delete_of_a_v1_list_take_each_item(cluster):

@@ -88,7 +88,7 @@ def test_headless_service_answers_the_ready_pods_and_follows_scaling(cluster):
         return query(cluster, "twin", "web-headless.default.svc.cluster.local")["answers"]
 
     def pod_ips():
-        return sorted(p.ip for p in cluster.pods.values() if p.spec.owner == "web")
+        return sorted(p.ip for p in cluster.deployment_pods("web"))
 
     assert addresses() == pod_ips() and len(pod_ips()) == 2
     cluster.scale("web", 3)
@@ -106,7 +106,7 @@ def test_srv_records_for_named_ports(cluster):
 
 def test_a_headless_service_has_an_srv_record_and_a_name_for_each_ready_pod(cluster):
     fqdn = "web-headless.default.svc.cluster.local."
-    pods = sorted(p.ip for p in cluster.pods.values() if p.spec.owner == "web")
+    pods = sorted(p.ip for p in cluster.deployment_pods("web"))
     found = query(cluster, "twin", "_http._tcp." + fqdn, "SRV")["answers"]
     names = ["%s.%s" % (ip.replace(".", "-"), fqdn) for ip in pods]
     assert found == sorted("0 %d 8080 %s" % (100 // len(pods), name) for name in names)
@@ -117,7 +117,7 @@ def test_reverse_lookups_name_services_and_headless_endpoints(cluster):
     vip = cluster.served_service("web").cluster_ip
     looked_up = cluster.exec("twin", "dig +short -x %s" % vip).stdout.strip()
     assert looked_up == "web.default.svc.cluster.local."
-    pod = sorted(p.ip for p in cluster.pods.values() if p.spec.owner == "web")[0]
+    pod = sorted(p.ip for p in cluster.deployment_pods("web"))[0]
     assert cluster.exec("twin", "dig +short -x %s" % pod).stdout.strip() == \
         "%s.web-headless.default.svc.cluster.local." % pod.replace(".", "-")
 

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from tests.integration.conftest import (Capture, manifest_path, node_enter, pod_enter,
-                                        scapy_in_pod)
+                                        scapy_in_pod, wait_for)
 from topo.cluster import Cluster
 
 NODE_IP = {"node1": "192.168.0.1", "node2": "192.168.0.2"}
@@ -98,11 +98,13 @@ def test_node_to_pod_and_pod_to_its_node(cluster):
 
 
 def test_deleted_pod_is_replaced_and_its_address_stops_answering(cluster):
-    before = {p.name: p.ip for p in cluster.pods.values() if p.spec.owner == "echo"}
+    before = {p.name: p.ip for p in cluster.deployment_pods("echo")}
     assert len(before) == 2
     victim = sorted(before)[0]
     cluster.delete("pod", victim)
-    after = {p.name: p.ip for p in cluster.pods.values() if p.spec.owner == "echo"}
+    wait_for(lambda: len(cluster.deployment_pods("echo")) == 2, 10)   # its ReplicaSet's
+    cluster.wait_started()
+    after = {p.name: p.ip for p in cluster.deployment_pods("echo")}
     assert len(after) == 2 and victim not in after
     (new_name,) = set(after) - set(before)
     assert new_name.startswith("echo-")
@@ -115,10 +117,10 @@ def test_deleted_pod_is_replaced_and_its_address_stops_answering(cluster):
 
 def test_scaling_follows_with_routing(cluster):
     cluster.scale("echo", 4)
-    pods = [p for p in cluster.pods.values() if p.spec.owner == "echo"]
+    pods = cluster.deployment_pods("echo")
     assert len(pods) == 4 and {p.node.name for p in pods} == {"node1", "node2"}
     for pod in pods:
         answer = cluster.exec("web2", "curl -s -m 2 http://%s:8080/hostname" % pod.ip)
         assert answer.stdout == pod.name
     cluster.scale("echo", 1)
-    assert len([p for p in cluster.pods.values() if p.spec.owner == "echo"]) == 1
+    assert len(cluster.deployment_pods("echo")) == 1

@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from tests.integration.conftest import scapy_in_pod, start_cluster
+from tests.integration.conftest import scapy_in_pod, start_cluster, wait_for
 
 PODS = "\n---\n".join("""
 apiVersion: v1
@@ -91,7 +91,7 @@ def test_nodes_join_and_leave_a_running_cluster(cluster):
     assert cluster.delete("node", "node5") == 'node "node5" deleted'
     assert "node5" not in cluster.node_plans and "node5" not in cluster.net
     assert not any(p.node.name == "node5" for p in cluster.pods.values())
-    assert len([p for p in cluster.pods.values() if p.spec.owner == "spread"]) == 5
+    wait_for(lambda: len(cluster.deployment_pods("spread")) == 5, 10)   # made again
     gone = cluster.exec("pod-node1", "ping -c1 -W1 %s" % new_ip)
     assert gone.returncode != 0
     cluster.delete("deployment", "spread")
@@ -122,8 +122,7 @@ spec:
     spec: {containers: [{name: web, image: "agnhost:2.39", args: [netexec, --http-port=80],
                    ports: [{containerPort: 80}]}]}
 """)
-    racks = {cluster.attachments[p.node.name] for p in cluster.pods.values()
-             if p.spec.owner == "across"}
+    racks = {cluster.attachments[p.node.name] for p in cluster.deployment_pods("across")}
     assert racks == {"kmn-leaf1", "kmn-leaf2"}
     address = cluster.served_service("across").cluster_ip
     for client in ("pod-node1", "pod-node4"):

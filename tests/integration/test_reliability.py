@@ -165,7 +165,7 @@ def services_answer(cluster):
 def test_the_fabric_survives_ten_thousand_malformed_packets(cluster):
     controller_pid = cluster.controller.process.pid
     vip = cluster.served_service("web").cluster_ip
-    target = next(p.ip for p in cluster.pods.values() if p.spec.owner == "web")
+    target = next(p.ip for p in cluster.deployment_pods("web"))
     fuzz = [sys.executable, os.path.join(HELPERS, "fuzz.py"), vip, "80", target, "8080"]
     from_pod = cluster.exec("client", fuzz + ["1200"],
                             input=cni_mac(cluster.node_plans["node1"].bridge_ip) + "\n",

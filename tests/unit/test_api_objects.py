@@ -16,8 +16,8 @@ TEMPLATE = PodTemplate((("app", "web"),), (Container("web", "nginx", ports=(
     ContainerPort(80, "TCP", "http"),)),))
 
 
-def pod_view(state="Running", restarts=0, ready=True, owner=None, name="web-1"):
-    spec = PodSpec(name, TEMPLATE, owner=owner)
+def pod_view(state="Running", restarts=0, ready=True, name="web-1"):
+    spec = PodSpec(name, TEMPLATE)
     return render.PodView(spec, "10.244.1.5", "node1", "192.168.0.1", NOW - 75, ready,
                           [render.ContainerView("web", state, 1 if state != "Running" else None,
                                                 restarts, ready)])
@@ -36,12 +36,6 @@ def test_a_crashing_container_shows_its_back_off_and_restarts():
     pod = render.pod_json(pod_view("CrashLoopBackOff", restarts=3, ready=False))
     assert row("pods", pod)[1:4] == ["0/1", "CrashLoopBackOff", 3]
     assert pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 1
-
-
-def test_a_deployments_pod_is_owned_by_its_replica_set():
-    pod = render.pod_json(pod_view(owner="web", name="web-5d8f7c9b4x-abcde"))
-    assert pod["metadata"]["ownerReferences"][0]["name"] == "web-5d8f7c9b4x"
-    assert pod["metadata"]["labels"]["pod-template-hash"] == "5d8f7c9b4x"
 
 
 def test_a_nodeport_service_prints_its_ports_and_selector():
@@ -244,21 +238,6 @@ def test_events_tell_a_pods_scheduling_start_back_off_and_stop():
     assert [e["reason"] for e in pod_events(running, {}, NOW)] == ["Killing"]
     names = [e["metadata"]["name"] for e in made]
     assert names == sorted(names)   # in the order they happened
-
-
-def test_a_replica_set_changing_size_is_its_deployments_scaling_event():
-    from topo.api.events import scaling_events
-    rs = {("default", "web-abc"): {"metadata": {"name": "web-abc", "namespace": "default",
-                                                "ownerReferences": [{"name": "web"}]},
-                                   "spec": {"replicas": 3}}}
-    deployment = {("default", "web"): {"apiVersion": "apps/v1", "kind": "Deployment",
-                                       "metadata": {"name": "web", "namespace": "default",
-                                                    "uid": "d1"}}}
-    grown = scaling_events({}, rs, deployment, NOW)
-    assert [e["message"] for e in grown] == ["Scaled up replica set web-abc from 0 to 3"]
-    smaller = {k: dict(v, spec={"replicas": 1}) for k, v in rs.items()}
-    assert scaling_events(rs, smaller, deployment, NOW)[0]["message"] == \
-        "Scaled down replica set web-abc from 3 to 1"
 
 
 def test_the_openapi_v2_document_has_no_definitions_in_json_and_in_protobuf():

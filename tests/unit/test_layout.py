@@ -28,7 +28,9 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/kubelet/endpoints.py", "topo/kubelet/pod_files.py", "topo/kubelet/status.py",
     "topo/api/strategies/daemon_set.py", "topo/api/strategies/service_account.py",
     "topo/manager/daemons.py", "topo/manager/service_accounts.py",
-    "topo/manager/cluster_dns.py"]
+    "topo/manager/cluster_dns.py", "topo/api/strategies/deployment.py",
+    "topo/api/strategies/replica_set.py", "topo/api/strategies/pod_template.py",
+    "topo/manager/deployments.py", "topo/manager/rollout.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",

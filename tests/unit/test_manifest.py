@@ -2,7 +2,7 @@
 import pytest
 
 from topo.errors import ManifestError
-from topo.plan.manifest import parse_service, parse_texts
+from topo.plan.manifest import parse_deployment, parse_service, parse_texts
 
 DEPLOYMENT = """
 apiVersion: apps/v1
@@ -45,14 +45,15 @@ def parse(text):
 
 def test_reads_deployments_and_services_ignoring_fields_kubemn_does_not_use():
     manifests = parse(DEPLOYMENT)
-    (deployment,) = manifests.deployments
+    obj, service_obj = manifests.api_objects
+    assert obj["metadata"]["namespace"] == "default"   # kept for the API to store
+    deployment = parse_deployment(obj)
     assert deployment.replicas == 3 and dict(deployment.selector) == {"app": "web"}
     (container,) = deployment.template.containers
     assert (container.name, container.image) == ("nginx", "nginx:1.25")
     assert container.ports[0].container_port == 80 and container.ports[0].name == "http"
     assert container.env == (("MODE", "demo"),)
-    (obj,) = manifests.api_objects
-    service = parse_service(obj)
+    service = parse_service(service_obj)
     assert service.type == "NodePort"
     assert [(p.port, p.target_port, p.protocol, p.node_port) for p in service.ports] == [
         (80, "http", "TCP", 30080), (53, 53, "UDP", None)]
@@ -151,7 +152,8 @@ spec:
 def test_restart_policy_defaults_to_always_and_deployments_allow_only_always():
     pod = parse(POD_WITH_POLICY % "OnFailure").pods[0]
     assert pod.template.restart_policy == "OnFailure"
-    assert parse(DEPLOYMENT).deployments[0].template.restart_policy == "Always"
+    deployment = parse_deployment(parse(DEPLOYMENT).api_objects[0])
+    assert deployment.template.restart_policy == "Always"
     never = DEPLOYMENT.replace("restartPolicy: Always", "restartPolicy: Never")
     with pytest.raises(ManifestError, match="spec.template.spec.restartPolicy: unsupported "
                                             "value 'Never': supported values: Always$"):

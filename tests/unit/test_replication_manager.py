@@ -9,6 +9,7 @@ from tests.helpers.fake_api import FakeApi, step, with_collector
 from topo.api.status import ApiError
 from topo.api.store import Store
 from topo.api.strategies import replication_controller as strategy
+from topo.api.strategies.pod_template import defaulted
 from topo.manager.replicas import ReplicationManager, deletion_order
 
 TEMPLATE = {"metadata": {"labels": {"app": "hello"}},
@@ -27,7 +28,7 @@ def start(*controllers, room=100):
     api = FakeApi(store, room)
     for body in controllers:
         store.put(strategy.RESOURCE, strategy.for_create(body, 0))
-    manager = ReplicationManager(store, api.create, api.update, api.delete)
+    manager = ReplicationManager(store, api.create_many, api.update, api.delete)
     return store, api, with_collector(store, api, manager, strategy)
 
 
@@ -51,7 +52,7 @@ def test_the_missing_pods_are_made_of_the_template_and_owned_by_their_controller
     for pod in made:
         assert pod["metadata"]["name"].startswith("hello-")
         assert pod["metadata"]["labels"] == {"app": "hello"}
-        assert pod["spec"] == TEMPLATE["spec"]
+        assert pod["spec"] == defaulted(TEMPLATE)["spec"]
         (owner,) = pod["metadata"]["ownerReferences"]
         assert (owner["kind"], owner["name"], owner["uid"], owner["controller"]) == \
             (strategy.KIND, "hello", uid, True)

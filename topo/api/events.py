@@ -1,6 +1,6 @@
-"""Events (pure): what the scheduler, the kubelet and the deployment controller
-would report for the change between two renders of the cluster's pods and
-ReplicaSets, as Event objects (`kubectl get events`, `kubectl describe`)."""
+"""Events (pure): what the scheduler and the kubelet would report for the change
+between two renders of the cluster's pods, and the deployment controller for a
+ReplicaSet it resized, as Event objects (`kubectl get events`, `kubectl describe`)."""
 import itertools
 
 from topo.api.render import timestamp
@@ -92,20 +92,8 @@ def pod_events(before, after, now):
     return events
 
 
-def scaling_events(before, after, deployments, now):
-    """A Deployment's "ScalingReplicaSet" when one of its ReplicaSets changes size.
-    before, after: {(namespace, name): ReplicaSet}; deployments: {(namespace, name):
-    Deployment} as served."""
-    events = []
-    for key, replica_set in after.items():
-        old = before.get(key)
-        was = old["spec"]["replicas"] if old else 0
-        now_wanted = replica_set["spec"]["replicas"]
-        owner = replica_set["metadata"].get("ownerReferences", [{}])[0].get("name")
-        deployment = deployments.get((key[0], owner))
-        if deployment is None or was == now_wanted:
-            continue
-        events.append(_event(deployment, "ScalingReplicaSet", "Scaled %s replica set %s from "
-                             "%d to %d" % ("up" if now_wanted > was else "down", key[1], was,
-                                           now_wanted), now, "deployment-controller"))
-    return events
+def scaling_event(deployment, replica_set, was, replicas, now):
+    """A Deployment's "ScalingReplicaSet": one of its ReplicaSets resized."""
+    return _event(deployment, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d"
+                  % ("up" if replicas > was else "down", replica_set, was, replicas), now,
+                  "deployment-controller")

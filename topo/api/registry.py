@@ -2,15 +2,14 @@
 API server has (checks, then the change through the cluster's own apply, delete and
 scale, which check everything before they change anything).
 
-Pods, Deployments and Nodes are kubemn's model: their bodies go through the same
-manifest parser as files (so what `kubemn run -f` refuses, the API refuses, with a
-422 naming the field). The other kinds (Namespaces, NetworkPolicies, ConfigMaps,
-ServiceAccounts, Services, Endpoints, ReplicationControllers, DaemonSets, Ingresses)
-live in the store alone, written as their strategies (topo/api/strategies) say,
+Pods and Nodes are kubemn's model: their bodies go through the same manifest parser
+as files (so what `kubemn run -f` refuses, the API refuses, with a 422 naming the
+field). The other kinds (Namespaces, NetworkPolicies, ConfigMaps, ServiceAccounts,
+Services, Endpoints, Deployments, ReplicaSets, ReplicationControllers, DaemonSets,
+Ingresses) live in the store alone, written as their strategies (topo/api/strategies) say,
 whether they come from a client or from kubemn's own apply (apply_objects).
 """
 import copy
-import json
 import random
 import time
 
@@ -18,22 +17,24 @@ from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
                                 kubectl_name, store_key)
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
-from topo.api.strategies import (config_map, daemon_set, endpoints, network_policy,
-                                  replication_controller, service_account)
+from topo.api.strategies import (config_map, daemon_set, deployment, endpoints,
+                                  network_policy, replica_set, replication_controller,
+                                  service_account)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
 from topo.api.strategies.kept import KeptAsGiven
 from topo.api.strategies.service import ServiceStrategy
 from topo.errors import KubemnError
-from topo.plan.manifest import parse_texts
+from topo.plan.manifest import parse_documents
 from topo.plan.model import ref
-from topo.plan.workloads import SUFFIX_ALPHABET
+from topo.plan.generated_names import SUFFIX_ALPHABET
 
-MODEL_KINDS = ("Pod", "Deployment", "Node")
+MODEL_KINDS = ("Pod", "Node")
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Endpoints": endpoints,
               "ServiceAccount": service_account, "DaemonSet": daemon_set,
+              "Deployment": deployment, "ReplicaSet": replica_set,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
@@ -107,7 +108,7 @@ def _check_version(obj, current, key, patched):
 
 def _parse(obj):
     """The model of one object; a ManifestError becomes the API server's 422."""
-    return parsed(lambda body: parse_texts([("request", json.dumps(body))]), obj)
+    return parsed(lambda body: parse_documents([("request", [body])]), obj)
 
 
 def _meta(obj, fields):
@@ -278,10 +279,12 @@ class Registry:
             raise ApiError(422, str(exc), reason="Invalid") from None
 
     # --- delete and scale ----------------------------------------------------------
-    def delete(self, resource, namespace, name, propagation=None):
+    def delete(self, resource, namespace, name, propagation=None, drain=False):
         """propagation: the DeleteOptions' propagationPolicy. Orphan: what the object
         owns loses its reference and stays; otherwise (Background, and Foreground,
-        which kubemn does not wait for) the garbage collector deletes it."""
+        which kubemn does not wait for) the garbage collector deletes it. drain: a
+        pod leaves the endpoints now and stops a moment later (a controller's
+        delete)."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
         if current is None:
@@ -296,7 +299,7 @@ class Registry:
         if resource.kind in MODEL_KINDS:
             try:
                 self.cluster.delete(resource.singular, ref(namespace, name) if namespace
-                                    else name)
+                                    else name, drain=drain)
             except KubemnError as exc:
                 raise ApiError(422, str(exc), reason="Invalid") from None
             self.state.meta.pop((key, namespace, name), None)
@@ -314,25 +317,44 @@ class Registry:
         return current
 
     def _orphan(self, owner):
-        """The pods of owner lose their reference to it (a pod's metadata beyond the
-        model lives in APIState until pods are the store's alone)."""
+        """What owner owns loses its reference to it (a pod's metadata beyond the model
+        lives in APIState until pods are the store's alone)."""
         uid, namespace = owner["metadata"]["uid"], owner["metadata"].get("namespace", "")
-        for pod in self.store.list("pods", namespace)[1]:
-            refs = pod["metadata"].get("ownerReferences") or ()
-            if any(r.get("uid") == uid for r in refs):
-                meta = self.state.meta.setdefault(("pods", namespace, pod["metadata"]["name"]),
-                                                  {})
-                meta["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+        for resource in ("pods", replica_set.RESOURCE):
+            for dependent in self.store.list(resource, namespace)[1]:
+                refs = dependent["metadata"].get("ownerReferences") or ()
+                if not any(r.get("uid") == uid for r in refs):
+                    continue
+                kept = [r for r in refs if r.get("uid") != uid]
+                if resource == "pods":
+                    self.state.meta.setdefault(
+                        ("pods", namespace, dependent["metadata"]["name"]),
+                        {})["ownerReferences"] = kept
+                else:
+                    self.store.put(resource, dict(dependent, metadata=dict(
+                        dependent["metadata"], ownerReferences=kept)))
 
     # Owners first: a Deployment goes before the pods it would replace.
-    NAMESPACE_CONTENT = ("deployments.apps", replication_controller.RESOURCE,
+    NAMESPACE_CONTENT = (deployment.RESOURCE, replica_set.RESOURCE,
+                         replication_controller.RESOURCE,
                          daemon_set.RESOURCE, "services",
                          "pods", "endpoints", CONFIG_MAPS, POLICIES,
                          "ingresses.networking.k8s.io", service_account.RESOURCE, "events")
 
     def create_content(self, key, namespace, body):
-        """A controller's create (the replication manager's pods)."""
+        """A controller's create (the deployment controller's ReplicaSets)."""
         return self._as_controller(self.create, BY_STORE_KEY[key], namespace, body)
+
+    def create_contents(self, key, namespace, bodies):
+        """A controller's creates of many (a replica manager's pods), in order, the
+        store published once for them all; raises at the first the API refuses."""
+        def create_all():
+            try:
+                for body in bodies:
+                    self.create(BY_STORE_KEY[key], namespace, body, publish=False)
+            finally:
+                self.publisher.publish()
+        self._as_controller(create_all)
 
     def update_content(self, key, namespace, body, owner=None):
         """A controller's update (an adoption's ownerReference); owner: the controller
@@ -354,21 +376,23 @@ class Registry:
             raise KubemnError(exc.message) from None
 
     def delete_content(self, key, namespace, name):
-        """The namespace controller's delete: through the kind's own rules (events,
-        which no client deletes, from the store); one already gone is no error."""
+        """A controller's delete (the namespace controller's, the garbage collector's,
+        a replica manager's): through the kind's own rules (events, which no client
+        deletes, from the store; a pod drained first); one already gone is no
+        error."""
         if key == "events":
             self.store.remove(key, namespace, name)
             return
         try:
             with self.cluster.lock:   # as a request's write holds it
-                self.delete(BY_STORE_KEY[key], namespace, name)
+                self.delete(BY_STORE_KEY[key], namespace, name, drain=True)
         except ApiError as exc:
             if exc.code != 404:
                 raise
 
     def scale(self, resource, namespace, name, replicas=None):
-        """The autoscaling/v1 Scale of a Deployment or ReplicationController; replicas
-        given: scaled first."""
+        """The autoscaling/v1 Scale of a Deployment, ReplicaSet or ReplicationController;
+        replicas given: scaled first."""
         key = store_key(resource)
         current = self.store.get(key, namespace, name)
         if current is None:
@@ -378,19 +402,11 @@ class Registry:
                 raise invalid("Scale", name, "spec.replicas",
                               "Invalid value: %r: must be greater than or equal to 0"
                               % (replicas,))
-            if resource.kind in MODEL_KINDS:
-                try:
-                    self.cluster.scale(name, replicas, namespace)
-                except KubemnError as exc:
-                    raise ApiError(422, str(exc), reason="Invalid") from None
-                self.publisher.publish()
-            else:
-                self.update(resource, namespace, name, dict(
-                    current, spec=dict(current["spec"], replicas=replicas)), patched=True)
+            self.update(resource, namespace, name, dict(
+                current, spec=dict(current["spec"], replicas=replicas)), patched=True)
         scaled = self.store.get(key, namespace, name)
         selector = scaled["spec"]["selector"]
-        selector = selector.get("matchLabels", {}) if resource.kind == "Deployment" \
-            else selector
+        selector = selector.get("matchLabels", {}) if resource.group == "apps" else selector
         return {"kind": "Scale", "apiVersion": "autoscaling/v1",
                 "metadata": {k: scaled["metadata"][k] for k in
                              ("name", "namespace", "uid", "resourceVersion",

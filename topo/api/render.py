@@ -11,9 +11,9 @@ import time
 import uuid
 from collections import namedtuple
 
+from topo.api.strategies.pod_template import pull_policy
 from topo.kubelet.endpoints import PORT as KUBELET_PORT
 from topo.plan.ipam import pod_capacity
-from topo.plan.workloads import template_hash
 
 KUBELET_VERSION = "v1.37.0-kubemn"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -31,8 +31,6 @@ PodView = namedtuple("PodView", "spec ip node host_ip created ready containers "
 NodeView = namedtuple("NodeView", "name ip pod_cidr created host run_id")
 HostFacts = namedtuple("HostFacts", "kernel boot_id cpus memory_kib disk_kib architecture")
 ServiceView = namedtuple("ServiceView", "spec cluster_ip node_ports lb_ip created")
-# pods: [PodView] it owns; history: its templates, oldest first (the last is current).
-DeploymentView = namedtuple("DeploymentView", "spec created pods history")
 
 
 def timestamp(epoch):
@@ -63,14 +61,9 @@ def _probe(probe):
             "failureThreshold": probe.failure_threshold}
 
 
-def _pull_policy(image):
-    tag = image.rsplit("/", 1)[-1]
-    return "Always" if ":" not in tag or tag.endswith(":latest") else "IfNotPresent"
-
-
 def container_json(container):
     out = {"name": container.name, "image": container.image,
-           "imagePullPolicy": _pull_policy(container.image), "resources": {},
+           "imagePullPolicy": pull_policy(container.image), "resources": {},
            "terminationMessagePath": "/dev/termination-log",
            "terminationMessagePolicy": "File"}
     if container.command:
@@ -127,24 +120,6 @@ def template_json(template):
     return {"metadata": metadata, "spec": pod_spec_json(template)}
 
 
-def revision(view, template=None):
-    """A template's revision: its place in the Deployment's history, from 1."""
-    history = list(view.history) or [view.spec.template]
-    template = template or view.spec.template
-    return history.index(template) + 1 if template in history else len(history)
-
-
-def strategy_json(spec):
-    if spec.strategy == "Recreate":
-        return {"type": "Recreate"}
-    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": spec.max_surge,
-                                                       "maxUnavailable": spec.max_unavailable}}
-
-
-def replica_set_name(deployment, template=None):
-    return "%s-%s" % (deployment.name, template_hash(template or deployment.template))
-
-
 def _container_status(view, image, started):
     status = {"name": view.name, "image": image, "imageID": "", "ready": view.ready,
               "restartCount": view.restarts, "started": view.state == "Running",
@@ -183,16 +158,6 @@ def _condition(kind, ok, when):
 def pod_json(view, extra_meta=None):
     spec, template = view.spec, view.spec.template
     metadata = _metadata(spec.name, view.created, spec.namespace, template.labels, extra_meta)
-    if spec.owner is not None:
-        # <deployment>-<pod-template-hash>-<5 characters>: the hash of the template
-        # it was made from, whatever its labels are now.
-        pod_hash = spec.name.rsplit("-", 2)[-2]
-        metadata["ownerReferences"] = [{
-            "apiVersion": "apps/v1", "kind": "ReplicaSet", "controller": True,
-            "blockOwnerDeletion": True,
-            "name": "%s-%s" % (spec.owner.rsplit("/", 1)[-1], pod_hash)}]
-        metadata["generateName"] = spec.name[:-5]
-        metadata.setdefault("labels", {})["pod-template-hash"] = pod_hash
     if view.unschedulable:
         return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
                 "spec": pod_spec_json(template), "status": {
@@ -216,83 +181,6 @@ def pod_json(view, extra_meta=None):
                        "podIP": view.ip, "podIPs": [{"ip": view.ip}]})
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
             "spec": pod_spec_json(template, view.node), "status": status}
-
-
-# --- workloads -----------------------------------------------------------------
-def _availability(pods, template):
-    current = [p for p in pods if p.spec.template == template]
-    return len(current), sum(1 for p in current if p.ready)
-
-
-def deployment_json(view, extra_meta=None):
-    spec = view.spec
-    updated, ready = _availability(view.pods, spec.template)
-    total, total_ready = len(view.pods), sum(1 for p in view.pods if p.ready)
-    metadata = _metadata(spec.name, view.created, spec.namespace, None, extra_meta)
-    metadata.setdefault("annotations", {})["deployment.kubernetes.io/revision"] = \
-        str(revision(view))
-    available = total_ready >= spec.replicas
-    status = {"observedGeneration": 0, "replicas": total, "updatedReplicas": updated,
-              "readyReplicas": total_ready, "availableReplicas": total_ready,
-              "conditions": [
-                  {"type": "Available", "status": "True" if available else "False",
-                   "reason": "MinimumReplicasAvailable" if available else
-                   "MinimumReplicasUnavailable",
-                   "message": "Deployment has minimum availability." if available else
-                   "Deployment does not have minimum availability.",
-                   "lastUpdateTime": timestamp(view.created),
-                   "lastTransitionTime": timestamp(view.created)},
-                  {"type": "Progressing", "status": "True",
-                   "reason": "NewReplicaSetAvailable" if updated == total == spec.replicas
-                   else "ReplicaSetUpdated",
-                   "message": 'ReplicaSet "%s" has successfully progressed.'
-                   % replica_set_name(spec),
-                   "lastUpdateTime": timestamp(view.created),
-                   "lastTransitionTime": timestamp(view.created)}]}
-    unavailable = spec.replicas - total_ready
-    if unavailable > 0:
-        status["unavailableReplicas"] = unavailable
-    for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"):
-        if not status[key]:
-            del status[key]
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
-            "spec": {"replicas": spec.replicas,
-                     "selector": {"matchLabels": dict(spec.selector)},
-                     "template": template_json(spec.template),
-                     "strategy": strategy_json(spec),
-                     "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600},
-            "status": status}
-
-
-def replica_set_json(view, template):
-    """The ReplicaSet of one of the Deployment's templates: the current one wants
-    the Deployment's replicas, an older one what it still has (zero once rolled)."""
-    spec = view.spec
-    pod_hash = template_hash(template)
-    current = [p for p in view.pods if p.spec.name.rsplit("-", 2)[-2] == pod_hash]
-    ready = sum(1 for p in current if p.ready)
-    desired = spec.replicas if template == spec.template else len(current)
-    labels = dict(template.labels, **{"pod-template-hash": pod_hash})
-    metadata = _metadata(replica_set_name(spec, template), view.created, spec.namespace,
-                         labels)
-    metadata["annotations"] = {"deployment.kubernetes.io/desired-replicas": str(spec.replicas),
-                               "deployment.kubernetes.io/max-replicas": str(spec.replicas),
-                               "deployment.kubernetes.io/revision": str(revision(view,
-                                                                                  template))}
-    metadata["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment",
-                                    "name": spec.name, "controller": True,
-                                    "blockOwnerDeletion": True}]
-    body = template_json(template)
-    body["metadata"]["labels"]["pod-template-hash"] = pod_hash
-    status = {"observedGeneration": 0, "replicas": len(current),
-              "fullyLabeledReplicas": len(current), "readyReplicas": ready,
-              "availableReplicas": ready}
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": metadata,
-            "spec": {"replicas": desired,
-                     "selector": {"matchLabels": dict(spec.selector,
-                                                      **{"pod-template-hash": pod_hash})},
-                     "template": body},
-            "status": {k: v for k, v in status.items() if v or k == "replicas"}}
 
 
 # --- services ------------------------------------------------------------------

@@ -1,10 +1,9 @@
 """What the running cluster is, as Kubernetes objects in the store.
 
-publish() reads the cluster (under its lock: pods, their processes' states,
-Deployments, nodes) and hands each resource's whole list to the store, which works
-out what changed. Labels and annotations given through the API come from APIState;
-the other kinds live in the store alone (topo/api/registry.py), and the endpoints
-controller writes the Endpoints and EndpointSlices."""
+publish() reads the cluster (under its lock: pods, their processes' states, nodes)
+and hands each resource's whole list to the store, which works out what changed.
+Labels and annotations given through the API come from APIState; the other kinds
+live in the store alone (topo/api/registry.py), written by clients and controllers."""
 import collections
 import functools
 import os
@@ -83,30 +82,16 @@ def collect(cluster):
         node_views = [render.NodeView(n.name, n.ip, n.pod_cidr, cluster.node_created[n.name],
                                       host, cluster.run_id)
                       for n in cluster.node_plans.values()]
-        deployments = [(d, tuple(cluster.deployment_history.get(d.ref, ())))
-                       for d in cluster.deployments.values()]
-        deployment_created = dict(cluster.deployment_created)
-    return pods, node_views, deployments, deployment_created, cluster.created
+    return pods, node_views
 
 
 def render_cluster(views, state):
-    """{store resource: [objects]} of everything the cluster runs."""
-    pods, node_views, deployments, deployment_created, cluster_created = views
-    out = {"pods": [render.pod_json(v, state.extra("pods", v.spec.namespace, v.spec.name))
-                    for v in pods],
-           "nodes": [render.node_json(v, state.extra("nodes", None, v.name))
-                     for v in node_views]}
-    out["deployments.apps"], out["replicasets.apps"] = [], []
-    for spec, history in deployments:
-        owned = [p for p in pods if p.spec.owner == spec.ref]
-        created = deployment_created.get(spec.ref) or \
-            min([p.created for p in owned], default=cluster_created)
-        view = render.DeploymentView(spec, created, owned, history)
-        out["deployments.apps"].append(render.deployment_json(
-            view, state.extra("deployments.apps", spec.namespace, spec.name)))
-        for template in history or (spec.template,):
-            out["replicasets.apps"].append(render.replica_set_json(view, template))
-    return out
+    """{store resource: [objects]} of the pods and nodes the cluster runs."""
+    pods, node_views = views
+    return {"pods": [render.pod_json(v, state.extra("pods", v.spec.namespace, v.spec.name))
+                     for v in pods],
+            "nodes": [render.node_json(v, state.extra("nodes", None, v.name))
+                      for v in node_views]}
 
 
 def namespaces_used(rendered):
@@ -114,11 +99,8 @@ def namespaces_used(rendered):
             if "namespace" in o["metadata"]}
 
 
-EVENTFUL = ("pods", "replicasets.apps", "deployments.apps")
 MAX_EVENTS = 1000   # the oldest go, as the API server lets events expire
-
-# The order matters: owners before what they own, so ownerReferences get their uids.
-ORDER = ("nodes", "deployments.apps", "replicasets.apps", "pods")
+ORDER = ("nodes", "pods")
 
 
 class Publisher:
@@ -131,7 +113,7 @@ class Publisher:
         self.cluster, self.store, self.state = cluster, store, state
         self.wanted = threading.Event()
         self.stopping = threading.Event()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()   # record() runs inside publish() too
         self.recent = collections.deque()   # the events' metadata, oldest first
         self.listeners = []   # called with the store after each publication
         self.thread = threading.Thread(target=self._run, name="kubemn-api-publisher",
@@ -159,23 +141,23 @@ class Publisher:
         views = collect(self.cluster)
         with self.lock:
             rendered = render_cluster(views, self.state)
-            before = {r: self._served(r) for r in EVENTFUL}
+            before = self._served("pods")
             self.implicit_namespaces(namespaces_used(rendered))
             for resource in ORDER:
                 self.store.publish(resource, rendered[resource])
-            after = {r: self._served(r) for r in EVENTFUL}
-            now = time.time()
-            found = events.pod_events(before["pods"], after["pods"], now) + \
-                events.scaling_events(before["replicasets.apps"], after["replicasets.apps"],
-                                      after["deployments.apps"], now)
+            self.record(events.pod_events(before, self._served("pods"), time.time()))
+        for listener in self.listeners:
+            listener(self.store)
+
+    def record(self, found):
+        """Stores events (a controller's too); the oldest beyond MAX_EVENTS go."""
+        with self.lock:
             for event in found:
                 self.store.put("events", event)
                 self.recent.append(event["metadata"])
             while len(self.recent) > MAX_EVENTS:
                 old = self.recent.popleft()
                 self.store.remove("events", old["namespace"], old["name"])
-        for listener in self.listeners:
-            listener(self.store)
 
     def implicit_namespaces(self, used):
         """Objects that did not come through the API (`kubemn run -f`, the Python API)

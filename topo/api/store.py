@@ -35,7 +35,11 @@ SERVER_SET = ("resourceVersion", "uid", "generation")
 
 
 def _without_status(obj):
-    """What a generation counts: the object but its status and what the store sets."""
+    """What a generation counts: the spec of a kind that has one (as the API server's
+    strategies count it: metadata and status written leave it as it is), else the
+    object but its status and what the store sets."""
+    if "spec" in obj:
+        return obj["spec"]
     out = {k: v for k, v in obj.items() if k != "status"}
     out["metadata"] = {k: v for k, v in obj["metadata"].items() if k not in SERVER_SET}
     return out
@@ -146,8 +150,6 @@ class Store:
         if old_content is not None and _without_status(old_content) != _without_status(obj):
             generation += 1
         metadata["generation"] = generation
-        if "observedGeneration" in served.get("status", {}):
-            served["status"]["observedGeneration"] = generation
         self.uids[(obj["kind"], key[0], key[1])] = metadata["uid"]
         for owner in metadata.get("ownerReferences", ()):   # a rendered owner's, by name
             if not owner.get("uid"):

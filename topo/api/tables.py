@@ -100,8 +100,7 @@ def _deployment_row(deployment, now):
     return [deployment["metadata"]["name"],
             "%d/%d" % (status.get("readyReplicas", 0), spec.get("replicas", 1)),
             status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
-            _age(deployment, now), names, images,
-            _selector(spec["selector"].get("matchLabels"))]
+            _age(deployment, now), names, images, _label_selector(spec["selector"])]
 
 
 def _replica_set_row(replica_set, now):
@@ -109,8 +108,7 @@ def _replica_set_row(replica_set, now):
     names, images = _containers(spec["template"])
     return [replica_set["metadata"]["name"], spec.get("replicas", 1),
             status.get("replicas", 0), status.get("readyReplicas", 0),
-            _age(replica_set, now), names, images,
-            _selector(spec["selector"].get("matchLabels"))]
+            _age(replica_set, now), names, images, _label_selector(spec["selector"])]
 
 
 def _label_selector(selector):

@@ -1,7 +1,7 @@
 """The kubelet's watch over pods: containers that exit and readiness probes change a
-pod's readiness, and the cluster's Service endpoints follow at once (and rollouts
-take their next step); containers that exited are started again as their pod's
-restartPolicy says; retiring pods stop once drained; pods the API accepted start."""
+pod's readiness, and the cluster's Service endpoints follow at once (the API's store
+too, where rollouts take their next step); containers that exited are started again
+as their pod's restartPolicy says; retiring pods stop once drained; pods the API accepted start."""
 import threading
 import time
 
@@ -32,7 +32,7 @@ class Kubelet:
 
     def tick(self):
         """Runs due probes (outside the lock: they may take a while), then updates
-        readiness and, if any changed, the Services and the rollouts; starts exited
+        readiness and, if any changed, the Services; starts exited
         containers again; stops retired pods once drained; starts the pods the API
         accepted."""
         now = time.monotonic()
@@ -50,7 +50,6 @@ class Kubelet:
                         left |= was_ready
             if changed:
                 self.cluster.sync_services(endpoints_left=left)
-                self.cluster.progress_rollouts()
             # After the endpoints: a container that exited has left them already.
             exits = sum(pod.exits_seen for pod in pods)
             restarted = False

@@ -10,7 +10,7 @@ slices the fabric waits for are not behind the Endpoints."""
 import hashlib
 
 from services.endpoints import service_endpoints
-from topo.plan.workloads import SUFFIX_ALPHABET
+from topo.plan.generated_names import SUFFIX_ALPHABET
 
 SERVICES, PODS = "services", "pods"
 ENDPOINTS, SLICES = "endpoints", "endpointslices.discovery.k8s.io"

@@ -16,23 +16,28 @@ class GarbageCollector:
         API."""
         self.store, self.owners, self.dependents = store, dict(owners), tuple(dependents)
         self.delete = delete
-        self.watches = tuple(self.owners.values()) + self.dependents
+        self.watches = tuple(dict.fromkeys(tuple(self.owners.values()) + self.dependents))
 
     def keys(self, resource, obj):
+        """A dependent (a ReplicaSet is one, and an owner too): itself; an owner: what
+        refers to it, if it has gone (an owner still stored, its status written, say,
+        leaves its dependents as they are)."""
         metadata = obj["metadata"]
         namespace = metadata.get("namespace", "")
-        if resource in self.dependents:
-            followed = any(r.get("kind") in self.owners for r in references(obj))
-            return [(resource, namespace, metadata["name"])] if followed else []
-        # An owner changed: what refers to it, if it has gone (an owner still stored,
-        # its status written, say, leaves its dependents as they are).
+        found = []
+        if resource in self.dependents and any(r.get("kind") in self.owners
+                                               for r in references(obj)):
+            found.append((resource, namespace, metadata["name"]))
+        if resource not in self.owners.values():
+            return found
         uid = metadata.get("uid")
         stored = self.store.get(resource, namespace, metadata["name"])
         if stored is not None and stored["metadata"]["uid"] == uid:
-            return []
-        return [(dependent, namespace, d["metadata"]["name"]) for dependent in self.dependents
-                for d in self.store.list(dependent, namespace)[1]
-                if any(r.get("uid") == uid for r in references(d))]
+            return found
+        return found + [(dependent, namespace, d["metadata"]["name"])
+                        for dependent in self.dependents
+                        for d in self.store.list(dependent, namespace)[1]
+                        if any(r.get("uid") == uid for r in references(d))]
 
     def all_keys(self):
         return [(resource, d["metadata"].get("namespace", ""), d["metadata"]["name"])

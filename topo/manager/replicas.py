@@ -1,6 +1,7 @@
-"""The replication manager: each ReplicationController keeps spec.replicas pods of its
-template running, as Kubernetes' does. It counts the active pods it controls (an
-ownerReference with controller: true and its uid), adopts the pods its selector
+"""The replication manager: each ReplicationController (and, the same machinery, each
+ReplicaSet) keeps spec.replicas pods of its template running, as Kubernetes' does.
+It counts the active pods it controls (an ownerReference with controller: true and
+its uid), adopts the pods its selector
 matches that no controller has (the ones `--cascade=orphan` left), creates the
 missing ones through
 the API (named after it, with its template's labels and an ownerReference to it),
@@ -10,9 +11,11 @@ collector's (topo/manager/garbage.py)."""
 import copy
 
 from services.endpoints import pod_ready
-from topo.api.strategies import replication_controller as strategy
+from topo.api.strategies import replica_set
+from topo.api.strategies import replication_controller
 from topo.errors import KubemnError
 from topo.manager.loop import Again
+from topo.policy.spec import parse_selector
 
 PODS = "pods"
 
@@ -86,23 +89,37 @@ def observed_status(controller, pods, failure=None):
     return status
 
 
-class ReplicationManager:
-    watches = (strategy.RESOURCE, PODS)
+def selects_by_map(controller, labels):
+    """A ReplicationController's selector: a map of labels."""
+    return controller["spec"]["selector"].items() <= labels.items()
 
-    def __init__(self, store, create_pod, update_pod, delete_pod):
-        """create_pod(namespace, body), update_pod(namespace, body, owner) and
-        delete_pod(namespace, name): writes through the API; create_pod raises what the
-        API refuses, update_pod refuses an owner deleted meanwhile."""
-        self.store, self.create_pod, self.delete_pod = store, create_pod, delete_pod
+
+def selects_by_label_selector(controller, labels):
+    """A ReplicaSet's: matchLabels and matchExpressions."""
+    return parse_selector(controller["spec"]["selector"], "spec.selector").matches(labels)
+
+
+class ReplicationManager:
+    def __init__(self, store, create_pods, update_pod, delete_pod,
+                 strategy=replication_controller, selects=selects_by_map):
+        """create_pods(namespace, bodies), update_pod(namespace, body, owner) and
+        delete_pod(namespace, name): writes through the API; create_pods makes them in
+        order and raises at the first the API refuses, update_pod refuses an owner
+        deleted meanwhile. strategy: the kind
+        managed (its RESOURCE and KIND); selects(controller, labels): its selector's
+        rule."""
+        self.store, self.create_pods, self.delete_pod = store, create_pods, delete_pod
         self.update_pod = update_pod
+        self.strategy, self.selects = strategy, selects
+        self.watches = (strategy.RESOURCE, PODS)
 
     def keys(self, resource, obj):
         metadata = obj["metadata"]
-        if resource == strategy.RESOURCE:
+        if resource == self.strategy.RESOURCE:
             return [(metadata["namespace"], metadata["name"])]
         owner = controller_of(obj)
         return [(metadata["namespace"], owner["name"])] \
-            if owner and owner.get("kind") == strategy.KIND else self._selecting(obj)
+            if owner and owner.get("kind") == self.strategy.KIND else self._selecting(obj)
 
     def _selecting(self, pod):
         """The controllers that may adopt an orphan pod (their selector matches it)."""
@@ -110,11 +127,11 @@ class ReplicationManager:
             return []
         namespace, labels = pod["metadata"]["namespace"], pod["metadata"].get("labels") or {}
         return [(namespace, c["metadata"]["name"])
-                for c in self.store.list(strategy.RESOURCE, namespace)[1]
-                if c["spec"]["selector"].items() <= labels.items()]
+                for c in self.store.list(self.strategy.RESOURCE, namespace)[1]
+                if self.selects(c, labels)]
 
     def all_keys(self):
-        return all_keys(self.store, strategy.RESOURCE)
+        return all_keys(self.store, self.strategy.RESOURCE)
 
     def owned(self, controller):
         return owned_pods(self.store, controller)
@@ -122,10 +139,9 @@ class ReplicationManager:
     def adopt_orphans(self, controller):
         """Adopts the orphans; False if the controller has gone meanwhile (a delete that
         orphans its pods, which would be adopted again, then collected)."""
-        selector = controller["spec"]["selector"]
         for pod in self.store.list(PODS, controller["metadata"]["namespace"])[1]:
             if not controller_of(pod) and active(pod) and \
-                    selector.items() <= (pod["metadata"].get("labels") or {}).items():
+                    self.selects(controller, pod["metadata"].get("labels") or {}):
                 adopted = copy.deepcopy(pod)
                 adopted["metadata"]["ownerReferences"] = list(
                     adopted["metadata"].get("ownerReferences") or ()) + [
@@ -138,7 +154,7 @@ class ReplicationManager:
 
     def reconcile(self, key):
         namespace, name = key
-        controller = self.store.get(strategy.RESOURCE, namespace, name)
+        controller = self.store.get(self.strategy.RESOURCE, namespace, name)
         if controller is None:
             return
         if not self.adopt_orphans(controller):
@@ -146,12 +162,19 @@ class ReplicationManager:
         pods, failure = self.owned(controller), None
         wanted = controller["spec"]["replicas"]
         try:
-            for _ in range(wanted - len(pods)):
-                self.create_pod(namespace, new_pod(controller))
+            missing = wanted - len(pods)
+            if missing > 0:
+                self.create_pods(namespace, [new_pod(controller) for _ in range(missing)])
         except Exception as exc:   # stored as Kubernetes reports it; tried again later
             failure = str(exc)
         for pod in deletion_order(pods)[:max(0, len(pods) - wanted)]:
             self.delete_pod(namespace, pod["metadata"]["name"])
-        if not self.store.put_status(strategy.RESOURCE, controller, observed_status(
+        if not self.store.put_status(self.strategy.RESOURCE, controller, observed_status(
                 controller, self.owned(controller), failure)) or failure:
             raise Again
+
+
+def replica_set_manager(store, create_pods, update_pod, delete_pod):
+    """The replica set controller: the replication manager's rules over ReplicaSets."""
+    return ReplicationManager(store, create_pods, update_pod, delete_pod, replica_set,
+                              selects_by_label_selector)

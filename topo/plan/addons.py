@@ -6,9 +6,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 
-from topo.plan.model import (Container, ContainerPort, DeploymentSpec, Manifests, PodTemplate,
-                             Probe)
-from topo.plan.pod_dns import PodDns
+from topo.plan.model import Manifests
 
 SYSTEM_NAMESPACE = "kube-system"
 DNS_LABELS = (("k8s-app", "kube-dns"),)
@@ -21,18 +19,23 @@ def dns_ip(service_cidr: str) -> str:
 
 def dns_addon(service_cidr: str, records_path: str, settings_path: str) -> Manifests:
     """The coredns Deployment and kube-dns Service (kube-system)."""
-    container = Container(
-        "coredns", "registry.k8s.io/coredns/coredns:v1.11.1",
-        command=(sys.executable, "-m", "services.apps.clusterdns", "--records", records_path,
-                 "--settings", settings_path),
-        ports=(ContainerPort(53, "UDP", "dns"), ContainerPort(53, "TCP", "dns-tcp")),
-        readiness_probe=Probe("tcpSocket", port=53, period=1))
+    labels = dict(DNS_LABELS)
+    container = {
+        "name": "coredns", "image": "registry.k8s.io/coredns/coredns:v1.11.1",
+        "command": [sys.executable, "-m", "services.apps.clusterdns", "--records",
+                    records_path, "--settings", settings_path],
+        "ports": [{"containerPort": 53, "protocol": "UDP", "name": "dns"},
+                  {"containerPort": 53, "protocol": "TCP", "name": "dns-tcp"}],
+        "readinessProbe": {"tcpSocket": {"port": 53}, "periodSeconds": 1}}
     # dnsPolicy Default, as kubeadm's coredns: its resolv.conf is its node's, where
     # the Corefile's `forward . /etc/resolv.conf` sends names outside the cluster.
-    deployment = DeploymentSpec("coredns", DNS_REPLICAS, DNS_LABELS,
-                                PodTemplate(DNS_LABELS, (container,),
-                                            dns=PodDns(policy="Default")),
-                                namespace=SYSTEM_NAMESPACE)
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
+                  "metadata": {"name": "coredns", "namespace": SYSTEM_NAMESPACE,
+                               "labels": labels},
+                  "spec": {"replicas": DNS_REPLICAS, "selector": {"matchLabels": labels},
+                           "template": {"metadata": {"labels": labels},
+                                        "spec": {"containers": [container],
+                                                 "dnsPolicy": "Default"}}}}
     service = {"apiVersion": "v1", "kind": "Service",
                "metadata": {"name": "kube-dns", "namespace": SYSTEM_NAMESPACE,
                             "labels": dict(DNS_LABELS)},
@@ -41,8 +44,7 @@ def dns_addon(service_cidr: str, records_path: str, settings_path: str) -> Manif
                                    "protocol": "UDP"},
                                   {"name": "dns-tcp", "port": 53, "targetPort": "dns-tcp",
                                    "protocol": "TCP"}]}}
-    return Manifests(deployments=(deployment,),
-                     api_objects=(service, kubernetes_service(service_cidr)))
+    return Manifests(api_objects=(deployment, service, kubernetes_service(service_cidr)))
 
 
 def kubernetes_service(service_cidr: str) -> dict:

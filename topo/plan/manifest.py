@@ -23,7 +23,8 @@ CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
 KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
          "Namespace": "v1", "NetworkPolicy": "networking.k8s.io/v1",
          "Cluster": CLUSTER_API_VERSION}
-API_KINDS = ("Namespace", "NetworkPolicy", "Service")   # kept by the API alone
+# Kept by the API alone: checked here, stored by its registry.
+API_KINDS = ("Namespace", "NetworkPolicy", "Service", "Deployment")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -66,7 +67,7 @@ def parse_files(paths):
 
 def parse_texts(texts):
     """Parses [(source name, YAML text)] into one Manifests object."""
-    cluster, pods, deployments, nodes, api_objects = None, [], [], [], []
+    sources = []
     for source, text in texts:
         try:
             documents = list(yaml.safe_load_all(text))
@@ -75,6 +76,15 @@ def parse_texts(texts):
             line = " line %d" % (mark.line + 1) if mark else ""
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ManifestError("%s:%s: invalid YAML: %s" % (source, line, problem)) from None
+        sources.append((source, documents))
+    return parse_documents(sources)
+
+
+def parse_documents(sources):
+    """Parses [(source name, [document])], documents as YAML reads them (an API
+    request's body, already read), into one Manifests object."""
+    cluster, pods, nodes, api_objects = None, [], [], []
+    for source, documents in sources:
         documents = [d for d in documents if d is not None]
         if not documents:
             raise ManifestError("%s: no Kubernetes objects in the file" % source)
@@ -87,9 +97,9 @@ def parse_texts(texts):
             elif kind in API_KINDS:
                 api_objects.append(obj)
             else:
-                {"Pod": pods, "Deployment": deployments, "Node": nodes}[kind].append(obj)
-    manifests = Manifests(cluster, tuple(pods), tuple(deployments), tuple(nodes),
-                          tuple(s for s, _ in texts), tuple(api_objects))
+                {"Pod": pods, "Node": nodes}[kind].append(obj)
+    manifests = Manifests(cluster, tuple(pods), tuple(nodes), tuple(s for s, _ in sources),
+                          tuple(api_objects))
     check_unique_names(manifests)
     return manifests
 
@@ -131,12 +141,24 @@ def parse_replication_controller(obj, source="request"):
                                              ("Always",))
 
 
-def parse_daemon_set(obj, source="request"):
-    """A DaemonSet's spec checked as the API server checks it: (selector, template),
-    the selector (a Selector of its matchLabels and matchExpressions) not empty and
-    matching the template's labels, the template a pod that restarts Always. Raises
-    ManifestError."""
-    where = _Where(source, 1, "DaemonSet")
+def parse_deployment(obj, source="request"):
+    """A Deployment checked as kubemn's files are (a DeploymentSpec); raises
+    ManifestError, which names its field."""
+    where = _Where(source, 1, "Deployment")
+    metadata = _mapping(obj.get("metadata", {}), where, "metadata")
+    where.name = _dns_label(metadata.get("name"), where, "metadata.name")
+    namespace = _dns_label(metadata.get("namespace", DEFAULT_NAMESPACE), where,
+                           "metadata.namespace")
+    spec = _mapping(obj.get("spec", {}), where, "spec")
+    return replace(_deployment(where.name, spec, where), namespace=namespace)
+
+
+def parse_daemon_set(obj, source="request", kind="DaemonSet"):
+    """A DaemonSet's spec (or a ReplicaSet's: kind) checked as the API server checks it:
+    (selector, template), the selector (a Selector of its matchLabels and
+    matchExpressions) not empty and matching the template's labels, the template a pod
+    that restarts Always. Raises ManifestError."""
+    where = _Where(source, 1, kind)
     metadata = _mapping(obj.get("metadata", {}), where, "metadata")
     where.name = _dns_label(metadata.get("name"), where, "metadata.name")
     spec = _mapping(obj.get("spec", {}), where, "spec")
@@ -146,7 +168,7 @@ def parse_daemon_set(obj, source="request"):
         raise where.error(exc.field, exc.message) from None
     if selector == Selector():
         raise where.error("spec.selector", "Invalid value: empty selector is invalid for "
-                          "daemonset")
+                          "%s" % kind.lower())
     template = _mapping(spec.get("template"), where, "spec.template")
     labels = _labels(_mapping(template.get("metadata"), where, "spec.template.metadata")
                      .get("labels"), where, "spec.template.metadata.labels")
@@ -163,7 +185,6 @@ def check_unique_names(manifests):
                                 o["metadata"]["name"]) if o["kind"] != "Namespace"
                  else o["metadata"]["name"]) for o in manifests.api_objects]
     for kind, keys in (("Pod", [p.ref for p in manifests.pods]),
-                       ("Deployment", [d.ref for d in manifests.deployments]),
                        ("Node", [n.name for n in manifests.nodes])) + tuple(
             (kind, [key for k, key in api_refs if k == kind]) for kind in API_KINDS):
         seen = set()
@@ -218,11 +239,12 @@ def parse_document(doc, where):
         labels = _labels(metadata.get("labels"), where, "metadata.labels")
         return kind, PodSpec(name, _pod_template(spec, labels, where, "spec"),
                              namespace=namespace)
+    # A Service or Deployment: checked here, so a file's mistake is reported before
+    # anything runs; kept as written, for the API's registry to store.
     if kind == "Deployment":
-        return kind, replace(_deployment(name, spec, where), namespace=namespace)
-    # A Service: checked here, so a file's mistake is reported before anything runs;
-    # kept as written, for the API's registry to store (parse_service reads it).
-    _service(name, spec, where)
+        _deployment(name, spec, where)
+    else:
+        _service(name, spec, where)
     obj = copy.deepcopy(doc)
     obj["metadata"]["namespace"] = namespace
     return kind, obj

@@ -96,7 +96,6 @@ class PodTemplate:
 class PodSpec(Namespaced):
     name: str
     template: PodTemplate
-    owner: Optional[str] = None  # the ref of the Deployment that made it
     namespace: str = DEFAULT_NAMESPACE
 
 
@@ -159,9 +158,8 @@ class Manifests:
     """Everything read from a set of YAML files, in the order given."""
     cluster: Optional[ClusterSpec] = None
     pods: Tuple[PodSpec, ...] = ()
-    deployments: Tuple[DeploymentSpec, ...] = ()
     nodes: Tuple[NodeSpec, ...] = ()   # Node objects, added to the Cluster's nodes
     sources: Tuple[str, ...] = field(default=(), compare=False)
-    # Namespaces, NetworkPolicies and Services (checked, as JSON-like dicts): objects
-    # the API keeps alone, created through its registry.
+    # Namespaces, NetworkPolicies, Services and Deployments (checked, as JSON-like
+    # dicts): objects the API keeps alone, created through its registry.
     api_objects: Tuple[dict, ...] = field(default=(), compare=False)

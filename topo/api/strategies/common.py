@@ -5,7 +5,7 @@ from topo.api.status import invalid
 from topo.errors import ManifestError
 from topo.plan.manifest import DNS_LABEL
 
-KEPT = ("name", "namespace", "labels", "annotations")
+KEPT = ("name", "namespace", "labels", "annotations", "ownerReferences")
 
 
 def stored_metadata(obj, current, now):

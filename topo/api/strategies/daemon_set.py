@@ -6,6 +6,7 @@ delete removes them; the garbage collector takes their pods."""
 import copy
 
 from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_daemon_set
 
 RESOURCE = "daemonsets.apps"   # the store's key
@@ -17,6 +18,7 @@ EMPTY_STATUS = {"currentNumberScheduled": 0, "numberMisscheduled": 0,
 def for_create(obj, now, current=None):
     parsed(parse_daemon_set, obj)
     spec = copy.deepcopy(obj["spec"])
+    spec["template"] = defaulted(spec["template"])
     strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
     if strategy.get("type", "RollingUpdate") == "RollingUpdate":
         strategy["type"] = "RollingUpdate"

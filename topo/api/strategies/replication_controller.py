@@ -6,6 +6,7 @@ delete removes them; the garbage collector takes their pods."""
 import copy
 
 from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_replication_controller
 
 RESOURCE = "replicationcontrollers"   # the store's key
@@ -16,6 +17,7 @@ def for_create(obj, now, current=None):
     replicas, selector, _ = parsed(parse_replication_controller, obj)
     spec = copy.deepcopy(obj["spec"])
     spec["replicas"], spec["selector"] = replicas, dict(selector)
+    spec["template"] = defaulted(spec["template"])
     template_metadata = spec["template"].setdefault("metadata", {})
     template_metadata.setdefault("labels", dict(selector))
     metadata = stored_metadata(obj, current, now)

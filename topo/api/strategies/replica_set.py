@@ -1,0 +1,35 @@
+"""ReplicaSets: checked by the manifest rules (a selector, of matchLabels and
+matchExpressions, not empty and matching the template's labels; the template a pod
+kubemn can run, restarting Always), stored with one replica by default. The status
+is the replica set controller's (topo/manager/replicas.py): a client's write keeps
+the one stored. A delete removes them; the garbage collector takes their pods."""
+import copy
+
+from topo.api.status import invalid
+from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.pod_template import defaulted
+from topo.plan.manifest import parse_daemon_set
+
+RESOURCE = "replicasets.apps"   # the store's key
+KIND = "ReplicaSet"
+
+
+def for_create(obj, now, current=None):
+    parsed(lambda body: parse_daemon_set(body, kind=KIND), obj)
+    spec = copy.deepcopy(obj["spec"])
+    spec["template"] = defaulted(spec["template"])
+    replicas = spec.setdefault("replicas", 1)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+        raise invalid(KIND, obj["metadata"]["name"], "spec.replicas", "Invalid value: %r: "
+                      "must be greater than or equal to 0" % (replicas,))
+    status = copy.deepcopy(current["status"]) if current else {"replicas": 0}
+    return {"apiVersion": "apps/v1", "kind": KIND,
+            "metadata": stored_metadata(obj, current, now), "spec": spec, "status": status}
+
+
+def for_update(obj, current, now):
+    return for_create(obj, now, current)
+
+
+def for_delete(current, now):
+    return None
