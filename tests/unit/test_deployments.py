@@ -278,3 +278,9 @@ def test_the_strategy_defaults_and_refuses_naming_the_field():
         refused.value.message
     kept = dict(stored, status={"replicas": 2})
     assert strategy.for_update(deployment(3), kept, 1)["status"] == {"replicas": 2}
+    moved = deployment(2)
+    moved["spec"]["selector"] = {"matchLabels": {"app": "web", "tier": "front"}}
+    moved["spec"]["template"]["metadata"]["labels"]["tier"] = "front"
+    with pytest.raises(ApiError) as refused:
+        strategy.for_update(moved, stored, 1)
+    assert "spec.selector" in refused.value.message and "immutable" in refused.value.message

@@ -104,15 +104,20 @@ def parse_documents(sources):
     return manifests
 
 
-def parse_service(obj, source="request"):
-    """A Service object (a mapping, as a client sends it) as kubemn's model; raises
-    ManifestError, which names its field."""
-    where = _Where(source, 1, "Service")
+def _named(obj, source, kind):
+    """(where, namespace, spec) of a namespaced object as a client sends it."""
+    where = _Where(source, 1, kind)
     metadata = _mapping(obj.get("metadata", {}), where, "metadata")
     where.name = _dns_label(metadata.get("name"), where, "metadata.name")
     namespace = _dns_label(metadata.get("namespace", DEFAULT_NAMESPACE), where,
                            "metadata.namespace")
-    spec = _mapping(obj.get("spec", {}), where, "spec")
+    return where, namespace, _mapping(obj.get("spec", {}), where, "spec")
+
+
+def parse_service(obj, source="request"):
+    """A Service object (a mapping, as a client sends it) as kubemn's model; raises
+    ManifestError, which names its field."""
+    where, namespace, spec = _named(obj, source, "Service")
     return replace(_service(where.name, spec, where), namespace=namespace)
 
 
@@ -144,12 +149,7 @@ def parse_replication_controller(obj, source="request"):
 def parse_deployment(obj, source="request"):
     """A Deployment checked as kubemn's files are (a DeploymentSpec); raises
     ManifestError, which names its field."""
-    where = _Where(source, 1, "Deployment")
-    metadata = _mapping(obj.get("metadata", {}), where, "metadata")
-    where.name = _dns_label(metadata.get("name"), where, "metadata.name")
-    namespace = _dns_label(metadata.get("namespace", DEFAULT_NAMESPACE), where,
-                           "metadata.namespace")
-    spec = _mapping(obj.get("spec", {}), where, "spec")
+    where, namespace, spec = _named(obj, source, "Deployment")
     return replace(_deployment(where.name, spec, where), namespace=namespace)
 
 

@@ -1,5 +1,7 @@
-"""What every strategy keeps of an object's metadata, and the name checks the API
-server applies to most kinds."""
+"""What every strategy keeps of an object's metadata, and the name and selector checks
+the API server applies to most kinds."""
+import json
+
 from topo.api.render import timestamp
 from topo.api.status import invalid
 from topo.errors import ManifestError
@@ -15,6 +17,15 @@ def stored_metadata(obj, current, now):
     metadata["creationTimestamp"] = current["metadata"]["creationTimestamp"] \
         if current else timestamp(now)
     return metadata
+
+
+def keep_selector(obj, current):
+    """apps/v1's workloads (and a ReplicationController's none): spec.selector is
+    immutable once stored."""
+    if current is not None and obj["spec"].get("selector") != current["spec"]["selector"]:
+        raise invalid(obj["kind"], obj["metadata"]["name"], "spec.selector",
+                      "Invalid value: %s: field is immutable"
+                      % json.dumps(obj["spec"].get("selector"), sort_keys=True))
 
 
 def parsed(parse, obj):

@@ -5,7 +5,7 @@ set controller's (topo/manager/daemons.py): a client's write keeps the one store
 delete removes them; the garbage collector takes their pods."""
 import copy
 
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import keep_selector, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_daemon_set
 
@@ -17,6 +17,7 @@ EMPTY_STATUS = {"currentNumberScheduled": 0, "numberMisscheduled": 0,
 
 def for_create(obj, now, current=None):
     parsed(parse_daemon_set, obj)
+    keep_selector(obj, current)
     spec = copy.deepcopy(obj["spec"])
     spec["template"] = defaulted(spec["template"])
     strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})

@@ -7,7 +7,7 @@ a client's write keeps the status stored. A delete removes them; the garbage col
 takes their ReplicaSets, and theirs their pods."""
 import copy
 
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import keep_selector, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_deployment
 
@@ -18,6 +18,7 @@ REVISION = "deployment.kubernetes.io/revision"
 
 def for_create(obj, now, current=None):
     parsed(parse_deployment, obj)
+    keep_selector(obj, current)
     spec = copy.deepcopy(obj["spec"])
     spec.setdefault("replicas", 1)
     spec["template"] = defaulted(spec["template"])

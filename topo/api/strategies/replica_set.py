@@ -6,7 +6,7 @@ the one stored. A delete removes them; the garbage collector takes their pods.""
 import copy
 
 from topo.api.status import invalid
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import keep_selector, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_daemon_set
 
@@ -16,6 +16,7 @@ KIND = "ReplicaSet"
 
 def for_create(obj, now, current=None):
     parsed(lambda body: parse_daemon_set(body, kind=KIND), obj)
+    keep_selector(obj, current)
     spec = copy.deepcopy(obj["spec"])
     spec["template"] = defaulted(spec["template"])
     replicas = spec.setdefault("replicas", 1)
