@@ -21,9 +21,22 @@ PACKAGES = {
     "discovery": "vendor/k8s.io/api/discovery/v1beta1",
     "autoscaling": "vendor/k8s.io/api/autoscaling/v1",
     "policy": "vendor/k8s.io/api/policy/v1beta1",
+    "batch": "vendor/k8s.io/api/batch/v1",
+    # CronJob is batch/v1 since 1.21; 1.20 has it in v1beta1, with the same numbers.
+    "cron": "vendor/k8s.io/api/batch/v1beta1",
     "meta": "vendor/k8s.io/apimachinery/pkg/apis/meta/v1",
 }
-IMPORTS = {"metav1": "meta", "v1": "core", "corev1": "core"}
+IMPORTS = {"metav1": "meta", "v1": "core", "corev1": "core", "batchv1": "batch"}
+# Fields newer than v1.20.2 that kubemn writes or kubectl 1.37 sends: {message: {number:
+# (JSON name, kind)}}, as Kubernetes' current types number them.
+NEWER = {
+    "batch.JobSpec": {9: ("completionMode", "s!"), 10: ("suspend", "b!"),
+                      14: ("podReplacementPolicy", "s!"), 15: ("managedBy", "s!")},
+    "batch.JobStatus": {7: ("completedIndexes", "s"), 9: ("ready", "i!"),
+                        10: ("failedIndexes", "s!"), 11: ("terminating", "i!")},
+    "cron.CronJobSpec": {8: ("timeZone", "s!")},
+    "cron.CronJobStatus": {5: ("lastSuccessfulTime", "Time!")},
+}
 # Messages the decoder reads by hand: their JSON is a scalar (or raw JSON).
 SPECIAL = {"metav1.Time": "Time", "metav1.MicroTime": "MicroTime",
            "metav1.Duration": "Duration", "resource.Quantity": "Quantity",
@@ -49,6 +62,7 @@ TOP_LEVEL = {
     ("networking.k8s.io/v1", "IngressClass"): "networking.IngressClass",
     ("autoscaling/v1", "Scale"): "autoscaling.Scale",
     ("policy/v1beta1", "Eviction"): "policy.Eviction",
+    ("batch/v1", "Job"): "batch.Job", ("batch/v1", "CronJob"): "cron.CronJob",
 }
 # What kubemn answers in protobuf beside those: the lists of the kinds it serves, the
 # Status of an error, the watch event and discovery (/api has no apiVersion).
@@ -132,6 +146,7 @@ def main(argv):
             kind = kind_of(go_type, package)
             keep = go_type.startswith("*")   # a pointer: present means set, even if zero
             fields[number] = (json_name, kind + ("!" if keep else ""))
+        fields.update(NEWER.get(qualified, {}))
         schemas[qualified] = fields
     with open(OUT, "w") as out:
         out.write('"""Protobuf field numbers of the kinds kubemn reads and writes in protobuf\n'

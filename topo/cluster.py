@@ -30,6 +30,8 @@ from topo.api.strategies import service as service_strategy
 from topo.api.strategies import replication_controller as rc_strategy
 from topo.api.strategies import daemon_set as ds_strategy
 from topo.api.strategies import deployment as deployment_strategy
+from topo.api.strategies import cron_job as cron_strategy
+from topo.api.strategies import job as job_strategy
 from topo.api.strategies import replica_set as rs_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
@@ -44,6 +46,8 @@ from topo.manager.endpoints import EndpointsController, EndpointSliceController
 from topo.manager.loop import ControlLoop
 from topo.manager.namespaces import NamespaceController
 from topo.manager.garbage import GarbageCollector
+from topo.manager.cron_jobs import CronJobController
+from topo.manager.jobs import JobController
 from topo.manager.replicas import ReplicationManager, replica_set_manager
 from topo.manager.service_accounts import ServiceAccountsController
 from topo.objects import READY_TIMEOUT, Objects
@@ -255,13 +259,19 @@ class Cluster(Objects):
         garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE,
                                            ds_strategy.KIND: ds_strategy.RESOURCE,
                                            rs_strategy.KIND: rs_strategy.RESOURCE,
+                                           job_strategy.KIND: job_strategy.RESOURCE,
+                                           cron_strategy.KIND: cron_strategy.RESOURCE,
                                            deployment_strategy.KIND:
                                            deployment_strategy.RESOURCE},
-                                   ("pods", rs_strategy.RESOURCE), registry.delete_content)
+                                   ("pods", rs_strategy.RESOURCE, job_strategy.RESOURCE),
+                                   registry.delete_content)
         self.programmer.start(store)
+        jobs = JobController(store, pod_writes[0], pod_writes[2], time.time)
+        cron_jobs = CronJobController(store, registry.create_content, registry.delete_content,
+                                      time.time)
         self.workload_loops = [ControlLoop(store, controller, report=self.progress)
                                for controller in (deployments, replica_sets, replicas,
-                                                  daemons)]
+                                                  daemons, cron_jobs, jobs)]
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
                               ControlLoop(store, garbage, report=self.progress),

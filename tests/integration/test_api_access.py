@@ -169,6 +169,26 @@ def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes
         "default", label_selector="app=pyweb").items, 10)
 
 
+def test_the_official_python_client_runs_a_job_to_completion(cluster):
+    pytest.importorskip("kubernetes")
+    from kubernetes import client, config
+    api_client = config.new_client_from_config(config_file=cluster.kubeconfig)
+    batch = client.BatchV1Api(api_client)
+    job = client.V1Job(metadata=client.V1ObjectMeta(name="pyjob"), spec=client.V1JobSpec(
+        completions=2, template=client.V1PodTemplateSpec(spec=client.V1PodSpec(
+            restart_policy="Never", containers=[client.V1Container(
+                name="c", image="busybox", command=["echo", "done"])]))))
+    batch.create_namespaced_job("default", job)
+    wait_for(lambda: batch.read_namespaced_job_status("pyjob", "default").status.succeeded
+             == 2, 30)
+    done = batch.read_namespaced_job("pyjob", "default")
+    assert [c.type for c in done.status.conditions][-1] == "Complete"
+    assert done.status.completion_time is not None and not done.status.active
+    batch.delete_namespaced_job("pyjob", "default", propagation_policy="Background")
+    wait_for(lambda: not [p for p in cluster.pods.values() if p.name.startswith("pyjob-")],
+             15)
+
+
 def test_the_official_python_client_reads_a_node_whole(cluster):
     """Its V1NodeSystemInfo requires every field a kubelet reports."""
     pytest.importorskip("kubernetes")

@@ -113,7 +113,7 @@ def test_api_resources_and_get_all(cluster):
 def test_group_discovery_and_the_node_field_selector_the_e2e_framework_asks_first(cluster):
     group = json.loads(kubectl(cluster, "get", "--raw", "/apis/apps").stdout)
     assert group["kind"] == "APIGroup" and group["preferredVersion"]["groupVersion"] == "apps/v1"
-    assert "NotFound" in kubectl(cluster, "get", "--raw", "/apis/batch", check=False).stderr
+    assert "NotFound" in kubectl(cluster, "get", "--raw", "/apis/policy", check=False).stderr
     schedulable = kubectl(cluster, "get", "nodes", "--field-selector", "spec.unschedulable=false",
                           "-o", "name").stdout.split()
     assert schedulable == ["node/node1", "node/node2"]
@@ -240,6 +240,62 @@ def test_a_daemon_set_runs_a_pod_on_each_node_rolls_over_and_cascades(cluster):
     wait_for(lambda: _agent_pods(cluster) == [(n, "2.40") for n in nodes], 15)
     kubectl(cluster, "delete", "ds", "agent")
     wait_for(lambda: not _agent_pods(cluster), 15)
+
+
+FAILING_JOB = """apiVersion: batch/v1
+kind: Job
+metadata: {name: fails}
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox, command: ["false"]}]
+"""
+
+
+def test_a_job_runs_its_pods_to_completion_and_its_deletion_takes_them(cluster):
+    """kubectl create job: a pod of its template until one has succeeded; kubectl
+    wait, logs job/NAME and get read it. A Job whose pods fail stops at its
+    backoffLimit, Failed."""
+    kubectl(cluster, "create", "job", "count", "--image=busybox", "--", "sh", "-c",
+            "echo counted $HOSTNAME")
+    kubectl(cluster, "wait", "--for=condition=complete", "job/count", "--timeout=30s")
+    assert kubectl(cluster, "logs", "job/count").stdout.startswith("counted count-")
+    row = kubectl(cluster, "get", "job", "count", "--no-headers").stdout.split()
+    assert row[:3] == ["count", "Complete", "1/1"]
+    pods = kubectl(cluster, "get", "pods", "-l", "job-name=count", "-o",
+                   "jsonpath={.items[*].status.phase}").stdout.split()
+    assert pods == ["Succeeded"]
+    failing = kubectl(cluster, "apply", "-f", "-", stdin=FAILING_JOB)
+    assert failing.stdout.strip() == "job.batch/fails created"
+    kubectl(cluster, "wait", "--for=condition=failed", "job/fails", "--timeout=30s")
+    assert kubectl(cluster, "get", "job", "fails", "-o",
+                   "jsonpath={.status.failed}").stdout == "2"
+    immutable = kubectl(cluster, "set", "image", "job/count", "count=alpine", check=False)
+    assert immutable.returncode == 1 and "field is immutable" in immutable.stderr
+    kubectl(cluster, "delete", "job", "count", "fails")
+    wait_for(lambda: not [p for p in cluster.pods.values()
+                          if p.name.startswith(("count-", "fails-"))], 15)
+
+
+def test_a_cron_job_makes_its_job_at_the_next_minute_and_kubectl_can_start_one(cluster):
+    kubectl(cluster, "create", "cronjob", "tick", "--image=busybox", "--schedule=*/1 * * * *",
+            "--", "echo", "tick")
+    manual = kubectl(cluster, "create", "job", "by-hand", "--from=cronjob/tick")
+    assert manual.stdout.strip() == "job.batch/by-hand created"
+    kubectl(cluster, "wait", "--for=condition=complete", "job/by-hand", "--timeout=30s")
+    assert kubectl(cluster, "logs", "job/by-hand").stdout == "tick\n"
+    # The schedule's own Job comes at the next whole minute (at most 60 s away).
+    wait_for(lambda: kubectl(cluster, "get", "cronjob", "tick", "-o",
+                             "jsonpath={.status.lastScheduleTime}").stdout, 75)
+    scheduled = kubectl(cluster, "get", "jobs", "-o", "jsonpath={.items[*].metadata.name}"
+                        ).stdout.split()
+    assert [n for n in scheduled if n.startswith("tick-")], scheduled
+    row = kubectl(cluster, "get", "cronjob", "tick", "--no-headers").stdout.split()
+    assert row[:5] == ["tick", "*/1", "*", "*", "*"] and row[7] == "False"
+    kubectl(cluster, "delete", "cronjob", "tick")   # its Jobs go with it, by-hand's too
+    wait_for(lambda: not kubectl(cluster, "get", "jobs", "-o", "name").stdout.split(), 15)
 
 
 SELECTING = """apiVersion: v1

@@ -17,8 +17,8 @@ from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
                                 kubectl_name, store_key)
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
-from topo.api.strategies import (config_map, daemon_set, deployment, endpoints,
-                                  network_policy, replica_set, replication_controller,
+from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, endpoints,
+                                  job, network_policy, replica_set, replication_controller,
                                   service_account)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
@@ -34,7 +34,8 @@ MODEL_KINDS = ("Pod", "Node")
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Endpoints": endpoints,
               "ServiceAccount": service_account, "DaemonSet": daemon_set,
-              "Deployment": deployment, "ReplicaSet": replica_set,
+              "Deployment": deployment, "ReplicaSet": replica_set, "Job": job,
+              "CronJob": cron_job,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
@@ -336,7 +337,7 @@ class Registry:
 
     # Owners first: a Deployment goes before the pods it would replace.
     NAMESPACE_CONTENT = (deployment.RESOURCE, replica_set.RESOURCE,
-                         replication_controller.RESOURCE,
+                         replication_controller.RESOURCE, cron_job.RESOURCE, job.RESOURCE,
                          daemon_set.RESOURCE, "services",
                          "pods", "endpoints", CONFIG_MAPS, POLICIES,
                          "ingresses.networking.k8s.io", service_account.RESOURCE, "events")

@@ -43,6 +43,11 @@ CONTROLLER_SPEC = dict({f: OPEN for f in "replicas selector minReadySeconds".spl
 DAEMON_SET_SPEC = dict({f: OPEN for f in (
     "selector updateStrategy minReadySeconds revisionHistoryLimit").split()},
     template=TEMPLATE)
+JOB_SPEC = dict({f: OPEN for f in (
+    "parallelism completions activeDeadlineSeconds podFailurePolicy successPolicy "
+    "backoffLimit backoffLimitPerIndex maxFailedIndexes selector manualSelector "
+    "ttlSecondsAfterFinished completionMode suspend podReplacementPolicy "
+    "managedBy").split()}, template=TEMPLATE)
 POLICY_SPEC = {f: OPEN for f in "podSelector ingress egress policyTypes".split()}
 
 
@@ -54,7 +59,11 @@ def _top(spec):
 KINDS = {"Pod": _top(POD_SPEC), "Deployment": _top(DEPLOYMENT_SPEC),
          "Service": _top(SERVICE_SPEC), "Namespace": _top(OPEN), "Node": _top(OPEN),
          "NetworkPolicy": _top(POLICY_SPEC), "ReplicationController": _top(CONTROLLER_SPEC),
-         "DaemonSet": _top(DAEMON_SET_SPEC),
+         "DaemonSet": _top(DAEMON_SET_SPEC), "ReplicaSet": _top(CONTROLLER_SPEC),
+         "Job": _top(JOB_SPEC), "CronJob": _top(dict({f: OPEN for f in (
+             "schedule timeZone startingDeadlineSeconds concurrencyPolicy suspend "
+             "successfulJobsHistoryLimit failedJobsHistoryLimit").split()},
+             jobTemplate={"metadata": META, "spec": JOB_SPEC})),
          "ConfigMap": {"apiVersion": OPEN, "kind": OPEN, "metadata": META, "data": OPEN,
                        "binaryData": OPEN, "immutable": OPEN},
          "ServiceAccount": {"apiVersion": OPEN, "kind": OPEN, "metadata": META,

@@ -123,6 +123,37 @@ def _label_selector(selector):
     return ",".join(terms) or NONE
 
 
+def _seconds(stamp):
+    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _job_row(job, now):
+    status, spec = job.get("status", {}), job["spec"]
+    held = {c["type"] for c in status.get("conditions") or () if c["status"] == "True"}
+    state = next((s for s in ("Complete", "Failed") if s in held), None) or \
+        ("Terminating" if job["metadata"].get("deletionTimestamp") else None) or \
+        next((s for s in ("Suspended", "FailureTarget", "SuccessCriteriaMet") if s in held),
+             "Running")
+    duration = ""
+    if status.get("startTime"):
+        end = _seconds(status["completionTime"]) if status.get("completionTime") else now
+        duration = age(end - _seconds(status["startTime"]))
+    names, images = _containers(spec["template"])
+    return [job["metadata"]["name"], state,
+            "%d/%d" % (status.get("succeeded", 0), spec.get("completions", 1)), duration,
+            _age(job, now), names, images, _label_selector(spec.get("selector") or {})]
+
+
+def _cron_job_row(cron, now):
+    status, spec = cron.get("status", {}), cron["spec"]
+    last = status.get("lastScheduleTime")
+    names, images = _containers(spec["jobTemplate"]["spec"]["template"])
+    return [cron["metadata"]["name"], spec["schedule"], spec.get("timeZone") or NONE,
+            "True" if spec.get("suspend") else "False", len(status.get("active") or ()),
+            age(now - _seconds(last)) if last else NONE, _age(cron, now), names, images,
+            _label_selector((spec["jobTemplate"]["spec"].get("selector")) or {})]
+
+
 def _daemon_set_row(daemon, now):
     status, spec = daemon.get("status", {}), daemon["spec"]
     names, images = _containers(spec["template"])
@@ -244,6 +275,13 @@ COLUMNS = {
                          _col("Available", "integer"), _col("Node Selector"), _col("Age"),
                          _col("Containers", priority=1), _col("Images", priority=1),
                          _col("Selector", priority=1)], _daemon_set_row),
+    "jobs.batch": ([NAME, _col("Status"), _col("Completions"), _col("Duration"), _col("Age"),
+                    _col("Containers", priority=1), _col("Images", priority=1),
+                    _col("Selector", priority=1)], _job_row),
+    "cronjobs.batch": ([NAME, _col("Schedule"), _col("Timezone"), _col("Suspend"),
+                        _col("Active", "integer"), _col("Last Schedule"), _col("Age"),
+                        _col("Containers", priority=1), _col("Images", priority=1),
+                        _col("Selector", priority=1)], _cron_job_row),
     "nodes": ([NAME, _col("Status"), _col("Roles"), _col("Age"), _col("Version"),
                _col("Internal-IP", priority=1), _col("External-IP", priority=1),
                _col("OS-Image", priority=1), _col("Kernel-Version", priority=1),

@@ -10,7 +10,8 @@ A controller is any object with:
     keys(resource, obj)   the keys a change of obj names (often one: its name)
     all_keys()            every key there is now (at start, and at each resync)
     reconcile(key)        makes the world match what is stored for key; raises Again
-                          (or anything) to be called again later
+                          (or anything) to be called again later, Later(seconds) to
+                          be called again then
     store_only            (optional) True: reconcile touches the store alone, so a
                           step's writes may reach the watchers together
 step() runs what is due without a thread, for tests against an in-memory store;
@@ -27,6 +28,15 @@ from topo.api.store import Gone
 
 class Again(Exception):
     """reconcile() is not done with its key: call it again after a pause."""
+
+
+class Later(Exception):
+    """reconcile() is done with its key until a time it knows (a CronJob's next
+    schedule): call it again after seconds."""
+
+    def __init__(self, seconds):
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 class ControlLoop:
@@ -123,6 +133,9 @@ class ControlLoop:
             self.controller.reconcile(key)
         except Again:
             self._again(key)
+        except Later as later:
+            self.pauses.pop(key, None)
+            heapq.heappush(self.later, (time.monotonic() + max(0.0, later.seconds), key))
         except Exception as exc:   # keep going; say what went wrong, try again later
             self.report("%s: %s: %s" % (type(self.controller).__name__, key, exc))
             self._again(key)

@@ -180,6 +180,53 @@ def parse_daemon_set(obj, source="request", kind="DaemonSet"):
                                    ("Always",))
 
 
+def parse_job(obj, source="request"):
+    """A Job's spec checked as the API server checks it: (parallelism, completions,
+    backoffLimit, template), the template a pod that restarts OnFailure or Never; no
+    selector of the client's (the API server makes it). Raises ManifestError."""
+    where, _, spec = _named(obj, source, "Job")
+    if spec.get("selector") is not None and spec.get("manualSelector") is not True:
+        raise where.error("spec.selector", "Invalid value: `selector` will be "
+                          "auto-generated")
+    numbers = [_int(spec.get(field, default), where, "spec." + field, 0, 100000)
+               for field, default in (("parallelism", 1), ("completions", 1),
+                                      ("backoffLimit", 6))]
+    template = _mapping(spec.get("template"), where, "spec.template")
+    if not template:
+        raise where.error("spec.template", "Required value")
+    labels = _labels(_mapping(template.get("metadata"), where, "spec.template.metadata")
+                     .get("labels"), where, "spec.template.metadata.labels")
+    pod_spec = _mapping(template.get("spec"), where, "spec.template.spec")
+    return tuple(numbers) + (_pod_template(pod_spec, labels, where, "spec.template.spec",
+                                           ("OnFailure", "Never")),)
+
+
+def parse_cron_job(obj, source="request"):
+    """A CronJob's spec checked as the API server checks it: its jobTemplate a Job's
+    (parse_job); its schedule is the strategy's to read. Raises ManifestError."""
+    where, namespace, spec = _named(obj, source, "CronJob")
+    template = _mapping(spec.get("jobTemplate"), where, "spec.jobTemplate")
+    if not template:
+        raise where.error("spec.jobTemplate", "Required value")
+    if not isinstance(spec.get("schedule"), str) or not spec["schedule"].strip():
+        raise where.error("spec.schedule", "Required value")
+    policy = spec.get("concurrencyPolicy", "Allow")
+    if policy not in ("Allow", "Forbid", "Replace"):
+        raise where.error("spec.concurrencyPolicy", 'Unsupported value: "%s": supported '
+                          'values: "Allow", "Forbid", "Replace"' % policy)
+    for field in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+        if field in spec:
+            _int(spec[field], where, "spec." + field, 0, 1000)
+    job = {"metadata": {"name": where.name, "namespace": namespace},
+           "spec": _mapping(template.get("spec"), where, "spec.jobTemplate.spec")}
+    try:
+        return parse_job(job, source)
+    except ManifestError as exc:   # its fields are the jobTemplate's
+        exc.kind, exc.name = "CronJob", where.name
+        exc.field = exc.field.replace("spec.", "spec.jobTemplate.spec.", 1)
+        raise
+
+
 def check_unique_names(manifests):
     api_refs = [(o["kind"], ref(o["metadata"].get("namespace", DEFAULT_NAMESPACE),
                                 o["metadata"]["name"]) if o["kind"] != "Namespace"
