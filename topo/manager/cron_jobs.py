@@ -16,7 +16,7 @@ from topo.api.strategies import cron_job as strategy
 from topo.api.strategies import job as job_strategy
 from topo.manager.jobs import finished_condition
 from topo.manager.loop import Later
-from topo.manager.replicas import all_keys, controller_of, reference_to
+from topo.manager.replicas import all_keys, controller_of, own_or_owner_key, reference_to
 from topo.plan import cron_schedule
 
 JOBS = job_strategy.RESOURCE
@@ -65,12 +65,7 @@ class CronJobController:
         self.store, self.create, self.delete, self.clock = store, create, delete, clock
 
     def keys(self, resource, obj):
-        metadata = obj["metadata"]
-        if resource == strategy.RESOURCE:
-            return [(metadata["namespace"], metadata["name"])]
-        owner = controller_of(obj)
-        return [(metadata["namespace"], owner["name"])] \
-            if owner and owner.get("kind") == strategy.KIND else []
+        return own_or_owner_key(strategy, resource, obj)
 
     def all_keys(self):
         return all_keys(self.store, strategy.RESOURCE)

@@ -14,7 +14,7 @@ import json
 from services.endpoints import pod_ready
 from topo.api.strategies import daemon_set as strategy
 from topo.manager.loop import Again
-from topo.manager.replicas import all_keys, controller_of, new_pod, owned_pods
+from topo.manager.replicas import all_keys, new_pod, own_or_owner_key, owned_pods
 
 PODS, NODES = "pods", "nodes"
 HASH_LABEL = "controller-revision-hash"
@@ -89,12 +89,7 @@ class DaemonSetController:
     def keys(self, resource, obj):
         if resource == NODES:
             return self.all_keys()
-        metadata = obj["metadata"]
-        if resource == strategy.RESOURCE:
-            return [(metadata["namespace"], metadata["name"])]
-        owner = controller_of(obj)
-        return [(metadata["namespace"], owner["name"])] \
-            if owner and owner.get("kind") == strategy.KIND else []
+        return own_or_owner_key(strategy, resource, obj)
 
     def all_keys(self):
         return all_keys(self.store, strategy.RESOURCE)

@@ -11,7 +11,7 @@ from services.endpoints import pod_ready
 from topo.api.render import timestamp
 from topo.api.strategies import job as strategy
 from topo.manager.loop import Again
-from topo.manager.replicas import all_keys, controller_of, new_pod
+from topo.manager.replicas import all_keys, controller_of, new_pod, own_or_owner_key
 
 PODS = "pods"
 
@@ -93,12 +93,7 @@ class JobController:
         self.clock = clock
 
     def keys(self, resource, obj):
-        metadata = obj["metadata"]
-        if resource == strategy.RESOURCE:
-            return [(metadata["namespace"], metadata["name"])]
-        owner = controller_of(obj)
-        return [(metadata["namespace"], owner["name"])] \
-            if owner and owner.get("kind") == strategy.KIND else []
+        return own_or_owner_key(strategy, resource, obj)
 
     def all_keys(self):
         return all_keys(self.store, strategy.RESOURCE)

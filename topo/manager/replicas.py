@@ -26,6 +26,17 @@ def controller_of(obj):
                  if r.get("controller")), None)
 
 
+def own_or_owner_key(strategy, resource, obj):
+    """The key a change names for a controller of strategy's kind: the controller's
+    own, or, for what it owns (its controller reference of that kind), its owner's."""
+    metadata = obj["metadata"]
+    if resource == strategy.RESOURCE:
+        return [(metadata["namespace"], metadata["name"])]
+    owner = controller_of(obj)
+    return [(metadata["namespace"], owner["name"])] \
+        if owner and owner.get("kind") == strategy.KIND else []
+
+
 def active(pod):
     return pod.get("status", {}).get("phase") not in ("Succeeded", "Failed") and \
         not pod["metadata"].get("deletionTimestamp")
