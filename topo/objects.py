@@ -14,7 +14,7 @@ from topo.api.status import ApiError
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, stop_pods
-from topo.manager.replicas import controller_of
+from topo.manager.replicas import controlled_by
 from topo.plan.ipam import PodAddressPool, plan_node
 from topo.plan.manifest import parse_files, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
@@ -296,13 +296,11 @@ class Objects:
     def deployment_pods(self, key):
         """The running pods of a Deployment (by ref): those its ReplicaSets own, as the
         API serves them."""
-        deployment = self.deployment(key)
-        namespace, uid = deployment["metadata"]["namespace"], deployment["metadata"]["uid"]
-        store = self.api.store
-        sets = {r["metadata"]["uid"] for r in store.list(REPLICA_SETS, namespace)[1]
-                if (controller_of(r) or {}).get("uid") == uid}
-        names = {p["metadata"]["name"] for p in store.list("pods", namespace)[1]
-                 if (controller_of(p) or {}).get("uid") in sets}
+        deployment, store = self.deployment(key), self.api.store
+        namespace = deployment["metadata"]["namespace"]
+        names = {p["metadata"]["name"]
+                 for replica_set in controlled_by(store, REPLICA_SETS, deployment)
+                 for p in controlled_by(store, "pods", replica_set)}
         with self.lock:
             return [p for p in self.pods.values()
                     if p.spec.namespace == namespace and p.name in names]

@@ -16,7 +16,7 @@ from topo.api.strategies import cron_job as strategy
 from topo.api.strategies import job as job_strategy
 from topo.manager.jobs import finished_condition
 from topo.manager.loop import Later
-from topo.manager.replicas import all_keys, controller_of, own_or_owner_key, reference_to
+from topo.manager.replicas import all_keys, controlled_by, own_or_owner_key, reference_to
 from topo.plan import cron_schedule
 
 JOBS = job_strategy.RESOURCE
@@ -71,10 +71,7 @@ class CronJobController:
         return all_keys(self.store, strategy.RESOURCE)
 
     def owned(self, cron):
-        uid, namespace = cron["metadata"]["uid"], cron["metadata"]["namespace"]
-        return sorted((j for j in self.store.list(JOBS, namespace)[1]
-                       if (controller_of(j) or {}).get("uid") == uid),
-                      key=lambda j: j["metadata"]["creationTimestamp"])
+        return controlled_by(self.store, JOBS, cron)
 
     def reconcile(self, key):
         namespace, name = key

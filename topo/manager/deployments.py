@@ -21,7 +21,7 @@ from topo.api.strategies import replica_set
 from topo.errors import KubemnError
 from topo.manager import rollout
 from topo.manager.loop import Again
-from topo.manager.replicas import controller_of, reference_to
+from topo.manager.replicas import adopted_by, controller_of, reference_to
 from topo.plan.generated_names import SUFFIX_ALPHABET
 
 HASH_LABEL = "pod-template-hash"
@@ -162,11 +162,8 @@ class DeploymentController:
             owner = controller_of(replica_set_obj)
             if owner is None and selects(deployment,
                                          replica_set_obj["metadata"].get("labels") or {}):
-                adopted = copy.deepcopy(replica_set_obj)
-                adopted["metadata"]["ownerReferences"] = list(
-                    adopted["metadata"].get("ownerReferences") or ()) + [
-                    reference_to(deployment)]
-                self.update(SETS, namespace, adopted, deployment)
+                self.update(SETS, namespace, adopted_by(replica_set_obj, deployment),
+                            deployment)
                 raise Again   # looked at again with it stored as adopted
             if owner is not None and owner.get("uid") == uid:
                 found.append(replica_set_obj)

@@ -11,7 +11,7 @@ from services.endpoints import pod_ready
 from topo.api.render import timestamp
 from topo.api.strategies import job as strategy
 from topo.manager.loop import Again
-from topo.manager.replicas import all_keys, controller_of, new_pod, own_or_owner_key
+from topo.manager.replicas import all_keys, controlled_by, new_pod, own_or_owner_key
 
 PODS = "pods"
 
@@ -99,9 +99,7 @@ class JobController:
         return all_keys(self.store, strategy.RESOURCE)
 
     def owned(self, job):
-        uid, namespace = job["metadata"]["uid"], job["metadata"]["namespace"]
-        return [p for p in self.store.list(PODS, namespace)[1]
-                if (controller_of(p) or {}).get("uid") == uid]
+        return controlled_by(self.store, PODS, job)
 
     def reconcile(self, key):
         namespace, name = key

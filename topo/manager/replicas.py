@@ -48,11 +48,18 @@ def all_keys(store, resource):
             for c in store.list(resource)[1]]
 
 
-def owned_pods(store, controller):
-    """The active pods controller manages (their controller reference has its uid)."""
+def controlled_by(store, resource, controller):
+    """The objects of resource that controller manages (their controller reference has
+    its uid), oldest first."""
     uid, namespace = controller["metadata"]["uid"], controller["metadata"]["namespace"]
-    return [p for p in store.list(PODS, namespace)[1]
-            if (controller_of(p) or {}).get("uid") == uid and active(p)]
+    return sorted((o for o in store.list(resource, namespace)[1]
+                   if (controller_of(o) or {}).get("uid") == uid),
+                  key=lambda o: o["metadata"]["creationTimestamp"])
+
+
+def owned_pods(store, controller):
+    """The active pods controller manages."""
+    return [p for p in controlled_by(store, PODS, controller) if active(p)]
 
 
 def deletion_order(pods):
@@ -69,6 +76,14 @@ def reference_to(controller):
     return {"apiVersion": controller["apiVersion"], "kind": controller["kind"],
             "name": metadata["name"], "uid": metadata["uid"], "controller": True,
             "blockOwnerDeletion": True}
+
+
+def adopted_by(obj, controller):
+    """A copy of an orphan with controller's reference added (an adoption)."""
+    adopted = copy.deepcopy(obj)
+    adopted["metadata"]["ownerReferences"] = list(
+        adopted["metadata"].get("ownerReferences") or ()) + [reference_to(controller)]
+    return adopted
 
 
 def new_pod(controller):
@@ -153,12 +168,9 @@ class ReplicationManager:
         for pod in self.store.list(PODS, controller["metadata"]["namespace"])[1]:
             if not controller_of(pod) and active(pod) and \
                     self.selects(controller, pod["metadata"].get("labels") or {}):
-                adopted = copy.deepcopy(pod)
-                adopted["metadata"]["ownerReferences"] = list(
-                    adopted["metadata"].get("ownerReferences") or ()) + [
-                    reference_to(controller)]
                 try:
-                    self.update_pod(controller["metadata"]["namespace"], adopted, controller)
+                    self.update_pod(controller["metadata"]["namespace"],
+                                    adopted_by(pod, controller), controller)
                 except KubemnError:
                     return False
         return True

@@ -153,11 +153,11 @@ def parse_deployment(obj, source="request"):
     return replace(_deployment(where.name, spec, where), namespace=namespace)
 
 
-def parse_daemon_set(obj, source="request", kind="DaemonSet"):
-    """A DaemonSet's spec (or a ReplicaSet's: kind) checked as the API server checks it:
-    (selector, template), the selector (a Selector of its matchLabels and
-    matchExpressions) not empty and matching the template's labels, the template a pod
-    that restarts Always. Raises ManifestError."""
+def parse_pod_set(obj, source="request", kind="DaemonSet"):
+    """The spec of a set of pods by a label selector (a DaemonSet's, a ReplicaSet's:
+    kind), checked as the API server checks it: (selector, template), the selector (a
+    Selector of its matchLabels and matchExpressions) not empty and matching the
+    template's labels, the template a pod that restarts Always. Raises ManifestError."""
     where = _Where(source, 1, kind)
     metadata = _mapping(obj.get("metadata", {}), where, "metadata")
     where.name = _dns_label(metadata.get("name"), where, "metadata.name")

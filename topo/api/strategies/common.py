@@ -1,5 +1,7 @@
-"""What every strategy keeps of an object's metadata, and the name and selector checks
-the API server applies to most kinds."""
+"""What every strategy keeps of an object's metadata, the name and immutability checks
+the API server applies to most kinds, and the stored form of a kind whose status is
+its controller's."""
+import copy
 import json
 
 from topo.api.render import timestamp
@@ -19,13 +21,22 @@ def stored_metadata(obj, current, now):
     return metadata
 
 
-def keep_selector(obj, current):
-    """apps/v1's workloads (and a ReplicationController's none): spec.selector is
-    immutable once stored."""
-    if current is not None and obj["spec"].get("selector") != current["spec"]["selector"]:
-        raise invalid(obj["kind"], obj["metadata"]["name"], "spec.selector",
-                      "Invalid value: %s: field is immutable"
-                      % json.dumps(obj["spec"].get("selector"), sort_keys=True))
+def keep_immutable(obj, spec, current, fields):
+    """An update may not change these fields of the spec (apps/v1's workloads: the
+    selector; a Job: its template too): the API server's "field is immutable"."""
+    for field in fields if current is not None else ():
+        if spec.get(field) != current["spec"].get(field):
+            raise invalid(obj["kind"], obj["metadata"]["name"], "spec." + field,
+                          "Invalid value: %s: field is immutable"
+                          % json.dumps(spec.get(field), sort_keys=True))
+
+
+def controlled(api_version, kind, metadata, spec, current, empty_status):
+    """The stored object of a kind whose status its controller writes: a client's
+    write keeps the status stored (empty_status for a create)."""
+    status = current.get("status", empty_status) if current else empty_status
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec,
+            "status": copy.deepcopy(status)}
 
 
 def parsed(parse, obj):

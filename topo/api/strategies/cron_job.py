@@ -7,7 +7,7 @@ them; the garbage collector takes their Jobs, and theirs their pods."""
 import copy
 
 from topo.api.status import invalid
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import controlled, parsed, stored_metadata
 from topo.plan import cron_schedule
 from topo.plan.manifest import parse_cron_job
 
@@ -27,9 +27,7 @@ def for_create(obj, now, current=None):
     spec.setdefault("suspend", False)
     spec.setdefault("successfulJobsHistoryLimit", 3)
     spec.setdefault("failedJobsHistoryLimit", 1)
-    status = copy.deepcopy(current["status"]) if current else {}
-    return {"apiVersion": "batch/v1", "kind": KIND,
-            "metadata": stored_metadata(obj, current, now), "spec": spec, "status": status}
+    return controlled("batch/v1", KIND, stored_metadata(obj, current, now), spec, current, {})
 
 
 def for_update(obj, current, now):

@@ -5,9 +5,9 @@ set controller's (topo/manager/daemons.py): a client's write keeps the one store
 delete removes them; the garbage collector takes their pods."""
 import copy
 
-from topo.api.strategies.common import keep_selector, parsed, stored_metadata
+from topo.api.strategies.common import controlled, keep_immutable, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
-from topo.plan.manifest import parse_daemon_set
+from topo.plan.manifest import parse_pod_set
 
 RESOURCE = "daemonsets.apps"   # the store's key
 KIND = "DaemonSet"
@@ -16,18 +16,17 @@ EMPTY_STATUS = {"currentNumberScheduled": 0, "numberMisscheduled": 0,
 
 
 def for_create(obj, now, current=None):
-    parsed(parse_daemon_set, obj)
-    keep_selector(obj, current)
+    parsed(parse_pod_set, obj)
     spec = copy.deepcopy(obj["spec"])
+    keep_immutable(obj, spec, current, ("selector",))
     spec["template"] = defaulted(spec["template"])
     strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
     if strategy.get("type", "RollingUpdate") == "RollingUpdate":
         strategy["type"] = "RollingUpdate"
         strategy.setdefault("rollingUpdate", {"maxUnavailable": 1, "maxSurge": 0})
     spec.setdefault("revisionHistoryLimit", 10)
-    status = current["status"] if current else dict(EMPTY_STATUS)
-    return {"apiVersion": "apps/v1", "kind": KIND,
-            "metadata": stored_metadata(obj, current, now), "spec": spec, "status": status}
+    return controlled("apps/v1", KIND, stored_metadata(obj, current, now), spec, current,
+                      EMPTY_STATUS)
 
 
 def for_update(obj, current, now):

@@ -7,7 +7,7 @@ a client's write keeps the status stored. A delete removes them; the garbage col
 takes their ReplicaSets, and theirs their pods."""
 import copy
 
-from topo.api.strategies.common import keep_selector, parsed, stored_metadata
+from topo.api.strategies.common import controlled, keep_immutable, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_deployment
 
@@ -18,8 +18,8 @@ REVISION = "deployment.kubernetes.io/revision"
 
 def for_create(obj, now, current=None):
     parsed(parse_deployment, obj)
-    keep_selector(obj, current)
     spec = copy.deepcopy(obj["spec"])
+    keep_immutable(obj, spec, current, ("selector",))
     spec.setdefault("replicas", 1)
     spec["template"] = defaulted(spec["template"])
     strategy = spec.get("strategy") or {}
@@ -31,10 +31,7 @@ def for_create(obj, now, current=None):
     spec["strategy"] = strategy
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("progressDeadlineSeconds", 600)
-    metadata = stored_metadata(obj, current, now)
-    status = copy.deepcopy(current["status"]) if current and "status" in current else {}
-    return {"apiVersion": "apps/v1", "kind": KIND, "metadata": metadata, "spec": spec,
-            "status": status}
+    return controlled("apps/v1", KIND, stored_metadata(obj, current, now), spec, current, {})
 
 
 def for_update(obj, current, now):

@@ -9,8 +9,7 @@ takes their pods."""
 import copy
 import uuid
 
-from topo.api.status import invalid
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import controlled, keep_immutable, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_job
 
@@ -39,14 +38,8 @@ def for_create(obj, now, current=None):
         labels = spec["template"].setdefault("metadata", {}).setdefault("labels", {})
         labels.update(owned)
         spec["selector"] = {"matchLabels": {UID_LABEL: metadata["uid"]}}
-    if current is not None:
-        for field in IMMUTABLE:
-            if spec.get(field) != current["spec"].get(field):
-                raise invalid(KIND, metadata["name"], "spec." + field,
-                              "Invalid value: field is immutable")
-    status = copy.deepcopy(current["status"]) if current else {}
-    return {"apiVersion": "batch/v1", "kind": KIND, "metadata": metadata, "spec": spec,
-            "status": status}
+    keep_immutable(obj, spec, current, IMMUTABLE)
+    return controlled("batch/v1", KIND, metadata, spec, current, {})
 
 
 def for_update(obj, current, now):

@@ -6,26 +6,25 @@ the one stored. A delete removes them; the garbage collector takes their pods.""
 import copy
 
 from topo.api.status import invalid
-from topo.api.strategies.common import keep_selector, parsed, stored_metadata
+from topo.api.strategies.common import controlled, keep_immutable, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
-from topo.plan.manifest import parse_daemon_set
+from topo.plan.manifest import parse_pod_set
 
 RESOURCE = "replicasets.apps"   # the store's key
 KIND = "ReplicaSet"
 
 
 def for_create(obj, now, current=None):
-    parsed(lambda body: parse_daemon_set(body, kind=KIND), obj)
-    keep_selector(obj, current)
+    parsed(lambda body: parse_pod_set(body, kind=KIND), obj)
     spec = copy.deepcopy(obj["spec"])
+    keep_immutable(obj, spec, current, ("selector",))
     spec["template"] = defaulted(spec["template"])
     replicas = spec.setdefault("replicas", 1)
     if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
         raise invalid(KIND, obj["metadata"]["name"], "spec.replicas", "Invalid value: %r: "
                       "must be greater than or equal to 0" % (replicas,))
-    status = copy.deepcopy(current["status"]) if current else {"replicas": 0}
-    return {"apiVersion": "apps/v1", "kind": KIND,
-            "metadata": stored_metadata(obj, current, now), "spec": spec, "status": status}
+    return controlled("apps/v1", KIND, stored_metadata(obj, current, now), spec, current,
+                      {"replicas": 0})
 
 
 def for_update(obj, current, now):

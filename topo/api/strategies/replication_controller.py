@@ -5,7 +5,7 @@ manager's (topo/manager/replicas.py): a client's write keeps the one stored. A
 delete removes them; the garbage collector takes their pods."""
 import copy
 
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import controlled, parsed, stored_metadata
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_replication_controller
 
@@ -22,9 +22,7 @@ def for_create(obj, now, current=None):
     template_metadata.setdefault("labels", dict(selector))
     metadata = stored_metadata(obj, current, now)
     metadata.setdefault("labels", dict(template_metadata["labels"]))
-    status = current["status"] if current else {"replicas": 0}
-    return {"apiVersion": "v1", "kind": KIND, "metadata": metadata, "spec": spec,
-            "status": status}
+    return controlled("v1", KIND, metadata, spec, current, {"replicas": 0})
 
 
 def for_update(obj, current, now):
