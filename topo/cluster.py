@@ -37,6 +37,7 @@ from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.endpoints import log_name
 from topo.kubelet.pod import stop_pods
+from topo.kubelet.pod_sync import PodSync
 from topo.kubelet.port import KubeletPort
 from topo.kubelet.watch import Kubelet
 from topo.manager.cluster_dns import ClusterDnsRecords
@@ -49,8 +50,9 @@ from topo.manager.garbage import GarbageCollector
 from topo.manager.cron_jobs import CronJobController
 from topo.manager.jobs import JobController
 from topo.manager.replicas import ReplicationManager, replica_set_manager
+from topo.manager.scheduler import Scheduler
 from topo.manager.service_accounts import ServiceAccountsController
-from topo.objects import READY_TIMEOUT, Objects
+from topo.objects import PODS, READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.internet_zone import node_resolv_conf
@@ -125,6 +127,7 @@ class Cluster(Objects):
         self.pods = {}          # ref -> Pod, in creation order
         self.pending = {}       # ref -> PendingPod: accepted by the API, not started yet
         self.retiring = []      # [(monotonic deadline, Pod)]: out of the endpoints, draining
+        self.starts_held = 0    # kubemn's own applies that hold the kubelet's starts
         self.announced_stand_ins = set()   # (image, args) kubemn said it stands in for
         self.created = time.time()
         self.lock = threading.RLock()
@@ -269,9 +272,12 @@ class Cluster(Objects):
         jobs = JobController(store, pod_writes[0], pod_writes[2], time.time)
         cron_jobs = CronJobController(store, registry.create_content, registry.delete_content,
                                       time.time)
+        # The scheduler and the kubelet last: they take the pods the others make.
         self.workload_loops = [ControlLoop(store, controller, report=self.progress)
                                for controller in (deployments, replica_sets, replicas,
-                                                  daemons, cron_jobs, jobs)]
+                                                  daemons, cron_jobs, jobs,
+                                                  Scheduler(store, registry.bind, time.time),
+                                                  PodSync(store, self))]
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
                               ControlLoop(store, garbage, report=self.progress),
@@ -294,7 +300,7 @@ class Cluster(Objects):
         self.slices_loop = self.endpoints_loop = self.dns_loop = None
         self.workload_loops = []
         # The node namespaces, veths included, go with the nodes below.
-        stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring])
+        stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring], unplug=False)
         self.pods.clear()
         self.pending.clear()
         self.retiring = []
@@ -442,6 +448,13 @@ class Cluster(Objects):
             for pod in [p for p in self.pods.values() if p.node.name == name]:
                 self._delete_pod(pod.ref)
             self.forget_node(name)
+            self.api.publisher.publish()   # the scheduler sees the node gone
+            # Its pods go with it, as the pod garbage collector deletes the pods of a
+            # node that is gone (a Deployment's are made again elsewhere).
+            for pod in self.api.store.list(PODS)[1]:
+                if pod["spec"].get("nodeName") == name:
+                    self.api.registry.delete_content(PODS, pod["metadata"]["namespace"],
+                                                     pod["metadata"]["name"], grace=0)
             self.push_state()
             self.settle()
 
@@ -478,16 +491,6 @@ class Cluster(Objects):
         if self.net is None or name not in self.node_plans:
             raise KubemnError('nodes "%s" not found' % name)
         return self.net[name]
-
-    def node_labels(self):
-        """{node: its labels}, as the API serves them (a client may add some); a node
-        not published yet has the kubelet's."""
-        labels = {}
-        for name in self.node_plans:
-            served = self.api.store.get("nodes", "", name) if self.api else None
-            labels[name] = served["metadata"].get("labels", {}) if served else \
-                render.node_labels(name)
-        return labels
 
     def reserved_names(self):
         """Names that the CLI resolves to a node, switch or host."""

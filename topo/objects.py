@@ -1,28 +1,31 @@
-"""The cluster's objects as the kubelet keeps them: Pods (placed, addressed,
-started, stopped); apply, delete, scale. Deployments, Services and the other kinds
-the API keeps alone go through the API's registry, as a client's would, and their
-controllers (topo/manager) do the rest. Mixed into topo/cluster.py's Cluster, which
-owns the machinery (nodes, fabric, controller) these methods call on."""
+"""The cluster's pods as the kubelet keeps them (started from the store once bound to
+a node, stopped when the store deletes them, their status written back); kubemn's own
+apply, delete and scale, which go through the API's registry as a client's writes
+would, the controllers (topo/manager) and the kubelet doing the rest. Mixed into
+topo/cluster.py's Cluster, which owns the machinery (nodes, fabric, controller) these
+methods call on."""
 import os
 import subprocess
 import time
-from dataclasses import replace
 
 from services.environment import service_environment
 from topo.api.resources import BY_STORE_KEY, RESOURCES, kubectl_name, singular_of, store_key
 from topo.api.status import ApiError
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
-from topo.kubelet.pod import Pod, stop_pods
+from topo.kubelet.pod import Pod, has_open_connections, stop_pods
+from topo.kubelet.pod_sync import (COLLECT, DROP, FORGET, RELABEL, RETIRE, START, STOP,
+                                   actions)
 from topo.manager.replicas import controlled_by
 from topo.plan.ipam import PodAddressPool, plan_node
-from topo.plan.manifest import parse_files, parse_texts
+from topo.plan.manifest import parse_files, parse_pod, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
-from topo.plan.scheduler import Unschedulable, choose_node, no_such_node
+from topo.plan.scheduler import no_such_node
 from topo.runtime.processes import wait_until
 
 READY_TIMEOUT = 30.0
-# How long a pod a controller deletes keeps running after it left the endpoints.
+# How long a deleted pod keeps running at most after it left the endpoints, while it
+# holds connections (requests already sent to it are answered).
 DRAIN_SECONDS = 1.0
 RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
 # Pods that make their namespaces at the same time: a few processes each.
@@ -33,15 +36,15 @@ TICK_WAVES = 16
 
 
 class PendingPod:
-    """A pod the API accepted and the kubelet has not started yet (or could not)."""
+    """A pod bound to a node whose kubelet has not started it yet (or could not)."""
 
-    def __init__(self, spec, created):
-        self.spec, self.created = spec, created
+    def __init__(self, spec, uid, created):
+        self.spec, self.uid, self.created = spec, uid, created
         self.error = None     # why the last start failed
-        self.unschedulable = False   # it failed for want of a node: not scheduled
         self.retry_at = 0.0   # time.monotonic() of the next try
 
 
+PODS = "pods"
 SERVICES = "services"
 DEPLOYMENTS = "deployments.apps"
 REPLICA_SETS = "replicasets.apps"
@@ -65,10 +68,10 @@ class Objects:
     delete and scale, and the waits for the Services' endpoints and the Deployments'
     rollouts that the Python API and the CLI make.
 
-    Needs from its host class: lock, janitor, pods, pending, retiring, pools,
-    node_plans, net, run_dir, spec, manifests, api, programmer, slices_loop,
-    endpoints_loop, dns_loop, workload_loops, reserved_names(), add_node(),
-    remove_node(), forget_node(), push_state(), api_changed()."""
+    Needs from its host class: lock, janitor, pods, pending, retiring, starts_held,
+    kubelet, pools, node_plans, net, run_dir, spec, manifests, api, programmer,
+    slices_loop, endpoints_loop, dns_loop, workload_loops, reserved_names(),
+    add_node(), remove_node(), forget_node(), push_state(), api_changed()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):
@@ -80,33 +83,50 @@ class Objects:
     def apply(self, manifests, wait=True):
         """Creates or updates the objects; returns kubectl's lines ('pod/x created').
         Everything is checked before anything changes, and a failure half-way undoes
-        what this apply made. wait=False (the API's way): new pods are left to the
-        kubelet, which starts them within a tick (Pending until then). Deployments,
-        Services and the other kinds the API keeps alone go through its registry;
-        wait=True then waits until the Deployments' pods of their templates have
-        started."""
+        what this apply made. Nodes are plugged in; every other kind goes through the
+        API's registry, the scheduler and the kubelet starting the pods. wait=True
+        waits until the pods (a Deployment's too) have started; wait=False (the
+        API's way) leaves them Pending until then."""
+        hold = wait and bool(manifests.pods) and self.api is not None
         with self.lock:
             self._check(manifests)
-            saved = (set(self.pods), set(self.node_plans), dict(self.pending))
+            saved = set(self.node_plans)
+            self.starts_held += hold
             try:
-                lines = self._apply_checked(manifests, wait)
+                lines = self._apply_nodes(manifests)
                 if manifests.api_objects:
                     lines += self.api.registry.apply_objects(manifests.api_objects)
                     if any(o["kind"] == "Service" for o in manifests.api_objects):
                         self.sync_services(now=wait)
             except BaseException:
-                self.pending = saved[2]
-                for name in [n for n in self.pods if n not in saved[0]]:
-                    self._delete_pod(name)
-                for name in [n for n in self.node_plans if n not in saved[1]]:
+                self.starts_held -= hold
+                for name in [n for n in self.node_plans if n not in saved]:
                     self.forget_node(name)
                 if self.net is not None:
                     self.push_state()
                 raise
+        if hold:
+            self._start_in_order(manifests.pods)
         deployments = [o for o in manifests.api_objects if o["kind"] == "Deployment"]
         if wait and deployments:   # outside the lock: the controllers write through it
             self.wait_rolled_out(deployments)
+        elif wait and manifests.pods:
+            self.wait_started()
         return lines
+
+    def _start_in_order(self, pods):
+        """kubemn's own apply starts its pods in the order its manifests list them, so
+        that they take the same addresses every run (the labs show them): the kubelet
+        held its starts until the scheduler had bound them and it knew them all."""
+        try:
+            self._wait_workloads(READY_TIMEOUT)
+            with self.lock:
+                first = {p.ref: self.pending.pop(p.ref) for p in pods if p.ref in self.pending}
+                self.pending = {**first, **self.pending}
+        finally:
+            with self.lock:
+                self.starts_held -= 1
+            self.kubelet.wake()
 
     def wait_rolled_out(self, deployments, timeout=READY_TIMEOUT):
         """Waits until each Deployment's controller has seen its spec and it has its
@@ -135,12 +155,6 @@ class Objects:
         if manifests.cluster is not None and manifests.cluster != self.manifests.cluster \
                 and self.net is not None:
             raise KubemnError("a Cluster document cannot be applied to a running cluster")
-        for pod in manifests.pods:
-            known = self.pods[pod.ref].spec if pod.ref in self.pods else \
-                self.pending[pod.ref].spec if pod.ref in self.pending else None
-            if known is not None and known.template != pod.template:
-                raise KubemnError('pod "%s" exists with another spec; pods are immutable: '
-                                  'delete it first' % pod.ref)
         if manifests.api_objects and self.api is not None:
             self.api.registry.apply_objects(manifests.api_objects, dry_run=True)
         self._check_capacity(manifests)
@@ -167,9 +181,13 @@ class Objects:
         """What a file asks for fits the nodes' addresses (new Deployments counted by
         their replicas; the API takes what does not fit as Pending pods)."""
         wanted = {}
+        stored = {(p["metadata"]["namespace"], p["metadata"]["name"]): p
+                  for p in (self.api.store.list(PODS)[1] if self.api else ())}
         nodes = [p.template.node_name for p in manifests.pods
-                 if p.ref not in self.pods and p.ref not in self.pending]
-        nodes += [p.spec.template.node_name for p in self.pending.values()]
+                 if (p.namespace, p.name) not in stored]
+        nodes += [p["spec"].get("nodeName") for (namespace, name), p in stored.items()
+                  if ref(namespace, name) not in self.pods and
+                  p["spec"].get("nodeName") in (None, *self.node_plans)]   # to start
         for obj in manifests.api_objects:
             metadata = obj["metadata"]
             if obj["kind"] == "Deployment" and (self.api is None or self.api.store.get(
@@ -191,7 +209,7 @@ class Objects:
             raise KubemnError("the cluster has room for %d more pods, %d asked for"
                               % (sum(free.values()), sum(wanted.values())))
 
-    def _apply_checked(self, manifests, wait=True):
+    def _apply_nodes(self, manifests):
         lines = []
         for node in manifests.nodes:
             if node.name in self.node_plans:
@@ -199,51 +217,35 @@ class Objects:
             else:
                 self.add_node(node)
                 lines.append("node/%s created" % node.name)
-        for pod in manifests.pods:
-            if pod.ref in self.pods or pod.ref in self.pending:
-                lines.append("pod/%s unchanged" % pod.name)
-            elif wait:
-                self._create_pod(pod)
-                lines.append("pod/%s created" % pod.name)
-            else:
-                self.pending[pod.ref] = PendingPod(pod, time.time())
-                lines.append("pod/%s created" % pod.name)
-        if wait:
-            self.settle()
-        else:
-            self.api_changed()
+        if lines and self.api is not None:
+            self.api.publisher.publish()   # the scheduler sees the new nodes
         return lines
 
     # --- delete, scale -------------------------------------------------------------
-    def delete(self, kind, name, namespace=DEFAULT_NAMESPACE, drain=False):
-        """kubectl delete: name in namespace (or a ref 'namespace/name'). drain (a
-        controller's delete of a pod): it leaves the endpoints now and stops after
-        DRAIN_SECONDS, so requests already sent to it are answered."""
+    def delete(self, kind, name, namespace=DEFAULT_NAMESPACE):
+        """kubectl delete: name in namespace (or a ref 'namespace/name'); a pod is
+        waited for until its kubelet has stopped it and the store has let it go, as
+        kubectl waits."""
         kind = singular_of(kind)
         key = name if "/" in name else ref(namespace, name)
-        with self.lock:
-            if kind == "node":
+        if kind == "node":
+            with self.lock:
                 self.remove_node(name)
-                return 'node "%s" deleted' % name
-            if kind == "pod" and key in self.pending:
-                del self.pending[key]
-                self.api_changed()
-                return 'pod "%s" deleted' % _bare(key)
-            if kind == "pod":
-                pod = self.pod(key)
-                if drain:
-                    self._retire_pod(pod.ref)
-                else:
-                    self._delete_pod(pod.ref)
-                    self.settle()
-                return 'pod "%s" deleted' % pod.name
-            resource = next((r for r in RESOURCES if r.singular == kind), None)
-            if resource is None:
-                raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
+            return 'node "%s" deleted' % name
+        resource = next((r for r in RESOURCES if r.singular == kind), None)
+        if resource is None:
+            raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
+        with self.lock:
             self._delete_through_api(store_key(resource), key)
             if kind == "service":
                 self.sync_services()
-            return '%s "%s" deleted' % (kubectl_name(resource), _bare(key))
+        if kind == "pod":
+            namespace, name = _split(key)
+            if not wait_until(lambda: self.api.store.get(PODS, namespace, name) is None
+                              and "%s/%s" % (namespace, name) not in self.kubelet_pods(),
+                              READY_TIMEOUT, longest_pause=0.01):
+                raise KubemnError('pod "%s" not gone after %.0f s' % (name, READY_TIMEOUT))
+        return '%s "%s" deleted' % (kubectl_name(resource), _bare(key))
 
     def scale(self, name, replicas, namespace=DEFAULT_NAMESPACE):
         """kubectl scale deployment: through the API's scale subresource; waits until
@@ -260,18 +262,6 @@ class Objects:
             raise KubemnError(exc.message) from None
         self.wait_rolled_out([deployment])
         return "deployment.apps/%s scaled" % name
-
-    def relabel_pod(self, key, labels):
-        """kubectl label pod: the pod's labels become labels; Services follow."""
-        with self.lock:
-            if key in self.pending:
-                waiting = self.pending[key]
-                waiting.spec = replace(waiting.spec, template=replace(
-                    waiting.spec.template, labels=tuple(sorted(labels.items()))))
-                return
-            pod = self.pod(key)
-            pod.labels = tuple(sorted(labels.items()))
-            self.sync_services()
 
     # --- lookups -------------------------------------------------------------------
     def pod(self, key):
@@ -321,6 +311,52 @@ class Objects:
             raise KubemnError(exc.message) from None
 
     # --- pods --------------------------------------------------------------------
+    def sync_pod(self, namespace, name):
+        """The kubelet's reconcile of one pod, from the store as it is now (what to do
+        is topo/kubelet/pod_sync.py's actions())."""
+        key = ref(namespace, name)
+        stored = self.api.store.get(PODS, namespace, name)
+        with self.lock:
+            running, waiting = self.pods.get(key), self.pending.get(key)
+            for action in actions(stored, running and running.uid, waiting and waiting.uid,
+                                  any(p.ref == key for _, p in self.retiring),
+                                  self.node_plans):
+                if action == STOP:
+                    self._delete_pod(key)
+                elif action == DROP:
+                    del self.pending[key]
+                elif action == COLLECT:
+                    self.api.registry.delete_content(PODS, namespace, name, grace=0)
+                elif action == RETIRE:
+                    self._retire_pod(key, stored["metadata"]["deletionGracePeriodSeconds"])
+                elif action == FORGET:
+                    self._forget_stopped(namespace, name, stored["metadata"]["uid"])
+                elif action == RELABEL:
+                    labels = tuple(sorted((stored["metadata"].get("labels") or {}).items()))
+                    if labels != running.labels:   # the policy agent follows
+                        running.labels = labels
+                        self.api_changed()
+                elif action == START:
+                    # Started at the next tick, with the others bound meanwhile: a wave
+                    # of many starts much faster than many waves of one.
+                    self.pending[key] = PendingPod(parse_pod(stored),
+                                                   stored["metadata"]["uid"], time.time())
+                    self.api_changed()
+
+    def kubelet_pods(self):
+        """'namespace/name' of the pods the kubelet runs, drains or waits to start."""
+        with self.lock:
+            pods = list(self.pods.values()) + [p for _, p in self.retiring]
+            return ["%s/%s" % (p.namespace, p.name) for p in pods] + [
+                "%s/%s" % (w.spec.namespace, w.spec.name) for w in self.pending.values()]
+
+    def _forget_stopped(self, namespace, name, uid):
+        """The kubelet's last word on a pod it stopped: the store lets it go (unless a
+        pod of that name was made anew meanwhile)."""
+        stored = self.api.store.get(PODS, namespace, name)
+        if stored is not None and stored["metadata"]["uid"] == uid:
+            self.api.registry.delete_content(PODS, namespace, name, grace=0)
+
     def start_pending(self, now):
         """The kubelet's part: starts the pods the API accepted, a few waves a tick.
         A pod that cannot start stays Pending with the reason, and is tried again
@@ -328,68 +364,68 @@ class Objects:
         with self.lock:
             due = [w for w in self.pending.values() if w.retry_at <= now][:TICK_WAVES *
                                                                            LAUNCH_WAVE]
-            if not due:
+            if not due or self.starts_held:
                 return
             for first in range(0, len(due), LAUNCH_WAVE):
                 wave = due[first:first + LAUNCH_WAVE]
                 try:
-                    self._create_pods([w.spec for w in wave])
+                    self._create_pods(wave)
                     started = wave
                 except KubemnError:
                     started = []
                     for waiting in wave:   # one at a time, to find the one that fails
                         try:
-                            self._create_pods([waiting.spec])
+                            self._create_pods([waiting])
                             started.append(waiting)
                         except KubemnError as exc:
                             waiting.error, waiting.retry_at = str(exc), now + RETRY_SECONDS
-                            waiting.unschedulable = isinstance(exc, Unschedulable)
                 for waiting in started:
                     self.pods[waiting.spec.ref].created = waiting.created
                     del self.pending[waiting.spec.ref]
             self.api_changed()
 
-    def _retire_pod(self, key):
-        """A pod a controller deletes: it leaves the Services' endpoints now and stops
-        after DRAIN_SECONDS, so requests already sent to it are answered."""
+    def _retire_pod(self, key, grace):
+        """A pod being deleted: a ready one leaves the Services' endpoints now and stops
+        once it holds no open connection, or after DRAIN_SECONDS (or its grace period,
+        if shorter), so requests already sent to it are answered; one that serves
+        nothing stops at once."""
         pod = self.pods.pop(key)
         self.policy_enforcer.forget([pod])
+        drain = min(DRAIN_SECONDS, grace) if pod.is_ready else 0
         if pod.is_ready:
             pod.is_ready = False
             self.sync_services(endpoints_left=True)
-        self.retiring.append((time.monotonic() + DRAIN_SECONDS, pod))
+        self.retiring.append((time.monotonic() + drain, pod))
         self.api_changed()
+        self.kubelet.wake()
 
     def stop_retired(self, now):
-        """Stops the retiring pods whose drain is over."""
+        """Stops the retiring pods whose drain is over (or that no longer hold an open
+        connection); the store lets them go."""
         with self.lock:
-            due = [pod for deadline, pod in self.retiring if deadline <= now]
+            due = [pod for deadline, pod in self.retiring
+                   if deadline <= now or not has_open_connections(pod.sandbox_pid)]
             if not due:
                 return
-            self.retiring = [(d, p) for d, p in self.retiring if d > now]
+            self.retiring = [(d, p) for d, p in self.retiring if p not in due]
             stop_pods(due)
             for pod in due:
                 self.janitor.forget(pod.ip)
                 self.pools[pod.node.name].release(pod.ip)
+                self._forget_stopped(pod.namespace, pod.name, pod.uid)
 
-    def _create_pod(self, spec):
-        return self._create_pods([spec])[0]
-
-    def _create_pods(self, specs):
+    def _create_pods(self, waiting):
         """Starts pods in waves: the pods of a wave make their namespaces at the same
         time, the policy controller learns of them, then each gets its containers. A
         failure removes the pods of its wave (earlier waves stay, as the pods kubectl
         had created would) and re-raises."""
-        counts = {n: 0 for n in self.pools}
-        for pod in self.pods.values():
-            counts[pod.node.name] += 1
-        labels = self.node_labels()   # read once for the lot: they change by requests
         created = []
-        for first in range(0, len(specs), LAUNCH_WAVE):
+        for first in range(0, len(waiting), LAUNCH_WAVE):
             wave = []
             try:
-                for spec in specs[first:first + LAUNCH_WAVE]:
-                    wave.append(self._place_pod(spec, counts, labels))
+                for pending in waiting[first:first + LAUNCH_WAVE]:
+                    wave.append(self._place_pod(pending.spec))
+                    wave[-1].uid = pending.uid
                     wave[-1].launch()
                 for pod in wave:
                     pod.wait_sandbox()
@@ -420,19 +456,18 @@ class Objects:
                 self.announced_stand_ins.add(key)
                 self.progress("%s: %s" % (pod.ref, note))
 
-    def _place_pod(self, spec, counts, labels):
-        """A Pod (not started) on the node the scheduler picks among those whose
-        labels (labels: {node: labels}) its nodeSelector matches, with its address."""
-        node_name = choose_node(spec.template.node_name, counts,
-                                {n: p.free for n, p in self.pools.items()},
-                                spec.template.node_selector, labels)
+    def _place_pod(self, spec):
+        """A Pod (not started) on the node it is bound to, with an address of the
+        node's PodCIDR (the network plugin's part)."""
+        node_name = spec.template.node_name
+        if node_name not in self.pools:   # gone since: the store lets the pod go too
+            raise no_such_node(node_name, list(self.pools))
         pool = self.pools[node_name]
         try:
             ip = pool.allocate(skip=self.janitor.pending())
         except KubemnError:
             self.janitor.drain()  # what is left is being cleaned up: wait for it
             ip = pool.allocate()
-        counts[node_name] += 1
         return Pod(spec, self.net[node_name], ip,
                    os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
                    self.pod_dns(spec),
@@ -459,8 +494,8 @@ class Objects:
         next line sees them (a `kubectl scale` done; a rollout waits on readiness,
         as `kubectl rollout status` does)."""
         self._wait_workloads(timeout)
-        if not wait_until(lambda: all(w.error is not None for w in self.pending.values()),
-                          timeout, longest_pause=0.01):
+        if not wait_until(lambda: all(w.error is not None for w in list(
+                self.pending.values())), timeout, longest_pause=0.01):
             raise KubemnError("pods still pending after %.0f s: %s" % (
                 timeout, ", ".join(w.spec.name for w in self.pending.values())))
         with self.lock:
@@ -470,8 +505,9 @@ class Objects:
         self._wait_workloads(timeout)
 
     def _wait_workloads(self, timeout):
-        """The workload controllers, owners first, each caught up with the store as it
-        is when its turn comes (so with what the one before it wrote)."""
+        """The workload controllers, owners first, then the scheduler and the kubelet,
+        each caught up with the store as it is when its turn comes (so with what the
+        one before it wrote)."""
         for loop in self.workload_loops:
             self._wait_caught_up(loop, self.api.store.revision, timeout)
 

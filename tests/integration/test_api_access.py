@@ -5,6 +5,7 @@ import os
 import ssl
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -169,6 +170,31 @@ def test_the_official_python_client_lists_creates_watches_reads_logs_and_deletes
         "default", label_selector="app=pyweb").items, 10)
 
 
+def test_a_pod_for_another_scheduler_waits_for_its_binding_then_runs(cluster):
+    """The default scheduler leaves it alone; a Binding (what a scheduler posts) puts it
+    on a node, whose kubelet starts it."""
+    token = _token(cluster)
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bespoke"},
+           "spec": {"schedulerName": "my-scheduler",
+                    "containers": [{"name": "c", "image": "busybox",
+                                    "command": ["sleep", "infinity"]}]}}
+    path = "/api/v1/namespaces/default/pods"
+    assert _request(cluster, "POST", path, token, json.dumps(pod))[0] == 201
+    time.sleep(0.5)
+    status, stored = _request(cluster, "GET", path + "/bespoke", token)
+    assert "nodeName" not in stored["spec"] and stored["status"]["phase"] == "Pending"
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "bespoke"},
+               "target": {"apiVersion": "v1", "kind": "Node", "name": "node2"}}
+    assert _request(cluster, "POST", path + "/bespoke/binding", token,
+                    json.dumps(binding))[0] == 201
+    again = _request(cluster, "POST", path + "/bespoke/binding", token, json.dumps(binding))
+    assert again[0] == 409 and "already assigned" in again[1]["message"]
+    wait_for(lambda: _request(cluster, "GET", path + "/bespoke", token)[1]["status"].get(
+        "phase") == "Running", 10)
+    assert cluster.pod("bespoke").node.name == "node2"
+    cluster.delete("pod", "bespoke")
+
+
 def test_the_official_python_client_runs_a_job_to_completion(cluster):
     pytest.importorskip("kubernetes")
     from kubernetes import client, config
@@ -185,8 +211,8 @@ def test_the_official_python_client_runs_a_job_to_completion(cluster):
     assert [c.type for c in done.status.conditions][-1] == "Complete"
     assert done.status.completion_time is not None and not done.status.active
     batch.delete_namespaced_job("pyjob", "default", propagation_policy="Background")
-    wait_for(lambda: not [p for p in cluster.pods.values() if p.name.startswith("pyjob-")],
-             15)
+    wait_for(lambda: not [p for p in cluster.api.store.list("pods")[1]
+                          if p["metadata"]["name"].startswith("pyjob-")], 15)
 
 
 def test_the_official_python_client_reads_a_node_whole(cluster):

@@ -441,9 +441,9 @@ def test_watch_sees_a_new_pod_and_its_deletion(cluster):
     events = [row[:2] for row in rows]
     assert events[0] == ["EVENT", "NAME"] and ["ADDED", "client1"] in events
     assert events.index(["ADDED", "watched"]) < events.index(["DELETED", "watched"])
-    # Accepted first, started by the kubelet after: Pending, then Running.
+    # Stored first, bound by the scheduler, started by the kubelet: Pending, Running.
     watched = [row[:4] for row in rows if row[1:2] == ["watched"]]
-    assert watched[0] == ["ADDED", "watched", "0/1", "ContainerCreating"]
+    assert watched[0] == ["ADDED", "watched", "0/1", "Pending"]
     assert ["MODIFIED", "watched", "1/1", "Running"] in watched
 
 
@@ -761,7 +761,9 @@ def test_run_interactively_attaches_to_the_container_and_rm_deletes_the_pod(clus
     out = kubectl(cluster, "run", "asker", "-i", "--rm", "--restart=Never", "--image=busybox",
                   "--", "sh", "-c", "read line; echo got $line", stdin="an answer\n").stdout
     assert "got an answer" in out and 'pod "asker" deleted' in out
-    assert "asker" not in cluster.pods and "asker" not in cluster.pending
+    # Its containers had ended: gone from the store at once, its sandbox a moment later.
+    assert kubectl(cluster, "get", "pod", "asker", check=False).returncode == 1
+    wait_for(lambda: "asker" not in cluster.pods and "asker" not in cluster.pending, 5)
     line = "%s run shell -it --rm --restart=Never --image=busybox -- sh" % KUBECTL
     terminal = subprocess.Popen(["script", "-qc", line, "/dev/null"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -236,6 +236,11 @@ def test_events_tell_a_pods_scheduling_start_back_off_and_stop():
     backoff = pod_events(running, crashing, NOW)
     assert [(e["reason"], e["type"]) for e in backoff] == [("BackOff", "Warning")]
     assert [e["reason"] for e in pod_events(running, {}, NOW)] == ["Killing"]
+    (key, pod), = running.items()
+    terminating = {key: dict(pod, metadata=dict(pod["metadata"],
+                                                deletionTimestamp="2026-01-01T00:00:00Z"))}
+    assert [e["reason"] for e in pod_events(running, terminating, NOW)] == ["Killing"]
+    assert pod_events(terminating, {}, NOW) == []   # killed once, when it began to end
     names = [e["metadata"]["name"] for e in made]
     assert names == sorted(names)   # in the order they happened
 

@@ -31,7 +31,8 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/manager/cluster_dns.py", "topo/api/strategies/deployment.py",
     "topo/api/strategies/replica_set.py", "topo/api/strategies/pod_template.py",
     "topo/manager/deployments.py", "topo/manager/rollout.py", "topo/api/strategies/job.py",
-    "topo/manager/jobs.py", "topo/api/strategies/cron_job.py", "topo/manager/cron_jobs.py"]
+    "topo/manager/jobs.py", "topo/api/strategies/cron_job.py", "topo/manager/cron_jobs.py",
+    "topo/api/strategies/pod.py", "topo/manager/scheduler.py", "topo/kubelet/pod_sync.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",

@@ -1,5 +1,5 @@
 """Events (pure): what the scheduler and the kubelet would report for the change
-between two renders of the cluster's pods, and the deployment controller for a
+between two readings of the pods in the store, and the deployment controller for a
 ReplicaSet it resized, as Event objects (`kubectl get events`, `kubectl describe`)."""
 import itertools
 
@@ -83,13 +83,23 @@ def pod_events(before, after, now):
                 events.append(_event(pod, "BackOff", "Back-off restarting failed container %s "
                                      "in pod %s" % (name, key[1]), now, "kubelet",
                                      "Warning", node))
-    for key, pod in before.items():
-        if key not in after:
+    # The kubelet stops a pod's containers when it is deleted (or, gone at once, is
+    # no longer stored); a pod no node took had none.
+    stopping = [pod for key, pod in after.items() if _deleting(pod) and not (
+        key in before and _deleting(before[key]))]
+    stopping += [pod for key, pod in before.items() if key not in after and
+                 not _deleting(pod)]
+    for pod in stopping:
+        if pod["spec"].get("nodeName"):
             for container in pod["spec"]["containers"]:
                 events.append(_event(pod, "Killing", "Stopping container %s"
                                      % container["name"], now, "kubelet",
-                                     host=pod["spec"].get("nodeName")))
+                                     host=pod["spec"]["nodeName"]))
     return events
+
+
+def _deleting(pod):
+    return bool(pod["metadata"].get("deletionTimestamp"))
 
 
 def scaling_event(deployment, replica_set, was, replicas, now):

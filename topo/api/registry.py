@@ -1,13 +1,11 @@
-"""What a write through the API does to the cluster: one strategy per kind, as the
-API server has (checks, then the change through the cluster's own apply, delete and
-scale, which check everything before they change anything).
+"""What a write through the API stores: one strategy per kind, as the API server has
+(topo/api/strategies: defaults, checks naming the field, what an update may change,
+the status subresource), whether the write comes from a client, a controller, the
+kubelet or kubemn's own apply (apply_objects). Pods, Services, Deployments and the
+other kinds live in the store alone; the controllers and the kubelet watch it.
 
-Pods and Nodes are kubemn's model: their bodies go through the same manifest parser
-as files (so what `kubemn run -f` refuses, the API refuses, with a 422 naming the
-field). The other kinds (Namespaces, NetworkPolicies, ConfigMaps, ServiceAccounts,
-Services, Endpoints, Deployments, ReplicaSets, ReplicationControllers, DaemonSets,
-Ingresses) live in the store alone, written as their strategies (topo/api/strategies) say,
-whether they come from a client or from kubemn's own apply (apply_objects).
+Nodes are still kubemn's model: their bodies go through the cluster's apply, which
+plugs a node in, and the cluster publishes them (topo/api/snapshot.py).
 """
 import copy
 import random
@@ -18,24 +16,24 @@ from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, endpoints,
-                                  job, network_policy, replica_set, replication_controller,
-                                  service_account)
+                                  job, network_policy, pod, replica_set,
+                                  replication_controller, service_account)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
 from topo.api.strategies.kept import KeptAsGiven
 from topo.api.strategies.service import ServiceStrategy
 from topo.errors import KubemnError
 from topo.plan.manifest import parse_documents
-from topo.plan.model import ref
 from topo.plan.generated_names import SUFFIX_ALPHABET
+from topo.plan.scheduler import no_such_node
 
-MODEL_KINDS = ("Pod", "Node")
+MODEL_KINDS = ("Node",)
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Endpoints": endpoints,
               "ServiceAccount": service_account, "DaemonSet": daemon_set,
               "Deployment": deployment, "ReplicaSet": replica_set, "Job": job,
-              "CronJob": cron_job,
+              "CronJob": cron_job, "Pod": pod,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
@@ -117,6 +115,14 @@ def _meta(obj, fields):
     return {f: copy.deepcopy(metadata[f]) for f in fields if metadata.get(f)}
 
 
+def _check_node(store, kind, name, field, node):
+    """A pod bound to a node must be bound to one there is (kubemn refuses it at once:
+    no kubelet would ever start it)."""
+    if isinstance(node, str) and node and store.get("nodes", "", node) is None:
+        raise invalid(kind, name, field, str(no_such_node(
+            node, [n["metadata"]["name"] for n in store.list("nodes")[1]])))
+
+
 def _check_still_stored(store, owner):
     """Refuses a controller's write for an owner that has gone (or come back anew)."""
     metadata = owner["metadata"]
@@ -125,9 +131,6 @@ def _check_still_stored(store, owner):
     if stored is None or stored["metadata"]["uid"] != metadata["uid"]:
         raise ApiError(409, "%s %s has just been deleted" % (owner["kind"], metadata["name"]))
 
-
-# What a pod's metadata keeps beyond its model (its labels are the model's).
-POD_META = ("annotations", "ownerReferences", "generateName")
 
 
 class Registry:
@@ -141,12 +144,13 @@ class Registry:
     def apply_objects(self, objects, dry_run=False):
         """Objects of kubemn's own apply (manifest files, the add-ons, the Python API)
         of the kinds the store keeps alone: created, or updated when they exist, in a
-        namespace made for them if there is none (as the publisher does for pods);
-        kubectl's lines. dry_run: only checked, as the write would check them."""
+        namespace made for them if there is none (a file's pod in namespace team needs
+        no Namespace document); kubectl's lines. dry_run: only checked, as the write
+        would check them."""
         lines, done = [], []   # done: (store key, namespace, name, object before)
         if not dry_run:
-            self.publisher.implicit_namespaces({o["metadata"]["namespace"] for o in objects
-                                                if o["metadata"].get("namespace")})
+            self._implicit_namespaces({o["metadata"]["namespace"] for o in objects
+                                       if o["metadata"].get("namespace")})
         try:
             for obj in objects:
                 resource = next(r for r in RESOURCES if r.kind == obj["kind"])
@@ -176,6 +180,14 @@ class Registry:
         if done:
             self.publisher.publish()   # once for the lot
         return lines
+
+    def _implicit_namespaces(self, used):
+        """Objects that did not come through the API (`kubemn run -f`, the Python API)
+        may name a namespace nobody created: it is created for them, as if kubectl had."""
+        for name in used:
+            if self.store.get(namespace_strategy.RESOURCE, "", name) is None:
+                self.store.put(namespace_strategy.RESOURCE, namespace_strategy.for_create(
+                    {"metadata": {"name": name}}, self.cluster.created))
 
     def _undo(self, done):
         """Puts back what an apply_objects changed before it failed."""
@@ -222,31 +234,36 @@ class Registry:
         obj = _check_body(resource, namespace, body, name)
         _check_version(obj, current, key, patched)
         self.store.put(key, strategy.for_status(obj, current, time.time()))
-        self.publisher.publish()
+        self._published(resource)
         return self.store.get(key, namespace or "", name)
 
     def _write(self, resource, namespace, obj, current, publish=True):
         """Stores obj (through the cluster for its model's kinds); publish: the
-        cluster's publication follows at once (its listeners, the policy agent's
-        tables, with it)."""
+        cluster's publication follows (_published)."""
         name = obj["metadata"]["name"]
         if resource.kind in MODEL_KINDS:
-            manifests = _parse(obj)
-            if resource.kind == "Pod" and current is not None:
-                self._update_pod(obj, current, manifests.pods[0])
-            elif resource.kind == "Node" and current is not None:
-                pass  # a node's podCIDR cannot change; labels are its only mutable part
-            else:
-                self._apply(manifests, obj)
+            if current is None:   # a node's podCIDR cannot change; labels can
+                self._apply(_parse(obj), obj)
             self.state.meta[(store_key(resource), namespace, name)] = _meta(
-                obj, POD_META if resource.kind == "Pod" else ("labels", "annotations"))
+                obj, ("labels", "annotations"))
         elif resource.kind in self.strategies:
+            if resource.kind == pod.KIND and current is None:
+                _check_node(self.store, pod.KIND, name, "spec.nodeName",
+                            (obj.get("spec") or {}).get("nodeName"))
             stored = self._stored_form(resource, obj, current)
             self.store.put(store_key(resource), stored)
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
         if publish:
+            self._published(resource)
+
+    def _published(self, resource):
+        """The cluster's publication follows a write at once (its listeners, the policy
+        agent's tables, with it), but a pod's: its kubelet, which watches the store,
+        takes it from there, and asks for the publication when what it reports
+        changes (a deleted pod leaves the fabric first)."""
+        if resource.kind != pod.KIND:
             self.publisher.publish()
 
     def _stored_form(self, resource, obj, current):
@@ -258,34 +275,28 @@ class Registry:
     def _apply(self, manifests, obj):
         """The cluster's apply; what it refuses is the API server's 422 for obj."""
         try:
-            self.cluster.apply(manifests, wait=False)   # the kubelet starts the pods
+            self.cluster.apply(manifests, wait=False)
         except KubemnError as exc:
             raise invalid(obj["kind"], obj["metadata"]["name"], "spec", str(exc)) from None
 
-    def _update_pod(self, obj, current, pod):
-        """Pods are immutable but for their labels and annotations."""
-        old = _parse(current).pods[0]
-        if pod.template.containers != old.template.containers or \
-                pod.template.restart_policy != old.template.restart_policy or \
-                (pod.template.node_name or current["spec"].get("nodeName")) != \
-                current["spec"].get("nodeName"):
-            raise invalid("Pod", pod.name, "spec", "Forbidden: pod updates may not change "
-                          "fields other than `metadata.labels` and `metadata.annotations` "
-                          "in kubemn")
-        labels = dict(obj["metadata"].get("labels") or {})
-        labels.pop("pod-template-hash", None)
-        try:
-            self.cluster.relabel_pod(pod.ref, labels)
-        except KubemnError as exc:
-            raise ApiError(422, str(exc), reason="Invalid") from None
+    def bind(self, namespace, name, node):
+        """pods/NAME/binding: the pod is on node from now on (a node there is). The
+        scheduler's too, inside its step's hold on the store (nothing else writes the
+        pod meanwhile), not under the cluster's lock: a thousand bindings wake the
+        other controllers once."""
+        current = self.store.get(pod.RESOURCE, namespace, name)
+        if current is None:
+            raise not_found(pod.RESOURCE, name)
+        _check_node(self.store, "Binding", name, "target.name", node)
+        self.store.put(pod.RESOURCE, pod.for_binding(current, node, time.time()))
+
 
     # --- delete and scale ----------------------------------------------------------
-    def delete(self, resource, namespace, name, propagation=None, drain=False):
+    def delete(self, resource, namespace, name, propagation=None, grace=None):
         """propagation: the DeleteOptions' propagationPolicy. Orphan: what the object
         owns loses its reference and stays; otherwise (Background, and Foreground,
-        which kubemn does not wait for) the garbage collector deletes it. drain: a
-        pod leaves the endpoints now and stops a moment later (a controller's
-        delete)."""
+        which kubemn does not wait for) the garbage collector deletes it. grace: its
+        gracePeriodSeconds (a pod's; 0: gone at once)."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
         if current is None:
@@ -299,41 +310,35 @@ class Registry:
             self.publisher.publish()
         if resource.kind in MODEL_KINDS:
             try:
-                self.cluster.delete(resource.singular, ref(namespace, name) if namespace
-                                    else name, drain=drain)
+                self.cluster.delete(resource.singular, name)
             except KubemnError as exc:
                 raise ApiError(422, str(exc), reason="Invalid") from None
             self.state.meta.pop((key, namespace, name), None)
         elif resource.kind in self.strategies:
-            kept = self.strategies[resource.kind].for_delete(current, time.time())
+            strategy = self.strategies[resource.kind]
+            kept = strategy.for_delete(current, time.time(), grace) \
+                if resource.kind == pod.KIND else strategy.for_delete(current, time.time())
             if kept is None:
                 self.store.remove(key, namespace or "", name)
-            else:   # finalizers to run first: a namespace's controller takes it from here
-                current = kept
+            elif kept is not current:   # finalizers to run first (a namespace's), or
+                current = kept          # a kubelet's stop (a pod's)
                 self.store.put(key, current)
         else:
             raise ApiError(405, "%s cannot be deleted: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
-        self.publisher.publish()
+        self._published(resource)
         return current
 
     def _orphan(self, owner):
-        """What owner owns loses its reference to it (a pod's metadata beyond the model
-        lives in APIState until pods are the store's alone)."""
+        """What owner owns loses its reference to it."""
         uid, namespace = owner["metadata"]["uid"], owner["metadata"].get("namespace", "")
-        for resource in ("pods", replica_set.RESOURCE):
+        for resource in (pod.RESOURCE, replica_set.RESOURCE, job.RESOURCE):
             for dependent in self.store.list(resource, namespace)[1]:
                 refs = dependent["metadata"].get("ownerReferences") or ()
-                if not any(r.get("uid") == uid for r in refs):
-                    continue
-                kept = [r for r in refs if r.get("uid") != uid]
-                if resource == "pods":
-                    self.state.meta.setdefault(
-                        ("pods", namespace, dependent["metadata"]["name"]),
-                        {})["ownerReferences"] = kept
-                else:
+                if any(r.get("uid") == uid for r in refs):
                     self.store.put(resource, dict(dependent, metadata=dict(
-                        dependent["metadata"], ownerReferences=kept)))
+                        dependent["metadata"],
+                        ownerReferences=[r for r in refs if r.get("uid") != uid])))
 
     # Owners first: a Deployment goes before the pods it would replace.
     NAMESPACE_CONTENT = (deployment.RESOURCE, replica_set.RESOURCE,
@@ -348,13 +353,14 @@ class Registry:
 
     def create_contents(self, key, namespace, bodies):
         """A controller's creates of many (a replica manager's pods), in order, the
-        store published once for them all; raises at the first the API refuses."""
+        cluster published once for them all (_published); raises at the first the API
+        refuses."""
         def create_all():
             try:
                 for body in bodies:
                     self.create(BY_STORE_KEY[key], namespace, body, publish=False)
             finally:
-                self.publisher.publish()
+                self._published(BY_STORE_KEY[key])
         self._as_controller(create_all)
 
     def update_content(self, key, namespace, body, owner=None):
@@ -376,17 +382,17 @@ class Registry:
         except ApiError as exc:
             raise KubemnError(exc.message) from None
 
-    def delete_content(self, key, namespace, name):
+    def delete_content(self, key, namespace, name, grace=None):
         """A controller's delete (the namespace controller's, the garbage collector's,
-        a replica manager's): through the kind's own rules (events, which no client
-        deletes, from the store; a pod drained first); one already gone is no
-        error."""
+        a replica manager's; the kubelet's of a pod it has stopped, grace 0): through
+        the kind's own rules (events, which no client deletes, from the store); one
+        already gone is no error."""
         if key == "events":
             self.store.remove(key, namespace, name)
             return
         try:
             with self.cluster.lock:   # as a request's write holds it
-                self.delete(BY_STORE_KEY[key], namespace, name, drain=True)
+                self.delete(BY_STORE_KEY[key], namespace, name, grace=grace)
         except ApiError as exc:
             if exc.code != 404:
                 raise

@@ -18,15 +18,13 @@ from topo.plan.ipam import pod_capacity
 KUBELET_VERSION = "v1.37.0-kubemn"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
-# What snapshot.py reads off the running cluster.
+# What the kubelet reads off the running cluster (topo/api/snapshot.py).
 # state: Running, Completed, Error, CrashLoopBackOff, or (not started) ContainerCreating,
 # CreateContainerError with a message.
 ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready message",
                            defaults=(None,))
 WAITING = ("ContainerCreating", "CreateContainerError")
-# unschedulable: why no node takes it (the scheduler's message), or None.
-PodView = namedtuple("PodView", "spec ip node host_ip created ready containers "
-                                "unschedulable", defaults=(None,))
+PodView = namedtuple("PodView", "spec ip node host_ip created ready containers")
 # host: HostFacts of the machine every node shares; run_id: the cluster's run.
 NodeView = namedtuple("NodeView", "name ip pod_cidr created host run_id")
 HostFacts = namedtuple("HostFacts", "kernel boot_id cpus memory_kib disk_kib architecture")
@@ -155,15 +153,9 @@ def _condition(kind, ok, when):
             "lastTransitionTime": timestamp(when)}
 
 
-def pod_json(view, extra_meta=None):
-    spec, template = view.spec, view.spec.template
-    metadata = _metadata(spec.name, view.created, spec.namespace, template.labels, extra_meta)
-    if view.unschedulable:
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
-                "spec": pod_spec_json(template), "status": {
-                    "phase": "Pending", "qosClass": "BestEffort", "conditions": [dict(
-                        _condition("PodScheduled", False, view.created),
-                        reason="Unschedulable", message=view.unschedulable)]}}
+def pod_status(view):
+    """A pod's status as its kubelet reports it."""
+    template = view.spec.template
     images = {c.name: c.image for c in template.containers}
     containers = [_container_status(c, images[c.name], view.created) for c in view.containers]
     states = [c.state for c in view.containers]
@@ -179,8 +171,16 @@ def pod_json(view, extra_meta=None):
     if view.ip:   # a pending pod has no address yet
         status.update({"hostIP": view.host_ip, "hostIPs": [{"ip": view.host_ip}],
                        "podIP": view.ip, "podIPs": [{"ip": view.ip}]})
+    return status
+
+
+def pod_json(view, extra_meta=None):
+    """A pod bound to view.node as the store serves it once its kubelet has reported
+    (from kubemn's model: the unit tests' pods)."""
+    spec, template = view.spec, view.spec.template
+    metadata = _metadata(spec.name, view.created, spec.namespace, template.labels, extra_meta)
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
-            "spec": pod_spec_json(template, view.node), "status": status}
+            "spec": pod_spec_json(template, view.node), "status": pod_status(view)}
 
 
 # --- services ------------------------------------------------------------------

@@ -18,7 +18,7 @@ RESOURCES = (
     Resource("", "v1", "nodes", "node", "Node", False,
              ("create", "delete", "get", "list", "watch"), ("no",), (), ("proxy",)),
     Resource("", "v1", "pods", "pod", "Pod", True, ALL, ("po",), ("all",),
-             ("log", "exec", "attach", "portforward", "proxy", "status")),
+             ("log", "exec", "attach", "portforward", "proxy", "status", "binding")),
     Resource("", "v1", "services", "service", "Service", True, ALL, ("svc",), ("all",),
              ("proxy", "status")),
     Resource("", "v1", "endpoints", "endpoints", "Endpoints", True, ALL, ("ep",), (), ()),
@@ -74,7 +74,7 @@ BY_KIND = {r.kind: r for r in RESOURCES}
 NAMESPACED = tuple(store_key(r) for r in RESOURCES if r.namespaced)
 SUBRESOURCE_VERBS = {"log": ("get",), "exec": ("create", "get"), "attach": ("create", "get"),
                      "portforward": ("create", "get"), "status": ("get", "patch", "update"),
-                     "scale": ("get", "patch", "update"),
+                     "scale": ("get", "patch", "update"), "binding": ("create",),
                      "proxy": ("create", "delete", "get", "patch", "update")}
 
 

@@ -300,6 +300,8 @@ class ApiServer:
             raise ApiError(404, "the server could not find the requested resource")
         if request.subresource == "scale":
             return self._write_scale(request, method, body, handler)
+        if request.subresource == "binding" and method == "POST":
+            return 201, self._bind(request, namespace, body)
         if request.subresource is not None and request.subresource != "status":
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource", reason="MethodNotAllowed")
@@ -319,7 +321,8 @@ class ApiServer:
             if request.name is None:
                 return 200, self._delete_collection(request, namespace)
             return 200, self.registry.delete(resource, namespace, request.name,
-                                             _propagation(request, body))
+                                             _propagation(request, body),
+                                             _grace(request, body))
         if request.name is None:
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource", reason="MethodNotAllowed")
@@ -348,6 +351,17 @@ class ApiServer:
             return apply_patch(current, patch, content_type)
         except PatchError as exc:
             raise ApiError(422 if "unsupported" not in str(exc) else 415, str(exc)) from None
+
+    def _bind(self, request, namespace, body):
+        """POST pods/NAME/binding: a scheduler's Binding, its target a node."""
+        target = body.get("target") if isinstance(body, dict) else None
+        node = target.get("name") if isinstance(target, dict) else None
+        if not isinstance(node, str) or not node:
+            raise ApiError(422, 'Binding "%s" is invalid: target.name: Required value'
+                           % request.name, reason="Invalid")
+        self.registry.bind(namespace, request.name, node)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "code": 201}
 
     def _write_scale(self, request, method, body, handler):
         resource, namespace = request.resource, request.namespace
@@ -384,6 +398,17 @@ def _propagation(request, body):
     policy = request.param("propagationPolicy") or options.get("propagationPolicy")
     orphan = request.param("orphanDependents") or options.get("orphanDependents")
     return policy or ("Orphan" if orphan in (True, "true") else None)
+
+
+def _grace(request, body):
+    """A delete's gracePeriodSeconds (a pod's), from the query or the DeleteOptions."""
+    options = body if isinstance(body, dict) else {}
+    grace = request.param("gracePeriodSeconds", options.get("gracePeriodSeconds"))
+    try:
+        return None if grace is None else max(0, int(grace))
+    except (TypeError, ValueError):
+        raise ApiError(400, "gracePeriodSeconds: expected a number, got %r" % (grace,)) \
+            from None
 
 
 def _event_sender(handler, resource):

@@ -1,19 +1,21 @@
-"""What the running cluster is, as Kubernetes objects in the store.
+"""What the kubelets report to the store: each pod's status (phase, conditions,
+container states, addresses) as its kubelet finds it, and each node.
 
-publish() reads the cluster (under its lock: pods, their processes' states, nodes)
-and hands each resource's whole list to the store, which works out what changed.
-Labels and annotations given through the API come from APIState; the other kinds
-live in the store alone (topo/api/registry.py), written by clients and controllers."""
+publish() reads the cluster (under its lock: its pods' processes, its nodes) and
+writes outside it: the status of each pod it runs or waits to start, into the pod
+the store holds (the pods themselves are written by clients and controllers, and
+bound by the scheduler); the nodes' whole list, which the store compares. Labels
+and annotations a client gives a node come from APIState, until nodes are the
+store's alone. The events the scheduler and the kubelet would report follow from the
+pods as they were at the previous publication and are now."""
 import collections
 import functools
 import os
 import platform
 import threading
 import time
-from dataclasses import replace
 
 from topo.api import events, render
-from topo.api.strategies import namespace as namespace_strategy
 
 
 # Go's names for the machine's architecture (GOARCH), as nodeInfo gives it.
@@ -40,17 +42,11 @@ def _pod_view(pod):
             container.name, states.get(container.name, "Waiting"),
             process.returncode if process is not None else None,
             pod.restarts.get(container.name, 0), pod.container_ready(container.name)))
-    spec = pod.spec
-    if pod.labels != spec.template.labels:
-        spec = replace(spec, template=pod.labelled_template())
-    return render.PodView(spec, pod.ip, pod.node.name, pod.node.IP(), pod.created,
+    return render.PodView(pod.spec, pod.ip, pod.node.name, pod.node.IP(), pod.created,
                           pod.is_ready, containers)
 
 
 def _pending_view(waiting):
-    if waiting.unschedulable:   # the scheduler's: no node, no container status
-        return render.PodView(waiting.spec, None, None, None, waiting.created, False, [],
-                              waiting.error)
     state = "CreateContainerError" if waiting.error else "ContainerCreating"
     containers = [render.ContainerView(c.name, state, None, 0, False, waiting.error)
                   for c in waiting.spec.template.containers]
@@ -74,33 +70,21 @@ def host_facts():
 
 
 def collect(cluster):
-    """What runs, read under the cluster's lock (the rendering happens outside it)."""
+    """What runs, read under the cluster's lock (the rendering happens outside it):
+    ({(namespace, name): (the stored pod's uid, PodView)}, [NodeView])."""
     host = host_facts()
     with cluster.lock:
-        pods = [_pod_view(p) for p in cluster.pods.values()]
-        pods += [_pending_view(w) for w in cluster.pending.values()]
+        running = list(cluster.pods.values()) + [p for _, p in cluster.retiring]
+        pods = {(p.namespace, p.name): (p.uid, _pod_view(p)) for p in running}
+        pods.update(((w.spec.namespace, w.spec.name), (w.uid, _pending_view(w)))
+                    for w in cluster.pending.values())
         node_views = [render.NodeView(n.name, n.ip, n.pod_cidr, cluster.node_created[n.name],
                                       host, cluster.run_id)
                       for n in cluster.node_plans.values()]
     return pods, node_views
 
 
-def render_cluster(views, state):
-    """{store resource: [objects]} of the pods and nodes the cluster runs."""
-    pods, node_views = views
-    return {"pods": [render.pod_json(v, state.extra("pods", v.spec.namespace, v.spec.name))
-                     for v in pods],
-            "nodes": [render.node_json(v, state.extra("nodes", None, v.name))
-                      for v in node_views]}
-
-
-def namespaces_used(rendered):
-    return {o["metadata"]["namespace"] for objs in rendered.values() for o in objs
-            if "namespace" in o["metadata"]}
-
-
 MAX_EVENTS = 1000   # the oldest go, as the API server lets events expire
-ORDER = ("nodes", "pods")
 
 
 class Publisher:
@@ -115,6 +99,7 @@ class Publisher:
         self.stopping = threading.Event()
         self.lock = threading.RLock()   # record() runs inside publish() too
         self.recent = collections.deque()   # the events' metadata, oldest first
+        self.pods_seen = {}   # the pods as the previous publication found them
         self.listeners = []   # called with the store after each publication
         self.thread = threading.Thread(target=self._run, name="kubemn-api-publisher",
                                        daemon=True)
@@ -138,14 +123,18 @@ class Publisher:
         that holds the cluster's lock may publish; nobody waits for the cluster's
         lock while holding this one)."""
         self.wanted.clear()
-        views = collect(self.cluster)
+        pods, node_views = collect(self.cluster)
         with self.lock:
-            rendered = render_cluster(views, self.state)
-            before = self._served("pods")
-            self.implicit_namespaces(namespaces_used(rendered))
-            for resource in ORDER:
-                self.store.publish(resource, rendered[resource])
-            self.record(events.pod_events(before, self._served("pods"), time.time()))
+            self.store.publish("nodes", [render.node_json(v, self.state.extra(
+                "nodes", None, v.name)) for v in node_views])
+            with self.store.batch():   # a thousand statuses, one wake of the watchers
+                for (namespace, name), (uid, view) in pods.items():
+                    stored = self.store.get("pods", namespace, name)
+                    if stored is not None and stored["metadata"]["uid"] == uid:
+                        self.store.put_status("pods", stored, render.pod_status(view))
+            served = self._served("pods")
+            self.record(events.pod_events(self.pods_seen, served, time.time()))
+            self.pods_seen = served
         for listener in self.listeners:
             listener(self.store)
 
@@ -159,13 +148,6 @@ class Publisher:
                 old = self.recent.popleft()
                 self.store.remove("events", old["namespace"], old["name"])
 
-    def implicit_namespaces(self, used):
-        """Objects that did not come through the API (`kubemn run -f`, the Python API)
-        may name a namespace nobody created: it is created for them, as if kubectl had."""
-        for name in used:
-            if self.store.get(namespace_strategy.RESOURCE, "", name) is None:
-                self.store.put(namespace_strategy.RESOURCE, namespace_strategy.for_create(
-                    {"metadata": {"name": name}}, self.cluster.created))
 
     def _served(self, resource):
         return {(o["metadata"].get("namespace", ""), o["metadata"]["name"]): o

@@ -7,7 +7,7 @@ from topo.api import portforward, spdy_channels, websocket
 from topo.api.sessions import AttachSession, ExecSession, WebSocketChannels
 from topo.api.status import ApiError
 from topo.errors import KubemnError
-from topo.plan.model import ref
+from topo.plan.model import DEFAULT_NAMESPACE, ref
 
 FOLLOW_POLL = 0.1
 
@@ -69,13 +69,18 @@ def serve_logs(api, request, handler):
 
 
 def _refuse_pending(cluster, pod_ref, container):
-    """A pod the kubelet has not started has no logs and runs nothing yet."""
-    waiting = cluster.pending.get(pod_ref)
-    if waiting is not None:
-        name = container or waiting.spec.template.containers[0].name
+    """A pod the kubelet has not started (or that no node has taken yet) has no logs
+    and runs nothing yet."""
+    if pod_ref in cluster.pods:
+        return
+    namespace, _, name = pod_ref.rpartition("/")
+    stored = cluster.api.store.get("pods", namespace or DEFAULT_NAMESPACE, name)
+    if stored is not None and not stored["metadata"].get("deletionTimestamp"):
+        waiting = cluster.pending.get(pod_ref)
         raise ApiError(400, 'container "%s" in pod "%s" is waiting to start: %s' % (
-            name, waiting.spec.name,
-            "CreateContainerError" if waiting.error else "ContainerCreating"))
+            container or stored["spec"]["containers"][0]["name"], name,
+            "CreateContainerError" if waiting is not None and waiting.error
+            else "ContainerCreating"))
 
 
 def _upgrade(handler, protocols, what):

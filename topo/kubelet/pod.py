@@ -69,20 +69,30 @@ def _cmdline(pid):
         return []
 
 
-def listening_tcp_ports(pid, tables=("tcp", "tcp6")):
-    """TCP ports in LISTEN state in the network namespace of process pid."""
-    ports = set()
+def _tcp_sockets(pid, states, tables=("tcp", "tcp6")):
+    """(local port, state) of the TCP sockets in the network namespace of process pid
+    whose state (the kernel's hex code) is one of states."""
     for table in tables:
         try:
             with open("/proc/%d/net/%s" % (pid, table)) as handle:
                 next(handle)
                 for line in handle:
                     fields = line.split()
-                    if fields[3] == "0A":  # TCP_LISTEN
-                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+                    if fields[3] in states:
+                        yield int(fields[1].rsplit(":", 1)[1], 16), fields[3]
         except OSError:
             pass
-    return ports
+
+
+def listening_tcp_ports(pid, tables=("tcp", "tcp6")):
+    """TCP ports in LISTEN state in the network namespace of process pid."""
+    return {port for port, _ in _tcp_sockets(pid, ("0A",), tables)}
+
+
+def has_open_connections(pid):
+    """Whether the network namespace of process pid holds a TCP connection being set up
+    or established (a request that may still be answered)."""
+    return any(True for _ in _tcp_sockets(pid, ("01", "03")))   # ESTABLISHED, SYN_RECV
 
 
 class Pod:
@@ -103,6 +113,7 @@ class Pod:
         self.applets_dir = applets_dir or os.path.join(pod_dir, "busybox")
         self.veth = pod_veth_name(spec.ref)
         self.labels = spec.template.labels  # kubectl label may change them later
+        self.uid = None   # the stored pod's: one made anew under its name is another
         self.pause = None
         self.sandbox_pid = None   # the pause process's, kept after stop(): a probe
         # that began before the pod stopped enters a namespace that is gone, and fails
@@ -278,11 +289,7 @@ class Pod:
 
     def stop(self):
         """Stops the containers, then the pause process; the namespaces go with it.
-        The veth pair is deleted first: the kernel frees a dead namespace's devices
-        only later, and a new pod may want the name at once. Safe to call twice."""
-        if self.pause is not None:
-            subprocess.run(enter_argv(self.node.pid) + ["ip", "link", "del", self.veth],
-                           stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+        Safe to call twice."""
         stop_pods([self])
 
     def processes(self):
@@ -320,13 +327,6 @@ class Pod:
         container = next(c for c in self.spec.template.containers if name in (None, c.name))
         return (self.nsenter_argv() + exec_argv(container, command),
                 self.container_env(container.name))
-
-    def labelled_template(self):
-        """The pod's template with its labels as they are now (Services select on
-        these)."""
-        if self.labels == self.spec.template.labels:
-            return self.spec.template
-        return replace(self.spec.template, labels=self.labels)
 
     def nsenter_argv(self):
         return enter_argv(self.sandbox_pid, "net", "uts", "mount")
@@ -441,9 +441,27 @@ def _busybox_applets():
     return tuple(listed.stdout.split())
 
 
-def stop_pods(pods):
-    """Ends the processes of many pods at once: SIGTERM to all, one grace period for
+def _unplug(pods):
+    """Deletes the pods' veth pairs, one `ip -batch` per node: the kernel frees a dead
+    namespace's devices only later (its address would answer meanwhile), and a new
+    pod may want the name at once."""
+    by_node = {}
+    for pod in pods:
+        if pod.pause is not None:
+            by_node.setdefault(pod.node.pid, []).append("link del %s" % pod.veth)
+    for node_pid, commands in by_node.items():
+        subprocess.run(enter_argv(node_pid) + ["ip", "-force", "-batch", "-"],
+                       input="\n".join(commands) + "\n", text=True, stdout=DEVNULL,
+                       stderr=DEVNULL)
+
+
+def stop_pods(pods, unplug=True):
+    """Ends the processes of many pods at once: their veths unplugged (unless their
+    nodes go too: the kernel deletes a veth in tens of milliseconds, a node's
+    namespace takes all of its own at once), SIGTERM to all, one grace period for
     all, then SIGKILL to what is left (a whole cluster stops in one grace period)."""
+    if unplug:
+        _unplug(pods)
     # Each process runs in a session of its own: a container's children (a shell's
     # commands) go with it.
     stop_processes([process for pod in pods for process in pod.processes()],

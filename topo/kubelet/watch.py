@@ -12,6 +12,7 @@ class Kubelet:
     def __init__(self, cluster):
         self.cluster = cluster
         self.stopping = threading.Event()
+        self.woken = threading.Event()   # a pod to start or stop: no wait for the tick
         self.thread = threading.Thread(target=self._run, name="kubemn-kubelet", daemon=True)
 
     def start(self):
@@ -20,11 +21,20 @@ class Kubelet:
 
     def stop(self):
         self.stopping.set()
+        self.woken.set()
         if self.thread.is_alive():
             self.thread.join()
 
+    def wake(self):
+        """Ticks now rather than at the next TICK_SECONDS."""
+        self.woken.set()
+
     def _run(self):
-        while not self.stopping.wait(TICK_SECONDS):
+        while True:
+            self.woken.wait(TICK_SECONDS)
+            self.woken.clear()
+            if self.stopping.is_set():
+                return
             try:
                 self.tick()
             except Exception as exc:  # keep watching; say what went wrong

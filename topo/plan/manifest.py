@@ -24,7 +24,7 @@ KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
          "Namespace": "v1", "NetworkPolicy": "networking.k8s.io/v1",
          "Cluster": CLUSTER_API_VERSION}
 # Kept by the API alone: checked here, stored by its registry.
-API_KINDS = ("Namespace", "NetworkPolicy", "Service", "Deployment")
+API_KINDS = ("Namespace", "NetworkPolicy", "Service", "Deployment", "Pod")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -94,10 +94,13 @@ def parse_documents(sources):
                 if cluster is not None:
                     raise _Where(source, index, kind).error("", "a second Cluster document")
                 cluster = obj
+            elif kind == "Pod":   # stored as written; its model for kubemn's checks
+                api_objects.append(obj)
+                pods.append(parse_pod(obj, source))
             elif kind in API_KINDS:
                 api_objects.append(obj)
             else:
-                {"Pod": pods, "Node": nodes}[kind].append(obj)
+                nodes.append(obj)
     manifests = Manifests(cluster, tuple(pods), tuple(nodes), tuple(s for s, _ in sources),
                           tuple(api_objects))
     check_unique_names(manifests)
@@ -119,6 +122,14 @@ def parse_service(obj, source="request"):
     ManifestError, which names its field."""
     where, namespace, spec = _named(obj, source, "Service")
     return replace(_service(where.name, spec, where), namespace=namespace)
+
+
+def parse_pod(obj, source="request"):
+    """A Pod object (a mapping, as a client sends it or the store keeps it) as kubemn's
+    model (a PodSpec); raises ManifestError, which names its field."""
+    where, namespace, spec = _named(obj, source, "Pod")
+    labels = _labels(obj["metadata"].get("labels"), where, "metadata.labels")
+    return PodSpec(where.name, _pod_template(spec, labels, where, "spec"), namespace=namespace)
 
 
 def parse_replication_controller(obj, source="request"):
@@ -231,8 +242,7 @@ def check_unique_names(manifests):
     api_refs = [(o["kind"], ref(o["metadata"].get("namespace", DEFAULT_NAMESPACE),
                                 o["metadata"]["name"]) if o["kind"] != "Namespace"
                  else o["metadata"]["name"]) for o in manifests.api_objects]
-    for kind, keys in (("Pod", [p.ref for p in manifests.pods]),
-                       ("Node", [n.name for n in manifests.nodes])) + tuple(
+    for kind, keys in (("Node", [n.name for n in manifests.nodes]),) + tuple(
             (kind, [key for k, key in api_refs if k == kind]) for kind in API_KINDS):
         seen = set()
         for key in keys:
@@ -282,13 +292,12 @@ def parse_document(doc, where):
         except PolicyInvalid as exc:
             raise where.error(exc.field, exc.message) from None
         return kind, obj
+    # A Pod, Service or Deployment: checked here, so a file's mistake is reported
+    # before anything runs; kept as written, for the API's registry to store.
     if kind == "Pod":
         labels = _labels(metadata.get("labels"), where, "metadata.labels")
-        return kind, PodSpec(name, _pod_template(spec, labels, where, "spec"),
-                             namespace=namespace)
-    # A Service or Deployment: checked here, so a file's mistake is reported before
-    # anything runs; kept as written, for the API's registry to store.
-    if kind == "Deployment":
+        _pod_template(spec, labels, where, "spec")
+    elif kind == "Deployment":
         _deployment(name, spec, where)
     else:
         _service(name, spec, where)

@@ -1,0 +1,105 @@
+"""The scheduler against an in-memory store (no root, no Mininet): it binds each pod
+that names no node to the least-loaded node its nodeSelector allows with room left,
+leaves a pod no node takes Pending with the reason, and tries it again when room is
+made."""
+from tests.helpers.fake_api import step
+from topo.api.store import Store
+from topo.api.strategies import pod
+from topo.manager.loop import ControlLoop
+from topo.manager.scheduler import Scheduler
+
+
+def node(name, room=10, labels=None, unschedulable=False):
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": dict(labels or {})},
+            "spec": {"unschedulable": True} if unschedulable else {},
+            "status": {"allocatable": {"pods": str(room)}}}
+
+
+def new_pod(name, selector=None, node_name=None, scheduler=None):
+    spec = {"containers": [{"name": "c", "image": "busybox"}]}
+    if scheduler:
+        spec["schedulerName"] = scheduler
+    if selector:
+        spec["nodeSelector"] = selector
+    if node_name:
+        spec["nodeName"] = node_name
+    return pod.for_create({"apiVersion": "v1", "kind": "Pod",
+                           "metadata": {"name": name, "namespace": "default"},
+                           "spec": spec}, 0)
+
+
+class World:
+    def __init__(self, *nodes):
+        self.store = Store()
+        for obj in nodes:
+            self.store.put("nodes", obj)
+        self.bindings = []
+        self.loop = ControlLoop(self.store, Scheduler(self.store, self.bind, lambda: 7),
+                                resync=3600)
+
+    def bind(self, namespace, name, node_name):
+        self.bindings.append((name, node_name))
+        self.store.put("pods", pod.for_binding(self.store.get("pods", namespace, name),
+                                               node_name, 7))
+
+    def add(self, *pods):
+        for obj in pods:
+            self.store.put("pods", obj)
+        step([self.loop])
+
+    def node_of(self, name):
+        return self.store.get("pods", "default", name)["spec"].get("nodeName")
+
+    def unschedulable(self, name):
+        return [c["message"] for c in self.store.get("pods", "default", name)["status"].get(
+            "conditions", ()) if c.get("reason") == "Unschedulable"]
+
+
+def test_pods_go_to_the_least_loaded_node():
+    world = World(node("node1"), node("node2"))
+    world.add(new_pod("a"), new_pod("b"), new_pod("c"), new_pod("d"))
+    nodes = [world.node_of(n) for n in "abcd"]
+    assert sorted(nodes) == ["node1", "node1", "node2", "node2"]
+
+
+def test_a_pod_that_names_its_node_is_not_scheduled():
+    world = World(node("node1"), node("node2"))
+    world.add(new_pod("a", node_name="node2"))
+    assert world.bindings == [] and world.node_of("a") == "node2"
+
+
+def test_a_pod_for_another_scheduler_is_left_to_it():
+    world = World(node("node1"))
+    world.add(new_pod("mine", scheduler="my-scheduler"))
+    assert world.bindings == [] and world.node_of("mine") is None
+    assert world.unschedulable("mine") == []
+
+
+def test_the_node_selector_and_a_cordoned_node_are_respected():
+    world = World(node("node1", labels={"disk": "ssd"}), node("node2", unschedulable=True),
+                  node("node3"))
+    world.add(new_pod("fast", selector={"disk": "ssd"}), new_pod("x"), new_pod("y"))
+    assert world.node_of("fast") == "node1"
+    assert {world.node_of("x"), world.node_of("y")} == {"node1", "node3"}
+
+
+def test_a_pod_no_node_takes_stays_pending_with_the_reason_until_a_node_fits():
+    world = World(node("node1"))
+    world.add(new_pod("picky", selector={"zone": "b"}))
+    assert world.node_of("picky") is None
+    assert world.unschedulable("picky") == [
+        "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector"]
+    world.store.put("nodes", node("node2", labels={"zone": "b"}))
+    step([world.loop])
+    assert world.node_of("picky") == "node2"
+
+
+def test_a_full_node_takes_no_more_and_a_pod_that_goes_makes_room():
+    world = World(node("node1", room=2))
+    world.add(new_pod("a"), new_pod("b"), new_pod("c"))
+    assert [world.node_of(n) for n in "abc"] == ["node1", "node1", None]
+    assert "had no free pod address" in world.unschedulable("c")[0]
+    world.store.remove("pods", "default", "a")
+    step([world.loop])
+    assert world.node_of("c") == "node1"
