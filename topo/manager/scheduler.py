@@ -39,7 +39,7 @@ def _unschedulable_message(pod):
 
 class Scheduler:
     watches = (PODS, NODES)
-    store_only = True   # its bindings are the store's writes: a step's reach watchers once
+    store_only = True   # its bindings are plain store writes: a step's wake watchers once
 
     def __init__(self, store, bind, now):
         """bind(namespace, name, node): the binding's write."""
