@@ -389,13 +389,8 @@ class Objects:
         once it holds no open connection, or after DRAIN_SECONDS (or its grace period,
         if shorter), so requests already sent to it are answered; one that serves
         nothing stops at once."""
-        pod = self.pods.pop(key)
-        self.policy_enforcer.forget([pod])
-        drain = min(DRAIN_SECONDS, grace) if pod.is_ready else 0
-        if pod.is_ready:
-            pod.is_ready = False
-            self.sync_services(endpoints_left=True)
-        self.retiring.append((time.monotonic() + drain, pod))
+        drain = min(DRAIN_SECONDS, grace) if self.pods[key].is_ready else 0
+        self.retiring.append((time.monotonic() + drain, self._take_out(key)))
         self.api_changed()
         self.kubelet.wake()
 
@@ -419,7 +414,6 @@ class Objects:
         time, the policy controller learns of them, then each gets its containers. A
         failure removes the pods of its wave (earlier waves stay, as the pods kubectl
         had created would) and re-raises."""
-        created = []
         for first in range(0, len(waiting), LAUNCH_WAVE):
             wave = []
             try:
@@ -443,9 +437,7 @@ class Objects:
                 self.pods[pod.ref] = pod
             for pod in wave:
                 self._announce_stand_ins(pod)
-            created += wave
             self.api_changed()
-        return created
 
     def _announce_stand_ins(self, pod):
         """Says, once a run for each, which images kubemn runs a stand-in for."""
@@ -475,13 +467,19 @@ class Objects:
                                        if self.api else [], spec.namespace),
                    applets_dir=os.path.join(self.run_dir, "busybox"))
 
-    def _delete_pod(self, key):
-        """The pod leaves the Services' endpoints first, then stops."""
+    def _take_out(self, key):
+        """The pod leaves the kubelet's running pods, the policy agent's starting
+        ones, and (if it was ready) the Services' endpoints, at once."""
         pod = self.pods.pop(key)
         self.policy_enforcer.forget([pod])
         if pod.is_ready:
             pod.is_ready = False
             self.sync_services(endpoints_left=True)
+        return pod
+
+    def _delete_pod(self, key):
+        """The pod leaves the Services' endpoints first, then stops."""
+        pod = self._take_out(key)
         pod.stop()
         self.janitor.forget(pod.ip)
         self.pools[pod.node.name].release(pod.ip)

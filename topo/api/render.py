@@ -111,13 +111,6 @@ def pod_spec_json(template, node_name=None):
     return spec
 
 
-def template_json(template):
-    metadata = {"labels": template.label_dict()}
-    if template.annotations:
-        metadata["annotations"] = dict(template.annotations)
-    return {"metadata": metadata, "spec": pod_spec_json(template)}
-
-
 def _container_status(view, image, started):
     status = {"name": view.name, "image": image, "imageID": "", "ready": view.ready,
               "restartCount": view.restarts, "started": view.state == "Running",
