@@ -103,3 +103,38 @@ def test_a_full_node_takes_no_more_and_a_pod_that_goes_makes_room():
     world.store.remove("pods", "default", "a")
     step([world.loop])
     assert world.node_of("c") == "node1"
+
+
+def replica_set(name, labels):
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"selector": {"matchLabels": labels}}}
+
+
+def labelled(name, labels, node_name=None):
+    obj = new_pod(name, node_name=node_name)
+    obj["metadata"]["labels"] = labels
+    return obj
+
+
+def test_the_pods_of_one_replica_set_are_spread_before_the_load_is_balanced():
+    world = World(node("node1"), node("node2"), node("node3"))
+    world.store.put("replicasets.apps", replica_set("web", {"app": "web"}))
+    # node2 and node3 are busy with other pods; node1 already has a web pod.
+    world.add(labelled("web-0", {"app": "web"}, "node1"),
+              *[new_pod("busy-%d" % i, node_name="node%d" % (2 + i % 2)) for i in range(6)])
+    world.add(labelled("web-1", {"app": "web"}), labelled("web-2", {"app": "web"}))
+    assert sorted([world.node_of("web-1"), world.node_of("web-2")]) == ["node2", "node3"]
+
+
+def test_a_terminating_peer_is_not_counted():
+    world = World(node("node1"), node("node2"))
+    world.store.put("services", {"apiVersion": "v1", "kind": "Service",
+                                 "metadata": {"name": "web", "namespace": "default"},
+                                 "spec": {"selector": {"app": "web"}}})
+    world.add(labelled("old", {"app": "web"}, "node1"), new_pod("busy", node_name="node2"))
+    old = world.store.get("pods", "default", "old")
+    world.store.put("pods", pod.for_delete(old, 7, 30))
+    world.add(labelled("new", {"app": "web"}))
+    # old still holds its place on node1 (the load is even), but is no peer.
+    assert world.node_of("new") == "node1"

@@ -1,13 +1,17 @@
 """The scheduler: binds each pod that names no node (and names it as its scheduler,
-as the default) to the least-loaded node its nodeSelector allows and that has a pod
-address free (topo/plan/scheduler.py), as the scheduler's binding does (spec.nodeName,
-through the API); the node's kubelet takes it from there. A pod no node takes stays
-Pending, its PodScheduled condition False with the reason, and is tried again whenever
-a node or a bound pod changes (room may have been made)."""
+as the default) to a node its nodeSelector allows and that has a pod address free: the
+one with the fewest of its peers, the pods of the Services, ReplicationControllers and
+ReplicaSets that select it (terminating ones aside, as the default scheduler's
+SelectorSpread counts them), then the least-loaded (topo/plan/scheduler.py). It binds
+as the scheduler's binding does (spec.nodeName, through the API); the node's kubelet
+takes it from there. A pod no node takes stays Pending, its PodScheduled condition
+False with the reason, and is tried again whenever a node or a bound pod changes (room
+may have been made)."""
 from topo.api.render import timestamp
 from topo.api.strategies.pod import terminating
 from topo.errors import KubemnError
 from topo.plan.scheduler import choose_node
+from topo.policy.spec import parse_selector
 
 PODS, NODES = "pods", "nodes"
 NAME = "default-scheduler"   # the pods whose spec.schedulerName is this are its own
@@ -15,6 +19,30 @@ NAME = "default-scheduler"   # the pods whose spec.schedulerName is this are its
 
 def _ours(pod):
     return not pod["spec"].get("nodeName") and pod["spec"].get("schedulerName", NAME) == NAME
+
+
+def _label_map(selector):
+    """A selector written as a map of labels (an empty one selects nothing)."""
+    return lambda labels: bool(selector) and selector.items() <= labels.items()
+
+
+# The kinds whose pods the scheduler spreads: resource -> (object -> its labels -> bool).
+SPREAD_BY = (("services", lambda obj: _label_map(obj["spec"].get("selector") or {})),
+             ("replicationcontrollers", lambda obj: _label_map(obj["spec"]["selector"])),
+             ("replicasets.apps", lambda obj: parse_selector(obj["spec"]["selector"],
+                                                             "spec.selector").matches))
+
+
+def peer_counts(selecting, placed):
+    """{node: how many of placed ([(node, labels)]: the namespace's bound pods not
+    terminating) every one of selecting ([labels -> bool]) selects}. None selecting:
+    the pod has no peers."""
+    counts = {}
+    if selecting:
+        for node, labels in placed:
+            if all(selects(labels) for selects in selecting):
+                counts[node] = counts.get(node, 0) + 1
+    return counts
 
 
 def _key(obj):
@@ -45,7 +73,9 @@ class Scheduler:
         """bind(namespace, name, node): the binding's write."""
         self.store, self.bind, self.now = store, bind, now
         self.unbound = set()   # keys of the pods last seen without a node
-        self.load = (None, {})   # (the pods' revision read, {node: pods bound to it})
+        # (the pods' revision read, {node: pods bound to it},
+        #  {namespace: [(node, labels) of its bound pods not terminating]})
+        self.load = (None, {}, {})
 
     def keys(self, resource, obj):
         if resource == PODS and _ours(obj):
@@ -59,16 +89,26 @@ class Scheduler:
         self.unbound = {_key(p) for p in self.store.list(PODS)[1] if _ours(p)}
         return sorted(self.unbound)
 
-    def _bound_counts(self):
+    def _bound(self):
         revision = self.store.changed_at(PODS)
         if self.load[0] != revision:
-            counts = {}
+            counts, placed = {}, {}
             for pod in self.store.list(PODS)[1]:
                 node = pod["spec"].get("nodeName")
                 if node:
                     counts[node] = counts.get(node, 0) + 1
-            self.load = (revision, counts)
-        return self.load[1]
+                    if not terminating(pod):
+                        placed.setdefault(pod["metadata"]["namespace"], []).append(
+                            (node, pod["metadata"].get("labels") or {}))
+            self.load = (revision, counts, placed)
+        return self.load[1:]
+
+    def _peers(self, pod, placed):
+        namespace, labels = pod["metadata"]["namespace"], pod["metadata"].get("labels") or {}
+        selectors = [selector(obj) for resource, selector in SPREAD_BY
+                     for obj in self.store.list(resource, namespace)[1]]
+        selecting = [selects for selects in selectors if selects(labels)]
+        return peer_counts(selecting, placed.get(namespace, ()))
 
     def reconcile(self, key):
         namespace, name = key.split("/", 1)
@@ -77,14 +117,15 @@ class Scheduler:
             self.unbound.discard(key)
             return
         nodes = [n for n in self.store.list(NODES)[1] if not n["spec"].get("unschedulable")]
-        bound = self._bound_counts()
+        bound, placed = self._bound()
         counts = {n["metadata"]["name"]: bound.get(n["metadata"]["name"], 0) for n in nodes}
         free = {n["metadata"]["name"]: int(n["status"]["allocatable"]["pods"]) -
                 counts[n["metadata"]["name"]] for n in nodes}
         labels = {n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in nodes}
         try:
             node = choose_node(None, counts, free,
-                               tuple((pod["spec"].get("nodeSelector") or {}).items()), labels)
+                               tuple((pod["spec"].get("nodeSelector") or {}).items()), labels,
+                               self._peers(pod, placed))
         except KubemnError as exc:
             if _unschedulable_message(pod) != str(exc):
                 self.store.put_status(PODS, pod, unschedulable_status(pod, str(exc),

@@ -1,5 +1,7 @@
-"""Pod scheduling (pure): spec.nodeName when given, otherwise the least-loaded node of
-those whose labels the pod's nodeSelector matches."""
+"""Pod scheduling (pure): spec.nodeName when given, otherwise, of the nodes whose labels
+the pod's nodeSelector matches, the one with the fewest of the pod's peers (the pods of
+the same Services and controllers: the default scheduler spreads them), then the
+least-loaded."""
 from __future__ import annotations
 
 from topo.errors import KubemnError
@@ -17,10 +19,11 @@ def no_such_node(node_name: str, nodes: list[str]) -> KubemnError:
 
 def choose_node(node_name: str | None, pod_counts: dict[str, int],
                 free_addresses: dict[str, int], node_selector=(),
-                node_labels: dict[str, dict] | None = None) -> str:
+                node_labels: dict[str, dict] | None = None,
+                peer_counts: dict[str, int] | None = None) -> str:
     """node_name: the pod's spec.nodeName or None; node_selector: its (key, value)
     pairs. pod_counts, free_addresses: {node: int}, in the cluster's node order;
-    node_labels: {node: its labels}."""
+    node_labels: {node: its labels}; peer_counts: {node: the pod's peers on it}."""
     if node_name is not None:
         if node_name not in pod_counts:
             raise no_such_node(node_name, list(pod_counts))
@@ -37,4 +40,5 @@ def choose_node(node_name: str | None, pod_counts: dict[str, int],
     if not candidates:
         raise Unschedulable("0/%d nodes are available: %d node(s) had no free pod address"
                             % (len(pod_counts), len(matching)))
-    return min(candidates, key=lambda n: pod_counts[n])
+    peers = peer_counts or {}
+    return min(candidates, key=lambda n: (peers.get(n, 0), pod_counts[n]))
