@@ -32,6 +32,7 @@ from topo.api.strategies import daemon_set as ds_strategy
 from topo.api.strategies import deployment as deployment_strategy
 from topo.api.strategies import cron_job as cron_strategy
 from topo.api.strategies import job as job_strategy
+from topo.api.strategies import node as node_strategy
 from topo.api.strategies import replica_set as rs_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
@@ -67,6 +68,7 @@ from topo.runtime import cleanup, conntrack
 from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.internet import InternetServers
+from topo.runtime.machines import Machines
 from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
                                   require_open_vswitch, unplug_node)
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
@@ -209,6 +211,10 @@ class Cluster(Objects):
 
     def _start_api(self):
         self.api = ApiServer(self, new_token(), free_port(), self.run_dir)
+        for name, plan in self.node_plans.items():   # each node's kubelet registers it
+            self.api.store.put(node_strategy.RESOURCE, node_strategy.for_create(
+                {"kind": "Node", "metadata": {"name": name},
+                 "spec": {"podCIDR": plan.pod_cidr}}, self.node_created[name]))
         # The policy controller follows what the API publishes, as a CNI's agent does.
         self.api.publisher.listeners.append(self.policy_enforcer.sync)
         # The DNS pods follow the coredns ConfigMap, as through a ConfigMap volume.
@@ -278,7 +284,11 @@ class Cluster(Objects):
                                                   daemons, cron_jobs, jobs,
                                                   Scheduler(store, registry.bind, time.time),
                                                   PodSync(store, self))]
+        machines = Machines(store, self, lambda node, cidr: registry.update_content(
+            node_strategy.RESOURCE, "", dict(node, spec=dict(node["spec"], podCIDR=cidr))),
+            self.api.publisher.record, time.time)
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
+                              ControlLoop(store, machines, report=self.progress),
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
                               ControlLoop(store, garbage, report=self.progress),
                               ControlLoop(store, accounts, report=self.progress),
@@ -416,9 +426,28 @@ class Cluster(Objects):
             raise KubemnError("nodes %s cannot reach the fabric gateway: see %s"
                               % (", ".join(silent), self.controller.log_path))
 
+    def machines(self):
+        """The nodes that have a machine (a Mininet host, planned or running)."""
+        return list(self.node_plans)
+
+    def admit_node(self, spec, stored):
+        """The machine's admission of a new Node (the API's registry asks, stored: the
+        Nodes there are): a name no node, switch or host has, and room for it in the
+        address plan. Raises KubemnError."""
+        with self.lock:
+            if spec.name in self.reserved_names():
+                raise KubemnError("node %r: the name is taken" % spec.name)
+            plan_node(self.spec, list(self.node_plans.values()), spec)
+
+    @staticmethod
+    def admit_node_removal(name, stored):
+        """A cluster keeps one node at least."""
+        if not [n for n in stored if n["metadata"]["name"] != name]:
+            raise KubemnError("node %s is the cluster's last node" % name)
+
     def add_node(self, spec):
-        """Plans, builds and plugs in one more node; routing follows. Undone if it
-        fails half-way."""
+        """Plans, builds and plugs in one more node (the node provisioner's, for a Node
+        stored without a machine); routing follows. Undone if it fails half-way."""
         with self.lock:
             if spec.name in self.reserved_names():
                 raise KubemnError("node %r: the name is taken" % spec.name)
@@ -436,19 +465,17 @@ class Cluster(Objects):
             except BaseException:
                 self.forget_node(plan.name)
                 raise
+            self.api_changed()   # its kubelet reports it Ready
             return plan
 
     def remove_node(self, name):
         """Deletes the node's pods (a Deployment's are recreated elsewhere), unplugs it,
-        and routes its PodCIDR no more."""
+        and routes its PodCIDR no more (the node provisioner's, for a Node deleted)."""
         with self.lock:
             self.node(name)
-            if len(self.node_plans) == 1:
-                raise KubemnError("node %s is the cluster's last node" % name)
             for pod in [p for p in self.pods.values() if p.node.name == name]:
                 self._delete_pod(pod.ref)
             self.forget_node(name)
-            self.api.publisher.publish()   # the scheduler sees the node gone
             # Its pods go with it, as the pod garbage collector deletes the pods of a
             # node that is gone (a Deployment's are made again elsewhere).
             for pod in self.api.store.list(PODS)[1]:

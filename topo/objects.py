@@ -11,6 +11,7 @@ import time
 from services.environment import service_environment
 from topo.api.resources import BY_STORE_KEY, RESOURCES, kubectl_name, singular_of, store_key
 from topo.api.status import ApiError
+from topo.api.strategies.node import ready
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, has_open_connections, stop_pods
@@ -44,7 +45,7 @@ class PendingPod:
         self.retry_at = 0.0   # time.monotonic() of the next try
 
 
-PODS = "pods"
+PODS, NODES = "pods", "nodes"   # the store's keys
 SERVICES = "services"
 DEPLOYMENTS = "deployments.apps"
 REPLICA_SETS = "replicasets.apps"
@@ -71,7 +72,7 @@ class Objects:
     Needs from its host class: lock, janitor, pods, pending, retiring, starts_held,
     kubelet, pools, node_plans, net, run_dir, spec, manifests, api, programmer,
     slices_loop, endpoints_loop, dns_loop, workload_loops, reserved_names(),
-    add_node(), remove_node(), forget_node(), push_state(), api_changed()."""
+    push_state(), api_changed()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):
@@ -83,27 +84,30 @@ class Objects:
     def apply(self, manifests, wait=True):
         """Creates or updates the objects; returns kubectl's lines ('pod/x created').
         Everything is checked before anything changes, and a failure half-way undoes
-        what this apply made. Nodes are plugged in; every other kind goes through the
-        API's registry, the scheduler and the kubelet starting the pods. wait=True
-        waits until the pods (a Deployment's too) have started; wait=False (the
-        API's way) leaves them Pending until then."""
+        what this apply made. Every kind goes through the API's registry; the node
+        provisioner, the scheduler and the kubelet take it from there. New nodes come
+        first and, with wait=True, are waited for, so that the file's pods may go to
+        them; wait=True then waits until the pods (a Deployment's too) have started."""
         hold = wait and bool(manifests.pods) and self.api is not None
+        nodes = [o for o in manifests.api_objects if o["kind"] == "Node"]
+        rest = [o for o in manifests.api_objects if o["kind"] != "Node"]
         with self.lock:
             self._check(manifests)
-            saved = set(self.node_plans)
+            made = [o["metadata"]["name"] for o in nodes
+                    if self.api.store.get(NODES, "", o["metadata"]["name"]) is None]
+            lines = self.api.registry.apply_objects(nodes) if nodes else []
+        if wait and nodes:   # outside the lock: the node provisioner plugs them in
+            self.wait_machines([o["metadata"]["name"] for o in nodes])
+        with self.lock:
             self.starts_held += hold
             try:
-                lines = self._apply_nodes(manifests)
-                if manifests.api_objects:
-                    lines += self.api.registry.apply_objects(manifests.api_objects)
-                    if any(o["kind"] == "Service" for o in manifests.api_objects):
-                        self.sync_services(now=wait)
+                lines += self.api.registry.apply_objects(rest) if rest else []
+                if any(o["kind"] == "Service" for o in rest):
+                    self.sync_services(now=wait)
             except BaseException:
                 self.starts_held -= hold
-                for name in [n for n in self.node_plans if n not in saved]:
-                    self.forget_node(name)
-                if self.net is not None:
-                    self.push_state()
+                for name in made:   # the nodes this apply made go again
+                    self.api.registry.delete(BY_STORE_KEY[NODES], None, name)
                 raise
         if hold:
             self._start_in_order(manifests.pods)
@@ -209,17 +213,16 @@ class Objects:
             raise KubemnError("the cluster has room for %d more pods, %d asked for"
                               % (sum(free.values()), sum(wanted.values())))
 
-    def _apply_nodes(self, manifests):
-        lines = []
-        for node in manifests.nodes:
-            if node.name in self.node_plans:
-                lines.append("node/%s unchanged" % node.name)
-            else:
-                self.add_node(node)
-                lines.append("node/%s created" % node.name)
-        if lines and self.api is not None:
-            self.api.publisher.publish()   # the scheduler sees the new nodes
-        return lines
+    def wait_machines(self, names):
+        """Waits until each of the nodes names (those still stored) has its machine and
+        its kubelet has reported it Ready (the scheduler places pods on Ready nodes)."""
+        def late():
+            stored = {n: self.api.store.get(NODES, "", n) for n in names}
+            return [n for n, node in stored.items()
+                    if node is not None and (n not in self.node_plans or not ready(node))]
+        if not wait_until(lambda: not late(), READY_TIMEOUT, longest_pause=0.01):
+            raise KubemnError("nodes not Ready after %.0f s: %s (kubectl describe node "
+                              "says why)" % (READY_TIMEOUT, ", ".join(late())))
 
     # --- delete, scale -------------------------------------------------------------
     def delete(self, kind, name, namespace=DEFAULT_NAMESPACE):
@@ -229,9 +232,16 @@ class Objects:
         kind = singular_of(kind)
         key = name if "/" in name else ref(namespace, name)
         if kind == "node":
-            with self.lock:
-                self.remove_node(name)
-            return 'node "%s" deleted' % name
+            try:
+                with self.lock:
+                    self.api.registry.delete(BY_STORE_KEY[NODES], None, name)
+            except ApiError as exc:
+                raise KubemnError(exc.message) from None
+            if not wait_until(lambda: name not in self.node_plans, READY_TIMEOUT,
+                              longest_pause=0.01):
+                raise KubemnError('node "%s" still runs after %.0f s' % (name, READY_TIMEOUT))
+            with self.lock:   # the provisioner's remove_node, begun, holds it to the end
+                return 'node "%s" deleted' % name
         resource = next((r for r in RESOURCES if r.singular == kind), None)
         if resource is None:
             raise KubemnError('the server doesn\'t have a resource type "%s"' % kind)
@@ -316,11 +326,12 @@ class Objects:
         is topo/kubelet/pod_sync.py's actions())."""
         key = ref(namespace, name)
         stored = self.api.store.get(PODS, namespace, name)
+        nodes = {n["metadata"]["name"] for n in self.api.store.list(NODES)[1]}
         with self.lock:
             running, waiting = self.pods.get(key), self.pending.get(key)
             for action in actions(stored, running and running.uid, waiting and waiting.uid,
                                   any(p.ref == key for _, p in self.retiring),
-                                  self.node_plans):
+                                  nodes, self.node_plans):
                 if action == STOP:
                     self._delete_pod(key)
                 elif action == DROP:

@@ -121,6 +121,28 @@ def test_group_discovery_and_the_node_field_selector_the_e2e_framework_asks_firs
                    "-o", "name").stdout == ""
 
 
+def test_a_cordoned_node_takes_no_new_pods_and_a_nodes_labels_stay_the_clients(cluster):
+    assert kubectl(cluster, "cordon", "node2").stdout.strip() == "node/node2 cordoned"
+    try:
+        rows = dict(line.split()[:2] for line in
+                    kubectl(cluster, "get", "nodes", "--no-headers").stdout.splitlines())
+        assert rows["node2"] == "Ready,SchedulingDisabled"
+        kubectl(cluster, "create", "deployment", "cordoned", "--image=agnhost",
+                "--replicas=3", "--", "/agnhost", "pause")
+        kubectl(cluster, "rollout", "status", "deployment/cordoned", "--timeout=60s")
+        placed = kubectl(cluster, "get", "pods", "-l", "app=cordoned", "-o",
+                         "jsonpath={.items[*].spec.nodeName}").stdout.split()
+        assert placed == ["node1"] * 3
+    finally:
+        kubectl(cluster, "uncordon", "node2")
+        kubectl(cluster, "delete", "deployment", "cordoned", check=False)
+    kubectl(cluster, "label", "node", "node2", "disk=ssd")
+    labels = json.loads(kubectl(cluster, "get", "node", "node2", "-o", "json").stdout)[
+        "metadata"]["labels"]
+    assert labels["disk"] == "ssd" and labels["kubernetes.io/hostname"] == "node2"
+    kubectl(cluster, "label", "node", "node2", "disk-")
+
+
 def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster):
     kubectl(cluster, "create", "deployment", "hello", "--image=agnhost", "--replicas=2",
             "--port=8080", "--", "/agnhost", "netexec", "--http-port=8080")
@@ -619,6 +641,8 @@ def test_exec_and_attach_over_spdy_as_client_go_before_websockets(cluster):
                   "--image=busybox", "--", "sh", "-c", "read line; echo got $line",
                   stdin="an answer\n", env=spdy).stdout
     assert "got an answer" in out
+    # --rm deletes the pod without waiting; its kubelet stops it a moment later.
+    wait_for(lambda: "spdy-asker" not in cluster.pods, 10)
 
 
 BAD_PORT = """apiVersion: v1

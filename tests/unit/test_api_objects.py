@@ -5,9 +5,11 @@ import struct
 
 import pytest
 
+from tests.helpers import api_objects
 from topo.api import openapi, render, resources, tables
 from topo.api.protobuf import ProtobufError, decode, fields
 from topo.api.status import not_found
+from topo.api.strategies import node
 from topo.plan.model import Container, ContainerPort, PodSpec, PodTemplate, ServicePort, ServiceSpec
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -28,12 +30,12 @@ def row(resource, obj):
 
 
 def test_a_running_pod_prints_as_kubectl_prints_it():
-    assert row("pods", render.pod_json(pod_view())) == [
+    assert row("pods", api_objects.pod_json(pod_view())) == [
         "web-1", "1/1", "Running", 0, "75s", "10.244.1.5", "node1", "<none>", "<none>"]
 
 
 def test_a_crashing_container_shows_its_back_off_and_restarts():
-    pod = render.pod_json(pod_view("CrashLoopBackOff", restarts=3, ready=False))
+    pod = api_objects.pod_json(pod_view("CrashLoopBackOff", restarts=3, ready=False))
     assert row("pods", pod)[1:4] == ["0/1", "CrashLoopBackOff", 3]
     assert pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 1
 
@@ -60,7 +62,7 @@ def test_a_pending_load_balancer_and_endpoints_abbreviated_after_three():
 
 
 def test_the_table_carries_partial_metadata_for_show_labels():
-    obj = render.pod_json(pod_view())
+    obj = api_objects.pod_json(pod_view())
     table = tables.table("pods", [obj], "7", NOW)
     assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
     assert table["rows"][0]["object"]["metadata"]["labels"] == {"app": "web"}
@@ -179,7 +181,7 @@ def test_openapi_tells_kubectl_every_kind_takes_field_validation():
 def test_a_pod_not_started_yet_is_pending_without_an_address_and_says_why():
     view = render.PodView(PodSpec("late", TEMPLATE), None, None, None, NOW - 2, False, [
         render.ContainerView("web", "CreateContainerError", None, 0, False, "no such node")])
-    pod = render.pod_json(view)
+    pod = api_objects.pod_json(view)
     assert pod["status"]["phase"] == "Pending" and "podIP" not in pod["status"]
     assert pod["status"]["containerStatuses"][0]["state"] == {
         "waiting": {"reason": "CreateContainerError", "message": "no such node"}}
@@ -205,7 +207,7 @@ def test_spdy_frames_and_header_blocks_round_trip():
 
 def test_strict_field_validation_finds_typos_and_passes_what_the_api_itself_shows():
     from topo.api.schema import unknown_fields
-    pod = render.pod_json(pod_view())
+    pod = api_objects.pod_json(pod_view())
     spec = ServiceSpec("web", (("app", "web"),), (ServicePort(80, 8080),), type="NodePort")
     service = render.service_json(render.ServiceView(spec, "10.96.0.2", {(80, "TCP"): 30080},
                                                      None, NOW))
@@ -223,7 +225,7 @@ def _served(obj, uid):
 
 def test_events_tell_a_pods_scheduling_start_back_off_and_stop():
     from topo.api.events import pod_events
-    running = _served(render.pod_json(pod_view()), "u1")
+    running = _served(api_objects.pod_json(pod_view()), "u1")
     made = pod_events({}, running, NOW)
     assert [(e["reason"], e["source"]["component"]) for e in made] == [
         ("Scheduled", "default-scheduler"), ("Pulled", "kubelet"), ("Created", "kubelet"),
@@ -231,7 +233,7 @@ def test_events_tell_a_pods_scheduling_start_back_off_and_stop():
     assert made[0]["message"] == "Successfully assigned default/web-1 to node1"
     assert {e["involvedObject"]["uid"] for e in made} == {"u1"}
     assert pod_events(running, running, NOW) == []
-    crashing = _served(render.pod_json(pod_view("CrashLoopBackOff", restarts=1, ready=False)),
+    crashing = _served(api_objects.pod_json(pod_view("CrashLoopBackOff", restarts=1, ready=False)),
                        "u1")
     backoff = pod_events(running, crashing, NOW)
     assert [(e["reason"], e["type"]) for e in backoff] == [("BackOff", "Warning")]
@@ -258,8 +260,9 @@ def test_the_openapi_v2_document_has_no_definitions_in_json_and_in_protobuf():
 def test_a_node_reports_what_a_kubelet_reports_of_its_machine():
     host = render.HostFacts("6.1.0", "0f6c0ae8-1b1c-4c5e-9a51-2c0a8f2b7d11", 2, 24_000_000,
                             50_000_000, "amd64")
-    one, two = (render.node_json(render.NodeView(name, "192.168.0.%d" % i, "10.244.%d.0/24" % i,
-                                                 NOW, host, "run1"))
+    one, two = (dict(node.for_create({"kind": "Node", "metadata": {"name": name}}, NOW),
+                     status=render.node_status(render.NodeView(
+                         name, "192.168.0.%d" % i, "10.244.%d.0/24" % i, NOW, host, "run1")))
                 for i, name in ((1, "node1"), (2, "node2")))
     status = one["status"]
     assert status["capacity"] == {"cpu": "2", "memory": "24000000Ki", "pods": "253",
@@ -280,3 +283,9 @@ def test_a_not_found_status_is_written_as_the_api_server_writes_it():
     assert status["details"] == {"name": "web", "group": "apps", "kind": "deployments"}
     assert list(status["details"]) == ["name", "group", "kind"]
     assert not_found("pods", "web").status()["details"] == {"name": "web", "kind": "pods"}
+
+
+def test_a_node_row_says_unknown_before_its_kubelet_reports_and_shows_a_cordon():
+    stored = node.for_create({"kind": "Node", "metadata": {"name": "node5"},
+                              "spec": {"unschedulable": True}}, NOW)
+    assert row("nodes", stored)[:2] == ["node5", "Unknown,SchedulingDisabled"]

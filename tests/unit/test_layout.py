@@ -32,7 +32,8 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/api/strategies/replica_set.py", "topo/api/strategies/pod_template.py",
     "topo/manager/deployments.py", "topo/manager/rollout.py", "topo/api/strategies/job.py",
     "topo/manager/jobs.py", "topo/api/strategies/cron_job.py", "topo/manager/cron_jobs.py",
-    "topo/api/strategies/pod.py", "topo/manager/scheduler.py", "topo/kubelet/pod_sync.py"]
+    "topo/api/strategies/pod.py", "topo/manager/scheduler.py", "topo/kubelet/pod_sync.py",
+    "topo/api/strategies/node.py", "topo/runtime/machines.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",
@@ -66,7 +67,8 @@ def test_a_pure_module_imports_no_runtime(path):
 # registry (a controller that writes through the API is handed the registry's call).
 COMPONENTS = sorted(os.path.relpath(p, ROOT) for folder in ("manager", "kubelet", "proxy",
                                                             "policy")
-                    for p in glob.glob(os.path.join(ROOT, "topo", folder, "*.py")))
+                    for p in glob.glob(os.path.join(ROOT, "topo", folder, "*.py"))) + [
+    "topo/runtime/machines.py"]
 API_SERVER = ("topo.api.server", "topo.api.registry", "topo.api.streams", "topo.api.sessions",
               "topo.api.connection", "topo.api.websocket", "topo.api.spdy",
               "topo.api.spdy_channels", "topo.api.portforward", "topo.api.tls",

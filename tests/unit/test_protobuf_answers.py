@@ -5,6 +5,7 @@ import struct
 
 import pytest
 
+from tests.helpers import api_objects
 from topo.api import render, resources
 from topo.api.protobuf import ProtobufError, decode, fields, message
 from topo.api.protobuf_encode import encode, prefers_protobuf, watch_frame
@@ -34,7 +35,7 @@ def served_pod():
     view = render.PodView(PodSpec("web-1", template), "10.244.1.5", "node1", "192.168.0.1",
                           1_800_000_000, True, [render.ContainerView("web", "Running", None,
                                                                      2, True)])
-    return render.pod_json(view, None)
+    return api_objects.pod_json(view)
 
 
 def test_a_served_pod_reads_back_whole_times_ports_probes_and_counts_included():

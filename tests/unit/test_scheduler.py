@@ -13,7 +13,8 @@ def node(name, room=10, labels=None, unschedulable=False):
     return {"apiVersion": "v1", "kind": "Node",
             "metadata": {"name": name, "labels": dict(labels or {})},
             "spec": {"unschedulable": True} if unschedulable else {},
-            "status": {"allocatable": {"pods": str(room)}}}
+            "status": {"allocatable": {"pods": str(room)},
+                       "conditions": [{"type": "Ready", "status": "True"}]}}
 
 
 def new_pod(name, selector=None, node_name=None, scheduler=None):

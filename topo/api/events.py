@@ -107,3 +107,8 @@ def scaling_event(deployment, replica_set, was, replicas, now):
     return _event(deployment, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d"
                   % ("up" if replicas > was else "down", replica_set, was, replicas), now,
                   "deployment-controller")
+
+
+def machine_failed(node, message, now):
+    """The node provisioner's word on a Node it could give no machine."""
+    return _event(node, "FailedCreate", message, now, "kubemn-node-provisioner", "Warning")

@@ -1,11 +1,10 @@
 """What a write through the API stores: one strategy per kind, as the API server has
 (topo/api/strategies: defaults, checks naming the field, what an update may change,
 the status subresource), whether the write comes from a client, a controller, the
-kubelet or kubemn's own apply (apply_objects). Pods, Services, Deployments and the
-other kinds live in the store alone; the controllers and the kubelet watch it.
-
-Nodes are still kubemn's model: their bodies go through the cluster's apply, which
-plugs a node in, and the cluster publishes them (topo/api/snapshot.py).
+kubelet or kubemn's own apply (apply_objects). Every kind lives in the store alone;
+the controllers, the kubelet and the node provisioner watch it. What the cluster's
+machine must allow besides (a node it can plan, a last node it keeps) is asked of it
+as the API server asks its admission plugins.
 """
 import copy
 import random
@@ -16,24 +15,23 @@ from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, endpoints,
-                                  job, network_policy, pod, replica_set,
+                                  job, network_policy, node, pod, replica_set,
                                   replication_controller, service_account)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
 from topo.api.strategies.kept import KeptAsGiven
 from topo.api.strategies.service import ServiceStrategy
 from topo.errors import KubemnError
-from topo.plan.manifest import parse_documents
 from topo.plan.generated_names import SUFFIX_ALPHABET
+from topo.plan.manifest import parse_node
 from topo.plan.scheduler import no_such_node
 
-MODEL_KINDS = ("Node",)
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Endpoints": endpoints,
               "ServiceAccount": service_account, "DaemonSet": daemon_set,
               "Deployment": deployment, "ReplicaSet": replica_set, "Job": job,
-              "CronJob": cron_job, "Pod": pod,
+              "CronJob": cron_job, "Pod": pod, "Node": node,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
@@ -105,16 +103,6 @@ def _check_version(obj, current, key, patched):
         raise conflict(key, obj["metadata"]["name"])
 
 
-def _parse(obj):
-    """The model of one object; a ManifestError becomes the API server's 422."""
-    return parsed(lambda body: parse_documents([("request", [body])]), obj)
-
-
-def _meta(obj, fields):
-    metadata = obj["metadata"]
-    return {f: copy.deepcopy(metadata[f]) for f in fields if metadata.get(f)}
-
-
 def _check_node(store, kind, name, field, node):
     """A pod bound to a node must be bound to one there is (kubemn refuses it at once:
     no kubelet would ever start it)."""
@@ -134,8 +122,8 @@ def _check_still_stored(store, owner):
 
 
 class Registry:
-    def __init__(self, cluster, store, state, publisher):
-        self.cluster, self.store, self.state = cluster, store, state
+    def __init__(self, cluster, store, publisher):
+        self.cluster, self.store = cluster, store
         self.publisher = publisher
         self.strategies = dict(STRATEGIES, Service=ServiceStrategy(
             store, cluster.spec.service_cidr, cluster.spec.load_balancer_cidr))
@@ -238,19 +226,17 @@ class Registry:
         return self.store.get(key, namespace or "", name)
 
     def _write(self, resource, namespace, obj, current, publish=True):
-        """Stores obj (through the cluster for its model's kinds); publish: the
-        cluster's publication follows (_published)."""
+        """Stores obj as its kind's strategy has it; publish: the cluster's publication
+        follows (_published)."""
         name = obj["metadata"]["name"]
-        if resource.kind in MODEL_KINDS:
-            if current is None:   # a node's podCIDR cannot change; labels can
-                self._apply(_parse(obj), obj)
-            self.state.meta[(store_key(resource), namespace, name)] = _meta(
-                obj, ("labels", "annotations"))
-        elif resource.kind in self.strategies:
+        if resource.kind in self.strategies:
             if resource.kind == pod.KIND and current is None:
                 _check_node(self.store, pod.KIND, name, "spec.nodeName",
                             (obj.get("spec") or {}).get("nodeName"))
             stored = self._stored_form(resource, obj, current)
+            if resource.kind == node.KIND and current is None:
+                self._admitted(obj, lambda: self.cluster.admit_node(
+                    parsed(parse_node, obj), self.store.list(node.RESOURCE)[1]))
             self.store.put(store_key(resource), stored)
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
@@ -272,10 +258,12 @@ class Registry:
         return strategy.for_update(obj, current, now) if current else \
             strategy.for_create(obj, now)
 
-    def _apply(self, manifests, obj):
-        """The cluster's apply; what it refuses is the API server's 422 for obj."""
+    @staticmethod
+    def _admitted(obj, admit):
+        """admit(): the cluster's admission of obj; what it refuses is the API server's
+        422 for obj."""
         try:
-            self.cluster.apply(manifests, wait=False)
+            admit()
         except KubemnError as exc:
             raise invalid(obj["kind"], obj["metadata"]["name"], "spec", str(exc)) from None
 
@@ -308,13 +296,10 @@ class Registry:
         if propagation == "Orphan":   # published before the owner goes: nothing collected
             self._orphan(current)
             self.publisher.publish()
-        if resource.kind in MODEL_KINDS:
-            try:
-                self.cluster.delete(resource.singular, name)
-            except KubemnError as exc:
-                raise ApiError(422, str(exc), reason="Invalid") from None
-            self.state.meta.pop((key, namespace, name), None)
-        elif resource.kind in self.strategies:
+        if resource.kind in self.strategies:
+            if resource.kind == node.KIND:
+                self._admitted(current, lambda: self.cluster.admit_node_removal(
+                    name, self.store.list(node.RESOURCE)[1]))
             strategy = self.strategies[resource.kind]
             kept = strategy.for_delete(current, time.time(), grace) \
                 if resource.kind == pod.KIND else strategy.for_delete(current, time.time())

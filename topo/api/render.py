@@ -1,17 +1,17 @@
-"""The cluster's objects as the Kubernetes API returns them (pure).
+"""What the API stores that kubemn itself makes (pure): a pod's and a node's status
+as their kubelet reports them, a Service as its strategy stores it, the `kubernetes`
+Service and its endpoints, a Namespace.
 
 Inputs are kubemn's model (topo.plan.model) and plain facts about what runs (the views
-below, read from the running cluster by snapshot.py); outputs are JSON-shaped
-dicts with the defaults the API server fills in. The store adds uid,
-resourceVersion and generation.
+below, read from the running cluster by snapshot.py); outputs are JSON-shaped dicts
+with the defaults the API server fills in. The store adds uid, resourceVersion and
+generation.
 """
-import copy
 import hashlib
 import time
 import uuid
 from collections import namedtuple
 
-from topo.api.strategies.pod_template import pull_policy
 from topo.kubelet.endpoints import PORT as KUBELET_PORT
 from topo.plan.ipam import pod_capacity
 
@@ -35,82 +35,16 @@ def timestamp(epoch):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def _metadata(name, created, namespace=None, labels=None, extra=None):
+def _metadata(name, created, namespace=None, labels=None):
     metadata = {"name": name, "creationTimestamp": timestamp(created)}
     if namespace is not None:
         metadata["namespace"] = namespace
     if labels:
         metadata["labels"] = dict(labels)
-    for key, value in (extra or {}).items():
-        if value:
-            metadata[key] = dict(metadata.get(key, {}), **value) \
-                if isinstance(value, dict) else copy.deepcopy(value)
     return metadata
 
 
 # --- pods ----------------------------------------------------------------------
-def _probe(probe):
-    handler = {"httpGet": {"path": probe.path, "port": probe.port, "scheme": "HTTP"},
-               "tcpSocket": {"port": probe.port},
-               "exec": {"command": list(probe.command)}}[probe.kind]
-    return {probe.kind: handler, "initialDelaySeconds": probe.initial_delay,
-            "periodSeconds": probe.period, "timeoutSeconds": probe.timeout,
-            "successThreshold": probe.success_threshold,
-            "failureThreshold": probe.failure_threshold}
-
-
-def container_json(container):
-    out = {"name": container.name, "image": container.image,
-           "imagePullPolicy": pull_policy(container.image), "resources": {},
-           "terminationMessagePath": "/dev/termination-log",
-           "terminationMessagePolicy": "File"}
-    if container.command:
-        out["command"] = list(container.command)
-    if container.args:
-        out["args"] = list(container.args)
-    if container.ports:
-        out["ports"] = [dict({"containerPort": p.container_port, "protocol": p.protocol},
-                             **({"name": p.name} if p.name else {}))
-                        for p in container.ports]
-    if container.env:
-        out["env"] = [{"name": k, "value": v} for k, v in container.env]
-    if container.readiness_probe:
-        out["readinessProbe"] = _probe(container.readiness_probe)
-    if container.stdin:
-        out["stdin"] = True
-    if container.tty:
-        out["tty"] = True
-    if container.volume_mounts:
-        out["volumeMounts"] = [{"name": m.name, "mountPath": m.mount_path}
-                               for m in container.volume_mounts]
-    return out
-
-
-def pod_spec_json(template, node_name=None):
-    spec = {"containers": [container_json(c) for c in template.containers],
-            "restartPolicy": template.restart_policy, "dnsPolicy": template.dns.policy,
-            "schedulerName": "default-scheduler", "securityContext": {},
-            "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
-            "enableServiceLinks": True, "priority": 0}
-    if node_name or template.node_name:
-        spec["nodeName"] = node_name or template.node_name
-    if template.node_selector:
-        spec["nodeSelector"] = dict(template.node_selector)
-    if template.empty_dirs:
-        spec["volumes"] = [{"name": name, "emptyDir": {}} for name in template.empty_dirs]
-    for field in ("hostname", "subdomain"):
-        if getattr(template, field):
-            spec[field] = getattr(template, field)
-    dns = template.dns
-    config = {k: v for k, v in (
-        ("nameservers", list(dns.nameservers)), ("searches", list(dns.searches)),
-        ("options", [dict({"name": n}, **({"value": v} if v is not None else {}))
-                     for n, v in dns.options])) if v}
-    if config:
-        spec["dnsConfig"] = config
-    return spec
-
-
 def _container_status(view, image, started):
     status = {"name": view.name, "image": image, "imageID": "", "ready": view.ready,
               "restartCount": view.restarts, "started": view.state == "Running",
@@ -167,17 +101,8 @@ def pod_status(view):
     return status
 
 
-def pod_json(view, extra_meta=None):
-    """A pod bound to view.node as the store serves it once its kubelet has reported
-    (from kubemn's model: the unit tests' pods)."""
-    spec, template = view.spec, view.spec.template
-    metadata = _metadata(spec.name, view.created, spec.namespace, template.labels, extra_meta)
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
-            "spec": pod_spec_json(template, view.node), "status": pod_status(view)}
-
-
 # --- services ------------------------------------------------------------------
-def service_json(view, extra_meta=None):
+def service_json(view):
     spec = view.spec
     ports = []
     for port in spec.ports:
@@ -215,7 +140,7 @@ def service_json(view, extra_meta=None):
     status = {"loadBalancer": {"ingress": [{"ip": view.lb_ip, "ipMode": "VIP"}]}
               if view.lb_ip else {}}
     return {"apiVersion": "v1", "kind": "Service",
-            "metadata": _metadata(spec.name, view.created, spec.namespace, None, extra_meta),
+            "metadata": _metadata(spec.name, view.created, spec.namespace),
             "spec": body, "status": status}
 
 
@@ -249,11 +174,11 @@ def node_labels(name):
             "beta.kubernetes.io/arch": "amd64"}
 
 
-def node_json(view, extra_meta=None):
-    """extra_meta: the labels and annotations a client gave the node. What a kubelet
-    reports of its node: the nodes share the machine's kernel (its boot id), its
-    processors, memory and disk (each node's capacity is all of them, as containers on
-    one machine see it); a node holds as many pods as its PodCIDR has addresses for."""
+def node_status(view):
+    """What a kubelet reports of its node: the nodes share the machine's kernel (its
+    boot id), its processors, memory and disk (each node's capacity is all of them, as
+    containers on one machine see it); a node holds as many pods as its PodCIDR has
+    addresses for."""
     host = view.host
     machine_id = hashlib.sha256(("%s/%s" % (view.run_id, view.name)).encode()).hexdigest()[:32]
     capacity = {"cpu": str(host.cpus), "memory": "%dKi" % host.memory_kib,
@@ -267,27 +192,23 @@ def node_json(view, extra_meta=None):
         ("PIDPressure", "False", "KubeletHasSufficientPID",
          "kubelet has sufficient PID available"),
         ("Ready", "True", "KubeletReady", "kubelet is posting ready status"))
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": _metadata(view.name, view.created, None, node_labels(view.name),
-                                  extra_meta),
-            "spec": {"podCIDR": view.pod_cidr, "podCIDRs": [view.pod_cidr]},
-            "status": {"capacity": capacity, "allocatable": dict(capacity),
-                       "addresses": [{"type": "InternalIP", "address": view.ip},
-                                     {"type": "Hostname", "address": view.name}],
-                       "conditions": [{"type": kind, "status": status, "reason": reason,
-                                       "message": message, "lastHeartbeatTime": created,
-                                       "lastTransitionTime": created}
-                                      for kind, status, reason, message in conditions],
-                       "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
-                       "nodeInfo": {"machineID": machine_id,
-                                    "systemUUID": str(uuid.UUID(machine_id)),
-                                    "bootID": host.boot_id,
-                                    "kubeletVersion": KUBELET_VERSION,
-                                    "kubeProxyVersion": KUBELET_VERSION,
-                                    "osImage": "Mininet host", "kernelVersion": host.kernel,
-                                    "containerRuntimeVersion": "kubemn://0.1.0",
-                                    "operatingSystem": "linux",
-                                    "architecture": host.architecture}}}
+    return {"capacity": capacity, "allocatable": dict(capacity),
+            "addresses": [{"type": "InternalIP", "address": view.ip},
+                          {"type": "Hostname", "address": view.name}],
+            "conditions": [{"type": kind, "status": status, "reason": reason,
+                            "message": message, "lastHeartbeatTime": created,
+                            "lastTransitionTime": created}
+                           for kind, status, reason, message in conditions],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
+            "nodeInfo": {"machineID": machine_id,
+                         "systemUUID": str(uuid.UUID(machine_id)),
+                         "bootID": host.boot_id,
+                         "kubeletVersion": KUBELET_VERSION,
+                         "kubeProxyVersion": KUBELET_VERSION,
+                         "osImage": "Mininet host", "kernelVersion": host.kernel,
+                         "containerRuntimeVersion": "kubemn://0.1.0",
+                         "operatingSystem": "linux",
+                         "architecture": host.architecture}}
 
 
 def namespace_json(name, created, labels=None):

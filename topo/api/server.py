@@ -24,7 +24,7 @@ from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
 from topo.api.selectors import SelectorError, field_selector, label_selector
-from topo.api.snapshot import APIState, Publisher
+from topo.api.snapshot import Publisher
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.status import ApiError, not_found
 from topo.api.store import Gone, Store
@@ -84,9 +84,8 @@ class ApiServer:
         self.cert, self.key = make_certificate(run_dir)
         log_path = os.path.join(run_dir, "api.log")
         self.store = Store()
-        self.state = APIState(cluster.created)
-        self.publisher = Publisher(cluster, self.store, self.state)
-        self.registry = Registry(cluster, self.store, self.state, self.publisher)
+        self.publisher = Publisher(cluster, self.store)
+        self.registry = Registry(cluster, self.store, self.publisher)
         self.log = open(log_path, "a", buffering=1) if log_path else None
         self.httpd = None
         self.stopping = threading.Event()

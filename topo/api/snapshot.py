@@ -1,12 +1,12 @@
 """What the kubelets report to the store: each pod's status (phase, conditions,
-container states, addresses) as its kubelet finds it, and each node.
+container states, addresses) as its kubelet finds it, and each node's.
 
-publish() reads the cluster (under its lock: its pods' processes, its nodes) and
-writes outside it: the status of each pod it runs or waits to start, into the pod
-the store holds (the pods themselves are written by clients and controllers, and
-bound by the scheduler); the nodes' whole list, which the store compares. Labels
-and annotations a client gives a node come from APIState, until nodes are the
-store's alone. The events the scheduler and the kubelet would report follow from the
+publish() reads the cluster (under its lock: its pods' processes, its nodes'
+machines) and writes outside it: the status of each pod it runs or waits to start,
+into the pod the store holds (the pods themselves are written by clients and
+controllers, and bound by the scheduler), and the status of each node whose machine
+runs, into the stored node (nodes are written by clients and by each kubelet's
+registration). The events the scheduler and the kubelet would report follow from the
 pods as they were at the previous publication and are now."""
 import collections
 import functools
@@ -20,17 +20,6 @@ from topo.api import events, render
 
 # Go's names for the machine's architecture (GOARCH), as nodeInfo gives it.
 ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
-
-
-class APIState:
-    """What the API keeps beside the cluster's own model."""
-
-    def __init__(self, created):
-        self.created = created
-        self.meta = {}          # (resource, namespace, name) -> {"labels":, "annotations":}
-
-    def extra(self, resource, namespace, name):
-        return self.meta.get((resource, namespace, name))
 
 
 def _pod_view(pod):
@@ -93,8 +82,8 @@ class Publisher:
     RESYNC = 2.0
     MAX_PAUSE = 1.0
 
-    def __init__(self, cluster, store, state):
-        self.cluster, self.store, self.state = cluster, store, state
+    def __init__(self, cluster, store):
+        self.cluster, self.store = cluster, store
         self.wanted = threading.Event()
         self.stopping = threading.Event()
         self.lock = threading.RLock()   # record() runs inside publish() too
@@ -125,9 +114,11 @@ class Publisher:
         self.wanted.clear()
         pods, node_views = collect(self.cluster)
         with self.lock:
-            self.store.publish("nodes", [render.node_json(v, self.state.extra(
-                "nodes", None, v.name)) for v in node_views])
             with self.store.batch():   # a thousand statuses, one wake of the watchers
+                for view in node_views:
+                    stored = self.store.get("nodes", "", view.name)
+                    if stored is not None:
+                        self.store.put_status("nodes", stored, render.node_status(view))
                 for (namespace, name), (uid, view) in pods.items():
                     stored = self.store.get("pods", namespace, name)
                     if stored is not None and stored["metadata"]["uid"] == uid:

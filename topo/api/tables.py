@@ -2,6 +2,7 @@
 for (pure). Columns of priority 1 show with `-o wide`; kubectl upper-cases the
 names and adds NAMESPACE (-A) and LABELS (--show-labels) itself."""
 import calendar
+import collections
 import time
 
 from topo.api.format import NONE, age, endpoints_text
@@ -173,15 +174,25 @@ def _replication_controller_row(controller, now):
 
 
 # --- cluster -------------------------------------------------------------------------
+def _node_status(node):
+    """As kubectl's printer says it: Ready, NotReady or Unknown (its kubelet has said
+    nothing yet), then SchedulingDisabled for a cordoned node."""
+    said = [c["status"] for c in node["status"].get("conditions", ()) if c["type"] == "Ready"]
+    words = ["Ready" if said == ["True"] else "NotReady" if said else "Unknown"]
+    if node["spec"].get("unschedulable"):
+        words.append("SchedulingDisabled")
+    return ",".join(words)
+
+
 def _node_row(node, now):
     status = node["status"]
-    ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status["conditions"])
     roles = sorted(k.split("/", 1)[1] for k in node["metadata"].get("labels", {})
                    if k.startswith("node-role.kubernetes.io/"))
-    internal = [a["address"] for a in status["addresses"] if a["type"] == "InternalIP"]
-    external = [a["address"] for a in status["addresses"] if a["type"] == "ExternalIP"]
-    info = status["nodeInfo"]
-    return [node["metadata"]["name"], "Ready" if ready else "NotReady",
+    addresses = status.get("addresses", ())
+    internal = [a["address"] for a in addresses if a["type"] == "InternalIP"]
+    external = [a["address"] for a in addresses if a["type"] == "ExternalIP"]
+    info = collections.defaultdict(str, status.get("nodeInfo", {}))
+    return [node["metadata"]["name"], _node_status(node),
             ",".join(roles) or NONE, _age(node, now), info["kubeletVersion"],
             ",".join(internal) or NONE, ",".join(external) or NONE, info["osImage"],
             info["kernelVersion"], info["containerRuntimeVersion"]]

@@ -1,5 +1,6 @@
 """The scheduler: binds each pod that names no node (and names it as its scheduler,
-as the default) to a node its nodeSelector allows and that has a pod address free: the
+as the default) to a Ready node its nodeSelector allows and that has a pod address
+free (a cordoned node takes none): the
 one with the fewest of its peers, the pods of the Services, ReplicationControllers and
 ReplicaSets that select it (terminating ones aside, as the default scheduler's
 SelectorSpread counts them), then the least-loaded (topo/plan/scheduler.py). It binds
@@ -8,6 +9,7 @@ takes it from there. A pod no node takes stays Pending, its PodScheduled conditi
 False with the reason, and is tried again whenever a node or a bound pod changes (room
 may have been made)."""
 from topo.api.render import timestamp
+from topo.api.strategies.node import ready
 from topo.api.strategies.pod import terminating
 from topo.errors import KubemnError
 from topo.plan.scheduler import choose_node
@@ -116,7 +118,8 @@ class Scheduler:
         if pod is None or not _ours(pod) or terminating(pod):
             self.unbound.discard(key)
             return
-        nodes = [n for n in self.store.list(NODES)[1] if not n["spec"].get("unschedulable")]
+        nodes = [n for n in self.store.list(NODES)[1]
+                 if ready(n) and not n["spec"].get("unschedulable")]
         bound, placed = self._bound()
         counts = {n["metadata"]["name"]: bound.get(n["metadata"]["name"], 0) for n in nodes}
         free = {n["metadata"]["name"]: int(n["status"]["allocatable"]["pods"]) -

@@ -97,10 +97,11 @@ def parse_documents(sources):
             elif kind == "Pod":   # stored as written; its model for kubemn's checks
                 api_objects.append(obj)
                 pods.append(parse_pod(obj, source))
-            elif kind in API_KINDS:
+            elif kind == "Node":
                 api_objects.append(obj)
+                nodes.append(parse_node(obj, source))
             else:
-                nodes.append(obj)
+                api_objects.append(obj)
     manifests = Manifests(cluster, tuple(pods), tuple(nodes), tuple(s for s, _ in sources),
                           tuple(api_objects))
     check_unique_names(manifests)
@@ -130,6 +131,19 @@ def parse_pod(obj, source="request"):
     where, namespace, spec = _named(obj, source, "Pod")
     labels = _labels(obj["metadata"].get("labels"), where, "metadata.labels")
     return PodSpec(where.name, _pod_template(spec, labels, where, "spec"), namespace=namespace)
+
+
+def parse_node(obj, source="request", index=1):
+    """A Node object as kubemn's model (its name, the podCIDR it asks for); raises
+    ManifestError, which names its field."""
+    where = _Where(source, index, "Node")
+    metadata = _mapping(obj.get("metadata", {}), where, "metadata")
+    where.name = _node_name(metadata.get("name"), where, "metadata.name")
+    _labels(metadata.get("labels"), where, "metadata.labels")
+    spec = _mapping(obj.get("spec", {}), where, "spec")
+    pod_cidr = spec.get("podCIDR")
+    return NodeSpec(where.name, _cidr(pod_cidr, where, "spec.podCIDR")
+                    if pod_cidr is not None else None)
 
 
 def parse_replication_controller(obj, source="request"):
@@ -266,12 +280,11 @@ def parse_document(doc, where):
                           % (kind, KINDS[kind], api_version))
     metadata = _mapping(doc.get("metadata", {}), where, "metadata")
     name = metadata.get("name")
-    if kind == "Node":
-        where.name = _node_name(name, where, "metadata.name")
-        spec = _mapping(doc.get("spec", {}), where, "spec")
-        pod_cidr = spec.get("podCIDR")
-        return kind, NodeSpec(where.name, _cidr(pod_cidr, where, "spec.podCIDR")
-                              if pod_cidr is not None else None)
+    if kind == "Node":   # stored as written (no namespace: a node is the cluster's)
+        where.name = parse_node(doc, where.source, where.index).name
+        obj = copy.deepcopy(doc)
+        obj["metadata"].pop("namespace", None)
+        return kind, obj
     if kind != "Cluster" or name is not None:
         name = _dns_label(name, where, "metadata.name")
         where.name = name
