@@ -37,7 +37,7 @@ from topo.api.strategies import replica_set as rs_strategy
 from topo.errors import KubemnError
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.endpoints import log_name
-from topo.kubelet.pod import stop_pods
+from topo.kubelet.node_kubelet import NodeKubelet
 from topo.kubelet.pod_sync import PodSync
 from topo.kubelet.port import KubeletPort
 from topo.kubelet.watch import Kubelet
@@ -46,6 +46,7 @@ from topo.manager.daemons import DaemonSetController
 from topo.manager.deployments import DeploymentController
 from topo.manager.endpoints import EndpointsController, EndpointSliceController
 from topo.manager.loop import ControlLoop
+from topo.manager.pod_gc import PodGarbageCollector
 from topo.manager.namespaces import NamespaceController
 from topo.manager.garbage import GarbageCollector
 from topo.manager.cron_jobs import CronJobController
@@ -53,7 +54,7 @@ from topo.manager.jobs import JobController
 from topo.manager.replicas import ReplicationManager, replica_set_manager
 from topo.manager.scheduler import Scheduler
 from topo.manager.service_accounts import ServiceAccountsController
-from topo.objects import PODS, READY_TIMEOUT, Objects
+from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.internet_zone import node_resolv_conf
@@ -120,15 +121,15 @@ class Cluster(Objects):
         self.control_loops = []
         self.kubelet_ports = {}   # node -> its KubeletPort (nodes/NAME/proxy)
         self.slices_loop = self.endpoints_loop = self.dns_loop = None
-        self.workload_loops = []   # the controllers that make pods, owners first
+        self.owner_loops = []   # the controllers that make pods, owners first
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
         self.generation = 0
         self.pools = {n.name: PodAddressPool(n.pod_cidr) for n in self.addresses.nodes}
-        # Keyed by ref: 'name' in the default namespace, 'namespace/name' elsewhere.
-        self.pods = {}          # ref -> Pod, in creation order
-        self.pending = {}       # ref -> PendingPod: accepted by the API, not started yet
-        self.retiring = []      # [(monotonic deadline, Pod)]: out of the endpoints, draining
+        # Each node's kubelet, its pods keyed by ref: 'name' in the default
+        # namespace, 'namespace/name' elsewhere; its watch of the store, once running.
+        self.node_kubelets = {name: NodeKubelet(name, self) for name in self.node_plans}
+        self.kubelet_loops = {}   # node -> ControlLoop of its PodSync
         self.starts_held = 0    # kubemn's own applies that hold the kubelet's starts
         self.announced_stand_ins = set()   # (image, args) kubemn said it stands in for
         self.created = time.time()
@@ -278,12 +279,11 @@ class Cluster(Objects):
         jobs = JobController(store, pod_writes[0], pod_writes[2], time.time)
         cron_jobs = CronJobController(store, registry.create_content, registry.delete_content,
                                       time.time)
-        # The scheduler and the kubelet last: they take the pods the others make.
-        self.workload_loops = [ControlLoop(store, controller, report=self.progress)
-                               for controller in (deployments, replica_sets, replicas,
-                                                  daemons, cron_jobs, jobs,
-                                                  Scheduler(store, registry.bind, time.time),
-                                                  PodSync(store, self))]
+        # The scheduler and the kubelets last: they take the pods the others make.
+        self.owner_loops = [ControlLoop(store, controller, report=self.progress)
+                            for controller in (deployments, replica_sets, replicas,
+                                               daemons, cron_jobs, jobs,
+                                               Scheduler(store, registry.bind, time.time))]
         machines = Machines(store, self, lambda node, cidr: registry.update_content(
             node_strategy.RESOURCE, "", dict(node, spec=dict(node["spec"], podCIDR=cidr))),
             self.api.publisher.record, time.time)
@@ -292,28 +292,59 @@ class Cluster(Objects):
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
                               ControlLoop(store, garbage, report=self.progress),
                               ControlLoop(store, accounts, report=self.progress),
-                              ControlLoop(store, self.programmer, report=self.progress)
-                              ] + self.workload_loops
+                              ControlLoop(store, self.programmer, report=self.progress),
+                              ControlLoop(store, PodGarbageCollector(
+                                  store, lambda namespace, name: registry.delete_content(
+                                      "pods", namespace, name, grace=0)),
+                                  report=self.progress)] + self.owner_loops
         for loop in self.control_loops:
             loop.start()
+        for name in self.node_kubelets:
+            self._watch_for_kubelet(name)
+
+    def _watch_for_kubelet(self, name):
+        """Node name's kubelet watches the pods bound to it from now on."""
+        loop = ControlLoop(self.api.store, PodSync(self.api.store, self.node_kubelets[name]),
+                           report=self.progress)
+        self.kubelet_loops[name] = loop.start()
+
+    @property
+    def workload_loops(self):
+        """The loops that make and start pods, owners first, then the scheduler and
+        the nodes' kubelets."""
+        return self.owner_loops + list(self.kubelet_loops.values())
+
+    @property
+    def pods(self):
+        """Every node's running pods, by ref, node by node in the order each started
+        them (a copy: the kubelets change their own meanwhile)."""
+        return {r: p for k in list(self.node_kubelets.values()) for r, p in dict(k.pods).items()}
+
+    @property
+    def pending(self):
+        """Every node's pods waiting to start, by ref."""
+        return {r: w for k in list(self.node_kubelets.values())
+                for r, w in dict(k.pending).items()}
+
+    @property
+    def retiring(self):
+        """Every node's draining pods: [(deadline, Pod)]."""
+        return [entry for k in list(self.node_kubelets.values()) for entry in list(k.retiring)]
 
     def stop(self):
         """Tears everything down: pods, nodes, switches, controller, files."""
-        for loop in self.control_loops:
+        for loop in self.control_loops + list(self.kubelet_loops.values()):
             loop.stop()
-        self.control_loops = []
+        self.control_loops, self.owner_loops, self.kubelet_loops = [], [], {}
         if self.api is not None:
             self.api.stop()
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
         self.slices_loop = self.endpoints_loop = self.dns_loop = None
-        self.workload_loops = []
         # The node namespaces, veths included, go with the nodes below.
-        stop_pods(list(self.pods.values()) + [pod for _, pod in self.retiring], unplug=False)
-        self.pods.clear()
-        self.pending.clear()
-        self.retiring = []
+        for kubelet in self.node_kubelets.values():
+            kubelet.stop_all(unplug=False)
         if self.internet_servers is not None:
             self.internet_servers.stop()
             self.internet_servers = None
@@ -465,23 +496,26 @@ class Cluster(Objects):
             except BaseException:
                 self.forget_node(plan.name)
                 raise
+            self.node_kubelets[plan.name] = NodeKubelet(plan.name, self)
+            self._watch_for_kubelet(plan.name)
             self.api_changed()   # its kubelet reports it Ready
             return plan
 
     def remove_node(self, name):
-        """Deletes the node's pods (a Deployment's are recreated elsewhere), unplugs it,
-        and routes its PodCIDR no more (the node provisioner's, for a Node deleted)."""
+        """Stops the node's kubelet and its pods (each leaving the endpoints first),
+        unplugs it, and routes its PodCIDR no more (the node provisioner's, for a Node
+        deleted; the pod garbage collector deletes its pods from the store, and a
+        Deployment's are made again elsewhere)."""
+        self.node(name)
+        loop = self.kubelet_loops.pop(name, None)
+        if loop is not None:   # outside the lock: its step may be waiting for it
+            loop.stop()
         with self.lock:
-            self.node(name)
-            for pod in [p for p in self.pods.values() if p.node.name == name]:
-                self._delete_pod(pod.ref)
+            kubelet = self.node_kubelets.pop(name)
+            for key in list(kubelet.pods):
+                kubelet.delete_pod(key)
+            kubelet.stop_all()
             self.forget_node(name)
-            # Its pods go with it, as the pod garbage collector deletes the pods of a
-            # node that is gone (a Deployment's are made again elsewhere).
-            for pod in self.api.store.list(PODS)[1]:
-                if pod["spec"].get("nodeName") == name:
-                    self.api.registry.delete_content(PODS, pod["metadata"]["namespace"],
-                                                     pod["metadata"]["name"], grace=0)
             self.push_state()
             self.settle()
 
@@ -494,8 +528,9 @@ class Cluster(Objects):
         """What node's kubelet port serves: its pods as the API serves them, and its
         containers' log files."""
         pods = [p for p in self.api.store.list("pods")[1] if p["spec"].get("nodeName") == node]
+        kubelet = self.node_kubelets.get(node)
         logs = {log_name(p.namespace, p.name, c.name): p.log_path(c.name)
-                for p in list(self.pods.values()) if p.node.name == node
+                for p in (list(kubelet.pods.values()) if kubelet else ())
                 for c in p.spec.template.containers}
         return pods, logs
 

@@ -1,48 +1,23 @@
-"""The cluster's pods as the kubelet keeps them (started from the store once bound to
-a node, stopped when the store deletes them, their status written back); kubemn's own
-apply, delete and scale, which go through the API's registry as a client's writes
-would, the controllers (topo/manager) and the kubelet doing the rest. Mixed into
-topo/cluster.py's Cluster, which owns the machinery (nodes, fabric, controller) these
-methods call on."""
-import os
+"""kubemn's own apply, delete and scale, which go through the API's registry as a
+client's writes would, the controllers (topo/manager), the node provisioner and the
+nodes' kubelets (topo/kubelet/node_kubelet.py) doing the rest; the pods they run, and
+the waits for them. Mixed into topo/cluster.py's Cluster, which owns the machinery
+(nodes, fabric, controller) these methods call on."""
 import subprocess
 import time
 
-from services.environment import service_environment
 from topo.api.resources import BY_STORE_KEY, RESOURCES, kubectl_name, singular_of, store_key
 from topo.api.status import ApiError
 from topo.api.strategies.node import ready
 from topo.errors import KubemnError
-from topo.kubelet.images import stand_in
-from topo.kubelet.pod import Pod, has_open_connections, stop_pods
-from topo.kubelet.pod_sync import (COLLECT, DROP, FORGET, RELABEL, RETIRE, START, STOP,
-                                   actions)
 from topo.manager.replicas import controlled_by
 from topo.plan.ipam import PodAddressPool, plan_node
-from topo.plan.manifest import parse_files, parse_pod, parse_texts
+from topo.plan.manifest import parse_files, parse_texts
 from topo.plan.model import DEFAULT_NAMESPACE, ref
 from topo.plan.scheduler import no_such_node
 from topo.runtime.processes import wait_until
 
 READY_TIMEOUT = 30.0
-# How long a deleted pod keeps running at most after it left the endpoints, while it
-# holds connections (requests already sent to it are answered).
-DRAIN_SECONDS = 1.0
-RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
-# Pods that make their namespaces at the same time: a few processes each.
-LAUNCH_WAVE = 16
-# Waves a kubelet tick starts at most (a Deployment of a thousand replicas starts in a
-# few ticks, its pods not published one wave at a time; the lock is free between).
-TICK_WAVES = 16
-
-
-class PendingPod:
-    """A pod bound to a node whose kubelet has not started it yet (or could not)."""
-
-    def __init__(self, spec, uid, created):
-        self.spec, self.uid, self.created = spec, uid, created
-        self.error = None     # why the last start failed
-        self.retry_at = 0.0   # time.monotonic() of the next try
 
 
 PODS, NODES = "pods", "nodes"   # the store's keys
@@ -65,14 +40,14 @@ def _template_node(deployment):
 
 
 class Objects:
-    """The cluster's pods (those the API accepted, started a tick later), apply,
-    delete and scale, and the waits for the Services' endpoints and the Deployments'
-    rollouts that the Python API and the CLI make.
+    """kubemn's own apply, delete and scale, the pods as the nodes' kubelets run them,
+    and the waits for the Services' endpoints and the Deployments' rollouts that the
+    Python API and the CLI make.
 
-    Needs from its host class: lock, janitor, pods, pending, retiring, starts_held,
-    kubelet, pools, node_plans, net, run_dir, spec, manifests, api, programmer,
-    slices_loop, endpoints_loop, dns_loop, workload_loops, reserved_names(),
-    push_state(), api_changed()."""
+    Needs from its host class: lock, pods, pending, node_kubelets, starts_held,
+    kubelet, pools, node_plans, spec, manifests, api, programmer, slices_loop,
+    endpoints_loop, dns_loop, workload_loops, reserved_names(), progress(),
+    api_changed()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):
@@ -125,8 +100,8 @@ class Objects:
         try:
             self._wait_workloads(READY_TIMEOUT)
             with self.lock:
-                first = {p.ref: self.pending.pop(p.ref) for p in pods if p.ref in self.pending}
-                self.pending = {**first, **self.pending}
+                for kubelet in self.node_kubelets.values():
+                    kubelet.put_first([p.ref for p in pods])
         finally:
             with self.lock:
                 self.starts_held -= 1
@@ -252,7 +227,8 @@ class Objects:
         if kind == "pod":
             namespace, name = _split(key)
             if not wait_until(lambda: self.api.store.get(PODS, namespace, name) is None
-                              and "%s/%s" % (namespace, name) not in self.kubelet_pods(),
+                              and not any(k.knows("%s/%s" % (namespace, name))
+                                          for k in list(self.node_kubelets.values())),
                               READY_TIMEOUT, longest_pause=0.01):
                 raise KubemnError('pod "%s" not gone after %.0f s' % (name, READY_TIMEOUT))
         return '%s "%s" deleted' % (kubectl_name(resource), _bare(key))
@@ -320,182 +296,7 @@ class Objects:
         except ApiError as exc:
             raise KubemnError(exc.message) from None
 
-    # --- pods --------------------------------------------------------------------
-    def sync_pod(self, namespace, name):
-        """The kubelet's reconcile of one pod, from the store as it is now (what to do
-        is topo/kubelet/pod_sync.py's actions())."""
-        key = ref(namespace, name)
-        stored = self.api.store.get(PODS, namespace, name)
-        nodes = {n["metadata"]["name"] for n in self.api.store.list(NODES)[1]}
-        with self.lock:
-            running, waiting = self.pods.get(key), self.pending.get(key)
-            for action in actions(stored, running and running.uid, waiting and waiting.uid,
-                                  any(p.ref == key for _, p in self.retiring),
-                                  nodes, self.node_plans):
-                if action == STOP:
-                    self._delete_pod(key)
-                elif action == DROP:
-                    del self.pending[key]
-                elif action == COLLECT:
-                    self.api.registry.delete_content(PODS, namespace, name, grace=0)
-                elif action == RETIRE:
-                    self._retire_pod(key, stored["metadata"]["deletionGracePeriodSeconds"])
-                elif action == FORGET:
-                    self._forget_stopped(namespace, name, stored["metadata"]["uid"])
-                elif action == RELABEL:
-                    labels = tuple(sorted((stored["metadata"].get("labels") or {}).items()))
-                    if labels != running.labels:   # the policy agent follows
-                        running.labels = labels
-                        self.api_changed()
-                elif action == START:
-                    # Started at the next tick, with the others bound meanwhile: a wave
-                    # of many starts much faster than many waves of one.
-                    self.pending[key] = PendingPod(parse_pod(stored),
-                                                   stored["metadata"]["uid"], time.time())
-                    self.api_changed()
-
-    def kubelet_pods(self):
-        """'namespace/name' of the pods the kubelet runs, drains or waits to start."""
-        with self.lock:
-            pods = list(self.pods.values()) + [p for _, p in self.retiring]
-            return ["%s/%s" % (p.namespace, p.name) for p in pods] + [
-                "%s/%s" % (w.spec.namespace, w.spec.name) for w in self.pending.values()]
-
-    def _forget_stopped(self, namespace, name, uid):
-        """The kubelet's last word on a pod it stopped: the store lets it go (unless a
-        pod of that name was made anew meanwhile)."""
-        stored = self.api.store.get(PODS, namespace, name)
-        if stored is not None and stored["metadata"]["uid"] == uid:
-            self.api.registry.delete_content(PODS, namespace, name, grace=0)
-
-    def start_pending(self, now):
-        """The kubelet's part: starts the pods the API accepted, a few waves a tick.
-        A pod that cannot start stays Pending with the reason, and is tried again
-        after RETRY_SECONDS."""
-        with self.lock:
-            due = [w for w in self.pending.values() if w.retry_at <= now][:TICK_WAVES *
-                                                                           LAUNCH_WAVE]
-            if not due or self.starts_held:
-                return
-            for first in range(0, len(due), LAUNCH_WAVE):
-                wave = due[first:first + LAUNCH_WAVE]
-                try:
-                    self._create_pods(wave)
-                    started = wave
-                except KubemnError:
-                    started = []
-                    for waiting in wave:   # one at a time, to find the one that fails
-                        try:
-                            self._create_pods([waiting])
-                            started.append(waiting)
-                        except KubemnError as exc:
-                            waiting.error, waiting.retry_at = str(exc), now + RETRY_SECONDS
-                for waiting in started:
-                    self.pods[waiting.spec.ref].created = waiting.created
-                    del self.pending[waiting.spec.ref]
-            self.api_changed()
-
-    def _retire_pod(self, key, grace):
-        """A pod being deleted: a ready one leaves the Services' endpoints now and stops
-        once it holds no open connection, or after DRAIN_SECONDS (or its grace period,
-        if shorter), so requests already sent to it are answered; one that serves
-        nothing stops at once."""
-        drain = min(DRAIN_SECONDS, grace) if self.pods[key].is_ready else 0
-        self.retiring.append((time.monotonic() + drain, self._take_out(key)))
-        self.api_changed()
-        self.kubelet.wake()
-
-    def stop_retired(self, now):
-        """Stops the retiring pods whose drain is over (or that no longer hold an open
-        connection); the store lets them go."""
-        with self.lock:
-            due = [pod for deadline, pod in self.retiring
-                   if deadline <= now or not has_open_connections(pod.sandbox_pid)]
-            if not due:
-                return
-            self.retiring = [(d, p) for d, p in self.retiring if p not in due]
-            stop_pods(due)
-            for pod in due:
-                self.janitor.forget(pod.ip)
-                self.pools[pod.node.name].release(pod.ip)
-                self._forget_stopped(pod.namespace, pod.name, pod.uid)
-
-    def _create_pods(self, waiting):
-        """Starts pods in waves: the pods of a wave make their namespaces at the same
-        time, the policy controller learns of them, then each gets its containers. A
-        failure removes the pods of its wave (earlier waves stay, as the pods kubectl
-        had created would) and re-raises."""
-        for first in range(0, len(waiting), LAUNCH_WAVE):
-            wave = []
-            try:
-                for pending in waiting[first:first + LAUNCH_WAVE]:
-                    wave.append(self._place_pod(pending.spec))
-                    wave[-1].uid = pending.uid
-                    wave[-1].launch()
-                for pod in wave:
-                    pod.wait_sandbox()
-                # The first packet of a container meets the pod's policies.
-                self.policy_enforcer.admit(wave)
-                for pod in wave:
-                    pod.start_containers()
-            except BaseException:
-                self.policy_enforcer.forget(wave)
-                for pod in wave:
-                    pod.stop()
-                    self.pools[pod.node.name].release(pod.ip)
-                raise
-            for pod in wave:
-                self.pods[pod.ref] = pod
-            for pod in wave:
-                self._announce_stand_ins(pod)
-            self.api_changed()
-
-    def _announce_stand_ins(self, pod):
-        """Says, once a run for each, which images kubemn runs a stand-in for."""
-        for container in pod.spec.template.containers:
-            note = stand_in(container)
-            key = (container.image, container.args)
-            if note and key not in self.announced_stand_ins:
-                self.announced_stand_ins.add(key)
-                self.progress("%s: %s" % (pod.ref, note))
-
-    def _place_pod(self, spec):
-        """A Pod (not started) on the node it is bound to, with an address of the
-        node's PodCIDR (the network plugin's part)."""
-        node_name = spec.template.node_name
-        if node_name not in self.pools:   # gone since: the store lets the pod go too
-            raise no_such_node(node_name, list(self.pools))
-        pool = self.pools[node_name]
-        try:
-            ip = pool.allocate(skip=self.janitor.pending())
-        except KubemnError:
-            self.janitor.drain()  # what is left is being cleaned up: wait for it
-            ip = pool.allocate()
-        return Pod(spec, self.net[node_name], ip,
-                   os.path.join(self.run_dir, "pods", spec.namespace, spec.name),
-                   self.pod_dns(spec),
-                   service_environment(self.api.store.list(SERVICES)[1]
-                                       if self.api else [], spec.namespace),
-                   applets_dir=os.path.join(self.run_dir, "busybox"))
-
-    def _take_out(self, key):
-        """The pod leaves the kubelet's running pods, the policy agent's starting
-        ones, and (if it was ready) the Services' endpoints, at once."""
-        pod = self.pods.pop(key)
-        self.policy_enforcer.forget([pod])
-        if pod.is_ready:
-            pod.is_ready = False
-            self.sync_services(endpoints_left=True)
-        return pod
-
-    def _delete_pod(self, key):
-        """The pod leaves the Services' endpoints first, then stops."""
-        pod = self._take_out(key)
-        pod.stop()
-        self.janitor.forget(pod.ip)
-        self.pools[pod.node.name].release(pod.ip)
-        self.api_changed()
-
+    # --- waits ---------------------------------------------------------------------
     def wait_started(self, timeout=READY_TIMEOUT):
         """Waits until the workload controllers have made the pods the store asks for
         and the kubelet has started them (those that fail to start are left Pending),

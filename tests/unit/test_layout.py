@@ -33,7 +33,7 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/manager/deployments.py", "topo/manager/rollout.py", "topo/api/strategies/job.py",
     "topo/manager/jobs.py", "topo/api/strategies/cron_job.py", "topo/manager/cron_jobs.py",
     "topo/api/strategies/pod.py", "topo/manager/scheduler.py", "topo/kubelet/pod_sync.py",
-    "topo/api/strategies/node.py", "topo/runtime/machines.py"]
+    "topo/api/strategies/node.py", "topo/runtime/machines.py", "topo/manager/pod_gc.py"]
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",

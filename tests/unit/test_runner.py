@@ -27,15 +27,18 @@ class Counter:
 def test_a_burst_of_requests_is_a_few_runs_that_see_the_last_change():
     counter = Counter()
     runner = BoundedFrequencyRunner(counter, min_interval=0.2).start()
+    began = time.monotonic()
     try:
         for value in range(1, 101):
             counter.value = value
             runner.request()
             time.sleep(0.003)
+        burst = time.monotonic() - began   # ~0.3 s; longer on a loaded machine
         assert runner.wait(timeout=5)
     finally:
         runner.stop()
-    assert 1 <= runner.runs <= 5, runner.runs
+    # A burst of two at once, then one run per interval the burst lasted, at most.
+    assert 1 <= runner.runs <= 3 + int(burst / 0.2), (runner.runs, burst)
     assert counter.seen[-1] == 100
     gaps = [b - a for a, b in zip(counter.starts, counter.starts[1:])]
     assert all(gap >= 0.19 for gap in gaps[1:]), gaps   # after the burst of two

@@ -1,29 +1,26 @@
-"""The kubelet's watch of the store: every change of a pod bound to a node names it,
-as does every change of the node (its machine has come, or it is gone), and the
-kubelet reconciles it from what is stored now (actions(), pure; carried out by
-Objects.sync_pod). One watch serves every node's kubelet: the nodes share the
-machine, and each pod names its node."""
+"""A node's kubelet watch of the store: every change of a pod bound to its node names
+it (as the kubelet's watch with fieldSelector spec.nodeName does), and so does a
+change of a pod it runs, waits to start or drains (gone from the store, or made anew
+elsewhere under its name); the kubelet reconciles the pod from what is stored now
+(actions(), pure; carried out by NodeKubelet.sync_pod)."""
 from topo.api.strategies.pod import terminating
 
-PODS, NODES = "pods", "nodes"
+PODS = "pods"
 # What the kubelet does for one pod name.
 STOP = "stop"          # the pod it runs is not the stored one (gone, or made anew)
 DROP = "drop"          # forget the start it was waiting for
-COLLECT = "collect"    # bound to a node that is gone: the pod garbage collector's delete
 RETIRE = "retire"      # terminating: leave the endpoints, drain, stop, then FORGET
 FORGET = "forget"      # stopped: the store may let it go (a delete with grace 0)
 RELABEL = "relabel"    # running: its labels are the stored ones
-START = "start"        # bound and not running: start it (in waves, a tick later),
-                       # once its node's machine runs
+START = "start"        # bound and not running: start it (in waves, a tick later)
 
 
-def actions(stored, running, waiting, draining, nodes, machines):
-    """stored: the pod as the store has it (None: gone); running, waiting: the uid of
-    the pod the kubelet runs, or waits to start, under its name (None: none);
-    draining: it drains one; nodes: the nodes the store has; machines: those whose
-    machine runs. -> [action], in order."""
+def actions(stored, running, waiting, draining):
+    """stored: the pod as the store has it, if it is bound to this kubelet's node
+    (None: gone, or another node's); running, waiting: the uid of the pod the kubelet
+    runs, or waits to start, under its name (None: none); draining: it drains one.
+    -> [action], in order."""
     uid = stored["metadata"]["uid"] if stored else None
-    node = stored["spec"].get("nodeName") if stored else None
     done = []
     if running is not None and running != uid:
         done.append(STOP)
@@ -32,15 +29,13 @@ def actions(stored, running, waiting, draining, nodes, machines):
                                 terminating(stored)):
         done.append(DROP)
         waiting = None
-    if node is None:
+    if stored is None:
         return done
-    if node not in nodes:
-        return done + [COLLECT]
     if terminating(stored):
         return done + ([RETIRE] if running else [] if draining else [FORGET])
     if running:
         return done + [RELABEL]
-    return done + ([] if waiting or node not in machines else [START])
+    return done + ([] if waiting else [START])
 
 
 def _key(obj):
@@ -48,22 +43,23 @@ def _key(obj):
 
 
 class PodSync:
-    watches = (PODS, NODES)
+    watches = (PODS,)
 
     def __init__(self, store, kubelet):
-        """kubelet: what sync_pod(namespace, name) and kubelet_pods() (the keys of the
-        pods it runs, drains or waits to start) are called on."""
+        """kubelet: a NodeKubelet (its node's name; sync_pod(namespace, name);
+        knows(key) and kubelet_pods(): a pod, the pods, it runs, drains or waits to
+        start, as 'namespace/name')."""
         self.store, self.kubelet = store, kubelet
 
     def keys(self, resource, obj):
-        if resource == NODES:
-            name = obj["metadata"]["name"]
-            return [_key(p) for p in self.store.list(PODS)[1] if p["spec"].get("nodeName") == name]
-        return [_key(obj)] if obj["spec"].get("nodeName") else []
+        key = _key(obj)
+        return [key] if obj["spec"].get("nodeName") == self.kubelet.name or \
+            self.kubelet.knows(key) else []
 
     def all_keys(self):
-        """The bound pods, and those the kubelet has that the store may have let go."""
-        return sorted({_key(p) for p in self.store.list(PODS)[1] if p["spec"].get("nodeName")}
+        """Its node's pods, and those it has that the store may have let go."""
+        return sorted({_key(p) for p in self.store.list(PODS)[1]
+                       if p["spec"].get("nodeName") == self.kubelet.name}
                       | set(self.kubelet.kubelet_pods()))
 
     def reconcile(self, key):

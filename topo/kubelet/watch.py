@@ -1,7 +1,8 @@
-"""The kubelet's watch over pods: containers that exit and readiness probes change a
-pod's readiness, and the cluster's Service endpoints follow at once (the API's store
-too, where rollouts take their next step); containers that exited are started again
-as their pod's restartPolicy says; retiring pods stop once drained; pods the API accepted start."""
+"""The machine's kubelet ticker, for every node's kubelet (node_kubelet.py): containers
+that exit and readiness probes change a pod's readiness, and the cluster's Service
+endpoints follow at once (the API's store too, where rollouts take their next step);
+containers that exited are started again as their pod's restartPolicy says; retiring
+pods stop once drained; the pods bound to each node start."""
 import threading
 import time
 
@@ -42,31 +43,38 @@ class Kubelet:
 
     def tick(self):
         """Runs due probes (outside the lock: they may take a while), then updates
-        readiness and, if any changed, the Services; starts exited
-        containers again; stops retired pods once drained; starts the pods the API
-        accepted."""
+        readiness and, if any changed, the Services; starts exited containers again;
+        then each node's kubelet stops its drained pods and starts the pods bound to
+        it."""
         now = time.monotonic()
         self.cluster.check_controller()
         with self.cluster.lock:
-            pods = list(self.cluster.pods.values())
+            kubelets = dict(self.cluster.node_kubelets)
+            pods = [p for k in kubelets.values() for p in k.pods.values()]
+
+        def still_running(pod):
+            kubelet = kubelets[pod.node.name]
+            return self.cluster.node_kubelets.get(pod.node.name) is kubelet and \
+                kubelet.pods.get(pod.ref) is pod
         results = {pod.ref: pod.run_due_probes(now) for pod in pods}
         with self.cluster.lock:
+            pods = [pod for pod in pods if still_running(pod)]
             changed = left = False
             for pod in pods:
-                if self.cluster.pods.get(pod.ref) is pod:
-                    was_ready = pod.is_ready
-                    if pod.update_readiness(results[pod.ref], now):
-                        changed = True
-                        left |= was_ready
+                was_ready = pod.is_ready
+                if pod.update_readiness(results[pod.ref], now):
+                    changed = True
+                    left |= was_ready
             if changed:
                 self.cluster.sync_services(endpoints_left=left)
             # After the endpoints: a container that exited has left them already.
             exits = sum(pod.exits_seen for pod in pods)
             restarted = False
             for pod in pods:
-                if self.cluster.pods.get(pod.ref) is pod:
+                if still_running(pod):
                     restarted |= bool(pod.restart_exited(now))
             if changed or restarted or sum(pod.exits_seen for pod in pods) != exits:
                 self.cluster.api_changed()
-        self.cluster.stop_retired(now)
-        self.cluster.start_pending(now)
+        for kubelet in kubelets.values():
+            kubelet.tick_stops(now)
+            kubelet.tick_starts(now)
