@@ -212,10 +212,9 @@ class Cluster(Objects):
 
     def _start_api(self):
         self.api = ApiServer(self, new_token(), free_port(), self.run_dir)
-        for name, plan in self.node_plans.items():   # each node's kubelet registers it
-            self.api.store.put(node_strategy.RESOURCE, node_strategy.for_create(
-                {"kind": "Node", "metadata": {"name": name},
-                 "spec": {"podCIDR": plan.pod_cidr}}, self.node_created[name]))
+        for name, kubelet in self.node_kubelets.items():
+            kubelet.register(self.api.store, self.node_plans[name].pod_cidr,
+                             self.node_created[name])
         # The policy controller follows what the API publishes, as a CNI's agent does.
         self.api.publisher.listeners.append(self.policy_enforcer.sync)
         # The DNS pods follow the coredns ConfigMap, as through a ConfigMap volume.
@@ -461,10 +460,10 @@ class Cluster(Objects):
         """The nodes that have a machine (a Mininet host, planned or running)."""
         return list(self.node_plans)
 
-    def admit_node(self, spec, stored):
-        """The machine's admission of a new Node (the API's registry asks, stored: the
-        Nodes there are): a name no node, switch or host has, and room for it in the
-        address plan. Raises KubemnError."""
+    def admit_node(self, spec):
+        """The machine's admission of a new Node (the API's registry asks): a name no
+        node, switch or host has, and room for it in the address plan. Raises
+        KubemnError."""
         with self.lock:
             if spec.name in self.reserved_names():
                 raise KubemnError("node %r: the name is taken" % spec.name)
@@ -472,7 +471,7 @@ class Cluster(Objects):
 
     @staticmethod
     def admit_node_removal(name, stored):
-        """A cluster keeps one node at least."""
+        """A cluster keeps one node at least (stored: the Nodes there are)."""
         if not [n for n in stored if n["metadata"]["name"] != name]:
             raise KubemnError("node %s is the cluster's last node" % name)
 

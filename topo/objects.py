@@ -164,8 +164,9 @@ class Objects:
                   for p in (self.api.store.list(PODS)[1] if self.api else ())}
         nodes = [p.template.node_name for p in manifests.pods
                  if (p.namespace, p.name) not in stored]
+        running = self.pods
         nodes += [p["spec"].get("nodeName") for (namespace, name), p in stored.items()
-                  if ref(namespace, name) not in self.pods and
+                  if ref(namespace, name) not in running and
                   p["spec"].get("nodeName") in (None, *self.node_plans)]   # to start
         for obj in manifests.api_objects:
             metadata = obj["metadata"]
@@ -304,8 +305,8 @@ class Objects:
         next line sees them (a `kubectl scale` done; a rollout waits on readiness,
         as `kubectl rollout status` does)."""
         self._wait_workloads(timeout)
-        if not wait_until(lambda: all(w.error is not None for w in list(
-                self.pending.values())), timeout, longest_pause=0.01):
+        if not wait_until(lambda: all(w.error is not None for w in
+                                      self.pending.values()), timeout, longest_pause=0.01):
             raise KubemnError("pods still pending after %.0f s: %s" % (
                 timeout, ", ".join(w.spec.name for w in self.pending.values())))
         with self.lock:

@@ -235,8 +235,7 @@ class Registry:
                             (obj.get("spec") or {}).get("nodeName"))
             stored = self._stored_form(resource, obj, current)
             if resource.kind == node.KIND and current is None:
-                self._admitted(obj, lambda: self.cluster.admit_node(
-                    parsed(parse_node, obj), self.store.list(node.RESOURCE)[1]))
+                self._admitted(obj, lambda: self.cluster.admit_node(parsed(parse_node, obj)))
             self.store.put(store_key(resource), stored)
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"

@@ -12,6 +12,7 @@ import os
 import time
 
 from services.environment import service_environment
+from topo.api.strategies import node as node_strategy
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, has_open_connections, stop_pods
@@ -54,6 +55,13 @@ class NodeKubelet:
         self.pods = {}        # ref -> Pod, in creation order
         self.pending = {}     # ref -> PendingPod: bound here, not started yet
         self.retiring = []    # [(monotonic deadline, Pod)]: out of the endpoints, draining
+
+    def register(self, store, pod_cidr, created):
+        """Its Node, as a kubelet registers the node it runs on (its status follows
+        from the publisher)."""
+        store.put(node_strategy.RESOURCE, node_strategy.for_create(
+            {"kind": "Node", "metadata": {"name": self.name},
+             "spec": {"podCIDR": pod_cidr}}, created))
 
     # --- the watch's side ------------------------------------------------------------
     def sync_pod(self, namespace, name):
