@@ -1,10 +1,14 @@
 """A picture of the running cluster: nodes with their cbr0 bridge and pods (veth
 pairs), the fabric switches, the internet host, and Services with their virtual IPs
-pointing at their endpoints. The layout is Graphviz's (`dot`), the description
-here is pure."""
+pointing at their endpoints. The pods are the API's (each with an address, on the
+node it is bound to); the layout is Graphviz's (`dot`), the description here is
+pure."""
 import subprocess
 
+from services.endpoints import pod_ready
 from topo.errors import KubemnError
+from topo.plan.model import ref
+from topo.plan.naming import pod_veth_name
 
 
 def _quote(text):
@@ -20,21 +24,23 @@ def cluster_dot(cluster):
     out = ["digraph kubemn {", "  rankdir=TB; compound=true; newrank=true;",
            '  node [fontname="Helvetica", fontsize=10]; edge [fontname="Helvetica", '
            'fontsize=9];']
+    pods = [p for p in cluster.api.store.list("pods")[1] if (p.get("status") or {}).get("podIP")]
     for index, (name, plan) in enumerate(cluster.node_plans.items()):
         out.append("  subgraph cluster_%d {" % index)
         out.append("    label=%s; style=rounded; color=gray40;"
                    % _label("node %s" % name, "eth0 %s" % plan.ip, "PodCIDR %s" % plan.pod_cidr))
         out.append("    %s [label=%s, shape=box, style=filled, fillcolor=lightyellow];"
                    % (_quote("cbr0@" + name), _label("cbr0", plan.bridge_ip)))
-        for pod in cluster.pods.values():
-            if pod.node.name == name:
-                containers = ",".join(c.name for c in pod.spec.template.containers)
-                out.append("    %s [label=%s, shape=component, style=filled, fillcolor=%s];"
-                           % (_quote("pod:" + pod.ref), _label(pod.ref, pod.ip, containers),
-                              "palegreen" if pod.is_ready else "lightpink"))
-                out.append("    %s -> %s [dir=none, label=%s];"
-                           % (_quote("pod:" + pod.ref), _quote("cbr0@" + name),
-                              _quote(pod.veth)))
+        for pod in (p for p in pods if p["spec"].get("nodeName") == name):
+            pod_ref = ref(pod["metadata"]["namespace"], pod["metadata"]["name"])
+            containers = ",".join(c["name"] for c in pod["spec"]["containers"])
+            out.append("    %s [label=%s, shape=component, style=filled, fillcolor=%s];"
+                       % (_quote("pod:" + pod_ref),
+                          _label(pod_ref, pod["status"]["podIP"], containers),
+                          "palegreen" if pod_ready(pod) else "lightpink"))
+            out.append("    %s -> %s [dir=none, label=%s];"
+                       % (_quote("pod:" + pod_ref), _quote("cbr0@" + name),
+                          _quote(pod_veth_name(pod_ref))))
         out.append("  }")
     for switch, dpid in cluster.fabric.switches:
         out.append("  %s [label=%s, shape=box3d, style=filled, fillcolor=lightblue];"

@@ -5,10 +5,13 @@ with the others (their sandboxes at the same time, the policy agent's tables, th
 their containers); a terminating one leaves the Services' endpoints at once, drains,
 stops, and the store lets it go; one the store no longer has stops at once.
 
-The machine's kubelet ticker (watch.py) calls tick_starts() and tick_stops(); the
-cluster (the host) lends what every node shares: its lock, the API, the address
-pools, the policy agent, the Services' sync."""
+The machine's kubelet ticker (watch.py) calls tick_stops() of each, and start_due()
+for them all (the pods due on every node start in shared waves); the cluster (the
+host) lends what every node shares: its lock, the API, the address pools, the policy
+agent, the Services' sync."""
+import contextlib
 import os
+import threading
 import time
 
 from services.environment import service_environment
@@ -21,6 +24,7 @@ from topo.plan.manifest import parse_pod
 from topo.plan.model import ref
 
 PODS, SERVICES = "pods", "services"   # the store's keys
+SHARED = (STOP, RETIRE, FORGET)   # actions that need the cluster's lock too
 # How long a deleted pod keeps running at most after it left the endpoints, while it
 # holds connections (requests already sent to it are answered).
 DRAIN_SECONDS = 1.0
@@ -41,6 +45,10 @@ class PendingPod:
         self.retry_at = 0.0   # time.monotonic() of the next try
 
 
+def _labels(pod):
+    return tuple(sorted((pod["metadata"].get("labels") or {}).items()))
+
+
 def _key(pod_ref):
     """'namespace/name' of a ref ('name' in the default namespace)."""
     return pod_ref if "/" in pod_ref else "default/" + pod_ref
@@ -52,6 +60,8 @@ class NodeKubelet:
         starts_held, run_dir, announced_stand_ins, kubelet (the ticker),
         sync_services(), api_changed(), pod_dns(), progress())."""
         self.name, self.host = name, host
+        # Guards the three below; taken after the cluster's lock when both are.
+        self.lock = threading.RLock()
         self.pods = {}        # ref -> Pod, in creation order
         self.pending = {}     # ref -> PendingPod: bound here, not started yet
         self.retiring = []    # [(monotonic deadline, Pod)]: out of the endpoints, draining
@@ -70,29 +80,46 @@ class NodeKubelet:
         stored = host.api.store.get(PODS, namespace, name)
         if stored is not None and stored["spec"].get("nodeName") != self.name:
             stored = None   # another node's (or nobody's yet)
-        with host.lock:
-            running, waiting = self.pods.get(key), self.pending.get(key)
-            for action in actions(stored, running and running.uid, waiting and waiting.uid,
-                                  any(p.ref == key for _, p in self.retiring)):
-                if action == STOP:
-                    self.delete_pod(key)
-                elif action == DROP:
-                    del self.pending[key]
-                elif action == RETIRE:
-                    self._retire_pod(key, stored["metadata"]["deletionGracePeriodSeconds"])
-                elif action == FORGET:
-                    self._forget_stopped(namespace, name, stored["metadata"]["uid"])
-                elif action == RELABEL:
-                    labels = tuple(sorted((stored["metadata"].get("labels") or {}).items()))
-                    if labels != running.labels:   # the policy agent follows
-                        running.labels = labels
-                        host.api_changed()
-                elif action == START:
-                    # Started at the next tick, with the others bound meanwhile: a wave
-                    # of many starts much faster than many waves of one.
-                    self.pending[key] = PendingPod(parse_pod(stored),
-                                                   stored["metadata"]["uid"], time.time())
-                    host.api_changed()
+        todo = self._actions(key, stored)
+        while todo:   # most changes (a status written) leave nothing to do, no lock taken
+            # Starting, dropping a start, relabelling: its own state alone; stopping
+            # touches what the nodes share (endpoints, addresses): the cluster's too.
+            shared = any(a in SHARED for a in todo)
+            with host.lock if shared else contextlib.nullcontext(), self.lock:
+                todo = self._actions(key, stored)
+                if shared or not any(a in SHARED for a in todo):
+                    self._act(key, stored, todo)
+                    return
+
+    def _act(self, key, stored, todo):
+        host, running = self.host, self.pods.get(key)
+        for action in todo:
+            if action == STOP:
+                self.delete_pod(key)
+            elif action == DROP:
+                del self.pending[key]
+            elif action == RETIRE:
+                self._retire_pod(key, stored["metadata"]["deletionGracePeriodSeconds"])
+            elif action == FORGET:
+                self._forget_stopped(stored["metadata"]["namespace"],
+                                     stored["metadata"]["name"], stored["metadata"]["uid"])
+            elif action == RELABEL:   # the policy agent follows
+                running.labels = _labels(stored)
+                host.api_changed()
+            elif action == START:
+                # Started at the next tick, with the others bound meanwhile: a wave of
+                # many starts much faster than many waves of one.
+                self.pending[key] = PendingPod(parse_pod(stored), stored["metadata"]["uid"],
+                                               time.time())
+                host.api_changed()
+
+    def _actions(self, key, stored):
+        """What to do for the pod (pod_sync.actions), a relabel to the labels it has
+        already left out."""
+        running, waiting = self.pods.get(key), self.pending.get(key)
+        todo = actions(stored, running and running.uid, waiting and waiting.uid,
+                       any(p.ref == key for _, p in list(self.retiring)))
+        return [a for a in todo if a != RELABEL or _labels(stored) != running.labels]
 
     def knows(self, key):
         """It runs, drains or waits to start the pod 'namespace/name'."""
@@ -103,48 +130,24 @@ class NodeKubelet:
 
     def kubelet_pods(self):
         """'namespace/name' of the pods it runs, drains or waits to start."""
-        with self.host.lock:
+        with self.lock:
             return [_key(r) for r in self.pods] + [_key(p.ref) for _, p in self.retiring] + \
                 [_key(r) for r in self.pending]
 
     def put_first(self, refs):
         """Its pending starts of refs go first, in that order (kubemn's own apply)."""
-        first = {r: self.pending.pop(r) for r in refs if r in self.pending}
-        self.pending = {**first, **self.pending}
+        with self.lock:
+            first = {r: self.pending.pop(r) for r in refs if r in self.pending}
+            self.pending = {**first, **self.pending}
 
     # --- the ticker's side -----------------------------------------------------------
-    def tick_starts(self, now):
-        """Starts the pods bound here, a few waves a tick. A pod that cannot start
-        stays Pending with the reason, and is tried again after RETRY_SECONDS."""
-        host = self.host
-        with host.lock:
-            due = [w for w in self.pending.values() if w.retry_at <= now][:TICK_WAVES *
-                                                                           LAUNCH_WAVE]
-            if not due or host.starts_held:
-                return
-            for first in range(0, len(due), LAUNCH_WAVE):
-                wave = due[first:first + LAUNCH_WAVE]
-                try:
-                    self._create_pods(wave)
-                    started = wave
-                except KubemnError:
-                    started = []
-                    for waiting in wave:   # one at a time, to find the one that fails
-                        try:
-                            self._create_pods([waiting])
-                            started.append(waiting)
-                        except KubemnError as exc:
-                            waiting.error, waiting.retry_at = str(exc), now + RETRY_SECONDS
-                for waiting in started:
-                    self.pods[waiting.spec.ref].created = waiting.created
-                    del self.pending[waiting.spec.ref]
-            host.api_changed()
-
     def tick_stops(self, now):
         """Stops the retiring pods whose drain is over (or that no longer hold an open
         connection); the store lets them go."""
         host = self.host
-        with host.lock:
+        if not self.retiring:
+            return   # most ticks: no lock taken
+        with host.lock, self.lock:
             due = [pod for deadline, pod in self.retiring
                    if deadline <= now or not has_open_connections(pod.sandbox_pid)]
             if not due:
@@ -162,8 +165,9 @@ class NodeKubelet:
         once it holds no open connection, or after DRAIN_SECONDS (or its grace period,
         if shorter), so requests already sent to it are answered; one that serves
         nothing stops at once."""
-        drain = min(DRAIN_SECONDS, grace) if self.pods[key].is_ready else 0
-        self.retiring.append((time.monotonic() + drain, self._take_out(key)))
+        with self.lock:
+            drain = min(DRAIN_SECONDS, grace) if self.pods[key].is_ready else 0
+            self.retiring.append((time.monotonic() + drain, self._take_out(key)))
         self.host.api_changed()
         self.host.kubelet.wake()
 
@@ -175,38 +179,7 @@ class NodeKubelet:
         if stored is not None and stored["metadata"]["uid"] == uid:
             registry.delete_content(PODS, namespace, name, grace=0)
 
-    def _create_pods(self, waiting):
-        """Starts pods in waves: the pods of a wave make their namespaces at the same
-        time, the policy controller learns of them, then each gets its containers. A
-        failure removes the pods of its wave (earlier waves stay, as the pods kubectl
-        had created would) and re-raises."""
-        host = self.host
-        for first in range(0, len(waiting), LAUNCH_WAVE):
-            wave = []
-            try:
-                for pending in waiting[first:first + LAUNCH_WAVE]:
-                    wave.append(self._place_pod(pending.spec))
-                    wave[-1].uid = pending.uid
-                    wave[-1].launch()
-                for pod in wave:
-                    pod.wait_sandbox()
-                # The first packet of a container meets the pod's policies.
-                host.policy_enforcer.admit(wave)
-                for pod in wave:
-                    pod.start_containers()
-            except BaseException:
-                host.policy_enforcer.forget(wave)
-                for pod in wave:
-                    pod.stop()
-                    host.pools[self.name].release(pod.ip)
-                raise
-            for pod in wave:
-                self.pods[pod.ref] = pod
-            for pod in wave:
-                self._announce_stand_ins(pod)
-            host.api_changed()
-
-    def _announce_stand_ins(self, pod):
+    def announce_stand_ins(self, pod):
         """Says, once a run for each, which images kubemn runs a stand-in for."""
         for container in pod.spec.template.containers:
             note = stand_in(container)
@@ -215,7 +188,7 @@ class NodeKubelet:
                 self.host.announced_stand_ins.add(key)
                 self.host.progress("%s: %s" % (pod.ref, note))
 
-    def _place_pod(self, spec):
+    def place_pod(self, spec):
         """A Pod (not started) on this node, with an address of its PodCIDR (the
         network plugin's part)."""
         host = self.host
@@ -242,8 +215,10 @@ class NodeKubelet:
         return pod
 
     def delete_pod(self, key):
-        """The pod leaves the Services' endpoints first, then stops."""
-        pod = self._take_out(key)
+        """The pod leaves the Services' endpoints first, then stops (the caller holds
+        the cluster's lock)."""
+        with self.lock:
+            pod = self._take_out(key)
         pod.stop()
         self.host.janitor.forget(pod.ip)
         self.host.pools[self.name].release(pod.ip)
@@ -252,8 +227,73 @@ class NodeKubelet:
     def stop_all(self, unplug=True):
         """Every pod it has stops (its node goes, or the cluster stops: unplug=False,
         the node's namespace takes the veths with it)."""
-        with self.host.lock:
+        with self.host.lock, self.lock:
             stop_pods(list(self.pods.values()) + [p for _, p in self.retiring], unplug=unplug)
             self.pods.clear()
             self.pending.clear()
             self.retiring = []
+
+
+def start_due(host, kubelets, now):
+    """The machine's part in every node's kubelet starting the pods bound to it: the
+    pods due on all nodes start together, a few waves a tick (a wave on many nodes
+    costs what a wave on one does: their sandboxes at once, one load of the policy
+    agent's tables). A pod that cannot start stays Pending with the reason, and is
+    tried again after RETRY_SECONDS."""
+    if host.starts_held or not any(k.pending for k in kubelets):
+        return   # most ticks: no lock taken
+    with contextlib.ExitStack() as held:
+        held.enter_context(host.lock)
+        kubelets = [k for k in kubelets if host.node_kubelets.get(k.name) is k]   # not gone
+        for kubelet in kubelets:
+            held.enter_context(kubelet.lock)
+        due = [(k, w) for k in kubelets for w in k.pending.values()
+               if w.retry_at <= now][:TICK_WAVES * LAUNCH_WAVE]
+        if not due or host.starts_held:
+            return
+        for first in range(0, len(due), LAUNCH_WAVE):
+            wave = due[first:first + LAUNCH_WAVE]
+            try:
+                _create_pods(host, wave)
+                started = wave
+            except KubemnError:
+                started = []
+                for one in wave:   # one at a time, to find the one that fails
+                    try:
+                        _create_pods(host, [one])
+                        started.append(one)
+                    except KubemnError as exc:
+                        one[1].error, one[1].retry_at = str(exc), now + RETRY_SECONDS
+            for kubelet, waiting in started:
+                kubelet.pods[waiting.spec.ref].created = waiting.created
+                del kubelet.pending[waiting.spec.ref]
+        host.api_changed()
+
+
+def _create_pods(host, wave):
+    """Starts one wave ([(NodeKubelet, PendingPod)]): its pods make their namespaces at
+    the same time, the policy agent learns of them, then each gets its containers. A
+    failure removes the wave's pods (earlier waves stay, as the pods kubectl had
+    created would) and re-raises."""
+    placed = []
+    try:
+        for kubelet, pending in wave:
+            placed.append((kubelet, kubelet.place_pod(pending.spec)))
+            placed[-1][1].uid = pending.uid
+            placed[-1][1].launch()
+        for _, pod in placed:
+            pod.wait_sandbox()
+        # The first packet of a container meets the pod's policies.
+        host.policy_enforcer.admit([pod for _, pod in placed])
+        for _, pod in placed:
+            pod.start_containers()
+    except BaseException:
+        host.policy_enforcer.forget([pod for _, pod in placed])
+        for kubelet, pod in placed:
+            pod.stop()
+            host.pools[kubelet.name].release(pod.ip)
+        raise
+    for kubelet, pod in placed:
+        kubelet.pods[pod.ref] = pod
+        kubelet.announce_stand_ins(pod)
+    host.api_changed()

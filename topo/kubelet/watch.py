@@ -6,6 +6,8 @@ pods stop once drained; the pods bound to each node start."""
 import threading
 import time
 
+from topo.kubelet.node_kubelet import start_due
+
 TICK_SECONDS = 0.05
 
 
@@ -77,4 +79,4 @@ class Kubelet:
                 self.cluster.api_changed()
         for kubelet in kubelets.values():
             kubelet.tick_stops(now)
-            kubelet.tick_starts(now)
+        start_due(self.cluster, list(kubelets.values()), now)
