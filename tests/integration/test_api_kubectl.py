@@ -345,7 +345,7 @@ def test_a_node_selector_places_pods_and_one_no_node_matches_stays_pending(clust
     scheduled = kubectl(cluster, "get", "pod", "nowhere", "-o", "jsonpath={.status."
                         "conditions[?(@.type=='PodScheduled')].message}").stdout
     assert scheduled == "0/2 nodes are available: 2 node(s) didn't match Pod's node " \
-        "affinity/selector"
+        "affinity/selector."
     kubectl(cluster, "delete", "pod", "on-ssd", "on-node1", "nowhere")
     kubectl(cluster, "label", "node", "node2", "disk-")
 

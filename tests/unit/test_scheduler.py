@@ -90,7 +90,7 @@ def test_a_pod_no_node_takes_stays_pending_with_the_reason_until_a_node_fits():
     world.add(new_pod("picky", selector={"zone": "b"}))
     assert world.node_of("picky") is None
     assert world.unschedulable("picky") == [
-        "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector"]
+        "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector."]
     world.store.put("nodes", node("node2", labels={"zone": "b"}))
     step([world.loop])
     assert world.node_of("picky") == "node2"
@@ -100,7 +100,7 @@ def test_a_full_node_takes_no_more_and_a_pod_that_goes_makes_room():
     world = World(node("node1", room=2))
     world.add(new_pod("a"), new_pod("b"), new_pod("c"))
     assert [world.node_of(n) for n in "abc"] == ["node1", "node1", None]
-    assert "had no free pod address" in world.unschedulable("c")[0]
+    assert world.unschedulable("c") == ["0/1 nodes are available: 1 Too many pods."]
     world.store.remove("pods", "default", "a")
     step([world.loop])
     assert world.node_of("c") == "node1"
@@ -139,3 +139,38 @@ def test_a_terminating_peer_is_not_counted():
     world.add(labelled("new", {"app": "web"}))
     # old still holds its place on node1 (the load is even), but is no peer.
     assert world.node_of("new") == "node1"
+
+
+def tainted(name, *taints, **kwargs):
+    obj = node(name, **kwargs)
+    obj["spec"]["taints"] = [dict(zip(("key", "value", "effect"), t)) for t in taints]
+    return obj
+
+
+def test_a_taint_keeps_off_the_pods_that_do_not_tolerate_it():
+    world = World(tainted("node1", ("gpu", "yes", "NoSchedule"), labels={"gpu": "yes"}),
+                  tainted("node2", ("old", "", "PreferNoSchedule")))
+    tolerant = new_pod("tolerant", selector={"gpu": "yes"})
+    tolerant["spec"]["tolerations"] = [{"key": "gpu", "operator": "Equal", "value": "yes",
+                                        "effect": "NoSchedule"}]
+    picky = new_pod("picky", selector={"gpu": "yes"})
+    world.add(tolerant, picky, new_pod("plain"))
+    assert world.node_of("tolerant") == "node1" and world.node_of("picky") is None
+    assert world.node_of("plain") == "node2"   # a PreferNoSchedule taint does not keep it
+    assert world.unschedulable("picky") == [
+        "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
+        "1 node(s) had taint {gpu: yes}, that the pod didn't tolerate."]
+
+
+def test_a_cordoned_or_not_ready_node_takes_only_the_pods_that_tolerate_it():
+    not_ready = node("node2")
+    not_ready["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    world = World(node("node1", unschedulable=True), not_ready)
+    daemon = new_pod("daemon")
+    daemon["spec"]["tolerations"] = [{"key": "node.kubernetes.io/unschedulable",
+                                      "operator": "Exists", "effect": "NoSchedule"}]
+    world.add(new_pod("plain"), daemon)
+    assert world.node_of("plain") is None and world.node_of("daemon") == "node1"
+    assert world.unschedulable("plain") == [
+        "0/2 nodes are available: 1 node(s) had taint {node.kubernetes.io/not-ready: }, "
+        "that the pod didn't tolerate, 1 node(s) were unschedulable."]

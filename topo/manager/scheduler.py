@@ -1,6 +1,6 @@
 """The scheduler: binds each pod that names no node (and names it as its scheduler,
-as the default) to a Ready node its nodeSelector allows and that has a pod address
-free (a cordoned node takes none): the
+as the default) to a node that may take it (Ready, not cordoned, its taints tolerated,
+its labels matching the pod's nodeSelector, a pod address free): the
 one with the fewest of its peers, the pods of the Services, ReplicationControllers and
 ReplicaSets that select it (terminating ones aside, as the default scheduler's
 SelectorSpread counts them), then the least-loaded (topo/plan/scheduler.py). It binds
@@ -17,6 +17,8 @@ from topo.policy.spec import parse_selector
 
 PODS, NODES = "pods", "nodes"
 NAME = "default-scheduler"   # the pods whose spec.schedulerName is this are its own
+UNSCHEDULABLE = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+NOT_READY = {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}
 
 
 def _ours(pod):
@@ -36,15 +38,56 @@ SPREAD_BY = (("services", lambda obj: _label_map(obj["spec"].get("selector") or 
 
 
 def peer_counts(selecting, placed):
-    """{node: how many of placed ([(node, labels)]: the namespace's bound pods not
-    terminating) every one of selecting ([labels -> bool]) selects}. None selecting:
-    the pod has no peers."""
+    """{node: how many of placed ({labels as a frozenset of items: {node: count}}: the
+    namespace's bound pods not terminating, by their labels) every one of selecting
+    ([labels -> bool]) selects}. None selecting: the pod has no peers."""
     counts = {}
     if selecting:
-        for node, labels in placed:
-            if all(selects(labels) for selects in selecting):
-                counts[node] = counts.get(node, 0) + 1
+        for labels, on_nodes in placed.items():
+            if all(selects(dict(labels)) for selects in selecting):
+                for node, count in on_nodes.items():
+                    counts[node] = counts.get(node, 0) + count
     return counts
+
+
+def _place(counts, placed, pod, node):
+    """One more bound pod on node, in counts and (unless terminating) placed."""
+    counts[node] = counts.get(node, 0) + 1
+    if not terminating(pod):
+        group = placed.setdefault(pod["metadata"]["namespace"], {}).setdefault(
+            frozenset((pod["metadata"].get("labels") or {}).items()), {})
+        group[node] = group.get(node, 0) + 1
+
+
+def tolerates(toleration, taint):
+    """A pod's toleration tolerates a node's taint (Kubernetes' ToleratesTaint): the
+    same effect, or any; Exists: the key, or every key; Equal: the key and value."""
+    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
+        return False
+    if toleration.get("operator", "Equal") == "Exists":
+        return not toleration.get("key") or toleration["key"] == taint["key"]
+    return toleration.get("key") == taint["key"] and \
+        toleration.get("value", "") == taint.get("value", "")
+
+
+def refusal(pod, node):
+    """Why node takes no pod now, or not this one, in the default scheduler's words
+    (None: it may), its filters in their order: a cordoned node is unschedulable, a
+    taint with effect NoSchedule or NoExecute must be tolerated (a node not Ready has
+    the not-ready taint). A toleration of the unschedulable taint lets a pod go to a
+    cordoned node, as a DaemonSet's does."""
+    tolerations = pod["spec"].get("tolerations") or ()
+
+    def tolerated(taint):
+        return any(tolerates(t, taint) for t in tolerations)
+    if node["spec"].get("unschedulable") and not tolerated(UNSCHEDULABLE):
+        return "node(s) were unschedulable"
+    taints = list(node["spec"].get("taints") or ()) + ([] if ready(node) else [NOT_READY])
+    for taint in taints:
+        if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerated(taint):
+            return "node(s) had taint {%s: %s}, that the pod didn't tolerate" % (
+                taint["key"], taint.get("value", ""))
+    return None
 
 
 def _key(obj):
@@ -76,7 +119,7 @@ class Scheduler:
         self.store, self.bind, self.now = store, bind, now
         self.unbound = set()   # keys of the pods last seen without a node
         # (the pods' revision read, {node: pods bound to it},
-        #  {namespace: [(node, labels) of its bound pods not terminating]})
+        #  {namespace: {labels: {node: its bound pods not terminating with them}}})
         self.load = (None, {}, {})
 
     def keys(self, resource, obj):
@@ -96,12 +139,8 @@ class Scheduler:
         if self.load[0] != revision:
             counts, placed = {}, {}
             for pod in self.store.list(PODS)[1]:
-                node = pod["spec"].get("nodeName")
-                if node:
-                    counts[node] = counts.get(node, 0) + 1
-                    if not terminating(pod):
-                        placed.setdefault(pod["metadata"]["namespace"], []).append(
-                            (node, pod["metadata"].get("labels") or {}))
+                if pod["spec"].get("nodeName"):
+                    _place(counts, placed, pod, pod["spec"]["nodeName"])
             self.load = (revision, counts, placed)
         return self.load[1:]
 
@@ -110,7 +149,7 @@ class Scheduler:
         selectors = [selector(obj) for resource, selector in SPREAD_BY
                      for obj in self.store.list(resource, namespace)[1]]
         selecting = [selects for selects in selectors if selects(labels)]
-        return peer_counts(selecting, placed.get(namespace, ()))
+        return peer_counts(selecting, placed.get(namespace, {}))
 
     def reconcile(self, key):
         namespace, name = key.split("/", 1)
@@ -118,21 +157,25 @@ class Scheduler:
         if pod is None or not _ours(pod) or terminating(pod):
             self.unbound.discard(key)
             return
-        nodes = [n for n in self.store.list(NODES)[1]
-                 if ready(n) and not n["spec"].get("unschedulable")]
+        nodes = self.store.list(NODES)[1]
         bound, placed = self._bound()
         counts = {n["metadata"]["name"]: bound.get(n["metadata"]["name"], 0) for n in nodes}
-        free = {n["metadata"]["name"]: int(n["status"]["allocatable"]["pods"]) -
-                counts[n["metadata"]["name"]] for n in nodes}
+        free = {n["metadata"]["name"]: int((n["status"].get("allocatable") or {}).get(
+            "pods", 0)) - counts[n["metadata"]["name"]] for n in nodes}
         labels = {n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in nodes}
+        excluded = {n["metadata"]["name"]: refusal(pod, n) for n in nodes if refusal(pod, n)}
         try:
             node = choose_node(None, counts, free,
                                tuple((pod["spec"].get("nodeSelector") or {}).items()), labels,
-                               self._peers(pod, placed))
+                               self._peers(pod, placed), excluded)
         except KubemnError as exc:
             if _unschedulable_message(pod) != str(exc):
                 self.store.put_status(PODS, pod, unschedulable_status(pod, str(exc),
                                                                       self.now()))
             return
+        read = self.store.changed_at(PODS)
         self.bind(namespace, name, node)
         self.unbound.discard(key)
+        if read == self.load[0]:   # nobody else wrote a pod meanwhile: no need to read all
+            _place(bound, placed, pod, node)   # again, the binding is the one change
+            self.load = (self.store.changed_at(PODS), bound, placed)
