@@ -143,6 +143,34 @@ def test_a_cordoned_node_takes_no_new_pods_and_a_nodes_labels_stay_the_clients(c
     kubectl(cluster, "label", "node", "node2", "disk-")
 
 
+TOLERANT = """apiVersion: v1
+kind: Pod
+metadata: {name: tolerant}
+spec:
+  tolerations: [{key: lab, operator: Equal, value: only, effect: NoSchedule}]
+  containers: [{name: c, image: busybox, command: [sleep, infinity]}]
+"""
+
+
+def test_a_taint_keeps_off_the_pods_that_do_not_tolerate_it_until_it_goes(cluster):
+    kubectl(cluster, "taint", "nodes", "node1", "node2", "lab=only:NoSchedule")
+    try:
+        kubectl(cluster, "run", "intolerant", "--image=busybox", "--", "sleep", "infinity")
+        kubectl(cluster, "apply", "-f", "-", stdin=TOLERANT)
+        kubectl(cluster, "wait", "--for=condition=Ready", "pod/tolerant", "--timeout=30s")
+
+        def scheduled():
+            return kubectl(cluster, "get", "pod", "intolerant", "-o", "jsonpath={.status."
+                           "conditions[?(@.type=='PodScheduled')].message}").stdout
+        wait_for(lambda: scheduled() != "", 10)
+        assert scheduled() == "0/2 nodes are available: 2 node(s) had taint {lab: only}, " \
+            "that the pod didn't tolerate."
+    finally:
+        kubectl(cluster, "taint", "nodes", "node1", "node2", "lab-")
+    kubectl(cluster, "wait", "--for=condition=Ready", "pod/intolerant", "--timeout=30s")
+    kubectl(cluster, "delete", "pod", "intolerant", "tolerant")
+
+
 def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster):
     kubectl(cluster, "create", "deployment", "hello", "--image=agnhost", "--replicas=2",
             "--port=8080", "--", "/agnhost", "netexec", "--http-port=8080")

@@ -1,13 +1,13 @@
 """The scheduler: binds each pod that names no node (and names it as its scheduler,
-as the default) to a node that may take it (Ready, not cordoned, its taints tolerated,
-its labels matching the pod's nodeSelector, a pod address free): the
-one with the fewest of its peers, the pods of the Services, ReplicationControllers and
-ReplicaSets that select it (terminating ones aside, as the default scheduler's
-SelectorSpread counts them), then the least-loaded (topo/plan/scheduler.py). It binds
-as the scheduler's binding does (spec.nodeName, through the API); the node's kubelet
-takes it from there. A pod no node takes stays Pending, its PodScheduled condition
-False with the reason, and is tried again whenever a node or a bound pod changes (room
-may have been made)."""
+as the default) to a node that may take it (not cordoned, its taints tolerated, Ready,
+its labels matching the pod's nodeSelector, a pod address free): the one with the
+fewest of its peers, the pods of the Services, ReplicationControllers and ReplicaSets
+that select it (terminating ones aside, as the default scheduler's SelectorSpread
+counts them), then the least-loaded (topo/plan/scheduler.py). It binds as the
+scheduler's binding does (spec.nodeName, through the API); the node's kubelet takes it
+from there. A pod no node takes stays Pending, its PodScheduled condition False with
+the reason, and is tried again whenever a node or a bound pod changes (room may have
+been made)."""
 from topo.api.render import timestamp
 from topo.api.strategies.node import ready
 from topo.api.strategies.pod import terminating
@@ -163,7 +163,8 @@ class Scheduler:
         free = {n["metadata"]["name"]: int((n["status"].get("allocatable") or {}).get(
             "pods", 0)) - counts[n["metadata"]["name"]] for n in nodes}
         labels = {n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in nodes}
-        excluded = {n["metadata"]["name"]: refusal(pod, n) for n in nodes if refusal(pod, n)}
+        refusals = {n["metadata"]["name"]: refusal(pod, n) for n in nodes}
+        excluded = {node_name: why for node_name, why in refusals.items() if why}
         try:
             node = choose_node(None, counts, free,
                                tuple((pod["spec"].get("nodeSelector") or {}).items()), labels,
