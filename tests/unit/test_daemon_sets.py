@@ -101,3 +101,30 @@ def test_a_selector_that_is_empty_or_misses_the_template_is_refused(selector):
     with pytest.raises(ApiError) as refused:
         strategy.for_create(body, 0)
     assert refused.value.code == 422 and "selector" in refused.value.message
+
+
+def tainted(name, effect):
+    obj = node(name)
+    obj["spec"] = {"taints": [{"key": "dedicated", "value": "db", "effect": effect}]}
+    return obj
+
+
+def test_a_taint_not_tolerated_keeps_new_pods_off_and_noexecute_takes_them_away():
+    store, api, loops = start(daemon(), node("node1"), node("node2"))
+    assert [n for n, _ in placed(store)] == ["node1", "node2"]
+    store.put("nodes", tainted("node1", "NoSchedule"))   # its pod stays
+    store.put("nodes", tainted("node3", "NoSchedule"))   # a new node gets none
+    step(loops)
+    assert [n for n, _ in placed(store)] == ["node1", "node2"]
+    assert status(store)["desiredNumberScheduled"] == 1
+    store.put("nodes", tainted("node2", "NoExecute"))   # its pod goes
+    step(loops)
+    assert [n for n, _ in placed(store)] == ["node1"]
+
+
+def test_a_tolerated_taint_keeps_nothing_off():
+    body = daemon()
+    body["spec"]["template"]["spec"]["tolerations"] = [{"key": "dedicated",
+                                                        "operator": "Exists"}]
+    store, api, loops = start(body, tainted("node1", "NoExecute"), node("node2"))
+    assert [n for n, _ in placed(store)] == ["node1", "node2"]

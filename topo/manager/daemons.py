@@ -1,5 +1,6 @@
 """The daemon set controller: each DaemonSet keeps one pod of its template on every
-node its template's nodeSelector matches, as Kubernetes' does. A new node gets its
+node its template's nodeSelector matches and whose taints it tolerates, as
+Kubernetes' does. A new node gets its
 pod, a node that is gone or no longer matches loses it, a second pod on a node goes.
 Each pod is made through the API, owned by the DaemonSet, labelled with the hash of
 the template it was made of, and bound to its node from the start (kubemn's
@@ -15,6 +16,7 @@ from services.endpoints import pod_ready
 from topo.api.strategies import daemon_set as strategy
 from topo.manager.loop import Again
 from topo.manager.replicas import all_keys, new_pod, own_or_owner_key, owned_pods
+from topo.manager.scheduler import tolerates
 
 PODS, NODES = "pods", "nodes"
 HASH_LABEL = "controller-revision-hash"
@@ -26,11 +28,20 @@ def template_hash(daemon):
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def wanted_nodes(daemon, nodes):
-    """The names of the nodes whose labels the template's nodeSelector matches."""
-    selector = (daemon["spec"]["template"].get("spec") or {}).get("nodeSelector") or {}
+def wanted_nodes(daemon, nodes, running=False):
+    """The names of the nodes whose labels the template's nodeSelector matches and
+    whose taints its tolerations tolerate: those with effect NoSchedule or NoExecute
+    for a new pod; running=True: a pod there keeps running unless a NoExecute taint is
+    not tolerated (a cordon, or the node not Ready, concerns no daemon pod: Kubernetes
+    gives them tolerations of both)."""
+    template = daemon["spec"]["template"].get("spec") or {}
+    selector, tolerations = template.get("nodeSelector") or {}, template.get("tolerations") or ()
+    effects = ("NoExecute",) if running else ("NoSchedule", "NoExecute")
     return [n["metadata"]["name"] for n in nodes
-            if selector.items() <= (n["metadata"].get("labels") or {}).items()]
+            if selector.items() <= (n["metadata"].get("labels") or {}).items() and
+            all(any(tolerates(t, taint) for t in tolerations)
+                for taint in (n.get("spec") or {}).get("taints") or ()
+                if taint.get("effect") in effects)]
 
 
 def max_unavailable(daemon, desired):
@@ -46,12 +57,13 @@ def max_unavailable(daemon, desired):
 def plan(daemon, nodes, pods):
     """(nodes that need a pod, pods to delete), from what is stored now."""
     wanted, current = wanted_nodes(daemon, nodes), template_hash(daemon)
+    staying = set(wanted_nodes(daemon, nodes, running=True))
     by_node = {}
     for pod in sorted(pods, key=lambda p: p["metadata"]["creationTimestamp"]):
         by_node.setdefault(pod["spec"].get("nodeName"), []).append(pod)
     missing = [node for node in wanted if node not in by_node]
     doomed = [p for node, on_node in by_node.items() for p in
-              (on_node if node not in wanted else on_node[1:])]
+              (on_node if node not in staying else on_node[1:])]
     if (daemon["spec"].get("updateStrategy") or {}).get("type") != "OnDelete":
         kept = [by_node[node][0] for node in wanted if node in by_node]
         old = [p for p in kept if (p["metadata"].get("labels") or {}).get(HASH_LABEL)
