@@ -208,11 +208,8 @@ class Objects:
         kind = singular_of(kind)
         key = name if "/" in name else ref(namespace, name)
         if kind == "node":
-            try:
-                with self.lock:
-                    self.api.registry.delete(BY_STORE_KEY[NODES], None, name)
-            except ApiError as exc:
-                raise KubemnError(exc.message) from None
+            with self.lock:
+                self._delete_through_api(NODES, name)
             if not wait_until(lambda: name not in self.node_plans, READY_TIMEOUT,
                               longest_pause=0.01):
                 raise KubemnError('node "%s" still runs after %.0f s' % (name, READY_TIMEOUT))
@@ -291,9 +288,11 @@ class Objects:
         return found
 
     def _delete_through_api(self, resource, key):
-        namespace, name = _split(key)
+        """resource: the store's key; key: a ref (a name, for a kind of no namespace)."""
+        kind = BY_STORE_KEY[resource]
+        namespace, name = _split(key) if kind.namespaced else (None, key)
         try:
-            self.api.registry.delete(BY_STORE_KEY[resource], namespace, name)
+            self.api.registry.delete(kind, namespace, name)
         except ApiError as exc:
             raise KubemnError(exc.message) from None
 

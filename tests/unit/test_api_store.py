@@ -12,12 +12,14 @@ def pod(name, phase="Running", image="nginx", created="2026-01-01T00:00:00Z", ow
             "status": {"phase": phase}}
 
 
-def test_publishing_gives_changed_objects_the_next_resource_version_only():
+def test_a_write_gives_a_changed_object_the_next_resource_version_only():
     store = Store()
-    assert store.publish("pods", [pod("a"), pod("b")]) == 2
+    for obj in (pod("a"), pod("b")):
+        store.put("pods", obj)
     first = {o["metadata"]["name"]: o["metadata"]["resourceVersion"]
              for o in store.list("pods")[1]}
-    assert store.publish("pods", [pod("a"), pod("b", phase="Failed")]) == 1
+    for obj in (pod("a"), pod("b", phase="Failed")):
+        store.put("pods", obj)
     second = {o["metadata"]["name"]: o["metadata"]["resourceVersion"]
               for o in store.list("pods")[1]}
     assert second["a"] == first["a"] and int(second["b"]) > int(first["b"])
@@ -25,29 +27,30 @@ def test_publishing_gives_changed_objects_the_next_resource_version_only():
 
 def test_generation_follows_the_spec_not_the_status_and_the_uid_stays():
     store = Store()
-    store.publish("pods", [pod("a")])
+    store.put("pods", pod("a"))
     uid = store.get("pods", "default", "a")["metadata"]["uid"]
-    store.publish("pods", [pod("a", phase="Failed")])
+    store.put("pods", pod("a", phase="Failed"))
     assert store.get("pods", "default", "a")["metadata"]["generation"] == 1
-    store.publish("pods", [pod("a", image="nginx:2")])
+    store.put("pods", pod("a", image="nginx:2"))
     again = store.get("pods", "default", "a")["metadata"]
     assert again["generation"] == 2 and again["uid"] == uid
 
 
 def test_an_object_made_anew_under_the_same_name_gets_a_new_uid():
     store = Store()
-    store.publish("pods", [pod("a")])
+    store.put("pods", pod("a"))
     uid = store.get("pods", "default", "a")["metadata"]["uid"]
-    store.publish("pods", [pod("a", created="2026-01-01T00:00:09Z")])
+    store.put("pods", pod("a", created="2026-01-01T00:00:09Z"))
     assert store.get("pods", "default", "a")["metadata"]["uid"] != uid
 
 
 def test_watchers_get_every_change_in_order_and_a_deletion_last():
     store = Store()
-    store.publish("pods", [pod("a")])
+    store.put("pods", pod("a"))
     since = int(store.list("pods")[0])
-    store.publish("pods", [pod("a", phase="Failed"), pod("b")])
-    store.publish("pods", [pod("b")])
+    store.put("pods", pod("a", phase="Failed"))
+    store.put("pods", pod("b"))
+    store.remove("pods", "default", "a")
     events, reached = store.events_since("pods", since, timeout=0)
     assert [(kind, obj["metadata"]["name"]) for _, kind, obj in events] == [
         ("MODIFIED", "a"), ("ADDED", "b"), ("DELETED", "a")]
@@ -60,16 +63,16 @@ def test_a_watch_from_a_version_older_than_the_history_is_gone():
     store = Store()
     store.history = type(store.history)(maxlen=3)
     for phase in "abcdef":
-        store.publish("pods", [pod("a", phase=phase)])
+        store.put("pods", pod("a", phase=phase))
     with pytest.raises(Gone):
         store.events_since("pods", 1, timeout=0)
 
 
 def test_owner_references_get_the_owners_uid():
     store = Store()
-    store.publish("replicasets.apps", [{"kind": "ReplicaSet", "metadata": {
-        "name": "web-1", "namespace": "default", "creationTimestamp": "x"}}])
-    store.publish("pods", [pod("web-1-abc", owner="web-1")])
+    store.put("replicasets.apps", {"kind": "ReplicaSet", "metadata": {
+        "name": "web-1", "namespace": "default", "creationTimestamp": "x"}})
+    store.put("pods", pod("web-1-abc", owner="web-1"))
     owner = store.get("replicasets.apps", "default", "web-1")["metadata"]["uid"]
     ref = store.get("pods", "default", "web-1-abc")["metadata"]["ownerReferences"][0]
     assert ref["uid"] == owner

@@ -1,12 +1,10 @@
 """The object store: every object the API serves, with resourceVersions, and the
 watches that follow them (no processes, no network).
 
-The running cluster publishes what it is (publish(): the whole list of one
-resource, rendered as Kubernetes objects); the store works out what changed, gives
-each changed object the next resourceVersion, keeps its uid while it lives, bumps
-its generation when its spec changed, and hands the change to every watcher in
-order. Objects that only the API knows (NetworkPolicies, Namespaces made by
-kubectl) are put() and removed() one at a time.
+Every writer (the registry's strategies, the controllers, the kubelets' status)
+put()s and remove()s objects one at a time; the store gives a changed object the next
+resourceVersion, keeps its uid while it lives, bumps its generation when its spec
+changed, and hands the change to every watcher in order.
 """
 import collections
 import contextlib
@@ -50,31 +48,13 @@ class Store:
         self.changed = threading.Condition()
         self.batching = 0   # nested batch() depth: watchers are woken when it ends
         self.revision = 1
-        self.content = {}    # resource -> {(namespace, name): object as published}
+        self.content = {}    # resource -> {(namespace, name): object as written}
         self.objects = {}    # resource -> {(namespace, name): object as served}
         self.history = collections.deque(maxlen=HISTORY)  # (rv, resource, type, object)
         self.uids = {}       # (kind, namespace, name) -> uid, for ownerReferences
         self.last_change = {}   # resource -> the revision of its newest change
 
     # --- writing ---------------------------------------------------------------
-    def publish(self, resource, objects):
-        """Makes objects (rendered, without uid/resourceVersion/generation) the whole
-        list of resource; returns the number of changes."""
-        with self.changed:
-            content = self.content.setdefault(resource, {})
-            fresh = {_key(obj): obj for obj in objects}
-            changes = 0
-            for key in [k for k in content if k not in fresh]:
-                self._remove(resource, key)
-                changes += 1
-            for key, obj in fresh.items():
-                if content.get(key) != obj:
-                    self._put(resource, key, obj)
-                    changes += 1
-            if changes:
-                self._notify()
-            return changes
-
     def put(self, resource, obj, shared=False):
         """Stores obj. shared: obj is the caller's to give away, and parts of it may be
         in other objects it gives (the endpoints controllers write a thousand slices of

@@ -4,6 +4,7 @@ change of a pod it runs, waits to start or drains (gone from the store, or made 
 elsewhere under its name); the kubelet reconciles the pod from what is stored now
 (actions(), pure; carried out by NodeKubelet.sync_pod)."""
 from topo.api.strategies.pod import terminating
+from topo.manager.loop import name_key
 
 PODS = "pods"
 # What the kubelet does for one pod name.
@@ -38,10 +39,6 @@ def actions(stored, running, waiting, draining):
     return done + ([] if waiting else [START])
 
 
-def _key(obj):
-    return "%s/%s" % (obj["metadata"]["namespace"], obj["metadata"]["name"])
-
-
 class PodSync:
     watches = (PODS,)
 
@@ -52,13 +49,13 @@ class PodSync:
         self.store, self.kubelet = store, kubelet
 
     def keys(self, resource, obj):
-        key = _key(obj)
+        key = name_key(obj)
         return [key] if obj["spec"].get("nodeName") == self.kubelet.name or \
             self.kubelet.knows(key) else []
 
     def all_keys(self):
         """Its node's pods, and those it has that the store may have let go."""
-        return sorted({_key(p) for p in self.store.list(PODS)[1]
+        return sorted({name_key(p) for p in self.store.list(PODS)[1]
                        if p["spec"].get("nodeName") == self.kubelet.name}
                       | set(self.kubelet.kubelet_pods()))
 

@@ -1,7 +1,7 @@
 """The daemon set controller: each DaemonSet keeps one pod of its template on every
 node its template's nodeSelector matches and whose taints it tolerates, as
-Kubernetes' does. A new node gets its
-pod, a node that is gone or no longer matches loses it, a second pod on a node goes.
+Kubernetes' does. A new node gets its pod, a node that is gone or no longer matches
+loses it, a second pod on a node goes.
 Each pod is made through the API, owned by the DaemonSet, labelled with the hash of
 the template it was made of, and bound to its node from the start (kubemn's
 scheduler honours spec.nodeName; Kubernetes' controller says the same with a node

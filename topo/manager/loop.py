@@ -26,6 +26,12 @@ import time
 from topo.api.store import Gone
 
 
+def name_key(obj):
+    """'namespace/name': the key of a namespaced object in a controller's queue (the
+    scheduler's, the kubelets', the pod garbage collector's)."""
+    return "%s/%s" % (obj["metadata"]["namespace"], obj["metadata"]["name"])
+
+
 class Again(Exception):
     """reconcile() is not done with its key: call it again after a pause."""
 

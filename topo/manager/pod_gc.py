@@ -1,11 +1,9 @@
 """The pod garbage collector: a pod bound to a node the store no longer has is
 deleted at once (grace 0: no kubelet is left to stop it), as the controller manager's
 PodGC deletes orphaned pods; a Deployment's are then made again elsewhere."""
+from topo.manager.loop import name_key
+
 PODS, NODES = "pods", "nodes"
-
-
-def _key(obj):
-    return "%s/%s" % (obj["metadata"]["namespace"], obj["metadata"]["name"])
 
 
 class PodGarbageCollector:
@@ -17,16 +15,16 @@ class PodGarbageCollector:
 
     def keys(self, resource, obj):
         if resource == PODS:
-            return [_key(obj)] if self._orphan(obj) else []
+            return [name_key(obj)] if self._orphan(obj) else []
         return self._orphans_of(obj["metadata"]["name"])
 
     def all_keys(self):
-        return sorted(_key(p) for p in self.store.list(PODS)[1] if self._orphan(p))
+        return sorted(name_key(p) for p in self.store.list(PODS)[1] if self._orphan(p))
 
     def _orphans_of(self, node):
         if self.store.get(NODES, "", node) is not None:
             return []
-        return [_key(p) for p in self.store.list(PODS)[1] if p["spec"].get("nodeName") == node]
+        return [name_key(p) for p in self.store.list(PODS)[1] if p["spec"].get("nodeName") == node]
 
     def _orphan(self, pod):
         node = pod["spec"].get("nodeName")

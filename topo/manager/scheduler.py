@@ -12,6 +12,7 @@ from topo.api.render import timestamp
 from topo.api.strategies.node import ready
 from topo.api.strategies.pod import terminating
 from topo.errors import KubemnError
+from topo.manager.loop import name_key
 from topo.plan.scheduler import choose_node
 from topo.policy.spec import parse_selector
 
@@ -90,10 +91,6 @@ def refusal(pod, node):
     return None
 
 
-def _key(obj):
-    return "%s/%s" % (obj["metadata"]["namespace"], obj["metadata"]["name"])
-
-
 def unschedulable_status(pod, message, now):
     """The status of a pod no node takes, as the scheduler writes it."""
     status = dict(pod.get("status") or {})
@@ -124,14 +121,14 @@ class Scheduler:
 
     def keys(self, resource, obj):
         if resource == PODS and _ours(obj):
-            self.unbound.add(_key(obj))
-            return [_key(obj)]
+            self.unbound.add(name_key(obj))
+            return [name_key(obj)]
         if resource == PODS:
-            self.unbound.discard(_key(obj))
+            self.unbound.discard(name_key(obj))
         return sorted(self.unbound)   # a node or a bound pod changed: room may be made
 
     def all_keys(self):
-        self.unbound = {_key(p) for p in self.store.list(PODS)[1] if _ours(p)}
+        self.unbound = {name_key(p) for p in self.store.list(PODS)[1] if _ours(p)}
         return sorted(self.unbound)
 
     def _bound(self):

@@ -39,6 +39,13 @@ def controlled(api_version, kind, metadata, spec, current, empty_status):
             "status": copy.deepcopy(status)}
 
 
+def with_status(obj, current):
+    """What a write of the status subresource stores for a kind whose status is one
+    component's (a pod's and a node's: their kubelet's): the object as stored, with
+    obj's status."""
+    return dict(copy.deepcopy(current), status=copy.deepcopy(obj.get("status") or {}))
+
+
 def parsed(parse, obj):
     """parse(obj) by kubemn's manifest rules (what `kubemn run -f` refuses, the API
     refuses): a ManifestError is the API server's 422 naming the field."""

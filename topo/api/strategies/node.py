@@ -10,7 +10,7 @@ import copy
 
 from topo.api.render import node_labels
 from topo.api.status import invalid
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import parsed, stored_metadata, with_status
 from topo.plan.manifest import parse_node
 
 RESOURCE = "nodes"   # the store's key
@@ -47,7 +47,7 @@ def for_update(obj, current, now):
 
 def for_status(obj, current, now):
     """The kubelet's write: the status, the rest as stored."""
-    return dict(copy.deepcopy(current), status=copy.deepcopy(obj.get("status") or {}))
+    return with_status(obj, current)
 
 
 def for_delete(current, now):

@@ -12,7 +12,7 @@ import copy
 
 from topo.api.render import timestamp
 from topo.api.status import ApiError, invalid
-from topo.api.strategies.common import parsed, stored_metadata
+from topo.api.strategies.common import parsed, stored_metadata, with_status
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_pod
 
@@ -59,9 +59,7 @@ def for_update(obj, current, now):
 
 def for_status(obj, current, now):
     """The kubelet's write (or the scheduler's, of a pod it cannot place)."""
-    stored = copy.deepcopy(current)
-    stored["status"] = copy.deepcopy(obj.get("status") or {})
-    return stored
+    return with_status(obj, current)
 
 
 def for_binding(current, node, now):
