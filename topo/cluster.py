@@ -35,6 +35,9 @@ from topo.api.strategies import job as job_strategy
 from topo.api.strategies import node as node_strategy
 from topo.api.strategies import replica_set as rs_strategy
 from topo.errors import KubemnError
+from topo.api.strategies.config_map import RESOURCE as CONFIG_MAPS
+from topo.api.strategies.network_policy import RESOURCE as POLICIES
+from topo.kubelet import dns_config
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.endpoints import log_name
 from topo.kubelet.node_kubelet import NodeKubelet
@@ -45,7 +48,7 @@ from topo.manager.cluster_dns import ClusterDnsRecords
 from topo.manager.daemons import DaemonSetController
 from topo.manager.deployments import DeploymentController
 from topo.manager.endpoints import EndpointsController, EndpointSliceController
-from topo.manager.loop import ControlLoop
+from topo.manager.loop import ControlLoop, WholeSync
 from topo.manager.pod_gc import PodGarbageCollector
 from topo.manager.namespaces import NamespaceController
 from topo.manager.garbage import GarbageCollector
@@ -120,7 +123,7 @@ class Cluster(Objects):
         self.api = None
         self.control_loops = []
         self.kubelet_ports = {}   # node -> its KubeletPort (nodes/NAME/proxy)
-        self.slices_loop = self.endpoints_loop = self.dns_loop = None
+        self.slices_loop = self.endpoints_loop = self.dns_loop = self.policy_loop = None
         self.owner_loops = []   # the controllers that make pods, owners first
         self.policy_enforcer = PolicyEnforcer(self)
         self.kubeconfig = None
@@ -215,18 +218,16 @@ class Cluster(Objects):
         for name, kubelet in self.node_kubelets.items():
             kubelet.register(self.api.store, self.node_plans[name].pod_cidr,
                              self.node_created[name])
-        # The policy controller follows what the API publishes, as a CNI's agent does.
-        self.api.publisher.listeners.append(self.policy_enforcer.sync)
-        # The DNS pods follow the coredns ConfigMap, as through a ConfigMap volume.
-        self.api.publisher.listeners.append(self.dns_config.sync)
+            kubelet.start_reporting(self.api.store, self.api.recorder.record)
         self.api.start()
         self.api.registry.apply_objects([corefile.configmap(render.timestamp(self.created))])
         self._start_controllers()
 
-    def api_changed(self):
-        """Something the API shows changed: its store follows at once."""
-        if self.api is not None:
-            self.api.changed()
+    def report_status(self):
+        """Every node's kubelet writes what it observes now (a caller that reads the
+        pods' readiness in the store next)."""
+        for kubelet in list(self.node_kubelets.values()):
+            kubelet.report_status()
 
     def _refuse_leftovers(self):
         found = cleanup.leftovers()
@@ -258,7 +259,7 @@ class Cluster(Objects):
         replica_sets = replica_set_manager(store, *pod_writes)
         deployments = DeploymentController(store, registry.create_content,
                                            registry.update_content, registry.delete_content,
-                                           self.api.publisher.record, time.time)
+                                           self.api.recorder.record, time.time)
         accounts = ServiceAccountsController(
             store, lambda namespace, body: registry.create_content("serviceaccounts",
                                                                    namespace, body))
@@ -282,10 +283,12 @@ class Cluster(Objects):
         self.owner_loops = [ControlLoop(store, controller, report=self.progress)
                             for controller in (deployments, replica_sets, replicas,
                                                daemons, cron_jobs, jobs,
-                                               Scheduler(store, registry.bind, time.time))]
+                                               Scheduler(store, registry.bind,
+                                                         self.api.recorder.record,
+                                                         time.time))]
         machines = Machines(store, self, lambda node, cidr: registry.update_content(
             node_strategy.RESOURCE, "", dict(node, spec=dict(node["spec"], podCIDR=cidr))),
-            self.api.publisher.record, time.time)
+            self.api.recorder.record, time.time)
         self.control_loops = [ControlLoop(store, namespaces, report=self.progress),
                               ControlLoop(store, machines, report=self.progress),
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
@@ -295,11 +298,26 @@ class Cluster(Objects):
                               ControlLoop(store, PodGarbageCollector(
                                   store, lambda namespace, name: registry.delete_content(
                                       "pods", namespace, name, grace=0)),
-                                  report=self.progress)] + self.owner_loops
+                                  report=self.progress)] + self.agent_loops(store) + \
+            self.owner_loops
         for loop in self.control_loops:
             loop.start()
         for name in self.node_kubelets:
             self._watch_for_kubelet(name)
+
+    def agent_loops(self, store):
+        """The node agents that follow the store as a whole: the policy agent's tables
+        the pods, namespaces and NetworkPolicies (as a CNI's agent does from its
+        watch), the DNS pods' settings the coredns ConfigMap (as through a ConfigMap
+        volume)."""
+        self.dns_config.sync(store)   # before the DNS pods start
+        self.policy_loop = ControlLoop(store, WholeSync(
+            ("pods", "namespaces", POLICIES), lambda: self.policy_enforcer.sync(store)),
+            report=self.progress)
+        corefile_loop = ControlLoop(store, WholeSync(
+            (CONFIG_MAPS,), lambda: self.dns_config.sync(store), dns_config.concerns),
+            report=self.progress)
+        return [self.policy_loop, corefile_loop]
 
     def _watch_for_kubelet(self, name):
         """Node name's kubelet watches the pods bound to it from now on."""
@@ -335,12 +353,14 @@ class Cluster(Objects):
         for loop in self.control_loops + list(self.kubelet_loops.values()):
             loop.stop()
         self.control_loops, self.owner_loops, self.kubelet_loops = [], [], {}
+        for kubelet in self.node_kubelets.values():
+            kubelet.stop_reporting()
         if self.api is not None:
             self.api.stop()
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
-        self.slices_loop = self.endpoints_loop = self.dns_loop = None
+        self.slices_loop = self.endpoints_loop = self.dns_loop = self.policy_loop = None
         # The node namespaces, veths included, go with the nodes below.
         for kubelet in self.node_kubelets.values():
             kubelet.stop_all(unplug=False)
@@ -417,7 +437,6 @@ class Cluster(Objects):
             self.generation += 1
             self.controller.push(self.desired_state(served))
             self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
-            self.api_changed()
 
     def wait_all_ready(self, timeout=READY_TIMEOUT):
         """Waits for readinessProbes to pass; pods still not ready after timeout are
@@ -495,9 +514,9 @@ class Cluster(Objects):
             except BaseException:
                 self.forget_node(plan.name)
                 raise
-            self.node_kubelets[plan.name] = NodeKubelet(plan.name, self)
+            kubelet = self.node_kubelets[plan.name] = NodeKubelet(plan.name, self)
+            kubelet.start_reporting(self.api.store, self.api.recorder.record)   # Ready
             self._watch_for_kubelet(plan.name)
-            self.api_changed()   # its kubelet reports it Ready
             return plan
 
     def remove_node(self, name):
@@ -514,6 +533,7 @@ class Cluster(Objects):
             for key in list(kubelet.pods):
                 kubelet.delete_pod(key)
             kubelet.stop_all()
+            kubelet.stop_reporting()
             self.forget_node(name)
             self.push_state()
             self.settle()

@@ -46,8 +46,8 @@ class Objects:
 
     Needs from its host class: lock, pods, pending, node_kubelets, starts_held,
     kubelet, pools, node_plans, spec, manifests, api, programmer, slices_loop,
-    endpoints_loop, dns_loop, workload_loops, reserved_names(), progress(),
-    api_changed()."""
+    endpoints_loop, dns_loop, policy_loop, workload_loops, reserved_names(), progress(),
+    report_status()."""
 
     # --- apply -------------------------------------------------------------------
     def apply_text(self, text, source="<input>"):
@@ -91,6 +91,8 @@ class Objects:
             self.wait_rolled_out(deployments)
         elif wait and manifests.pods:
             self.wait_started()
+        elif wait:
+            self.wait_agents()
         return lines
 
     def _start_in_order(self, pods):
@@ -222,6 +224,7 @@ class Objects:
             self._delete_through_api(store_key(resource), key)
             if kind == "service":
                 self.sync_services()
+        self.wait_agents()
         if kind == "pod":
             namespace, name = _split(key)
             if not wait_until(lambda: self.api.store.get(PODS, namespace, name) is None
@@ -313,6 +316,15 @@ class Objects:
         if not self.programmer.wait_synced(timeout):
             raise KubemnError("the fabric programmer did not push within %.0f s" % timeout)
         self._wait_workloads(timeout)
+        self.wait_agents(timeout)
+
+    def wait_agents(self, timeout=READY_TIMEOUT):
+        """Waits until the node agents that follow the store (the policy agent's
+        tables) have caught up with it as it is now: a NetworkPolicy, a namespace's
+        or a pod's labels just written through the API hold from then on (the API's
+        writes do not wait for them, as Kubernetes' do not)."""
+        if self.policy_loop is not None:
+            self._wait_caught_up(self.policy_loop, self.api.store.revision, timeout)
 
     def _wait_workloads(self, timeout):
         """The workload controllers, owners first, then the scheduler and the kubelet,
@@ -351,7 +363,7 @@ class Objects:
 
     def sync_services(self, endpoints_left=False, now=True):
         """Brings the Services' endpoints and the fabric up to date with the pods as
-        they are now: the store gets the pods (the publisher), the EndpointSlice
+        they are now: the store gets the pods (their kubelets' reports), the EndpointSlice
         controller writes their slices, the cluster DNS records follow them, the
         fabric programmer pushes them to the controller, and the Endpoints controller
         has written the Endpoints. now=False leaves it to them (a burst of changes,
@@ -362,9 +374,8 @@ class Objects:
         if self.net is None or self.api is None:
             return
         if not (now or endpoints_left):
-            self.api_changed()
-            return
-        self.api.publisher.publish()
+            return   # the controllers follow the store on their own
+        self.report_status()
         published = self.api.store.revision
         self._wait_caught_up(self.slices_loop, published)
         # The cluster DNS too, with the slices just written (a headless Service's names).

@@ -42,7 +42,10 @@ def no_policies_after(cluster):
 
 
 def run(cluster, *args, stdin=None, check=True):
+    """kubectl ARGS; then, as the e2e suite probes until a policy holds, the test waits
+    until the policy agent has caught up with what kubectl wrote."""
     result = kubectl.run(cluster, list(args), input=stdin)
+    cluster.wait_agents()
     if check:
         assert result.returncode == 0, result.stderr
     return result.stdout if check else result

@@ -223,26 +223,25 @@ def _served(obj, uid):
     return {(obj["metadata"]["namespace"], obj["metadata"]["name"]): obj}
 
 
-def test_events_tell_a_pods_scheduling_start_back_off_and_stop():
-    from topo.api.events import pod_events
+def test_a_kubelets_events_tell_a_pods_start_back_off_and_stop():
+    from topo.api.events import kubelet_events
     running = _served(api_objects.pod_json(pod_view()), "u1")
-    made = pod_events({}, running, NOW)
-    assert [(e["reason"], e["source"]["component"]) for e in made] == [
-        ("Scheduled", "default-scheduler"), ("Pulled", "kubelet"), ("Created", "kubelet"),
-        ("Started", "kubelet")]
-    assert made[0]["message"] == "Successfully assigned default/web-1 to node1"
+    made = kubelet_events({}, running, NOW)
+    assert [(e["reason"], e["source"]["component"], e["source"]["host"]) for e in made] == [
+        ("Pulled", "kubelet", "node1"), ("Created", "kubelet", "node1"),
+        ("Started", "kubelet", "node1")]
     assert {e["involvedObject"]["uid"] for e in made} == {"u1"}
-    assert pod_events(running, running, NOW) == []
+    assert kubelet_events(running, running, NOW) == []
     crashing = _served(api_objects.pod_json(pod_view("CrashLoopBackOff", restarts=1, ready=False)),
                        "u1")
-    backoff = pod_events(running, crashing, NOW)
+    backoff = kubelet_events(running, crashing, NOW)
     assert [(e["reason"], e["type"]) for e in backoff] == [("BackOff", "Warning")]
-    assert [e["reason"] for e in pod_events(running, {}, NOW)] == ["Killing"]
+    assert [e["reason"] for e in kubelet_events(running, {}, NOW)] == ["Killing"]
     (key, pod), = running.items()
     terminating = {key: dict(pod, metadata=dict(pod["metadata"],
                                                 deletionTimestamp="2026-01-01T00:00:00Z"))}
-    assert [e["reason"] for e in pod_events(running, terminating, NOW)] == ["Killing"]
-    assert pod_events(terminating, {}, NOW) == []   # killed once, when it began to end
+    assert [e["reason"] for e in kubelet_events(running, terminating, NOW)] == ["Killing"]
+    assert kubelet_events(terminating, {}, NOW) == []   # killed once, when it began to end
     names = [e["metadata"]["name"] for e in made]
     assert names == sorted(names)   # in the order they happened
 

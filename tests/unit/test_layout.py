@@ -37,7 +37,7 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
 RUNTIME = ("mininet", "subprocess", "socket", "ryu", "threading", "topo.runtime", "topo.cli",
            "topo.inspect", "topo.cluster", "topo.objects", "topo.kubelet.pod",
            "topo.kubelet.watch", "topo.kubelet.probes", "topo.api.server",
-           "topo.api.streams", "topo.api.snapshot", "topo.api.registry",
+           "topo.api.streams", "topo.api.registry",
            "topo.api.portforward", "topo.api.connection", "topo.api.sessions",
            "topo.api.spdy_channels",
            "topo.policy.enforcer")

@@ -35,8 +35,9 @@ class World:
         self.store = Store()
         for obj in nodes:
             self.store.put("nodes", obj)
-        self.bindings = []
-        self.loop = ControlLoop(self.store, Scheduler(self.store, self.bind, lambda: 7),
+        self.bindings, self.events = [], []
+        self.loop = ControlLoop(self.store, Scheduler(self.store, self.bind,
+                                                      self.events.extend, lambda: 7),
                                 resync=3600)
 
     def bind(self, namespace, name, node_name):
@@ -104,6 +105,16 @@ def test_a_full_node_takes_no_more_and_a_pod_that_goes_makes_room():
     world.store.remove("pods", "default", "a")
     step([world.loop])
     assert world.node_of("c") == "node1"
+
+
+def test_the_scheduler_says_what_it_did_in_events_once_each():
+    world = World(node("node1", room=1))
+    world.add(new_pod("a"), new_pod("b"))
+    step([world.loop])   # b tried again, with the same reason: no second event
+    said = [(e["involvedObject"]["name"], e["reason"], e["message"]) for e in world.events]
+    assert said == [("a", "Scheduled", "Successfully assigned default/a to node1"),
+                    ("b", "FailedScheduling", "0/1 nodes are available: 1 Too many pods.")]
+    assert {e["source"]["component"] for e in world.events} == {"default-scheduler"}
 
 
 def replica_set(name, labels):

@@ -1,6 +1,7 @@
-"""Events (pure): what the scheduler and the kubelet would report for the change
-between two readings of the pods in the store, and the deployment controller for a
-ReplicaSet it resized, as Event objects (`kubectl get events`, `kubectl describe`)."""
+"""Events (pure), as Event objects (`kubectl get events`, `kubectl describe`): what
+the scheduler says of a pod it binds or cannot place, what a node's kubelet reports
+for the change between two readings of its pods, the deployment controller of a
+ReplicaSet it resized, the node provisioner of a Node it could give no machine."""
 import itertools
 
 from topo.api.render import timestamp
@@ -38,29 +39,29 @@ def _stand_in(spec):
                               ports))
 
 
-def _unschedulable(pod):
-    """The scheduler's message of a pod no node takes, or None."""
-    return next((c.get("message") for c in pod["status"].get("conditions", ())
-                 if c["type"] == "PodScheduled" and c.get("reason") == "Unschedulable"), None)
-
-
 def _states(pod):
     return {s["name"]: s.get("state", {}) for s in pod["status"].get("containerStatuses", [])}
 
 
-def pod_events(before, after, now):
-    """before, after: {(namespace, name): pod} as served (with uids)."""
+def failed_scheduling(pod, message, now):
+    """The scheduler's word on a pod no node takes."""
+    return _event(pod, "FailedScheduling", message, now, "default-scheduler", "Warning")
+
+
+def scheduled(pod, node, now):
+    """The scheduler's word on a pod it bound."""
+    metadata = pod["metadata"]
+    return _event(pod, "Scheduled", "Successfully assigned %s/%s to %s"
+                  % (metadata["namespace"], metadata["name"], node), now, "default-scheduler")
+
+
+def kubelet_events(before, after, now):
+    """What a node's kubelet reports of its pods between two of its status reports:
+    before, after: {(namespace, name): pod} as served (with uids) then and now."""
     events = []
     for key, pod in after.items():
         old = before.get(key)
         node = pod["spec"].get("nodeName")
-        unschedulable = _unschedulable(pod)
-        if unschedulable and not (old and _unschedulable(old)):
-            events.append(_event(pod, "FailedScheduling", unschedulable, now,
-                                 "default-scheduler", "Warning"))
-        if node and not (old and old["spec"].get("nodeName")):
-            events.append(_event(pod, "Scheduled", "Successfully assigned %s/%s to %s"
-                                 % (key[0], key[1], node), now, "default-scheduler"))
         old_states = _states(old) if old else {}
         specs = {c["name"]: c for c in pod["spec"]["containers"]}
         images = {name: c["image"] for name, c in specs.items()}
@@ -84,7 +85,7 @@ def pod_events(before, after, now):
                                      "in pod %s" % (name, key[1]), now, "kubelet",
                                      "Warning", node))
     # The kubelet stops a pod's containers when it is deleted (or, gone at once, is
-    # no longer stored); a pod no node took had none.
+    # no longer stored).
     stopping = [pod for key, pod in after.items() if _deleting(pod) and not (
         key in before and _deleting(before[key]))]
     stopping += [pod for key, pod in before.items() if key not in after and

@@ -122,9 +122,8 @@ def _check_still_stored(store, owner):
 
 
 class Registry:
-    def __init__(self, cluster, store, publisher):
+    def __init__(self, cluster, store):
         self.cluster, self.store = cluster, store
-        self.publisher = publisher
         self.strategies = dict(STRATEGIES, Service=ServiceStrategy(
             store, cluster.spec.service_cidr, cluster.spec.load_balancer_cidr))
 
@@ -151,9 +150,9 @@ class Registry:
                     continue
                 done.append((key, namespace or "", name, current))
                 if current is not None:
-                    self.update(resource, namespace, name, obj, patched=True, publish=False)
+                    self.update(resource, namespace, name, obj, patched=True)
                 else:
-                    self.create(resource, namespace, obj, publish=False)
+                    self.create(resource, namespace, obj)
                 after = self.store.get(key, namespace or "", name)
                 verb = "created" if current is None else "unchanged" \
                     if after["metadata"]["resourceVersion"] == \
@@ -165,8 +164,6 @@ class Registry:
         except BaseException:
             self._undo(done)
             raise
-        if done:
-            self.publisher.publish()   # once for the lot
         return lines
 
     def _implicit_namespaces(self, used):
@@ -184,20 +181,17 @@ class Registry:
                 self.store.remove(key, namespace, name)
             else:
                 self.store.put(key, before)
-        if done:
-            self.publisher.publish()
 
-    def create(self, resource, namespace, body, validation=None, publish=True):
+    def create(self, resource, namespace, body, validation=None):
         obj = _check_body(resource, namespace, body)
         check_fields(obj, validation)
         key, name = store_key(resource), obj["metadata"]["name"]
         if self.store.get(key, namespace or "", name) is not None:
             raise already_exists(key, name)
-        self._write(resource, namespace, obj, None, publish)
+        self._write(resource, namespace, obj, None)
         return self.store.get(key, namespace or "", name)
 
-    def update(self, resource, namespace, name, body, patched=False, validation=None,
-               publish=True):
+    def update(self, resource, namespace, name, body, patched=False, validation=None):
         """PUT (body is the whole object) or PATCH (body: the patched object)."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
@@ -206,7 +200,7 @@ class Registry:
         obj = _check_body(resource, namespace, body, name)
         check_fields(obj, validation)
         _check_version(obj, current, key, patched)
-        self._write(resource, namespace, obj, current, publish)
+        self._write(resource, namespace, obj, current)
         return self.store.get(key, namespace or "", name)
 
     def update_status(self, resource, namespace, name, body, patched=False):
@@ -222,12 +216,10 @@ class Registry:
         obj = _check_body(resource, namespace, body, name)
         _check_version(obj, current, key, patched)
         self.store.put(key, strategy.for_status(obj, current, time.time()))
-        self._published(resource)
         return self.store.get(key, namespace or "", name)
 
-    def _write(self, resource, namespace, obj, current, publish=True):
-        """Stores obj as its kind's strategy has it; publish: the cluster's publication
-        follows (_published)."""
+    def _write(self, resource, namespace, obj, current):
+        """Stores obj as its kind's strategy has it."""
         name = obj["metadata"]["name"]
         if resource.kind in self.strategies:
             if resource.kind == pod.KIND and current is None:
@@ -240,16 +232,6 @@ class Registry:
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
-        if publish:
-            self._published(resource)
-
-    def _published(self, resource):
-        """The cluster's publication follows a write at once (its listeners, the policy
-        agent's tables, with it), but a pod's: its kubelet, which watches the store,
-        takes it from there, and asks for the publication when what it reports
-        changes (a deleted pod leaves the fabric first)."""
-        if resource.kind != pod.KIND:
-            self.publisher.publish()
 
     def _stored_form(self, resource, obj, current):
         """What the kind's strategy stores for obj (raises what it refuses)."""
@@ -292,9 +274,8 @@ class Registry:
             raise invalid("DeleteOptions", "", "propagationPolicy", "Unsupported value: %r: "
                           "supported values: \"Foreground\", \"Background\", \"Orphan\""
                           % propagation)
-        if propagation == "Orphan":   # published before the owner goes: nothing collected
+        if propagation == "Orphan":   # stored before the owner goes: nothing collected
             self._orphan(current)
-            self.publisher.publish()
         if resource.kind in self.strategies:
             if resource.kind == node.KIND:
                 self._admitted(current, lambda: self.cluster.admit_node_removal(
@@ -310,7 +291,6 @@ class Registry:
         else:
             raise ApiError(405, "%s cannot be deleted: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
-        self._published(resource)
         return current
 
     def _orphan(self, owner):
@@ -336,15 +316,12 @@ class Registry:
         return self._as_controller(self.create, BY_STORE_KEY[key], namespace, body)
 
     def create_contents(self, key, namespace, bodies):
-        """A controller's creates of many (a replica manager's pods), in order, the
-        cluster published once for them all (_published); raises at the first the API
-        refuses."""
+        """A controller's creates of many (a replica manager's pods), in order, seen by
+        the watchers at once; raises at the first the API refuses."""
         def create_all():
-            try:
+            with self.store.batch():
                 for body in bodies:
-                    self.create(BY_STORE_KEY[key], namespace, body, publish=False)
-            finally:
-                self._published(BY_STORE_KEY[key])
+                    self.create(BY_STORE_KEY[key], namespace, body)
         self._as_controller(create_all)
 
     def update_content(self, key, namespace, body, owner=None):

@@ -3,7 +3,7 @@ as their kubelet reports them, a Service as its strategy stores it, the `kuberne
 Service and its endpoints, a Namespace.
 
 Inputs are kubemn's model (topo.plan.model) and plain facts about what runs (the views
-below, read from the running cluster by snapshot.py); outputs are JSON-shaped dicts
+below, which each node's kubelet reads, kubelet/status_manager.py); outputs are JSON-shaped dicts
 with the defaults the API server fills in. The store adds uid, resourceVersion and
 generation.
 """
@@ -18,7 +18,7 @@ from topo.plan.ipam import pod_capacity
 KUBELET_VERSION = "v1.37.0-kubemn"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
-# What the kubelet reads off the running cluster (topo/api/snapshot.py).
+# What a node's kubelet reads off what runs (topo/kubelet/status_manager.py).
 # state: Running, Completed, Error, CrashLoopBackOff, or (not started) ContainerCreating,
 # CreateContainerError with a message.
 ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready message",

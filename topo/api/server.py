@@ -24,7 +24,7 @@ from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
 from topo.api.selectors import SelectorError, field_selector, label_selector
-from topo.api.snapshot import Publisher
+from topo.api.event_recorder import EventRecorder
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.status import ApiError, not_found
 from topo.api.store import Gone, Store
@@ -84,8 +84,8 @@ class ApiServer:
         self.cert, self.key = make_certificate(run_dir)
         log_path = os.path.join(run_dir, "api.log")
         self.store = Store()
-        self.publisher = Publisher(cluster, self.store)
-        self.registry = Registry(cluster, self.store, self.publisher)
+        self.recorder = EventRecorder(self.store)
+        self.registry = Registry(cluster, self.store)
         self.log = open(log_path, "a", buffering=1) if log_path else None
         self.httpd = None
         self.stopping = threading.Event()
@@ -102,7 +102,6 @@ class ApiServer:
         self.store.put("endpoints", render.api_endpoints_json(self.port, self.cluster.created))
         self.store.put("endpointslices.discovery.k8s.io",
                        render.api_endpoint_slice_json(self.port, self.cluster.created))
-        self.publisher.start()
         self.httpd = _TLSServer(("127.0.0.1", self.port), _Handler)
         self.httpd.context = server_context(self.cert, self.key)
         self.httpd.daemon_threads = True
@@ -117,14 +116,9 @@ class ApiServer:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
-        self.publisher.stop()
         if self.log:
             self.log.close()
             self.log = None
-
-    def changed(self):
-        """The cluster changed: the store follows within milliseconds."""
-        self.publisher.changed()
 
     # --- requests ------------------------------------------------------------------
     def authorized(self, header):

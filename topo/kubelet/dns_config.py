@@ -1,5 +1,5 @@
 """The coredns ConfigMap as the DNS pods see it, as the kubelet syncs a ConfigMap
-volume into a pod: after each change the API publishes, the Corefile's settings are
+volume into a pod: after each change of it in the store, the Corefile's settings are
 written where the DNS pods read them (they reload on change, as CoreDNS's reload
 plugin does)."""
 import json
@@ -10,6 +10,11 @@ from services.corefile import KUBEADM_COREFILE, dns_settings
 from topo.api.strategies.config_map import RESOURCE as CONFIG_MAPS
 
 NAMESPACE, NAME = "kube-system", "coredns"
+
+
+def concerns(resource, obj):
+    """A change of the coredns ConfigMap (its watch's filter)."""
+    return (obj["metadata"].get("namespace"), obj["metadata"]["name"]) == (NAMESPACE, NAME)
 
 
 class DnsConfigSync:

@@ -3,23 +3,26 @@ store (pod_sync.PodSync) names a pod, and sync_pod() does what pod_sync.actions(
 from what is stored now: a pod to start waits for the next tick, then starts in waves
 with the others (their sandboxes at the same time, the policy agent's tables, then
 their containers); a terminating one leaves the Services' endpoints at once, drains,
-stops, and the store lets it go; one the store no longer has stops at once.
+stops, and the store lets it go; one the store no longer has stops at once. Its status
+manager (status_manager.py) writes what it observes back through the API.
 
 The machine's kubelet ticker (watch.py) calls tick_stops() of each, and start_due()
 for them all (the pods due on every node start in shared waves); the cluster (the
 host) lends what every node shares: its lock, the API, the address pools, the policy
-agent, the Services' sync."""
+agent, the Services' sync, its nodes' machines."""
 import contextlib
 import os
 import threading
 import time
 
 from services.environment import service_environment
+from topo.api import render
 from topo.api.strategies import node as node_strategy
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, has_open_connections, stop_pods
 from topo.kubelet.pod_sync import DROP, FORGET, RELABEL, RETIRE, START, STOP, actions
+from topo.kubelet.status_manager import StatusManager, host_facts, running_view, waiting_view
 from topo.plan.manifest import parse_pod
 from topo.plan.model import ref
 
@@ -56,22 +59,58 @@ def _key(pod_ref):
 
 class NodeKubelet:
     def __init__(self, name, host):
-        """host: the cluster (lock, api, janitor, pools, net, policy_enforcer,
-        starts_held, run_dir, announced_stand_ins, kubelet (the ticker),
-        sync_services(), api_changed(), pod_dns(), progress())."""
+        """host: the cluster (lock, api, janitor, pools, net, node_plans, node_created,
+        run_id, policy_enforcer, starts_held, run_dir, announced_stand_ins, kubelet
+        (the ticker), sync_services(), pod_dns(), progress())."""
         self.name, self.host = name, host
         # Guards the three below; taken after the cluster's lock when both are.
         self.lock = threading.RLock()
         self.pods = {}        # ref -> Pod, in creation order
         self.pending = {}     # ref -> PendingPod: bound here, not started yet
         self.retiring = []    # [(monotonic deadline, Pod)]: out of the endpoints, draining
+        self.status = None    # its StatusManager, once the API serves
 
     def register(self, store, pod_cidr, created):
         """Its Node, as a kubelet registers the node it runs on (its status follows
-        from the publisher)."""
+        from its status manager)."""
         store.put(node_strategy.RESOURCE, node_strategy.for_create(
             {"kind": "Node", "metadata": {"name": self.name},
              "spec": {"podCIDR": pod_cidr}}, created))
+
+    def start_reporting(self, store, record):
+        """Its status manager writes what it observes from now on (record([event]):
+        the event recorder's)."""
+        self.status = StatusManager(self, store, record, self.host.progress).start()
+        self.status.changed()
+
+    def stop_reporting(self):
+        if self.status is not None:
+            self.status.stop()
+
+    def changed(self):
+        """What it observes changed: its status manager reports within milliseconds."""
+        if self.status is not None:
+            self.status.changed()
+
+    def report_status(self):
+        """Its status manager reports now."""
+        if self.status is not None:
+            self.status.report()
+
+    def views(self):
+        """What it observes now: ({(namespace, name): (uid, render.PodView)} of the pods
+        it runs, drains or waits to start; render.NodeView of its node, None without a
+        machine)."""
+        with self.lock:
+            running = list(self.pods.values()) + [p for _, p in self.retiring]
+            pods = {(p.namespace, p.name): (p.uid, running_view(p)) for p in running}
+            pods.update(((w.spec.namespace, w.spec.name), (w.uid, waiting_view(w)))
+                        for w in self.pending.values())
+        host = self.host
+        plan, created = host.node_plans.get(self.name), host.node_created.get(self.name)
+        node = None if plan is None or created is None else render.NodeView(
+            self.name, plan.ip, plan.pod_cidr, created, host_facts(), host.run_id)
+        return pods, node
 
     # --- the watch's side ------------------------------------------------------------
     def sync_pod(self, namespace, name):
@@ -92,7 +131,7 @@ class NodeKubelet:
                     return
 
     def _act(self, key, stored, todo):
-        host, running = self.host, self.pods.get(key)
+        running = self.pods.get(key)
         for action in todo:
             if action == STOP:
                 self.delete_pod(key)
@@ -103,15 +142,14 @@ class NodeKubelet:
             elif action == FORGET:
                 self._forget_stopped(stored["metadata"]["namespace"],
                                      stored["metadata"]["name"], stored["metadata"]["uid"])
-            elif action == RELABEL:   # the policy agent follows
+            elif action == RELABEL:   # (the policy agent follows the store's)
                 running.labels = _labels(stored)
-                host.api_changed()
             elif action == START:
                 # Started at the next tick, with the others bound meanwhile: a wave of
                 # many starts much faster than many waves of one.
                 self.pending[key] = PendingPod(parse_pod(stored), stored["metadata"]["uid"],
                                                time.time())
-                host.api_changed()
+                self.changed()
 
     def _actions(self, key, stored):
         """What to do for the pod (pod_sync.actions), a relabel to the labels it has
@@ -168,7 +206,7 @@ class NodeKubelet:
         with self.lock:
             drain = min(DRAIN_SECONDS, grace) if self.pods[key].is_ready else 0
             self.retiring.append((time.monotonic() + drain, self._take_out(key)))
-        self.host.api_changed()
+        self.changed()
         self.host.kubelet.wake()
 
     def _forget_stopped(self, namespace, name, uid):
@@ -222,7 +260,7 @@ class NodeKubelet:
         pod.stop()
         self.host.janitor.forget(pod.ip)
         self.host.pools[self.name].release(pod.ip)
-        self.host.api_changed()
+        self.changed()
 
     def stop_all(self, unplug=True):
         """Every pod it has stops (its node goes, or the cluster stops: unplug=False,
@@ -267,7 +305,8 @@ def start_due(host, kubelets, now):
             for kubelet, waiting in started:
                 kubelet.pods[waiting.spec.ref].created = waiting.created
                 del kubelet.pending[waiting.spec.ref]
-        host.api_changed()
+        for kubelet in {k for k, _ in due}:
+            kubelet.changed()
 
 
 def _create_pods(host, wave):
@@ -296,4 +335,4 @@ def _create_pods(host, wave):
     for kubelet, pod in placed:
         kubelet.pods[pod.ref] = pod
         kubelet.announce_stand_ins(pod)
-    host.api_changed()
+        kubelet.changed()

@@ -61,22 +61,21 @@ class Kubelet:
         results = {pod.ref: pod.run_due_probes(now) for pod in pods}
         with self.cluster.lock:
             pods = [pod for pod in pods if still_running(pod)]
-            changed = left = False
+            changed, left = set(), False   # changed: the nodes of pods that changed
             for pod in pods:
                 was_ready = pod.is_ready
                 if pod.update_readiness(results[pod.ref], now):
-                    changed = True
+                    changed.add(pod.node.name)
                     left |= was_ready
             if changed:
                 self.cluster.sync_services(endpoints_left=left)
             # After the endpoints: a container that exited has left them already.
-            exits = sum(pod.exits_seen for pod in pods)
-            restarted = False
             for pod in pods:
-                if still_running(pod):
-                    restarted |= bool(pod.restart_exited(now))
-            if changed or restarted or sum(pod.exits_seen for pod in pods) != exits:
-                self.cluster.api_changed()
+                exits = pod.exits_seen
+                if still_running(pod) and (pod.restart_exited(now) or pod.exits_seen != exits):
+                    changed.add(pod.node.name)
+        for name in changed:   # their kubelets report it
+            kubelets[name].changed()
         for kubelet in kubelets.values():
             kubelet.tick_stops(now)
         start_due(self.cluster, list(kubelets.values()), now)

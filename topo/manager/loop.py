@@ -32,6 +32,25 @@ def name_key(obj):
     return "%s/%s" % (obj["metadata"]["namespace"], obj["metadata"]["name"])
 
 
+class WholeSync:
+    """A controller of one key, for a component that works out all it keeps at once
+    (the policy agent's tables, the DNS pods' Corefile): any change of what it watches
+    that concerns(resource, obj) calls sync()."""
+    KEY = "all"
+
+    def __init__(self, watches, sync, concerns=lambda resource, obj: True):
+        self.watches, self.sync, self.concerns = tuple(watches), sync, concerns
+
+    def keys(self, resource, obj):
+        return [self.KEY] if self.concerns(resource, obj) else []
+
+    def all_keys(self):
+        return [self.KEY]
+
+    def reconcile(self, key):
+        self.sync()
+
+
 class Again(Exception):
     """reconcile() is not done with its key: call it again after a pause."""
 

@@ -7,7 +7,9 @@ counts them), then the least-loaded (topo/plan/scheduler.py). It binds as the
 scheduler's binding does (spec.nodeName, through the API); the node's kubelet takes it
 from there. A pod no node takes stays Pending, its PodScheduled condition False with
 the reason, and is tried again whenever a node or a bound pod changes (room may have
-been made)."""
+been made). It says so in events, as the default scheduler does (Scheduled,
+FailedScheduling)."""
+from topo.api import events
 from topo.api.render import timestamp
 from topo.api.strategies.node import ready
 from topo.api.strategies.pod import terminating
@@ -111,9 +113,10 @@ class Scheduler:
     watches = (PODS, NODES)
     store_only = True   # its bindings are plain store writes: a step's wake watchers once
 
-    def __init__(self, store, bind, now):
-        """bind(namespace, name, node): the binding's write."""
-        self.store, self.bind, self.now = store, bind, now
+    def __init__(self, store, bind, record, now):
+        """bind(namespace, name, node): the binding's write; record([event]): stores
+        what it says of a pod (Scheduled, FailedScheduling)."""
+        self.store, self.bind, self.record, self.now = store, bind, record, now
         self.unbound = set()   # keys of the pods last seen without a node
         # (the pods' revision read, {node: pods bound to it},
         #  {namespace: {labels: {node: its bound pods not terminating with them}}})
@@ -168,11 +171,13 @@ class Scheduler:
                                self._peers(pod, placed), excluded)
         except KubemnError as exc:
             if _unschedulable_message(pod) != str(exc):
-                self.store.put_status(PODS, pod, unschedulable_status(pod, str(exc),
-                                                                      self.now()))
+                now = self.now()
+                self.store.put_status(PODS, pod, unschedulable_status(pod, str(exc), now))
+                self.record([events.failed_scheduling(pod, str(exc), now)])
             return
         read = self.store.changed_at(PODS)
         self.bind(namespace, name, node)
+        self.record([events.scheduled(pod, node, self.now())])
         self.unbound.discard(key)
         if read == self.load[0]:   # nobody else wrote a pod meanwhile: no need to read all
             _place(bound, placed, pod, node)   # again, the binding is the one change

@@ -1,4 +1,5 @@
-"""The policy controller: after every change the API publishes, it compiles the
+"""The policy controller: after every change of the pods, namespaces and
+NetworkPolicies in the store (its watch: the cluster's agent_loops), it compiles the
 cluster's NetworkPolicies into each node's table and loads the tables that changed
 (`nft -f`, atomic), as a CNI's policy agent does from its watch.
 

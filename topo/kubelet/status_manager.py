@@ -1,0 +1,133 @@
+"""A node's kubelet writing what it observes back through the API, as the kubelet's
+status manager does: the status of each pod it runs, drains or waits to start (phase,
+conditions, container states, addresses), into the pod the store holds; its node's
+status, once its machine runs; and the events that follow from the change since its
+last report (Pulled, Started, BackOff, Killing).
+
+It reports on its own thread when told something changed (changed()), and every
+RESYNC seconds in any case; report() does it at once (a caller that must see the
+pods' readiness in the store next)."""
+import functools
+import itertools
+import os
+import platform
+import threading
+import time
+
+from topo.api import events, render
+
+PODS, NODES = "pods", "nodes"   # the store's keys
+# Go's names for the machine's architecture (GOARCH), as nodeInfo gives it.
+ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
+
+
+@functools.lru_cache(maxsize=1)
+def host_facts():
+    """The machine every node runs on, as each node's kubelet reports it."""
+    with open("/proc/sys/kernel/random/boot_id") as handle:
+        boot_id = handle.read().strip()
+    with open("/proc/meminfo") as handle:
+        memory_kib = next(int(line.split()[1]) for line in handle
+                          if line.startswith("MemTotal:"))
+    disk = os.statvfs("/")
+    machine = platform.machine()
+    return render.HostFacts(platform.release(), boot_id, os.cpu_count(), memory_kib,
+                            disk.f_blocks * disk.f_frsize // 1024,
+                            ARCHITECTURES.get(machine, machine))
+
+
+def running_view(pod):
+    """render.PodView of a kubelet Pod that runs (or drains)."""
+    states = pod.container_states()
+    containers = []
+    for container in pod.spec.template.containers:
+        process = pod.containers.get(container.name)
+        containers.append(render.ContainerView(
+            container.name, states.get(container.name, "Waiting"),
+            process.returncode if process is not None else None,
+            pod.restarts.get(container.name, 0), pod.container_ready(container.name)))
+    return render.PodView(pod.spec, pod.ip, pod.node.name, pod.node.IP(), pod.created,
+                          pod.is_ready, containers)
+
+
+def waiting_view(waiting):
+    """render.PodView of a pod waiting to start (or that could not)."""
+    state = "CreateContainerError" if waiting.error else "ContainerCreating"
+    containers = [render.ContainerView(c.name, state, None, 0, False, waiting.error)
+                  for c in waiting.spec.template.containers]
+    return render.PodView(waiting.spec, None, waiting.spec.template.node_name, None,
+                          waiting.created, False, containers)
+
+
+class StatusManager:
+    RESYNC = 2.0
+    MAX_PAUSE = 1.0
+
+    def __init__(self, kubelet, store, record, report_error):
+        """kubelet: its NodeKubelet (views(): what it observes now); record([event]):
+        the event recorder's; report_error(message): says what went wrong."""
+        self.kubelet, self.store, self.record = kubelet, store, record
+        self.report_error = report_error
+        self.wanted = threading.Event()
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()   # one report writes at a time
+        self.readings = itertools.count(1)
+        self.written = 0      # the reading whose status is stored
+        self.pods_seen = {}   # its pods as served after its last report
+        self.thread = threading.Thread(target=self._run, daemon=True,
+                                       name="kubemn-status-%s" % kubelet.name)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        self.wanted.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join()
+
+    def changed(self):
+        self.wanted.set()
+
+    def report(self):
+        """Reads what its kubelet observes, then writes it (outside the kubelet's lock;
+        a reading older than the one stored already is left unwritten)."""
+        self.wanted.clear()
+        with self.kubelet.lock:
+            pods, node = self.kubelet.views()
+            reading = next(self.readings)
+        with self.lock:
+            if reading < self.written:
+                return
+            self.written = reading
+            with self.store.batch():   # a hundred statuses, one wake of the watchers
+                if node is not None:
+                    stored = self.store.get(NODES, "", node.name)
+                    if stored is not None:
+                        self.store.put_status(NODES, stored, render.node_status(node))
+                served = {}
+                for (namespace, name), (uid, view) in pods.items():
+                    stored = self.store.get(PODS, namespace, name)
+                    if stored is not None and stored["metadata"]["uid"] == uid:
+                        self.store.put_status(PODS, stored, render.pod_status(view))
+                        served[namespace, name] = self.store.get(PODS, namespace, name)
+            self.record(events.kubelet_events(self.pods_seen, served, time.time()))
+            self.pods_seen = served
+
+    def _run(self):
+        pause = 0.005
+        while not self.stopping.is_set():
+            self.wanted.wait(self.RESYNC)
+            # Let a burst of changes finish; a big node reports at most half the time
+            # (its wait for its kubelet's lock included), never less often than each
+            # MAX_PAUSE.
+            if self.stopping.wait(pause):
+                return
+            started = time.monotonic()
+            try:
+                self.report()
+            except Exception as exc:  # keep reporting; say what went wrong
+                self.report_error("kubelet %s: reporting status failed: %s"
+                                  % (self.kubelet.name, exc))
+            pause = min(max(0.005, time.monotonic() - started), self.MAX_PAUSE)
