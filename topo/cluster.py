@@ -482,11 +482,11 @@ class Cluster(Objects):
     def admit_node(self, spec):
         """The machine's admission of a new Node (the API's registry asks): a name no
         node, switch or host has, and room for it in the address plan. Raises
-        KubemnError."""
-        with self.lock:
-            if spec.name in self.reserved_names():
-                raise KubemnError("node %r: the name is taken" % spec.name)
-            plan_node(self.spec, list(self.node_plans.values()), spec)
+        KubemnError. Not under the cluster's lock (the registry's holder never waits
+        for it): add_node checks again under it."""
+        if spec.name in self.reserved_names():
+            raise KubemnError("node %r: the name is taken" % spec.name)
+        plan_node(self.spec, list(self.node_plans.values()), spec)
 
     @staticmethod
     def admit_node_removal(name, stored):

@@ -82,7 +82,7 @@ class Objects:
             except BaseException:
                 self.starts_held -= hold
                 for name in made:   # the nodes this apply made go again
-                    self.api.registry.delete(BY_STORE_KEY[NODES], None, name)
+                    self._delete_through_api(NODES, name)
                 raise
         if hold:
             self._start_in_order(manifests.pods)
@@ -243,7 +243,7 @@ class Objects:
             raise KubemnError("--replicas=%d: expected 0-1000" % replicas)
         namespace, name = _split(key)
         try:
-            with self.lock:
+            with self.lock, self.api.registry.lock:
                 self.api.registry.scale(BY_STORE_KEY[DEPLOYMENTS], namespace, name, replicas)
         except ApiError as exc:
             raise KubemnError(exc.message) from None
@@ -295,7 +295,8 @@ class Objects:
         kind = BY_STORE_KEY[resource]
         namespace, name = _split(key) if kind.namespaced else (None, key)
         try:
-            self.api.registry.delete(kind, namespace, name)
+            with self.api.registry.lock:   # as a request's delete
+                self.api.registry.delete(kind, namespace, name)
         except ApiError as exc:
             raise KubemnError(exc.message) from None
 

@@ -8,6 +8,7 @@ as the API server asks its admission plugins.
 """
 import copy
 import random
+import threading
 import time
 
 from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
@@ -124,6 +125,10 @@ def _check_still_stored(store, owner):
 class Registry:
     def __init__(self, cluster, store):
         self.cluster, self.store = cluster, store
+        # A write's read, check and store are one step, as etcd's transaction makes
+        # them (two Services never take one address). Nobody holding it waits for the
+        # cluster's lock: a client's write never waits for pods being started.
+        self.lock = threading.RLock()
         self.strategies = dict(STRATEGIES, Service=ServiceStrategy(
             store, cluster.spec.service_cidr, cluster.spec.load_balancer_cidr))
 
@@ -134,6 +139,10 @@ class Registry:
         namespace made for them if there is none (a file's pod in namespace team needs
         no Namespace document); kubectl's lines. dry_run: only checked, as the write
         would check them."""
+        with self.lock:
+            return self._apply_objects(objects, dry_run)
+
+    def _apply_objects(self, objects, dry_run):
         lines, done = [], []   # done: (store key, namespace, name, object before)
         if not dry_run:
             self._implicit_namespaces({o["metadata"]["namespace"] for o in objects
@@ -251,7 +260,7 @@ class Registry:
     def bind(self, namespace, name, node):
         """pods/NAME/binding: the pod is on node from now on (a node there is). The
         scheduler's too, inside its step's hold on the store (nothing else writes the
-        pod meanwhile), not under the cluster's lock: a thousand bindings wake the
+        pod meanwhile), not under the registry's lock: a thousand bindings wake the
         other controllers once."""
         current = self.store.get(pod.RESOURCE, namespace, name)
         if current is None:
@@ -333,10 +342,10 @@ class Registry:
                                    owner=owner)
 
     def _as_controller(self, write, *args, owner=None, **kwargs):
-        """A controller's write, as a request's: under the cluster's lock; what the API
+        """A controller's write, as a request's: under the registry's lock; what the API
         refuses raises its message."""
         try:
-            with self.cluster.lock:
+            with self.lock:
                 if owner is not None:
                     _check_still_stored(self.store, owner)
                 return write(*args, **kwargs)
@@ -352,7 +361,7 @@ class Registry:
             self.store.remove(key, namespace, name)
             return
         try:
-            with self.cluster.lock:   # as a request's write holds it
+            with self.lock:   # as a request's write holds it
                 self.delete(BY_STORE_KEY[key], namespace, name, grace=grace)
         except ApiError as exc:
             if exc.code != 404:

@@ -144,7 +144,7 @@ class ApiServer:
         if request.discovery:
             return self._discovery(request)
         if request.subresource in ("exec", "attach", "portforward"):   # long-lived:
-            return self._stream(request, handler)   # never under the cluster's lock
+            return self._stream(request, handler)   # never under the registry's lock
         if request.subresource == "proxy":
             return proxy.serve_proxy(self, request, method, handler)
         if method == "GET":
@@ -159,7 +159,7 @@ class ApiServer:
                                "send JSON" % exc, reason="UnsupportedMediaType") from None
         else:
             body = handler.read_body()
-        with self.cluster.lock:
+        with self.registry.lock:
             return self._write(request, method, body, handler)
 
     def _fixed(self, path):
