@@ -92,14 +92,16 @@ class StatusManager:
 
     def report(self):
         """Reads what its kubelet observes, then writes it (outside the kubelet's lock;
-        a reading older than the one stored already is left unwritten)."""
+        a reading older than the one stored already is left unwritten); returns the
+        seconds it took once it had the kubelet's lock."""
         self.wanted.clear()
         with self.kubelet.lock:
+            began = time.monotonic()
             pods, node = self.kubelet.views()
             reading = next(self.readings)
         with self.lock:
             if reading < self.written:
-                return
+                return time.monotonic() - began
             self.written = reading
             with self.store.batch():   # a hundred statuses, one wake of the watchers
                 if node is not None:
@@ -114,20 +116,21 @@ class StatusManager:
                         served[namespace, name] = self.store.get(PODS, namespace, name)
             self.record(events.kubelet_events(self.pods_seen, served, time.time()))
             self.pods_seen = served
+        return time.monotonic() - began
 
     def _run(self):
         pause = 0.005
         while not self.stopping.is_set():
             self.wanted.wait(self.RESYNC)
-            # Let a burst of changes finish; a big node reports at most half the time
-            # (its wait for its kubelet's lock included), never less often than each
-            # MAX_PAUSE.
+            # Let a burst of changes finish; a big node reports at most half the time,
+            # never less often than each MAX_PAUSE. (Its wait for its kubelet's lock,
+            # held while a wave of pods starts, is no reason to wait longer.)
             if self.stopping.wait(pause):
                 return
-            started = time.monotonic()
             try:
-                self.report()
+                took = self.report()
             except Exception as exc:  # keep reporting; say what went wrong
                 self.report_error("kubelet %s: reporting status failed: %s"
                                   % (self.kubelet.name, exc))
-            pause = min(max(0.005, time.monotonic() - started), self.MAX_PAUSE)
+                took = self.MAX_PAUSE
+            pause = min(max(0.005, took), self.MAX_PAUSE)
