@@ -50,6 +50,7 @@ TOP_LEVEL = {
     ("v1", "Pod"): "core.Pod", ("v1", "Service"): "core.Service",
     ("v1", "Endpoints"): "core.Endpoints", ("v1", "Namespace"): "core.Namespace",
     ("v1", "ConfigMap"): "core.ConfigMap", ("v1", "Node"): "core.Node",
+    ("v1", "Secret"): "core.Secret",
     ("v1", "ServiceAccount"): "core.ServiceAccount",
     ("v1", "ReplicationController"): "core.ReplicationController",
     ("v1", "Event"): "core.Event", ("v1", "Binding"): "core.Binding",

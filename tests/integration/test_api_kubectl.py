@@ -1,5 +1,6 @@
 """The real kubectl (and a shell around it) against a running cluster's API: each
 command a tutorial starts with, its output checked against the cluster itself."""
+import base64
 import json
 import os
 import re
@@ -473,6 +474,35 @@ def test_apply_and_delete_of_a_v1_list_take_each_item(cluster):
                    "jsonpath={.data.n}").stdout == "2"
     kubectl(cluster, "delete", "-f", "-", stdin=listed)
     assert "listed-1" not in kubectl(cluster, "get", "configmaps").stdout
+
+
+def test_secrets_are_stored_as_the_api_server_stores_them(cluster):
+    """kubectl's own secret generators, its table and jsonpath; what the API server
+    refuses of a Secret, refused the same way."""
+    assert kubectl(cluster, "create", "secret", "generic", "creds", "--from-literal=user=admin",
+                   "--from-literal=password=s3cret").stdout.strip() == "secret/creds created"
+    row = kubectl(cluster, "get", "secrets").stdout.splitlines()[1].split()
+    assert row[:3] == ["creds", "Opaque", "2"]
+    password = kubectl(cluster, "get", "secret", "creds", "-o",
+                       "jsonpath={.data.password}").stdout
+    assert base64.b64decode(password) == b"s3cret"
+    plain = json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "plain"},
+                        "stringData": {"token": "abc"}})
+    kubectl(cluster, "apply", "-f", "-", stdin=plain)
+    assert kubectl(cluster, "get", "secret", "plain", "-o",
+                   "jsonpath={.data.token}").stdout == "YWJj"
+    half_tls = json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls"},
+                           "type": "kubernetes.io/tls", "data": {"tls.crt": "eA=="}})
+    refused = kubectl(cluster, "apply", "-f", "-", stdin=half_tls, check=False)
+    assert refused.returncode == 1 and \
+        'Secret "tls" is invalid: data[tls.key]: Required value' in refused.stderr
+    retyped = kubectl(cluster, "create", "secret", "generic", "plain",
+                      "--type=kubernetes.io/basic-auth", "--from-literal=username=u",
+                      "--dry-run=client", "-o", "json").stdout
+    refused = kubectl(cluster, "replace", "-f", "-", stdin=retyped, check=False)
+    assert "type: Invalid value" in refused.stderr and "field is immutable" in refused.stderr
+    kubectl(cluster, "delete", "secret", "creds", "plain")
+    assert cluster.api.store.list("secrets")[1] == []
 
 
 def test_watch_sees_a_new_pod_and_its_deletion(cluster):

@@ -3,7 +3,7 @@ and a delete store, and what they refuse, with the field named."""
 import pytest
 
 from topo.api.status import ApiError
-from topo.api.strategies import config_map, namespace, network_policy
+from topo.api.strategies import config_map, namespace, network_policy, secret
 from topo.api.strategies.kept import KeptAsGiven
 
 
@@ -119,6 +119,52 @@ def test_an_immutable_config_map_keeps_its_data_but_not_its_labels():
     relabelled = config(immutable=True)
     relabelled["metadata"]["labels"] = {"team": "a"}
     assert config_map.for_update(relabelled, stored, 1)["metadata"]["labels"] == {"team": "a"}
+
+
+# --- Secret ------------------------------------------------------------------------
+def a_secret(data=None, **fields):
+    return dict({"apiVersion": "v1", "kind": "Secret",
+                 "metadata": {"name": "creds", "namespace": "default"},
+                 "data": {"user": "YWRtaW4="} if data is None else data}, **fields)
+
+
+def test_a_secret_is_opaque_unless_typed_and_its_string_data_goes_into_data():
+    stored = secret.for_create(a_secret(stringData={"password": "s3cret"}), 0)
+    assert stored["type"] == "Opaque" and "stringData" not in stored
+    assert stored["data"] == {"password": "czNjcmV0", "user": "YWRtaW4="}
+    assert secret.for_delete(stored, 1) is None
+
+
+def test_a_secret_refuses_what_is_not_base64_and_a_key_no_config_key_may_be():
+    error = refused(secret.for_create, a_secret({"user": "not base64!"}), 0)
+    assert error.code == 400 and "illegal base64 data in data[user]" in error.message
+    assert "data[a b]" in refused(secret.for_create, a_secret({"a b": "eA=="}), 0).message
+    too_big = a_secret(stringData={"blob": "x" * (secret.MAX_SIZE + 1)})
+    assert "data: Too long" in refused(secret.for_create, too_big, 0).message
+
+
+def test_a_typed_secret_must_hold_what_its_type_needs():
+    tls = a_secret({"tls.crt": "eA=="}, type="kubernetes.io/tls")
+    assert refused(secret.for_create, tls, 0).message == \
+        'Secret "creds" is invalid: data[tls.key]: Required value'
+    docker = a_secret({".dockerconfigjson": "bm90IGpzb24="}, type="kubernetes.io/dockerconfigjson")
+    assert "<secret contents redacted>" in refused(secret.for_create, docker, 0).message
+    token = a_secret(type="kubernetes.io/service-account-token")
+    assert "annotations[kubernetes.io/service-account.name]: Required value" in \
+        refused(secret.for_create, token, 0).message
+
+
+def test_a_secrets_type_never_changes_and_an_immutable_one_keeps_its_data():
+    stored = secret.for_create(a_secret(), 0)
+    retyped = refused(secret.for_update, a_secret(type="kubernetes.io/basic-auth"), stored, 1)
+    assert "type: Invalid value: \"kubernetes.io/basic-auth\": field is immutable" in \
+        retyped.message
+    assert secret.for_update(a_secret(), stored, 1)["type"] == "Opaque"   # type left out
+    frozen = secret.for_create(a_secret(immutable=True), 0)
+    error = refused(secret.for_update, a_secret({"user": "cm9vdA=="}, immutable=True), frozen, 1)
+    assert "data: Forbidden: field is immutable when `immutable` is set" in error.message
+    thawed = refused(secret.for_update, a_secret(), frozen, 1)
+    assert "immutable: Forbidden" in thawed.message
 
 
 # --- Service ---------------------------------------------------------------------

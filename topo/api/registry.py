@@ -17,7 +17,7 @@ from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, endpoints,
                                   job, network_policy, node, pod, replica_set,
-                                  replication_controller, service_account)
+                                  replication_controller, secret, service_account)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
 from topo.api.strategies.kept import KeptAsGiven
@@ -29,7 +29,7 @@ from topo.plan.scheduler import no_such_node
 
 # The kinds the API keeps alone: their strategies say what a write stores.
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
-              "ConfigMap": config_map, "Endpoints": endpoints,
+              "ConfigMap": config_map, "Secret": secret, "Endpoints": endpoints,
               "ServiceAccount": service_account, "DaemonSet": daemon_set,
               "Deployment": deployment, "ReplicaSet": replica_set, "Job": job,
               "CronJob": cron_job, "Pod": pod, "Node": node,
@@ -317,7 +317,7 @@ class Registry:
     NAMESPACE_CONTENT = (deployment.RESOURCE, replica_set.RESOURCE,
                          replication_controller.RESOURCE, cron_job.RESOURCE, job.RESOURCE,
                          daemon_set.RESOURCE, "services",
-                         "pods", "endpoints", CONFIG_MAPS, POLICIES,
+                         "pods", "endpoints", CONFIG_MAPS, secret.RESOURCE, POLICIES,
                          "ingresses.networking.k8s.io", service_account.RESOURCE, "events")
 
     def create_content(self, key, namespace, body):

@@ -26,6 +26,7 @@ RESOURCES = (
     Resource("", "v1", "replicationcontrollers", "replicationcontroller",
              "ReplicationController", True, ALL, ("rc",), ("all",), ("scale", "status")),
     Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ALL, ("cm",), (), ()),
+    Resource("", "v1", "secrets", "secret", "Secret", True, ALL, (), (), ()),
     Resource("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True, ALL,
              ("sa",), (), ()),
     Resource("apps", "v1", "deployments", "deployment", "Deployment", True, ALL,

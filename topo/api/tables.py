@@ -213,6 +213,11 @@ def _config_map_row(config_map, now):
             _age(config_map, now)]
 
 
+def _secret_row(secret, now):
+    return [secret["metadata"]["name"], secret["type"], len(secret.get("data") or {}),
+            _age(secret, now)]
+
+
 def _service_account_row(account, now):
     return [account["metadata"]["name"], len(account.get("secrets") or ()),
             _age(account, now)]
@@ -301,6 +306,7 @@ COLUMNS = {
     "networkpolicies.networking.k8s.io": ([NAME, _col("Pod-Selector"), _col("Age")],
                                           _policy_row),
     "configmaps": ([NAME, _col("Data", "integer"), _col("Age")], _config_map_row),
+    "secrets": ([NAME, _col("Type"), _col("Data", "integer"), _col("Age")], _secret_row),
     "serviceaccounts": ([NAME, _col("Secrets", "integer"), _col("Age")],
                         _service_account_row),
     "ingresses.networking.k8s.io": ([NAME, _col("Class"), _col("Hosts"), _col("Address"),

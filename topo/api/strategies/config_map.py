@@ -10,6 +10,15 @@ CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 CONTENT = ("data", "binaryData", "immutable")
 
 
+def check_keys(kind, name, field, mapping):
+    """Each key of a ConfigMap's or a Secret's map a valid config key."""
+    for key in mapping:
+        if not CONFIG_KEY.match(key) or len(key) > 253:
+            raise invalid(kind, name, "%s[%s]" % (field, key),
+                          "Invalid value: %r: a valid config key must consist of "
+                          "alphanumeric characters, '-', '_' or '.'" % key)
+
+
 def for_create(obj, now, current=None):
     name = obj["metadata"]["name"]
     check_subdomain_name("ConfigMap", name)
@@ -17,11 +26,7 @@ def for_create(obj, now, current=None):
         value = obj.get(field) or {}
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise invalid("ConfigMap", name, field, "Invalid value: expected a map of strings")
-        for key in value:
-            if not CONFIG_KEY.match(key) or len(key) > 253:
-                raise invalid("ConfigMap", name, "%s[%s]" % (field, key),
-                              "Invalid value: %r: a valid config key must consist of "
-                              "alphanumeric characters, '-', '_' or '.'" % key)
+        check_keys("ConfigMap", name, field, value)
     stored = {"apiVersion": "v1", "kind": "ConfigMap",
               "metadata": stored_metadata(obj, current, now)}
     stored.update((field, obj[field]) for field in CONTENT if obj.get(field) is not None)
