@@ -22,6 +22,7 @@ PACKAGES = {
     "autoscaling": "vendor/k8s.io/api/autoscaling/v1",
     "policy": "vendor/k8s.io/api/policy/v1beta1",
     "batch": "vendor/k8s.io/api/batch/v1",
+    "coordination": "vendor/k8s.io/api/coordination/v1",
     # CronJob is batch/v1 since 1.21; 1.20 has it in v1beta1, with the same numbers.
     "cron": "vendor/k8s.io/api/batch/v1beta1",
     "meta": "vendor/k8s.io/apimachinery/pkg/apis/meta/v1",
@@ -64,6 +65,7 @@ TOP_LEVEL = {
     ("autoscaling/v1", "Scale"): "autoscaling.Scale",
     ("policy/v1beta1", "Eviction"): "policy.Eviction",
     ("batch/v1", "Job"): "batch.Job", ("batch/v1", "CronJob"): "cron.CronJob",
+    ("coordination.k8s.io/v1", "Lease"): "coordination.Lease",
 }
 # What kubemn answers in protobuf beside those: the lists of the kinds it serves, the
 # Status of an error, the watch event and discovery (/api has no apiVersion).

@@ -32,6 +32,7 @@ from topo.api.strategies import daemon_set as ds_strategy
 from topo.api.strategies import deployment as deployment_strategy
 from topo.api.strategies import cron_job as cron_strategy
 from topo.api.strategies import job as job_strategy
+from topo.api.strategies import lease as lease_strategy
 from topo.api.strategies import node as node_strategy
 from topo.api.strategies import replica_set as rs_strategy
 from topo.errors import KubemnError
@@ -218,10 +219,19 @@ class Cluster(Objects):
         for name, kubelet in self.node_kubelets.items():
             kubelet.register(self.api.store, self.node_plans[name].pod_cidr,
                              self.node_created[name])
-            kubelet.start_reporting(self.api.store, self.api.recorder.record)
+            kubelet.start_reporting(self.api.store, self.api.recorder.record,
+                                    self.write_lease)
         self.api.start()
         self.api.registry.apply_objects([corefile.configmap(render.timestamp(self.created))])
         self._start_controllers()
+
+    def write_lease(self, lease, new):
+        """A node's kubelet's write of its Lease, through the API."""
+        registry, namespace = self.api.registry, lease["metadata"]["namespace"]
+        if new:
+            registry.create_content(lease_strategy.RESOURCE, namespace, lease)
+        else:
+            registry.update_content(lease_strategy.RESOURCE, namespace, lease)
 
     def report_status(self):
         """Every node's kubelet writes what it observes now (a caller that reads the
@@ -272,9 +282,11 @@ class Cluster(Objects):
                                            job_strategy.KIND: job_strategy.RESOURCE,
                                            cron_strategy.KIND: cron_strategy.RESOURCE,
                                            deployment_strategy.KIND:
-                                           deployment_strategy.RESOURCE},
-                                   ("pods", rs_strategy.RESOURCE, job_strategy.RESOURCE),
-                                   registry.delete_content)
+                                           deployment_strategy.RESOURCE,
+                                           node_strategy.KIND: node_strategy.RESOURCE},
+                                   ("pods", rs_strategy.RESOURCE, job_strategy.RESOURCE,
+                                    lease_strategy.RESOURCE),
+                                   registry.delete_content, cluster_scoped=(node_strategy.KIND,))
         self.programmer.start(store)
         jobs = JobController(store, pod_writes[0], pod_writes[2], time.time)
         cron_jobs = CronJobController(store, registry.create_content, registry.delete_content,
@@ -515,7 +527,8 @@ class Cluster(Objects):
                 self.forget_node(plan.name)
                 raise
             kubelet = self.node_kubelets[plan.name] = NodeKubelet(plan.name, self)
-            kubelet.start_reporting(self.api.store, self.api.recorder.record)   # Ready
+            kubelet.start_reporting(self.api.store, self.api.recorder.record,   # Ready
+                                    self.write_lease)
             self._watch_for_kubelet(plan.name)
             return plan
 

@@ -144,6 +144,20 @@ def test_a_cordoned_node_takes_no_new_pods_and_a_nodes_labels_stay_the_clients(c
     kubectl(cluster, "label", "node", "node2", "disk-")
 
 
+def test_each_nodes_kubelet_renews_its_lease_as_describe_node_shows_it(cluster):
+    rows = [line.split() for line in kubectl(cluster, "get", "leases", "-n", "kube-node-lease",
+                                             "--no-headers").stdout.splitlines()]
+    assert [row[:2] for row in rows] == [["node1", "node1"], ["node2", "node2"]]
+    described = kubectl(cluster, "describe", "node", "node1").stdout
+    assert re.search(r"Lease:\n\s+HolderIdentity:\s+node1\n\s+AcquireTime:\s+<unset>\n"
+                     r"\s+RenewTime:\s+\w{3}, ", described), described
+    lease = json.loads(kubectl(cluster, "get", "lease", "node1", "-n", "kube-node-lease",
+                               "-o", "json").stdout)
+    wait_for(lambda: json.loads(kubectl(cluster, "get", "lease", "node1", "-n",
+                                        "kube-node-lease", "-o", "json").stdout)["spec"][
+        "renewTime"] > lease["spec"]["renewTime"], 20)   # every 10 s
+
+
 TOLERANT = """apiVersion: v1
 kind: Pod
 metadata: {name: tolerant}

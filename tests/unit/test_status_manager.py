@@ -1,15 +1,20 @@
 """A node's kubelet writing what it observes back to an in-memory store (no root, no
 Mininet): its pods' status into the pods the store holds (not into one made anew
 under the same name), its node's status, and the events that follow from the change
-since its last report, each once."""
+since its last report, each once; its node's Lease, renewed."""
 import threading
 
 from tests.helpers.api_objects import pod_json
+from tests.helpers.fake_api import step
 from topo.api import render
 from topo.api.store import Store
+from topo.api.strategies import lease as lease_strategy
 from topo.api.strategies import node as node_strategy
+from topo.api.strategies.lease import RESOURCE as LEASES
 from topo.api.strategies import pod as pod_strategy
 from topo.kubelet.status_manager import StatusManager
+from topo.manager.garbage import GarbageCollector
+from topo.manager.loop import ControlLoop
 from topo.plan.model import Container, PodSpec, PodTemplate
 
 NOW = 1_800_000_000
@@ -42,7 +47,13 @@ class World:
         self.store.put("nodes", node_strategy.for_create(
             {"kind": "Node", "metadata": {"name": "node1"},
              "spec": {"podCIDR": "10.244.1.0/24"}}, NOW))
-        self.status = StatusManager(self.kubelet, self.store, self.events.extend, print)
+        self.leases = []   # (lease, new) as written
+        self.status = StatusManager(self.kubelet, self.store, self.events.extend,
+                                    self.write_lease, print)
+
+    def write_lease(self, lease, new):
+        self.leases.append((lease, new))
+        self.store.put(LEASES, lease_strategy.for_create(lease, NOW))
 
     def bind(self, name):
         """A pod stored and bound to node1, as the scheduler leaves it; its uid."""
@@ -105,3 +116,37 @@ def test_events_follow_what_changed_since_the_last_report_each_once():
     world.store.remove("pods", "default", "web")
     world.status.report()
     assert world.reasons()[-1] == ("web", "Killing")
+
+
+def test_its_nodes_lease_is_made_then_renewed_held_by_the_node_and_owned_by_it():
+    world = World()
+    world.status.renew_lease()
+    world.status.renew_lease()
+    (first, made), (second, again) = world.leases
+    assert (made, again) == (True, False)
+    node = world.store.get("nodes", "", "node1")
+    assert first["metadata"]["ownerReferences"] == [
+        {"apiVersion": "v1", "kind": "Node", "name": "node1", "uid": node["metadata"]["uid"]}]
+    assert (second["spec"]["holderIdentity"], second["spec"]["leaseDurationSeconds"]) == \
+        ("node1", 40)
+    assert second["spec"]["renewTime"] >= first["spec"]["renewTime"]
+    stored = world.store.get(LEASES, "kube-node-lease", "node1")
+    assert stored["spec"]["renewTime"] == second["spec"]["renewTime"]
+
+
+def test_a_deleted_nodes_lease_goes_with_it_and_not_before():
+    world = World()
+    world.status.renew_lease()
+    deleted = []
+
+    def delete(resource, namespace, name):
+        deleted.append((resource, namespace, name))
+        world.store.remove(resource, namespace, name)
+    collector = GarbageCollector(world.store, {"Node": "nodes"}, (LEASES,), delete,
+                                 cluster_scoped=("Node",))
+    loop = ControlLoop(world.store, collector, resync=3600)
+    step([loop])
+    assert deleted == []   # its owner, a Node of no namespace, is there
+    world.store.remove("nodes", "", "node1")
+    step([loop])
+    assert deleted == [(LEASES, "kube-node-lease", "node1")]

@@ -16,7 +16,7 @@ from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, endpoints,
-                                  job, network_policy, node, pod, replica_set,
+                                  job, lease, network_policy, node, pod, replica_set,
                                   replication_controller, secret, service_account)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies.common import parsed
@@ -32,7 +32,7 @@ STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Secret": secret, "Endpoints": endpoints,
               "ServiceAccount": service_account, "DaemonSet": daemon_set,
               "Deployment": deployment, "ReplicaSet": replica_set, "Job": job,
-              "CronJob": cron_job, "Pod": pod, "Node": node,
+              "CronJob": cron_job, "Pod": pod, "Node": node, "Lease": lease,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
@@ -318,7 +318,8 @@ class Registry:
                          replication_controller.RESOURCE, cron_job.RESOURCE, job.RESOURCE,
                          daemon_set.RESOURCE, "services",
                          "pods", "endpoints", CONFIG_MAPS, secret.RESOURCE, POLICIES,
-                         "ingresses.networking.k8s.io", service_account.RESOURCE, "events")
+                         "ingresses.networking.k8s.io", service_account.RESOURCE,
+                         lease.RESOURCE, "events")
 
     def create_content(self, key, namespace, body):
         """A controller's create (the deployment controller's ReplicaSets)."""

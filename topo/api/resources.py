@@ -38,6 +38,7 @@ RESOURCES = (
     Resource("batch", "v1", "jobs", "job", "Job", True, ALL, (), ("all",), ("status",)),
     Resource("batch", "v1", "cronjobs", "cronjob", "CronJob", True, ALL, ("cj",), ("all",),
              ("status",)),
+    Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True, ALL, (), (), ()),
     Resource("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice",
              True, READ, (), (), ()),
     Resource("networking.k8s.io", "v1", "networkpolicies", "networkpolicy",

@@ -213,6 +213,11 @@ def _config_map_row(config_map, now):
             _age(config_map, now)]
 
 
+def _lease_row(lease, now):
+    return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity", ""),
+            _age(lease, now)]
+
+
 def _secret_row(secret, now):
     return [secret["metadata"]["name"], secret["type"], len(secret.get("data") or {}),
             _age(secret, now)]
@@ -307,6 +312,7 @@ COLUMNS = {
                                           _policy_row),
     "configmaps": ([NAME, _col("Data", "integer"), _col("Age")], _config_map_row),
     "secrets": ([NAME, _col("Type"), _col("Data", "integer"), _col("Age")], _secret_row),
+    "leases.coordination.k8s.io": ([NAME, _col("Holder"), _col("Age")], _lease_row),
     "serviceaccounts": ([NAME, _col("Secrets", "integer"), _col("Age")],
                         _service_account_row),
     "ingresses.networking.k8s.io": ([NAME, _col("Class"), _col("Hosts"), _col("Address"),

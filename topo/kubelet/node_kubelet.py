@@ -77,10 +77,12 @@ class NodeKubelet:
             {"kind": "Node", "metadata": {"name": self.name},
              "spec": {"podCIDR": pod_cidr}}, created))
 
-    def start_reporting(self, store, record):
-        """Its status manager writes what it observes from now on (record([event]):
-        the event recorder's)."""
-        self.status = StatusManager(self, store, record, self.host.progress).start()
+    def start_reporting(self, store, record, write_lease):
+        """Its status manager writes what it observes from now on, and renews its
+        Lease (record([event]): the event recorder's; write_lease(lease, new): a
+        Lease's write through the API)."""
+        self.status = StatusManager(self, store, record, write_lease,
+                                    self.host.progress).start()
         self.status.changed()
 
     def stop_reporting(self):

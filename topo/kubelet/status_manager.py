@@ -2,7 +2,8 @@
 status manager does: the status of each pod it runs, drains or waits to start (phase,
 conditions, container states, addresses), into the pod the store holds; its node's
 status, once its machine runs; and the events that follow from the change since its
-last report (Pulled, Started, BackOff, Killing).
+last report (Pulled, Started, BackOff, Killing). It renews its node's Lease, the
+heartbeat (node_lease.py), every RENEW_SECONDS.
 
 It reports on its own thread when told something changed (changed()), and every
 RESYNC seconds in any case; report() does it at once (a caller that must see the
@@ -15,6 +16,9 @@ import threading
 import time
 
 from topo.api import events, render
+from topo.api.strategies.lease import RESOURCE as LEASES
+from topo.kubelet.node_lease import NAMESPACE as LEASE_NAMESPACE
+from topo.kubelet.node_lease import RENEW_SECONDS, renewed
 
 PODS, NODES = "pods", "nodes"   # the store's keys
 # Go's names for the machine's architecture (GOARCH), as nodeInfo gives it.
@@ -63,11 +67,13 @@ class StatusManager:
     RESYNC = 2.0
     MAX_PAUSE = 1.0
 
-    def __init__(self, kubelet, store, record, report_error):
+    def __init__(self, kubelet, store, record, write_lease, report_error):
         """kubelet: its NodeKubelet (views(): what it observes now); record([event]):
-        the event recorder's; report_error(message): says what went wrong."""
+        the event recorder's; write_lease(lease, new): its Lease's write through the
+        API; report_error(message): says what went wrong."""
         self.kubelet, self.store, self.record = kubelet, store, record
-        self.report_error = report_error
+        self.write_lease, self.report_error = write_lease, report_error
+        self.next_renewal = 0.0   # time.monotonic() its Lease is renewed at
         self.wanted = threading.Event()
         self.stopping = threading.Event()
         self.lock = threading.Lock()   # one report writes at a time
@@ -118,10 +124,28 @@ class StatusManager:
             self.pods_seen = served
         return time.monotonic() - began
 
+    def renew_lease(self):
+        """Its node's Lease renewed now (made, the first time); none before its Node is
+        stored."""
+        name = self.kubelet.name
+        node = self.store.get(NODES, "", name)
+        if node is None:
+            return
+        lease = self.store.get(LEASES, LEASE_NAMESPACE, name)
+        self.write_lease(renewed(node, lease, time.time()), lease is None)
+        self.next_renewal = time.monotonic() + RENEW_SECONDS
+
     def _run(self):
         pause = 0.005
         while not self.stopping.is_set():
-            self.wanted.wait(self.RESYNC)
+            if time.monotonic() >= self.next_renewal:
+                try:
+                    self.renew_lease()
+                except Exception as exc:  # tried again at its next renewal
+                    self.report_error("kubelet %s: renewing its lease failed: %s"
+                                      % (self.kubelet.name, exc))
+                    self.next_renewal = time.monotonic() + RENEW_SECONDS
+            self.wanted.wait(min(self.RESYNC, max(0.0, self.next_renewal - time.monotonic())))
             # Let a burst of changes finish; a big node reports at most half the time,
             # never less often than each MAX_PAUSE. (Its wait for its kubelet's lock,
             # held while a wave of pods starts, is no reason to wait longer.)

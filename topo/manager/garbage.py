@@ -2,7 +2,8 @@
 collector deletes the dependents of a deleted owner in the background. It follows the
 owner kinds kept in the store (an owner whose kind it does not follow keeps its
 dependents alive); `kubectl delete --cascade=orphan` has the API take the references
-away first (topo/api/registry.py), so nothing is collected."""
+away first (topo/api/registry.py), so nothing is collected. An owner of a kind without
+a namespace (a Node) owns dependents in any namespace (its kubelet's Lease)."""
 
 
 def references(obj):
@@ -10,12 +11,12 @@ def references(obj):
 
 
 class GarbageCollector:
-    def __init__(self, store, owners, dependents, delete):
+    def __init__(self, store, owners, dependents, delete, cluster_scoped=()):
         """owners: {kind: store resource} of the owners followed; dependents: the store
         resources collected; delete(resource, namespace, name): a delete through the
-        API."""
+        API; cluster_scoped: the owner kinds that have no namespace."""
         self.store, self.owners, self.dependents = store, dict(owners), tuple(dependents)
-        self.delete = delete
+        self.delete, self.cluster_scoped = delete, set(cluster_scoped)
         self.watches = tuple(dict.fromkeys(tuple(self.owners.values()) + self.dependents))
 
     def keys(self, resource, obj):
@@ -34,9 +35,10 @@ class GarbageCollector:
         stored = self.store.get(resource, namespace, metadata["name"])
         if stored is not None and stored["metadata"]["uid"] == uid:
             return found
-        return found + [(dependent, namespace, d["metadata"]["name"])
+        scope = None if obj.get("kind") in self.cluster_scoped else namespace
+        return found + [(dependent, d["metadata"].get("namespace", ""), d["metadata"]["name"])
                         for dependent in self.dependents
-                        for d in self.store.list(dependent, namespace)[1]
+                        for d in self.store.list(dependent, scope)[1]
                         if any(r.get("uid") == uid for r in references(d))]
 
     def all_keys(self):
@@ -45,6 +47,8 @@ class GarbageCollector:
                 if any(r.get("kind") in self.owners for r in references(d))]
 
     def owner_exists(self, namespace, reference):
+        if reference["kind"] in self.cluster_scoped:
+            namespace = ""
         owner = self.store.get(self.owners[reference["kind"]], namespace, reference["name"])
         return owner is not None and owner["metadata"]["uid"] == reference.get("uid")
 
