@@ -23,6 +23,7 @@ PACKAGES = {
     "policy": "vendor/k8s.io/api/policy/v1beta1",
     "batch": "vendor/k8s.io/api/batch/v1",
     "coordination": "vendor/k8s.io/api/coordination/v1",
+    "rbac": "vendor/k8s.io/api/rbac/v1",
     # CronJob is batch/v1 since 1.21; 1.20 has it in v1beta1, with the same numbers.
     "cron": "vendor/k8s.io/api/batch/v1beta1",
     "meta": "vendor/k8s.io/apimachinery/pkg/apis/meta/v1",
@@ -66,6 +67,8 @@ TOP_LEVEL = {
     ("policy/v1beta1", "Eviction"): "policy.Eviction",
     ("batch/v1", "Job"): "batch.Job", ("batch/v1", "CronJob"): "cron.CronJob",
     ("coordination.k8s.io/v1", "Lease"): "coordination.Lease",
+    **{("rbac.authorization.k8s.io/v1", kind): "rbac." + kind
+       for kind in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")},
 }
 # What kubemn answers in protobuf beside those: the lists of the kinds it serves, the
 # Status of an error, the watch event and discovery (/api has no apiVersion).

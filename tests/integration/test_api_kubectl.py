@@ -519,6 +519,62 @@ def test_secrets_are_stored_as_the_api_server_stores_them(cluster):
     assert cluster.api.store.list("secrets")[1] == []
 
 
+APP_WITH_RBAC = """apiVersion: v1
+kind: ServiceAccount
+metadata: {name: lister}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: pod-reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get, list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: lister-reads-pods}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+subjects: [{kind: ServiceAccount, name: lister, namespace: default}, {kind: User, name: jane}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: lister}
+spec:
+  selector: {matchLabels: {app: lister}}
+  template:
+    metadata: {labels: {app: lister}}
+    spec:
+      serviceAccountName: lister
+      containers: [{name: c, image: busybox, command: [sleep, infinity]}]
+"""
+
+
+def test_an_application_with_its_rbac_applies_and_the_rbac_kinds_print_as_kubectl_does(
+        cluster):
+    lines = kubectl(cluster, "apply", "-f", "-", stdin=APP_WITH_RBAC).stdout.splitlines()
+    assert lines == ["serviceaccount/lister created",
+                     "role.rbac.authorization.k8s.io/pod-reader created",
+                     "rolebinding.rbac.authorization.k8s.io/lister-reads-pods created",
+                     "deployment.apps/lister created"]
+    try:
+        row = kubectl(cluster, "get", "rolebinding", "lister-reads-pods", "-o", "wide",
+                      "--no-headers").stdout.split()
+        assert row[1] == "Role/pod-reader" and row[3] == "jane" and row[-1] == \
+            "default/lister"
+        kubectl(cluster, "create", "clusterrole", "node-viewer", "--verb=get,list",
+                "--resource=nodes")
+        kubectl(cluster, "create", "clusterrolebinding", "view-nodes",
+                "--clusterrole=node-viewer", "--group=viewers")
+        assert kubectl(cluster, "get", "clusterrolebinding", "view-nodes", "-o",
+                       "jsonpath={.subjects[0].apiGroup}").stdout == "rbac.authorization.k8s.io"
+        moved = kubectl(cluster, "patch", "rolebinding", "lister-reads-pods", "--type=merge",
+                        "-p", '{"roleRef": {"name": "other"}}', check=False)
+        assert moved.returncode == 1 and "cannot change roleRef" in moved.stderr
+    finally:
+        kubectl(cluster, "delete", "-f", "-", stdin=APP_WITH_RBAC)
+        kubectl(cluster, "delete", "clusterrolebinding", "view-nodes", check=False)
+        kubectl(cluster, "delete", "clusterrole", "node-viewer", check=False)
+    assert cluster.api.store.list("roles.rbac.authorization.k8s.io")[1] == []
+
+
 def test_watch_sees_a_new_pod_and_its_deletion(cluster):
     watch = subprocess.Popen([KUBECTL, "get", "pods", "-w", "--output-watch-events"],
                              stdout=subprocess.PIPE, text=True,

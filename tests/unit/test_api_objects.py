@@ -156,7 +156,7 @@ def test_discovery_lists_short_names_categories_and_subresources():
     assert resources.api_resource_list("policy", "v1") is None
     groups = [g["name"] for g in resources.api_group_list()["groups"]]
     assert groups == ["apps", "batch", "coordination.k8s.io", "discovery.k8s.io",
-                      "networking.k8s.io"]
+                      "networking.k8s.io", "rbac.authorization.k8s.io"]
 
 
 def test_group_discovery_names_a_groups_versions_and_nothing_for_an_unknown_group():
@@ -170,7 +170,8 @@ def test_group_discovery_names_a_groups_versions_and_nothing_for_an_unknown_grou
 def test_openapi_tells_kubectl_every_kind_takes_field_validation():
     root = openapi.root()["paths"]
     assert set(root) == {"api/v1", "apis/apps/v1", "apis/batch/v1", "apis/coordination.k8s.io/v1",
-                         "apis/discovery.k8s.io/v1", "apis/networking.k8s.io/v1"}
+                         "apis/discovery.k8s.io/v1", "apis/networking.k8s.io/v1",
+                         "apis/rbac.authorization.k8s.io/v1"}
     document = openapi.document(root["apis/apps/v1"]["serverRelativeURL"].split("?")[0])
     patches = [op["patch"] for op in document["paths"].values() if "patch" in op]
     assert {p["x-kubernetes-group-version-kind"]["kind"] for p in patches} == {

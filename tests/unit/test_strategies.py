@@ -3,7 +3,7 @@ and a delete store, and what they refuse, with the field named."""
 import pytest
 
 from topo.api.status import ApiError
-from topo.api.strategies import config_map, namespace, network_policy, secret
+from topo.api.strategies import config_map, namespace, network_policy, rbac, secret
 from topo.api.strategies.kept import KeptAsGiven
 
 
@@ -326,3 +326,72 @@ def test_its_status_subresource_changes_the_status_and_annotations_not_the_spec(
     assert written["status"]["loadBalancer"]["ingress"] == [{"ip": "198.51.100.9"}]
     assert written["metadata"]["annotations"] == {"patchedstatus": "true"}
     assert written["spec"] == stored["spec"]
+
+
+# --- RBAC ----------------------------------------------------------------------------
+def a_role(rules, kind="Role"):
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind,
+            "metadata": {"name": "reader", "namespace": "default"}, "rules": rules}
+
+
+def a_binding(subjects, role_kind="Role", kind="RoleBinding"):
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind,
+            "metadata": {"name": "read", "namespace": "default"},
+            "roleRef": {"kind": role_kind, "name": "reader"}, "subjects": subjects}
+
+
+READ_PODS = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
+
+
+def test_a_roles_rules_need_verbs_groups_and_resources():
+    assert rbac.ROLE.for_create(a_role([READ_PODS]), 0)["rules"] == [READ_PODS]
+    no_verbs = refused(rbac.ROLE.for_create, a_role([dict(READ_PODS, verbs=[])]), 0)
+    assert no_verbs.message == 'Role "reader" is invalid: rules[0].verbs: Required value: ' \
+        'verbs must contain at least one value'
+    no_group = refused(rbac.ROLE.for_create, a_role([{"resources": ["pods"], "verbs": ["get"]}]),
+                       0)
+    assert "rules[0].apiGroups: Required value" in no_group.message
+
+
+def test_only_a_cluster_role_may_name_non_resource_urls():
+    health = {"nonResourceURLs": ["/healthz"], "verbs": ["get"]}
+    assert rbac.CLUSTER_ROLE.for_create(a_role([health], "ClusterRole"), 0)["rules"] == [health]
+    namespaced = refused(rbac.ROLE.for_create, a_role([health]), 0)
+    assert "namespaced rules cannot apply to non-resource URLs" in namespaced.message
+    both = refused(rbac.CLUSTER_ROLE.for_create,
+                   a_role([dict(health, resources=["pods"])], "ClusterRole"), 0)
+    assert "rules cannot apply to both regular resources and non-resource URLs" in both.message
+
+
+def test_a_binding_defaults_the_api_groups_and_checks_its_subjects():
+    stored = rbac.ROLE_BINDING.for_create(a_binding([
+        {"kind": "User", "name": "jane"}, {"kind": "ServiceAccount", "name": "default"}]), 0)
+    assert stored["roleRef"]["apiGroup"] == "rbac.authorization.k8s.io"
+    assert [s.get("apiGroup") for s in stored["subjects"]] == ["rbac.authorization.k8s.io",
+                                                               None]
+    robot = refused(rbac.ROLE_BINDING.for_create, a_binding([{"kind": "Robot", "name": "r"}]), 0)
+    assert 'subjects[0].kind: Unsupported value: "Robot": supported values: ' \
+        '"ServiceAccount", "User", "Group"' in robot.message
+    unnamespaced = refused(rbac.CLUSTER_ROLE_BINDING.for_create, a_binding(
+        [{"kind": "ServiceAccount", "name": "default"}], "ClusterRole", "ClusterRoleBinding"), 0)
+    assert "subjects[0].namespace: Required value" in unnamespaced.message
+    to_a_role = refused(rbac.CLUSTER_ROLE_BINDING.for_create,
+                        a_binding([], "Role", "ClusterRoleBinding"), 0)
+    assert 'roleRef.kind: Unsupported value: "Role"' in to_a_role.message
+
+
+def test_a_bindings_role_ref_never_changes_but_its_subjects_may():
+    stored = rbac.ROLE_BINDING.for_create(a_binding([{"kind": "User", "name": "jane"}]), 0)
+    again = rbac.ROLE_BINDING.for_update(a_binding([{"kind": "User", "name": "joe"}]), stored, 1)
+    assert again["subjects"][0]["name"] == "joe"
+    other = a_binding([])
+    other["roleRef"]["name"] = "writer"
+    message = refused(rbac.ROLE_BINDING.for_update, other, stored, 1).message
+    assert "roleRef: Invalid value" in message and "cannot change roleRef" in message
+
+
+def test_an_rbac_name_is_a_path_segment():
+    role = a_role([READ_PODS])
+    role["metadata"]["name"] = "a/b"
+    assert "metadata.name: Invalid value: \"a/b\": may not contain '/'" in \
+        refused(rbac.ROLE.for_create, role, 0).message

@@ -19,6 +19,7 @@ from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, e
                                   job, lease, network_policy, node, pod, replica_set,
                                   replication_controller, secret, service_account)
 from topo.api.strategies import namespace as namespace_strategy
+from topo.api.strategies import rbac
 from topo.api.strategies.common import parsed
 from topo.api.strategies.kept import KeptAsGiven
 from topo.api.strategies.service import ServiceStrategy
@@ -35,7 +36,8 @@ STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "CronJob": cron_job, "Pod": pod, "Node": node, "Lease": lease,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
-              "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1")}
+              "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1"),
+              **rbac.STRATEGIES}
 POLICIES = network_policy.RESOURCE
 CONFIG_MAPS = config_map.RESOURCE
 
@@ -319,7 +321,8 @@ class Registry:
                          daemon_set.RESOURCE, "services",
                          "pods", "endpoints", CONFIG_MAPS, secret.RESOURCE, POLICIES,
                          "ingresses.networking.k8s.io", service_account.RESOURCE,
-                         lease.RESOURCE, "events")
+                         lease.RESOURCE, rbac.ROLE_BINDING.resource, rbac.ROLE.resource,
+                         "events")
 
     def create_content(self, key, namespace, body):
         """A controller's create (the deployment controller's ReplicaSets)."""

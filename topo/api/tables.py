@@ -213,6 +213,22 @@ def _config_map_row(config_map, now):
             _age(config_map, now)]
 
 
+def _role_row(role, now):
+    return [role["metadata"]["name"], role["metadata"]["creationTimestamp"]]
+
+
+def _binding_row(binding, now):
+    subjects = binding.get("subjects") or ()
+
+    def named(kind, namespaced=False):
+        return ", ".join(("%s/%s" % (s.get("namespace", ""), s["name"]) if namespaced
+                          else s["name"]) for s in subjects if s["kind"] == kind)
+    return [binding["metadata"]["name"], "%s/%s" % (binding["roleRef"]["kind"],
+                                                    binding["roleRef"]["name"]),
+            _age(binding, now), named("User"), named("Group"),
+            named("ServiceAccount", namespaced=True)]
+
+
 def _lease_row(lease, now):
     return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity", ""),
             _age(lease, now)]
@@ -313,6 +329,13 @@ COLUMNS = {
     "configmaps": ([NAME, _col("Data", "integer"), _col("Age")], _config_map_row),
     "secrets": ([NAME, _col("Type"), _col("Data", "integer"), _col("Age")], _secret_row),
     "leases.coordination.k8s.io": ([NAME, _col("Holder"), _col("Age")], _lease_row),
+    **{plural + ".rbac.authorization.k8s.io": ([NAME, _col("Created At", "date")],
+                                               _role_row)
+       for plural in ("roles", "clusterroles")},
+    **{plural + ".rbac.authorization.k8s.io": (
+        [NAME, _col("Role"), _col("Age"), _col("Users", priority=1),
+         _col("Groups", priority=1), _col("ServiceAccounts", priority=1)], _binding_row)
+       for plural in ("rolebindings", "clusterrolebindings")},
     "serviceaccounts": ([NAME, _col("Secrets", "integer"), _col("Age")],
                         _service_account_row),
     "ingresses.networking.k8s.io": ([NAME, _col("Class"), _col("Hosts"), _col("Address"),
