@@ -38,6 +38,19 @@ NEWER = {
                         10: ("failedIndexes", "s!"), 11: ("terminating", "i!")},
     "cron.CronJobSpec": {8: ("timeZone", "s!")},
     "cron.CronJobStatus": {5: ("lastSuccessfulTime", "Time!")},
+    "apps.StatefulSetSpec": {
+        9: ("minReadySeconds", "i"),
+        10: ("persistentVolumeClaimRetentionPolicy",
+             "apps.StatefulSetPersistentVolumeClaimRetentionPolicy!"),
+        11: ("ordinals", "apps.StatefulSetOrdinals!")},
+    "apps.StatefulSetStatus": {11: ("availableReplicas", "i")},
+    "apps.RollingUpdateStatefulSetStrategy": {2: ("maxUnavailable", "IntOrString!")},
+}
+# Messages newer than v1.20.2 that those fields name.
+NEWER_MESSAGES = {
+    "apps.StatefulSetPersistentVolumeClaimRetentionPolicy": {1: ("whenDeleted", "s"),
+                                                             2: ("whenScaled", "s")},
+    "apps.StatefulSetOrdinals": {1: ("start", "i")},
 }
 # Messages the decoder reads by hand: their JSON is a scalar (or raw JSON).
 SPECIAL = {"metav1.Time": "Time", "metav1.MicroTime": "MicroTime",
@@ -59,7 +72,7 @@ TOP_LEVEL = {
     ("v1", "DeleteOptions"): "meta.DeleteOptions",
     ("meta.k8s.io/v1", "DeleteOptions"): "meta.DeleteOptions",
     ("apps/v1", "Deployment"): "apps.Deployment", ("apps/v1", "ReplicaSet"): "apps.ReplicaSet",
-    ("apps/v1", "DaemonSet"): "apps.DaemonSet",
+    ("apps/v1", "DaemonSet"): "apps.DaemonSet", ("apps/v1", "StatefulSet"): "apps.StatefulSet",
     ("networking.k8s.io/v1", "NetworkPolicy"): "networking.NetworkPolicy",
     ("networking.k8s.io/v1", "Ingress"): "networking.Ingress",
     ("networking.k8s.io/v1", "IngressClass"): "networking.IngressClass",
@@ -141,6 +154,7 @@ def main(argv):
             wanted.append(qualified)
         return qualified
 
+    schemas.update(NEWER_MESSAGES)
     while wanted:
         qualified = wanted.pop()
         if qualified in schemas:
@@ -167,11 +181,13 @@ def main(argv):
                   'means set)."""\n')
         out.write("SCHEMAS = {\n")
         for qualified in sorted(schemas):
-            items = ["%d: %r" % (n, f) for n, f in sorted(schemas[qualified].items())]
             lines = ["    %r: {" % qualified]
-            for item in items:
+            for number, field in sorted(schemas[qualified].items()):
+                item = "%d: %r" % (number, field)
                 if len(lines[-1]) + len(item) + 3 > 99:
                     lines.append(" " * 8)
+                if len(lines[-1]) + len(item) + 3 > 99:   # too long for a line of its own
+                    item = "%d: (%r,\n%s%r)" % (number, field[0], " " * 12, field[1])
                 lines[-1] += item + ", "
             out.write("\n".join(line.rstrip() for line in lines)[:-1] + "},\n")
         out.write("}\n")

@@ -35,6 +35,7 @@ from topo.api.strategies import job as job_strategy
 from topo.api.strategies import lease as lease_strategy
 from topo.api.strategies import node as node_strategy
 from topo.api.strategies import replica_set as rs_strategy
+from topo.api.strategies import stateful_set as sts_strategy
 from topo.errors import KubemnError
 from topo.api.strategies.config_map import RESOURCE as CONFIG_MAPS
 from topo.api.strategies.network_policy import RESOURCE as POLICIES
@@ -58,6 +59,7 @@ from topo.manager.jobs import JobController
 from topo.manager.replicas import ReplicationManager, replica_set_manager
 from topo.manager.scheduler import Scheduler
 from topo.manager.service_accounts import ServiceAccountsController
+from topo.manager.stateful_sets import StatefulSetController
 from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
@@ -273,9 +275,10 @@ class Cluster(Objects):
         accounts = ServiceAccountsController(
             store, lambda namespace, body: registry.create_content("serviceaccounts",
                                                                    namespace, body))
-        daemons = DaemonSetController(
-            store, lambda namespace, body: registry.create_contents("pods", namespace, [body]),
-            lambda namespace, name: registry.delete_content("pods", namespace, name))
+        one_pod = (lambda namespace, body: registry.create_contents("pods", namespace, [body]),
+                   lambda namespace, name: registry.delete_content("pods", namespace, name))
+        daemons = DaemonSetController(store, *one_pod)
+        stateful_sets = StatefulSetController(store, *one_pod)
         garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE,
                                            ds_strategy.KIND: ds_strategy.RESOURCE,
                                            rs_strategy.KIND: rs_strategy.RESOURCE,
@@ -283,6 +286,7 @@ class Cluster(Objects):
                                            cron_strategy.KIND: cron_strategy.RESOURCE,
                                            deployment_strategy.KIND:
                                            deployment_strategy.RESOURCE,
+                                           sts_strategy.KIND: sts_strategy.RESOURCE,
                                            node_strategy.KIND: node_strategy.RESOURCE},
                                    ("pods", rs_strategy.RESOURCE, job_strategy.RESOURCE,
                                     lease_strategy.RESOURCE),
@@ -294,7 +298,7 @@ class Cluster(Objects):
         # The scheduler and the kubelets last: they take the pods the others make.
         self.owner_loops = [ControlLoop(store, controller, report=self.progress)
                             for controller in (deployments, replica_sets, replicas,
-                                               daemons, cron_jobs, jobs,
+                                               stateful_sets, daemons, cron_jobs, jobs,
                                                Scheduler(store, registry.bind,
                                                          self.api.recorder.record,
                                                          time.time))]

@@ -8,8 +8,9 @@ from topo.manager.loop import ControlLoop
 
 
 class FakeApi:
-    """Pods written as the API would store them: named from generateName, Pending until
-    run() says they run (ready or not), on node1 unless bound to a node already."""
+    """Pods written as the API would store them: named as asked or from generateName
+    (a name taken is refused), Pending until run() says they run (ready or not), on
+    node1 unless bound to a node already."""
 
     def __init__(self, store, room=100):
         self.store, self.room, self.serial = store, room, itertools.count()
@@ -17,8 +18,11 @@ class FakeApi:
     def create(self, namespace, body):
         if len(self.store.list("pods")[1]) >= self.room:
             raise ApiError(422, "the cluster has room for 0 more pods, 1 asked for")
-        metadata = dict(body["metadata"], namespace=namespace,
-                        name=body["metadata"]["generateName"] + str(next(self.serial)),
+        name = body["metadata"].get("name") or \
+            body["metadata"]["generateName"] + str(next(self.serial))
+        if self.store.get("pods", namespace, name) is not None:
+            raise ApiError(409, 'pods "%s" already exists' % name)
+        metadata = dict(body["metadata"], namespace=namespace, name=name,
                         creationTimestamp="2026-01-01T00:00:%02dZ" % next(self.serial))
         self.store.put("pods", dict(body, kind="Pod", apiVersion="v1", metadata=metadata,
                                     status={"phase": "Pending"}))

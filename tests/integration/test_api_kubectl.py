@@ -575,6 +575,66 @@ def test_an_application_with_its_rbac_applies_and_the_rbac_kinds_print_as_kubect
     assert cluster.api.store.list("roles.rbac.authorization.k8s.io")[1] == []
 
 
+STATEFUL = """apiVersion: v1
+kind: Service
+metadata: {name: nginx, labels: {app: nginx}}
+spec:
+  clusterIP: None
+  selector: {app: nginx}
+  ports: [{port: 80, name: web}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: nginx
+  replicas: 2
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers: [{name: nginx, image: registry.k8s.io/nginx-slim:0.8,
+                    ports: [{containerPort: 80, name: web}]}]
+"""
+
+
+def test_a_stateful_sets_pods_keep_their_names_and_dns_names_as_in_statefulset_basics(
+        cluster):
+    """The docs' "StatefulSet Basics", without its volume claims (README, limits)."""
+    kubectl(cluster, "apply", "-f", "-", stdin=STATEFUL)
+    try:
+        kubectl(cluster, "rollout", "status", "sts/web", "--timeout=60s")
+        assert kubectl(cluster, "get", "sts", "web", "--no-headers").stdout.split()[1] == "2/2"
+        pods = json.loads(kubectl(cluster, "get", "pods", "-l", "app=nginx", "-o",
+                                  "json").stdout)["items"]
+        ips = {p["metadata"]["name"]: p["status"]["podIP"] for p in pods}
+        assert sorted(ips) == ["web-0", "web-1"]
+        assert kubectl(cluster, "exec", "web-1", "--", "hostname").stdout.strip() == "web-1"
+        for name, ip in ips.items():
+            found = cluster.exec("client1", "getent hosts %s.nginx" % name).stdout.split()
+            assert found[:1] == [ip], found
+        first = kubectl(cluster, "get", "pod", "web-0", "-o",
+                        "jsonpath={.metadata.uid}").stdout
+        kubectl(cluster, "delete", "pod", "web-0")
+        wait_for(lambda: kubectl(cluster, "get", "pod", "web-0", "-o",
+                                 "jsonpath={.metadata.uid}", check=False).stdout
+                 not in ("", first), 30)
+        kubectl(cluster, "scale", "sts", "web", "--replicas=3")
+        kubectl(cluster, "rollout", "status", "sts/web", "--timeout=60s")
+        kubectl(cluster, "patch", "sts", "web", "--type=json", "-p",
+                '[{"op": "replace", "path": "/spec/template/spec/containers/0/image", '
+                '"value": "registry.k8s.io/nginx-slim:0.9"}]')
+        rolled = kubectl(cluster, "rollout", "status", "sts/web", "--timeout=90s").stdout
+        assert "rolling update complete 3 pods at revision web-" in rolled, rolled
+        images = kubectl(cluster, "get", "pods", "-l", "app=nginx", "-o",
+                         "jsonpath={.items[*].spec.containers[0].image}").stdout.split()
+        assert images == ["registry.k8s.io/nginx-slim:0.9"] * 3
+    finally:
+        kubectl(cluster, "delete", "-f", "-", stdin=STATEFUL)
+    wait_for(lambda: not kubectl(cluster, "get", "pods", "-l", "app=nginx", "-o",
+                                 "name").stdout.strip(), 30)
+
+
 def test_watch_sees_a_new_pod_and_its_deletion(cluster):
     watch = subprocess.Popen([KUBECTL, "get", "pods", "-w", "--output-watch-events"],
                              stdout=subprocess.PIPE, text=True,

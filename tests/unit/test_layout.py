@@ -21,6 +21,7 @@ PURE = sorted(os.path.relpath(p, ROOT) for p in PLAN) + [
     "topo/policy/view.py", "topo/cli/lines.py", "topo/api/strategies/namespace.py",
     "topo/api/strategies/network_policy.py", "topo/api/strategies/config_map.py",
     "topo/api/strategies/secret.py", "topo/api/strategies/lease.py", "topo/api/strategies/rbac.py",
+    "topo/api/strategies/stateful_set.py", "topo/manager/stateful_sets.py",
     "topo/kubelet/node_lease.py",
     "topo/api/strategies/common.py", "topo/api/strategies/service.py",
     "topo/api/strategies/endpoints.py", "topo/api/strategies/replication_controller.py",

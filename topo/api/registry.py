@@ -17,7 +17,8 @@ from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, endpoints,
                                   job, lease, network_policy, node, pod, replica_set,
-                                  replication_controller, secret, service_account)
+                                  replication_controller, secret, service_account,
+                                  stateful_set)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies import rbac
 from topo.api.strategies.common import parsed
@@ -32,6 +33,7 @@ from topo.plan.scheduler import no_such_node
 STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ConfigMap": config_map, "Secret": secret, "Endpoints": endpoints,
               "ServiceAccount": service_account, "DaemonSet": daemon_set,
+              "StatefulSet": stateful_set,
               "Deployment": deployment, "ReplicaSet": replica_set, "Job": job,
               "CronJob": cron_job, "Pod": pod, "Node": node, "Lease": lease,
               "ReplicationController": replication_controller,
@@ -318,7 +320,7 @@ class Registry:
     # Owners first: a Deployment goes before the pods it would replace.
     NAMESPACE_CONTENT = (deployment.RESOURCE, replica_set.RESOURCE,
                          replication_controller.RESOURCE, cron_job.RESOURCE, job.RESOURCE,
-                         daemon_set.RESOURCE, "services",
+                         daemon_set.RESOURCE, stateful_set.RESOURCE, "services",
                          "pods", "endpoints", CONFIG_MAPS, secret.RESOURCE, POLICIES,
                          "ingresses.networking.k8s.io", service_account.RESOURCE,
                          lease.RESOURCE, rbac.ROLE_BINDING.resource, rbac.ROLE.resource,

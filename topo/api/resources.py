@@ -33,6 +33,8 @@ RESOURCES = (
              ("deploy",), ("all",), ("scale", "status")),
     Resource("apps", "v1", "replicasets", "replicaset", "ReplicaSet", True, ALL,
              ("rs",), ("all",), ("scale", "status")),
+    Resource("apps", "v1", "statefulsets", "statefulset", "StatefulSet", True, ALL,
+             ("sts",), ("all",), ("scale", "status")),
     Resource("apps", "v1", "daemonsets", "daemonset", "DaemonSet", True, ALL,
              ("ds",), ("all",), ("status",)),
     Resource("batch", "v1", "jobs", "job", "Job", True, ALL, (), ("all",), ("status",)),

@@ -43,6 +43,10 @@ CONTROLLER_SPEC = dict({f: OPEN for f in "replicas selector minReadySeconds".spl
 DAEMON_SET_SPEC = dict({f: OPEN for f in (
     "selector updateStrategy minReadySeconds revisionHistoryLimit").split()},
     template=TEMPLATE)
+STATEFUL_SET_SPEC = dict({f: OPEN for f in (
+    "replicas selector serviceName podManagementPolicy updateStrategy revisionHistoryLimit "
+    "minReadySeconds ordinals persistentVolumeClaimRetentionPolicy volumeClaimTemplates"
+    ).split()}, template=TEMPLATE)
 JOB_SPEC = dict({f: OPEN for f in (
     "parallelism completions activeDeadlineSeconds podFailurePolicy successPolicy "
     "backoffLimit backoffLimitPerIndex maxFailedIndexes selector manualSelector "
@@ -59,7 +63,8 @@ def _top(spec):
 KINDS = {"Pod": _top(POD_SPEC), "Deployment": _top(DEPLOYMENT_SPEC),
          "Service": _top(SERVICE_SPEC), "Namespace": _top(OPEN), "Node": _top(OPEN),
          "NetworkPolicy": _top(POLICY_SPEC), "ReplicationController": _top(CONTROLLER_SPEC),
-         "DaemonSet": _top(DAEMON_SET_SPEC), "ReplicaSet": _top(CONTROLLER_SPEC),
+         "DaemonSet": _top(DAEMON_SET_SPEC), "StatefulSet": _top(STATEFUL_SET_SPEC),
+         "ReplicaSet": _top(CONTROLLER_SPEC),
          "Job": _top(JOB_SPEC), "CronJob": _top(dict({f: OPEN for f in (
              "schedule timeZone startingDeadlineSeconds concurrencyPolicy suspend "
              "successfulJobsHistoryLimit failedJobsHistoryLimit").split()},

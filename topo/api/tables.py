@@ -165,6 +165,14 @@ def _daemon_set_row(daemon, now):
             _age(daemon, now), names, images, _label_selector(spec["selector"])]
 
 
+def _stateful_set_row(stateful_set, now):
+    status, spec = stateful_set.get("status", {}), stateful_set["spec"]
+    names, images = _containers(spec["template"])
+    return [stateful_set["metadata"]["name"], "%d/%d" % (status.get("readyReplicas", 0),
+                                                         spec["replicas"]),
+            _age(stateful_set, now), names, images]
+
+
 def _replication_controller_row(controller, now):
     status, spec = controller.get("status", {}), controller["spec"]
     names, images = _containers(spec["template"])
@@ -312,6 +320,8 @@ COLUMNS = {
                          _col("Available", "integer"), _col("Node Selector"), _col("Age"),
                          _col("Containers", priority=1), _col("Images", priority=1),
                          _col("Selector", priority=1)], _daemon_set_row),
+    "statefulsets.apps": ([NAME, _col("Ready"), _col("Age"), _col("Containers", priority=1),
+                           _col("Images", priority=1)], _stateful_set_row),
     "jobs.batch": ([NAME, _col("Status"), _col("Completions"), _col("Duration"), _col("Age"),
                     _col("Containers", priority=1), _col("Images", priority=1),
                     _col("Selector", priority=1)], _job_row),
