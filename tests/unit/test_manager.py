@@ -1,11 +1,13 @@
 """The controller manager against an in-memory store (no root, no Mininet): the
-control loop's rules (level-triggered, retried, resynced) and the namespace
-controller's (contents deleted owners first, the namespace last)."""
+control loop's rules (level-triggered, retried, resynced), a whole-state agent's
+(the policy agent's tables, the DNS pods' Corefile: one sync for a burst of the
+changes that concern it, none for others) and the namespace controller's (contents
+deleted owners first, the namespace last)."""
 import time
 
 from topo.api.store import Store
 from topo.api.strategies import namespace
-from topo.manager.loop import Again, ControlLoop
+from topo.manager.loop import Again, ControlLoop, WholeSync
 from topo.manager.namespaces import NamespaceController
 
 
@@ -83,6 +85,24 @@ def test_a_failing_reconcile_is_reported_and_retried():
     recorder = Broken(store)
     settle(ControlLoop(store, recorder, resync=3600, report=reports.append))
     assert len(recorder.seen) == 2 and reports == ["Broken: c: no luck"]
+
+
+def test_a_whole_sync_runs_once_for_a_burst_of_changes_that_concern_it_none_for_others():
+    store, synced = Store(), []
+    agent = WholeSync(("configmaps", "pods"), lambda: synced.append(
+        sorted(o["metadata"]["name"] for o in store.list("configmaps")[1])),
+        concerns=lambda resource, item: item["metadata"]["name"] != "unrelated")
+    loop = ControlLoop(store, agent, resync=3600)
+    settle(loop)
+    assert synced == [[]]   # at start, what there is
+    store.put("configmaps", obj("ConfigMap", "a", "default", data={"v": "1"}))
+    store.put("configmaps", obj("ConfigMap", "b", "default", data={"v": "1"}))
+    settle(loop)
+    assert synced == [[], ["a", "b"]]
+    store.put("configmaps", obj("ConfigMap", "unrelated", "default", data={"v": "1"}))
+    store.put("secrets", obj("Secret", "c", "default"))
+    settle(loop)
+    assert len(synced) == 2
 
 
 def test_a_resync_looks_at_every_key_without_a_change():
