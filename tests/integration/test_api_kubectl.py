@@ -625,7 +625,8 @@ def test_a_stateful_sets_pods_keep_their_names_and_dns_names_as_in_statefulset_b
                 '[{"op": "replace", "path": "/spec/template/spec/containers/0/image", '
                 '"value": "registry.k8s.io/nginx-slim:0.9"}]')
         rolled = kubectl(cluster, "rollout", "status", "sts/web", "--timeout=90s").stdout
-        assert "rolling update complete 3 pods at revision web-" in rolled, rolled
+        # kubectl's words for a RollingUpdate that has a partition, 0 by default
+        assert "partitioned roll out complete: 3 new pods have been updated" in rolled, rolled
         images = kubectl(cluster, "get", "pods", "-l", "app=nginx", "-o",
                          "jsonpath={.items[*].spec.containers[0].image}").stdout.split()
         assert images == ["registry.k8s.io/nginx-slim:0.9"] * 3
