@@ -128,12 +128,12 @@ class StatusManager:
         """Its node's Lease renewed now (made, the first time); none before its Node is
         stored."""
         name = self.kubelet.name
+        self.next_renewal = time.monotonic() + RENEW_SECONDS
         node = self.store.get(NODES, "", name)
         if node is None:
             return
         lease = self.store.get(LEASES, LEASE_NAMESPACE, name)
         self.write_lease(renewed(node, lease, time.time()), lease is None)
-        self.next_renewal = time.monotonic() + RENEW_SECONDS
 
     def _run(self):
         pause = 0.005
@@ -144,7 +144,6 @@ class StatusManager:
                 except Exception as exc:  # tried again at its next renewal
                     self.report_error("kubelet %s: renewing its lease failed: %s"
                                       % (self.kubelet.name, exc))
-                    self.next_renewal = time.monotonic() + RENEW_SECONDS
             self.wanted.wait(min(self.RESYNC, max(0.0, self.next_renewal - time.monotonic())))
             # Let a burst of changes finish; a big node reports at most half the time,
             # never less often than each MAX_PAUSE. (Its wait for its kubelet's lock,
