@@ -36,9 +36,9 @@ from topo.api.strategies import lease as lease_strategy
 from topo.api.strategies import node as node_strategy
 from topo.api.strategies import replica_set as rs_strategy
 from topo.api.strategies import stateful_set as sts_strategy
-from topo.errors import KubemnError
 from topo.api.strategies.config_map import RESOURCE as CONFIG_MAPS
 from topo.api.strategies.network_policy import RESOURCE as POLICIES
+from topo.errors import KubemnError
 from topo.kubelet import dns_config
 from topo.kubelet.dns_config import DnsConfigSync
 from topo.kubelet.endpoints import log_name
