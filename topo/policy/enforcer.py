@@ -24,10 +24,12 @@ def starting_pod_info(pod):
                    tuple(sorted(dict(pod.labels).items())), ports)
 
 
-def _stored(store):
-    """(pods, namespaces, policies) as the store has them."""
-    return cluster_view(store.list("pods")[1], store.list("namespaces")[1],
-                        store.list(POLICIES)[1])
+def _stored(store, for_tables=False):
+    """(pods, namespaces, policies) as the store has them; for_tables: no pods if there
+    is no policy (the tables then name no pod: a thousand pods' statuses cost nothing)."""
+    policies = store.list(POLICIES)[1]
+    pods = store.list("pods")[1] if policies or not for_tables else ()
+    return cluster_view(pods, store.list("namespaces")[1], policies)
 
 
 class PolicyEnforcer:
@@ -59,7 +61,7 @@ class PolicyEnforcer:
 
     def sync(self, store):
         """Loads every node's table that differs from what it holds."""
-        pods, namespaces, policies = _stored(store)
+        pods, namespaces, policies = _stored(store, for_tables=True)
         with self.lock:
             shown = {p.ref: p.ip for p in pods}
             for ref, pod in list(self.starting.items()):
