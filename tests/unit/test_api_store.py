@@ -98,6 +98,20 @@ def test_a_batchs_writes_wake_a_watcher_once_when_it_ends():
     assert woken == [3], "one wake, with every write of the batch"
 
 
+def test_a_batch_that_writes_nothing_wakes_nobody():
+    store = Store()
+    store.put("pods", pod("a"))
+    wakes = []
+    notify_all = store.changed.notify_all
+    store.changed.notify_all = lambda: (wakes.append(1), notify_all())
+    with store.batch():
+        store.put("pods", pod("a"))   # as stored: no change
+    assert wakes == []
+    with store.batch():
+        store.put("pods", pod("b"))
+    assert wakes == [1]
+
+
 def test_a_shared_object_is_served_without_its_metadata_being_the_writers():
     store = Store()
     store.put("replicasets", {"kind": "ReplicaSet", "metadata": {

@@ -91,14 +91,17 @@ class Store:
     def batch(self):
         """Writes made inside are seen by watchers at once when it ends (a controller
         that writes a thousand slices wakes every watcher once, not a thousand times);
-        the store is the writer's meanwhile."""
+        the store is the writer's meanwhile. A batch that wrote nothing (a kubelet's
+        report that found every status as stored) wakes nobody."""
         with self.changed:
+            if not self.batching:
+                self.batch_began = self.revision
             self.batching += 1
             try:
                 yield
             finally:
                 self.batching -= 1
-                if not self.batching:
+                if not self.batching and self.revision != self.batch_began:
                     self.changed.notify_all()
 
     def _notify(self):
