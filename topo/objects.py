@@ -377,15 +377,15 @@ class Objects:
         if not (now or endpoints_left):
             return   # the controllers follow the store on their own
         self.report_status()
-        published = self.api.store.revision
-        self._wait_caught_up(self.slices_loop, published)
+        reported = self.api.store.revision
+        self._wait_caught_up(self.slices_loop, reported)
         # The cluster DNS too, with the slices just written (a headless Service's names).
         self._wait_caught_up(self.dns_loop, self.api.store.revision)
         self.programmer.sync_now()
         if endpoints_left:
             subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,
                            capture_output=True, timeout=10)
-        self._wait_caught_up(self.endpoints_loop, published)
+        self._wait_caught_up(self.endpoints_loop, reported)
 
     def _wait_caught_up(self, loop, revision, timeout=READY_TIMEOUT):
         if not loop.wait_synced(revision, timeout):

@@ -35,7 +35,7 @@ RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
 # Pods that make their namespaces at the same time: a few processes each.
 LAUNCH_WAVE = 16
 # Waves a tick starts at most (a Deployment of a thousand replicas starts in a few
-# ticks, its pods not published one wave at a time; the lock is free between).
+# ticks, its pods not reported one wave at a time; the lock is free between).
 TICK_WAVES = 16
 
 

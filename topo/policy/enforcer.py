@@ -70,7 +70,7 @@ class PolicyEnforcer:
             pods = with_starting(pods, self.starting.values())
             net = self.cluster.net
             if net is None:
-                return   # no nodes yet: the publication after they start loads them
+                return   # no nodes yet: the sync after they start loads them
             plans = list(self.cluster.node_plans.values())
             addresses = self.cluster.addresses
             tables = node_tables(plans, (addresses.pod_cidr, addresses.service_cidr),
