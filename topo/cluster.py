@@ -278,7 +278,8 @@ class Cluster(Objects):
         one_pod = (lambda namespace, body: registry.create_contents("pods", namespace, [body]),
                    lambda namespace, name: registry.delete_content("pods", namespace, name))
         daemons = DaemonSetController(store, *one_pod)
-        stateful_sets = StatefulSetController(store, *one_pod)
+        stateful_sets = StatefulSetController(store, *one_pod, self.api.recorder.record,
+                                              time.time)
         garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE,
                                            ds_strategy.KIND: ds_strategy.RESOURCE,
                                            rs_strategy.KIND: rs_strategy.RESOURCE,

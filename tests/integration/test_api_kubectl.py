@@ -619,6 +619,9 @@ def test_a_stateful_sets_pods_keep_their_names_and_dns_names_as_in_statefulset_b
         wait_for(lambda: kubectl(cluster, "get", "pod", "web-0", "-o",
                                  "jsonpath={.metadata.uid}", check=False).stdout
                  not in ("", first), 30)
+        described = kubectl(cluster, "describe", "sts", "web").stdout
+        assert re.search(r"SuccessfulCreate +\S+ +statefulset-controller +create Pod web-1 in "
+                         r"StatefulSet web successful", described), described
         kubectl(cluster, "scale", "sts", "web", "--replicas=3")
         kubectl(cluster, "rollout", "status", "sts/web", "--timeout=60s")
         kubectl(cluster, "patch", "sts", "web", "--type=json", "-p",

@@ -29,9 +29,11 @@ class World:
         self.api = FakeApi(self.store)
         self.store.put(strategy.RESOURCE, strategy.for_create(body, 0))
         self.deleted = []   # the names it deleted, in order
+        self.events = []
         self.loops = with_collector(self.store, self.api,
                                     StatefulSetController(self.store, self.api.create,
-                                                          self.delete), strategy)
+                                                          self.delete, self.events.extend,
+                                                          lambda: 7), strategy)
 
     def delete(self, namespace, name):
         self.deleted.append(name)
@@ -97,6 +99,17 @@ def test_a_scale_down_takes_the_highest_ordinal_first_one_at_a_time():
     world.run_all()
     world.change(replicas=1)
     assert world.pods() == ["web-0"] and world.deleted == ["web-2", "web-1"]
+
+
+def test_each_pod_made_or_deleted_is_an_event_of_the_stateful_set():
+    world = World(stateful_set(replicas=2))
+    world.run_all()
+    world.change(replicas=0)
+    said = [(e["reason"], e["message"]) for e in world.events]
+    assert said[0] == ("SuccessfulCreate", "create Pod web-0 in StatefulSet web successful")
+    assert said[-2:] == [("SuccessfulDelete", "delete Pod web-1 in StatefulSet web successful"),
+                         ("SuccessfulDelete", "delete Pod web-0 in StatefulSet web successful")]
+    assert {e["source"]["component"] for e in world.events} == {"statefulset-controller"}
 
 
 def test_a_scale_down_waits_while_a_lower_pod_is_not_ready():

@@ -110,6 +110,16 @@ def scaling_event(deployment, replica_set, was, replicas, now):
                   "deployment-controller")
 
 
+def stateful_pod(stateful_set, verb, pod_name, now, error=None):
+    """The stateful set controller's word on a pod it made or deleted (verb: create,
+    delete), or failed to: SuccessfulCreate, FailedDelete..."""
+    outcome = "failed error: %s" % error if error else "successful"
+    return _event(stateful_set, ("Failed" if error else "Successful") + verb.capitalize(),
+                  "%s Pod %s in StatefulSet %s %s" % (
+                      verb, pod_name, stateful_set["metadata"]["name"], outcome),
+                  now, "statefulset-controller", "Warning" if error else "Normal")
+
+
 def machine_failed(node, message, now):
     """The node provisioner's word on a Node it could give no machine."""
     return _event(node, "FailedCreate", message, now, "kubemn-node-provisioner", "Warning")

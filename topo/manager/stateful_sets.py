@@ -16,8 +16,10 @@ Kubernetes' controller does:
 
 Revisions are named <name>-<hash of the template> and each pod is labelled with its
 own; the status says which pods are current and updated, as `kubectl rollout status`
-reads it. Pods whose owner is gone are the garbage collector's."""
+reads it, and each pod made or deleted an event (SuccessfulCreate, SuccessfulDelete).
+Pods whose owner is gone are the garbage collector's."""
 from services.endpoints import pod_ready
+from topo.api import events
 from topo.api.strategies import stateful_set as strategy
 from topo.api.strategies.pod import terminating
 from topo.manager.daemons import template_hash
@@ -131,10 +133,12 @@ def observed_status(stateful_set, pods):
 class StatefulSetController:
     watches = (strategy.RESOURCE, PODS)
 
-    def __init__(self, store, create_pod, delete_pod):
+    def __init__(self, store, create_pod, delete_pod, record, now):
         """create_pod(namespace, body), delete_pod(namespace, name): writes through the
-        API; create_pod raises what the API refuses."""
+        API; create_pod raises what the API refuses; record([event]): the event
+        recorder's."""
         self.store, self.create_pod, self.delete_pod = store, create_pod, delete_pod
+        self.record, self.now = record, now
 
     def keys(self, resource, obj):
         return own_or_owner_key(strategy, resource, obj)
@@ -152,14 +156,23 @@ class StatefulSetController:
         if stateful_set is None:
             return
         make, delete = plan(stateful_set, self.owned(stateful_set))
+        said = []
         for pod_name in delete:
             self.delete_pod(namespace, pod_name)
+            said.append(events.stateful_pod(stateful_set, "delete", pod_name, self.now()))
         failed = False
         for ordinal in make:
+            pod = pod_for(stateful_set, ordinal)
             try:
-                self.create_pod(namespace, pod_for(stateful_set, ordinal))
-            except Exception:   # tried again later
+                self.create_pod(namespace, pod)
+            except Exception as exc:   # tried again later
                 failed = True
+                said.append(events.stateful_pod(stateful_set, "create",
+                                                pod["metadata"]["name"], self.now(), exc))
+            else:
+                said.append(events.stateful_pod(stateful_set, "create",
+                                                pod["metadata"]["name"], self.now()))
+        self.record(said)
         status = observed_status(stateful_set, self.owned(stateful_set))
         if not self.store.put_status(strategy.RESOURCE, stateful_set, status) or failed:
             raise Again
