@@ -291,7 +291,7 @@ class Cluster(Objects):
                                            node_strategy.KIND: node_strategy.RESOURCE},
                                    ("pods", rs_strategy.RESOURCE, job_strategy.RESOURCE,
                                     lease_strategy.RESOURCE),
-                                   registry.delete_content, cluster_scoped=(node_strategy.KIND,))
+                                   registry.delete_content)
         self.programmer.start(store)
         jobs = JobController(store, pod_writes[0], pod_writes[2], time.time)
         cron_jobs = CronJobController(store, registry.create_content, registry.delete_content,

@@ -142,8 +142,7 @@ def test_a_deleted_nodes_lease_goes_with_it_and_not_before():
     def delete(resource, namespace, name):
         deleted.append((resource, namespace, name))
         world.store.remove(resource, namespace, name)
-    collector = GarbageCollector(world.store, {"Node": "nodes"}, (LEASES,), delete,
-                                 cluster_scoped=("Node",))
+    collector = GarbageCollector(world.store, {"Node": "nodes"}, (LEASES,), delete)
     loop = ControlLoop(world.store, collector, resync=3600)
     step([loop])
     assert deleted == []   # its owner, a Node of no namespace, is there

@@ -21,7 +21,7 @@ from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, e
                                   stateful_set)
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies import rbac
-from topo.api.strategies.common import parsed
+from topo.api.strategies.common import check_count, parsed
 from topo.api.strategies.kept import KeptAsGiven
 from topo.api.strategies.service import ServiceStrategy
 from topo.errors import KubemnError
@@ -381,10 +381,7 @@ class Registry:
         if current is None:
             raise not_found(key, name)
         if replicas is not None:
-            if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-                raise invalid("Scale", name, "spec.replicas",
-                              "Invalid value: %r: must be greater than or equal to 0"
-                              % (replicas,))
+            check_count("Scale", name, "spec.replicas", replicas)
             self.update(resource, namespace, name, dict(
                 current, spec=dict(current["spec"], replicas=replicas)), patched=True)
         scaled = self.store.get(key, namespace, name)

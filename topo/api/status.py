@@ -1,5 +1,6 @@
 """Errors as the API server reports them: a Status object with a code, a reason
 and a message naming the object and the field (kubectl prints the message)."""
+import json
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 409: "AlreadyExists", 410: "Expired",
@@ -54,3 +55,9 @@ def invalid(kind, name, field, problem):
     return ApiError(422, '%s "%s" is invalid: %s' % (kind, name, cause),
                     details={"name": name, "kind": kind,
                              "causes": [{"field": field, "message": problem}]})
+
+
+def not_supported(kind, name, field, value, supported):
+    """422 for a value none of the supported ones, as the API server words it."""
+    return invalid(kind, name, field, "Unsupported value: %s: supported values: %s" % (
+        json.dumps(value), ", ".join(json.dumps(s) for s in supported)))

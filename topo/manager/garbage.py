@@ -4,6 +4,7 @@ owner kinds kept in the store (an owner whose kind it does not follow keeps its
 dependents alive); `kubectl delete --cascade=orphan` has the API take the references
 away first (topo/api/registry.py), so nothing is collected. An owner of a kind without
 a namespace (a Node) owns dependents in any namespace (its kubelet's Lease)."""
+from topo.api.resources import BY_STORE_KEY
 
 
 def references(obj):
@@ -11,12 +12,15 @@ def references(obj):
 
 
 class GarbageCollector:
-    def __init__(self, store, owners, dependents, delete, cluster_scoped=()):
+    def __init__(self, store, owners, dependents, delete):
         """owners: {kind: store resource} of the owners followed; dependents: the store
         resources collected; delete(resource, namespace, name): a delete through the
-        API; cluster_scoped: the owner kinds that have no namespace."""
+        API."""
         self.store, self.owners, self.dependents = store, dict(owners), tuple(dependents)
-        self.delete, self.cluster_scoped = delete, set(cluster_scoped)
+        self.delete = delete
+        # The owner kinds that have no namespace (a Node), as the API serves them.
+        self.cluster_scoped = {kind for kind, resource in self.owners.items()
+                               if not BY_STORE_KEY[resource].namespaced}
         self.watches = tuple(dict.fromkeys(tuple(self.owners.values()) + self.dependents))
 
     def keys(self, resource, obj):

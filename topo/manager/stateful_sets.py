@@ -22,12 +22,11 @@ from services.endpoints import pod_ready
 from topo.api import events
 from topo.api.strategies import stateful_set as strategy
 from topo.api.strategies.pod import terminating
-from topo.manager.daemons import template_hash
+from topo.manager.daemons import HASH_LABEL, template_hash
 from topo.manager.loop import Again
 from topo.manager.replicas import all_keys, controlled_by, new_pod, own_or_owner_key
 
 PODS = "pods"
-HASH_LABEL = "controller-revision-hash"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 INDEX_LABEL = "apps.kubernetes.io/pod-index"
 

@@ -39,6 +39,16 @@ def controlled(api_version, kind, metadata, spec, current, empty_status):
             "status": copy.deepcopy(status)}
 
 
+def check_count(kind, name, field, value, default=None):
+    """A count (replicas, a partition) as the API server checks it: a whole number, 0
+    or more; None is default (if there is one: a field left out or null). Returns it."""
+    value = default if value is None else value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise invalid(kind, name, field, "Invalid value: %r: must be greater than or equal "
+                      "to 0" % (value,))
+    return value
+
+
 def with_status(obj, current):
     """What a write of the status subresource stores for a kind whose status is one
     component's (a pod's and a node's: their kubelet's): the object as stored, with

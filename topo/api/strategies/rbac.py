@@ -9,17 +9,12 @@ kubemn keeps them; its API server authorizes every holder of the run's token, as
 cluster admin (README, limits)."""
 import json
 
-from topo.api.status import invalid
+from topo.api.status import invalid, not_supported
 from topo.api.strategies.common import stored_metadata
 
 GROUP = "rbac.authorization.k8s.io"
 API_VERSION = GROUP + "/v1"
 SUBJECT_KINDS = ("ServiceAccount", "User", "Group")
-
-
-def _not_supported(kind, name, field, value, supported):
-    return invalid(kind, name, field, "Unsupported value: %s: supported values: %s" % (
-        json.dumps(value), ", ".join(json.dumps(s) for s in supported)))
 
 
 def _check_path_segment(kind, name, field, value):
@@ -69,16 +64,16 @@ def _subjects(kind, name, subjects, namespaced):
         if not subject.get("name"):
             raise invalid(kind, name, where + ".name", "Required value")
         if subject.get("kind") not in SUBJECT_KINDS:
-            raise _not_supported(kind, name, where + ".kind", subject.get("kind", ""),
+            raise not_supported(kind, name, where + ".kind", subject.get("kind", ""),
                                  SUBJECT_KINDS)
         if subject["kind"] == "ServiceAccount":
             if subject.get("apiGroup"):
-                raise _not_supported(kind, name, where + ".apiGroup", subject["apiGroup"],
+                raise not_supported(kind, name, where + ".apiGroup", subject["apiGroup"],
                                      ("",))
             if not namespaced and not subject.get("namespace"):
                 raise invalid(kind, name, where + ".namespace", "Required value")
         elif subject["apiGroup"] != GROUP:
-            raise _not_supported(kind, name, where + ".apiGroup", subject["apiGroup"],
+            raise not_supported(kind, name, where + ".apiGroup", subject["apiGroup"],
                                  (GROUP,))
         found.append(subject)
     return found
@@ -127,9 +122,9 @@ class BindingStrategy:
             raise invalid(self.kind, name, "roleRef", "Required value")
         ref = dict(ref, apiGroup=ref.get("apiGroup") or GROUP)
         if ref["apiGroup"] != GROUP:
-            raise _not_supported(self.kind, name, "roleRef.apiGroup", ref["apiGroup"], (GROUP,))
+            raise not_supported(self.kind, name, "roleRef.apiGroup", ref["apiGroup"], (GROUP,))
         if ref.get("kind") not in self.role_kinds:
-            raise _not_supported(self.kind, name, "roleRef.kind", ref.get("kind", ""),
+            raise not_supported(self.kind, name, "roleRef.kind", ref.get("kind", ""),
                                  self.role_kinds)
         if not ref.get("name"):
             raise invalid(self.kind, name, "roleRef.name", "Required value")

@@ -5,8 +5,8 @@ is the replica set controller's (topo/manager/replicas.py): a client's write kee
 the one stored. A delete removes them; the garbage collector takes their pods."""
 import copy
 
-from topo.api.status import invalid
-from topo.api.strategies.common import controlled, keep_immutable, parsed, stored_metadata
+from topo.api.strategies.common import (check_count, controlled, keep_immutable, parsed,
+                                        stored_metadata)
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_pod_set
 
@@ -19,10 +19,7 @@ def for_create(obj, now, current=None):
     spec = copy.deepcopy(obj["spec"])
     keep_immutable(obj, spec, current, ("selector",))
     spec["template"] = defaulted(spec["template"])
-    replicas = spec.setdefault("replicas", 1)
-    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-        raise invalid(KIND, obj["metadata"]["name"], "spec.replicas", "Invalid value: %r: "
-                      "must be greater than or equal to 0" % (replicas,))
+    check_count(KIND, obj["metadata"]["name"], "spec.replicas", spec.setdefault("replicas", 1))
     return controlled("apps/v1", KIND, stored_metadata(obj, current, now), spec, current,
                       {"replicas": 0})
 

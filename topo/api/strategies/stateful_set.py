@@ -6,10 +6,10 @@ stateful set controller's (topo/manager/stateful_sets.py). kubemn has no persist
 volumes: a StatefulSet that asks for claims is refused, saying so. A delete removes
 them; the garbage collector takes their pods."""
 import copy
-import json
 
-from topo.api.status import invalid
-from topo.api.strategies.common import controlled, keep_immutable, parsed, stored_metadata
+from topo.api.status import invalid, not_supported
+from topo.api.strategies.common import (check_count, controlled, keep_immutable, parsed,
+                                        stored_metadata)
 from topo.api.strategies.pod_template import defaulted
 from topo.plan.manifest import parse_pod_set
 
@@ -23,19 +23,6 @@ UPDATABLE = ("replicas", "ordinals", "template", "updateStrategy",
              "persistentVolumeClaimRetentionPolicy", "minReadySeconds")
 
 
-def _count(name, field, value, default):
-    value = default if value is None else value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise invalid(KIND, name, field, "Invalid value: %s: must be greater than or equal "
-                      "to 0" % json.dumps(value))
-    return value
-
-
-def _unsupported(name, field, value, supported):
-    return invalid(KIND, name, field, "Unsupported value: %s: supported values: %s" % (
-        json.dumps(value), ", ".join('"%s"' % s for s in supported)))
-
-
 def for_create(obj, now, current=None):
     parsed(lambda body: parse_pod_set(body, kind=KIND), obj)
     name, spec = obj["metadata"]["name"], copy.deepcopy(obj["spec"])
@@ -44,20 +31,22 @@ def for_create(obj, now, current=None):
                       "persistent volumes; use an emptyDir volume in the template")
     keep_immutable(obj, spec, current, ("selector",))
     spec["template"] = defaulted(spec["template"])
-    spec["replicas"] = _count(name, "spec.replicas", spec.get("replicas"), 1)
+    spec["replicas"] = check_count(KIND, name, "spec.replicas", spec.get("replicas"), 1)
     policy = spec.setdefault("podManagementPolicy", "OrderedReady")
     if policy not in POLICIES:
-        raise _unsupported(name, "spec.podManagementPolicy", policy, POLICIES)
+        raise not_supported(KIND, name, "spec.podManagementPolicy", policy, POLICIES)
     strategy = spec.setdefault("updateStrategy", {})
     strategy.setdefault("type", "RollingUpdate")
     if strategy["type"] not in UPDATE_TYPES:
-        raise _unsupported(name, "spec.updateStrategy.type", strategy["type"], UPDATE_TYPES)
+        raise not_supported(KIND, name, "spec.updateStrategy.type", strategy["type"],
+                            UPDATE_TYPES)
     if strategy["type"] == "RollingUpdate":
         rolling = strategy.setdefault("rollingUpdate", {})
-        rolling["partition"] = _count(name, "spec.updateStrategy.rollingUpdate.partition",
-                                      rolling.get("partition"), 0)
+        rolling["partition"] = check_count(KIND, name,
+                                           "spec.updateStrategy.rollingUpdate.partition",
+                                           rolling.get("partition"), 0)
     if spec.get("ordinals") is not None:
-        _count(name, "spec.ordinals.start", (spec["ordinals"] or {}).get("start"), 0)
+        check_count(KIND, name, "spec.ordinals.start", (spec["ordinals"] or {}).get("start"), 0)
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("persistentVolumeClaimRetentionPolicy",
                     {"whenDeleted": "Retain", "whenScaled": "Retain"})
