@@ -116,6 +116,7 @@ class Cluster(Objects):
         self.clean_first = clean
         self.progress = progress or (lambda message: None)
         self.run_id = uuid.uuid4().hex[:8]
+        self.service_account_key = os.urandom(32)   # signs the pods' projected tokens
         self.run_dir = os.path.join(RUN_DIR_ROOT, self.run_id)
         self.dns_records_path = os.path.join(self.run_dir, "dns-records.json")
         self.dns_config = DnsConfigSync(os.path.join(self.run_dir, "dns-settings.json"))

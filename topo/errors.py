@@ -5,6 +5,16 @@ class KubemnError(Exception):
     """A request kubemn refuses; the message is one line, fit to print as is."""
 
 
+class StartWaits(KubemnError):
+    """A pod that cannot start yet, as the kubelet says: reason FailedMount (a volume's
+    ConfigMap or Secret is missing: the pod stays ContainerCreating) or
+    CreateContainerConfigError (a variable's is)."""
+
+    def __init__(self, message, reason):
+        super().__init__(message)
+        self.reason = reason
+
+
 class ManifestError(KubemnError):
     """A manifest that is not valid YAML or not a valid Kubernetes object."""
 

@@ -107,10 +107,15 @@ def image_files(site, debian, ipv6):
 
 
 def _read(paths):
+    """The machine's files ("" for one a volume over its directory lacks: the image's
+    file there is not laid out then)."""
     found = {}
     for path in paths:
-        with open(path) as handle:
-            found[path] = handle.read()
+        try:
+            with open(path) as handle:
+                found[path] = handle.read()
+        except FileNotFoundError:
+            found[path] = ""
     return found
 
 

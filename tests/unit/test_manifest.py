@@ -171,7 +171,8 @@ spec:
 
 def test_empty_dir_volumes_and_their_mounts_other_volumes_left_out():
     pod = parse("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n"
-                "  - {name: results, emptyDir: {}}\n  - {name: conf, configMap: {name: x}}\n"
+                "  - {name: results, emptyDir: {}}\n"
+                "  - {name: conf, persistentVolumeClaim: {claimName: x}}\n"
                 "  containers:\n  - name: c\n    image: x\n    volumeMounts:\n"
                 "    - {name: results, mountPath: /results/}\n"
                 "    - {name: conf, mountPath: /etc/conf}\n").pods[0]

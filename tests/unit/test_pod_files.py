@@ -1,5 +1,5 @@
 """The files a pod's sandbox is made from (topo/kubelet/pod_files.py)."""
-from topo.kubelet.pod_files import host_names, pod_files, program_script, volume_script
+from topo.kubelet.pod_files import host_names, pod_files, program_script
 
 
 def test_a_pod_without_a_subdomain_is_known_by_its_hostname_only():
@@ -33,29 +33,6 @@ def test_every_name_of_the_pod_follows_its_address_in_hosts():
     assert files["hosts"].splitlines()[-1] == "10.244.1.9\t" + "\t".join(names)
 
 
-def test_volumes_at_existing_directories_are_bound_over_them():
-    script = volume_script([("cache", "/var/cache/app"), ("cache", "/srv")], [])
-    assert script.splitlines() == [
-        'mkdir -p "$1/volumes/cache"',
-        'mount --bind "$1/volumes/cache" "/var/cache/app"',
-        'mount --bind "$1/volumes/cache" "/srv"']
-
-
-def test_a_new_top_level_directory_is_made_in_a_root_of_the_pods_own():
-    script = volume_script([("results", "/results"), ("results", "/srv")], ["/results"])
-    lines = script.splitlines()
-    assert 'mount -t tmpfs kubemn-root "$root"' in lines
-    made = lines.index('mkdir -p "$root/results"')
-    assert lines.index('mount --bind "$1/volumes/results" "$root/results"') > made
-    assert 'mount --bind "$1/volumes/results" "$root/srv"' in lines
-    assert lines[-1] == 'mount --rbind "$root" /'   # last: over / once it is complete
-    assert volume_script([], []) == ""
-
-
-def test_an_images_top_level_program_is_bound_into_a_root_of_the_pods_own():
-    lines = volume_script([], [], programs=["/agnhost"]).splitlines()
-    assert 'mount -t tmpfs kubemn-root "$root"' in lines
-    assert lines.index('touch "$root/agnhost"; mount --bind "$1/programs/agnhost" '
-                       '"$root/agnhost"') < lines.index('mount --rbind "$root" /')
+def test_an_images_program_runs_what_kubemn_runs_for_it_with_its_arguments():
     assert program_script(["/usr/bin/python3", "-m", "services.apps.agnhost"]) == \
         '#!/bin/sh\nexec /usr/bin/python3 -m services.apps.agnhost "$@"\n'

@@ -30,6 +30,24 @@ def _event(involved, reason, message, now, component, kind="Normal", host=None):
             "reportingComponent": component, "reportingInstance": host or ""}
 
 
+def waiting_events(before, after, pods, now):
+    """What a node's kubelet says of its pods that cannot start yet, when the reason
+    is new: before, after: {(namespace, name): (reason, message) or None}; pods: the
+    pods as served. FailedMount (a volume's ConfigMap or Secret is missing), or Failed
+    with the error (a variable's is, or another)."""
+    events = []
+    for key, wait in after.items():
+        if wait is None or before.get(key) == wait or key not in pods:
+            continue
+        reason, message = wait
+        pod = pods[key]
+        events.append(_event(pod, "FailedMount", message, now, "kubelet", "Warning",
+                             pod["spec"].get("nodeName")) if reason == "FailedMount" else
+                      _event(pod, "Failed", "Error: " + message, now, "kubelet", "Warning",
+                             pod["spec"].get("nodeName")))
+    return events
+
+
 def _stand_in(spec):
     """What kubemn says of a container (as served) whose image it does not know."""
     ports = tuple(ContainerPort(p["containerPort"], p.get("protocol", "TCP"), p.get("name"))

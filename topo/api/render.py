@@ -20,10 +20,10 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 # What a node's kubelet reads off what runs (topo/kubelet/status_manager.py).
 # state: Running, Completed, Error, CrashLoopBackOff, or (not started) ContainerCreating,
-# CreateContainerError with a message.
+# CreateContainerError or CreateContainerConfigError with a message.
 ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready message",
                            defaults=(None,))
-WAITING = ("ContainerCreating", "CreateContainerError")
+WAITING = ("ContainerCreating", "CreateContainerError", "CreateContainerConfigError")
 PodView = namedtuple("PodView", "spec ip node host_ip created ready containers")
 # host: HostFacts of the machine every node shares; run_id: the cluster's run.
 NodeView = namedtuple("NodeView", "name ip pod_cidr created host run_id")
@@ -49,10 +49,10 @@ def _container_status(view, image, started):
     status = {"name": view.name, "image": image, "imageID": "", "ready": view.ready,
               "restartCount": view.restarts, "started": view.state == "Running",
               "containerID": "kubemn://%s" % hashlib.sha1(view.name.encode()).hexdigest()[:12]}
-    if view.state in WAITING:
-        status["state"] = {"waiting": dict({"reason": view.state},
-                                           **({"message": view.message} if view.message
-                                              else {}))}
+    if view.state in WAITING:   # (a volume's wait is said in an event alone)
+        status["state"] = {"waiting": dict({"reason": view.state}, **(
+            {"message": view.message} if view.message and view.state != "ContainerCreating"
+            else {}))}
     elif view.state == "Running":
         status["state"] = {"running": {"startedAt": timestamp(started)}}
     elif view.state == "CrashLoopBackOff":

@@ -128,7 +128,9 @@ class ApiServer:
     def handle(self, handler, method):
         url = urllib.parse.urlsplit(handler.path)
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        path = url.path if "/proxy/" in url.path else url.path.rstrip("/") or "/"
+        # As Go's URL.Path: decoded (clients escape a name's ':' in pods/NAME:PORT/proxy).
+        path = urllib.parse.unquote(url.path)
+        path = path if "/proxy/" in path else path.rstrip("/") or "/"
         if self.log:
             self.log.write("%.3f %s %s\n" % (time.time(), method, handler.path))
         if not self.authorized(handler.headers.get("Authorization")):

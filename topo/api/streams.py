@@ -7,6 +7,7 @@ from topo.api import portforward, spdy_channels, websocket
 from topo.api.sessions import AttachSession, ExecSession, WebSocketChannels
 from topo.api.status import ApiError
 from topo.errors import KubemnError
+from topo.kubelet.status_manager import waiting_state
 from topo.plan.model import DEFAULT_NAMESPACE, ref
 
 FOLLOW_POLL = 0.1
@@ -79,8 +80,7 @@ def _refuse_pending(cluster, pod_ref, container):
         waiting = cluster.pending.get(pod_ref)
         raise ApiError(400, 'container "%s" in pod "%s" is waiting to start: %s' % (
             container or stored["spec"]["containers"][0]["name"], name,
-            "CreateContainerError" if waiting is not None and waiting.error
-            else "ContainerCreating"))
+            waiting_state(waiting)[0] if waiting is not None else "ContainerCreating"))
 
 
 def _upgrade(handler, protocols, what):

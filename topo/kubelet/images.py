@@ -31,6 +31,7 @@ APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "services", "apps")
 BUSYBOX_WGET = os.path.join(APPS, "busybox")
 OLD_BUSYBOX = os.path.join(APPS, "busybox_1_28")
+PYTHON_PATH = os.path.join(APPS, "python_path")   # `python`: the machine's python3
 # curlimages/curl's entrypoint.sh: curl, unless the first argument is a command.
 CURL_ENTRYPOINT = ("sh", "-c", 'if [ "${1#-}" != "$1" ] || [ -z "$(command -v "$1")" ]; '
                    'then set -- curl "$@"; fi; exec "$@"', "/entrypoint.sh")
@@ -47,6 +48,7 @@ class Image:
     runs: str             # what runs in its place
     binaries: tuple = ()  # (the image's program as a `command` names it, what runs)
     busybox: bool = False  # busybox's applets first on its PATH
+    path: tuple = ()       # directories first on its PATH (after busybox's applets)
 
 
 CATALOGUE = (
@@ -94,6 +96,8 @@ CATALOGUE = (
     Image(("pause",), AGNHOST + ("pause",), (), "none", "at once", "a sleeper",
           binaries=(("/pause", AGNHOST + ("pause",)),)),
     Image(("alpine",), (), ("/bin/sh",), "none", "runs its command", "the machine's sh"),
+    Image(("python",), (), ("python3",), "none", "runs its command",
+          "the machine's python3 (also as `python`)", path=(PYTHON_PATH,)),
     Image(("ubuntu", "debian", "centos", "fedora"), (), ("bash",), "none",
           "runs its command", "the machine's bash"),
     Image(("nicolaka/netshoot",), (), ("bash",), "none", "runs its command",
@@ -187,6 +191,12 @@ def uses_busybox(container: Container) -> bool:
     """Whether busybox's applets come first on the container's PATH."""
     entry = known_image(container.image)
     return bool(entry and entry.busybox)
+
+
+def image_path(container: Container) -> List[str]:
+    """Directories the image puts first on the container's PATH."""
+    entry = known_image(container.image)
+    return list(entry.path) if entry else []
 
 
 def applet_overlays(container: Container) -> List[str]:

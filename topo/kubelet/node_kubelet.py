@@ -22,7 +22,8 @@ from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
 from topo.kubelet.pod import Pod, has_open_connections, stop_pods
 from topo.kubelet.pod_sync import DROP, FORGET, RELABEL, RETIRE, START, STOP, actions
-from topo.kubelet.status_manager import StatusManager, host_facts, running_view, waiting_view
+from topo.kubelet.status_manager import (StatusManager, allocatable, host_facts, running_view,
+                                        waiting_view)
 from topo.plan.manifest import parse_pod
 from topo.plan.model import ref
 
@@ -32,6 +33,7 @@ SHARED = (STOP, RETIRE, FORGET)   # actions that need the cluster's lock too
 # holds connections (requests already sent to it are answered).
 DRAIN_SECONDS = 1.0
 RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
+WAIT_RETRY_SECONDS = 2.0   # one that waits for a ConfigMap or Secret, after this
 # Pods that make their namespaces at the same time: a few processes each.
 LAUNCH_WAVE = 16
 # Waves a tick starts at most (a Deployment of a thousand replicas starts in a few
@@ -42,9 +44,11 @@ TICK_WAVES = 16
 class PendingPod:
     """A pod bound to the node whose kubelet has not started it yet (or could not)."""
 
-    def __init__(self, spec, uid, created):
+    def __init__(self, spec, uid, created, stored=None):
         self.spec, self.uid, self.created = spec, uid, created
+        self.stored = stored   # the pod as stored when it was bound
         self.error = None     # why the last start failed
+        self.reason = None    # StartWaits' reason, if it was one
         self.retry_at = 0.0   # time.monotonic() of the next try
 
 
@@ -145,12 +149,13 @@ class NodeKubelet:
                 self._forget_stopped(stored["metadata"]["namespace"],
                                      stored["metadata"]["name"], stored["metadata"]["uid"])
             elif action == RELABEL:   # (the policy agent follows the store's)
-                running.labels = _labels(stored)
+                running.labels, running.stored = _labels(stored), stored
+                running.volumes.refresh()   # the downward API's labels and annotations
             elif action == START:
                 # Started at the next tick, with the others bound meanwhile: a wave of
                 # many starts much faster than many waves of one.
                 self.pending[key] = PendingPod(parse_pod(stored), stored["metadata"]["uid"],
-                                               time.time())
+                                               time.time(), stored)
                 self.changed()
 
     def _actions(self, key, stored):
@@ -159,7 +164,23 @@ class NodeKubelet:
         running, waiting = self.pods.get(key), self.pending.get(key)
         todo = actions(stored, running and running.uid, waiting and waiting.uid,
                        any(p.ref == key for _, p in list(self.retiring)))
-        return [a for a in todo if a != RELABEL or _labels(stored) != running.labels]
+        return [a for a in todo if a != RELABEL or _labels(stored) != running.labels or
+                running.volumes.has_downward and
+                stored["metadata"].get("annotations") !=
+                (running.stored or {}).get("metadata", {}).get("annotations")]
+
+    def refresh_volumes(self, namespace, name, resource):
+        """A ConfigMap or Secret changed: the volumes of its pods that read it show
+        it (what the kubelet's volume manager does within its sync period)."""
+        with self.lock:
+            for pod in list(self.pods.values()):
+                if pod.namespace == namespace and (resource, name) in pod.volumes.sources():
+                    pod.volumes.refresh()
+
+    def reads(self, namespace, resource, name):
+        """Whether a pod it runs has a volume that reads the ConfigMap or Secret."""
+        return any(p.namespace == namespace and (resource, name) in p.volumes.sources()
+                   for p in list(self.pods.values()))
 
     def knows(self, key):
         """It runs, drains or waits to start the pod 'namespace/name'."""
@@ -228,9 +249,10 @@ class NodeKubelet:
                 self.host.announced_stand_ins.add(key)
                 self.host.progress("%s: %s" % (pod.ref, note))
 
-    def place_pod(self, spec):
-        """A Pod (not started) on this node, with an address of its PodCIDR (the
-        network plugin's part)."""
+    def place_pod(self, pending):
+        """A Pod (not started) of a PendingPod on this node, with an address of its
+        PodCIDR (the network plugin's part)."""
+        spec = pending.spec
         host = self.host
         pool = host.pools[self.name]
         try:
@@ -242,7 +264,9 @@ class NodeKubelet:
                    os.path.join(host.run_dir, "pods", spec.namespace, spec.name),
                    host.pod_dns(spec),
                    service_environment(host.api.store.list(SERVICES)[1], spec.namespace),
-                   applets_dir=os.path.join(host.run_dir, "busybox"))
+                   applets_dir=os.path.join(host.run_dir, "busybox"), stored=pending.stored,
+                   lookup=host.api.store.get, allocatable=allocatable(host_facts()),
+                   token_key=host.service_account_key)
 
     def _take_out(self, key):
         """The pod leaves the kubelet's running pods, the policy agent's starting
@@ -303,7 +327,10 @@ def start_due(host, kubelets, now):
                         _create_pods(host, [one])
                         started.append(one)
                     except KubemnError as exc:
-                        one[1].error, one[1].retry_at = str(exc), now + RETRY_SECONDS
+                        one[1].error, one[1].reason = str(exc), getattr(exc, "reason", None)
+                        # A missing ConfigMap or Secret may come any moment.
+                        one[1].retry_at = now + (WAIT_RETRY_SECONDS if one[1].reason
+                                                 else RETRY_SECONDS)
             for kubelet, waiting in started:
                 kubelet.pods[waiting.spec.ref].created = waiting.created
                 del kubelet.pending[waiting.spec.ref]
@@ -319,7 +346,7 @@ def _create_pods(host, wave):
     placed = []
     try:
         for kubelet, pending in wave:
-            placed.append((kubelet, kubelet.place_pod(pending.spec)))
+            placed.append((kubelet, kubelet.place_pod(pending)))
             placed[-1][1].uid = pending.uid
             placed[-1][1].launch()
         for _, pod in placed:

@@ -18,10 +18,12 @@ from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
-from topo.kubelet.images import (applet_overlays, container_argv, exec_argv,
+from topo.kubelet.images import (applet_overlays, container_argv, exec_argv, image_path,
                                  top_level_programs, uses_busybox)
 from topo.kubelet.expansion import expand_all
-from topo.kubelet.pod_files import host_names, pod_files, program_script, volume_script
+from topo.kubelet.pod_files import (MountError, host_names, pod_files, program_script,
+                                    volume_script)
+from topo.kubelet.pod_volumes import PodVolumes
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
@@ -99,8 +101,13 @@ class Pod:
     """A running pod; created by start(), gone after stop()."""
 
     def __init__(self, spec, node, ip, pod_dir, resolv_conf="", service_env=(),
-                 applets_dir=None):
+                 applets_dir=None, stored=None, lookup=None, allocatable=None,
+                 token_key=b""):
+        """stored: the pod as the store has it (the downward API's source, kept up to
+        date by the kubelet); lookup(resource, namespace, name): the store's objects
+        (ConfigMaps and Secrets for volumes and variables); allocatable: the node's."""
         self.spec = spec
+        self.stored = stored
         self.name = spec.name
         self.namespace = spec.namespace
         self.ref = spec.ref
@@ -129,6 +136,9 @@ class Pod:
         self.backoff_shown = set()   # containers whose CrashLoopBackOff the API shows
         self.consoles = {}     # container name -> Console, for stdin or tty containers
         self.log_reads = {}    # container name -> (bytes read, when): note_log_read
+        self.volumes = PodVolumes(self, lookup or (lambda resource, namespace, name: None),
+                                  allocatable or {}, token_key)
+        self.variables = {}    # container name -> [(name, value)] at its latest start
 
     # --- life cycle ----------------------------------------------------------
     def launch(self):
@@ -198,7 +208,11 @@ class Pod:
         # Every container of the pod sees its images' programs: they share its root.
         programs = {path: argv for c in self.spec.template.containers
                     for path, argv in top_level_programs(c).items()}
-        files["volumes.sh"] = volume_script(*self._volume_mounts(), programs=programs)
+        self.volumes.write()
+        try:
+            files["volumes.sh"] = volume_script(self.volumes.mounts(), programs=programs)
+        except MountError as exc:
+            raise KubemnError("pod %s: %s" % (self.ref, exc)) from None
         for path, argv in programs.items():
             files["programs" + path] = program_script(argv)
         if programs:
@@ -211,20 +225,6 @@ class Pod:
         if any(uses_busybox(c) for c in self.spec.template.containers):
             link_busybox_applets(self.applets_dir)
 
-    def _volume_mounts(self):
-        """(mounts, missing) for volume_script: a mount path with no directory on the
-        machine must be a new top-level one (a deeper one would be made in the
-        machine's own directories)."""
-        mounts = [(m.name, m.mount_path) for c in self.spec.template.containers
-                  for m in c.volume_mounts]
-        missing = [path for _, path in mounts if not os.path.isdir(path)]
-        for path in missing:
-            if path.count("/") != 1:
-                raise KubemnError("pod %s: volume mount %s: kubemn mounts a volume at a "
-                                  "directory the machine has, or a new top-level one"
-                                  % (self.name, path))
-        return mounts, missing
-
     def _start_containers(self):
         now = self.containers_started = time.monotonic()
         self.probes = {c.name: ProbeState(c.readiness_probe, now)
@@ -233,8 +233,10 @@ class Pod:
             self._run_container(container)
 
     def _run_container(self, container):
+        # Its variables from ConfigMaps, Secrets and the downward API, as they are now.
+        self.variables[container.name] = self.volumes.variables(container, self.service_env)
         env = self.container_env(container.name)
-        variables = dict(self.service_env, **dict(container.env))   # what $(VAR) may name
+        variables = dict(self.service_env, **dict(self.variables[container.name]))
         argv = container_argv(replace(container,
                                       command=expand_all(container.command, variables),
                                       args=expand_all(container.args, variables)))
@@ -278,7 +280,10 @@ class Pod:
                 if container.readiness_probe:
                     self.probes[container.name] = ProbeState(container.readiness_probe, now)
                 self.seen_listening, self.containers_started = False, now
-                self._run_container(container)
+                try:
+                    self._run_container(container)
+                except KubemnError:   # a variable's source is gone: tried again later
+                    continue
                 restarted.append(container.name)
         return restarted
 
@@ -317,7 +322,11 @@ class Pod:
         if uses_busybox(container):
             env["PATH"] = os.pathsep.join(applet_overlays(container) + [
                 self.applets_dir, env.get("PATH", os.defpath)])
-        env.update(container.env)
+        if image_path(container):
+            env["PATH"] = os.pathsep.join(image_path(container) + [env.get("PATH",
+                                                                           os.defpath)])
+        env.update(self.variables.get(container.name) or
+                   [(k, v) for k, v in container.env if isinstance(v, str)])
         return env
 
     def exec_command(self, name, command):

@@ -2,11 +2,14 @@
 it (as the kubelet's watch with fieldSelector spec.nodeName does), and so does a
 change of a pod it runs, waits to start or drains (gone from the store, or made anew
 elsewhere under its name); the kubelet reconciles the pod from what is stored now
-(actions(), pure; carried out by NodeKubelet.sync_pod)."""
+(actions(), pure; carried out by NodeKubelet.sync_pod). A change of a ConfigMap or
+Secret that a volume of its pods reads names the object: their volumes follow it."""
 from topo.api.strategies.pod import terminating
 from topo.manager.loop import name_key
 
 PODS = "pods"
+SOURCES = ("configmaps", "secrets")
+SOURCE_KEY = "%s:%s/%s"   # never a pod's key: a namespace has no ':'
 # What the kubelet does for one pod name.
 STOP = "stop"          # the pod it runs is not the stored one (gone, or made anew)
 DROP = "drop"          # forget the start it was waiting for
@@ -40,7 +43,8 @@ def actions(stored, running, waiting, draining):
 
 
 class PodSync:
-    watches = (PODS,)
+    # The ConfigMaps and Secrets too: the volumes that read them follow their changes.
+    watches = (PODS,) + SOURCES
 
     def __init__(self, store, kubelet):
         """kubelet: a NodeKubelet (its node's name; sync_pod(namespace, name);
@@ -49,6 +53,11 @@ class PodSync:
         self.store, self.kubelet = store, kubelet
 
     def keys(self, resource, obj):
+        if resource in SOURCES:
+            metadata = obj["metadata"]
+            return [SOURCE_KEY % (resource, metadata["namespace"], metadata["name"])] \
+                if self.kubelet.reads(metadata["namespace"], resource, metadata["name"]) \
+                else []
         key = name_key(obj)
         return [key] if obj["spec"].get("nodeName") == self.kubelet.name or \
             self.kubelet.knows(key) else []
@@ -60,5 +69,9 @@ class PodSync:
                       | set(self.kubelet.kubelet_pods()))
 
     def reconcile(self, key):
+        if ":" in key:
+            resource, rest = key.split(":", 1)
+            self.kubelet.refresh_volumes(*rest.split("/", 1), resource=resource)
+            return
         namespace, name = key.split("/", 1)
         self.kubelet.sync_pod(namespace, name)

@@ -18,6 +18,7 @@ import time
 from topo.api import events, render
 from topo.api.strategies.lease import RESOURCE as LEASES
 from topo.kubelet.node_lease import NAMESPACE as LEASE_NAMESPACE
+from topo.kubelet.pod_volumes import FAILED_MOUNT
 from topo.kubelet.node_lease import RENEW_SECONDS, renewed
 
 PODS, NODES = "pods", "nodes"   # the store's keys
@@ -40,6 +41,13 @@ def host_facts():
                             ARCHITECTURES.get(machine, machine))
 
 
+def allocatable(facts):
+    """What a node offers its pods, as the downward API reads it: every node shares
+    the machine."""
+    return {"cpu": str(facts.cpus), "memory": "%dKi" % facts.memory_kib,
+            "ephemeral-storage": "%dKi" % facts.disk_kib}
+
+
 def running_view(pod):
     """render.PodView of a kubelet Pod that runs (or drains)."""
     states = pod.container_states()
@@ -54,13 +62,32 @@ def running_view(pod):
                           pod.is_ready, containers)
 
 
+def waiting_state(waiting):
+    """(reason, message) of a pod waiting to start: ContainerCreating while a volume
+    waits for its source (the message in a FailedMount event, not in the status),
+    CreateContainerConfigError while a variable's source is missing,
+    CreateContainerError with the message when its start failed otherwise."""
+    if waiting.error is None or waiting.reason == FAILED_MOUNT:
+        return "ContainerCreating", waiting.error
+    return waiting.reason or "CreateContainerError", waiting.error
+
+
 def waiting_view(waiting):
     """render.PodView of a pod waiting to start (or that could not)."""
-    state = "CreateContainerError" if waiting.error else "ContainerCreating"
-    containers = [render.ContainerView(c.name, state, None, 0, False, waiting.error)
+    state, message = waiting_state(waiting)
+    containers = [render.ContainerView(c.name, state, None, 0, False, message)
                   for c in waiting.spec.template.containers]
     return render.PodView(waiting.spec, None, waiting.spec.template.node_name, None,
                           waiting.created, False, containers)
+
+
+def _wait(view):
+    """(reason, message) of a pod that cannot start yet, or None."""
+    first = view.containers[0] if view.containers else None
+    if first is None or first.state not in render.WAITING or not first.message:
+        return None
+    return (FAILED_MOUNT if first.state == "ContainerCreating" else first.state,
+            first.message)
 
 
 class StatusManager:
@@ -80,6 +107,7 @@ class StatusManager:
         self.readings = itertools.count(1)
         self.written = 0      # the reading whose status is stored
         self.pods_seen = {}   # its pods as served after its last report
+        self.waits_seen = {}  # why each could not start then (_wait)
         self.thread = threading.Thread(target=self._run, daemon=True,
                                        name="kubemn-status-%s" % kubelet.name)
 
@@ -114,14 +142,17 @@ class StatusManager:
                     stored = self.store.get(NODES, "", node.name)
                     if stored is not None:
                         self.store.put_status(NODES, stored, render.node_status(node))
-                served = {}
+                served, waits = {}, {}
                 for (namespace, name), (uid, view) in pods.items():
                     stored = self.store.get(PODS, namespace, name)
                     if stored is not None and stored["metadata"]["uid"] == uid:
                         self.store.put_status(PODS, stored, render.pod_status(view))
                         served[namespace, name] = self.store.get(PODS, namespace, name)
-            self.record(events.kubelet_events(self.pods_seen, served, time.time()))
-            self.pods_seen = served
+                        waits[namespace, name] = _wait(view)
+            now = time.time()
+            self.record(events.kubelet_events(self.pods_seen, served, now) +
+                        events.waiting_events(self.waits_seen, waits, served, now))
+            self.pods_seen, self.waits_seen = served, waits
         return time.monotonic() - began
 
     def renew_lease(self):

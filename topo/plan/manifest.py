@@ -17,7 +17,9 @@ from topo.plan.pod_dns import DnsConfigError, parse_pod_dns
 from topo.policy.spec import PolicyInvalid, Selector, parse_policy, parse_selector
 from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort,
                              DeploymentSpec, Manifests, NodeSpec, PodSpec, PodTemplate, Probe,
-                             ServicePort, ServiceSpec, VolumeMount, ref)
+                             ServicePort, ServiceSpec, ref)
+from topo.plan.pod_volumes import (VolumeError, parse_env_from, parse_env_value, parse_mount,
+                                   parse_volumes)
 
 CLUSTER_API_VERSION = "kubemn.io/v1alpha1"
 KINDS = {"Pod": "v1", "Service": "v1", "Node": "v1", "Deployment": "apps/v1",
@@ -418,13 +420,15 @@ def _container(value, where, path):
             _int(port.get("containerPort"), where, ppath + ".containerPort", 1, 65535),
             _protocol(port.get("protocol"), where, ppath + ".protocol"), port_name))
     env = []
-    for i, item in enumerate(_list(value.get("env"), where, path + ".env")):
-        epath = "%s.env[%d]" % (path, i)
-        item = _mapping(item, where, epath)
-        env_value = item.get("value", "")
-        if not isinstance(env_value, str):
-            raise where.error(epath + ".value", "expected a string, got %r" % (env_value,))
-        env.append((_string(item.get("name"), where, epath + ".name"), env_value))
+    try:
+        for i, item in enumerate(_list(value.get("env"), where, path + ".env")):
+            epath = "%s.env[%d]" % (path, i)
+            item = _mapping(item, where, epath)
+            env.append((_string(item.get("name"), where, epath + ".name"),
+                        parse_env_value(item, epath)))
+        env_from = parse_env_from(value.get("envFrom"), path + ".envFrom")
+    except VolumeError as exc:
+        raise where.error(exc.field, exc.message) from None
     probe = value.get("readinessProbe")
     if probe is not None:
         probe = _probe(probe, where, path + ".readinessProbe", ports)
@@ -439,13 +443,19 @@ def _container(value, where, path):
     for i, item in enumerate(_list(value.get("volumeMounts"), where, path + ".volumeMounts")):
         mpath = "%s.volumeMounts[%d]" % (path, i)
         item = _mapping(item, where, mpath)
-        mounts.append(VolumeMount(_string(item.get("name"), where, mpath + ".name"),
-                                  _mount_path(item.get("mountPath"), where,
-                                              mpath + ".mountPath")))
+        mount_path = _mount_path(item.get("mountPath"), where, mpath + ".mountPath")
+        if any(m.mount_path == mount_path for m in mounts):
+            raise where.error(mpath + ".mountPath", "Invalid value: %r: must be unique"
+                              % mount_path)
+        try:
+            mounts.append(parse_mount(item, mpath, mount_path))
+        except VolumeError as exc:
+            raise where.error(exc.field, exc.message) from None
     return Container(name, image,
                      _strings(value.get("command"), where, path + ".command"),
                      _strings(value.get("args"), where, path + ".args"),
-                     tuple(ports), tuple(env), probe, volume_mounts=tuple(mounts), **flags)
+                     tuple(ports), tuple(env), probe, volume_mounts=tuple(mounts),
+                     env_from=env_from, **flags)
 
 
 def _probe(value, where, path, ports):
@@ -509,22 +519,27 @@ def _pod_template(spec, labels, where, path,
         if spec.get(field) is not None:
             names[field] = _dns_label(spec[field], where, "%s.%s" % (path, field))
     node_selector = _labels(spec.get("nodeSelector"), where, path + ".nodeSelector")
-    volumes = {}
     for i, volume in enumerate(_list(spec.get("volumes"), where, path + ".volumes")):
-        vpath = "%s.volumes[%d]" % (path, i)
-        volume = _mapping(volume, where, vpath)
-        volumes[_dns_label(volume.get("name"), where, vpath + ".name")] = \
-            "emptyDir" in volume
+        _dns_label(_mapping(volume, where, "%s.volumes[%d]" % (path, i)).get("name"), where,
+                   "%s.volumes[%d].name" % (path, i))
+    try:
+        volumes = {v.name: v for v in parse_volumes(spec.get("volumes"), path + ".volumes")}
+    except VolumeError as exc:
+        raise where.error(exc.field, exc.message) from None
     for i, container in enumerate(parsed):
         for j, mount in enumerate(container.volume_mounts):
             if mount.name not in volumes:
                 raise where.error("%s.containers[%d].volumeMounts[%d].name" % (path, i, j),
                                   "Not found: %r" % mount.name)
+    mounted = {n: v for n, v in volumes.items() if v.kind != "other"}
     parsed = tuple(replace(c, volume_mounts=tuple(m for m in c.volume_mounts
-                                                  if volumes[m.name])) for c in parsed)
+                                                  if m.name in mounted)) for c in parsed)
+    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     return PodTemplate(labels, parsed, node_name, restart_policy, dns=dns,
-                       node_selector=node_selector,
-                       empty_dirs=tuple(n for n, empty in volumes.items() if empty), **names)
+                       node_selector=node_selector, volumes=tuple(mounted.values()),
+                       service_account=_dns_subdomain(account, where,
+                                                      path + ".serviceAccountName"),
+                       **names)
 
 
 def _deployment(name, spec, where):

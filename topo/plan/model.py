@@ -53,6 +53,81 @@ class Probe:
 class VolumeMount:
     name: str
     mount_path: str
+    read_only: bool = False
+    sub_path: str = ""   # a file or directory of the volume, mounted alone
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """What the downward API reads: a fieldRef's fieldPath (`metadata.labels['app']`,
+    `status.podIP`), or a resourceFieldRef's resource (`limits.memory`) of a
+    container, in units of divisor."""
+    field_path: str = ""
+    resource: str = ""
+    container: str = ""
+    divisor: str = "1"
+
+
+@dataclass(frozen=True)
+class ValueFrom:
+    """An environment variable's valueFrom: a key of a ConfigMap or Secret (kind
+    configMapKeyRef or secretKeyRef), or the downward API (kind field)."""
+    kind: str
+    name: str = ""
+    key: str = ""
+    optional: bool = False
+    field: Optional[FieldRef] = None
+
+
+@dataclass(frozen=True)
+class EnvFrom:
+    """envFrom: every key of a ConfigMap or Secret (kind configMapRef or secretRef) as
+    a variable, its name after prefix."""
+    kind: str
+    name: str
+    prefix: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class VolumeFile:
+    """One file of a volume: a ConfigMap's or Secret's key, or a downward API field,
+    at path (relative to the volume), with its mode (None: the volume's default)."""
+    path: str
+    key: str = ""
+    field: Optional[FieldRef] = None
+    mode: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class VolumeSource:
+    """What a volume's files come from: kind configMap, secret, downwardAPI or
+    serviceAccountToken; its items (none: every key of the ConfigMap or Secret)."""
+    kind: str
+    name: str = ""   # the ConfigMap's or Secret's
+    items: Tuple[VolumeFile, ...] = ()
+    optional: bool = False
+    audience: str = ""       # serviceAccountToken: the token's audience,
+    expiration: int = 3600   # its lifetime in seconds, and the file (items[0].path)
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A pod's volume: kind emptyDir, configMap, secret, downwardAPI or projected
+    (files from sources); any other kind is kept by the API and mounted nowhere."""
+    name: str
+    kind: str
+    sources: Tuple[VolumeSource, ...] = ()
+    default_mode: int = 0o644
+
+    @property
+    def has_files(self) -> bool:
+        """Its files are written by the kubelet (read-only in the containers)."""
+        return self.kind in FILE_VOLUMES
+
+
+FILE_VOLUMES = ("configMap", "secret", "downwardAPI", "projected")
+MOUNTED_VOLUMES = ("emptyDir",) + FILE_VOLUMES
 
 
 @dataclass(frozen=True)
@@ -62,11 +137,12 @@ class Container:
     command: Tuple[str, ...] = ()
     args: Tuple[str, ...] = ()
     ports: Tuple[ContainerPort, ...] = ()
-    env: Tuple[Tuple[str, str], ...] = ()
+    env: Tuple[Tuple[str, object], ...] = ()   # (name, a string or a ValueFrom)
     readiness_probe: Optional[Probe] = None
     stdin: bool = False   # keeps its standard input open, for kubectl attach / run -i
     tty: bool = False     # runs on a terminal, for kubectl run -it
-    volume_mounts: Tuple[VolumeMount, ...] = ()   # of the pod's emptyDir volumes
+    volume_mounts: Tuple[VolumeMount, ...] = ()   # of the pod's mounted volumes
+    env_from: Tuple[EnvFrom, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +159,12 @@ class PodTemplate:
     hostname: Optional[str] = None    # the pod's hostname (its name without one)
     subdomain: Optional[str] = None   # with a headless Service of this name: an FQDN
     node_selector: Tuple[Tuple[str, str], ...] = ()   # labels the pod's node must have
-    empty_dirs: Tuple[str, ...] = ()   # the names of its emptyDir volumes
+    volumes: Tuple[Volume, ...] = ()   # those kubemn mounts
+    service_account: str = "default"
+
+    @property
+    def empty_dirs(self) -> Tuple[str, ...]:
+        return tuple(v.name for v in self.volumes if v.kind == "emptyDir")
 
     def host_name(self, pod_name: str) -> str:
         return self.hostname or pod_name

@@ -1,0 +1,212 @@
+"""Volumes as the kubelet mounts them, driven by the official Python client: a script
+from a ConfigMap run by the python image, files that follow their ConfigMap, Secret
+and the pod's labels, a pod that waits for what its volumes need, a projected
+service account token; and the variables a container takes from the same sources."""
+import base64
+import json
+import os
+
+import pytest
+
+from tests.integration.conftest import start_cluster, wait_for
+
+pytest.importorskip("kubernetes")
+from kubernetes import client, config, watch  # noqa: E402
+from kubernetes.stream import stream  # noqa: E402
+
+PORT_SERVER = """import http.server, os
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = "%s %s\\n" % (os.environ["POD_IP"], os.environ["GREETING"])
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body.encode())
+http.server.HTTPServer(("", 8080), Handler).serve_forever()
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    running = start_cluster(nodes=2)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def core(cluster):
+    return client.CoreV1Api(config.new_client_from_config(config_file=cluster.kubeconfig))
+
+
+def _pod(name, containers, volumes=(), labels=None):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": labels or {"test": name}},
+            "spec": {"containers": containers, "volumes": list(volumes)}}
+
+
+def _sleeper(mounts=(), env=(), env_from=()):
+    return {"name": "c", "image": "busybox", "command": ["sleep", "infinity"],
+            "volumeMounts": list(mounts), "env": list(env), "envFrom": list(env_from)}
+
+
+def _run(core, name, *command):
+    return stream(core.connect_get_namespaced_pod_exec, name, "default", command=list(command),
+                  stderr=True, stdin=False, stdout=True, tty=False)
+
+
+def _phase(core, name):
+    return core.read_namespaced_pod(name, "default").status.phase
+
+
+def test_a_script_from_a_config_map_runs_in_the_python_image(core):
+    """The issue's case: `python -u /opt/port-server.py`, the script a ConfigMap's key,
+    its variables from the downward API and the ConfigMap; the pod is Pending until
+    its container starts, never Failed."""
+    core.create_namespaced_config_map("default", {
+        "metadata": {"name": "port-server"},
+        "data": {"port-server.py": PORT_SERVER, "greeting": "hello"}})
+    created = core.create_namespaced_pod("default", _pod("py", [{
+        "name": "py", "image": "python:3.12", "command": ["python", "-u",
+                                                          "/opt/port-server.py"],
+        "ports": [{"containerPort": 8080}],
+        "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                {"name": "GREETING", "valueFrom": {"configMapKeyRef": {
+                    "name": "port-server", "key": "greeting"}}}],
+        "volumeMounts": [{"name": "code", "mountPath": "/opt"}]}],
+        [{"name": "code", "configMap": {"name": "port-server"}}]))
+    assert created.status.phase == "Pending"
+    phases = []
+    for event in watch.Watch().stream(core.list_namespaced_pod, "default",
+                                      field_selector="metadata.name=py", timeout_seconds=30):
+        pod = event["object"]
+        phases.append(pod.status.phase)
+        if any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or ()):
+            break
+    assert phases[0] == "Pending" and phases[-1] == "Running" and "Failed" not in phases
+    answer = core.connect_get_namespaced_pod_proxy_with_path("py:8080", "default", "")
+    assert answer == "%s hello\n" % pod.status.pod_ip
+
+
+def test_mounted_files_follow_their_config_map_and_are_read_only(core):
+    core.create_namespaced_config_map("default", {"metadata": {"name": "settings"},
+                                                  "data": {"color": "blue", "size": "L"}})
+    core.create_namespaced_pod("default", _pod("reader", [_sleeper(
+        [{"name": "settings", "mountPath": "/etc/settings"}])],
+        [{"name": "settings", "configMap": {"name": "settings"}}]))
+    wait_for(lambda: _phase(core, "reader") == "Running", 20)
+    assert _run(core, "reader", "cat", "/etc/settings/color") == "blue"
+    assert "Read-only file system" in _run(core, "reader", "touch", "/etc/settings/x")
+    core.patch_namespaced_config_map("settings", "default", {"data": {"color": "red",
+                                                                      "size": None}})
+    wait_for(lambda: _run(core, "reader", "ls", "/etc/settings") == "color\n", 10)
+    assert _run(core, "reader", "cat", "/etc/settings/color") == "red"
+    assert not os.path.exists("/etc/settings")   # the machine's /etc gained nothing
+
+
+def test_a_secret_and_the_downward_api_as_files_with_their_modes(core):
+    core.create_namespaced_secret("default", {"metadata": {"name": "db"}, "stringData": {
+        "password": "s3cret", "user": "admin"}})
+    core.create_namespaced_pod("default", _pod("secretive", [_sleeper(
+        [{"name": "db", "mountPath": "/etc/db"}, {"name": "info", "mountPath": "/podinfo"}])],
+        [{"name": "db", "secret": {"secretName": "db", "items": [
+            {"key": "password", "path": "auth/password", "mode": 0o400}]}},
+         {"name": "info", "downwardAPI": {"items": [
+             {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+             {"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]}}],
+        labels={"app": "vault"}))
+    wait_for(lambda: _phase(core, "secretive") == "Running", 20)
+    assert _run(core, "secretive", "cat", "/etc/db/auth/password") == "s3cret"
+    assert _run(core, "secretive", "stat", "-L", "-c", "%a",
+                "/etc/db/auth/password") == "400\n"
+    assert _run(core, "secretive", "ls", "/etc/db") == "auth\n"
+    assert _run(core, "secretive", "cat", "/podinfo/name") == "secretive"
+    core.patch_namespaced_pod("secretive", "default", {"metadata": {"labels": {
+        "tier": "db"}}})
+    wait_for(lambda: _run(core, "secretive", "cat", "/podinfo/labels") ==
+             'app="vault"\ntier="db"', 10)
+
+
+def test_a_pod_waits_for_what_its_volumes_and_variables_need(core):
+    """A missing ConfigMap keeps the pod ContainerCreating with a FailedMount event; a
+    missing Secret for a variable, CreateContainerConfigError; each made, it starts."""
+    core.create_namespaced_pod("default", _pod("patient", [_sleeper(
+        [{"name": "later", "mountPath": "/etc/later"}],
+        [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "later", "key": "t"}}}],
+        [{"prefix": "CFG_", "configMapRef": {"name": "later"}}])],
+        [{"name": "later", "configMap": {"name": "later"}}]))
+
+    def waiting():
+        statuses = core.read_namespaced_pod("patient", "default").status.container_statuses
+        return statuses and statuses[0].state.waiting and statuses[0].state.waiting.reason
+
+    wait_for(lambda: any(e.reason == "FailedMount" for e in core.list_namespaced_event(
+        "default", field_selector="involvedObject.name=patient").items), 10)
+    assert waiting() == "ContainerCreating" and _phase(core, "patient") == "Pending"
+    event = [e for e in core.list_namespaced_event(
+        "default", field_selector="involvedObject.name=patient").items
+        if e.reason == "FailedMount"][0]
+    assert event.message == 'MountVolume.SetUp failed for volume "later" : configmap ' \
+                            '"later" not found' and event.type == "Warning"
+    core.create_namespaced_config_map("default", {"metadata": {"name": "later"},
+                                                  "data": {"mode": "on"}})
+    wait_for(lambda: waiting() == "CreateContainerConfigError", 10)
+    core.create_namespaced_secret("default", {"metadata": {"name": "later"},
+                                              "stringData": {"t": "abc"}})
+    wait_for(lambda: _phase(core, "patient") == "Running", 10)
+    assert _run(core, "patient", "sh", "-c", "echo $TOKEN $CFG_mode") == "abc on\n"
+
+
+def test_a_projected_volume_holds_the_service_accounts_token_where_clients_look(core):
+    path = "/var/run/secrets/kubernetes.io/serviceaccount"
+    core.create_namespaced_config_map("default", {"metadata": {"name": "ca"},
+                                                  "data": {"ca.crt": "CERT"}})
+    core.create_namespaced_pod("default", _pod("projected", [_sleeper(
+        [{"name": "access", "mountPath": path}])], [{"name": "access", "projected": {
+            "sources": [
+                {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+                {"configMap": {"name": "ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
+                    "fieldPath": "metadata.namespace"}}]}}]}}]))
+    wait_for(lambda: _phase(core, "projected") == "Running", 20)
+    assert _run(core, "projected", "ls", path) == "ca.crt\nnamespace\ntoken\n"
+    assert _run(core, "projected", "cat", path + "/namespace") == "default"
+    claims = _run(core, "projected", "cat", path + "/token").split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    assert claims["sub"] == "system:serviceaccount:default:default"
+    assert claims["kubernetes.io"]["pod"]["name"] == "projected"
+    assert claims["exp"] - claims["iat"] == 3607
+    assert not os.path.exists("/run/secrets/kubernetes.io")
+
+
+def test_a_volume_the_api_server_would_refuse_is_refused_naming_the_field(core):
+    with pytest.raises(client.ApiException) as refused:
+        core.create_namespaced_pod("default", _pod("bad", [_sleeper()], [
+            {"name": "v", "configMap": {"name": "x", "items": [{"key": "k",
+                                                                 "path": "../up"}]}}]))
+    assert refused.value.status == 422
+    assert "spec.volumes[0].configMap.items[0].path" in json.loads(refused.value.body)[
+        "message"]
+    assert not [p for p in core.list_namespaced_pod("default").items
+                if p.metadata.name == "bad"]
+
+
+def test_nginx_serves_a_page_and_a_server_block_from_config_maps(core):
+    """The image's own files under /etc/nginx and /usr/share/nginx/html give way to the
+    volumes mounted there, as in Kubernetes."""
+    core.create_namespaced_config_map("default", {"metadata": {"name": "site"}, "data": {
+        "index.html": "<h1>from a ConfigMap</h1>\n",
+        "extra.conf": "server { listen 8081; default_type text/plain; "
+                      "location / { return 200 'extra\\n'; } }\n"}})
+    core.create_namespaced_pod("default", _pod("web", [{
+        "name": "nginx", "image": "nginx:1.25", "ports": [{"containerPort": 80}],
+        "volumeMounts": [
+            {"name": "site", "mountPath": "/usr/share/nginx/html"},
+            {"name": "site", "mountPath": "/etc/nginx/conf.d/extra.conf",
+             "subPath": "extra.conf"}]}], [{"name": "site", "configMap": {"name": "site"}}]))
+    wait_for(lambda: _phase(core, "web") == "Running" and all(
+        c.ready for c in core.read_namespaced_pod("web", "default").status.container_statuses),
+        20)
+    assert core.connect_get_namespaced_pod_proxy_with_path("web:80", "default", "") == \
+        "<h1>from a ConfigMap</h1>\n"
+    assert core.connect_get_namespaced_pod_proxy_with_path("web:8081", "default", "") == \
+        "extra\n"
+    assert _run(core, "web", "ls", "/etc/nginx/conf.d") == "default.conf\nextra.conf\n"
