@@ -51,6 +51,10 @@ def measure(size):
                  "(of which the apply)", "%s (%s)" % (fmt(figures["apply"], "s"),
                                                        fmt(figures["applying"], "s")),
                  1, "<= 3 s"))
+    rows.append(("kubectl apply --server-side of 100 more pods until all Ready "
+                 "(of which the apply)", "%s (%s)" % (fmt(figures["server_apply"], "s"),
+                                                       fmt(figures["server_applying"], "s")),
+                 1, "<= 3 s"))
     rows.append(("kubectl get pods with %d pods (its process start included) / get nodes"
                  % size["listed"], "%s (%s vs %s)" % (
                      fmt(figures["list"] / figures["nodes"], "ratio"),

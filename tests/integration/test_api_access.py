@@ -230,6 +230,46 @@ def test_the_official_python_client_reads_a_node_whole(cluster):
     assert node.spec.pod_cidr == cluster.node_plans["node1"].pod_cidr
 
 
+def test_the_official_python_clients_exec_closes_stdin_and_the_command_sees_it(cluster):
+    """v5.channel.k8s.io: the client closes its stdin channel (255, 0); `cat` ends."""
+    pytest.importorskip("kubernetes")
+    from kubernetes import client, config
+    from kubernetes.stream import stream
+    core = client.CoreV1Api(config.new_client_from_config(config_file=cluster.kubeconfig))
+    session = stream(core.connect_get_namespaced_pod_exec, "lone", "default",
+                     command=["sh", "-c", "cat; echo done"], stdin=True, stdout=True,
+                     stderr=True, tty=False, _preload_content=False)
+    assert session.subprotocol == "v5.channel.k8s.io"
+    session.write_stdin("hello\n")
+    session.close_channel(0)
+    session.run_forever(timeout=10)
+    assert session.read_stdout() == "hello\ndone\n" and session.returncode == 0
+
+
+def test_the_official_python_client_forwards_ports_over_a_websocket(cluster):
+    """v4.channel.k8s.io port-forward: a pair of channels for each port asked for; one
+    nothing listens on is said on its error channel."""
+    pytest.importorskip("kubernetes")
+    from kubernetes import client, config
+    from kubernetes.stream import portforward
+    core = client.CoreV1Api(config.new_client_from_config(config_file=cluster.kubeconfig))
+    forward = portforward(core.connect_get_namespaced_pod_portforward, "lone", "default",
+                          ports="80,81")
+    sock = forward.socket(80)
+    sock.settimeout(10)
+    sock.sendall(b"GET / HTTP/1.0\r\nHost: lone\r\n\r\n")
+    answer = b""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            break
+        answer += data
+    assert answer.startswith(b"HTTP/1.1 200 OK") and b"Welcome to nginx!" in answer
+    assert forward.error(80) is None
+    assert "error forwarding port 81 to pod lone" in forward.error(81)
+    forward.close()
+
+
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 

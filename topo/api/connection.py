@@ -28,8 +28,10 @@ class Connection:
         self.send(websocket.CLOSE_FRAME, b"\x03\xe8")   # 1000: a normal close
 
     def binary_messages(self):
-        """The client's binary messages until it closes; pings are answered. Raises
-        EOFError, OSError or WebSocketError if the connection breaks."""
+        """The client's data messages until it closes; pings are answered. Raises
+        EOFError, OSError or WebSocketError if the connection breaks. A text message
+        counts as its bytes, as the API server reads it (the Python client sends stdin
+        as text)."""
         while True:
             try:
                 opcode, payload = websocket.read_message(self.read)
@@ -39,5 +41,5 @@ class Connection:
                 return
             if opcode == websocket.PING:
                 self.send(websocket.PONG, payload)
-            elif opcode == websocket.BINARY:
+            elif opcode in (websocket.BINARY, websocket.TEXT):
                 yield payload

@@ -11,6 +11,7 @@ import random
 import threading
 import time
 
+from topo.api import field_manager
 from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
                                 kubectl_name, store_key)
 from topo.api.schema import unknown_fields
@@ -195,16 +196,20 @@ class Registry:
             else:
                 self.store.put(key, before)
 
-    def create(self, resource, namespace, body, validation=None):
+    def create(self, resource, namespace, body, validation=None, manager=None,
+               applied=None):
+        """manager: the client's field manager (None: a controller of kubemn's, whose
+        fields are not tracked); applied: the managedFields of a server-side apply."""
         obj = _check_body(resource, namespace, body)
         check_fields(obj, validation)
         key, name = store_key(resource), obj["metadata"]["name"]
         if self.store.get(key, namespace or "", name) is not None:
             raise already_exists(key, name)
-        self._write(resource, namespace, obj, None)
+        self._write(resource, namespace, obj, None, manager, applied)
         return self.store.get(key, namespace or "", name)
 
-    def update(self, resource, namespace, name, body, patched=False, validation=None):
+    def update(self, resource, namespace, name, body, patched=False, validation=None,
+               manager=None, applied=None):
         """PUT (body is the whole object) or PATCH (body: the patched object)."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
@@ -213,7 +218,7 @@ class Registry:
         obj = _check_body(resource, namespace, body, name)
         check_fields(obj, validation)
         _check_version(obj, current, key, patched)
-        self._write(resource, namespace, obj, current)
+        self._write(resource, namespace, obj, current, manager, applied)
         return self.store.get(key, namespace or "", name)
 
     def update_status(self, resource, namespace, name, body, patched=False):
@@ -231,14 +236,19 @@ class Registry:
         self.store.put(key, strategy.for_status(obj, current, time.time()))
         return self.store.get(key, namespace or "", name)
 
-    def _write(self, resource, namespace, obj, current):
-        """Stores obj as its kind's strategy has it."""
+    def _write(self, resource, namespace, obj, current, manager=None, applied=None):
+        """Stores obj as its kind's strategy has it, with who owns its fields."""
         name = obj["metadata"]["name"]
         if resource.kind in self.strategies:
             if resource.kind == pod.KIND and current is None:
                 _check_node(self.store, pod.KIND, name, "spec.nodeName",
                             (obj.get("spec") or {}).get("nodeName"))
             stored = self._stored_form(resource, obj, current)
+            managed = applied if applied is not None else field_manager.update(
+                current, stored, manager, group_version(resource), time.time()) \
+                if manager else (current or {}).get("metadata", {}).get("managedFields")
+            if managed:
+                stored["metadata"] = dict(stored["metadata"], managedFields=managed)
             if resource.kind == node.KIND and current is None:
                 self._admitted(obj, lambda: self.cluster.admit_node(parsed(parse_node, obj)))
             self.store.put(store_key(resource), stored)
@@ -373,9 +383,9 @@ class Registry:
             if exc.code != 404:
                 raise
 
-    def scale(self, resource, namespace, name, replicas=None):
+    def scale(self, resource, namespace, name, replicas=None, manager=None):
         """The autoscaling/v1 Scale of a Deployment, ReplicaSet or ReplicationController;
-        replicas given: scaled first."""
+        replicas given: scaled first (by manager, who then owns spec.replicas)."""
         key = store_key(resource)
         current = self.store.get(key, namespace, name)
         if current is None:
@@ -383,7 +393,8 @@ class Registry:
         if replicas is not None:
             check_count("Scale", name, "spec.replicas", replicas)
             self.update(resource, namespace, name, dict(
-                current, spec=dict(current["spec"], replicas=replicas)), patched=True)
+                current, spec=dict(current["spec"], replicas=replicas)), patched=True,
+                manager=manager)
         scaled = self.store.get(key, namespace, name)
         selector = scaled["spec"]["selector"]
         selector = selector.get("matchLabels", {}) if resource.group == "apps" else selector

@@ -18,15 +18,15 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from services.apps.http_server import STOP_POLL
-from topo.api import (openapi, protobuf, protobuf_encode, proxy, render, resources, streams,
-                      tables)
+from topo.api import (field_manager, openapi, protobuf, protobuf_encode, proxy, render,
+                      resources, streams, tables)
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
 from topo.api.selectors import SelectorError, field_selector, label_selector
 from topo.api.event_recorder import EventRecorder
 from topo.api.strategies import namespace as namespace_strategy
-from topo.api.status import ApiError, not_found
+from topo.api.status import ApiError, invalid, not_found
 from topo.api.store import Gone, Store
 from topo.api.tls import make_certificate, server_context
 from topo.errors import KubemnError
@@ -311,7 +311,8 @@ class ApiServer:
                     self.store.get(namespace_strategy.RESOURCE, "", namespace), namespace,
                     store_key(resource), name)
             return 201, self.registry.create(resource, namespace, body,
-                                             request.param("fieldValidation"))
+                                             request.param("fieldValidation"),
+                                             _manager(request, handler))
         if method == "DELETE":
             if request.name is None:
                 return 200, self._delete_collection(request, namespace)
@@ -321,17 +322,63 @@ class ApiServer:
         if request.name is None:
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource", reason="MethodNotAllowed")
+        if method == "PATCH" and _content_type(handler) == APPLY_PATCH:
+            return self._apply(request, namespace, body)
+        if request.param("force") is not None:
+            raise invalid("PatchOptions", "", "force",
+                          "Forbidden: may not be specified for non-apply patch")
         if method == "PATCH":
             body = self._patched(request, namespace, body, handler)
             if request.subresource == "status":
                 return 200, self.registry.update_status(resource, namespace, request.name,
                                                         body, patched=True)
             return 200, self.registry.update(resource, namespace, request.name, body,
-                                             True, request.param("fieldValidation"))
+                                             True, request.param("fieldValidation"),
+                                             _manager(request, handler))
         if request.subresource == "status":
             return 200, self.registry.update_status(resource, namespace, request.name, body)
         return 200, self.registry.update(resource, namespace, request.name, body,
-                                         validation=request.param("fieldValidation"))
+                                         validation=request.param("fieldValidation"),
+                                         manager=_manager(request, handler))
+
+    def _apply(self, request, namespace, config):
+        """Server-side apply (topo/api/field_manager.py): the object made, or config
+        merged into it as manager's whole intent (201 or 200)."""
+        manager = request.param("fieldManager")
+        if not manager:
+            raise invalid("PatchOptions", "", "fieldManager",
+                          "Required value: is required for apply patch")
+        if request.subresource is not None:
+            raise ApiError(415, "server-side apply of the %s subresource is not supported "
+                           "by kubemn" % request.subresource, reason="UnsupportedMediaType")
+        if not isinstance(config, dict):
+            raise ApiError(400, "the request body is not a Kubernetes object")
+        resource, key = request.resource, store_key(request.resource)
+        config = dict(config, metadata=dict(config.get("metadata") or {}))
+        if config["metadata"].setdefault("name", request.name) != request.name:
+            raise ApiError(400, "the name of the object (%s) does not match the name on "
+                           "the URL (%s)" % (config["metadata"]["name"], request.name))
+        live = self.store.get(key, namespace or "", request.name)
+        force = request.param("force") in ("true", "1")
+        try:
+            merged, managed = field_manager.apply(live, config, manager,
+                                                  resources.group_version(resource),
+                                                  time.time(), force)
+        except field_manager.ApplyConflict as exc:
+            raise ApiError(409, field_manager.conflict_message(exc.conflicts),
+                           reason="Conflict", details={
+                               "causes": field_manager.conflict_causes(exc.conflicts)}) \
+                from None
+        if live is None:
+            if namespace is not None:
+                namespace_strategy.check_open(
+                    self.store.get(namespace_strategy.RESOURCE, "", namespace), namespace,
+                    key, request.name)
+            return 201, self.registry.create(resource, namespace, merged,
+                                             request.param("fieldValidation"),
+                                             applied=managed)
+        return 200, self.registry.update(resource, namespace, request.name, merged, True,
+                                         request.param("fieldValidation"), applied=managed)
 
     def _patched(self, request, namespace, patch, handler):
         key = store_key(request.resource)
@@ -339,9 +386,6 @@ class ApiServer:
         if current is None:
             raise not_found(key, request.name)
         content_type = _content_type(handler)
-        if content_type == APPLY_PATCH:
-            raise ApiError(415, "server-side apply is not supported by kubemn yet: use "
-                           "client-side `kubectl apply`", reason="UnsupportedMediaType")
         try:
             return apply_patch(current, patch, content_type)
         except PatchError as exc:
@@ -373,7 +417,8 @@ class ApiServer:
         if not isinstance(spec, dict) or "replicas" not in spec:
             raise ApiError(422, 'Scale "%s" is invalid: spec.replicas: Required value'
                            % request.name, reason="Invalid")
-        return 200, self.registry.scale(resource, namespace, request.name, spec["replicas"])
+        return 200, self.registry.scale(resource, namespace, request.name, spec["replicas"],
+                                        _manager(request, handler))
 
     def _delete_collection(self, request, namespace):
         key = store_key(request.resource)
@@ -424,6 +469,20 @@ def _event_sender(handler, resource):
                 "ERROR", ApiError(500, "internal error: %s" % exc).status())
         handler.send_chunk(frame)
     return send
+
+
+def _manager(request, handler):
+    """The write's field manager: the fieldManager asked for, or the client's name
+    from its User-Agent (`kubectl/v1.37.0 (linux/amd64)` is kubectl), as Kubernetes
+    names it."""
+    manager = request.param("fieldManager")
+    if manager:
+        if len(manager) > 128 or not manager.isprintable():
+            raise invalid("PatchOptions", "", "fieldManager", "Invalid value: %r: must be "
+                          "at most 128 printable characters" % manager)
+        return manager
+    agent = handler.headers.get("User-Agent") or "unknown"
+    return agent.split("/", 1)[0][:128] or "unknown"
 
 
 def _content_type(handler):

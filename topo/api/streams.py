@@ -3,7 +3,7 @@ a WebSocket or a bare SPDY connection (with a terminal for -t); port-forward."""
 import os
 import time
 
-from topo.api import portforward, spdy_channels, websocket
+from topo.api import portforward, portforward_channels, spdy_channels, websocket
 from topo.api.sessions import AttachSession, ExecSession, WebSocketChannels
 from topo.api.status import ApiError
 from topo.errors import KubemnError
@@ -83,12 +83,16 @@ def _refuse_pending(cluster, pod_ref, container):
             waiting_state(waiting)[0] if waiting is not None else "ContainerCreating"))
 
 
+def _offered(handler, protocols):
+    """The first of protocols the WebSocket client offers (None: none)."""
+    return websocket.choose_protocol(handler.headers.get("Sec-WebSocket-Protocol"), protocols)
+
+
 def _upgrade(handler, protocols, what):
     """Answers a WebSocket upgrade with the first of protocols the client offers."""
     if "websocket" not in (handler.headers.get("Upgrade") or "").lower():
         raise ApiError(400, "%s needs a WebSocket upgrade (kubectl 1.31 or newer)" % what)
-    protocol = websocket.choose_protocol(handler.headers.get("Sec-WebSocket-Protocol"),
-                                         protocols)
+    protocol = _offered(handler, protocols)
     if protocol is None:
         raise ApiError(400, "none of the offered protocols is served: kubemn speaks %s"
                        % ", ".join(protocols))
@@ -153,10 +157,17 @@ def _running_pod(cluster, request):
 
 def serve_portforward(api, request, handler):
     """pods/NAME/portforward: kubectl's SPDY session through a WebSocket, or on the
-    upgraded connection itself (bare SPDY/3.1)."""
+    upgraded connection itself (bare SPDY/3.1); the official clients' WebSocket of
+    channels, a pair for each port the request names."""
     pod = _running_pod(api.cluster, request)
     if not _asks_for_spdy(handler):
-        _upgrade(handler, (portforward.PROTOCOL,), "port-forward")
+        protocols = (portforward.PROTOCOL, portforward_channels.PROTOCOL)
+        if _offered(handler, protocols) == portforward_channels.PROTOCOL:
+            ports = portforward_channels.requested_ports(request.query.get("ports") or [])
+            _upgrade(handler, protocols, "port-forward")
+            portforward_channels.ChannelPortForward(pod, handler, ports, api.note).run()
+            return None, None
+        _upgrade(handler, protocols, "port-forward")
         transport = portforward.WebSocketBytes(handler)
     else:
         _switch_to_spdy(handler, (portforward.SPDY_PROTOCOL,))
