@@ -23,10 +23,11 @@ from services import corefile
 from services.desired import service_states
 from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
-from topo.api.resources import NAMESPACED
+from topo.api.resources import NAMESPACED, RESOURCES
 from topo.api.server import ApiServer
 from topo.api.status import ApiError
 from topo.api.strategies import service as service_strategy
+from topo.api.strategies import api_service as api_service_strategy
 from topo.api.strategies import replication_controller as rc_strategy
 from topo.api.strategies import daemon_set as ds_strategy
 from topo.api.strategies import deployment as deployment_strategy
@@ -58,6 +59,8 @@ from topo.manager.cron_jobs import CronJobController
 from topo.manager.jobs import JobController
 from topo.manager.replicas import ReplicationManager, replica_set_manager
 from topo.manager.scheduler import Scheduler
+from topo.manager.disruption import DisruptionController
+from topo.manager.quota import QuotaController
 from topo.manager.service_accounts import ServiceAccountsController
 from topo.manager.stateful_sets import StatefulSetController
 from topo.objects import READY_TIMEOUT, Objects
@@ -160,7 +163,13 @@ class Cluster(Objects):
             raise KubemnError(exc.message) from None
 
     def _dns_addon(self):
-        return dns_addon(self.spec.service_cidr, self.dns_records_path, self.dns_config.path)
+        """Cluster DNS, the `kubernetes` Service, and the aggregator's Local APIServices
+        of the group versions the API serves."""
+        addon = dns_addon(self.spec.service_cidr, self.dns_records_path,
+                          self.dns_config.path)
+        served = {(r.group, r.version) for r in RESOURCES}
+        return replace(addon, api_objects=addon.api_objects + tuple(
+            api_service_strategy.built_in(served)))
 
     @classmethod
     def from_files(cls, paths, **kwargs):
@@ -312,6 +321,10 @@ class Cluster(Objects):
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
                               ControlLoop(store, garbage, report=self.progress),
                               ControlLoop(store, accounts, report=self.progress),
+                              ControlLoop(store, DisruptionController(store, time.time),
+                                          report=self.progress),
+                              ControlLoop(store, QuotaController(
+                                  store, registry.namespace_objects), report=self.progress),
                               ControlLoop(store, self.programmer, report=self.progress),
                               ControlLoop(store, PodGarbageCollector(
                                   store, lambda namespace, name: registry.delete_content(

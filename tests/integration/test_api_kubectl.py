@@ -1041,3 +1041,53 @@ def test_the_kubernetes_service_resolves_has_the_apis_endpoint_and_refuses_pods(
     # The API is on the machine's loopback: from a pod, the Service refuses at once.
     refused = cluster.exec("client1", "curl -sk -m 3 https://kubernetes/; echo exit=$?")
     assert "exit=7" in refused.stdout
+
+
+POLICY_KINDS = """apiVersion: v1
+kind: Namespace
+metadata: {name: tenant}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: tenant}
+spec:
+  limits:
+  - type: Container
+    default: {cpu: 500m, memory: 128Mi}
+    defaultRequest: {cpu: 100m, memory: 64Mi}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: small, namespace: tenant}
+spec: {hard: {pods: "2", requests.cpu: "1"}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: tenant}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: web}}
+"""
+
+
+def test_limit_ranges_quotas_and_budgets_act_as_the_api_server_and_controllers_do(cluster):
+    kubectl(cluster, "apply", "-f", "-", stdin=POLICY_KINDS)
+    for name in ("web-1", "web-2"):
+        kubectl(cluster, "run", name, "-n", "tenant", "--image=busybox", "--labels=app=web",
+                "--", "sleep", "infinity")
+    resources = json.loads(kubectl(cluster, "get", "pod", "web-1", "-n", "tenant", "-o",
+                                   "jsonpath={.spec.containers[0].resources}").stdout)
+    assert resources == {"limits": {"cpu": "500m", "memory": "128Mi"},
+                         "requests": {"cpu": "100m", "memory": "64Mi"}}
+    refused = kubectl(cluster, "run", "web-3", "-n", "tenant", "--image=busybox",
+                      check=False)
+    assert refused.returncode == 1 and 'pods "web-3" is forbidden: exceeded quota: small, ' \
+        'requested: pods=1, used: pods=2, limited: pods=2' in refused.stderr
+    wait_for(lambda: kubectl(cluster, "get", "quota", "small", "-n", "tenant",
+                             "--no-headers").stdout.split()[2:] ==
+             ["pods:", "2/2,", "requests.cpu:", "200m/1"], 10)
+    wait_for(lambda: kubectl(cluster, "get", "pdb", "web", "-n", "tenant",
+                             "--no-headers").stdout.split()[:4] == ["web", "1", "N/A", "1"], 15)
+    local = kubectl(cluster, "get", "apiservices", "v1.apps", "--no-headers").stdout.split()
+    assert local[:3] == ["v1.apps", "Local", "True"]
+    kubectl(cluster, "delete", "namespace", "tenant")

@@ -153,10 +153,11 @@ def test_discovery_lists_short_names_categories_and_subresources():
     assert pods["shortNames"] == ["po"] and pods["categories"] == ["all"]
     names = [r["name"] for r in listing["resources"]]
     assert "pods/exec" in names and "pods/log" in names
-    assert resources.api_resource_list("policy", "v1") is None
+    assert resources.api_resource_list("storage.k8s.io", "v1") is None
     groups = [g["name"] for g in resources.api_group_list()["groups"]]
-    assert groups == ["apps", "batch", "coordination.k8s.io", "discovery.k8s.io",
-                      "networking.k8s.io", "rbac.authorization.k8s.io"]
+    assert groups == ["apiregistration.k8s.io", "apps", "batch", "coordination.k8s.io",
+                      "discovery.k8s.io", "networking.k8s.io", "policy",
+                      "rbac.authorization.k8s.io"]
 
 
 def test_group_discovery_names_a_groups_versions_and_nothing_for_an_unknown_group():
@@ -164,20 +165,21 @@ def test_group_discovery_names_a_groups_versions_and_nothing_for_an_unknown_grou
     assert apps["kind"] == "APIGroup" and apps["name"] == "apps"
     assert apps["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
     assert apps["versions"] == [apps["preferredVersion"]]
-    assert resources.api_group("policy") is None and resources.api_group("") is None
+    assert resources.api_group("storage.k8s.io") is None and resources.api_group("") is None
 
 
 def test_openapi_tells_kubectl_every_kind_takes_field_validation():
     root = openapi.root()["paths"]
     assert set(root) == {"api/v1", "apis/apps/v1", "apis/batch/v1", "apis/coordination.k8s.io/v1",
                          "apis/discovery.k8s.io/v1", "apis/networking.k8s.io/v1",
-                         "apis/rbac.authorization.k8s.io/v1"}
+                         "apis/rbac.authorization.k8s.io/v1", "apis/policy/v1",
+                         "apis/apiregistration.k8s.io/v1"}
     document = openapi.document(root["apis/apps/v1"]["serverRelativeURL"].split("?")[0])
     patches = [op["patch"] for op in document["paths"].values() if "patch" in op]
     assert {p["x-kubernetes-group-version-kind"]["kind"] for p in patches} == {
         "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"}
     assert all("fieldValidation" in [q["name"] for q in p["parameters"]] for p in patches)
-    assert openapi.document("/openapi/v3/apis/policy/v1") is None
+    assert openapi.document("/openapi/v3/apis/storage.k8s.io/v1") is None
 
 
 def test_a_pod_not_started_yet_is_pending_without_an_address_and_says_why():

@@ -11,15 +11,16 @@ import random
 import threading
 import time
 
-from topo.api import field_manager
+from topo.api import admission, field_manager
 from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
                                 kubectl_name, store_key)
 from topo.api.schema import unknown_fields
 from topo.api.status import ApiError, already_exists, conflict, invalid, not_found
 from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, endpoints,
-                                  job, lease, network_policy, node, pod, replica_set,
-                                  replication_controller, secret, service_account,
-                                  stateful_set)
+                                  job, lease, limit_range, network_policy, node, pod,
+                                  pod_disruption_budget, replica_set, replication_controller,
+                                  resource_quota, secret, service_account, stateful_set)
+from topo.api.strategies import api_service
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies import rbac
 from topo.api.strategies.common import check_count, parsed
@@ -40,6 +41,8 @@ STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "ReplicationController": replication_controller,
               "Ingress": KeptAsGiven("Ingress", "networking.k8s.io/v1"),
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1"),
+              "PodDisruptionBudget": pod_disruption_budget, "LimitRange": limit_range,
+              "ResourceQuota": resource_quota, "APIService": api_service,
               **rbac.STRATEGIES}
 POLICIES = network_policy.RESOURCE
 CONFIG_MAPS = config_map.RESOURCE
@@ -244,6 +247,8 @@ class Registry:
                 _check_node(self.store, pod.KIND, name, "spec.nodeName",
                             (obj.get("spec") or {}).get("nodeName"))
             stored = self._stored_form(resource, obj, current)
+            if current is None and namespace:
+                stored = self._admitted_create(resource, namespace, stored)
             managed = applied if applied is not None else field_manager.update(
                 current, stored, manager, group_version(resource), time.time()) \
                 if manager else (current or {}).get("metadata", {}).get("managedFields")
@@ -255,6 +260,25 @@ class Registry:
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")
+
+    def _admitted_create(self, resource, namespace, stored):
+        """What the LimitRanger and ResourceQuota admission plugins make of a create
+        in namespace (topo/api/admission.py): a pod with its defaults; 403 beyond a
+        quota."""
+        if resource.kind == pod.KIND:
+            stored = admission.limit_ranger(stored, self.store.list(
+                limit_range.RESOURCE, namespace)[1])
+        quotas = self.store.list(resource_quota.RESOURCE, namespace)[1]
+        if quotas:
+            admission.check_quotas(store_key(resource), stored, quotas,
+                                   self.namespace_objects(namespace, quotas))
+        return stored
+
+    def namespace_objects(self, namespace, quotas):
+        """{store key: [objects of namespace]} of what the quotas count."""
+        keys = {"pods", "services"} | {admission.counted_key(r) for q in quotas
+                                       for r in q["spec"].get("hard") or {}}
+        return {key: self.store.list(key, namespace)[1] for key in keys if key}
 
     def _stored_form(self, resource, obj, current):
         """What the kind's strategy stores for obj (raises what it refuses)."""
@@ -334,7 +358,8 @@ class Registry:
                          "pods", "endpoints", CONFIG_MAPS, secret.RESOURCE, POLICIES,
                          "ingresses.networking.k8s.io", service_account.RESOURCE,
                          lease.RESOURCE, rbac.ROLE_BINDING.resource, rbac.ROLE.resource,
-                         "events")
+                         pod_disruption_budget.RESOURCE, limit_range.RESOURCE,
+                         resource_quota.RESOURCE, "events")
 
     def create_content(self, key, namespace, body):
         """A controller's create (the deployment controller's ReplicaSets)."""

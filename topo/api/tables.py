@@ -237,6 +237,34 @@ def _binding_row(binding, now):
             named("ServiceAccount", namespaced=True)]
 
 
+def _budget_row(budget, now):
+    spec = budget.get("spec") or {}
+    return [budget["metadata"]["name"], str(spec.get("minAvailable", "N/A")),
+            str(spec.get("maxUnavailable", "N/A")),
+            (budget.get("status") or {}).get("disruptionsAllowed", 0), _age(budget, now)]
+
+
+def _quota_row(quota, now):
+    status = quota.get("status") or {}
+    hard, used = status.get("hard") or {}, status.get("used") or {}
+
+    def listed(names):
+        return ", ".join("%s: %s/%s" % (n, used.get(n, "0"), hard[n]) for n in names)
+    return [quota["metadata"]["name"], _age(quota, now),
+            listed(sorted(n for n in hard if not n.startswith("limits."))),
+            listed(sorted(n for n in hard if n.startswith("limits.")))]
+
+
+def _api_service_row(service, now):
+    reference = (service.get("spec") or {}).get("service")
+    available = next((c for c in (service.get("status") or {}).get("conditions") or ()
+                      if c["type"] == "Available"), {"status": "Unknown"})
+    shown = available["status"] if available["status"] == "True" else "%s (%s)" % (
+        available["status"], available.get("reason", ""))
+    return [service["metadata"]["name"], "%s/%s" % (reference["namespace"], reference["name"])
+            if reference else "Local", shown, _age(service, now)]
+
+
 def _lease_row(lease, now):
     return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity", ""),
             _age(lease, now)]
@@ -339,6 +367,13 @@ COLUMNS = {
     "configmaps": ([NAME, _col("Data", "integer"), _col("Age")], _config_map_row),
     "secrets": ([NAME, _col("Type"), _col("Data", "integer"), _col("Age")], _secret_row),
     "leases.coordination.k8s.io": ([NAME, _col("Holder"), _col("Age")], _lease_row),
+    "poddisruptionbudgets.policy": ([NAME, _col("Min Available"), _col("Max Unavailable"),
+                                     _col("Allowed Disruptions", "integer"), _col("Age")],
+                                    _budget_row),
+    "limitranges": ([NAME, _col("Created At", "date")], _role_row),
+    "resourcequotas": ([NAME, _col("Age"), _col("Request"), _col("Limit")], _quota_row),
+    "apiservices.apiregistration.k8s.io": ([NAME, _col("Service"), _col("Available"),
+                                            _col("Age")], _api_service_row),
     **{plural + ".rbac.authorization.k8s.io": ([NAME, _col("Created At", "date")],
                                                _role_row)
        for plural in ("roles", "clusterroles")},
