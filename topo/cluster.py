@@ -61,6 +61,7 @@ from topo.manager.replicas import ReplicationManager, replica_set_manager
 from topo.manager.scheduler import Scheduler
 from topo.manager.disruption import DisruptionController
 from topo.manager.quota import QuotaController
+from topo.manager.root_ca import RootCAPublisher
 from topo.manager.service_accounts import ServiceAccountsController
 from topo.manager.stateful_sets import StatefulSetController
 from topo.objects import READY_TIMEOUT, Objects
@@ -285,6 +286,10 @@ class Cluster(Objects):
         accounts = ServiceAccountsController(
             store, lambda namespace, body: registry.create_content("serviceaccounts",
                                                                    namespace, body))
+        with open(self.api.cert) as handle:
+            root_ca = RootCAPublisher(store, handle.read(), lambda namespace, body, exists: (
+                registry.update_content if exists else registry.create_content)(
+                    "configmaps", namespace, body))
         one_pod = (lambda namespace, body: registry.create_contents("pods", namespace, [body]),
                    lambda namespace, name: registry.delete_content("pods", namespace, name))
         daemons = DaemonSetController(store, *one_pod)
@@ -321,6 +326,7 @@ class Cluster(Objects):
                               self.slices_loop, self.endpoints_loop, self.dns_loop,
                               ControlLoop(store, garbage, report=self.progress),
                               ControlLoop(store, accounts, report=self.progress),
+                              ControlLoop(store, root_ca, report=self.progress),
                               ControlLoop(store, DisruptionController(store, time.time),
                                           report=self.progress),
                               ControlLoop(store, QuotaController(

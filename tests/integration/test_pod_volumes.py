@@ -155,20 +155,25 @@ def test_a_pod_waits_for_what_its_volumes_and_variables_need(core):
     assert _run(core, "patient", "sh", "-c", "echo $TOKEN $CFG_mode") == "abc on\n"
 
 
-def test_a_projected_volume_holds_the_service_accounts_token_where_clients_look(core):
+def test_a_projected_volume_holds_the_service_accounts_token_where_clients_look(
+        cluster, core):
+    """As the service account admission plugin projects it: the token, the root CA
+    certificate (the kube-root-ca.crt ConfigMap every namespace has) and the
+    namespace."""
     path = "/var/run/secrets/kubernetes.io/serviceaccount"
-    core.create_namespaced_config_map("default", {"metadata": {"name": "ca"},
-                                                  "data": {"ca.crt": "CERT"}})
     core.create_namespaced_pod("default", _pod("projected", [_sleeper(
         [{"name": "access", "mountPath": path}])], [{"name": "access", "projected": {
             "sources": [
                 {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
-                {"configMap": {"name": "ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"configMap": {"name": "kube-root-ca.crt",
+                               "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
                 {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
                     "fieldPath": "metadata.namespace"}}]}}]}}]))
     wait_for(lambda: _phase(core, "projected") == "Running", 20)
     assert _run(core, "projected", "ls", path) == "ca.crt\nnamespace\ntoken\n"
     assert _run(core, "projected", "cat", path + "/namespace") == "default"
+    with open(cluster.api.cert) as handle:
+        assert _run(core, "projected", "cat", path + "/ca.crt") == handle.read()
     claims = _run(core, "projected", "cat", path + "/token").split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
     assert claims["sub"] == "system:serviceaccount:default:default"
@@ -210,3 +215,17 @@ def test_nginx_serves_a_page_and_a_server_block_from_config_maps(core):
     assert core.connect_get_namespaced_pod_proxy_with_path("web:8081", "default", "") == \
         "extra\n"
     assert _run(core, "web", "ls", "/etc/nginx/conf.d") == "default.conf\nextra.conf\n"
+
+
+def test_a_pod_made_anew_under_an_old_name_gets_an_empty_dir_of_its_own(core):
+    spec = _pod("again", [_sleeper([{"name": "scratch", "mountPath": "/scratch"}])],
+                [{"name": "scratch", "emptyDir": {}}])
+    core.create_namespaced_pod("default", spec)
+    wait_for(lambda: _phase(core, "again") == "Running", 20)
+    _run(core, "again", "touch", "/scratch/left-behind")
+    core.delete_namespaced_pod("again", "default", grace_period_seconds=0)
+    wait_for(lambda: not [p for p in core.list_namespaced_pod("default").items
+                          if p.metadata.name == "again"], 15)
+    core.create_namespaced_pod("default", spec)
+    wait_for(lambda: _phase(core, "again") == "Running", 20)
+    assert _run(core, "again", "ls", "/scratch") == ""

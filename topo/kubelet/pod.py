@@ -198,7 +198,10 @@ class Pod:
         """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf, and the
         commands for `ip -batch` that plug it into its node."""
         os.makedirs(self.pod_dir, exist_ok=True)
-        # A new pod that takes an old one's name starts with logs of its own.
+        # A new pod that takes an old one's name starts with volumes, overlays and
+        # logs of its own (an emptyDir lives as long as its pod, not its name).
+        for made in ("volumes", "overlays", "root"):
+            shutil.rmtree(os.path.join(self.pod_dir, made), ignore_errors=True)
         for container in self.spec.template.containers:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(self.log_path(container.name))
