@@ -124,8 +124,8 @@ def test_bad_requests_get_a_clear_status_and_change_nothing(cluster):
              ("PATCH", "/api/v1/namespaces/default/pods/lone", '[{"op": "jump"}]', 415),
              ("DELETE", "/api/v1/namespaces/default/pods/ghost", None, 404),
              ("POST", "/api/v1/namespaces/default/pods", "[" * 100000, 400),
-             ("POST", "/api/v1/namespaces/default/pods?dryRun=All", json.dumps(
-                 yaml.safe_load(POD.replace("lone", "dry"))), 400)]
+             ("POST", "/api/v1/namespaces/default/pods?dryRun=Some", json.dumps(
+                 yaml.safe_load(POD.replace("lone", "dry"))), 422)]
     for method, path, body, code in cases:
         got, status = _request(cluster, method, path, token, body)
         assert (got, status["kind"]) == (code, "Status"), (method, path, body[:40] if body

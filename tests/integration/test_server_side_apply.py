@@ -119,3 +119,22 @@ def test_the_python_clients_apply_patch_removes_what_its_manager_no_longer_appli
     assert nameless.value.status == 422 and "fieldManager: Required value" in json.loads(
         nameless.value.body)["message"]
     core.delete_namespaced_config_map("settings", "default")
+
+
+def test_a_server_dry_run_checks_everything_and_stores_nothing_so_kubectl_diff_works(
+        cluster):
+    created = kubectl(cluster, "apply", "--dry-run=server", "-f", "-", stdin=DEPLOYMENT)
+    assert created.stdout.strip() == "deployment.apps/ssa created (server dry run)"
+    assert kubectl(cluster, "get", "deploy", "ssa", check=False).returncode == 1
+    refused = kubectl(cluster, "apply", "--dry-run=server", "-f", "-", check=False,
+                      stdin=DEPLOYMENT.replace("replicas: 2", "replicas: -1"))
+    assert refused.returncode == 1 and "spec.replicas" in refused.stderr
+    kubectl(cluster, "apply", "--server-side", "-f", "-", stdin=DEPLOYMENT)
+    diff = kubectl(cluster, "diff", "--server-side", "-f", "-", check=False,
+                   stdin=DEPLOYMENT.replace("replicas: 2", "replicas: 5"))
+    assert diff.returncode == 1, diff.stderr   # 1: there are differences
+    assert "-  replicas: 2\n+  replicas: 5" in diff.stdout
+    kubectl(cluster, "delete", "deploy", "ssa", "--dry-run=server")
+    assert kubectl(cluster, "get", "deploy", "ssa", "-o",
+                   "jsonpath={.spec.replicas}").stdout == "2"   # still there, as it was
+    kubectl(cluster, "delete", "deploy", "ssa")

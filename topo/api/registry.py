@@ -10,6 +10,7 @@ import copy
 import random
 import threading
 import time
+import uuid
 
 from topo.api import admission, field_manager
 from topo.api.resources import (BY_KIND, BY_STORE_KEY, RESOURCES, group_version,
@@ -200,19 +201,22 @@ class Registry:
                 self.store.put(key, before)
 
     def create(self, resource, namespace, body, validation=None, manager=None,
-               applied=None):
+               applied=None, dry_run=False):
         """manager: the client's field manager (None: a controller of kubemn's, whose
-        fields are not tracked); applied: the managedFields of a server-side apply."""
+        fields are not tracked); applied: the managedFields of a server-side apply;
+        dry_run: everything but the store's write (dryRun=All): what it would store."""
         obj = _check_body(resource, namespace, body)
         check_fields(obj, validation)
         key, name = store_key(resource), obj["metadata"]["name"]
         if self.store.get(key, namespace or "", name) is not None:
             raise already_exists(key, name)
-        self._write(resource, namespace, obj, None, manager, applied)
+        stored = self._write(resource, namespace, obj, None, manager, applied, dry_run)
+        if dry_run:
+            return dict(stored, metadata=dict(stored["metadata"], uid=str(uuid.uuid4())))
         return self.store.get(key, namespace or "", name)
 
     def update(self, resource, namespace, name, body, patched=False, validation=None,
-               manager=None, applied=None):
+               manager=None, applied=None, dry_run=False):
         """PUT (body is the whole object) or PATCH (body: the patched object)."""
         key = store_key(resource)
         current = self.store.get(key, namespace or "", name)
@@ -221,7 +225,11 @@ class Registry:
         obj = _check_body(resource, namespace, body, name)
         check_fields(obj, validation)
         _check_version(obj, current, key, patched)
-        self._write(resource, namespace, obj, current, manager, applied)
+        stored = self._write(resource, namespace, obj, current, manager, applied, dry_run)
+        if dry_run:
+            return dict(stored, metadata=dict(stored["metadata"], **{
+                k: current["metadata"][k] for k in ("uid", "resourceVersion", "generation")
+                if k in current["metadata"]}))
         return self.store.get(key, namespace or "", name)
 
     def update_status(self, resource, namespace, name, body, patched=False):
@@ -239,8 +247,10 @@ class Registry:
         self.store.put(key, strategy.for_status(obj, current, time.time()))
         return self.store.get(key, namespace or "", name)
 
-    def _write(self, resource, namespace, obj, current, manager=None, applied=None):
-        """Stores obj as its kind's strategy has it, with who owns its fields."""
+    def _write(self, resource, namespace, obj, current, manager=None, applied=None,
+               dry_run=False):
+        """Stores obj as its kind's strategy has it, with who owns its fields (a dry
+        run: only returns it)."""
         name = obj["metadata"]["name"]
         if resource.kind in self.strategies:
             if resource.kind == pod.KIND and current is None:
@@ -256,7 +266,9 @@ class Registry:
                 stored["metadata"] = dict(stored["metadata"], managedFields=managed)
             if resource.kind == node.KIND and current is None:
                 self._admitted(obj, lambda: self.cluster.admit_node(parsed(parse_node, obj)))
-            self.store.put(store_key(resource), stored)
+            if not dry_run:
+                self.store.put(store_key(resource), stored)
+            return stored
         else:
             raise ApiError(405, "%s cannot be written: kubemn's controllers make them"
                            % resource.plural, reason="MethodNotAllowed")

@@ -151,8 +151,10 @@ class ApiServer:
             return proxy.serve_proxy(self, request, method, handler)
         if method == "GET":
             return self._get(request, handler)
-        if request.param("dryRun"):
-            raise ApiError(400, "dry run is not supported by kubemn: nothing was changed")
+        dry_run = request.param("dryRun")
+        if dry_run not in (None, "All"):
+            raise invalid("CreateOptions", "", "dryRun", 'Unsupported value: "%s": supported '
+                          'values: "All"' % dry_run)
         if handler.raw_body and _content_type(handler) == protobuf.CONTENT_TYPE:
             try:
                 body = protobuf.decode(handler.raw_body)
@@ -293,6 +295,14 @@ class ApiServer:
         namespace = request.namespace if resource.namespaced else None
         if resource.namespaced and namespace is None:
             raise ApiError(404, "the server could not find the requested resource")
+        # A delete's DeleteOptions may say it in the body (kubectl delete --dry-run=server).
+        dry_run = request.param("dryRun") == "All" or method == "DELETE" and \
+            isinstance(body, dict) and "All" in (body.get("dryRun") or ())
+        if dry_run and (request.subresource is not None or
+                        method == "DELETE" and request.name is None):
+            raise ApiError(400, "a dry run of %s is not served by kubemn: nothing was "
+                           "changed" % ("the %s subresource" % request.subresource
+                                        if request.subresource else "deletecollection"))
         if request.subresource == "scale":
             return self._write_scale(request, method, body, handler)
         if request.subresource == "binding" and method == "POST":
@@ -312,10 +322,15 @@ class ApiServer:
                     store_key(resource), name)
             return 201, self.registry.create(resource, namespace, body,
                                              request.param("fieldValidation"),
-                                             _manager(request, handler))
+                                             _manager(request, handler), dry_run=dry_run)
         if method == "DELETE":
             if request.name is None:
                 return 200, self._delete_collection(request, namespace)
+            if dry_run:   # what would go: the object as it is
+                current = self.store.get(store_key(resource), namespace or "", request.name)
+                if current is None:
+                    raise not_found(store_key(resource), request.name)
+                return 200, current
             return 200, self.registry.delete(resource, namespace, request.name,
                                              _propagation(request, body),
                                              _grace(request, body))
@@ -323,7 +338,7 @@ class ApiServer:
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource", reason="MethodNotAllowed")
         if method == "PATCH" and _content_type(handler) == APPLY_PATCH:
-            return self._apply(request, namespace, body)
+            return self._apply(request, namespace, body, dry_run)
         if request.param("force") is not None:
             raise invalid("PatchOptions", "", "force",
                           "Forbidden: may not be specified for non-apply patch")
@@ -334,14 +349,14 @@ class ApiServer:
                                                         body, patched=True)
             return 200, self.registry.update(resource, namespace, request.name, body,
                                              True, request.param("fieldValidation"),
-                                             _manager(request, handler))
+                                             _manager(request, handler), dry_run=dry_run)
         if request.subresource == "status":
             return 200, self.registry.update_status(resource, namespace, request.name, body)
         return 200, self.registry.update(resource, namespace, request.name, body,
                                          validation=request.param("fieldValidation"),
-                                         manager=_manager(request, handler))
+                                         manager=_manager(request, handler), dry_run=dry_run)
 
-    def _apply(self, request, namespace, config):
+    def _apply(self, request, namespace, config, dry_run=False):
         """Server-side apply (topo/api/field_manager.py): the object made, or config
         merged into it as manager's whole intent (201 or 200)."""
         manager = request.param("fieldManager")
@@ -376,9 +391,10 @@ class ApiServer:
                     key, request.name)
             return 201, self.registry.create(resource, namespace, merged,
                                              request.param("fieldValidation"),
-                                             applied=managed)
+                                             applied=managed, dry_run=dry_run)
         return 200, self.registry.update(resource, namespace, request.name, merged, True,
-                                         request.param("fieldValidation"), applied=managed)
+                                         request.param("fieldValidation"), applied=managed,
+                                         dry_run=dry_run)
 
     def _patched(self, request, namespace, patch, handler):
         key = store_key(request.resource)
