@@ -61,6 +61,7 @@ from topo.manager.replicas import ReplicationManager, replica_set_manager
 from topo.manager.scheduler import Scheduler
 from topo.manager.disruption import DisruptionController
 from topo.manager.quota import QuotaController
+from topo.manager.revisions import History
 from topo.manager.root_ca import RootCAPublisher
 from topo.manager.service_accounts import ServiceAccountsController
 from topo.manager.stateful_sets import StatefulSetController
@@ -85,6 +86,7 @@ from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, pl
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
 
+REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history
 FABRIC_TIMEOUT = 30.0
 
 
@@ -292,9 +294,14 @@ class Cluster(Objects):
                     "configmaps", namespace, body))
         one_pod = (lambda namespace, body: registry.create_contents("pods", namespace, [body]),
                    lambda namespace, name: registry.delete_content("pods", namespace, name))
-        daemons = DaemonSetController(store, *one_pod)
+        history = History(
+            store,
+            lambda namespace, body: registry.create_content(REVISIONS, namespace, body),
+            lambda namespace, body: registry.update_content(REVISIONS, namespace, body),
+            lambda namespace, name: registry.delete_content(REVISIONS, namespace, name))
+        daemons = DaemonSetController(store, *one_pod, history)
         stateful_sets = StatefulSetController(store, *one_pod, self.api.recorder.record,
-                                              time.time)
+                                              time.time, history)
         garbage = GarbageCollector(store, {rc_strategy.KIND: rc_strategy.RESOURCE,
                                            ds_strategy.KIND: ds_strategy.RESOURCE,
                                            rs_strategy.KIND: rs_strategy.RESOURCE,
@@ -305,7 +312,7 @@ class Cluster(Objects):
                                            sts_strategy.KIND: sts_strategy.RESOURCE,
                                            node_strategy.KIND: node_strategy.RESOURCE},
                                    ("pods", rs_strategy.RESOURCE, job_strategy.RESOURCE,
-                                    lease_strategy.RESOURCE),
+                                    lease_strategy.RESOURCE, REVISIONS),
                                    registry.delete_content)
         self.programmer.start(store)
         jobs = JobController(store, pod_writes[0], pod_writes[2], time.time)

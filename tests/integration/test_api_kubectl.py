@@ -114,7 +114,8 @@ def test_api_resources_and_get_all(cluster):
 def test_group_discovery_and_the_node_field_selector_the_e2e_framework_asks_first(cluster):
     group = json.loads(kubectl(cluster, "get", "--raw", "/apis/apps").stdout)
     assert group["kind"] == "APIGroup" and group["preferredVersion"]["groupVersion"] == "apps/v1"
-    assert "NotFound" in kubectl(cluster, "get", "--raw", "/apis/policy", check=False).stderr
+    assert "NotFound" in kubectl(cluster, "get", "--raw", "/apis/storage.k8s.io",
+                                 check=False).stderr
     schedulable = kubectl(cluster, "get", "nodes", "--field-selector", "spec.unschedulable=false",
                           "-o", "name").stdout.split()
     assert schedulable == ["node/node1", "node/node2"]
@@ -303,8 +304,12 @@ def test_a_daemon_set_runs_a_pod_on_each_node_rolls_over_and_cascades(cluster):
     kubectl(cluster, "apply", "-f", "-", stdin=AGENT_DS % "2.40")
     kubectl(cluster, "rollout", "status", "ds/agent", "--timeout=60s")
     wait_for(lambda: _agent_pods(cluster) == [(n, "2.40") for n in nodes], 15)
+    history = kubectl(cluster, "rollout", "history", "ds/agent").stdout.split()
+    assert history[3:] == ["1", "<none>", "2", "<none>"]
     kubectl(cluster, "delete", "ds", "agent")
     wait_for(lambda: not _agent_pods(cluster), 15)
+    # Its ControllerRevisions go with it (the garbage collector's).
+    wait_for(lambda: not cluster.api.store.list("controllerrevisions.apps")[1], 15)
 
 
 FAILING_JOB = """apiVersion: batch/v1
@@ -633,6 +638,19 @@ def test_a_stateful_sets_pods_keep_their_names_and_dns_names_as_in_statefulset_b
         images = kubectl(cluster, "get", "pods", "-l", "app=nginx", "-o",
                          "jsonpath={.items[*].spec.containers[0].image}").stdout.split()
         assert images == ["registry.k8s.io/nginx-slim:0.9"] * 3
+        # Its history as ControllerRevisions: rollout history lists both templates,
+        # rollout undo brings the first back (as the third revision).
+        history = kubectl(cluster, "rollout", "history", "sts/web").stdout.split()
+        assert history[:3] == ["statefulset.apps/web", "REVISION", "CHANGE-CAUSE"]
+        assert history[3:] == ["1", "<none>", "2", "<none>"]
+        kubectl(cluster, "rollout", "undo", "sts/web")
+        kubectl(cluster, "rollout", "status", "sts/web", "--timeout=90s")
+        images = kubectl(cluster, "get", "pods", "-l", "app=nginx", "-o",
+                         "jsonpath={.items[*].spec.containers[0].image}").stdout.split()
+        assert images == ["registry.k8s.io/nginx-slim:0.8"] * 3
+        revisions = kubectl(cluster, "get", "controllerrevisions", "--no-headers").stdout
+        assert sorted(line.split()[1:3] for line in revisions.splitlines()) == [
+            ["statefulset.apps/web", "2"], ["statefulset.apps/web", "3"]]
     finally:
         kubectl(cluster, "delete", "-f", "-", stdin=STATEFUL)
     wait_for(lambda: not kubectl(cluster, "get", "pods", "-l", "app=nginx", "-o",

@@ -177,7 +177,7 @@ def test_openapi_tells_kubectl_every_kind_takes_field_validation():
     document = openapi.document(root["apis/apps/v1"]["serverRelativeURL"].split("?")[0])
     patches = [op["patch"] for op in document["paths"].values() if "patch" in op]
     assert {p["x-kubernetes-group-version-kind"]["kind"] for p in patches} == {
-        "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"}
+        "ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"}
     assert all("fieldValidation" in [q["name"] for q in p["parameters"]] for p in patches)
     assert openapi.document("/openapi/v3/apis/storage.k8s.io/v1") is None
 

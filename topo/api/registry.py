@@ -21,7 +21,7 @@ from topo.api.strategies import (config_map, cron_job, daemon_set, deployment, e
                                   job, lease, limit_range, network_policy, node, pod,
                                   pod_disruption_budget, replica_set, replication_controller,
                                   resource_quota, secret, service_account, stateful_set)
-from topo.api.strategies import api_service
+from topo.api.strategies import api_service, controller_revision
 from topo.api.strategies import namespace as namespace_strategy
 from topo.api.strategies import rbac
 from topo.api.strategies.common import check_count, parsed
@@ -44,6 +44,7 @@ STRATEGIES = {"Namespace": namespace_strategy, "NetworkPolicy": network_policy,
               "IngressClass": KeptAsGiven("IngressClass", "networking.k8s.io/v1"),
               "PodDisruptionBudget": pod_disruption_budget, "LimitRange": limit_range,
               "ResourceQuota": resource_quota, "APIService": api_service,
+              "ControllerRevision": controller_revision,
               **rbac.STRATEGIES}
 POLICIES = network_policy.RESOURCE
 CONFIG_MAPS = config_map.RESOURCE
@@ -371,7 +372,7 @@ class Registry:
                          "ingresses.networking.k8s.io", service_account.RESOURCE,
                          lease.RESOURCE, rbac.ROLE_BINDING.resource, rbac.ROLE.resource,
                          pod_disruption_budget.RESOURCE, limit_range.RESOURCE,
-                         resource_quota.RESOURCE, "events")
+                         resource_quota.RESOURCE, controller_revision.RESOURCE, "events")
 
     def create_content(self, key, namespace, body):
         """A controller's create (the deployment controller's ReplicaSets)."""

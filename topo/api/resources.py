@@ -41,6 +41,8 @@ RESOURCES = (
              ("sts",), ("all",), ("scale", "status")),
     Resource("apps", "v1", "daemonsets", "daemonset", "DaemonSet", True, ALL,
              ("ds",), ("all",), ("status",)),
+    Resource("apps", "v1", "controllerrevisions", "controllerrevision", "ControllerRevision",
+             True, ALL, (), (), ()),
     Resource("batch", "v1", "jobs", "job", "Job", True, ALL, (), ("all",), ("status",)),
     Resource("batch", "v1", "cronjobs", "cronjob", "CronJob", True, ALL, ("cj",), ("all",),
              ("status",)),

@@ -265,6 +265,14 @@ def _api_service_row(service, now):
             if reference else "Local", shown, _age(service, now)]
 
 
+def _revision_row(revision, now):
+    owner = next((r for r in revision["metadata"].get("ownerReferences") or ()
+                  if r.get("controller")), None)
+    return [revision["metadata"]["name"], "%s.%s/%s" % (
+        owner["kind"].lower(), owner["apiVersion"].split("/")[0], owner["name"])
+        if owner else NONE, revision["revision"], _age(revision, now)]
+
+
 def _lease_row(lease, now):
     return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity", ""),
             _age(lease, now)]
@@ -371,6 +379,8 @@ COLUMNS = {
                                      _col("Allowed Disruptions", "integer"), _col("Age")],
                                     _budget_row),
     "limitranges": ([NAME, _col("Created At", "date")], _role_row),
+    "controllerrevisions.apps": ([NAME, _col("Controller"), _col("Revision", "integer"),
+                                  _col("Age")], _revision_row),
     "resourcequotas": ([NAME, _col("Age"), _col("Request"), _col("Limit")], _quota_row),
     "apiservices.apiregistration.k8s.io": ([NAME, _col("Service"), _col("Available"),
                                             _col("Age")], _api_service_row),

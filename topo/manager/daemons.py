@@ -18,7 +18,7 @@ from topo.manager.loop import Again
 from topo.manager.replicas import all_keys, new_pod, own_or_owner_key, owned_pods
 from topo.manager.scheduler import tolerates
 
-PODS, NODES = "pods", "nodes"
+PODS, NODES, REVISIONS = "pods", "nodes", "controllerrevisions.apps"
 HASH_LABEL = "controller-revision-hash"
 
 
@@ -91,12 +91,14 @@ def observed_status(daemon, nodes, pods):
 
 
 class DaemonSetController:
-    watches = (strategy.RESOURCE, PODS, NODES)
+    watches = (strategy.RESOURCE, PODS, NODES, REVISIONS)
 
-    def __init__(self, store, create_pod, delete_pod):
+    def __init__(self, store, create_pod, delete_pod, history=None):
         """create_pod(namespace, body), delete_pod(namespace, name): writes through the
-        API; create_pod raises what the API refuses."""
+        API; create_pod raises what the API refuses; history: its ControllerRevisions'
+        keeper (revisions.History)."""
         self.store, self.create_pod, self.delete_pod = store, create_pod, delete_pod
+        self.history = history
 
     def keys(self, resource, obj):
         if resource == NODES:
@@ -115,7 +117,11 @@ class DaemonSetController:
         if daemon is None:
             return
         nodes = self.store.list(NODES)[1]
-        missing, doomed = plan(daemon, nodes, self.owned(daemon))
+        owned = self.owned(daemon)
+        if self.history is not None:
+            self.history.sync(daemon, {"%s-%s" % (name, (p["metadata"].get("labels") or {})
+                                                  .get(HASH_LABEL)) for p in owned})
+        missing, doomed = plan(daemon, nodes, owned)
         for pod in doomed:
             self.delete_pod(namespace, pod["metadata"]["name"])
         failed = False

@@ -27,6 +27,7 @@ from topo.manager.loop import Again
 from topo.manager.replicas import all_keys, controlled_by, new_pod, own_or_owner_key
 
 PODS = "pods"
+REVISIONS = "controllerrevisions.apps"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 INDEX_LABEL = "apps.kubernetes.io/pod-index"
 
@@ -130,14 +131,14 @@ def observed_status(stateful_set, pods):
 
 
 class StatefulSetController:
-    watches = (strategy.RESOURCE, PODS)
+    watches = (strategy.RESOURCE, PODS, REVISIONS)
 
-    def __init__(self, store, create_pod, delete_pod, record, now):
+    def __init__(self, store, create_pod, delete_pod, record, now, history=None):
         """create_pod(namespace, body), delete_pod(namespace, name): writes through the
         API; create_pod raises what the API refuses; record([event]): the event
-        recorder's."""
+        recorder's; history: its ControllerRevisions' keeper (revisions.History)."""
         self.store, self.create_pod, self.delete_pod = store, create_pod, delete_pod
-        self.record, self.now = record, now
+        self.record, self.now, self.history = record, now, history
 
     def keys(self, resource, obj):
         return own_or_owner_key(strategy, resource, obj)
@@ -154,7 +155,10 @@ class StatefulSetController:
         stateful_set = self.store.get(strategy.RESOURCE, namespace, name)
         if stateful_set is None:
             return
-        make, delete = plan(stateful_set, self.owned(stateful_set))
+        owned = self.owned(stateful_set)
+        if self.history is not None:
+            self.history.sync(stateful_set, {revision_of(p) for p in owned})
+        make, delete = plan(stateful_set, owned)
         said = []
         for pod_name in delete:
             self.delete_pod(namespace, pod_name)
