@@ -27,6 +27,7 @@ PACKAGES = {
     # CronJob is batch/v1 since 1.21; 1.20 has it in v1beta1, with the same numbers.
     "cron": "vendor/k8s.io/api/batch/v1beta1",
     "meta": "vendor/k8s.io/apimachinery/pkg/apis/meta/v1",
+    "apiregistration": "vendor/k8s.io/kube-aggregator/pkg/apis/apiregistration/v1",
 }
 IMPORTS = {"metav1": "meta", "v1": "core", "corev1": "core", "batchv1": "batch"}
 # Fields newer than v1.20.2 that kubemn writes or kubectl 1.37 sends: {message: {number:
@@ -45,7 +46,12 @@ NEWER = {
         11: ("ordinals", "apps.StatefulSetOrdinals!")},
     "apps.StatefulSetStatus": {11: ("availableReplicas", "i")},
     "apps.RollingUpdateStatefulSetStrategy": {2: ("maxUnavailable", "IntOrString!")},
+    # PodDisruptionBudget is policy/v1 since 1.21; 1.20's v1beta1 numbers the rest alike.
+    "policy.PodDisruptionBudgetSpec": {4: ("unhealthyPodEvictionPolicy", "s!")},
+    "policy.PodDisruptionBudgetStatus": {7: ("conditions", "[meta.Condition")},
 }
+# Messages of Kubernetes v1.20.2 that only NEWER fields name.
+ALSO = ["meta.Condition"]
 # Messages newer than v1.20.2 that those fields name.
 NEWER_MESSAGES = {
     "apps.StatefulSetPersistentVolumeClaimRetentionPolicy": {1: ("whenDeleted", "s"),
@@ -80,6 +86,10 @@ TOP_LEVEL = {
     ("policy/v1beta1", "Eviction"): "policy.Eviction",
     ("batch/v1", "Job"): "batch.Job", ("batch/v1", "CronJob"): "cron.CronJob",
     ("coordination.k8s.io/v1", "Lease"): "coordination.Lease",
+    ("v1", "LimitRange"): "core.LimitRange", ("v1", "ResourceQuota"): "core.ResourceQuota",
+    ("apps/v1", "ControllerRevision"): "apps.ControllerRevision",
+    ("policy/v1", "PodDisruptionBudget"): "policy.PodDisruptionBudget",
+    ("apiregistration.k8s.io/v1", "APIService"): "apiregistration.APIService",
     **{("rbac.authorization.k8s.io/v1", kind): "rbac." + kind
        for kind in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")},
 }
@@ -128,7 +138,7 @@ def read_package(folder):
 def main(argv):
     tree = argv[1] if len(argv) > 1 else TREE
     packages = {p: read_package(os.path.join(tree, f)) for p, f in PACKAGES.items()}
-    schemas, wanted = {}, sorted(set(TOP_LEVEL.values()))
+    schemas, wanted = {}, sorted(set(TOP_LEVEL.values()) | set(ALSO))
 
     def kind_of(go_type, package):
         go_type = go_type.lstrip("*")

@@ -140,8 +140,8 @@ def test_delete_options_read_their_propagation_policy():
     assert decode(grouped)["propagationPolicy"] == "Orphan"
 
 
-@pytest.mark.parametrize("body", [b"{}", b"k8s\x00\x0a\x05\x0a\x02", b"k8s\x00\x0a\x10\x0a"
-                                  b"\x02v1\x12\x0aLimitRange"])
+@pytest.mark.parametrize("body", [b"{}", b"k8s\x00\x0a\x05\x0a\x02", b"k8s\x00\x0a\x11\x0a"
+                                  b"\x02v1\x12\x0bPodTemplate"])
 def test_a_protobuf_body_that_is_cut_short_or_of_another_kind_is_refused(body):
     with pytest.raises(ProtobufError):
         decode(body)

@@ -134,3 +134,35 @@ def test_a_duration_is_written_in_nanoseconds_as_go_reads_it():
     assert read_special("Duration", write_special("Duration", "-300ms")) == "-0.3s"
     with pytest.raises(ProtobufError):
         write_special("Duration", "soon")
+
+
+@pytest.mark.parametrize("obj", [
+    {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+     "metadata": {"name": "web", "namespace": "default"},
+     "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "web"}},
+              "unhealthyPodEvictionPolicy": "AlwaysAllow"},
+     "status": {"observedGeneration": 1, "disruptionsAllowed": 1, "currentHealthy": 3,
+                "desiredHealthy": 2, "expectedPods": 4, "conditions": [
+                    {"type": "DisruptionAllowed", "status": "True", "reason": "SufficientPods",
+                     "message": "1 disruption allowed", "observedGeneration": 1,
+                     "lastTransitionTime": "2026-12-03T16:00:00Z"}]}},
+    {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": "t"},
+     "spec": {"hard": {"pods": "2", "requests.cpu": "1"}},
+     "status": {"hard": {"pods": "2", "requests.cpu": "1"},
+                "used": {"pods": "1", "requests.cpu": "250m"}}},
+    {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "l", "namespace": "t"},
+     "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"},
+                          "max": {"memory": "1Gi"}}]}},
+    {"apiVersion": "apps/v1", "kind": "ControllerRevision",
+     "metadata": {"name": "web-abc", "namespace": "default"}, "revision": 2,
+     "data": {"spec": {"template": {"$patch": "replace", "spec": {"containers": []}}}}},
+    {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+     "metadata": {"name": "v1.apps"},
+     "spec": {"group": "apps", "version": "v1", "groupPriorityMinimum": 17800,
+              "versionPriority": 15},
+     "status": {"conditions": [{"type": "Available", "status": "True", "reason": "Local",
+                                "message": "Local APIServices are always available",
+                                "lastTransitionTime": "2026-12-03T16:00:00Z"}]}},
+])
+def test_the_kinds_of_issue_22_read_back_whole_in_protobuf(obj):
+    assert decode(encode(obj)) == obj

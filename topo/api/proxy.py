@@ -12,7 +12,7 @@ import re
 import socket
 import ssl
 
-from topo.api.status import ApiError
+from topo.api.status import ApiError, not_found
 from topo.errors import KubemnError
 from topo.kubelet.endpoints import PORT as KUBELET_PORT
 from topo.plan.model import ref
@@ -38,8 +38,8 @@ def split_name(text):
 def _pod_target(cluster, namespace, name, port):
     try:
         pod = cluster.pod(ref(namespace, name))
-    except KubemnError as exc:
-        raise ApiError(404, str(exc)) from None
+    except KubemnError:
+        raise not_found("pods", name) from None
     if not port:
         port = 80
     elif not port.isdigit():
@@ -55,7 +55,7 @@ def _service_target(cluster, namespace, name, port):
     try:
         served = cluster.served_service(ref(namespace, name))
     except (KubemnError, StopIteration):
-        raise ApiError(404, 'services "%s" not found' % name) from None
+        raise not_found("services", name) from None
     wanted = [p for p in served.ports if not port or port in (p.name, str(p.port))]
     if not wanted:
         raise ApiError(503, "no service port %r found for service %r" % (port, name))
@@ -72,8 +72,8 @@ def _node_target(cluster, name, port):
     """The node's kubelet port (topo/kubelet/port.py) unless another is named."""
     try:
         node = cluster.node(name)
-    except KubemnError as exc:
-        raise ApiError(404, str(exc)) from None
+    except KubemnError:
+        raise not_found("nodes", name) from None
     if port and not port.isdigit():
         raise ApiError(503, "no such port %r on node %s" % (port, name))
     return node.pid, cluster.node_plans[name].ip, int(port or KUBELET_PORT)

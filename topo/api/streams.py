@@ -5,7 +5,7 @@ import time
 
 from topo.api import portforward, portforward_channels, spdy_channels, websocket
 from topo.api.sessions import AttachSession, ExecSession, WebSocketChannels
-from topo.api.status import ApiError
+from topo.api.status import ApiError, not_found
 from topo.errors import KubemnError
 from topo.kubelet.status_manager import waiting_state
 from topo.plan.model import DEFAULT_NAMESPACE, ref
@@ -151,8 +151,8 @@ def _running_pod(cluster, request):
     _refuse_pending(cluster, pod_ref, request.param("container"))
     try:
         return cluster.pod(pod_ref)
-    except KubemnError as exc:
-        raise ApiError(404, str(exc)) from None
+    except KubemnError:
+        raise not_found("pods", request.name) from None
 
 
 def serve_portforward(api, request, handler):
