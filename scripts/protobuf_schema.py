@@ -28,6 +28,7 @@ PACKAGES = {
     "cron": "vendor/k8s.io/api/batch/v1beta1",
     "meta": "vendor/k8s.io/apimachinery/pkg/apis/meta/v1",
     "apiregistration": "vendor/k8s.io/kube-aggregator/pkg/apis/apiregistration/v1",
+    "authorization": "vendor/k8s.io/api/authorization/v1",
 }
 IMPORTS = {"metav1": "meta", "v1": "core", "corev1": "core", "batchv1": "batch"}
 # Fields newer than v1.20.2 that kubemn writes or kubectl 1.37 sends: {message: {number:
@@ -66,6 +67,8 @@ SPECIAL = {"metav1.Time": "Time", "metav1.MicroTime": "MicroTime",
 SCALARS = {"string": "s", "bool": "b", "int32": "i", "int64": "i", "int": "i",
            "uint32": "i", "uint64": "i", "float64": "d", "[]byte": "y", "byte": "i",
            "types.UID": "s", "time.Duration": "i"}
+# Asked and answered, never stored: no lists of them.
+REVIEWS = ("SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview")
 # The kinds read from protobuf bodies: (apiVersion, kind) -> message.
 TOP_LEVEL = {
     ("v1", "Pod"): "core.Pod", ("v1", "Service"): "core.Service",
@@ -90,13 +93,15 @@ TOP_LEVEL = {
     ("apps/v1", "ControllerRevision"): "apps.ControllerRevision",
     ("policy/v1", "PodDisruptionBudget"): "policy.PodDisruptionBudget",
     ("apiregistration.k8s.io/v1", "APIService"): "apiregistration.APIService",
+    **{("authorization.k8s.io/v1", kind): "authorization." + kind
+       for kind in REVIEWS},
     **{("rbac.authorization.k8s.io/v1", kind): "rbac." + kind
        for kind in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")},
 }
 # What kubemn answers in protobuf beside those: the lists of the kinds it serves, the
 # Status of an error, the watch event and discovery (/api has no apiVersion).
 SERVED = [key for key in TOP_LEVEL if key[1] not in (
-    "DeleteOptions", "Binding", "Eviction", "Scale")]
+    "DeleteOptions", "Binding", "Eviction", "Scale") + REVIEWS]
 TOP_LEVEL.update({(version, kind + "List"): TOP_LEVEL[(version, kind)] + "List"
                   for version, kind in SERVED})
 TOP_LEVEL.update({("v1", "Status"): "meta.Status", ("v1", "WatchEvent"): "meta.WatchEvent",

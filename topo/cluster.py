@@ -23,6 +23,7 @@ from services import corefile
 from services.desired import service_states
 from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
+from topo.api.bootstrap_rbac import bootstrap_objects
 from topo.api.resources import NAMESPACED, RESOURCES
 from topo.api.server import ApiServer
 from topo.api.status import ApiError
@@ -166,13 +167,13 @@ class Cluster(Objects):
             raise KubemnError(exc.message) from None
 
     def _dns_addon(self):
-        """Cluster DNS, the `kubernetes` Service, and the aggregator's Local APIServices
-        of the group versions the API serves."""
+        """Cluster DNS, the `kubernetes` Service, the aggregator's Local APIServices of
+        the group versions the API serves, and the bootstrap ClusterRoles."""
         addon = dns_addon(self.spec.service_cidr, self.dns_records_path,
                           self.dns_config.path)
         served = {(r.group, r.version) for r in RESOURCES}
         return replace(addon, api_objects=addon.api_objects + tuple(
-            api_service_strategy.built_in(served)))
+            api_service_strategy.built_in(served)) + tuple(bootstrap_objects()))
 
     @classmethod
     def from_files(cls, paths, **kwargs):

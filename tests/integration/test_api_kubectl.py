@@ -1016,7 +1016,7 @@ def test_run_interactively_attaches_to_the_container_and_rm_deletes_the_pod(clus
     typed = (seen + rest).decode(errors="replace")
     assert re.search(r"^inside shell /dev/pts/\d+", typed, re.M), typed
     assert "pod default/shell terminated (Error)" in typed
-    assert "shell" not in cluster.pods
+    wait_for(lambda: "shell" not in cluster.pods, 5)   # its sandbox goes a moment later
 
 
 def test_run_interactively_prints_each_line_of_the_container_once(cluster):
@@ -1109,3 +1109,41 @@ def test_limit_ranges_quotas_and_budgets_act_as_the_api_server_and_controllers_d
     local = kubectl(cluster, "get", "apiservices", "v1.apps", "--no-headers").stdout.split()
     assert local[:3] == ["v1.apps", "Local", "True"]
     kubectl(cluster, "delete", "namespace", "tenant")
+
+
+def test_rbac_decides_for_whom_a_request_impersonates_as_auth_can_i_shows(cluster):
+    """The run's token is the cluster's admin; `--as` makes a request someone else's,
+    decided by the Roles and bindings in the store, as the API server's RBAC does."""
+    kubectl(cluster, "create", "namespace", "rbac-demo")
+    try:
+        kubectl(cluster, "create", "role", "pod-reader", "--verb=get,list,watch",
+                "--resource=pods", "-n", "rbac-demo")
+        kubectl(cluster, "create", "rolebinding", "read-pods", "--role=pod-reader",
+                "--user=jane", "-n", "rbac-demo")
+        kubectl(cluster, "create", "serviceaccount", "bot", "-n", "rbac-demo")
+        kubectl(cluster, "create", "rolebinding", "bot-view", "--clusterrole=view",
+                "--serviceaccount=rbac-demo:bot", "-n", "rbac-demo")
+
+        def can(*args):
+            done = kubectl(cluster, "auth", "can-i", *args, check=False)
+            return done.stdout.strip()
+        assert can("list", "pods", "-n", "rbac-demo", "--as=jane") == "yes"
+        assert can("delete", "pods", "-n", "rbac-demo", "--as=jane") == "no"
+        assert can("list", "pods", "-n", "default", "--as=jane") == "no"
+        bot = "--as=system:serviceaccount:rbac-demo:bot"
+        assert can("get", "deployments.apps", "-n", "rbac-demo", bot) == "yes"
+        assert can("get", "secrets", "-n", "rbac-demo", bot) == "no"
+        assert can("delete", "nodes") == "yes"   # the admin
+        assert "pods" in kubectl(cluster, "auth", "can-i", "--list", "-n", "rbac-demo",
+                                 "--as=jane").stdout
+        listed = kubectl(cluster, "get", "pods", "-n", "rbac-demo", "--as=jane")
+        assert listed.returncode == 0
+        refused = kubectl(cluster, "get", "pods", "-n", "default", "--as=jane", check=False)
+        assert refused.returncode == 1 and refused.stderr.strip() == (
+            'Error from server (Forbidden): pods is forbidden: User "jane" cannot list '
+            'resource "pods" in API group "" in the namespace "default"')
+        made = kubectl(cluster, "run", "sneaky", "-n", "rbac-demo", "--image=busybox", bot,
+                       check=False)
+        assert made.returncode == 1 and "cannot create resource" in made.stderr
+    finally:
+        kubectl(cluster, "delete", "namespace", "rbac-demo")

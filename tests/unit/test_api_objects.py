@@ -155,7 +155,8 @@ def test_discovery_lists_short_names_categories_and_subresources():
     assert "pods/exec" in names and "pods/log" in names
     assert resources.api_resource_list("storage.k8s.io", "v1") is None
     groups = [g["name"] for g in resources.api_group_list()["groups"]]
-    assert groups == ["apiregistration.k8s.io", "apps", "batch", "coordination.k8s.io",
+    assert groups == ["apiregistration.k8s.io", "apps", "authorization.k8s.io", "batch",
+                      "coordination.k8s.io",
                       "discovery.k8s.io", "networking.k8s.io", "policy",
                       "rbac.authorization.k8s.io"]
 
@@ -173,7 +174,7 @@ def test_openapi_tells_kubectl_every_kind_takes_field_validation():
     assert set(root) == {"api/v1", "apis/apps/v1", "apis/batch/v1", "apis/coordination.k8s.io/v1",
                          "apis/discovery.k8s.io/v1", "apis/networking.k8s.io/v1",
                          "apis/rbac.authorization.k8s.io/v1", "apis/policy/v1",
-                         "apis/apiregistration.k8s.io/v1"}
+                         "apis/apiregistration.k8s.io/v1", "apis/authorization.k8s.io/v1"}
     document = openapi.document(root["apis/apps/v1"]["serverRelativeURL"].split("?")[0])
     patches = [op["patch"] for op in document["paths"].values() if "patch" in op]
     assert {p["x-kubernetes-group-version-kind"]["kind"] for p in patches} == {

@@ -163,6 +163,10 @@ def test_a_duration_is_written_in_nanoseconds_as_go_reads_it():
      "status": {"conditions": [{"type": "Available", "status": "True", "reason": "Local",
                                 "message": "Local APIServices are always available",
                                 "lastTransitionTime": "2026-12-03T16:00:00Z"}]}},
+    {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+     "spec": {"resourceAttributes": {"namespace": "team", "verb": "list",
+                                                     "resource": "pods"}},
+     "status": {"allowed": True, "reason": "RBAC: allowed by RoleBinding"}},
 ])
 def test_the_kinds_of_issue_22_read_back_whole_in_protobuf(obj):
     assert decode(encode(obj)) == obj

@@ -55,6 +55,10 @@ RESOURCES = (
     Resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding",
              "ClusterRoleBinding", False, ALL, (), (), ()),
     Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True, ALL, (), (), ()),
+    *(Resource("authorization.k8s.io", "v1", kind.lower() + "s", kind.lower(), kind, False,
+               ("create",), (), (), ())
+      for kind in ("SelfSubjectAccessReview", "SelfSubjectRulesReview",
+                   "SubjectAccessReview")),
     Resource("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget",
              "PodDisruptionBudget", True, ALL, ("pdb",), (), ("status",)),
     Resource("apiregistration.k8s.io", "v1", "apiservices", "apiservice", "APIService",

@@ -18,7 +18,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from services.apps.http_server import STOP_POLL
-from topo.api import (field_manager, openapi, protobuf, protobuf_encode, proxy, render,
+from topo.api import (access, field_manager, openapi, protobuf, protobuf_encode, proxy, render,
                       resources, streams, tables)
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
@@ -135,6 +135,9 @@ class ApiServer:
             self.log.write("%.3f %s %s\n" % (time.time(), method, handler.path))
         if not self.authorized(handler.headers.get("Authorization")):
             raise ApiError(401, "Unauthorized")
+        who = access.requester(handler.headers)   # the admin, or whom it impersonates
+        if not path.startswith(("/api/", "/apis/")) or path.count("/") <= 2:
+            access.check(self.store, who, method, path)
         if path == "/openapi/v2" and openapi.V2_PROTOBUF in (handler.headers.get("Accept") or ""):
             # Served as Kubernetes' handler serves it: the type sniffed from the bytes.
             handler.send_bytes(200, "application/octet-stream", openapi.v2_protobuf())
@@ -143,6 +146,7 @@ class ApiServer:
         if fixed is not None:
             return 200, fixed
         request = Request(path, query, url.query)
+        access.check(self.store, who, method, path, request)
         if request.discovery:
             return self._discovery(request)
         if request.subresource in ("exec", "attach", "portforward"):   # long-lived:
@@ -163,6 +167,8 @@ class ApiServer:
                                "send JSON" % exc, reason="UnsupportedMediaType") from None
         else:
             body = handler.read_body()
+        if request.resource.group == access.GROUP and method == "POST":
+            return 201, access.review(self.store, who, request.resource, body)
         with self.registry.lock:
             return self._write(request, method, body, handler)
 

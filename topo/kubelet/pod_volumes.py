@@ -119,9 +119,11 @@ class PodVolumes:
 
     def variables(self, container, service_variables):
         """[(name, value)] of the container's env and envFrom, now."""
+        sourced = container.env_from or any(not isinstance(v, str) for _, v in container.env)
+        pod = self.downward() if sourced else {"metadata": {"namespace": self.pod.namespace}}
         try:
-            return container_variables(container, self.downward(), self.lookup,
-                                       self.allocatable, service_variables)
+            return container_variables(container, pod, self.lookup, self.allocatable,
+                                       service_variables)
         except VolumeUnavailable as exc:
             raise StartWaits(str(exc), CONFIG_ERROR) from None
 

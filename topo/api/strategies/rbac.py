@@ -5,8 +5,8 @@ rule with its verbs and, unless it names non-resource URLs (a ClusterRole's alon
 its API groups and resources; a binding's roleRef names a Role or ClusterRole (a
 ClusterRoleBinding's a ClusterRole) and never changes; each subject a ServiceAccount
 (of a namespace, in a ClusterRoleBinding), a User or a Group. A delete removes them.
-kubemn keeps them; its API server authorizes every holder of the run's token, as a
-cluster admin (README, limits)."""
+The API decides by them for a request that impersonates someone
+(topo/api/authorization.py); the run's own token is the cluster's admin."""
 import json
 
 from topo.api.status import invalid, not_supported
