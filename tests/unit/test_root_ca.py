@@ -4,7 +4,7 @@ made again when deleted and put back when changed."""
 from topo.api.store import Store
 from topo.api.strategies import config_map
 from topo.manager.loop import ControlLoop
-from topo.manager.root_ca import NAME, RootCAPublisher
+from topo.manager.root_ca import CA_CONFIG_MAP as NAME, RootCAPublisher
 
 CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 

@@ -3,9 +3,10 @@ namespace that is not terminating has a ConfigMap `kube-root-ca.crt` whose `ca.c
 is the certificate that signs the API server's (what a projected volume gives a pod
 beside its service account token); one changed or deleted is made again."""
 from topo.errors import KubemnError
+from topo.manager.per_namespace import PerNamespace
 
-NAMESPACES, CONFIG_MAPS = "namespaces", "configmaps"
-NAME = "kube-root-ca.crt"
+CONFIG_MAPS = "configmaps"
+CA_CONFIG_MAP = "kube-root-ca.crt"
 DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserver when "
                "using internal endpoints such as the internal service IP or "
                "kubernetes.default.svc. No other usage is guaranteed across distributions "
@@ -14,37 +15,27 @@ DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserv
 
 def published(certificate):
     """The ConfigMap's body."""
-    return {"metadata": {"name": NAME, "annotations": {
+    return {"metadata": {"name": CA_CONFIG_MAP, "annotations": {
         "kubernetes.io/description": DESCRIPTION}}, "data": {"ca.crt": certificate}}
 
 
-class RootCAPublisher:
-    watches = (NAMESPACES, CONFIG_MAPS)
+class RootCAPublisher(PerNamespace):
+    RESOURCE, NAME = CONFIG_MAPS, CA_CONFIG_MAP
 
     def __init__(self, store, certificate, write):
         """certificate: the CA's PEM text; write(namespace, body, exists): the
         ConfigMap created, or updated, through the API."""
         self.store, self.certificate, self.write = store, certificate, write
 
-    def keys(self, resource, obj):
-        metadata = obj["metadata"]
-        if resource == NAMESPACES:
-            return [metadata["name"]]
-        return [metadata["namespace"]] if metadata["name"] == NAME else []
-
-    def all_keys(self):
-        return [n["metadata"]["name"] for n in self.store.list(NAMESPACES)[1]]
-
     def reconcile(self, namespace):
-        found = self.store.get(NAMESPACES, "", namespace)
-        if found is None or (found.get("status") or {}).get("phase") == "Terminating":
+        if not self.open(namespace):
             return
-        current = self.store.get(CONFIG_MAPS, namespace, NAME)
+        current = self.store.get(CONFIG_MAPS, namespace, CA_CONFIG_MAP)
         body = published(self.certificate)
         if current is not None and current.get("data") == body["data"]:
             return
         try:
             self.write(namespace, body, current is not None)
         except KubemnError:   # tried again, unless written meanwhile
-            if self.store.get(CONFIG_MAPS, namespace, NAME) is None:
+            if self.store.get(CONFIG_MAPS, namespace, CA_CONFIG_MAP) is None:
                 raise
