@@ -246,6 +246,26 @@ def test_the_official_python_clients_exec_closes_stdin_and_the_command_sees_it(c
     assert session.read_stdout() == "hello\ndone\n" and session.returncode == 0
 
 
+def test_the_official_python_client_attaches_to_a_containers_stdin(cluster):
+    pytest.importorskip("kubernetes")
+    from kubernetes import client, config
+    from kubernetes.stream import stream
+    core = client.CoreV1Api(config.new_client_from_config(config_file=cluster.kubeconfig))
+    core.create_namespaced_pod("default", {
+        "metadata": {"name": "listener"}, "spec": {"containers": [{
+            "name": "c", "image": "busybox", "stdin": True,
+            "command": ["sh", "-c", "read line; echo got $line; sleep 1"]}]}})
+    wait_for(lambda: core.read_namespaced_pod("listener", "default").status.phase ==
+             "Running", 20)
+    session = stream(core.connect_get_namespaced_pod_attach, "listener", "default",
+                     stdin=True, stdout=True, stderr=True, tty=False,
+                     _preload_content=False)
+    session.write_stdin("hello\n")
+    session.run_forever(timeout=10)
+    assert "got hello" in session.read_stdout()
+    core.delete_namespaced_pod("listener", "default", grace_period_seconds=0)
+
+
 def test_the_official_python_client_forwards_ports_over_a_websocket(cluster):
     """v4.channel.k8s.io port-forward: a pair of channels for each port asked for; one
     nothing listens on is said on its error channel."""
