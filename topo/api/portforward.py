@@ -25,6 +25,22 @@ def connect_in_namespace(pid, port, timeout=5):
     return sock
 
 
+def relay_from_pod(sock, send, done):
+    """On a thread of its own: what the pod writes on sock, to send(data), until the
+    pod closes it (or it breaks); then done()."""
+    def copy():
+        try:
+            while True:
+                data = sock.recv(CHUNK)
+                if not data:
+                    break
+                send(data)
+        except OSError:
+            pass
+        done()
+    threading.Thread(target=copy, daemon=True, name="kubemn-portforward").start()
+
+
 class WebSocketBytes:
     """SPDY's bytes in a WebSocket's binary messages."""
 
@@ -124,19 +140,8 @@ class PortForwardSession:
             self.send(spdy.data_frame(stream, b"", fin=True))
             return
         self.sockets[stream] = sock
-        threading.Thread(target=self.copy_from_pod, args=(stream, sock), daemon=True,
-                         name="kubemn-portforward").start()
-
-    def copy_from_pod(self, stream, sock):
-        try:
-            while True:
-                data = sock.recv(CHUNK)
-                if not data:
-                    break
-                self.send(spdy.data_frame(stream, data))
-        except OSError:
-            pass
-        self.send(spdy.data_frame(stream, b"", fin=True))
+        relay_from_pod(sock, lambda data: self.send(spdy.data_frame(stream, data)),
+                       lambda: self.send(spdy.data_frame(stream, b"", fin=True)))
 
     def on_data(self, frame):
         sock = self.sockets.get(frame.stream)

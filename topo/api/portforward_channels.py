@@ -10,7 +10,7 @@ import struct
 import threading
 
 from topo.api.connection import Connection
-from topo.api.portforward import CHUNK, connect_in_namespace
+from topo.api.portforward import connect_in_namespace, relay_from_pod
 from topo.api.status import ApiError
 
 PROTOCOL = "v4.channel.k8s.io"
@@ -77,19 +77,8 @@ class ChannelPortForward:
             self._ended()
             return
         self.sockets[2 * index] = sock
-        threading.Thread(target=self._copy_from_pod, args=(2 * index, sock), daemon=True,
-                         name="kubemn-portforward").start()
-
-    def _copy_from_pod(self, channel, sock):
-        try:
-            while True:
-                data = sock.recv(CHUNK)
-                if not data:
-                    break
-                self.connection.send_channel(channel, data)
-        except OSError:
-            pass
-        self._ended()
+        relay_from_pod(sock, lambda data: self.connection.send_channel(2 * index, data),
+                       self._ended)
 
     def _ended(self):
         """A port's connection is over; the last one closes the WebSocket."""

@@ -68,7 +68,8 @@ class PodVolumes:
     def write(self):
         """Every volume's directory, before the pod's sandbox mounts them; a volume
         whose source is missing raises KubemnError (the pod waits and is tried again)."""
-        for name, volume in self._volumes.items():
+        volumes = self._volumes
+        for name, volume in volumes.items():
             os.makedirs(self._directory(name), exist_ok=True)
             if volume.has_files:
                 files = self._files(volume)
@@ -76,7 +77,7 @@ class PodVolumes:
                 self.written[name] = files
         for container in self.pod.spec.template.containers:
             for mount in container.volume_mounts:
-                if mount.sub_path and not self._volumes[mount.name].has_files:
+                if mount.sub_path and not volumes[mount.name].has_files:
                     os.makedirs(os.path.join(self._directory(mount.name), mount.sub_path),
                                 exist_ok=True)
                 elif mount.sub_path and not os.path.exists(
@@ -88,10 +89,10 @@ class PodVolumes:
     def mounts(self):
         """[Mount] of every container's volumeMounts (a file volume read-only, as the
         kubelet mounts it; a subPath of one a file if the volume has such a file)."""
-        out = []
+        out, volumes = [], self._volumes
         for container in self.pod.spec.template.containers:
             for mount in container.volume_mounts:
-                volume = self._volumes[mount.name]
+                volume = volumes[mount.name]
                 source = os.path.join(mount.name, mount.sub_path) if mount.sub_path \
                     else mount.name
                 is_file = bool(mount.sub_path) and volume.has_files and \

@@ -26,6 +26,11 @@ class VolumeUnavailable(Exception):
     tries again)."""
 
 
+def _not_found(resource, name):
+    """The kubelet's words for a ConfigMap or Secret that is not there."""
+    return VolumeUnavailable('%s "%s" not found' % (WORDS[resource], name))
+
+
 def object_data(obj) -> dict:
     """{key: bytes} of a ConfigMap (data and binaryData) or a Secret (data)."""
     if obj.get("kind") == "Secret":
@@ -61,7 +66,7 @@ def _source_files(source, pod, lookup, allocatable, token):
     if obj is None:
         if source.optional:
             return {}
-        raise VolumeUnavailable('%s "%s" not found' % (WORDS[resource], source.name))
+        raise _not_found(resource, source.name)
     data = object_data(obj)
     if not source.items:
         return {key: (value, None) for key, value in data.items()}
@@ -101,8 +106,7 @@ def container_variables(container, pod, lookup, allocatable, variables) -> list:
         if obj is None:
             if source.optional:
                 continue
-            raise VolumeUnavailable('%s "%s" not found' % (WORDS[RESOURCES[source.kind]],
-                                                           source.name))
+            raise _not_found(RESOURCES[source.kind], source.name)
         for key, value in sorted(object_data(obj).items()):
             name = source.prefix + key
             if ENV_NAME.match(name) and CONFIG_KEY.match(key):   # others: skipped
@@ -118,10 +122,9 @@ def container_variables(container, pod, lookup, allocatable, variables) -> list:
         data = object_data(obj) if obj is not None else {}
         if value.key in data:
             out[name] = data[value.key].decode("utf-8", "replace")
+        elif obj is None and not value.optional:
+            raise _not_found(RESOURCES[value.kind], value.name)
         elif not value.optional:
-            raise VolumeUnavailable('%s "%s" not found' % (WORDS[RESOURCES[value.kind]],
-                                                           value.name) if obj is None else
-                                    "couldn't find key %s in %s %s/%s" % (
-                                        value.key, KINDS[RESOURCES[value.kind]],
-                                        namespace, value.name))
+            raise VolumeUnavailable("couldn't find key %s in %s %s/%s" % (
+                value.key, KINDS[RESOURCES[value.kind]], namespace, value.name))
     return list(out.items())
