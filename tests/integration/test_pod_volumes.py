@@ -5,6 +5,7 @@ service account token; and the variables a container takes from the same sources
 import base64
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -22,6 +23,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body.encode())
 http.server.HTTPServer(("", 8080), Handler).serve_forever()
+"""
+# The tutorial's default.conf, as it gives it.
+TUTORIAL_CONF = """server {
+        listen 80 default_server;
+        listen [::]:80 default_server ipv6only=on;
+
+        listen 443 ssl;
+
+        root /usr/share/nginx/html;
+        index index.html;
+
+        server_name localhost;
+        ssl_certificate /etc/nginx/ssl/tls.crt;
+        ssl_certificate_key /etc/nginx/ssl/tls.key;
+
+        location / {
+                try_files $uri $uri/ =404;
+        }
+}
 """
 
 
@@ -229,3 +249,42 @@ def test_a_pod_made_anew_under_an_old_name_gets_an_empty_dir_of_its_own(core):
     core.create_namespaced_pod("default", spec)
     wait_for(lambda: _phase(core, "again") == "Running", 20)
     assert _run(core, "again", "ls", "/scratch") == ""
+
+
+def test_the_tutorials_https_nginx_serves_with_its_secret_and_config_map(core, tmp_path):
+    """"Connecting Applications with Services", securing the Service: a TLS Secret and
+    a ConfigMap's default.conf mounted into bprashanth/nginxhttps; a pod with the
+    certificate reaches https://my-nginx and sees nginx's welcome page."""
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "365", "-newkey",
+                    "rsa:2048", "-keyout", str(tmp_path / "nginx.key"), "-out",
+                    str(tmp_path / "nginx.crt"), "-subj", "/CN=my-nginx/O=my-nginx"],
+                   check=True, capture_output=True)
+    core.create_namespaced_secret("default", {
+        "metadata": {"name": "nginxsecret"}, "type": "kubernetes.io/tls",
+        "stringData": {"tls.crt": (tmp_path / "nginx.crt").read_text(),
+                       "tls.key": (tmp_path / "nginx.key").read_text()}})
+    core.create_namespaced_config_map("default", {
+        "metadata": {"name": "nginxconfigmap"}, "data": {"default.conf": TUTORIAL_CONF}})
+    core.create_namespaced_service("default", {
+        "metadata": {"name": "my-nginx"}, "spec": {"selector": {"run": "my-nginx"}, "ports": [
+            {"name": "https", "port": 443}]}})
+    secret = {"name": "secret-volume", "secret": {"secretName": "nginxsecret"}}
+    core.create_namespaced_pod("default", _pod("my-nginx", [{
+        "name": "nginxhttps", "image": "bprashanth/nginxhttps:1.0",
+        "ports": [{"containerPort": 443}, {"containerPort": 80}],
+        "volumeMounts": [{"mountPath": "/etc/nginx/ssl", "name": "secret-volume"},
+                         {"mountPath": "/etc/nginx/conf.d", "name": "configmap-volume"}]}],
+        [secret, {"name": "configmap-volume", "configMap": {"name": "nginxconfigmap"}}],
+        labels={"run": "my-nginx"}))
+    core.create_namespaced_pod("default", _pod("curlpod", [{
+        "name": "curlpod", "image": "radial/busyboxplus:curl",
+        "command": ["sh", "-c", "while true; do sleep 1; done"],
+        "volumeMounts": [{"mountPath": "/etc/nginx/ssl", "name": "secret-volume"}]}],
+        [secret]))
+    def ready(name):
+        statuses = core.read_namespaced_pod(name, "default").status.container_statuses
+        return bool(statuses) and all(c.ready for c in statuses)
+    wait_for(lambda: ready("my-nginx") and ready("curlpod"), 30)
+    page = _run(core, "curlpod", "curl", "-s", "https://my-nginx", "--cacert",
+                "/etc/nginx/ssl/tls.crt")
+    assert "<title>Welcome to nginx!</title>" in page

@@ -79,7 +79,9 @@ CATALOGUE = (
           binaries=(("/whoami", SAMPLES + ("whoami",)),)),
     Image(("nginxdemos/hello",), SAMPLES + ("nginx-hello", "--tag", TAG), (), "80/TCP",
           "when 80 listens", "kubemn's nginxdemos/hello (plain-text tags: text)"),
-    Image(("nginx", "nginx-slim"), NGINX, NGINX_CMD, "80/TCP", "when 80 listens",
+    # bprashanth/nginxhttps: "Connecting Applications with Services"' HTTPS nginx.
+    Image(("nginx", "nginx-slim", "bprashanth/nginxhttps"), NGINX, NGINX_CMD, "80/TCP",
+          "when 80 listens",
           "nginx (Debian's), with the image's configuration and welcome page",
           binaries=(("nginx", NGINX + ("nginx",)), ("/usr/sbin/nginx", NGINX + ("nginx",)))),
     Image(("httpd",), AGNHOST + ("netexec", "--http-port", "80", "--udp-port", "-1",
