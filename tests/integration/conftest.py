@@ -26,6 +26,21 @@ def wait_for(condition, seconds):
         time.sleep(0.05)
 
 
+def first_answer(cluster, pod, argv, seconds=10):
+    """What argv (a client in the pod, e.g. wget of a Service) prints once it answers:
+    a Service answers a moment after its endpoints are Ready, when the proxy has
+    programmed it (kube-proxy's sync follows the endpoints, as the e2e suite's
+    probes allow for); fails the test after seconds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = cluster.exec(pod, argv)
+        if result.stdout:
+            return result.stdout
+        assert time.monotonic() < deadline, "%s: no answer in %s s: %s" % (
+            argv, seconds, result.stderr)
+        time.sleep(0.1)
+
+
 def manifest_path(name):
     return os.path.join(MANIFESTS, name)
 

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.integration.conftest import ROOT, wait_for
+from tests.integration.conftest import ROOT, first_answer, wait_for
 from topo.cluster import Cluster
 
 KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
@@ -198,6 +198,7 @@ def test_run_create_expose_scale_and_the_service_answers_through_its_vip(cluster
     described = kubectl(cluster, "describe", "deployment", "hello").stdout
     assert re.search(r"ScalingReplicaSet .*Scaled up replica set hello-\w+ from 2 to 3",
                      described), described
+    first_answer(cluster, "client1", "curl -s -m 2 http://hello/hostname")
     hosts = set()
     for _ in range(30):
         hosts.add(cluster.exec("client1", "curl -s -m 2 http://hello/hostname").stdout)
@@ -252,6 +253,7 @@ def test_a_replication_controller_keeps_its_pods_serves_a_service_and_cascades(c
     assert len(pods) == 3 and set(sum(pods.values(), [])) == {"hello-rc"}
     row = kubectl(cluster, "get", "rc", "hello-rc", "--no-headers").stdout.split()
     assert row[:4] == ["hello-rc", "3", "3", "3"]
+    first_answer(cluster, "client1", "curl -s -m 2 http://hello-rc/")
     answers = {cluster.exec("client1", "curl -s -m 2 http://hello-rc/").stdout
                for _ in range(30)}
     assert answers == set(pods)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.integration.conftest import ROOT, manifest_path
+from tests.integration.conftest import ROOT, first_answer, manifest_path
 from topo.cli import kubectl as kubectl_cli
 from topo.cluster import Cluster
 from topo.plan.ipam import MASQUERADE_IP
@@ -127,7 +127,7 @@ def test_the_using_source_ip_tutorial_as_the_docs_run_it(cluster):
             "--target-port=8080")
     kubectl("rollout", "status", "deployment/source-ip-app", "--timeout=30s")
     ip = cluster.served_service("clusterip").cluster_ip
-    echo = cluster.exec("client", ["wget", "-qO", "-", ip]).stdout
+    echo = first_answer(cluster, "client", ["wget", "-T", "2", "-qO", "-", ip])
     assert "\tclient_address=%s\n" % cluster.pod("client").ip in echo, echo
     assert "\tserver_version=nginx: 1.13.3 - lua: 10008\n" in echo
     kubectl("delete", "deployment", "source-ip-app")
