@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what kubemn needs when it is missing, and skips what is there:
-# Debian packages, the Python virtual environment, and a running Open vSwitch.
+# Debian packages, the Python virtual environment, and kubemn's own Open vSwitch.
 # Used by `make run-topology` and `make test`; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-# busybox, nginx-light and redis-server are what pods of those images run.
+# busybox, nginx-light and redis-server are what pods of those images run;
+# openvswitch-switch is the fallback when kubemn's own cannot be fetched.
 APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
               tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl
               nftables busybox nginx-light redis-server)
@@ -20,7 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "kubemn: installing Debian packages: ${missing[*]}"
     apt-get update -q
     # nginx and redis must not start on the machine itself (they would listen on
-    # all its addresses): Debian's policy-rc.d tells their install scripts not to.
+    # all its addresses), nor Open vSwitch (kubemn runs its own daemons): Debian's
+    # policy-rc.d tells their install scripts not to.
     policy=/usr/sbin/policy-rc.d
     if [ ! -e "$policy" ]; then
         trap 'rm -f "$policy"' EXIT
@@ -30,7 +32,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
     # Nor at the machine's next boot, where systemd runs services.
     if [ -d /run/systemd/system ]; then
-        for pair in nginx-light:nginx redis-server:redis-server; do
+        for pair in nginx-light:nginx redis-server:redis-server \
+                    openvswitch-switch:openvswitch-switch; do
             package=${pair%%:*} service=${pair##*:}
             case " ${missing[*]} " in
                 *" $package "*) systemctl disable -q "$service" || true ;;
@@ -49,7 +52,6 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s requirements.txt "$stamp"; then
     cp requirements.txt "$stamp"
 fi
 
-if ! ovs-vsctl --timeout=3 show >/dev/null 2>&1; then
-    echo "kubemn: starting Open vSwitch"
-    /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/dev/null
-fi
+# kubemn's own Open vSwitch (Debian 13's, unpacked into build/ovs; each run starts its
+# own daemons): the system's openvswitch-switch above is only the fallback.
+scripts/fetch-ovs.sh

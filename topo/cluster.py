@@ -77,15 +77,16 @@ from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
 from topo.plan.pod_dns import resolv_conf as pod_resolv_conf
 from topo.policy.enforcer import PolicyEnforcer
 from topo.proxy.programmer import FabricProgrammer
-from topo.runtime import cleanup, conntrack
+from topo.runtime import cleanup
 from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.internet import InternetServers
 from topo.runtime.machines import Machines
 from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
-                                  require_open_vswitch, unplug_node)
+                                  unplug_node)
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
+from topo.runtime.vswitch import Vswitch
 
 REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history
 FABRIC_TIMEOUT = 30.0
@@ -129,6 +130,7 @@ class Cluster(Objects):
         self.dns_config = DnsConfigSync(os.path.join(self.run_dir, "dns-settings.json"))
         self.run_lock = RunLock()
         self.net = None
+        self.vswitch = Vswitch(self.run_dir)
         self.controller = None
         self.internet_servers = None
         self.api = None
@@ -196,10 +198,11 @@ class Cluster(Objects):
             raise KubemnError("this cluster is running already")
         self.run_lock.acquire()
         try:
-            require_open_vswitch()
             self._refuse_leftovers()
             os.environ[RUN_MARKER] = self.run_id
             os.makedirs(self.run_dir)
+            self.vswitch.start()   # marked as the run's: cleanup finds it after a crash
+            self.progress("running " + self.vswitch.describe())
             setLogLevel("output")
             # The API's store first: every component after it meets there.
             self._start_api()
@@ -432,7 +435,8 @@ class Cluster(Objects):
             self.controller.stop()
             self.controller = None
             self.janitor.drain()
-            conntrack.flush_zones()
+        # Its bridges, ports and conntrack go with it.
+        self.vswitch.stop()
         # What a user left running in a pod or node (`client1 sleep 600 &`) goes too.
         stop_pids(cleanup.marked_processes(self.run_id), cleanup.KILL_GRACE_SECONDS)
         if os.environ.get(RUN_MARKER) == self.run_id:

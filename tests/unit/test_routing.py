@@ -158,8 +158,3 @@ def test_the_gateway_answers_ping():
     assert echo.type == icmp.ICMP_ECHO_REPLY and echo.data.id == 7
     assert reply_to(racks_state(), b"\x00\x01") is None
 
-
-def test_cleanup_knows_the_pipelines_conntrack_zones():
-    from controllers.tables import ZONE_SERVICE, ZONE_SNAT
-    from topo.runtime.cleanup import CONNTRACK_ZONES
-    assert CONNTRACK_ZONES == (ZONE_SERVICE, ZONE_SNAT)

@@ -1,8 +1,9 @@
 """Finds and removes what kubemn made on this machine, and nothing else.
 
 Ours is: processes whose environment carries RUN_MARKER (node shells, pause and
-container processes, the controller), OVS bridges and root-namespace interfaces
-whose names start with PREFIX, /run/netns files with PREFIX, and RUN_DIR_ROOT.
+container processes, the controller, the run's own Open vSwitch daemons), the OVS
+bridges of those daemons, root-namespace interfaces whose names start with PREFIX,
+/run/netns files with PREFIX, and RUN_DIR_ROOT.
 Node and pod namespaces, with their veths and cbr0 bridges, vanish with the
 processes that hold them. Standard library only, so `make clean` works before the
 virtual environment exists.
@@ -14,10 +15,8 @@ import subprocess
 from topo.plan.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
 from topo.runtime.processes import stop_pids
 from topo.runtime.runlock import active_run
+from topo.runtime.vswitch import environment, run_directory
 
-# Open vSwitch conntrack zones of kubemn's (controllers/tables.py; repeated here so
-# that cleanup needs nothing beyond the standard library).
-CONNTRACK_ZONES = (0x4B01, 0x4B02)
 KILL_GRACE_SECONDS = 2.0   # for a leftover process to end on SIGTERM
 
 MARKER = RUN_MARKER.encode() + b"="
@@ -54,16 +53,28 @@ def marked_processes(run_id=None):
     return sorted(found)
 
 
-def _lines(argv):
+def _lines(argv, env=None):
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=10, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return []
     return result.stdout.splitlines() if result.returncode == 0 else []
 
 
 def ovs_bridges():
-    return [b for b in _lines(["ovs-vsctl", "--timeout=5", "list-br"]) if b.startswith(PREFIX)]
+    """The bridges of every run's Open vSwitch still running (the machine's own is
+    none of kubemn's business)."""
+    try:
+        runs = sorted(os.listdir(RUN_DIR_ROOT))
+    except OSError:
+        return []
+    found = []
+    for run in runs:
+        directory = run_directory(os.path.join(RUN_DIR_ROOT, run))
+        if os.path.exists(os.path.join(directory, "db.sock")):
+            env = dict(os.environ, **environment(directory))
+            found += _lines(["ovs-vsctl", "--timeout=5", "list-br"], env)
+    return [b for b in found if b.startswith(PREFIX)]
 
 
 def root_links():
@@ -98,20 +109,15 @@ def describe(found):
 
 
 def clean():
-    """Removes every leftover; returns what was found."""
+    """Removes every leftover; returns what was found. A run's Open vSwitch is among
+    the processes: its bridges end with it, their interfaces go below."""
     found = leftovers()
     stop_pids(found["processes"], KILL_GRACE_SECONDS)
-    for bridge in found["ovs bridges"]:
-        subprocess.run(["ovs-vsctl", "--timeout=5", "--if-exists", "del-br", bridge],
-                       capture_output=True)
     for name in root_links():
         subprocess.run(["ip", "link", "del", name], capture_output=True)
     for name in found["netns files"]:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
     shutil.rmtree(RUN_DIR_ROOT, ignore_errors=True)
-    for zone in CONNTRACK_ZONES:
-        subprocess.run(["ovs-appctl", "dpctl/flush-conntrack", "zone=%d" % zone],
-                       capture_output=True)
     if os.path.exists(LOCK_FILE) and active_run() is None:
         os.unlink(LOCK_FILE)  # a dead run's; a live run (kubemn run --clean) keeps its own
     return found

@@ -1,7 +1,7 @@
 """kubemn's entries in Open vSwitch's conntrack (zones in controllers/tables.py).
 
 A deleted pod's entries are flushed, so that its address, when a later pod gets it,
-starts clean; a stopped cluster's zones are flushed whole. Flushing spawns
+starts clean (a stopped cluster's go with its Open vSwitch). Flushing spawns
 ovs-appctl, so pod deletions hand it to a worker thread and stay fast.
 """
 import collections
@@ -17,11 +17,6 @@ ZONES = (ZONE_SERVICE, ZONE_SNAT)
 def _flush(*args):
     subprocess.run(["ovs-appctl", "dpctl/flush-conntrack"] + list(args),
                    stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
-
-
-def flush_zones():
-    for zone in ZONES:
-        _flush("zone=%d" % zone)
 
 
 PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1}

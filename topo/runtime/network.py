@@ -3,29 +3,14 @@ running fabric, and the desired state the controller needs about them (which nod
 hangs off which switch port)."""
 import codecs
 import socket
-import subprocess
 
 from mininet.net import Mininet
 from mininet.node import Host, OVSSwitch, RemoteController
 
-from topo.errors import KubemnError
 from topo.runtime import shell
 from topo.runtime.node import KubeNode
 
 INTERNET_HOST = "internet"
-
-
-def require_open_vswitch():
-    """One clear line when Open vSwitch is missing or stopped (Mininet prints a page)."""
-    try:
-        answer = subprocess.run(["ovs-vsctl", "--timeout=5", "show"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except FileNotFoundError:
-        raise KubemnError("Open vSwitch is not installed: `make run-topology` or "
-                          "`make test` installs it") from None
-    if answer.returncode != 0:
-        raise KubemnError("Open vSwitch is not running: `make run-topology` or `make test` "
-                          "starts it, or run /usr/share/openvswitch/scripts/ovs-ctl start")
 
 
 class InternetHost(Host):
