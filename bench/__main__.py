@@ -9,19 +9,13 @@ import datetime
 import os
 import sys
 
-from bench import api, policy, scenarios
+from bench import api, datapath, scenarios
 from bench.report import describe_machine, fmt, median, table
 
 QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5,
          "listed": 300, "long": 20}
-# A client that opens connections for this long has used all its ephemeral ports
-# (net.ipv4.ip_local_port_range, 28,232 of them) at ~4,000 a second.
-EPHEMERAL_PORTS = 28232
-WRAP_SECONDS = 10
 FULL = {"runs": 5, "pods": 1000, "services": 1000, "seconds": 5, "deletions": 10,
         "listed": 1000, "long": 60}
-# The measurement: three rounds of each, alternating, from one new client.
-ROUNDS, ROUND_SECONDS = 3, 3
 
 
 def progress(message):
@@ -68,87 +62,7 @@ def measure(size):
                  "%d (%s; %d)" % (pushes, fmt(answering, "s"), answered), 1,
                  "one or few, all answering"))
 
-    progress("datapath: throughput, connection rates, Services at scale")
-    cluster = scenarios.datapath_cluster()
-    try:
-        vip = cluster.served_service("sink").cluster_ip
-        direct = cluster.pod("sink").ip
-        via_vip, straight = [], []
-        for _ in range(runs):  # side by side, alternating
-            via_vip.append(scenarios.throughput_gbits(cluster, vip, size["seconds"]))
-            straight.append(scenarios.throughput_gbits(cluster, direct, size["seconds"]))
-        rows.append(("TCP throughput pod -> VIP / pod -> same backend directly",
-                     "%s (%s vs %s)" % (fmt(median(via_vip) / median(straight), "ratio"),
-                                       fmt(median(via_vip), "Gbit/s"),
-                                       fmt(median(straight), "Gbit/s")), runs, ">= 0.95"))
-        via_vip, straight = [], []
-        for run in range(runs):  # each run from a new client pod, VIP then direct
-            client = scenarios.fresh_client(cluster, "client-%d" % run)
-            via_vip.append(scenarios.connection_rate(cluster, vip, 80, size["seconds"], client))
-            straight.append(scenarios.connection_rate(cluster, direct, 8080, size["seconds"],
-                                                      client))
-            cluster.delete("pod", client)
-        rows.append(("new TCP connections/s through the VIP / directly",
-                     "%s (%s vs %s)" % (fmt(median(via_vip) / median(straight), "ratio"),
-                                       fmt(median(via_vip), "/s"), fmt(median(straight), "/s")),
-                     runs, ">= 0.9"))
-        progress("one client past its %d ephemeral ports, one backend" % EPHEMERAL_PORTS)
-        scenarios.connection_rate(cluster, vip, 80, WRAP_SECONDS)
-        worn_vip = scenarios.connection_rate(cluster, vip, 80, size["seconds"])
-        worn_direct = scenarios.connection_rate(cluster, direct, 8080, size["seconds"])
-        rows.append(("the same, one client to one backend after %d s of new connections "
-                     "(its ports reused within TIME_WAIT)" % WRAP_SECONDS,
-                     "%s (%s vs %s)" % (fmt(worn_vip / worn_direct, "ratio"),
-                                       fmt(worn_vip, "/s"), fmt(worn_direct, "/s")),
-                     1, ">= 0.8"))
-        progress("one client alternating direct and VIP rounds; one client for %d s"
-                 % size["long"])
-        rounds = scenarios.alternating_rounds(cluster, vip, direct, ROUNDS, ROUND_SECONDS)
-        first = rounds[0][0]
-        rows.append(("a client alternating rounds of %d s to the backend directly and through "
-                     "the VIP, closing normally: its slowest round / its first direct round "
-                     "(direct, VIP per round)" % ROUND_SECONDS,
-                     "%s (%s)" % (fmt(min(min(pair) for pair in rounds) / first, "ratio"),
-                                  ", ".join("%.0f, %.0f" % pair for pair in rounds)),
-                     1, ">= 0.9"))
-        long_vip = scenarios.connection_rate(
-            cluster, vip, 80, size["long"], scenarios.fresh_client(cluster, "long-vip"), "close")
-        long_direct = scenarios.connection_rate(
-            cluster, direct, 8080, size["long"], scenarios.fresh_client(cluster, "long-direct"),
-            "close")
-        rows.append(("one client to one backend for %d s, closing normally, through the VIP "
-                     "/ directly" % size["long"],
-                     "%s (%s vs %s)" % (fmt(long_vip / long_direct, "ratio"),
-                                       fmt(long_vip, "/s"), fmt(long_direct, "/s")),
-                     1, ">= 0.8"))
-        cluster.apply_text(scenarios.services_manifest(1))
-        target = cluster.served_service("many-0").cluster_ip
-        alone = [scenarios.connection_rate(cluster, target, 80, size["seconds"])
-                 for _ in range(runs)]
-        programming = scenarios.program_services(cluster, size["services"] - 1)
-        crowded = [scenarios.connection_rate(cluster, target, 80, size["seconds"])
-                   for _ in range(runs)]
-        rows.append(("connection rate with 1 Service / with %d Services of 10 endpoints"
-                     % size["services"],
-                     "%s (%s vs %s)" % (fmt(median(crowded) / median(alone), "ratio"),
-                                       fmt(median(alone), "/s"), fmt(median(crowded), "/s")),
-                     runs, ">= 0.95"))
-        rows.append(("programming %d Services of 10 endpoints" % (size["services"] - 1),
-                     fmt(programming, "s"), 1, "<= 5 s for 1000"))
-        deletions = [scenarios.deletion_to_flows_ms(cluster) for _ in range(size["deletions"])]
-        rows.append(("pod deletion to the flows no longer selecting it",
-                     fmt(median(deletions), "ms"), size["deletions"], "<= 100 ms"))
-        progress("NetworkPolicy: a change to enforced, 100 policies on a server")
-        rows.append(("NetworkPolicy created or deleted (API request sent) to the first new "
-                     "connection that obeys it", fmt(policy.change_to_enforced_ms(
-                         cluster, size["runs"]), "ms"), 2 * size["runs"], "<= 1000 ms"))
-        alone, guarded = policy.rate_with_policies(cluster, 100, runs, size["seconds"])
-        rows.append(("connection rate to a server with 100 NetworkPolicies selecting it / "
-                     "with none", "%s (%s vs %s)" % (fmt(guarded / alone, "ratio"),
-                                                     fmt(guarded, "/s"), fmt(alone, "/s")),
-                     runs, ">= 0.9"))
-    finally:
-        cluster.stop()
+    rows += datapath.rows(size)
     return rows
 
 

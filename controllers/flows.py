@@ -16,7 +16,9 @@ from controllers.tables import COOKIE_TAG
 Flow = namedtuple("Flow", "table priority match actions")
 Group = namedtuple("Group", "group_id buckets")  # buckets: tuple of action tuples
 # commit: bool; zone: int; table: recirculate there (or None); nat: None, ("plain",),
-# ("dst", ip, port) or ("src", ip); mark: ct_mark to set as (value, mask), or None
+# ("dst", ip, port), ("src", ip) or ("src",) (the null binding: the source stays, its
+# port changes only if the reply tuple is taken); mark: ct_mark to set as (value,
+# mask), or None
 Ct = namedtuple("Ct", "commit zone table nat mark")
 # A learned flow in table: match IPv4 source, destination and the protocol's
 # destination port of the packet; load reg0 and reg1 of the packet.

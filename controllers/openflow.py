@@ -42,6 +42,8 @@ def _ct(parser, ct):
         kind = ct.nat[0]
         if kind == "plain":
             actions.append(AlignedNAT(flags=0))
+        elif len(ct.nat) == 1:
+            actions.append(AlignedNAT(flags=NAT_FLAGS[kind]))
         else:
             # Only the minimum of the range: Open vSwitch takes max = min.
             actions.append(AlignedNAT(

@@ -121,7 +121,12 @@ def conntrack_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
         yield flow(t.SERVICE, 300, {"ct_state": (state_bits | t.CT_TRK, state_bits | t.CT_TRK)},
                    [("goto", t.SNAT)])
     new = {"ct_state": (t.CT_NEW | t.CT_TRK, t.CT_NEW | t.CT_TRK), "eth_type": ETH_IPV4}
-    commit = ("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, None, None))
+    # A direct connection whose reply tuple a closing Service connection still holds
+    # (a client alternating a backend and its VIP) gets another source port from the
+    # null binding, as Linux's conntrack gives it (only where the switch's conntrack
+    # can do it: tables.py).
+    commit = ("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, ("src",) if state.null_binding else None,
+                       None))
     yield flow(t.SERVICE, 10, new, [commit])
     # A new connection to the pod or Service range that no pod and no Service
     # flow takes (a ClusterIP not programmed yet) goes uncommitted, as Linux leaves

@@ -98,6 +98,8 @@ class FabricState:
     services: tuple = ()
     cluster_cidrs: tuple = ()   # pod and Service ranges: the internet host's packets to
                                 # them are dropped
+    null_binding: bool = False  # the switches' conntrack may commit nat(src) without an
+                                # address (topo/runtime/vswitch.nat_keeps_direction)
 
 
 EMPTY = FabricState(0, "0.0.0.0", "00:00:00:00:00:00", (), (), ())
@@ -171,9 +173,11 @@ def parse_state(doc: object) -> FabricState:
         cluster_cidrs = tuple(str(ipaddress.IPv4Network(c)) for c in cluster_cidrs)
     except (ValueError, TypeError):
         raise InvalidState("cluster_cidrs: %r holds a bad CIDR" % (cluster_cidrs,)) from None
+    null_binding = doc.get("null_binding", False)
+    _require(isinstance(null_binding, bool), "null_binding must be true or false")
     return FabricState(_int(doc, "generation"), _ip(gateway.get("ip"), "gateway"),
                        _mac(gateway.get("mac"), "gateway"), dpids, tuple(links), tuple(nodes),
-                       internet, masquerade_ip, services, cluster_cidrs)
+                       internet, masquerade_ip, services, cluster_cidrs, null_binding)
 
 
 def _internet(doc, dpids):

@@ -13,7 +13,11 @@ marks and cookies, in one place.
  20  SERVICE    new connections to a Service frontend (ClusterIP, NodePort,
                 LoadBalancer IP): pick an endpoint (select group, or affinity);
                 no endpoints: controller rejects; a FIN or RST from an endpoint is
-                also sent to CLOSING_SERVICE; everything else -> SNAT
+                also sent to CLOSING_SERVICE; other new connections are committed
+                (with the null binding, ct(commit, nat(src)), where the switch's
+                conntrack has it: a reply tuple that a Service connection holds
+                gets the new one another source port, as on Linux); everything
+                else -> SNAT
  23  AFFINITY   learned flows: client, frontend -> endpoint, for sessionAffinity
  22  DNAT       per endpoint: ct(commit, zone SERVICE, nat(dst=endpoint)) -> SNAT
  24  CLOSING_SERVICE, 26 CLOSING_SNAT

@@ -7,8 +7,9 @@ What it models, no more: matches (exact, CIDR for IPv4 addresses, (value, mask) 
 ct_state, ct_mark and tcp_flags), table misses (drop), the actions of controllers/flows.py
 (output, controller, goto, resubmit, group, dec_ttl, set_field, ct, learn), select groups (the
 test names the bucket), and a small conntrack: connections per zone, committed by
-`ct(commit)`, with destination or source NAT, a mark, and the states new,
-established (after a reply) and reply.
+`ct(commit)`, with destination or source NAT (the null binding's search for a free
+source port included), a mark, and the states new, established (after a reply) and
+reply.
 """
 import copy
 import ipaddress
@@ -109,12 +110,20 @@ class Conntrack:
         return None, False
 
     def commit(self, zone, original, nat):
-        """A new connection; nat: None, ("dst", ip, port) or ("src", ip)."""
+        """A new connection; nat: None, ("dst", ip, port), ("src", ip) or ("src",)
+        (the null binding). A source NAT whose reply tuple another connection holds
+        takes the next free source port, as conntrack's unique-tuple search does; a
+        commit without NAT takes the tuple as it is (and a reply finds the older
+        connection first)."""
         translated = list(original)
         if nat and nat[0] == "dst":
             translated[3], translated[4] = nat[1], nat[2]
         elif nat and nat[0] == "src":
-            translated[1] = nat[1]
+            if len(nat) > 1:
+                translated[1] = nat[1]
+            held = {c.reply for c in self.zones.get(zone, [])}
+            while translated[2] is not None and _reverse(tuple(translated)) in held:
+                translated[2] += 1
         connection = Connection(original, _reverse(tuple(translated)))
         self.zones.setdefault(zone, []).append(connection)
         return connection

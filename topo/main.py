@@ -3,6 +3,8 @@
   kubemn run [-f FILE ...] [--nodes N] [--fabric single|racks:N] [--clean]
   kubemn clean
   kubemn kubeconfig     the active run's kubeconfig: export KUBECONFIG=$(kubemn kubeconfig)
+  kubemn ovs-env        the active run's Open vSwitch for ovs-* commands in another
+                        shell: eval "$(kubemn ovs-env)"
 """
 import argparse
 import os
@@ -30,6 +32,9 @@ def _parser():
     sub.add_parser("clean", help="remove everything kubemn made on this machine")
     sub.add_parser("kubeconfig", help="print the path of the active run's kubeconfig, for "
                    "export KUBECONFIG=$(kubemn kubeconfig)")
+    sub.add_parser("ovs-env", help="print the shell exports that point ovs-vsctl, ovs-ofctl "
+                   "and ovs-appctl at the active run's Open vSwitch, for "
+                   "eval \"$(kubemn ovs-env)\"")
     return parser
 
 
@@ -104,11 +109,24 @@ def kubeconfig(_args):
     return 0
 
 
+def ovs_env(_args):
+    from topo.errors import KubemnError
+    from topo.plan.naming import RUN_DIR_ROOT
+    from topo.runtime.runlock import active_run
+    from topo.runtime.vswitch import active_exports
+    exports = active_exports(RUN_DIR_ROOT) if active_run() is not None else None
+    if exports is None:
+        raise KubemnError("no kubemn run is active: start one with `make run-topology`")
+    sys.stdout.write(exports)
+    return 0
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     from topo.errors import KubemnError
     try:
-        return {"run": run, "clean": clean, "kubeconfig": kubeconfig}[args.command](args)
+        return {"run": run, "clean": clean, "kubeconfig": kubeconfig,
+                "ovs-env": ovs_env}[args.command](args)
     except KubemnError as exc:
         sys.stderr.write("kubemn: error: %s\n" % exc)
         return 1

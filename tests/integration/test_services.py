@@ -277,6 +277,30 @@ def test_a_service_connection_from_a_just_closed_ones_port_keeps_that_port(clust
         time.sleep(1.5)   # the connection closed; its flush comes half a second later
 
 
+def test_a_direct_connection_on_a_service_connections_reply_tuple_gets_another_port(cluster):
+    """Right after a Service connection from source port P to its endpoint closed, a
+    direct connection from P to that endpoint has the reply tuple the closing one still
+    holds in the switch's conntrack. The null binding (ct(commit, nat(src)), Open
+    vSwitch >= 3.1.3) gives it another source port, as Linux's conntrack does: it
+    completes at once, and the endpoint sees the new port."""
+    if not cluster.desired_state()["null_binding"]:
+        pytest.skip("the system's Open vSwitch %s cannot take the null binding"
+                    % ".".join(map(str, cluster.vswitch.version)))
+    helper = [sys.executable, os.path.join(HELPERS, "service_then_direct.py")]
+    endpoint = cluster.pod(next(iter(backends(cluster, "local-web")))).ip
+    assert cluster.pod(next(iter(backends(cluster, "local-web")))).node.name != \
+        cluster.pod("client").node.name   # the two connections cross the fabric
+    client = cluster.pod("client").ip
+    for port in (61200, 61300, 61400):   # apart: a remapped port is a nearby one
+        result = json.loads(cluster.exec("client", helper + [
+            str(port), vip(cluster, "web-local"), "80", endpoint, "8080",
+            "/clientip"]).stdout)
+        assert result["service"] == "%s:%d" % (client, port), result
+        seen_ip, seen_port = result["direct"].rsplit(":", 1)
+        assert seen_ip == client and int(seen_port) != port, result
+        assert result["seconds"] < 0.5, result
+
+
 def test_a_client_alternating_direct_and_service_connections_completes_every_one(cluster):
     pods = backends(cluster)
     targets = ((next(iter(pods.values())).ip, "8080"), (vip(cluster, "web"), "80"))

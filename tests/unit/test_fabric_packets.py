@@ -33,12 +33,12 @@ def service(name="default/web", endpoints=(endpoint(POD2, "node2"), endpoint(POD
     return dict({"name": name, "cluster_ip": VIP, "ports": [port]}, **extra)
 
 
-def fabric(services=(), nodes=(node(1), node(2)), conntrack=None):
+def fabric(services=(), nodes=(node(1), node(2)), conntrack=None, null_binding=True):
     """One switch, nodes on ports 1 and 2, the internet host on port 9."""
     state = parse_state({"generation": 1, "gateway": GW, "switches": [{"dpid": 1}],
                          "nodes": list(nodes), "internet": INTERNET,
                          "cluster_cidrs": ["10.244.0.0/16", "10.96.0.0/12"],
-                         "services": list(services)})
+                         "services": list(services), "null_binding": null_binding})
     return Switch(switch_configs(state)[1], conntrack)
 
 
@@ -207,6 +207,37 @@ def test_direct_traffic_between_pods_is_tracked_but_never_rewritten():
     assert (delivered["ipv4_src"], delivered["ipv4_dst"]) == (POD1, POD2)
     port, back = switch.send(reply_from(delivered, 2, GW_MAC)).only_output()
     assert (port, back["ipv4_src"], back["ipv4_dst"]) == (1, POD2, POD1)
+
+
+def service_connection_then_direct(null_binding):
+    """A client's Service connection to POD2:8080 (closing, still in conntrack), then
+    its direct connection to POD2:8080 from the same source port: what reaches the
+    backend, and what the backend's reply becomes on its way back."""
+    switch = fabric([service()], null_binding=null_binding)
+    _, delivered = switch.send(from_node(1, POD1, VIP), bucket=0).only_output()
+    switch.send(reply_from(delivered, 2, GW_MAC))
+    _, direct = switch.send(from_node(1, POD1, POD2, dport=8080)).only_output()
+    _, back = switch.send(reply_from(direct, 2, GW_MAC)).only_output()
+    return direct, back
+
+
+def test_a_direct_connection_on_a_service_connections_reply_tuple_gets_another_port():
+    """The null binding: the direct SYN's reply tuple is the Service connection's, so
+    conntrack gives it another source port (as Linux's does), and the backend's reply
+    comes back to the client from the backend, on the client's own port."""
+    direct, back = service_connection_then_direct(null_binding=True)
+    assert (direct["ipv4_src"], direct["ipv4_dst"]) == (POD1, POD2)
+    assert direct["tcp_src"] != 40000
+    assert (back["ipv4_src"], back["tcp_src"], back["ipv4_dst"], back["tcp_dst"]) == (
+        POD2, 8080, POD1, 40000)
+
+
+def test_without_the_null_binding_the_backends_reply_is_taken_for_the_services():
+    """What Open vSwitch 3.1.0 (which aborts on the null binding) leaves: the
+    backend's reply to the direct connection is un-DNATed as the Service's."""
+    direct, back = service_connection_then_direct(null_binding=False)
+    assert direct["tcp_src"] == 40000
+    assert (back["ipv4_src"], back["tcp_src"]) == (VIP, 80)
 
 
 def test_a_syn_to_a_cluster_ip_not_programmed_yet_is_not_held_against_the_next():

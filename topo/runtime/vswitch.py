@@ -14,6 +14,7 @@ through OVS_RUNDIR and friends in the process's environment, and the build's
 commands first on its PATH. Its daemons carry the run's marker in their environment,
 so cleanup.py stops them after a crash. Standard library only (cleanup uses it).
 """
+import glob
 import os
 import re
 import subprocess
@@ -63,6 +64,27 @@ def run_directory(run_dir):
     return os.path.join(run_dir, "ovs")
 
 
+SHELL_FILE = "env.sh"   # in the instance's directory: what `kubemn ovs-env` prints
+
+
+def shell_exports(directory, own):
+    """The lines that point a user's shell's ovs-* commands at the instance."""
+    lines = ["export %s=%s" % (name, directory) for name in DIRECTORY_VARIABLES]
+    if own:
+        lines.append('export PATH=%s:"$PATH"' % BUILD_BIN)
+    return "\n".join(lines) + "\n"
+
+
+def active_exports(run_dir_root):
+    """What `kubemn ovs-env` prints: the exports of the newest run's instance, or None."""
+    found = sorted(glob.glob(os.path.join(run_dir_root, "*", "ovs", SHELL_FILE)),
+                   key=os.path.getmtime)
+    if not found:
+        return None
+    with open(found[-1]) as handle:
+        return handle.read()
+
+
 def environment(directory, path=None):
     """The variables that point every ovs-* command at the instance in directory."""
     found = dict.fromkeys(DIRECTORY_VARIABLES, directory)
@@ -110,6 +132,8 @@ class Vswitch:
         self._run(["ovs-vswitchd", "unix:" + self._path("db.sock"), "--pidfile", "--detach",
                    "--no-chdir", "--log-file=" + self._path("ovs-vswitchd.log")])
         self.version = parse_version(self._run(["ovs-vswitchd", "--version"]))
+        with open(self._path(SHELL_FILE), "w") as handle:
+            handle.write(shell_exports(self.directory, self.own))
         return self
 
     def stop(self):
