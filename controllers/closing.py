@@ -1,5 +1,9 @@
 """Closed Service connections leave conntrack soon after they close, so that a
-client reusing the source port opens a new one, as on Linux.
+client reusing the source port opens a new one, as on Linux: needed only where the
+switches run Open vSwitch 3.1.0 (the system's, kubemn's fallback). kubemn's own
+Open vSwitch lets a SYN replace the old entry as Linux does, and keeps closed
+connections for its null binding (controllers/tables.py), so there the fabric
+sends nothing here.
 
 A client that opens connections to a Service fast enough reuses its source ports
 while the connections that last used them are still in TIME_WAIT. The Linux

@@ -116,16 +116,17 @@ def conntrack_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
                    [("set_field", "eth_dst", state.gateway_mac), unsnat])
     yield flow(t.UNSNAT, 0, {}, [("goto", t.CONNTRACK)])
     yield flow(t.CONNTRACK, 0, {"eth_type": ETH_IPV4}, [SERVICE_LOOKUP])
-    yield from closing_flows()
+    if not state.linux_nat:   # only Open vSwitch 3.1.0's conntrack needs the flush
+        yield from closing_flows()
     for state_bits in (t.CT_EST, t.CT_REL):
         yield flow(t.SERVICE, 300, {"ct_state": (state_bits | t.CT_TRK, state_bits | t.CT_TRK)},
                    [("goto", t.SNAT)])
     new = {"ct_state": (t.CT_NEW | t.CT_TRK, t.CT_NEW | t.CT_TRK), "eth_type": ETH_IPV4}
     # A direct connection whose reply tuple a closing Service connection still holds
     # (a client alternating a backend and its VIP) gets another source port from the
-    # null binding, as Linux's conntrack gives it (only where the switch's conntrack
-    # can do it: tables.py).
-    commit = ("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, ("src",) if state.null_binding else None,
+    # null binding, as Linux's conntrack gives it (where the switches' conntrack can
+    # take it: tables.py).
+    commit = ("ct", Ct(True, t.ZONE_SERVICE, t.SNAT, ("src",) if state.linux_nat else None,
                        None))
     yield flow(t.SERVICE, 10, new, [commit])
     # A new connection to the pod or Service range that no pod and no Service

@@ -98,8 +98,8 @@ class FabricState:
     services: tuple = ()
     cluster_cidrs: tuple = ()   # pod and Service ranges: the internet host's packets to
                                 # them are dropped
-    null_binding: bool = False  # the switches' conntrack may commit nat(src) without an
-                                # address (topo/runtime/vswitch.nat_keeps_direction)
+    linux_nat: bool = False     # the switches' conntrack NATs as Linux's does
+                                # (topo/runtime/vswitch.nats_as_linux): tables.py
 
 
 EMPTY = FabricState(0, "0.0.0.0", "00:00:00:00:00:00", (), (), ())
@@ -173,11 +173,11 @@ def parse_state(doc: object) -> FabricState:
         cluster_cidrs = tuple(str(ipaddress.IPv4Network(c)) for c in cluster_cidrs)
     except (ValueError, TypeError):
         raise InvalidState("cluster_cidrs: %r holds a bad CIDR" % (cluster_cidrs,)) from None
-    null_binding = doc.get("null_binding", False)
-    _require(isinstance(null_binding, bool), "null_binding must be true or false")
+    linux_nat = doc.get("linux_nat", False)
+    _require(isinstance(linux_nat, bool), "linux_nat must be true or false")
     return FabricState(_int(doc, "generation"), _ip(gateway.get("ip"), "gateway"),
                        _mac(gateway.get("mac"), "gateway"), dpids, tuple(links), tuple(nodes),
-                       internet, masquerade_ip, services, cluster_cidrs, null_binding)
+                       internet, masquerade_ip, services, cluster_cidrs, linux_nat)
 
 
 def _internet(doc, dpids):

@@ -9,21 +9,23 @@ marks and cookies, in one place.
                 ct(zone SNAT, nat) -> CONNTRACK
  10  CONNTRACK  ct(zone SERVICE, nat): established Service traffic is (un)DNATed;
                 a masqueraded connection's FIN or RST from the endpoint is also
-                sent to CLOSING_SNAT
+                sent to CLOSING_SNAT (Open vSwitch 3.1.0 only, as below)
  20  SERVICE    new connections to a Service frontend (ClusterIP, NodePort,
                 LoadBalancer IP): pick an endpoint (select group, or affinity);
                 no endpoints: controller rejects; a FIN or RST from an endpoint is
-                also sent to CLOSING_SERVICE; other new connections are committed
-                (with the null binding, ct(commit, nat(src)), where the switch's
-                conntrack has it: a reply tuple that a Service connection holds
-                gets the new one another source port, as on Linux); everything
+                also sent to CLOSING_SERVICE (as below); other new connections are committed
+                (with the null binding, ct(commit, nat(src)), where the switches'
+                conntrack NATs as Linux's does: a reply tuple that a Service
+                connection holds gets the new one another source port); everything
                 else -> SNAT
  23  AFFINITY   learned flows: client, frontend -> endpoint, for sessionAffinity
  22  DNAT       per endpoint: ct(commit, zone SERVICE, nat(dst=endpoint)) -> SNAT
  24  CLOSING_SERVICE, 26 CLOSING_SNAT
-                a copy of a Service connection's FIN or RST from the endpoint's side
-                to the closing channel, which flushes the connection from that zone
-                a moment later (controllers/closing.py says why)
+                only where the switches' conntrack does not NAT as Linux's does
+                (Open vSwitch 3.1.0, the system's fallback): a copy of a Service
+                connection's FIN or RST from the endpoint's side to the closing
+                channel, which flushes the connection from that zone a moment later
+                (controllers/closing.py says why)
  25  SNAT       ct(commit, zone SNAT, nat(src)) -> ROUTE for the connections whose
                 source kube-proxy rewrites: a pod reaching itself through its
                 Service gets the masquerade address; external traffic to a

@@ -86,7 +86,7 @@ from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, pl
                                   unplug_node)
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
-from topo.runtime.vswitch import Vswitch, nat_keeps_direction
+from topo.runtime.vswitch import Vswitch, nats_as_linux
 
 REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history
 FABRIC_TIMEOUT = 30.0
@@ -471,7 +471,7 @@ class Cluster(Objects):
                              self.addresses, self.generation)
         state["services"], state["endpoint_sets"] = service_states(
             self.programmer.read() if served is None else served, set(self.node_plans))
-        state["null_binding"] = nat_keeps_direction(self.vswitch.version)
+        state["linux_nat"] = nats_as_linux(self.vswitch.version)
         return state
 
     def _push_services(self):

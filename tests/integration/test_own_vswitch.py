@@ -44,7 +44,7 @@ def test_a_run_has_its_own_open_vswitch_a_shell_can_reach_and_leaves_nothing_of_
             # the run's own: marked as the run's, so that `make clean` finds it
             assert environment_of(pid)[RUN_MARKER.encode()] == cluster.run_id.encode()
         if vswitch.build_present():
-            assert cluster.vswitch.own and vswitch.nat_keeps_direction(cluster.vswitch.version)
+            assert cluster.vswitch.own and vswitch.nats_as_linux(cluster.vswitch.version)
         shell = subprocess.run(
             ["bash", "-c", 'eval "$(%s -m topo.main ovs-env)" && ovs-vsctl list-br && '
              'ovs-appctl version' % sys.executable],

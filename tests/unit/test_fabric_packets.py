@@ -33,12 +33,12 @@ def service(name="default/web", endpoints=(endpoint(POD2, "node2"), endpoint(POD
     return dict({"name": name, "cluster_ip": VIP, "ports": [port]}, **extra)
 
 
-def fabric(services=(), nodes=(node(1), node(2)), conntrack=None, null_binding=True):
+def fabric(services=(), nodes=(node(1), node(2)), conntrack=None, linux_nat=True):
     """One switch, nodes on ports 1 and 2, the internet host on port 9."""
     state = parse_state({"generation": 1, "gateway": GW, "switches": [{"dpid": 1}],
                          "nodes": list(nodes), "internet": INTERNET,
                          "cluster_cidrs": ["10.244.0.0/16", "10.96.0.0/12"],
-                         "services": list(services), "null_binding": null_binding})
+                         "services": list(services), "linux_nat": linux_nat})
     return Switch(switch_configs(state)[1], conntrack)
 
 
@@ -209,11 +209,11 @@ def test_direct_traffic_between_pods_is_tracked_but_never_rewritten():
     assert (port, back["ipv4_src"], back["ipv4_dst"]) == (1, POD2, POD1)
 
 
-def service_connection_then_direct(null_binding):
+def service_connection_then_direct(linux_nat):
     """A client's Service connection to POD2:8080 (closing, still in conntrack), then
     its direct connection to POD2:8080 from the same source port: what reaches the
     backend, and what the backend's reply becomes on its way back."""
-    switch = fabric([service()], null_binding=null_binding)
+    switch = fabric([service()], linux_nat=linux_nat)
     _, delivered = switch.send(from_node(1, POD1, VIP), bucket=0).only_output()
     switch.send(reply_from(delivered, 2, GW_MAC))
     _, direct = switch.send(from_node(1, POD1, POD2, dport=8080)).only_output()
@@ -225,7 +225,7 @@ def test_a_direct_connection_on_a_service_connections_reply_tuple_gets_another_p
     """The null binding: the direct SYN's reply tuple is the Service connection's, so
     conntrack gives it another source port (as Linux's does), and the backend's reply
     comes back to the client from the backend, on the client's own port."""
-    direct, back = service_connection_then_direct(null_binding=True)
+    direct, back = service_connection_then_direct(linux_nat=True)
     assert (direct["ipv4_src"], direct["ipv4_dst"]) == (POD1, POD2)
     assert direct["tcp_src"] != 40000
     assert (back["ipv4_src"], back["tcp_src"], back["ipv4_dst"], back["tcp_dst"]) == (
@@ -235,7 +235,7 @@ def test_a_direct_connection_on_a_service_connections_reply_tuple_gets_another_p
 def test_without_the_null_binding_the_backends_reply_is_taken_for_the_services():
     """What Open vSwitch 3.1.0 (which aborts on the null binding) leaves: the
     backend's reply to the direct connection is un-DNATed as the Service's."""
-    direct, back = service_connection_then_direct(null_binding=False)
+    direct, back = service_connection_then_direct(linux_nat=False)
     assert direct["tcp_src"] == 40000
     assert (back["ipv4_src"], back["tcp_src"]) == (VIP, 80)
 
@@ -248,7 +248,7 @@ def test_a_syn_to_a_cluster_ip_not_programmed_yet_is_not_held_against_the_next()
     assert where(again) == (2, POD1, POD2, 8080)     # the retransmission is load-balanced
 
 
-# --- closing connections ------------------------------------------------------------
+# --- closing connections (Open vSwitch 3.1.0's conntrack: controllers/closing.py) ----
 FIN_ACK, RST = 0x11, 0x04
 
 
@@ -261,7 +261,7 @@ def copies(result):
 
 
 def test_an_endpoints_fin_reaches_the_client_and_a_copy_goes_to_be_flushed():
-    switch = fabric([service()])
+    switch = fabric([service()], linux_nat=False)
     _, delivered = switch.send(from_node(1, POD1, VIP)).only_output()
     switch.send(reply_from(delivered, 2, GW_MAC))
     fin = switch.send(dict(reply_from(delivered, 2, GW_MAC), tcp_flags=FIN_ACK))
@@ -273,7 +273,7 @@ def test_an_endpoints_fin_reaches_the_client_and_a_copy_goes_to_be_flushed():
 
 
 def test_the_clients_own_fin_and_direct_connections_are_not_copied():
-    switch = fabric([service()])
+    switch = fabric([service()], linux_nat=False)
     _, delivered = switch.send(from_node(1, POD1, VIP)).only_output()
     switch.send(reply_from(delivered, 2, GW_MAC))
     assert copies(switch.send(from_node(1, POD1, VIP, tcp_flags=FIN_ACK))) == []
@@ -284,7 +284,7 @@ def test_the_clients_own_fin_and_direct_connections_are_not_copied():
 
 
 def test_a_masqueraded_connections_fin_is_copied_from_both_its_zones():
-    switch = fabric([service(port_extra={"node_port": 30080})])
+    switch = fabric([service(port_extra={"node_port": 30080})], linux_nat=False)
     client = packet(INTERNET["ip"], "192.168.0.1", in_port=9, dport=30080, eth_dst=GW_MAC)
     _, delivered = switch.send(client).only_output()
     switch.send(reply_from(delivered, 2, GW_MAC))
@@ -293,6 +293,16 @@ def test_a_masqueraded_connections_fin_is_copied_from_both_its_zones():
     assert copies(fin) == [
         (tables.ZONE_SNAT, POD2, 8080, INTERNET["ip"], 40000),  # un-SNATed, not un-DNATed
         (tables.ZONE_SERVICE, "192.168.0.1", 30080, INTERNET["ip"], 40000)]
+
+
+def test_a_switch_whose_conntrack_nats_as_linux_copies_no_fin():
+    """There a closed connection stays in conntrack (a SYN that reuses its tuple
+    replaces it), for the null binding to see."""
+    switch = fabric([service(port_extra={"node_port": 30080})])
+    _, delivered = switch.send(from_node(1, POD1, VIP)).only_output()
+    switch.send(reply_from(delivered, 2, GW_MAC))
+    fin = switch.send(dict(reply_from(delivered, 2, GW_MAC), tcp_flags=FIN_ACK))
+    assert fin.only_output()[0] == 1 and not fin.to_controller
 
 
 @pytest.mark.parametrize("conntrack", [Conntrack()])

@@ -115,7 +115,7 @@ def test_changes_are_sent_so_that_nothing_points_at_what_is_not_there():
     ({"nodes": [node(1, 1, 1), dict(node(2, 1, 2), pod_cidr="10.244.1.128/25")]}, "overlap"),
     ({"gateway": {"ip": "192.168.0.999", "mac": GW["mac"]}}, "not an IPv4 address"),
     ({"nodes": [dict(node(1, 1, 1), mac="zz")]}, "is not a MAC"),
-    ({"null_binding": "yes"}, "null_binding must be true or false"),
+    ({"linux_nat": "yes"}, "linux_nat must be true or false"),
 ])
 def test_invalid_states_are_refused(change, message):
     doc = {"generation": 1, "gateway": GW, "switches": [{"dpid": 1}],

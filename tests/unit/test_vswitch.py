@@ -12,8 +12,8 @@ from topo.runtime import vswitch
     ((3, 1, 0), False), ((3, 1, 2), False), ((3, 1, 3), True), ((3, 2, 0), False),
     ((3, 2, 2), False), ((3, 2, 3), True), ((3, 3, 0), True), ((3, 5, 0), True),
     ((2, 17, 9), False)])
-def test_the_null_binding_only_where_conntrack_has_the_fix(version, safe):
-    assert vswitch.nat_keeps_direction(version) is safe
+def test_linux_nat_only_where_conntrack_has_the_fix(version, safe):
+    assert vswitch.nats_as_linux(version) is safe
 
 
 def test_the_version_is_read_from_what_ovs_vswitchd_prints():

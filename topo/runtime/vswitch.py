@@ -34,13 +34,15 @@ STOP_SECONDS = 5.0
 COMMAND_SECONDS = 30
 
 
-def nat_keeps_direction(version):
-    """Whether this Open vSwitch's userspace conntrack may commit a connection with a
-    source NAT that keeps its address (`ct(commit,nat(src))`, the null binding): 3.1.0
-    to 3.1.2 and 3.2.0 to 3.2.2 abort on it (lib/conntrack.c's conn_update_state);
-    the fix ("conntrack: Remove nat_conn introducing key directionality") is in 3.1.3,
-    3.2.3 and every 3.3 on (older ones are not trusted with it). version: (major,
-    minor, patch)."""
+def nats_as_linux(version):
+    """Whether this Open vSwitch's userspace conntrack NATs as Linux's does: it may
+    commit a connection with a source NAT that keeps its address (`ct(commit,
+    nat(src))`, the null binding), and a SYN that reuses a closed connection's tuple
+    replaces that connection whole. 3.1.0 to 3.1.2 and 3.2.0 to 3.2.2 abort on the
+    first (lib/conntrack.c's conn_update_state) and keep a replaced connection's NAT
+    half until their sweeper comes by; the fix ("conntrack: Remove nat_conn
+    introducing key directionality") is in 3.1.3, 3.2.3 and every 3.3 on (older ones
+    are not trusted with it). version: (major, minor, patch)."""
     return version >= (3, 2, 3) or (3, 1, 3) <= version < (3, 2, 0)
 
 
