@@ -43,7 +43,7 @@ def test_a_run_has_its_own_open_vswitch_a_shell_can_reach_and_leaves_nothing_of_
         for pid in pids.values():
             # the run's own: marked as the run's, so that `make clean` finds it
             assert environment_of(pid)[RUN_MARKER.encode()] == cluster.run_id.encode()
-        if vswitch.build_present():
+        if vswitch.uses_build():
             assert cluster.vswitch.own and vswitch.nats_as_linux(cluster.vswitch.version)
         shell = subprocess.run(
             ["bash", "-c", 'eval "$(%s -m topo.main ovs-env)" && ovs-vsctl list-br && '
