@@ -19,14 +19,7 @@ fi
 say() { echo "conformance: $*" >&2; }
 
 mkdir -p "$BUILD/apt/lists/partial" "$BUILD/apt/cache/archives/partial" "$BUILD/download"
-# The machine's own Debian mirror, from its deb822 or one-line sources.
-MIRROR=$(sed -n 's/^URIs: *\(\S*debian\)\/\?$/\1/p' /etc/apt/sources.list.d/*.sources \
-             2>/dev/null | head -1)
-if [ -z "$MIRROR" ]; then
-    MIRROR=$(sed -n 's/^deb \+\(\S*debian\)\/\? \+bookworm .*/\1/p' /etc/apt/sources.list \
-                 2>/dev/null | head -1)
-fi
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+MIRROR=$("$ROOT/scripts/debian-mirror.sh")
 printf 'deb %s bookworm main\ndeb-src %s bookworm main\n' "$MIRROR" "$MIRROR" \
     > "$BUILD/apt/sources.list"
 APT=(apt-get -q -o "Dir::Etc::sourcelist=$BUILD/apt/sources.list" -o "Dir::Etc::sourceparts=-"

@@ -20,14 +20,7 @@ say() { echo "kubemn: $*" >&2; }
 WORK=$OVS.partial
 rm -rf "$WORK" && mkdir -p "$WORK/apt/lists/partial" "$WORK/apt/cache/archives/partial" \
     "$WORK/debs" "$WORK/root" "$WORK/bin"
-# The machine's own Debian mirror, from its deb822 or one-line sources.
-MIRROR=$(sed -n 's/^URIs: *\(\S*debian\)\/\?$/\1/p' /etc/apt/sources.list.d/*.sources \
-             2>/dev/null | head -1)
-if [ -z "$MIRROR" ]; then
-    MIRROR=$(sed -n 's/^deb \+\(\S*debian\)\/\? \+[a-z]\+ .*/\1/p' /etc/apt/sources.list \
-                 2>/dev/null | head -1)
-fi
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+MIRROR=$("$ROOT/scripts/debian-mirror.sh")
 printf 'deb %s trixie main\n' "$MIRROR" > "$WORK/apt/sources.list"
 # Dir::State::status=/dev/null: what the machine has installed does not matter here.
 APT=(-q -o "Dir::Etc::sourcelist=$WORK/apt/sources.list" -o "Dir::Etc::sourceparts=-"

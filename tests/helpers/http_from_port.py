@@ -7,13 +7,14 @@ import socket
 import sys
 
 
-def main(source_port, host, port, path, timeout="3"):
+def get(source_port, host, port, path, timeout=3.0):
+    """The body of one HTTP/1.0 GET (the server closes first), or "ERROR reason"."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.settimeout(float(timeout))
+    sock.settimeout(timeout)
     try:
-        sock.bind(("0.0.0.0", int(source_port)))
-        sock.connect((host, int(port)))
+        sock.bind(("0.0.0.0", source_port))
+        sock.connect((host, port))
         sock.sendall(("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path, host)).encode())
         response = b""
         while True:
@@ -21,11 +22,15 @@ def main(source_port, host, port, path, timeout="3"):
             if not chunk:
                 break
             response += chunk
-        print(response.split(b"\r\n\r\n", 1)[-1].decode(errors="replace"))
+        return response.split(b"\r\n\r\n", 1)[-1].decode(errors="replace")
     except OSError as exc:
-        print("ERROR %s" % exc)
+        return "ERROR %s" % exc
     finally:
         sock.close()
+
+
+def main(source_port, host, port, path, timeout="3"):
+    print(get(int(source_port), host, int(port), path, float(timeout)))
 
 
 if __name__ == "__main__":
