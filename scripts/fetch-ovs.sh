@@ -27,12 +27,14 @@ APT=(-q -o "Dir::Etc::sourcelist=$WORK/apt/sources.list" -o "Dir::Etc::sourcepar
      -o "Dir::State::Lists=$WORK/apt/lists" -o "Dir::Cache=$WORK/apt/cache"
      -o "Dir::State::status=/dev/null" -o "APT::Get::List-Cleanup=0"
      -o "APT::Sandbox::User=root")
-say "fetching Debian 13's Open vSwitch (kubemn's own) from $MIRROR"
-if ! apt-get "${APT[@]}" update >"$WORK/apt.log" 2>&1; then
-    say "Debian 13's archive is out of reach ($MIRROR): using the system's Open vSwitch"
+unavailable() {
+    say "Debian 13's Open vSwitch cannot be had ($1): using the system's Open vSwitch"
     rm -rf "$WORK"
     exit 0
-fi
+}
+say "fetching Debian 13's Open vSwitch (kubemn's own) from $MIRROR"
+apt-get "${APT[@]}" update --error-on=any >"$WORK/apt.log" 2>&1 ||
+    unavailable "its archive at $MIRROR is out of reach"
 
 # The libraries the two packages need, and theirs in turn (first alternatives).
 libraries() {
@@ -48,9 +50,9 @@ while [ -n "$todo" ]; do
     todo=$(comm -13 <(printf '%s\n' "${found[@]}") <(libraries $todo))
 done
 (cd "$WORK/debs" && apt-get "${APT[@]}" download "${PACKAGES[@]}" "${found[@]}" \
-     >>"$WORK/apt.log" 2>&1)
+     >>"$WORK/apt.log" 2>&1) || unavailable "apt-get download failed: $(tail -1 "$WORK/apt.log")"
 for deb in "$WORK"/debs/*.deb; do
-    dpkg-deb -x "$deb" "$WORK/root"
+    dpkg-deb -x "$deb" "$WORK/root" || unavailable "$deb does not unpack"
 done
 rm -rf "$WORK/root/usr/share/doc" "$WORK/root/usr/share/man" "$WORK/root/usr/share/locale"
 
@@ -68,9 +70,10 @@ done
 cp "$WORK/root/usr/share/openvswitch/vswitch.ovsschema" "$WORK/vswitch.ovsschema"
 rm -rf "$WORK/debs" "$WORK/apt" "$OVS"
 mv "$WORK" "$OVS"
-if ! version=$("$OVS/bin/ovs-vswitchd" --version 2>&1 | head -1); then
-    say "Debian 13's Open vSwitch does not run here ($version): using the system's"
+if ! version=$("$OVS/bin/ovs-vswitchd" --version 2>&1) || [ -z "$version" ]; then
+    say "Debian 13's Open vSwitch does not run here (${version:-no output}): using the system's"
     rm -rf "$OVS"
     exit 0
 fi
+version=${version%%$'\n'*}
 say "its own Open vSwitch is ready: $version, in $OVS"
