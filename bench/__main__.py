@@ -125,23 +125,18 @@ goals are stated for and times `make test`.
 
 ## Limits, and why
 
-- One client opening connections to one backend through a VIP, faster than its
-  28,232 ephemeral ports last within conntrack's 30 s TIME_WAIT (about 1,000 a
-  second), collapses to about 1% of the direct rate (the row so marked above). Each
-  new connection reuses the original tuple of a closed one whose reply tuple is still
-  held; Open vSwitch's userspace conntrack then looks for another source port for
-  the reply (seen as remapped ports in `ovs-appctl dpctl/dump-conntrack`), and when
-  it finds none leaves the SYN un-NATed: it reaches the routing table addressed to
-  the VIP and is dropped (counted as drop_action_of_pipeline), and the client waits
-  a second to retry. Direct connections need no NAT and are not affected; with
-  several backends each has its own tuples (the 1000-Services row, 10 endpoints,
-  holds about 4,000 /s), and a new client starts fresh. Tried here and not kept: a
-  zone timeout policy of 1 s for closing states (`ovs-vsctl add-zone-tp`; it takes
-  effect only if added after the datapath exists): it kept a client alternating
-  direct and VIP connections near 1.0 but not a client using the VIP alone, and with
-  it the test suite saw occasional dropped SYNs; turning TCP sequence checking off
-  changed nothing. The Linux kernel's conntrack lets a SYN reuse a TIME_WAIT tuple;
-  this datapath (Open vSwitch 3.1) does not.
+- The datapath rows show kubemn's own Open vSwitch (Debian 13's 3.5) first, then the
+  system's (Debian 12's 3.1.0, `KUBEMN_OVS=system`), each on a cluster of its own in
+  the same run. On 3.1.0, a client alternating fast between a backend and its
+  Service, closing its connections normally, sees its direct rounds fall to about a
+  fifth of the first: its direct connections reuse source ports whose tuple the
+  backend still holds in TIME_WAIT from Service connections, and that Open vSwitch
+  cannot take the null binding (`ct(commit,nat(src))`: it aborts) that gives such a
+  connection another source port, as Linux's conntrack and 3.5 do. On 3.1.0 the
+  controller's closing channel also flushes each closed Service connection, without
+  which one client to one backend through a VIP fell to 1% of the direct rate once
+  its ports wrapped (3.1.0 kept a replaced connection's NAT half); 3.5 needs neither
+  flush nor workaround.
 - Since NetworkPolicy and faithful source addresses (2026-11-27), every node's kernel
   tracks connections (nftables: the fabric-hairpin mark, the egress masquerade, the
   policy table's established-connection rule), as a kube-proxy node's does. Measured
