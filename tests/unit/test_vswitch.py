@@ -27,6 +27,8 @@ def test_every_directory_variable_names_the_instance(monkeypatch):
     found = vswitch.environment("/run/kubemn/abc/ovs", path="/usr/bin")
     assert {found[name] for name in vswitch.DIRECTORY_VARIABLES} == {"/run/kubemn/abc/ovs"}
     assert found["PATH"] == "/usr/bin"   # the system's binaries: the PATH as it was
+    assert vswitch.environment("/d", path=vswitch.BUILD_BIN + ":/usr/bin")["PATH"] == \
+        "/usr/bin"   # without the build's commands, even where a shell had put them
 
 
 def test_the_builds_commands_come_first_on_the_path_once(monkeypatch):

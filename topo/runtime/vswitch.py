@@ -91,9 +91,8 @@ def environment(directory, path=None):
     """The variables that point every ovs-* command at the instance in directory."""
     found = dict.fromkeys(DIRECTORY_VARIABLES, directory)
     path = os.environ.get("PATH", "") if path is None else path
-    if uses_build() and BUILD_BIN not in path.split(os.pathsep):
-        path = BUILD_BIN + os.pathsep + path
-    found["PATH"] = path
+    others = [entry for entry in path.split(os.pathsep) if entry != BUILD_BIN]
+    found["PATH"] = os.pathsep.join(([BUILD_BIN] if uses_build() else []) + others)
     return found
 
 
@@ -102,12 +101,9 @@ class Vswitch:
 
     def __init__(self, run_dir):
         self.directory = run_directory(run_dir)
+        self.own = uses_build()   # the build's binaries, not the system's
         self.version = None
         self.saved_environment = None
-
-    @property
-    def own(self):
-        return uses_build()
 
     def describe(self):
         version = ".".join(map(str, self.version))
@@ -121,6 +117,7 @@ class Vswitch:
         """Creates the database and starts both daemons; their environment becomes
         this process's (children included). A clear error when they cannot start."""
         os.makedirs(self.directory)
+        self.own = uses_build()
         self.saved_environment = {name: os.environ.get(name)
                                   for name in DIRECTORY_VARIABLES + ("PATH",)}
         os.environ.update(environment(self.directory))
