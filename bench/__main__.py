@@ -10,7 +10,7 @@ import os
 import sys
 
 from bench import api, datapath, scenarios
-from bench.report import describe_machine, fmt, median, table
+from bench.report import describe_machine, document, fmt, median, table
 
 QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5,
          "listed": 300, "long": 20}
@@ -80,13 +80,19 @@ def main(argv=None):
     text = table(rows)
     print(text)
     path = os.path.join(scenarios.ROOT, "docs", "benchmarks.md")
+    try:
+        with open(path) as handle:
+            previous = handle.read()
+    except FileNotFoundError:
+        previous = None
+    run_line = "`make bench%s`, %s, on: %s" % (" FULL=1" if args.full else "",
+                                               datetime.date.today().isoformat(), machine)
     with open(path, "w") as handle:
-        handle.write("# kubemn benchmarks\n\n`make bench%s`, %s, on: %s\n\n%s\n\n%s"
-                     % (" FULL=1" if args.full else "",
-                        datetime.date.today().isoformat(), machine, text, NOTES))
-    progress("written to %s" % path)
+        handle.write(document(run_line, text, previous, NOTES))
+    progress("table written to %s (its notes kept)" % path)
 
 
+# The notes of a docs/benchmarks.md that has none yet (a kept file keeps its own).
 NOTES = """## How to read this
 
 Each figure is a median over the runs shown; ratios compare two figures measured side by

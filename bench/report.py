@@ -45,3 +45,16 @@ def table(rows):
     lines = ["| scenario | figure (median) | runs | goal |", "|---|---|---|---|"]
     lines += ["| %s | %s | %s | %s |" % row for row in rows]
     return "\n".join(lines)
+
+
+NOTES_HEADING = "## How to read this"
+
+
+def document(run_line, table_text, previous, notes):
+    """docs/benchmarks.md with a new table: everything from NOTES_HEADING on is kept
+    from previous (the notes, where earlier runs' figures and what changed them are
+    written down by hand), or is notes where previous has none."""
+    kept = notes
+    if previous and NOTES_HEADING in previous:
+        kept = previous[previous.index(NOTES_HEADING):]
+    return "# kubemn benchmarks\n\n%s\n\n%s\n\n%s" % (run_line, table_text, kept)
