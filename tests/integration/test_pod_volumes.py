@@ -285,6 +285,11 @@ def test_the_tutorials_https_nginx_serves_with_its_secret_and_config_map(core, t
         statuses = core.read_namespaced_pod(name, "default").status.container_statuses
         return bool(statuses) and all(c.ready for c in statuses)
     wait_for(lambda: ready("my-nginx") and ready("curlpod"), 30)
-    page = _run(core, "curlpod", "curl", "-s", "https://my-nginx", "--cacert",
-                "/etc/nginx/ssl/tls.crt")
-    assert "<title>Welcome to nginx!</title>" in page
+
+    def page():
+        return _run(core, "curlpod", "curl", "-s", "https://my-nginx", "--cacert",
+                    "/etc/nginx/ssl/tls.crt")
+    # The Service answers once the proxy has programmed its Ready endpoint, a moment
+    # after the pod is Ready (as kube-proxy's sync follows the endpoints).
+    wait_for(lambda: page() != "", 10)
+    assert "<title>Welcome to nginx!</title>" in page()
