@@ -8,6 +8,7 @@ import sys
 from tests.integration.conftest import ROOT, start_cluster
 from topo.plan.naming import RUN_MARKER
 from topo.runtime import vswitch
+from topo.runtime.processes import alive
 
 SYSTEM_SOCKET = "/var/run/openvswitch/db.sock"
 
@@ -18,16 +19,6 @@ def daemon_pids(directory):
         with open(os.path.join(directory, daemon + ".pid")) as handle:
             pids[daemon] = int(handle.read())
     return pids
-
-
-def running(pid):
-    """The process exists and is not a zombie (a detached daemon's parent is init,
-    which reaps it when it comes to it)."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def environment_of(pid):
@@ -62,6 +53,7 @@ def test_a_run_has_its_own_open_vswitch_a_shell_can_reach_and_leaves_nothing_of_
     finally:
         cluster.stop()
     for daemon, pid in pids.items():
-        assert not running(pid), daemon
+        # not even a zombie of it (a detached daemon's parent, init, reaps it later)
+        assert not alive(pid), daemon
     assert not os.path.exists(directory)
     assert all(os.environ.get(name) != directory for name in vswitch.DIRECTORY_VARIABLES)

@@ -69,13 +69,13 @@ def stop_pids(pids, grace):
                 os.kill(pid, signum)
             except ProcessLookupError:
                 pass
-        wait_until(lambda: not any(_alive(p) for p in pids), grace, longest_pause=0.02)
-        pids = [p for p in pids if _alive(p)]
+        wait_until(lambda: not any(alive(p) for p in pids), grace, longest_pause=0.02)
+        pids = [p for p in pids if alive(p)]
         if not pids:
             return
 
 
-def _alive(pid):
+def alive(pid):
     """The process exists and is not a zombie."""
     try:
         with open("/proc/%d/stat" % pid) as handle:

@@ -79,7 +79,8 @@ def shell_exports(directory, own):
 
 def active_exports(run_dir_root):
     """What `kubemn ovs-env` prints: the exports of the newest run's instance, or None."""
-    found = sorted(glob.glob(os.path.join(run_dir_root, "*", "ovs", SHELL_FILE)),
+    found = sorted(glob.glob(os.path.join(run_directory(os.path.join(run_dir_root, "*")),
+                                          SHELL_FILE)),
                    key=os.path.getmtime)
     if not found:
         return None
