@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 # busybox, nginx-light and redis-server are what pods of those images run;
-# openvswitch-switch is the fallback when kubemn's own cannot be fetched.
+# openvswitch-switch is the fallback when kubemn's own cannot be fetched; gcc and
+# libc6-dev build kubemn's pause (scripts/build-native.sh).
 APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
               tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl
-              nftables busybox nginx-light redis-server)
+              nftables busybox nginx-light redis-server gcc libc6-dev)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -55,3 +56,6 @@ fi
 # kubemn's own Open vSwitch (Debian 13's, unpacked into build/ovs; each run starts its
 # own daemons): the system's openvswitch-switch above is only the fallback.
 scripts/fetch-ovs.sh
+
+# kubemn's native programs (the pause image's process), built from services/apps/native.
+scripts/build-native.sh

@@ -86,6 +86,7 @@ from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, pl
                                   unplug_node)
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
+from topo.runtime.forked import ForkServer
 from topo.runtime.vswitch import Vswitch, nats_as_linux
 
 REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history
@@ -131,6 +132,8 @@ class Cluster(Objects):
         self.run_lock = RunLock()
         self.net = None
         self.vswitch = Vswitch(self.run_dir)
+        # The stand-ins' containers fork from it (topo/runtime/fork_server.py).
+        self.fork_server = ForkServer(os.path.join(self.run_dir, "fork-server.log"))
         self.controller = None
         self.internet_servers = None
         self.api = None
@@ -203,6 +206,7 @@ class Cluster(Objects):
             os.makedirs(self.run_dir)
             self.vswitch.start()   # marked as the run's: cleanup finds it after a crash
             self.progress("running " + self.vswitch.describe())
+            self.fork_server.start()   # it imports while the rest starts
             setLogLevel("output")
             # The API's store first: every component after it meets there.
             self._start_api()
@@ -412,6 +416,7 @@ class Cluster(Objects):
         # The node namespaces, veths included, go with the nodes below.
         for kubelet in self.node_kubelets.values():
             kubelet.stop_all(unplug=False)
+        self.fork_server.stop()
         if self.internet_servers is not None:
             self.internet_servers.stop()
             self.internet_servers = None

@@ -15,6 +15,7 @@ import pytest
 from tests.integration.conftest import manifest_path
 from topo.cli import kubectl
 from topo.cluster import Cluster
+from topo.runtime.forked import ForkedProcess
 from topo.runtime.netns import network_namespace_of
 
 
@@ -197,6 +198,29 @@ def test_the_other_catalogue_images_run_what_their_entries_say(cluster):
     assert cluster.pod("paused").running()
     _wait_for(lambda: cluster.pod("bare-busybox").status() == "Completed",
               "busybox's sh to end")
+
+
+def test_the_pause_image_runs_kubemns_native_pause_which_prints_nothing(cluster):
+    pause = cluster.pod("paused").containers["pause"]
+    assert os.path.realpath("/proc/%d/exe" % pause.pid).endswith("/build/native/pause")
+    assert kubectl.run(cluster, ["logs", "paused"]).stdout == ""
+
+
+def test_a_python_stand_in_forks_from_the_fork_server_as_a_container_of_its_own(cluster):
+    """`ps` in the pod shows the stand-in's argv; the pod's namespaces are its own."""
+    pod = cluster.pod("plain")
+    process = pod.containers["agnhost"]
+    assert isinstance(process, ForkedProcess)
+    assert os.getppid() != _parent(process.pid) == cluster.fork_server.process.pid
+    shown = cluster.exec("plain", "ps -ww -o args= -p %d" % process.pid).stdout.strip()
+    assert shown == " ".join(process.args)
+    assert os.readlink("/proc/%d/ns/net" % process.pid) == \
+        os.readlink("/proc/%d/ns/net" % pod.sandbox_pid)
+
+
+def _parent(pid):
+    with open("/proc/%d/stat" % pid) as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
 
 
 def test_a_frontend_reaches_its_backend_by_service_name(cluster):

@@ -29,6 +29,9 @@ def test_an_image_runs_its_entrypoint_and_cmd():
     assert runs("busybox") == ["sh"]
     assert runs(AGNHOST) == ["services.apps.agnhost", "pause"]
     assert runs("redis:7") == ["services.apps.redis", "redis-server"]
+    # The pause image's process is kubemn's native pause, not an interpreter.
+    assert container_argv(Container("c", "registry.k8s.io/pause:3.9"))[-1].endswith(
+        "/build/native/pause")
 
 
 def test_args_replace_the_cmd_and_keep_the_entrypoint():

@@ -31,6 +31,8 @@ APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "services", "apps")
 BUSYBOX_WGET = os.path.join(APPS, "busybox")
 OLD_BUSYBOX = os.path.join(APPS, "busybox_1_28")
+# kubemn's native programs, built by `make deps` (scripts/build-native.sh).
+PAUSE = (os.path.join(os.path.dirname(os.path.dirname(APPS)), "build", "native", "pause"),)
 PYTHON_PATH = os.path.join(APPS, "python_path")   # `python`: the machine's python3
 # curlimages/curl's entrypoint.sh: curl, unless the first argument is a command.
 CURL_ENTRYPOINT = ("sh", "-c", 'if [ "${1#-}" != "$1" ] || [ -z "$(command -v "$1")" ]; '
@@ -95,8 +97,9 @@ CATALOGUE = (
           "busybox (Debian's), its applets first on PATH", busybox=True),
     Image(("radial/busyboxplus",), (), ("/bin/sh",), "none", "runs its command",
           "busybox, as above, with the machine's curl", busybox=True),
-    Image(("pause",), AGNHOST + ("pause",), (), "none", "at once", "a sleeper",
-          binaries=(("/pause", AGNHOST + ("pause",)),)),
+    Image(("pause",), PAUSE, (), "none", "at once",
+          "kubemn's pause (services/apps/native/pause.c): a process that waits, as the "
+          "image's", binaries=(("/pause", PAUSE),)),
     Image(("alpine",), (), ("/bin/sh",), "none", "runs its command", "the machine's sh"),
     Image(("python",), (), ("python3",), "none", "runs its command",
           "the machine's python3 (also as `python`)", path=(PYTHON_PATH,)),

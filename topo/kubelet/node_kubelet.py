@@ -266,7 +266,7 @@ class NodeKubelet:
                    service_environment(host.api.store.list(SERVICES)[1], spec.namespace),
                    applets_dir=os.path.join(host.run_dir, "busybox"), stored=pending.stored,
                    lookup=host.api.store.get, allocatable=allocatable(host_facts()),
-                   token_key=host.service_account_key)
+                   token_key=host.service_account_key, fork_server=host.fork_server)
 
     def _take_out(self, key):
         """The pod leaves the kubelet's running pods, the policy agent's starting

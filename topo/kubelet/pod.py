@@ -12,6 +12,7 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import replace
 from subprocess import DEVNULL, STDOUT
@@ -29,10 +30,13 @@ from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
 from topo.kubelet.status import EXIT_SHOWN_SECONDS, container_state, pod_status
 from topo.plan.naming import pod_veth_name
+from topo.runtime.fork_protocol import forkable
 from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
 PAUSE_NAME = "kubemn-pause"
+# What a container shares with its pod's pause process (/proc/PID/ns names).
+SANDBOX_NAMESPACES = ("net", "uts", "mnt")
 PAUSE_START_SECONDS = 10
 BUSYBOX = "/bin/busybox"
 STOP_GRACE_SECONDS = 1.0
@@ -102,10 +106,12 @@ class Pod:
 
     def __init__(self, spec, node, ip, pod_dir, resolv_conf="", service_env=(),
                  applets_dir=None, stored=None, lookup=None, allocatable=None,
-                 token_key=b""):
+                 token_key=b"", fork_server=None):
         """stored: the pod as the store has it (the downward API's source, kept up to
         date by the kubelet); lookup(resource, namespace, name): the store's objects
-        (ConfigMaps and Secrets for volumes and variables); allocatable: the node's."""
+        (ConfigMaps and Secrets for volumes and variables); allocatable: the node's;
+        fork_server: where kubemn's Python stand-ins fork from (None: each starts an
+        interpreter of its own)."""
         self.spec = spec
         self.stored = stored
         self.name = spec.name
@@ -124,7 +130,8 @@ class Pod:
         self.pause = None
         self.sandbox_pid = None   # the pause process's, kept after stop(): a probe
         # that began before the pod stopped enters a namespace that is gone, and fails
-        self.containers = {}  # name -> Popen
+        self.containers = {}  # name -> Popen, or ForkedProcess
+        self.fork_server = fork_server
         self.created = time.time()
         self.is_ready = False  # as the kubelet last found it; endpoints follow this
         self.seen_listening = False
@@ -244,19 +251,34 @@ class Pod:
                                       command=expand_all(container.command, variables),
                                       args=expand_all(container.args, variables)))
         console = Console(container.tty) if container.stdin or container.tty else None
+        forks = console is None and self.fork_server is not None and \
+            forkable(argv, sys.executable)
         with open(self.log_path(container.name), "ab") as log:
-            streams = console.streams(log) if console else \
-                {"stdin": DEVNULL, "stdout": log, "stderr": STDOUT}
-            try:
-                process = subprocess.Popen(self.nsenter_argv() + argv, env=env, cwd="/",
-                                           start_new_session=True, **streams)
-            except OSError as exc:
-                raise KubemnError("pod %s: container %s: cannot run %r: %s"
-                                  % (self.name, container.name, argv[0], exc.strerror))
+            if forks:
+                process = self._fork(argv, env, log)
+            else:
+                streams = console.streams(log) if console else \
+                    {"stdin": DEVNULL, "stdout": log, "stderr": STDOUT}
+                try:
+                    process = subprocess.Popen(self.nsenter_argv() + argv, env=env, cwd="/",
+                                               start_new_session=True, **streams)
+                except OSError as exc:
+                    raise KubemnError("pod %s: container %s: cannot run %r: %s"
+                                      % (self.name, container.name, argv[0], exc.strerror))
         self.containers[container.name] = process
         if console is not None:
             console.started(process, self.log_path(container.name))
             self.consoles[container.name] = console
+
+    def _fork(self, argv, env, log):
+        """The container from the fork server, in the pod's namespaces as nsenter
+        would put it (nsenter_argv)."""
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        try:
+            return self.fork_server.spawn(argv, env, self.sandbox_pid, SANDBOX_NAMESPACES,
+                                          stdin, log.fileno(), log.fileno())
+        finally:
+            os.close(stdin)
 
     def restart_exited(self, now):
         """Starts again, by the restartPolicy and its back-off, the containers that
@@ -341,7 +363,7 @@ class Pod:
                 self.container_env(container.name))
 
     def nsenter_argv(self):
-        return enter_argv(self.sandbox_pid, "net", "uts", "mount")
+        return enter_argv(self.sandbox_pid, "net", "uts", "mount")   # SANDBOX_NAMESPACES
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}

@@ -1,0 +1,140 @@
+"""The fork server: one process a run that imports kubemn's Python stand-ins once and
+forks each of their containers from itself, so that a container costs the pages it
+writes, not a whole interpreter (agnhost netexec: 12 MiB started on its own).
+
+A forked container is still a container of its own: its own process and session,
+in its pod's namespaces, its standard streams on its log, its argv and environment
+as /proc shows them, its exit status reported to the kubelet
+(topo/runtime/forked.py). It runs its module as `python -m` does, in a fresh
+__main__, and ends as that interpreter would (its threads joined, atexit run).
+
+  python -c 'from topo.runtime.fork_server import main; main()' FD PADDING
+
+PADDING is room for the containers' argv (topo/runtime/process_image.py).
+"""
+import gc
+import importlib
+import importlib.util
+import os
+import selectors
+import signal
+import socket
+import sys
+import types
+
+from topo.runtime import fork_protocol, process_image
+
+
+def main():
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    # Each module imported, and found and compiled as `python -m` would run it: a
+    # child that did either itself would write to (and so copy) many pages.
+    programs = {}
+    for name in fork_protocol.PRELOADED:
+        importlib.import_module(name)
+        spec = importlib.util.find_spec(name)
+        programs[name] = (spec, spec.loader.get_code(name))
+    # What the imports made is never scanned again: a collection in a child would
+    # otherwise write to (and so copy) every page of it.
+    gc.collect()
+    gc.freeze()
+    request = serve(sock)
+    if request is not None:   # in a forked child
+        run_container(request, *programs[request["argv"][2]])
+
+
+def serve(sock):
+    """Answers requests until kubemn closes its end (None); returns a request in the
+    child forked for it."""
+    wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    selector = selectors.DefaultSelector()
+    selector.register(sock, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is sock:
+                message, fds = fork_protocol.receive(sock)
+                if message is None:
+                    return None
+                if _fork(sock, message, fds) == 0:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    selector.close()
+                    for fd in (wake_read, wake_write, sock.detach()):
+                        os.close(fd)
+                    message["fds"] = fds
+                    return message
+            else:
+                while os.read(wake_read, 512) == 512:
+                    pass
+                _report_exits(sock)
+
+
+def _fork(sock, message, fds):
+    sys.stdout.flush()   # nothing of the server's may reach a container's log
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        fork_protocol.send(sock, {"failed": message["start"], "error": exc.strerror})
+        pid = None
+    if pid == 0:
+        return 0
+    for fd in fds:
+        os.close(fd)
+    if pid is not None:
+        fork_protocol.send(sock, {"started": message["start"], "pid": pid})
+    return pid
+
+
+def _report_exits(sock):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        fork_protocol.send(sock, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
+
+
+def run_container(request, spec, code):
+    """In the forked child: becomes the container, then runs its module (spec, code)
+    as `python -m` does: as a fresh __main__, its exceptions and SystemExit ending the
+    process as they end that one."""
+    os.setsid()
+    for target, fd in enumerate(request["fds"]):
+        os.dup2(fd, target)
+    for fd in set(request["fds"]) - {0, 1, 2}:
+        os.close(fd)
+    # sys.stdin, stdout and stderr now read and write the container's streams, as
+    # buffered as a new interpreter's would be (a log file, never a terminal: a
+    # container with one runs on its own), unless its environment says unbuffered.
+    env = request["env"]
+    if env.get("PYTHONUNBUFFERED"):
+        sys.stdout.reconfigure(write_through=True)
+        sys.stderr.reconfigure(write_through=True)
+    try:
+        process_image.enter_namespaces(request["sandbox"], request["namespaces"])
+        os.chdir(request["cwd"])
+    except OSError as exc:
+        sys.stderr.write("kubemn: entering the pod's namespaces failed: %s\n" % exc)
+        sys.stderr.flush()
+        os._exit(1)
+    os.environ.clear()
+    os.environ.update(env)
+    argv = request["argv"]
+    process_image.show_argv(argv)
+    sys.argv = [spec.origin] + argv[3:]
+    sys.path[0] = os.getcwd()   # as `python -m` puts its directory first
+    main_module = sys.modules["__main__"] = types.ModuleType("__main__")
+    main_module.__dict__.update(__file__=spec.origin, __cached__=spec.cached,
+                                __loader__=spec.loader, __package__=spec.parent,
+                                __spec__=spec)
+    exec(code, main_module.__dict__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""kubemn's end of the fork server (topo/runtime/fork_server.py): starts it, asks it
+for containers, and hears of their exits. A ForkedProcess answers as the Popen of
+a container started on its own does (pid, poll, wait, returncode, signals), so the
+kubelet treats both alike."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from topo.errors import KubemnError
+from topo.runtime import fork_protocol
+from topo.runtime.process_image import ARGV_ROOM
+from topo.runtime.processes import alive, stop_processes
+
+START_SECONDS = 30.0   # the server imports the stand-ins before its first answer
+STOP_GRACE_SECONDS = 2.0
+SERVER = "from topo.runtime.fork_server import main; main()"
+
+
+class ForkServer:
+    """One a run; start() before the first spawn(), stop() after the last container."""
+
+    def __init__(self, log_path):
+        self.log_path = log_path
+        self.process = None
+        self.sock = None
+        self.lost = False            # the server's stream ended
+        self.changed = threading.Condition()
+        self.replies = {}            # request id -> the server's answer
+        self.exits = {}              # pid -> returncode, until its ForkedProcess reads it
+        self.requests = 0
+        self.sending = threading.Lock()
+
+    def start(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with open(self.log_path, "ab") as log:
+                # A session of its own: the terminal's Ctrl-C is kubemn's to handle.
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", SERVER, str(theirs.fileno()), " " * ARGV_ROOM],
+                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.sock = ours
+        threading.Thread(target=self._read, name="fork-server", daemon=True).start()
+        return self
+
+    def spawn(self, argv, env, sandbox_pid, namespaces, stdin, stdout, stderr, cwd="/"):
+        """A ForkedProcess running argv (`python -m MODULE ...` of a preloaded module)
+        in the namespaces of process sandbox_pid, its streams on these fds."""
+        with self.changed:
+            self.requests += 1
+            request = self.requests
+        message = {"start": request, "argv": list(argv), "env": dict(env),
+                   "sandbox": sandbox_pid, "namespaces": list(namespaces), "cwd": cwd}
+        try:
+            with self.sending:
+                fork_protocol.send(self.sock, message, (stdin, stdout, stderr))
+        except OSError as exc:
+            raise KubemnError("the fork server is gone (%s): see %s"
+                              % (exc.strerror, self.log_path)) from None
+        with self.changed:
+            answered = self.changed.wait_for(
+                lambda: request in self.replies or self.lost, START_SECONDS)
+            reply = self.replies.pop(request, None)
+        if reply is None:
+            raise KubemnError("the fork server %s: see %s" % (
+                "is gone" if self.lost or answered else
+                "did not answer in %.0f s" % START_SECONDS, self.log_path))
+        if "failed" in reply:
+            raise KubemnError("the fork server could not fork: %s" % reply["error"])
+        return ForkedProcess(self, reply["pid"], argv)
+
+    def _read(self):
+        while True:
+            try:
+                message, _ = fork_protocol.receive(self.sock)
+            except (OSError, EOFError):
+                message = None
+            with self.changed:
+                if message is None:
+                    self.lost = True
+                elif "exited" in message:
+                    self.exits[message["exited"]] = message["code"]
+                else:
+                    self.replies[message.get("started", message.get("failed"))] = message
+                self.changed.notify_all()
+            if message is None:
+                return
+
+    def returncode(self, pid, timeout=0.0):
+        """The exit status of a forked pid once it has ended (read once), else None
+        after timeout seconds (None: no limit). A pid whose server is gone is reaped
+        by another: its status is lost, -SIGKILL stands for it once it is gone."""
+        with self.changed:
+            self.changed.wait_for(lambda: pid in self.exits or self.lost, timeout)
+            if pid in self.exits:
+                return self.exits.pop(pid)
+        if self.lost:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while alive(pid):
+                if time.monotonic() >= deadline:
+                    return None
+                time.sleep(0.01)
+            return -signal.SIGKILL
+        return None
+
+    def stop(self):
+        """Ends the server (the containers it forked live on: their pods stop them)."""
+        if self.sock is not None:
+            self.sock.shutdown(socket.SHUT_RDWR)   # its end of stream: it returns
+        if self.process is not None:
+            try:
+                self.process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                stop_processes([self.process], STOP_GRACE_SECONDS)
+            self.process = None
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class ForkedProcess:
+    """A container forked by the fork server, as the kubelet's Popen would be."""
+
+    def __init__(self, server, pid, args):
+        self.server = server
+        self.pid = pid
+        self.args = list(args)
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            self.returncode = self.server.returncode(self.pid)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            self.returncode = self.server.returncode(self.pid, timeout)
+            if self.returncode is None:
+                raise subprocess.TimeoutExpired(self.args, timeout)
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)

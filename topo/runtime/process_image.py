@@ -1,0 +1,50 @@
+"""What a forked container needs of the kernel that Python 3.11 has no call for:
+entering another process's namespaces (setns), and showing its own argv in
+/proc/PID/cmdline, so that `ps` in the pod sees what an exec would have shown.
+
+The argv is written over the fork server's own (which the kernel reads
+/proc/PID/cmdline from), so the server starts with room for it: ARGV_ROOM bytes
+of padding as its last argument. (prctl PR_SET_MM could point the kernel elsewhere,
+and at a new environment too, but needs CAP_SYS_RESOURCE, which containers such as
+the machines kubemn runs on often lack: /proc/PID/environ stays the server's.)
+"""
+import ctypes
+import os
+
+ARGV_ROOM = 4096
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def enter_namespaces(pid, namespaces):
+    """Joins the namespaces (names in /proc/PID/ns: "net", "uts", "mnt"...) of
+    process pid, all opened before any is joined (the mount namespace last: after it,
+    /proc may be another's). The caller must be single-threaded."""
+    fds = [os.open("/proc/%d/ns/%s" % (pid, name), os.O_RDONLY) for name in namespaces]
+    try:
+        for name, fd in zip(namespaces, fds):
+            if _libc.setns(fd, 0) != 0:
+                error = ctypes.get_errno()
+                raise OSError(error, "setns %s of %d: %s" % (name, pid, os.strerror(error)))
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def cmdline_bytes(argv, room):
+    """What the argv area of room bytes holds to show argv: its strings, each ending
+    in NUL, then NULs (which `ps` drops); cut short, still NUL-ended, if too long."""
+    data = b"".join(os.fsencode(arg) + b"\0" for arg in argv)
+    if len(data) > room:
+        data = data[:room - 1] + b"\0"
+    return data + b"\0" * (room - len(data))
+
+
+def show_argv(argv):
+    """Writes argv over this process's own argument area, as /proc/self/cmdline
+    reads it."""
+    with open("/proc/self/stat", "rb") as handle:
+        fields = handle.read().rsplit(b")", 1)[1].split()
+    # Fields 48 and 49 of proc(5), counted after the ")" that ends field 2.
+    start, end = int(fields[45]), int(fields[46])
+    ctypes.memmove(start, cmdline_bytes(argv, end - start), end - start)
