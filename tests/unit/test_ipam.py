@@ -3,7 +3,8 @@ import pytest
 
 from topo.errors import KubemnError
 from topo.plan.fabric import plan_fabric, switch_for_new_node
-from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
+from topo.plan.ipam import (BRIDGE_PORTS, PodAddressPool, plan_addresses, plan_node,
+                             pod_capacity)
 from topo.plan.model import ClusterSpec, NodeSpec
 from topo.plan.scheduler import Unschedulable, choose_node
 
@@ -43,6 +44,19 @@ def test_freed_addresses_are_reused_last():
     assert pool.allocate() == "10.244.1.2"
     with pytest.raises(KubemnError, match="is full"):
         pool.allocate()
+
+
+def test_a_node_holds_no_more_pods_than_its_bridge_has_ports():
+    assert pod_capacity("10.244.1.0/24") == 253
+    assert pod_capacity("10.244.0.0/21") == BRIDGE_PORTS == 1024   # 2045 addresses
+    pool = PodAddressPool("10.244.0.0/21")
+    assert pool.free == 1024
+    taken = [pool.allocate() for _ in range(1024)]
+    assert pool.free == 0
+    with pytest.raises(KubemnError, match="bridge is full"):
+        pool.allocate()
+    pool.release(taken[0])
+    assert pool.allocate() not in taken[1:]
 
 
 def test_addresses_still_being_cleaned_up_are_passed_over():

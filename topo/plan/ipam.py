@@ -137,9 +137,17 @@ def plan_node(cluster: ClusterSpec, existing: Iterable[NodePlan],
     return NodePlan(node.name, index, ip, node_net.prefixlen, node_mac(index), str(cidr))
 
 
+# A Linux bridge takes at most this many ports (the kernel's BR_MAX_PORTS); a node's
+# cbr0 has one a pod.
+BRIDGE_PORTS = 1024
+
+
 def pod_capacity(pod_cidr: str) -> int:
-    """How many pods a node with this PodCIDR holds (PodAddressPool's addresses)."""
-    return ipaddress.IPv4Network(pod_cidr).num_addresses - 3   # network, cbr0, broadcast
+    """How many pods a node with this PodCIDR holds (PodAddressPool's addresses, as
+    many as its bridge has ports for): its Node's capacity, which the scheduler keeps
+    to."""
+    addresses = ipaddress.IPv4Network(pod_cidr).num_addresses - 3   # network, cbr0, broadcast
+    return min(addresses, BRIDGE_PORTS)
 
 
 class PodAddressPool:
@@ -154,11 +162,15 @@ class PodAddressPool:
         self.network = ipaddress.IPv4Network(pod_cidr)
         hosts = list(self.network.hosts())
         self.addresses = [str(a) for a in hosts[1:]]  # the first belongs to cbr0
+        self.capacity = pod_capacity(pod_cidr)
         self.in_use = set()
         self.cursor = 0
 
     def allocate(self, skip: Collection[str] = frozenset()) -> str:
         """The next free address; those in skip (still being cleaned up) wait."""
+        if len(self.in_use) >= self.capacity < len(self.addresses):
+            raise KubemnError("pod CIDR %s: its node's bridge is full (a Linux bridge "
+                              "takes %d ports, one a pod)" % (self.network, BRIDGE_PORTS))
         for step in range(len(self.addresses)):
             candidate = self.addresses[(self.cursor + step) % len(self.addresses)]
             if candidate not in self.in_use and candidate not in skip:
@@ -173,4 +185,4 @@ class PodAddressPool:
 
     @property
     def free(self) -> int:
-        return len(self.addresses) - len(self.in_use)
+        return self.capacity - len(self.in_use)
