@@ -298,6 +298,20 @@ def parse_args(argv):
     return args
 
 
+def warm_up(calls=10):
+    """Runs what main() runs at its start, serving nothing: the fork server calls it
+    once, before its first fork (topo/runtime/fork_server.py)."""
+    for _ in range(calls):
+        parse_args(["--http-port", "8080"])
+        PodServer(("127.0.0.1", 0), Handler, bind_and_activate=False).server_close()
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
+        thread = threading.Thread(target=time.strftime, args=("%Y/%m/%d %H:%M:%S",),
+                                  daemon=True)
+        thread.start()
+        thread.join()
+        threading.Event().wait(0)
+
+
 def main(argv=None):
     args = parse_args(argv)
     Handler.override = args.http_override

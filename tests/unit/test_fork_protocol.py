@@ -37,23 +37,23 @@ def test_a_message_and_its_streams_arrive_whole():
     ours, theirs = socket.socketpair()
     read, write = os.pipe()
     try:
-        big = {"start": 7, "env": {"V%d" % i: "x" * 100 for i in range(5000)}}
+        big = fork_protocol.encode({"env": {"V%d" % i: "x" * 100 for i in range(5000)}})
         sender = os.fork()
         if sender == 0:   # a message larger than the socket's buffer needs a reader
-            fork_protocol.send(theirs, big, (read, write, write))
+            fork_protocol.send(theirs, {"start": 7}, (read, write, write), big)
             os._exit(0)
-        message, fds = fork_protocol.receive(ours)
+        message, payload, fds = fork_protocol.receive(ours)
         os.waitpid(sender, 0)
-        assert message == big
+        assert (message, payload) == ({"start": 7}, big)
         assert len(fds) == 3
         os.write(fds[1], b"through the passed descriptor")
         assert os.read(read, 100) == b"through the passed descriptor"
         for fd in fds:
             os.close(fd)
         fork_protocol.send(theirs, {"exited": 12, "code": -15})
-        assert fork_protocol.receive(ours) == ({"exited": 12, "code": -15}, [])
+        assert fork_protocol.receive(ours) == ({"exited": 12, "code": -15}, b"", [])
         theirs.close()
-        assert fork_protocol.receive(ours) == (None, [])
+        assert fork_protocol.receive(ours) == (None, b"", [])
     finally:
         for fd in (read, write):
             os.close(fd)

@@ -19,8 +19,8 @@ from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
-from topo.kubelet.images import (applet_overlays, container_argv, exec_argv, image_path,
-                                 top_level_programs, uses_busybox)
+from topo.kubelet.images import (PAUSE, applet_overlays, container_argv, exec_argv,
+                                 image_path, top_level_programs, uses_busybox)
 from topo.kubelet.expansion import expand_all
 from topo.kubelet.pod_files import (MountError, host_names, pod_files, program_script,
                                     volume_script)
@@ -53,8 +53,8 @@ ATTACH_AFTER_LOG_SECONDS = 5.0
 # names the pod, binds its /etc files (unshare's mount namespace is private: they
 # stay in the pod), mounts its volumes (volumes.sh, pod_files.volume_script), makes
 # the veth pair and addresses, plugs the node side into the bridge, then becomes the
-# pause process. A failing step ends it, its message in
-# pause.log.
+# pause process (kubemn's native pause, as the real sandbox's). A failing step ends
+# it, its message in pause.log.
 PAUSE_SCRIPT = """set -e
 echo "$5" > /proc/sys/kernel/hostname
 for file in hostname hosts resolv.conf; do mount --bind "$1/$file" "/etc/$file"; done
@@ -63,8 +63,8 @@ ip -batch "$1/network"
 # Filled-in checksums keep captures in the pod clean for scapy users.
 ethtool -K eth0 tx off > /dev/null
 nsenter --net="/proc/$2/ns/net" ip link set "$3" master "$4" up
-exec -a "%s $0" sleep infinity
-""" % PAUSE_NAME
+exec -a "%s $0" "%s"
+""" % (PAUSE_NAME, PAUSE[0])
 
 
 def _cmdline(pid):

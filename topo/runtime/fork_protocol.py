@@ -1,17 +1,22 @@
 """The fork server's messages (topo/runtime/fork_server.py, topo/runtime/forked.py):
-JSON objects, each after its length, over a Unix stream socket; a request to start
-a container carries its standard streams as file descriptors beside it.
+a small JSON object and an opaque payload, each after its length, over a Unix stream
+socket; a request to start a container carries its standard streams as file
+descriptors beside it.
 
-  kubemn -> server  {"start": id, "argv": [...], "env": {...}, "sandbox": pid,
-                     "namespaces": ["net", "uts", "mnt"], "cwd": "/"} + 3 fds
+  kubemn -> server  {"start": id} + 3 fds, its payload the container as JSON:
+                    {"argv": [...], "env": {...}, "sandbox": pid,
+                     "namespaces": ["net", "uts", "mnt"], "cwd": "/"}
   server -> kubemn  {"started": id, "pid": pid} or {"failed": id, "error": text}
                     {"exited": pid, "code": code}   (a Popen returncode: -N for signal N)
+
+Only the forked child decodes the payload: every page the server writes after a
+fork stays a copy of the child's own, so the server reads as little as it can.
 """
 import json
 import socket
 import struct
 
-HEADER = struct.Struct("!I")
+HEADER = struct.Struct("!II")   # the message's length, the payload's
 STREAMS = 3   # stdin, stdout, stderr
 # The modules the server imports once, for every container to fork from: the
 # stand-ins kubemn runs with `python -m` (topo/kubelet/images.py, the DNS add-on).
@@ -33,29 +38,30 @@ def forkable(argv, interpreter):
     return None
 
 
-def encode(message):
-    body = json.dumps(message, separators=(",", ":")).encode()
-    return HEADER.pack(len(body)), body
+def encode(value):
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
-def send(sock, message, fds=()):
-    """Writes one message; its fds ride with its first bytes."""
-    header, body = encode(message)
+def send(sock, message, fds=(), payload=b""):
+    """Writes one message and its payload (bytes); the fds ride with its first bytes."""
+    body = encode(message)
+    header = HEADER.pack(len(body), len(payload))
     if fds:
         socket.send_fds(sock, [header], list(fds))
     else:
         sock.sendall(header)
-    sock.sendall(body)
+    sock.sendall(body + payload)
 
 
 def receive(sock):
-    """(message, fds) of the next message; (None, []) at the end of the stream."""
+    """(message, payload, fds) of the next message; (None, b"", []) at the end of the
+    stream."""
     data, fds, _, _ = socket.recv_fds(sock, HEADER.size, STREAMS)
     if not data:
-        return None, fds
+        return None, b"", fds
     header = data + _exactly(sock, HEADER.size - len(data))
-    body = _exactly(sock, HEADER.unpack(header)[0])
-    return json.loads(body), fds
+    body_size, payload_size = HEADER.unpack(header)
+    return json.loads(_exactly(sock, body_size)), _exactly(sock, payload_size), fds
 
 
 def _exactly(sock, size):

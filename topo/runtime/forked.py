@@ -58,11 +58,13 @@ class ForkServer:
         with self.changed:
             self.requests += 1
             request = self.requests
-        message = {"start": request, "argv": list(argv), "env": dict(env),
-                   "sandbox": sandbox_pid, "namespaces": list(namespaces), "cwd": cwd}
+        container = fork_protocol.encode({"argv": list(argv), "env": dict(env),
+                                          "sandbox": sandbox_pid,
+                                          "namespaces": list(namespaces), "cwd": cwd})
         try:
             with self.sending:
-                fork_protocol.send(self.sock, message, (stdin, stdout, stderr))
+                fork_protocol.send(self.sock, {"start": request}, (stdin, stdout, stderr),
+                                   container)
         except OSError as exc:
             raise KubemnError("the fork server is gone (%s): see %s"
                               % (exc.strerror, self.log_path)) from None
@@ -81,7 +83,7 @@ class ForkServer:
     def _read(self):
         while True:
             try:
-                message, _ = fork_protocol.receive(self.sock)
+                message, _, _ = fork_protocol.receive(self.sock)
             except (OSError, EOFError):
                 message = None
             with self.changed:

@@ -14,6 +14,7 @@ import os
 ARGV_ROOM = 4096
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_kept = []   # what C's environ points at, for the life of the process
 
 
 def enter_namespaces(pid, namespaces):
@@ -29,6 +30,21 @@ def enter_namespaces(pid, namespaces):
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def replace_environment(env):
+    """Makes env the process's environment, as C reads it (a child started without
+    env inherits it) and as os.environ shows it, in one new array: a putenv a
+    variable would grow C's array each time, and write over many pages shared with
+    the fork server (600 KiB for kubemn's own 60 variables)."""
+    encoded = {os.fsencode(key): os.fsencode(value) for key, value in env.items()}
+    entries = [key + b"=" + value for key, value in encoded.items()]
+    pointers = (ctypes.c_char_p * (len(entries) + 1))(*entries, None)
+    _kept.append(pointers)
+    ctypes.c_void_p.in_dll(_libc, "environ").value = ctypes.addressof(pointers)
+    # os.environ and os.environb share this mapping; set in place, it skips putenv.
+    os.environ._data.clear()
+    os.environ._data.update(encoded)
 
 
 def cmdline_bytes(argv, room):
