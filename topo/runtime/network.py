@@ -57,9 +57,12 @@ def build_network(fabric, node_plans, attachments, addresses, controller):
                       port=controller.of_port)
     net.addController("c1", controller=ProbedController, ip="127.0.0.1",
                       port=controller.closing_port)
+    # batch: Mininet creates each switch with its ports in one ovs-vsctl run as a
+    # process of its own; without it, through a shell's terminal, whose 4 KiB line
+    # limit cuts the command of a switch with more than about 45 ports.
     for name, dpid in fabric.switches:
         net.addSwitch(name, cls=OVSSwitch, datapath="user", dpid="%016x" % dpid,
-                      protocols="OpenFlow13", failMode="secure")
+                      protocols="OpenFlow13", failMode="secure", batch=True)
     for plan in node_plans:
         _add_node(net, plan, attachments[plan.name], addresses)
     internet = addresses.internet
