@@ -44,3 +44,10 @@ def log_tail(path, count):
         return None
     return lines[-count:]
 
+
+def some_names(names, shown=10):
+    """The first names, for a one-line error: "a, b, c and 997 more"."""
+    names = list(names)
+    if len(names) <= shown:
+        return ", ".join(names)
+    return "%s and %d more" % (", ".join(names[:shown]), len(names) - shown)

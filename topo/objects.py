@@ -9,7 +9,7 @@ import time
 from topo.api.resources import BY_STORE_KEY, RESOURCES, kubectl_name, singular_of, store_key
 from topo.api.status import ApiError
 from topo.api.strategies.node import ready
-from topo.errors import KubemnError
+from topo.errors import KubemnError, some_names
 from topo.manager.replicas import controlled_by
 from topo.plan.ipam import PodAddressPool, plan_node
 from topo.plan.manifest import parse_files, parse_texts
@@ -128,7 +128,7 @@ class Objects:
                     late.append(obj["metadata"]["name"])
             return late
         if not wait_until(lambda: not rolling(), timeout, longest_pause=0.01):
-            self.progress("not rolled out after %.0f s: %s" % (timeout, ", ".join(rolling())))
+            self.progress("not rolled out after %.0f s: %s" % (timeout, some_names(rolling())))
         self.wait_started(timeout)
 
     def _check(self, manifests):
@@ -200,7 +200,7 @@ class Objects:
                     if node is not None and (n not in self.node_plans or not ready(node))]
         if not wait_until(lambda: not late(), READY_TIMEOUT, longest_pause=0.01):
             raise KubemnError("nodes not Ready after %.0f s: %s (kubectl describe node "
-                              "says why)" % (READY_TIMEOUT, ", ".join(late())))
+                              "says why)" % (READY_TIMEOUT, some_names(late())))
 
     # --- delete, scale -------------------------------------------------------------
     def delete(self, kind, name, namespace=DEFAULT_NAMESPACE):
@@ -311,7 +311,7 @@ class Objects:
         if not wait_until(lambda: all(w.error is not None for w in
                                       self.pending.values()), timeout, longest_pause=0.01):
             raise KubemnError("pods still pending after %.0f s: %s" % (
-                timeout, ", ".join(w.spec.name for w in self.pending.values())))
+                timeout, some_names([w.spec.name for w in self.pending.values()])))
         with self.lock:
             self.settle(timeout)
         if not self.programmer.wait_synced(timeout):
@@ -342,7 +342,7 @@ class Objects:
                     if p.running() and not p.probes and not p.started()]
         if not wait_until(lambda: not starting(), timeout, longest_pause=0.01):
             raise KubemnError("pods not ready after %.0f s: %s"
-                              % (timeout, ", ".join(p.name for p in starting())))
+                              % (timeout, some_names(p.name for p in starting())))
         now = time.monotonic()
         changed = [p.update_readiness({}, now) for p in self.pods.values()]
         if any(changed):

@@ -62,6 +62,9 @@ def test_an_exec_of_the_images_own_program_runs_kubemns():
 
 def test_only_programs_at_the_top_of_the_images_file_system_are_put_there():
     assert list(top_level_programs(Container("c", AGNHOST))) == ["/agnhost"]
+    # pause has no shell to run /pause by its path: no file, no root of its own.
+    assert top_level_programs(Container("c", "registry.k8s.io/pause:3.9")) == {}
+    assert runs("registry.k8s.io/pause:3.9", ["/pause"])[-1].endswith("/build/native/pause")
     assert top_level_programs(Container("c", "nginx")) == {}   # /usr/sbin/nginx: not
     assert top_level_programs(Container("c", "busybox")) == {}
 

@@ -51,6 +51,10 @@ class Image:
     binaries: tuple = ()  # (the image's program as a `command` names it, what runs)
     busybox: bool = False  # busybox's applets first on its PATH
     path: tuple = ()       # directories first on its PATH (after busybox's applets)
+    # Its top-level programs (/agnhost) are files in the pod, for its shell to run by
+    # path; an image without a shell (pause) has none to run them: a command or an
+    # exec that names one still runs it, and the pod needs no root of its own.
+    shell: bool = True
 
 
 CATALOGUE = (
@@ -99,7 +103,7 @@ CATALOGUE = (
           "busybox, as above, with the machine's curl", busybox=True),
     Image(("pause",), PAUSE, (), "none", "at once",
           "kubemn's pause (services/apps/native/pause.c): a process that waits, as the "
-          "image's", binaries=(("/pause", PAUSE),)),
+          "image's", binaries=(("/pause", PAUSE),), shell=False),
     Image(("alpine",), (), ("/bin/sh",), "none", "runs its command", "the machine's sh"),
     Image(("python",), (), ("python3",), "none", "runs its command",
           "the machine's python3 (also as `python`)", path=(PYTHON_PATH,)),
@@ -175,7 +179,7 @@ def top_level_programs(container: Container) -> Dict[str, List[str]]:
     """{path: what runs for it} of the image's own programs at the top of its file
     system (`/agnhost`), which a container's shell may run by their paths."""
     entry = known_image(container.image)
-    return {path: list(argv) for path, argv in (entry.binaries if entry else ())
+    return {path: list(argv) for path, argv in (entry.binaries if entry and entry.shell else ())
             if path.startswith("/") and path.count("/") == 1}
 
 
