@@ -13,9 +13,10 @@ from bench import api, datapath, scenarios
 from bench.report import describe_machine, document, fmt, median, table
 
 QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5,
-         "listed": 300, "long": 20}
+         "listed": 300, "long": 20, "image_pods": 100, "scale": (400, 100, 10, 10)}
 FULL = {"runs": 5, "pods": 1000, "services": 1000, "seconds": 5, "deletions": 10,
-        "listed": 1000, "long": 60}
+        "listed": 1000, "long": 60, "image_pods": 500, "scale": (4000, 1000, 100, 50)}
+POD_COST_GOALS = {"pause": "<= 1 MiB", "agnhost netexec": "<= 3 MiB"}
 
 
 def progress(message):
@@ -38,6 +39,30 @@ def measure(size):
                  fmt(ready, "s"), 1, "<= 30 s for 1000"))
     rows.append(("memory per pod beyond its container", fmt(per_pod, "MiB"), 1, "<= 1 MiB"))
     rows.append(("teardown of those pods", fmt(teardown, "s"), 1, "<= 5 s for 1000"))
+
+    for image, container in scenarios.POD_IMAGES:
+        progress("what a pod of %s costs, %d pods over 10 nodes" % (image, size["image_pods"]))
+        processes, whole = scenarios.pod_cost(container, size["image_pods"])
+        rows.append(("a pod of %s: PSS of its processes (machine memory per pod, whole)"
+                     % image, "%s (%s)" % (fmt(processes, "MiB"), fmt(whole, "MiB")), 1,
+                     POD_COST_GOALS.get(image, "")))
+
+    paused, served, services, nodes = size["scale"]
+    progress("%d pods (%d pause, %d agnhost netexec behind %d Services) over %d nodes"
+             % (paused + served, paused, served, services, nodes))
+    scale = scenarios.thousands_of_pods(paused, served, services, nodes)
+    rows.append(("%d pods (%d pause, %d agnhost netexec behind %d Services) over %d nodes: "
+                 "apply to all Ready (to every Service answering; how many answered)"
+                 % (paused + served, paused, served, services, nodes),
+                 "%s (%s; %d)" % (fmt(scale["apply to all Ready"], "s"),
+                                  fmt(scale["apply to every Service answering"], "s"),
+                                  scale["Services answering"]), 1, "<= 60 s for 5000"))
+    rows.append(("  machine memory in use then (what the run added)", "%.1f GiB (%.1f GiB)" % (
+        scale["memory in use, GiB"], scale["memory the run added, GiB"]), 1,
+        "<= 12 GiB for 5000"))
+    rows.append(("  their teardown (what of kubemn's was left)", "%s (%d)" % (
+        fmt(scale["teardown"], "s"), scale["left after teardown"]), 1,
+        "<= 15 s for 5000, nothing"))
 
     progress("the API: kubectl apply, get, and a watch")
     figures = api.api_figures(100, size["listed"], runs)

@@ -7,6 +7,8 @@ import sys
 import time
 
 from topo.cluster import Cluster
+from topo.runtime import cleanup
+from topo.runtime.processes import wait_until
 from topo.plan.manifest import parse_texts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -97,6 +99,142 @@ def many_pods(count, nodes=10):
         cluster.stop()
         stopped = True
         return ready_seconds, per_pod_mib, time.monotonic() - started
+    finally:
+        if not stopped:
+            cluster.stop()
+
+
+# One Deployment of an image, for what a pod of it costs.
+IMAGE_CROWD = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: crowd}
+spec:
+  replicas: %(count)d
+  selector: {matchLabels: {app: crowd}}
+  template:
+    metadata: {labels: {app: crowd}}
+    spec: {containers: [%(container)s]}
+"""
+POD_IMAGES = (
+    ("pause", '{name: c, image: "registry.k8s.io/pause:3.9"}'),
+    ("agnhost netexec", '{name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.39", '
+                        'args: [netexec]}'),
+    ("busybox sleep", '{name: c, image: busybox, command: [sleep, infinity]}'),
+    ("nginx", '{name: c, image: "nginx:1.25"}'),
+)
+
+
+def _processes_by_netns():
+    """{network namespace: [pids]} of every process on the machine."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                found.setdefault(os.readlink("/proc/%s/ns/net" % entry), []).append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def pod_cost(container, count, nodes=10):
+    """What one pod of an image costs, in MiB: (PSS of every process in its network
+    namespace: its sandbox, its containers and their children; the machine's memory
+    in use per pod, whole: those, the kernel's namespaces and veths, and the pod's
+    share of the nodes', the API's and the controller's state). The cluster starts
+    first, so the nodes themselves are left out."""
+    cluster = Cluster(None, nodes=nodes).start()
+    try:
+        before = _used_kib()
+        cluster.apply_text(IMAGE_CROWD % {"count": count, "container": container})
+        crowd = cluster.deployment_pods("crowd")
+        time.sleep(2)   # what the containers do once started (a server's first pages)
+        by_netns = _processes_by_netns()
+        pss_kib = sum(_pss_kib(pid) for pod in crowd for pid in by_netns.get(
+            os.readlink("/proc/%d/ns/net" % pod.sandbox_pid), ()))
+        return pss_kib / 1024 / len(crowd), (_used_kib() - before) / 1024 / len(crowd)
+    finally:
+        cluster.stop()
+
+
+# The issue's mix: pause pods, and agnhost netexec pods behind Services (10 a Service).
+PAUSE_CROWD = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: paused-%(i)d}
+spec:
+  replicas: %(replicas)d
+  selector: {matchLabels: {app: paused-%(i)d}}
+  template:
+    metadata: {labels: {app: paused-%(i)d}}
+    spec: {containers: [{name: pause, image: "registry.k8s.io/pause:3.9"}]}
+"""
+SERVED_GROUP = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: served-%(i)d}
+spec:
+  replicas: %(replicas)d
+  selector: {matchLabels: {app: served-%(i)d}}
+  template:
+    metadata: {labels: {app: served-%(i)d}}
+    spec:
+      containers:
+      - {name: agnhost, image: "registry.k8s.io/e2e-test-images/agnhost:2.39",
+         args: [netexec], ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: served-%(i)d}
+spec:
+  selector: {app: served-%(i)d}
+  ports: [{port: 80, targetPort: 8080}]
+"""
+CLIENT = """apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  containers: [{name: shell, image: busybox, command: [sleep, infinity]}]
+"""
+
+
+def thousands_of_pods(paused, served, services, nodes):
+    """The issue's scale run: {figure: value}. The cluster starts (nodes, DNS, a
+    client pod), then one apply of paused pause pods and served agnhost netexec pods
+    behind services Services: seconds from the apply to all Ready, to every Service
+    answering from the client, the machine's memory in use then (and what the run
+    added to it), the teardown's seconds and whether anything was left."""
+    before = _used_kib()
+    started = time.monotonic()
+    cluster = Cluster(None, nodes=nodes).start()
+    stopped = False
+    try:
+        figures = {"cluster start": time.monotonic() - started}
+        cluster.apply_text(CLIENT)
+        groups = (paused + 999) // 1000   # kubemn takes up to 1000 replicas a Deployment
+        text = "---\n".join(
+            [PAUSE_CROWD % {"i": i, "replicas": paused // groups} for i in range(groups)] +
+            [SERVED_GROUP % {"i": i, "replicas": served // services} for i in range(services)])
+        applied = time.monotonic()
+        cluster.apply(parse_texts([("<bench>", text)]), wait=False)
+        cluster.wait_started(timeout=600)
+        wait_until(lambda: sum(p.is_ready for p in list(cluster.pods.values())) >=
+                   paused + served + 1, 600)
+        figures["apply to all Ready"] = time.monotonic() - applied
+        figures["pods Ready"] = sum(p.is_ready for p in list(cluster.pods.values()))
+        script = ("n=0; for i in $(seq 0 %d); do wget -q -T 2 -O /dev/null "
+                  "http://served-$i/hostname && n=$((n+1)); done; echo $n" % (services - 1))
+        deadline = time.monotonic() + 60
+        answering = 0
+        while answering < services and time.monotonic() < deadline:
+            answering = int(cluster.exec("client", script, timeout=120).stdout.strip() or 0)
+        figures["apply to every Service answering"] = time.monotonic() - applied
+        figures["Services answering"] = answering
+        figures["memory in use, GiB"] = _used_kib() / 2 ** 20
+        figures["memory the run added, GiB"] = (_used_kib() - before) / 2 ** 20
+        stopping = time.monotonic()
+        cluster.stop()
+        stopped = True
+        figures["teardown"] = time.monotonic() - stopping
+        figures["left after teardown"] = sum(len(v) for v in cleanup.leftovers().values())
+        return figures
     finally:
         if not stopped:
             cluster.stop()
