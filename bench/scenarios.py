@@ -72,6 +72,18 @@ def _used_kib():
         info.get("SReclaimable", 0)
 
 
+def _settled_used_kib(seconds=30):
+    """Memory in use once it stops falling: the kernel frees an earlier cluster's
+    namespaces some seconds after its processes end."""
+    deadline, used = time.monotonic() + seconds, _used_kib()
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now, used = used, _used_kib()
+        if abs(now - used) < 2048:
+            break
+    return used
+
+
 def _pss_kib(pid):
     """A process's proportional share of memory (shared pages divided among users)."""
     try:
@@ -144,7 +156,7 @@ def pod_cost(container, count, nodes=10):
     first, so the nodes themselves are left out."""
     cluster = Cluster(None, nodes=nodes).start()
     try:
-        before = _used_kib()
+        before = _settled_used_kib()
         cluster.apply_text(IMAGE_CROWD % {"count": count, "container": container})
         crowd = cluster.deployment_pods("crowd")
         time.sleep(2)   # what the containers do once started (a server's first pages)
