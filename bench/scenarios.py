@@ -116,16 +116,23 @@ def many_pods(count, nodes=10):
             cluster.stop()
 
 
-# One Deployment of an image, for what a pod of it costs.
-IMAGE_CROWD = """apiVersion: apps/v1
+# A Deployment of one container (its pods labelled app: NAME), and a Service of it.
+DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
-metadata: {name: crowd}
+metadata: {name: %(name)s}
 spec:
-  replicas: %(count)d
-  selector: {matchLabels: {app: crowd}}
+  replicas: %(replicas)d
+  selector: {matchLabels: {app: %(name)s}}
   template:
-    metadata: {labels: {app: crowd}}
+    metadata: {labels: {app: %(name)s}}
     spec: {containers: [%(container)s]}
+"""
+SERVICE = """apiVersion: v1
+kind: Service
+metadata: {name: %(name)s}
+spec:
+  selector: {app: %(name)s}
+  ports: [{port: 80, targetPort: 8080}]
 """
 POD_IMAGES = (
     ("pause", '{name: c, image: "registry.k8s.io/pause:3.9"}'),
@@ -157,7 +164,8 @@ def pod_cost(container, count, nodes=10):
     cluster = Cluster(None, nodes=nodes).start()
     try:
         before = _settled_used_kib()
-        cluster.apply_text(IMAGE_CROWD % {"count": count, "container": container})
+        cluster.apply_text(DEPLOYMENT % {"name": "crowd", "replicas": count,
+                                         "container": container})
         crowd = cluster.deployment_pods("crowd")
         time.sleep(2)   # what the containers do once started (a server's first pages)
         by_netns = _processes_by_netns()
@@ -168,43 +176,27 @@ def pod_cost(container, count, nodes=10):
         cluster.stop()
 
 
-# The issue's mix: pause pods, and agnhost netexec pods behind Services (10 a Service).
-PAUSE_CROWD = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: paused-%(i)d}
-spec:
-  replicas: %(replicas)d
-  selector: {matchLabels: {app: paused-%(i)d}}
-  template:
-    metadata: {labels: {app: paused-%(i)d}}
-    spec: {containers: [{name: pause, image: "registry.k8s.io/pause:3.9"}]}
-"""
-SERVED_GROUP = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: served-%(i)d}
-spec:
-  replicas: %(replicas)d
-  selector: {matchLabels: {app: served-%(i)d}}
-  template:
-    metadata: {labels: {app: served-%(i)d}}
-    spec:
-      containers:
-      - {name: agnhost, image: "registry.k8s.io/e2e-test-images/agnhost:2.39",
-         args: [netexec], ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: served-%(i)d}
-spec:
-  selector: {app: served-%(i)d}
-  ports: [{port: 80, targetPort: 8080}]
-"""
+# The issue's mix: pause pods, and agnhost netexec pods behind Services.
+SERVED = ('{name: agnhost, image: "registry.k8s.io/e2e-test-images/agnhost:2.39", '
+          'args: [netexec], ports: [{containerPort: 8080}]}')
 CLIENT = """apiVersion: v1
 kind: Pod
 metadata: {name: client}
 spec:
   containers: [{name: shell, image: busybox, command: [sleep, infinity]}]
 """
+
+
+def mix_manifest(paused, served, services):
+    """The Deployments (up to 1000 replicas each, as kubemn takes them) and Services."""
+    groups = (paused + 999) // 1000
+    documents = [DEPLOYMENT % {"name": "paused-%d" % i, "replicas": paused // groups,
+                               "container": dict(POD_IMAGES)["pause"]} for i in range(groups)]
+    for i in range(services):
+        name = "served-%d" % i
+        documents += [DEPLOYMENT % {"name": name, "replicas": served // services,
+                                    "container": SERVED}, SERVICE % {"name": name}]
+    return "---\n".join(documents)
 
 
 def thousands_of_pods(paused, served, services, nodes):
@@ -220,10 +212,7 @@ def thousands_of_pods(paused, served, services, nodes):
     try:
         figures = {"cluster start": time.monotonic() - started}
         cluster.apply_text(CLIENT)
-        groups = (paused + 999) // 1000   # kubemn takes up to 1000 replicas a Deployment
-        text = "---\n".join(
-            [PAUSE_CROWD % {"i": i, "replicas": paused // groups} for i in range(groups)] +
-            [SERVED_GROUP % {"i": i, "replicas": served // services} for i in range(services)])
+        text = mix_manifest(paused, served, services)
         applied = time.monotonic()
         cluster.apply(parse_texts([("<bench>", text)]), wait=False)
         cluster.wait_started(timeout=600)

@@ -80,13 +80,13 @@ from topo.proxy.programmer import FabricProgrammer
 from topo.runtime import cleanup
 from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
+from topo.runtime.forked import ForkServer
 from topo.runtime.internet import InternetServers
 from topo.runtime.machines import Machines
 from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
                                   unplug_node)
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
-from topo.runtime.forked import ForkServer
 from topo.runtime.vswitch import Vswitch, nats_as_linux
 
 REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history

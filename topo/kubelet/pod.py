@@ -363,7 +363,8 @@ class Pod:
                 self.container_env(container.name))
 
     def nsenter_argv(self):
-        return enter_argv(self.sandbox_pid, "net", "uts", "mount")   # SANDBOX_NAMESPACES
+        # The namespaces of SANDBOX_NAMESPACES, by nsenter's names.
+        return enter_argv(self.sandbox_pid, "net", "uts", "mount")
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}

@@ -3,8 +3,8 @@ forks each of their containers from itself, so that a container costs the pages 
 writes, not a whole interpreter (agnhost netexec: 12 MiB started on its own).
 
 A forked container is still a container of its own: its own process and session,
-in its pod's namespaces, its standard streams on its log, its argv and environment
-as /proc shows them, its exit status reported to the kubelet
+in its pod's namespaces, its standard streams on its log, its own environment, its
+argv as /proc shows it, its exit status reported to the kubelet
 (topo/runtime/forked.py). It runs its module as `python -m` does, in a fresh
 __main__, and ends as that interpreter would (its threads joined, atexit run).
 
@@ -65,7 +65,7 @@ def _fill_free_blocks(passes=3):
             elif size_class == 1:
                 _TAKEN.extend(float(n) for n in range(free))         # 24 bytes
             else:   # a bytes object of n bytes takes 33 + n
-                _TAKEN.extend(bytes(size - 33) + b"" for _ in range(free))
+                _TAKEN.extend(bytes(size - 33) for _ in range(free))
 
 
 _TAKEN = []

@@ -2,6 +2,7 @@
 for containers, and hears of their exits. A ForkedProcess answers as the Popen of
 a container started on its own does (pid, poll, wait, returncode, signals), so the
 kubelet treats both alike."""
+import contextlib
 import os
 import signal
 import socket
@@ -117,7 +118,8 @@ class ForkServer:
     def stop(self):
         """Ends the server (the containers it forked live on: their pods stop them)."""
         if self.sock is not None:
-            self.sock.shutdown(socket.SHUT_RDWR)   # its end of stream: it returns
+            with contextlib.suppress(OSError):   # gone already
+                self.sock.shutdown(socket.SHUT_RDWR)   # its end of stream: it returns
         if self.process is not None:
             try:
                 self.process.wait(STOP_GRACE_SECONDS)
