@@ -216,10 +216,12 @@ def thousands_of_pods(paused, served, services, nodes):
         applied = time.monotonic()
         cluster.apply(parse_texts([("<bench>", text)]), wait=False)
         cluster.wait_started(timeout=600)
-        wait_until(lambda: sum(p.is_ready for p in list(cluster.pods.values())) >=
-                   paused + served + 1, 600)
+
+        def ready():
+            return sum(p.is_ready for p in list(cluster.pods.values()))
+        wait_until(lambda: ready() >= paused + served + 1, 600)
         figures["apply to all Ready"] = time.monotonic() - applied
-        figures["pods Ready"] = sum(p.is_ready for p in list(cluster.pods.values()))
+        figures["pods Ready"] = ready()
         script = ("n=0; for i in $(seq 0 %d); do wget -q -T 2 -O /dev/null "
                   "http://served-$i/hostname && n=$((n+1)); done; echo $n" % (services - 1))
         deadline = time.monotonic() + 60

@@ -363,8 +363,7 @@ class Pod:
                 self.container_env(container.name))
 
     def nsenter_argv(self):
-        # The namespaces of SANDBOX_NAMESPACES, by nsenter's names.
-        return enter_argv(self.sandbox_pid, "net", "uts", "mount")
+        return enter_argv(self.sandbox_pid, *SANDBOX_NAMESPACES)
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}

@@ -168,7 +168,7 @@ class PodAddressPool:
 
     def allocate(self, skip: Collection[str] = frozenset()) -> str:
         """The next free address; those in skip (still being cleaned up) wait."""
-        if len(self.in_use) >= self.capacity < len(self.addresses):
+        if self.capacity < len(self.addresses) and len(self.in_use) >= self.capacity:
             raise KubemnError("pod CIDR %s: its node's bridge is full (a Linux bridge "
                               "takes %d ports, one a pod)" % (self.network, BRIDGE_PORTS))
         for step in range(len(self.addresses)):

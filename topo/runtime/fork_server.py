@@ -25,6 +25,7 @@ import tempfile
 import types
 
 from topo.runtime import fork_protocol, process_image
+from topo.runtime.netns import enter_namespaces
 
 
 def main():
@@ -171,7 +172,7 @@ def run_container(request, spec, code):
         sys.stdout.reconfigure(write_through=True)
         sys.stderr.reconfigure(write_through=True)
     try:
-        process_image.enter_namespaces(request["sandbox"], request["namespaces"])
+        enter_namespaces(request["sandbox"], request["namespaces"])
         os.chdir(request["cwd"])
     except OSError as exc:
         sys.stderr.write("kubemn: entering the pod's namespaces failed: %s\n" % exc)

@@ -1,6 +1,7 @@
-"""What a forked container needs of the kernel that Python 3.11 has no call for:
-entering another process's namespaces (setns), and showing its own argv in
-/proc/PID/cmdline, so that `ps` in the pod sees what an exec would have shown.
+"""What a forked container needs of the kernel that Python 3.11 has no call for
+(besides setns: topo/runtime/netns.py): its own environment as C reads it, and its
+own argv in /proc/PID/cmdline, so that `ps` in the pod sees what an exec would have
+shown.
 
 The argv is written over the fork server's own (which the kernel reads
 /proc/PID/cmdline from), so the server starts with room for it: ARGV_ROOM bytes
@@ -15,21 +16,6 @@ ARGV_ROOM = 4096
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _kept = []   # what C's environ points at, for the life of the process
-
-
-def enter_namespaces(pid, namespaces):
-    """Joins the namespaces (names in /proc/PID/ns: "net", "uts", "mnt"...) of
-    process pid, all opened before any is joined (the mount namespace last: after it,
-    /proc may be another's). The caller must be single-threaded."""
-    fds = [os.open("/proc/%d/ns/%s" % (pid, name), os.O_RDONLY) for name in namespaces]
-    try:
-        for name, fd in zip(namespaces, fds):
-            if _libc.setns(fd, 0) != 0:
-                error = ctypes.get_errno()
-                raise OSError(error, "setns %s of %d: %s" % (name, pid, os.strerror(error)))
-    finally:
-        for fd in fds:
-            os.close(fd)
 
 
 def replace_environment(env):

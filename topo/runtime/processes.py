@@ -5,7 +5,7 @@ import subprocess
 import tempfile
 import time
 
-NAMESPACE_FLAGS = {"net": "-n", "uts": "-u", "mount": "-m"}
+NAMESPACE_FLAGS = {"net": "-n", "uts": "-u", "mnt": "-m"}   # by their /proc/PID/ns names
 
 
 def enter_argv(pid, *namespaces):
