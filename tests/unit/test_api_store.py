@@ -78,6 +78,46 @@ def test_owner_references_get_the_owners_uid():
     assert ref["uid"] == owner
 
 
+def test_a_controllers_objects_are_found_by_its_uid_and_follow_a_changed_reference():
+    store = Store()
+    for name in ("web-1", "web-2"):
+        store.put("replicasets.apps", {"kind": "ReplicaSet", "metadata": {
+            "name": name, "namespace": "default", "creationTimestamp": "x"}})
+    uid = {n: store.get("replicasets.apps", "default", n)["metadata"]["uid"]
+           for n in ("web-1", "web-2")}
+
+    def names(owner):
+        return sorted(p["metadata"]["name"] for p in store.controlled(
+            "pods", "default", owner and uid[owner]))
+
+    def controlled(name, owner, phase="Running"):
+        obj = pod(name, phase, owner=owner)
+        obj["metadata"]["ownerReferences"][0]["controller"] = True
+        return obj
+    store.put("pods", controlled("a", "web-1"))
+    store.put("pods", controlled("b", "web-1"))
+    store.put("pods", pod("c", owner="web-2"))   # owned, not controlled
+    assert (names("web-1"), names("web-2"), names(None)) == (["a", "b"], [], ["c"])
+    store.put("pods", controlled("b", "web-2"))
+    store.put("pods", controlled("a", "web-1", "Failed"))
+    store.remove("pods", "default", "c")
+    assert (names("web-1"), names("web-2"), names(None)) == (["a"], ["b"], [])
+    assert store.controlled("pods", "other", uid["web-1"]) == []
+    assert store.controlled("pods", "default", uid["web-1"])[0]["status"]["phase"] == \
+        "Failed"
+
+
+def test_a_list_is_in_name_order_as_objects_come_and_go():
+    store = Store()
+    for name in ("m", "b", "x"):
+        store.put("pods", pod(name))
+    assert [p["metadata"]["name"] for p in store.list("pods")[1]] == ["b", "m", "x"]
+    store.remove("pods", "default", "b")
+    store.put("pods", pod("a"))
+    store.put("pods", pod("m", phase="Failed"))
+    assert [p["metadata"]["name"] for p in store.list("pods")[1]] == ["a", "m", "x"]
+
+
 def test_a_batchs_writes_wake_a_watcher_once_when_it_ends():
     import threading
     store = Store()

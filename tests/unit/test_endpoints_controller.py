@@ -76,6 +76,30 @@ def test_a_pod_that_becomes_ready_or_leaves_changes_the_endpoints_at_the_next_st
     assert served(store, "web").endpoints == ()
 
 
+def test_a_pod_relabelled_out_of_a_service_leaves_it_and_joins_the_one_it_now_matches():
+    db_service = WEB_SERVICE.replace("web", "db")
+    store, loop = start(service(WEB_SERVICE, "10.96.0.20"), service(db_service, "10.96.0.21"),
+                        pod("a", "10.244.1.2", "node1", WEB))
+    assert (addresses(store, "web"), addresses(store, "db")) == (["10.244.1.2"], [])
+    store.put("pods", pod("a", "10.244.1.2", "node1", PodTemplate((("app", "db"),),
+                                                                   WEB.containers)))
+    loop.step()
+    assert (addresses(store, "web"), addresses(store, "db")) == ([], ["10.244.1.2"])
+
+
+def test_a_pods_change_names_the_services_that_select_it_now_or_did_before():
+    other = WEB_SERVICE.replace("web", "other")
+    store, _ = start(service(WEB_SERVICE, "10.96.0.20"), service(other, "10.96.0.21"),
+                     pod("a", "10.244.1.2", "node1", WEB))
+    controller = EndpointsController(store)
+    moved = pod("a", "10.244.1.2", "node1", PodTemplate((("app", "other"),), WEB.containers))
+    assert controller.keys("pods", store.get("pods", "default", "a")) == ["default/web"]
+    store.put("pods", moved)
+    assert controller.keys("pods", store.get("pods", "default", "a")) == \
+        ["default/other", "default/web"]
+    assert controller.keys("pods", store.get("pods", "default", "a")) == ["default/other"]
+
+
 def test_a_pod_without_the_named_port_serves_the_other_ports_from_a_slice_of_its_own():
     store, loop = start(service(WEB_SERVICE, "10.96.0.20"),
                         pod("a", "10.244.1.2", "node1", WEB),

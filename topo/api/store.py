@@ -5,6 +5,11 @@ Every writer (the registry's strategies, the controllers, the kubelets' status)
 put()s and remove()s objects one at a time; the store gives a changed object the next
 resourceVersion, keeps its uid while it lives, bumps its generation when its spec
 changed, and hands the change to every watcher in order.
+
+Readers of thousands of objects need not look at them all: the store keeps each
+resource's names in order (a list does not sort), and an index of the objects each
+controller manages (their controller reference's uid), as client-go's informers
+index pods for the ReplicaSet controller.
 """
 import collections
 import contextlib
@@ -53,6 +58,9 @@ class Store:
         self.history = collections.deque(maxlen=HISTORY)  # (rv, resource, type, object)
         self.uids = {}       # (kind, namespace, name) -> uid, for ownerReferences
         self.last_change = {}   # resource -> the revision of its newest change
+        self.in_order = {}   # resource -> its keys sorted, until one comes or goes
+        # resource -> {(namespace, controller's uid or None): {keys}}
+        self.by_controller = {}
 
     # --- writing ---------------------------------------------------------------
     def put(self, resource, obj, shared=False):
@@ -137,14 +145,22 @@ class Store:
         for owner in metadata.get("ownerReferences", ()):   # a rendered owner's, by name
             if not owner.get("uid"):
                 owner["uid"] = self.uids.get((owner["kind"], key[0], owner["name"]), "")
+        if old is None:
+            self.in_order.pop(resource, None)
+        else:
+            self._unindex(resource, key, old)
         content[key] = obj
         self.objects.setdefault(resource, {})[key] = served
+        self.by_controller.setdefault(resource, {}).setdefault(
+            (key[0], _controller_uid(served)), set()).add(key)
         self.last_change[resource] = self.revision
         self.history.append((self.revision, resource, "MODIFIED" if old else "ADDED", served))
 
     def _remove(self, resource, key):
         served = self.objects[resource].pop(key)
         del self.content[resource][key]
+        self.in_order.pop(resource, None)
+        self._unindex(resource, key, served)
         self.uids.pop((served["kind"], key[0], key[1]), None)
         self.revision += 1
         self.last_change[resource] = self.revision
@@ -152,13 +168,31 @@ class Store:
         gone["metadata"]["resourceVersion"] = str(self.revision)
         self.history.append((self.revision, resource, "DELETED", gone))
 
+    def _unindex(self, resource, key, served):
+        index = self.by_controller[resource]
+        owned = (key[0], _controller_uid(served))
+        index[owned].discard(key)
+        if not index[owned]:
+            del index[owned]
+
     # --- reading ---------------------------------------------------------------
     def list(self, resource, namespace=None):
         """(resourceVersion of the list, [objects]) in name order."""
         with self.changed:
-            found = [obj for key, obj in sorted(self.objects.get(resource, {}).items())
-                     if namespace is None or key[0] == namespace]
+            objects = self.objects.get(resource, {})
+            keys = self.in_order.get(resource)
+            if keys is None:
+                keys = self.in_order[resource] = sorted(objects)
+            found = [objects[key] for key in keys if namespace is None or key[0] == namespace]
             return str(self.revision), found
+
+    def controlled(self, resource, namespace, uid):
+        """The objects of resource in namespace whose controller reference has uid (None:
+        those without a controller), in no order."""
+        with self.changed:
+            objects = self.objects.get(resource, {})
+            return [objects[key] for key in
+                    self.by_controller.get(resource, {}).get((namespace, uid), ())]
 
     def changed_at(self, resource):
         """The revision of resource's newest change (0: never changed): a reader that
@@ -201,6 +235,11 @@ class Store:
                     changes.append(change)
             changes.reverse()
             return changes, self.revision
+
+
+def _controller_uid(obj):
+    return next((r.get("uid") for r in obj["metadata"].get("ownerReferences") or ()
+                 if r.get("controller")), None)
 
 
 def _key(obj):

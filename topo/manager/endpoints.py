@@ -9,7 +9,8 @@ Service that is gone takes its Endpoints and slices with it. Two loops, so that 
 slices the fabric waits for are not behind the Endpoints."""
 import hashlib
 
-from services.endpoints import service_endpoints
+from services.endpoints import selects, service_endpoints
+from topo.manager.label_index import LabelIndex
 from topo.plan.generated_names import SUFFIX_ALPHABET
 
 SERVICES, PODS = "services", "pods"
@@ -166,51 +167,49 @@ def _ref(namespace, name):
 
 class _ServiceWatcher:
     """What both controllers share: keys (a Service's changes name it, a pod's the
-    Services of its namespace that have a selector) and the pods of a namespace (read
-    again only when the pods changed)."""
+    Services of its namespace that select it now or did before) and the pods a
+    Service selects, found by their labels (label_index.py): a pod's change costs
+    what its Services have, not what the namespace has."""
     watches = (SERVICES, PODS)
     store_only = True
 
     def __init__(self, store):
         self.store = store
-        self.pods_read = (None, {})   # (the pods' revision read, {namespace: [pods]})
-        self.selected = {}   # selection -> what it gives, while pods_read holds
+        self.pods = LabelIndex(store, PODS)
+        self.selected = (None, {})   # (the pods' revision, {selection: what it gives})
 
-    def selection(self, service, pods, make):
-        """make(service, pods), worked out once for Services that select alike (a
-        thousand Services of the same pods cost one selection) while the pods stay;
-        a pod's hostname depends on the Service's name, so those with one are not
-        shared."""
-        spec = service["spec"]
+    def selection(self, service, make):
+        """make(service, the pods it selects), worked out once for Services that select
+        alike (a thousand Services of the same pods cost one selection) while the pods
+        stay; a pod's hostname depends on the Service's name, so those with one are
+        not shared."""
+        spec, namespace = service["spec"], service["metadata"]["namespace"]
+        pods = self.pods.select(namespace, spec.get("selector"))
         if any(p["spec"].get("subdomain") for p in pods):
             return make(service, pods)
-        key = (make, service["metadata"]["namespace"],
-               tuple(sorted((spec.get("selector") or {}).items())),
+        revision = self.store.changed_at(PODS)
+        if self.selected[0] != revision:
+            self.selected = (revision, {})
+        key = (make, namespace, tuple(sorted((spec.get("selector") or {}).items())),
                repr(spec.get("ports")), spec.get("publishNotReadyAddresses", False))
-        if key not in self.selected:
-            self.selected[key] = make(service, pods)
-        return self.selected[key]
+        if key not in self.selected[1]:
+            self.selected[1][key] = make(service, pods)
+        return self.selected[1][key]
 
     def keys(self, resource, obj):
         namespace = obj["metadata"]["namespace"]
         if resource != PODS:
             return [_ref(namespace, obj["metadata"]["name"])]
+        before, now = self.pods.changed(obj), obj["metadata"].get("labels") or {}
         return [_ref(namespace, s["metadata"]["name"])
-                for s in self.store.list(SERVICES, namespace)[1] if s["spec"].get("selector")]
+                for s in self.store.list(SERVICES, namespace)[1]
+                if selects(s["spec"].get("selector"), now) or
+                selects(s["spec"].get("selector"), before)]
 
     def all_keys(self):
+        self.pods.forget()
         return [_ref(s["metadata"]["namespace"], s["metadata"]["name"])
                 for s in self.store.list(SERVICES)[1]]
-
-    def pods(self, namespace):
-        revision = self.store.changed_at(PODS)
-        if self.pods_read[0] != revision:
-            by_namespace = {}
-            for pod in self.store.list(PODS)[1]:
-                by_namespace.setdefault(pod["metadata"]["namespace"], []).append(pod)
-            self.pods_read = (revision, by_namespace)
-            self.selected = {}
-        return self.pods_read[1].get(namespace, [])
 
 
 class EndpointsController(_ServiceWatcher):
@@ -223,7 +222,7 @@ class EndpointsController(_ServiceWatcher):
             self.store.remove(ENDPOINTS, namespace, name)
         elif service["spec"].get("selector"):
             self.store.put(ENDPOINTS, endpoints_object(service, self.selection(
-                service, self.pods(namespace), _subsets_of)), shared=True)
+                service, _subsets_of)), shared=True)
 
 
 class EndpointSliceController(_ServiceWatcher):
@@ -259,7 +258,7 @@ class EndpointSliceController(_ServiceWatcher):
             slices = [] if skip else mirrored_slices(service, written)
         else:
             slices = endpoint_slices(service, self.selection(
-                service, self.pods(namespace), _slice_contents_of))
+                service, _slice_contents_of))
         ours = self._ours(namespace, name)
         for piece in slices:
             self.store.put(SLICES, piece, shared=True)

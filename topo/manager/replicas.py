@@ -51,10 +51,9 @@ def all_keys(store, resource):
 def controlled_by(store, resource, controller):
     """The objects of resource that controller manages (their controller reference has
     its uid), oldest first."""
-    uid, namespace = controller["metadata"]["uid"], controller["metadata"]["namespace"]
-    return sorted((o for o in store.list(resource, namespace)[1]
-                   if (controller_of(o) or {}).get("uid") == uid),
-                  key=lambda o: o["metadata"]["creationTimestamp"])
+    metadata = controller["metadata"]
+    return sorted(store.controlled(resource, metadata["namespace"], metadata["uid"]),
+                  key=lambda o: (o["metadata"]["creationTimestamp"], o["metadata"]["name"]))
 
 
 def owned_pods(store, controller):
@@ -165,8 +164,9 @@ class ReplicationManager:
     def adopt_orphans(self, controller):
         """Adopts the orphans; False if the controller has gone meanwhile (a delete that
         orphans its pods, which would be adopted again, then collected)."""
-        for pod in self.store.list(PODS, controller["metadata"]["namespace"])[1]:
-            if not controller_of(pod) and active(pod) and \
+        orphans = self.store.controlled(PODS, controller["metadata"]["namespace"], None)
+        for pod in sorted(orphans, key=lambda p: p["metadata"]["name"]):
+            if active(pod) and \
                     self.selects(controller, pod["metadata"].get("labels") or {}):
                 try:
                     self.update_pod(controller["metadata"]["namespace"],
