@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds kubemn's small native programs (services/apps/native/*.c) into
-# build/native, each again only when its source changed. Run by install-deps.sh.
+# Builds kubemn's small native programs into build/native, each again only when its
+# source changed: an image's (services/apps/native/*.c) and the kubelet's runtime's
+# (topo/runtime/native/*.c). Run by install-deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/native
-for source in services/apps/native/*.c; do
+for source in services/apps/native/*.c topo/runtime/native/*.c; do
     program=build/native/$(basename "$source" .c)
     if [ ! -x "$program" ] || [ "$source" -nt "$program" ]; then
         # Static, as the real pause is: no loader or shared libraries to map, 80 KiB a

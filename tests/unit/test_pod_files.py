@@ -1,5 +1,8 @@
 """The files a pod's sandbox is made from (topo/kubelet/pod_files.py)."""
-from topo.kubelet.pod_files import host_names, pod_files, program_script
+import pytest
+
+from topo.kubelet.pod_files import (Mount, MountError, host_names, mount_plan, pod_files,
+                                    program_script)
 
 
 def test_a_pod_without_a_subdomain_is_known_by_its_hostname_only():
@@ -36,3 +39,48 @@ def test_every_name_of_the_pod_follows_its_address_in_hosts():
 def test_an_images_program_runs_what_kubemn_runs_for_it_with_its_arguments():
     assert program_script(["/usr/bin/python3", "-m", "services.apps.agnhost"]) == \
         '#!/bin/sh\nexec /usr/bin/python3 -m services.apps.agnhost "$@"\n'
+
+
+MACHINE = {"/etc": "dir", "/etc/passwd": "file", "/usr": "dir"}
+TOP_LEVEL = [("bin", "link", "usr/bin"), ("etc", "dir", None), ("usr", "dir", None),
+             (".dockerenv", "file", None)]
+
+
+def plan(mounts=(), programs=()):
+    return [tuple(line.split("\t")) for line in mount_plan(
+        "/pod", mounts, programs, kind_of=MACHINE.get, realpath=lambda p: p,
+        top_level=TOP_LEVEL).splitlines()]
+
+
+ETC = [("bind", "/pod/hostname", "/etc/hostname"), ("bind", "/pod/hosts", "/etc/hosts"),
+       ("bind", "/pod/resolv.conf", "/etc/resolv.conf")]
+
+
+def test_a_volume_at_a_path_the_machine_has_is_bound_there_with_no_root_of_the_pods_own():
+    assert plan([Mount("conf", "/etc", read_only=True)]) == ETC + [
+        ("bind", "/pod/volumes/conf", "/etc"), ("ro", "/etc")]
+
+
+def test_an_images_program_gets_a_root_of_the_pods_own_holding_the_machines_entries():
+    assert plan(programs=["/agnhost"]) == ETC + [
+        ("dir", "/pod/root"), ("tmpfs", "/pod/root"),
+        ("link", "usr/bin", "/pod/root/bin"),
+        ("dir", "/pod/root/etc"), ("rbind", "/etc", "/pod/root/etc"),
+        ("dir", "/pod/root/usr"), ("rbind", "/usr", "/pod/root/usr"),
+        ("file", "/pod/root/.dockerenv"), ("bind", "/.dockerenv", "/pod/root/.dockerenv"),
+        ("file", "/pod/root/agnhost"), ("bind", "/pod/programs/agnhost", "/pod/root/agnhost"),
+        ("rbind", "/pod/root", "/")]
+
+
+def test_a_new_directory_below_etc_is_made_in_an_overlay_that_keeps_the_pods_etc_files():
+    steps = plan([Mount("conf", "/etc/config")])
+    assert ("overlay", "/etc", "/pod/overlays/0/upper", "/pod/overlays/0/work",
+            "/pod/root/etc") in steps
+    made = steps.index(("dir", "/pod/root/etc/config"))
+    assert steps[made + 1] == ("bind", "/pod/volumes/conf", "/pod/root/etc/config")
+    assert steps[-4:-1] == [(op, source, "/pod/root" + path) for op, source, path in ETC]
+
+
+def test_a_path_with_a_tab_is_refused_in_one_line():
+    with pytest.raises(MountError, match="a path with a tab or a line break"):
+        plan([Mount("conf", "/etc/a\tb")])

@@ -32,7 +32,8 @@ APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 BUSYBOX_WGET = os.path.join(APPS, "busybox")
 OLD_BUSYBOX = os.path.join(APPS, "busybox_1_28")
 # kubemn's native programs, built by `make deps` (scripts/build-native.sh).
-PAUSE = (os.path.join(os.path.dirname(os.path.dirname(APPS)), "build", "native", "pause"),)
+NATIVE = os.path.join(os.path.dirname(os.path.dirname(APPS)), "build", "native")
+PAUSE = (os.path.join(NATIVE, "pause"),)
 PYTHON_PATH = os.path.join(APPS, "python_path")   # `python`: the machine's python3
 # curlimages/curl's entrypoint.sh: curl, unless the first argument is a command.
 CURL_ENTRYPOINT = ("sh", "-c", 'if [ "${1#-}" != "$1" ] || [ -z "$(command -v "$1")" ]; '

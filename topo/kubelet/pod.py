@@ -19,11 +19,11 @@ from subprocess import DEVNULL, STDOUT
 
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
-from topo.kubelet.images import (PAUSE, applet_overlays, container_argv, exec_argv,
+from topo.kubelet.images import (NATIVE, PAUSE, applet_overlays, container_argv, exec_argv,
                                  image_path, top_level_programs, uses_busybox)
 from topo.kubelet.expansion import expand_all
-from topo.kubelet.pod_files import (MountError, host_names, pod_files, program_script,
-                                    volume_script)
+from topo.kubelet.pod_files import (MountError, host_names, mount_plan, pod_files,
+                                    program_script)
 from topo.kubelet.pod_volumes import PodVolumes
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
@@ -35,6 +35,7 @@ from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
 PAUSE_NAME = "kubemn-pause"
+POD_MOUNTS = os.path.join(NATIVE, "pod_mounts")   # topo/runtime/native/pod_mounts.c
 # What a container shares with its pod's pause process (/proc/PID/ns names).
 SANDBOX_NAMESPACES = ("net", "uts", "mnt")
 PAUSE_START_SECONDS = 10
@@ -50,21 +51,20 @@ ATTACH_AFTER_LOG_SECONDS = 5.0
 
 # Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
 # node's pid, $3 the node-side veth name, $4 the node's bridge, $5 its hostname. It
-# names the pod, binds its /etc files (unshare's mount namespace is private: they
-# stay in the pod), mounts its volumes (volumes.sh, pod_files.volume_script), makes
-# the veth pair and addresses, plugs the node side into the bridge, then becomes the
-# pause process (kubemn's native pause, as the real sandbox's). A failing step ends
-# it, its message in pause.log.
+# names the pod, makes its file system (its own /etc files and volumes: kubemn's
+# pod_mounts runs the plan pod_files.mount_plan wrote; unshare's mount namespace is
+# private, so they stay in the pod), makes the veth pair and addresses, plugs the
+# node side into the bridge, then becomes the pause process (kubemn's native pause,
+# as the real sandbox's). A failing step ends it, its message in pause.log.
 PAUSE_SCRIPT = """set -e
 echo "$5" > /proc/sys/kernel/hostname
-for file in hostname hosts resolv.conf; do mount --bind "$1/$file" "/etc/$file"; done
-. "$1/volumes.sh"
+"%s" "$1/mounts"
 ip -batch "$1/network"
 # Filled-in checksums keep captures in the pod clean for scapy users.
 ethtool -K eth0 tx off > /dev/null
 nsenter --net="/proc/$2/ns/net" ip link set "$3" master "$4" up
 exec -a "%s $0" "%s"
-""" % (PAUSE_NAME, PAUSE[0])
+""" % (POD_MOUNTS, PAUSE_NAME, PAUSE[0])
 
 
 def _cmdline(pid):
@@ -220,7 +220,7 @@ class Pod:
                     for path, argv in top_level_programs(c).items()}
         self.volumes.write()
         try:
-            files["volumes.sh"] = volume_script(self.volumes.mounts(), programs=programs)
+            files["mounts"] = mount_plan(self.pod_dir, self.volumes.mounts(), programs)
         except MountError as exc:
             raise KubemnError("pod %s: %s" % (self.ref, exc)) from None
         for path, argv in programs.items():

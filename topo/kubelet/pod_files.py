@@ -1,6 +1,7 @@
 """The files a pod's sandbox is made from (pure): its own /etc/hostname, /etc/hosts
-and /etc/resolv.conf, as the kubelet writes them, and the `ip -batch` commands with
-which its pause process makes its network (topo/kubelet/pod.py runs them)."""
+and /etc/resolv.conf, as the kubelet writes them, the plan of the mounts that make its
+file system, and the `ip -batch` commands with which its pause process makes its
+network (topo/kubelet/pod.py runs them)."""
 from __future__ import annotations
 
 import os
@@ -40,26 +41,7 @@ def pod_files(hostname: str, names: list[str], ip: str, resolv_conf: str, pod_ci
                 "route add default via %s dev eth0" % bridge_ip])}
 
 
-# Mounts a root of the pod's own over / in its mount namespace (the containers enter
-# it afterwards, so they see it as /): a tmpfs holding the machine's top-level
-# entries, bound as they are, beside the new directories the volumes need. The
-# machine's own / gains nothing.
-OWN_ROOT = """root="$1/root"
-mkdir -p "$root"
-mount -t tmpfs -o mode=755 kubemn-root "$root"
-for entry in /*; do
-  name="${entry#/}"
-  if [ -L "$entry" ]; then ln -s "$(readlink "$entry")" "$root/$name"
-  elif [ -d "$entry" ]; then mkdir "$root/$name"; mount --rbind "$entry" "$root/$name"
-  else touch "$root/$name"; mount --bind "$entry" "$root/$name"; fi
-done
-"""
-# A machine directory a new mount point goes in is seen through an overlay in the pod
-# (its changes kept in the pod's directory): /etc/config appears in the pod alone.
-OVERLAY = ('mkdir -p "$1/overlays/%(n)d/upper" "$1/overlays/%(n)d/work"\n'
-           'mount -t overlay kubemn-overlay -o lowerdir=%(dir)s,upperdir="$1/overlays/'
-           '%(n)d/upper",workdir="$1/overlays/%(n)d/work" "$root"%(dir)s')
-POD_ETC_FILES = ("hostname", "hosts", "resolv.conf")   # bound over /etc's by PAUSE_SCRIPT
+POD_ETC_FILES = ("hostname", "hosts", "resolv.conf")   # the pod's own, over /etc's
 
 
 @dataclass(frozen=True)
@@ -88,17 +70,22 @@ def _existing_ancestor(path, kind_of):
     return "/"
 
 
-def volume_script(mounts, programs=(), kind_of=None, realpath=os.path.realpath) -> str:
-    """The shell commands ($1: the pod's directory) that mount a pod's volumes (Mount,
-    each at its path, read-only where asked) and its images' own top-level programs
-    (paths such as /agnhost whose scripts kubemn wrote to $1/programs) in its mount
-    namespace, which all its containers share. A path the machine lacks is made in the
-    pod's own root: a new top-level directory in its tmpfs, a deeper one in an overlay
-    of the machine directory it goes in, one inside an earlier mount in that volume.
-    kind_of(path): 'dir', 'file' or None, on the machine."""
-    if not mounts and not programs:
-        return ""
+def mount_plan(pod_dir, mounts=(), programs=(), kind_of=None, realpath=os.path.realpath,
+               top_level=None) -> str:
+    """The operations that make a pod's file system in its mount namespace, which all
+    its containers share, for kubemn's pod_mounts (topo/runtime/native/pod_mounts.c):
+    its own /etc/hostname, hosts and resolv.conf (files in pod_dir), its volumes
+    (Mount, each at its path, read-only where asked, below pod_dir/volumes) and its
+    images' own top-level programs (paths such as /agnhost whose scripts kubemn wrote
+    to pod_dir/programs). A path the machine lacks is made in the pod's own root,
+    mounted over / (the machine's own / gains nothing): a tmpfs holding the machine's
+    top-level entries, bound as they are, a new top-level directory there, a deeper
+    one in an overlay of the machine directory it goes in (its changes kept in
+    pod_dir/overlays), one inside an earlier mount in that volume. kind_of(path):
+    'dir', 'file' or None, on the machine; top_level: the machine's [(name, kind,
+    link target)] at /."""
     kind_of = kind_of or _machine_kind
+    plan = [("bind", os.path.join(pod_dir, f), "/etc/" + f) for f in POD_ETC_FILES]
     steps, overlays = [], set()
     for mount in sorted(mounts, key=lambda m: m.path.count("/")):
         path = realpath(mount.path)   # /var/run/x is /run/x: made where it really goes
@@ -112,31 +99,55 @@ def volume_script(mounts, programs=(), kind_of=None, realpath=os.path.realpath) 
             overlays.add(_existing_ancestor(path, kind_of))
         steps.append((replace(mount, path=path), found is None))
     overlays.discard("/")
-    own_root = bool(programs or any(make for _, make in steps))
-    root = '"$root"' if own_root else ""
-    lines = []
-    if own_root:
-        lines.append(OWN_ROOT.rstrip("\n"))
+    if not programs and not any(make for _, make in steps):
+        for mount, _ in steps:
+            plan.append(("bind", os.path.join(pod_dir, "volumes", mount.source), mount.path))
+            if mount.read_only:
+                plan.append(("ro", mount.path))
+        return _plan_text(plan)
+    root = os.path.join(pod_dir, "root")
+    plan += [("dir", root), ("tmpfs", root)]
+    for name, kind, target in (_machine_top_level() if top_level is None else top_level):
+        entry, there = "/" + name, root + "/" + name
+        if kind == "link":
+            plan.append(("link", target, there))
+        else:
+            plan += [("dir" if kind == "dir" else "file", there),
+                     ("rbind" if kind == "dir" else "bind", entry, there)]
     for n, directory in enumerate(sorted(overlays, key=len)):
-        lines.append(OVERLAY % {"n": n, "dir": shlex.quote(directory)})
+        layers = os.path.join(pod_dir, "overlays", str(n))
+        plan += [("dir", layers + "/upper"), ("dir", layers + "/work"),
+                 ("overlay", directory, layers + "/upper", layers + "/work", root + directory)]
     for mount, make in steps:
-        target = root + shlex.quote(mount.path)
+        target = root + mount.path
         if make and mount.is_file:
-            lines.append("mkdir -p %s%s && touch %s" % (
-                root, shlex.quote(os.path.dirname(mount.path)), target))
+            plan += [("dir", os.path.dirname(target)), ("file", target)]
         elif make:
-            lines.append("mkdir -p %s" % target)
-        lines.append('mount --bind "$1/volumes/"%s %s' % (shlex.quote(mount.source), target))
+            plan.append(("dir", target))
+        plan.append(("bind", os.path.join(pod_dir, "volumes", mount.source), target))
         if mount.read_only:
-            lines.append("mount -o remount,bind,ro %s" % target)
+            plan.append(("ro", target))
     for path in sorted(set(programs)):
-        lines.append('touch "$root%s"; mount --bind "$1/programs%s" "$root%s"'
-                     % (path, path, path))
+        plan += [("file", root + path), ("bind", pod_dir + "/programs" + path, root + path)]
     if any(_within("/etc", d) for d in overlays):   # the overlay hides the pod's own
-        lines += ['mount --bind "$1/%s" "$root/etc/%s"' % (f, f) for f in POD_ETC_FILES]
-    if own_root:
-        lines.append('mount --rbind "$root" /')
-    return "\n".join(lines) + "\n"
+        plan += [("bind", os.path.join(pod_dir, f), root + "/etc/" + f) for f in POD_ETC_FILES]
+    plan.append(("rbind", root, "/"))
+    return _plan_text(plan)
+
+
+def _plan_text(plan):
+    for step in plan:
+        for path in step[1:]:
+            if "\t" in path or "\n" in path:
+                raise MountError("volume mount %r: a path with a tab or a line break" % path)
+    return "".join("\t".join(step) + "\n" for step in plan)
+
+
+def _machine_top_level():
+    """[(name, 'link' | 'dir' | 'file', link target)] of the machine's /, by name."""
+    with os.scandir("/") as entries:
+        return sorted((e.name, "link" if e.is_symlink() else "dir" if e.is_dir() else "file",
+                       os.readlink(e.path) if e.is_symlink() else None) for e in entries)
 
 
 def _machine_kind(path):

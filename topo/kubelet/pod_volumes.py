@@ -2,7 +2,7 @@
 the pod's directory (volumes/NAME), an emptyDir empty, a configMap, secret,
 downwardAPI or projected one holding its files (atomic_writer), rewritten when what
 they come from changes; and the variables its containers take from the same sources.
-topo/kubelet/pod_files.volume_script mounts them in the pod."""
+topo/kubelet/pod_files.mount_plan mounts them in the pod."""
 import os
 import time
 

@@ -1,20 +1,21 @@
-"""A pod's volumes as its containers see them: the mount script
-(topo/kubelet/pod_files.volume_script) run in a real mount namespace, as the pod's
-pause process runs it, and the files (topo/kubelet/atomic_writer) it mounts. The
-machine's own file system must gain nothing."""
+"""A pod's volumes as its containers see them: the mount plan
+(topo/kubelet/pod_files.mount_plan) run by kubemn's pod_mounts in a real mount
+namespace, as the pod's pause process runs it, and the files
+(topo/kubelet/atomic_writer) it mounts. The machine's own file system must gain
+nothing."""
 import os
 import subprocess
 
 import pytest
 
 from topo.kubelet.atomic_writer import write_payload
-from topo.kubelet.pod_files import POD_ETC_FILES, Mount, MountError, volume_script
+from topo.kubelet.pod import POD_MOUNTS
+from topo.kubelet.pod_files import POD_ETC_FILES, Mount, MountError, mount_plan
 
-# What PAUSE_SCRIPT does before and after volumes.sh, then a fresh process in the
-# namespace (as a container's nsenter) runs the check.
-IN_POD = ('set -e; for file in hostname hosts resolv.conf; do mount --bind "$1/$file" '
-          '"/etc/$file"; done; . "$1/volumes.sh"; shift; '
-          'exec nsenter --mount=/proc/self/ns/mnt sh -c "$@"')
+# What PAUSE_SCRIPT does of the plan, then a fresh process in the namespace (as a
+# container's nsenter) runs the check.
+IN_POD = ('set -e; "%s" "$1/mounts"; shift; exec nsenter --mount=/proc/self/ns/mnt sh -c "$@"'
+          % POD_MOUNTS)
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def pod_dir(tmp_path):
 
 
 def in_pod(pod_dir, mounts, command, programs=()):
-    (pod_dir / "volumes.sh").write_text(volume_script(mounts, programs))
+    (pod_dir / "mounts").write_text(mount_plan(str(pod_dir), mounts, programs))
     return subprocess.run(["unshare", "--mount", "bash", "-c", IN_POD, "pod", str(pod_dir),
                            command], capture_output=True, text=True, timeout=20)
 
@@ -87,7 +88,7 @@ def test_an_images_top_level_program_is_there_in_the_pod_alone(pod_dir):
 def test_a_directory_where_the_machine_has_a_file_is_refused_in_one_line():
     with pytest.raises(MountError, match="volume mount /etc/passwd: the machine has a file "
                                          "there, the volume a directory"):
-        volume_script([Mount("conf", "/etc/passwd")])
+        mount_plan("/pod", [Mount("conf", "/etc/passwd")])
 
 
 def test_a_volume_update_turns_every_file_at_once(pod_dir):
