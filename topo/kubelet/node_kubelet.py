@@ -20,7 +20,7 @@ from topo.api import render
 from topo.api.strategies import node as node_strategy
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
-from topo.kubelet.pod import Pod, has_open_connections, stop_pods
+from topo.kubelet.pod import Pod, has_open_connections, plug_in, stop_pods
 from topo.kubelet.pod_sync import DROP, FORGET, RELABEL, RETIRE, START, STOP, actions
 from topo.kubelet.status_manager import (StatusManager, allocatable, host_facts, running_view,
                                         waiting_view)
@@ -340,7 +340,8 @@ def start_due(host, kubelets, now):
 
 def _create_pods(host, wave):
     """Starts one wave ([(NodeKubelet, PendingPod)]): its pods make their namespaces at
-    the same time, the policy agent learns of them, then each gets its containers. A
+    the same time, are plugged into their nodes' bridges, the policy agent learns of
+    them, then each gets its containers. A
     failure removes the wave's pods (earlier waves stay, as the pods kubectl had
     created would) and re-raises."""
     placed = []
@@ -351,6 +352,7 @@ def _create_pods(host, wave):
             placed[-1][1].launch()
         for _, pod in placed:
             pod.wait_sandbox()
+        plug_in([pod for _, pod in placed])
         # The first packet of a container meets the pod's policies.
         host.policy_enforcer.admit([pod for _, pod in placed])
         for _, pod in placed:

@@ -49,20 +49,20 @@ UNBOUND_PORT_GRACE = 1.0
 # An attach this soon after a log read follows on from it (attach_offset).
 ATTACH_AFTER_LOG_SECONDS = 5.0
 
-# Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 the
-# node's pid, $3 the node-side veth name, $4 the node's bridge, $5 its hostname. It
-# names the pod, makes its file system (its own /etc files and volumes: kubemn's
-# pod_mounts runs the plan pod_files.mount_plan wrote; unshare's mount namespace is
-# private, so they stay in the pod), makes the veth pair and addresses, plugs the
-# node side into the bridge, then becomes the pause process (kubemn's native pause,
-# as the real sandbox's). A failing step ends it, its message in pause.log.
+# Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 its
+# hostname. It names the pod, makes its file system (its own /etc files and volumes:
+# kubemn's pod_mounts runs the plan pod_files.mount_plan wrote; unshare's mount
+# namespace is private, so they stay in the pod), makes the veth pair (its node side
+# straight in the node's namespace) and addresses, then becomes the pause process
+# (kubemn's native pause, as the real sandbox's). A failing step ends it, its message
+# in pause.log. The kubelet then plugs the node side into the bridge (plug_in), for a
+# wave of pods at once.
 PAUSE_SCRIPT = """set -e
-echo "$5" > /proc/sys/kernel/hostname
+echo "$2" > /proc/sys/kernel/hostname
 "%s" "$1/mounts"
 ip -batch "$1/network"
 # Filled-in checksums keep captures in the pod clean for scapy users.
 ethtool -K eth0 tx off > /dev/null
-nsenter --net="/proc/$2/ns/net" ip link set "$3" master "$4" up
 exec -a "%s $0" "%s"
 """ % (POD_MOUNTS, PAUSE_NAME, PAUSE[0])
 
@@ -150,15 +150,17 @@ class Pod:
     # --- life cycle ----------------------------------------------------------
     def launch(self):
         """Starts the pause process, which makes the pod's namespaces and network by
-        itself (many pods can be launched before wait_sandbox() waits for them)."""
+        itself (many pods can be launched before wait_sandbox() waits for them), in
+        a session of its own (stop_pods ends its process group). Its namespaces are
+        new: it needs none of its node's to start from (its veth's other end goes to
+        the node by the node's pid)."""
         try:
             self._write_pod_files()
             with open(self._pause_log(), "wb") as log:
-                self.pause = self.node.popen(
+                self.pause = subprocess.Popen(
                     ["unshare", "--net", "--uts", "--mount", "--", "bash", "-c", PAUSE_SCRIPT,
-                     self.name, self.pod_dir, str(self.node.pid), self.veth, BRIDGE,
-                     self.hostname()],
-                    stdin=DEVNULL, stdout=DEVNULL, stderr=log)
+                     self.name, self.pod_dir, self.hostname()],
+                    stdin=DEVNULL, stdout=DEVNULL, stderr=log, start_new_session=True)
             self.sandbox_pid = self.pause.pid
         except BaseException:
             self.stop()
@@ -475,18 +477,34 @@ def _busybox_applets():
     return tuple(listed.stdout.split())
 
 
+def plug_in(pods):
+    """Plugs the node side of the pods' veth pairs into their nodes' bridges, up: one
+    `ip -batch` per node (a wave of pods costs a process a node, not two a pod)."""
+    for node_pid, commands in _by_node(pods, "link set %%s master %s up" % BRIDGE).items():
+        done = subprocess.run(enter_argv(node_pid) + ["ip", "-batch", "-"],
+                              input=commands, text=True, capture_output=True)
+        if done.returncode:
+            raise KubemnError("plugging pods into their node's bridge failed: %s"
+                              % (done.stderr.strip().splitlines() or ["exit %d"
+                                                                       % done.returncode])[0])
+
+
+def _by_node(pods, command):
+    """{node pid: `ip -batch` input of command % veth for each pod with a sandbox}."""
+    by_node = {}
+    for pod in pods:
+        if pod.pause is not None:
+            by_node.setdefault(pod.node.pid, []).append(command % pod.veth + "\n")
+    return {pid: "".join(lines) for pid, lines in by_node.items()}
+
+
 def _unplug(pods):
     """Deletes the pods' veth pairs, one `ip -batch` per node: the kernel frees a dead
     namespace's devices only later (its address would answer meanwhile), and a new
     pod may want the name at once."""
-    by_node = {}
-    for pod in pods:
-        if pod.pause is not None:
-            by_node.setdefault(pod.node.pid, []).append("link del %s" % pod.veth)
-    for node_pid, commands in by_node.items():
+    for node_pid, commands in _by_node(pods, "link del %s").items():
         subprocess.run(enter_argv(node_pid) + ["ip", "-force", "-batch", "-"],
-                       input="\n".join(commands) + "\n", text=True, stdout=DEVNULL,
-                       stderr=DEVNULL)
+                       input=commands, text=True, stdout=DEVNULL, stderr=DEVNULL)
 
 
 def stop_pods(pods, unplug=True):
