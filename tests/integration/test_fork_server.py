@@ -1,7 +1,7 @@
 """The fork server (topo/runtime/fork_server.py, forked.py) on its own, against real
 namespaces: a forked stand-in is a container of its own, as the one an exec would
 start, in its pod's namespaces, with its own session, argv, environment, streams
-and exit status."""
+and exit status; a program it executes is the same, as nsenter would start it."""
 import json
 import os
 import signal
@@ -126,6 +126,39 @@ def test_a_container_whose_pod_is_gone_fails_with_the_reason(spawn):
     orphan, log_path = spawn(AGNHOST + ["pause"], sandbox_pid=gone.pid)
     assert orphan.wait(5) == 1
     assert "entering the pod's namespaces failed" in open(log_path).read()
+
+
+def test_a_program_runs_in_its_pods_namespaces_with_its_environment_as_nsenter_ran_it(
+        spawn, sandbox):
+    # The shell reports its hostname, a variable, its session and what SIGPIPE does.
+    program, log_path = spawn(["sh", "-c", 'echo "$(hostname) $KUBEMN_TEST_GREETING '
+                               '$(ps -o sid= -p $$) $(grep SigIgn /proc/self/status)"'],
+                              KUBEMN_TEST_GREETING="hello")
+    assert program.wait(5) == 0
+    hostname, greeting, session, _, ignored = open(log_path).read().split()
+    assert (hostname, greeting, int(session)) == (HOSTNAME, "hello", program.pid)
+    assert not int(ignored, 16) & (1 << (signal.SIGPIPE - 1)), "SIGPIPE left ignored"
+
+
+def test_a_program_that_cannot_run_exits_127_saying_why(spawn):
+    missing, log_path = spawn(["/no/such/program", "--flag"])
+    assert missing.wait(5) == 127
+    assert open(log_path).read() == \
+        "kubemn: failed to execute /no/such/program: No such file or directory\n"
+
+
+def test_a_pods_sandbox_is_a_program_that_makes_its_own_namespaces(server, tmp_path):
+    stdin, log = os.open(os.devnull, os.O_RDONLY), open(tmp_path / "sandbox.log", "wb")
+    sandbox = server.spawn(["unshare", "--net", "--", "sleep", "infinity"], dict(os.environ),
+                           None, (), stdin, log.fileno(), log.fileno())
+    os.close(stdin)
+    log.close()
+    try:
+        wait_for(lambda: open("/proc/%d/cmdline" % sandbox.pid).read().startswith("sleep"), 5)
+        assert os.readlink("/proc/%d/ns/net" % sandbox.pid) != os.readlink("/proc/self/ns/net")
+    finally:
+        sandbox.kill()
+    assert sandbox.wait(5) == -signal.SIGKILL
 
 
 def test_the_server_ends_when_kubemn_stops_it(tmp_path):

@@ -12,7 +12,6 @@ import functools
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from subprocess import DEVNULL, STDOUT
@@ -30,7 +29,6 @@ from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
 from topo.kubelet.status import EXIT_SHOWN_SECONDS, container_state, pod_status
 from topo.plan.naming import pod_veth_name
-from topo.runtime.fork_protocol import forkable
 from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
@@ -154,13 +152,16 @@ class Pod:
         a session of its own (stop_pods ends its process group). Its namespaces are
         new: it needs none of its node's to start from (its veth's other end goes to
         the node by the node's pid)."""
+        argv = ["unshare", "--net", "--uts", "--mount", "--", "bash", "-c", PAUSE_SCRIPT,
+                self.name, self.pod_dir, self.hostname()]
         try:
             self._write_pod_files()
             with open(self._pause_log(), "wb") as log:
-                self.pause = subprocess.Popen(
-                    ["unshare", "--net", "--uts", "--mount", "--", "bash", "-c", PAUSE_SCRIPT,
-                     self.name, self.pod_dir, self.hostname()],
-                    stdin=DEVNULL, stdout=DEVNULL, stderr=log, start_new_session=True)
+                if self.fork_server is not None:
+                    self.pause = self._spawn(argv, os.environ, None, None, log)
+                else:
+                    self.pause = subprocess.Popen(argv, stdin=DEVNULL, stdout=DEVNULL,
+                                                  stderr=log, start_new_session=True)
             self.sandbox_pid = self.pause.pid
         except BaseException:
             self.stop()
@@ -253,11 +254,9 @@ class Pod:
                                       command=expand_all(container.command, variables),
                                       args=expand_all(container.args, variables)))
         console = Console(container.tty) if container.stdin or container.tty else None
-        forks = console is None and self.fork_server is not None and \
-            forkable(argv, sys.executable)
         with open(self.log_path(container.name), "ab") as log:
-            if forks:
-                process = self._fork(argv, env, log)
+            if console is None and self.fork_server is not None:
+                process = self._spawn(argv, env, self.sandbox_pid, log, log)
             else:
                 streams = console.streams(log) if console else \
                     {"stdin": DEVNULL, "stdout": log, "stderr": STDOUT}
@@ -272,15 +271,20 @@ class Pod:
             console.started(process, self.log_path(container.name))
             self.consoles[container.name] = console
 
-    def _fork(self, argv, env, log):
-        """The container from the fork server, in the pod's namespaces as nsenter
-        would put it (nsenter_argv)."""
+    def _spawn(self, argv, env, sandbox_pid, stdout, stderr):
+        """argv from the fork server (forked, or executed), in the namespaces of
+        sandbox_pid as nsenter would put it (nsenter_argv; None: namespaces of its
+        own to make), its output on the files stdout (None: nowhere) and stderr."""
         stdin = os.open(os.devnull, os.O_RDONLY)
+        nowhere = os.open(os.devnull, os.O_WRONLY) if stdout is None else None
         try:
-            return self.fork_server.spawn(argv, env, self.sandbox_pid, SANDBOX_NAMESPACES,
-                                          stdin, log.fileno(), log.fileno())
+            return self.fork_server.spawn(
+                argv, env, sandbox_pid, SANDBOX_NAMESPACES if sandbox_pid else (), stdin,
+                stdout.fileno() if stdout else nowhere, stderr.fileno())
         finally:
             os.close(stdin)
+            if nowhere is not None:
+                os.close(nowhere)
 
     def restart_exited(self, now):
         """Starts again, by the restartPolicy and its back-off, the containers that

@@ -1,12 +1,14 @@
 """The fork server's messages (topo/runtime/fork_server.py, topo/runtime/forked.py):
 a small JSON object and an opaque payload, each after its length, over a Unix stream
-socket; a request to start a container carries its standard streams as file
+socket; a request to start a process carries its standard streams as file
 descriptors beside it.
 
-  kubemn -> server  {"start": id} + 3 fds, its payload the container as JSON:
-                    {"argv": [...], "env": {...}, "sandbox": pid,
+  kubemn -> server  {"start": id, "exec": bool} + 3 fds, its payload the process as
+                    JSON: {"argv": [...], "env": {...}, "sandbox": pid or null,
                      "namespaces": ["net", "uts", "mnt"], "cwd": "/"}
+                    (exec: argv is a program to execute, else a preloaded module's)
   server -> kubemn  {"started": id, "pid": pid} or {"failed": id, "error": text}
+                    ("program": true when it is the program that could not run)
                     {"exited": pid, "code": code}   (a Popen returncode: -N for signal N)
 
 Only the forked child decodes the payload: every page the server writes after a

@@ -8,6 +8,14 @@ argv as /proc shows it, its exit status reported to the kubelet
 (topo/runtime/forked.py). It runs its module as `python -m` does, in a fresh
 __main__, and ends as that interpreter would (its threads joined, atexit run).
 
+It starts the kubelet's other processes too, as a container runtime does: a pod's
+sandbox, a container of a program (pause, busybox, nginx): the child joins the pod's
+namespaces itself and executes the program, as Popen would (PATH searched in its
+environment); one that cannot be executed says why in its log and exits 127, as
+nsenter's did. kubemn's own process then spends nothing on their start (a Popen from
+a process of its size held it for 2 ms each), and no nsenter stands between a
+container and its pod.
+
   python -c 'from topo.runtime.fork_server import main; main()' FD PADDING
 
 PADDING is room for the containers' argv (topo/runtime/process_image.py).
@@ -48,7 +56,11 @@ def main():
     _fill_free_blocks()
     gc.freeze()
     request = serve(sock)
-    if request is not None:   # in a forked child
+    if request is None:
+        return
+    if request["exec"]:   # in a forked child
+        run_program(request)
+    else:
         run_container(request, *programs[request["argv"][2]])
 
 
@@ -119,7 +131,7 @@ def serve(sock):
                     for fd in (wake_read, wake_write, sock.detach()):
                         os.close(fd)
                     request = json.loads(payload)
-                    request["fds"] = fds
+                    request.update(fds=fds, exec=message.get("exec", False))
                     return request
             else:
                 while os.read(wake_read, 512) == 512:
@@ -155,15 +167,49 @@ def _report_exits(sock):
         fork_protocol.send(sock, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
-def run_container(request, spec, code):
-    """In the forked child: becomes the container, then runs its module (spec, code)
-    as `python -m` does: as a fresh __main__, its exceptions and SystemExit ending the
-    process as they end that one."""
+def _become(request):
+    """In the forked child: its own session, its standard streams, its pod's
+    namespaces (none for a sandbox: it makes its own) and working directory."""
     os.setsid()
     for target, fd in enumerate(request["fds"]):
         os.dup2(fd, target)
     for fd in set(request["fds"]) - {0, 1, 2}:
         os.close(fd)
+    if request["sandbox"] is not None:
+        enter_namespaces(request["sandbox"], request["namespaces"])
+    os.chdir(request["cwd"])
+
+
+def run_program(request):
+    """In the forked child: executes the request's program (every descriptor of the
+    server's but the streams closes on exec: Python opens them so)."""
+    argv = request["argv"]
+    try:
+        _become(request)
+    except OSError as exc:
+        os.write(2, b"kubemn: entering the pod's namespaces failed: %s\n" % str(exc).encode())
+        os._exit(1)
+    # What Python ignores, a program gets as Popen gives it: by default.
+    for signum in (signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        os.execvpe(argv[0], argv, request["env"])
+    except OSError as exc:
+        os.write(2, b"kubemn: failed to execute %s: %s\n"
+                 % (argv[0].encode(), (exc.strerror or str(exc)).encode()))
+    os._exit(127)
+
+
+def run_container(request, spec, code):
+    """In the forked child: becomes the container, then runs its module (spec, code)
+    as `python -m` does: as a fresh __main__, its exceptions and SystemExit ending the
+    process as they end that one."""
+    try:
+        _become(request)
+    except OSError as exc:
+        sys.stderr.write("kubemn: entering the pod's namespaces failed: %s\n" % exc)
+        sys.stderr.flush()
+        os._exit(1)
     # sys.stdin, stdout and stderr now read and write the container's streams, as
     # buffered as a new interpreter's would be (a log file, never a terminal: a
     # container with one runs on its own), unless its environment says unbuffered.
@@ -171,13 +217,6 @@ def run_container(request, spec, code):
     if env.get("PYTHONUNBUFFERED"):
         sys.stdout.reconfigure(write_through=True)
         sys.stderr.reconfigure(write_through=True)
-    try:
-        enter_namespaces(request["sandbox"], request["namespaces"])
-        os.chdir(request["cwd"])
-    except OSError as exc:
-        sys.stderr.write("kubemn: entering the pod's namespaces failed: %s\n" % exc)
-        sys.stderr.flush()
-        os._exit(1)
     process_image.replace_environment(env)
     argv = request["argv"]
     process_image.show_argv(argv)

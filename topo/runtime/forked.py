@@ -1,7 +1,7 @@
 """kubemn's end of the fork server (topo/runtime/fork_server.py): starts it, asks it
-for containers, and hears of their exits. A ForkedProcess answers as the Popen of
-a container started on its own does (pid, poll, wait, returncode, signals), so the
-kubelet treats both alike."""
+for containers and sandboxes, and hears of their exits. A ForkedProcess answers as
+the Popen of a process started by kubemn itself does (pid, poll, wait, returncode,
+signals), so the kubelet treats both alike."""
 import contextlib
 import os
 import signal
@@ -54,18 +54,21 @@ class ForkServer:
         return self
 
     def spawn(self, argv, env, sandbox_pid, namespaces, stdin, stdout, stderr, cwd="/"):
-        """A ForkedProcess running argv (`python -m MODULE ...` of a preloaded module)
-        in the namespaces of process sandbox_pid, its streams on these fds."""
+        """A ForkedProcess running argv in the namespaces of process sandbox_pid (None:
+        the server's own; a sandbox makes its own), its streams on these fds: forked
+        when argv is `python -m MODULE ...` of a preloaded module, else argv's program
+        executed (one that cannot be exits 127, its reason in its log)."""
         with self.changed:
             self.requests += 1
             request = self.requests
         container = fork_protocol.encode({"argv": list(argv), "env": dict(env),
                                           "sandbox": sandbox_pid,
                                           "namespaces": list(namespaces), "cwd": cwd})
+        program = not fork_protocol.forkable(argv, sys.executable)
         try:
             with self.sending:
-                fork_protocol.send(self.sock, {"start": request}, (stdin, stdout, stderr),
-                                   container)
+                fork_protocol.send(self.sock, {"start": request, "exec": program},
+                                   (stdin, stdout, stderr), container)
         except OSError as exc:
             raise KubemnError("the fork server is gone (%s): see %s"
                               % (exc.strerror, self.log_path)) from None
