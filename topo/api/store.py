@@ -237,9 +237,14 @@ class Store:
             return changes, self.revision
 
 
-def _controller_uid(obj):
-    return next((r.get("uid") for r in obj["metadata"].get("ownerReferences") or ()
+def controller_of(obj):
+    """The ownerReference of obj's managing controller, or None."""
+    return next((r for r in obj["metadata"].get("ownerReferences") or ()
                  if r.get("controller")), None)
+
+
+def _controller_uid(obj):
+    return (controller_of(obj) or {}).get("uid")
 
 
 def _key(obj):

@@ -6,6 +6,7 @@ import collections
 import time
 
 from topo.api.format import NONE, age, endpoints_text
+from topo.api.store import controller_of
 
 NAME = ("Name", "string", "name", 0)
 
@@ -266,8 +267,7 @@ def _api_service_row(service, now):
 
 
 def _revision_row(revision, now):
-    owner = next((r for r in revision["metadata"].get("ownerReferences") or ()
-                  if r.get("controller")), None)
+    owner = controller_of(revision)
     return [revision["metadata"]["name"], "%s.%s/%s" % (
         owner["kind"].lower(), owner["apiVersion"].split("/")[0], owner["name"])
         if owner else NONE, revision["revision"], _age(revision, now)]

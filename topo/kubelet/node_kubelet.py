@@ -262,11 +262,11 @@ class NodeKubelet:
             ip = pool.allocate()
         return Pod(spec, host.net[self.name], ip,
                    os.path.join(host.run_dir, "pods", spec.namespace, spec.name),
-                   host.pod_dns(spec),
+                   host.fork_server, host.pod_dns(spec),
                    service_environment(host.api.store.list(SERVICES)[1], spec.namespace),
                    applets_dir=os.path.join(host.run_dir, "busybox"), stored=pending.stored,
                    lookup=host.api.store.get, allocatable=allocatable(host_facts()),
-                   token_key=host.service_account_key, fork_server=host.fork_server)
+                   token_key=host.service_account_key)
 
     def _take_out(self, key):
         """The pod leaves the kubelet's running pods, the policy agent's starting

@@ -29,6 +29,7 @@ from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
 from topo.kubelet.status import EXIT_SHOWN_SECONDS, container_state, pod_status
 from topo.plan.naming import pod_veth_name
+from topo.runtime import shell
 from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
@@ -102,14 +103,14 @@ def has_open_connections(pid):
 class Pod:
     """A running pod; created by start(), gone after stop()."""
 
-    def __init__(self, spec, node, ip, pod_dir, resolv_conf="", service_env=(),
+    def __init__(self, spec, node, ip, pod_dir, fork_server, resolv_conf="", service_env=(),
                  applets_dir=None, stored=None, lookup=None, allocatable=None,
-                 token_key=b"", fork_server=None):
-        """stored: the pod as the store has it (the downward API's source, kept up to
-        date by the kubelet); lookup(resource, namespace, name): the store's objects
-        (ConfigMaps and Secrets for volumes and variables); allocatable: the node's;
-        fork_server: where kubemn's Python stand-ins fork from (None: each starts an
-        interpreter of its own)."""
+                 token_key=b""):
+        """fork_server: what starts the pod's sandbox and containers (those with a
+        terminal or stdin start on their own); stored: the pod as the store has it (the
+        downward API's source, kept up to date by the kubelet); lookup(resource,
+        namespace, name): the store's objects (ConfigMaps and Secrets for volumes and
+        variables); allocatable: the node's."""
         self.spec = spec
         self.stored = stored
         self.name = spec.name
@@ -157,11 +158,7 @@ class Pod:
         try:
             self._write_pod_files()
             with open(self._pause_log(), "wb") as log:
-                if self.fork_server is not None:
-                    self.pause = self._spawn(argv, os.environ, None, None, log)
-                else:
-                    self.pause = subprocess.Popen(argv, stdin=DEVNULL, stdout=DEVNULL,
-                                                  stderr=log, start_new_session=True)
+                self.pause = self._spawn(argv, os.environ, None, None, log)
             self.sandbox_pid = self.pause.pid
         except BaseException:
             self.stop()
@@ -255,7 +252,7 @@ class Pod:
                                       args=expand_all(container.args, variables)))
         console = Console(container.tty) if container.stdin or container.tty else None
         with open(self.log_path(container.name), "ab") as log:
-            if console is None and self.fork_server is not None:
+            if console is None:
                 process = self._spawn(argv, env, self.sandbox_pid, log, log)
             else:
                 streams = console.streams(log) if console else \
@@ -484,30 +481,25 @@ def _busybox_applets():
 def plug_in(pods):
     """Plugs the node side of the pods' veth pairs into their nodes' bridges, up: one
     `ip -batch` per node (a wave of pods costs a process a node, not two a pod)."""
-    for node_pid, commands in _by_node(pods, "link set %%s master %s up" % BRIDGE).items():
-        done = subprocess.run(enter_argv(node_pid) + ["ip", "-batch", "-"],
-                              input=commands, text=True, capture_output=True)
-        if done.returncode:
-            raise KubemnError("plugging pods into their node's bridge failed: %s"
-                              % (done.stderr.strip().splitlines() or ["exit %d"
-                                                                       % done.returncode])[0])
+    for node, commands in _by_node(pods, "link set %%s master %s up" % BRIDGE).items():
+        shell.run_input(node, "ip -batch -", commands)
 
 
 def _by_node(pods, command):
-    """{node pid: `ip -batch` input of command % veth for each pod with a sandbox}."""
+    """{node: `ip -batch` input of command % veth for each pod with a sandbox}."""
     by_node = {}
     for pod in pods:
         if pod.pause is not None:
-            by_node.setdefault(pod.node.pid, []).append(command % pod.veth + "\n")
-    return {pid: "".join(lines) for pid, lines in by_node.items()}
+            by_node.setdefault(pod.node, []).append(command % pod.veth + "\n")
+    return {node: "".join(lines) for node, lines in by_node.items()}
 
 
 def _unplug(pods):
     """Deletes the pods' veth pairs, one `ip -batch` per node: the kernel frees a dead
     namespace's devices only later (its address would answer meanwhile), and a new
     pod may want the name at once."""
-    for node_pid, commands in _by_node(pods, "link del %s").items():
-        subprocess.run(enter_argv(node_pid) + ["ip", "-force", "-batch", "-"],
+    for node, commands in _by_node(pods, "link del %s").items():
+        subprocess.run(enter_argv(node.pid) + ["ip", "-force", "-batch", "-"],
                        input=commands, text=True, stdout=DEVNULL, stderr=DEVNULL)
 
 

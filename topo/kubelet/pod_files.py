@@ -99,21 +99,17 @@ def mount_plan(pod_dir, mounts=(), programs=(), kind_of=None, realpath=os.path.r
             overlays.add(_existing_ancestor(path, kind_of))
         steps.append((replace(mount, path=path), found is None))
     overlays.discard("/")
-    if not programs and not any(make for _, make in steps):
-        for mount, _ in steps:
-            plan.append(("bind", os.path.join(pod_dir, "volumes", mount.source), mount.path))
-            if mount.read_only:
-                plan.append(("ro", mount.path))
-        return _plan_text(plan)
-    root = os.path.join(pod_dir, "root")
-    plan += [("dir", root), ("tmpfs", root)]
-    for name, kind, target in (_machine_top_level() if top_level is None else top_level):
-        entry, there = "/" + name, root + "/" + name
-        if kind == "link":
-            plan.append(("link", target, there))
-        else:
-            plan += [("dir" if kind == "dir" else "file", there),
-                     ("rbind" if kind == "dir" else "bind", entry, there)]
+    own_root = bool(programs or any(make for _, make in steps))
+    root = os.path.join(pod_dir, "root") if own_root else ""
+    if own_root:
+        plan += [("dir", root), ("tmpfs", root)]
+        for name, kind, target in (_machine_top_level() if top_level is None else top_level):
+            entry, there = "/" + name, root + "/" + name
+            if kind == "link":
+                plan.append(("link", target, there))
+            else:
+                plan += [("dir" if kind == "dir" else "file", there),
+                         ("rbind" if kind == "dir" else "bind", entry, there)]
     for n, directory in enumerate(sorted(overlays, key=len)):
         layers = os.path.join(pod_dir, "overlays", str(n))
         plan += [("dir", layers + "/upper"), ("dir", layers + "/work"),
@@ -131,7 +127,8 @@ def mount_plan(pod_dir, mounts=(), programs=(), kind_of=None, realpath=os.path.r
         plan += [("file", root + path), ("bind", pod_dir + "/programs" + path, root + path)]
     if any(_within("/etc", d) for d in overlays):   # the overlay hides the pod's own
         plan += [("bind", os.path.join(pod_dir, f), root + "/etc/" + f) for f in POD_ETC_FILES]
-    plan.append(("rbind", root, "/"))
+    if own_root:
+        plan.append(("rbind", root, "/"))
     return _plan_text(plan)
 
 

@@ -11,6 +11,7 @@ collector's (topo/manager/garbage.py)."""
 import copy
 
 from services.endpoints import pod_ready
+from topo.api.store import controller_of
 from topo.api.strategies import replica_set
 from topo.api.strategies import replication_controller
 from topo.errors import KubemnError
@@ -18,12 +19,6 @@ from topo.manager.loop import Again
 from topo.policy.spec import parse_selector
 
 PODS = "pods"
-
-
-def controller_of(obj):
-    """The ownerReference of obj's managing controller, or None."""
-    return next((r for r in obj["metadata"].get("ownerReferences") or ()
-                 if r.get("controller")), None)
 
 
 def own_or_owner_key(strategy, resource, obj):

@@ -8,7 +8,6 @@ descriptors beside it.
                      "namespaces": ["net", "uts", "mnt"], "cwd": "/"}
                     (exec: argv is a program to execute, else a preloaded module's)
   server -> kubemn  {"started": id, "pid": pid} or {"failed": id, "error": text}
-                    ("program": true when it is the program that could not run)
                     {"exited": pid, "code": code}   (a Popen returncode: -N for signal N)
 
 Only the forked child decodes the payload: every page the server writes after a

@@ -169,26 +169,27 @@ def _report_exits(sock):
 
 def _become(request):
     """In the forked child: its own session, its standard streams, its pod's
-    namespaces (none for a sandbox: it makes its own) and working directory."""
+    namespaces (none for a sandbox: it makes its own) and working directory; a pod
+    that is gone ends it, the reason in its log."""
     os.setsid()
     for target, fd in enumerate(request["fds"]):
         os.dup2(fd, target)
     for fd in set(request["fds"]) - {0, 1, 2}:
         os.close(fd)
-    if request["sandbox"] is not None:
-        enter_namespaces(request["sandbox"], request["namespaces"])
-    os.chdir(request["cwd"])
+    try:
+        if request["sandbox"] is not None:
+            enter_namespaces(request["sandbox"], request["namespaces"])
+        os.chdir(request["cwd"])
+    except OSError as exc:
+        os.write(2, b"kubemn: entering the pod's namespaces failed: %s\n" % str(exc).encode())
+        os._exit(1)
 
 
 def run_program(request):
     """In the forked child: executes the request's program (every descriptor of the
     server's but the streams closes on exec: Python opens them so)."""
     argv = request["argv"]
-    try:
-        _become(request)
-    except OSError as exc:
-        os.write(2, b"kubemn: entering the pod's namespaces failed: %s\n" % str(exc).encode())
-        os._exit(1)
+    _become(request)
     # What Python ignores, a program gets as Popen gives it: by default.
     for signum in (signal.SIGPIPE, signal.SIGXFSZ):
         signal.signal(signum, signal.SIG_DFL)
@@ -204,12 +205,7 @@ def run_container(request, spec, code):
     """In the forked child: becomes the container, then runs its module (spec, code)
     as `python -m` does: as a fresh __main__, its exceptions and SystemExit ending the
     process as they end that one."""
-    try:
-        _become(request)
-    except OSError as exc:
-        sys.stderr.write("kubemn: entering the pod's namespaces failed: %s\n" % exc)
-        sys.stderr.flush()
-        os._exit(1)
+    _become(request)
     # sys.stdin, stdout and stderr now read and write the container's streams, as
     # buffered as a new interpreter's would be (a log file, never a terminal: a
     # container with one runs on its own), unless its environment says unbuffered.
