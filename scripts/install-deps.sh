@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 # busybox, nginx-light and redis-server are what pods of those images run;
 # openvswitch-switch is the fallback when kubemn's own cannot be fetched; gcc and
-# libc6-dev build kubemn's pause and pod mounts (scripts/build-native.sh).
+# libc6-dev build kubemn's pause and pod sandbox (scripts/build-native.sh).
 APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
               tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl
               nftables busybox nginx-light redis-server gcc libc6-dev)
@@ -57,6 +57,6 @@ fi
 # own daemons): the system's openvswitch-switch above is only the fallback.
 scripts/fetch-ovs.sh
 
-# kubemn's native programs (the pause image's process, the pods' mounts), built from
+# kubemn's native programs (the pause image's process, the pods' sandbox), built from
 # services/apps/native and topo/runtime/native.
 scripts/build-native.sh

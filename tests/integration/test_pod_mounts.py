@@ -1,21 +1,20 @@
 """A pod's volumes as its containers see them: the mount plan
-(topo/kubelet/pod_files.mount_plan) run by kubemn's pod_mounts in a real mount
-namespace, as the pod's pause process runs it, and the files
-(topo/kubelet/atomic_writer) it mounts. The machine's own file system must gain
-nothing."""
+(topo/kubelet/pod_files.mount_plan) run by kubemn's pod_sandbox in the pod's new
+namespaces, and the files (topo/kubelet/atomic_writer) it mounts. The machine's own
+file system must gain nothing."""
 import os
+import shutil
 import subprocess
 
 import pytest
 
 from topo.kubelet.atomic_writer import write_payload
-from topo.kubelet.pod import POD_MOUNTS
+from topo.kubelet.pod import POD_SANDBOX
 from topo.kubelet.pod_files import POD_ETC_FILES, Mount, MountError, mount_plan
 
-# What PAUSE_SCRIPT does of the plan, then a fresh process in the namespace (as a
-# container's nsenter) runs the check.
-IN_POD = ('set -e; "%s" "$1/mounts"; shift; exec nsenter --mount=/proc/self/ns/mnt sh -c "$@"'
-          % POD_MOUNTS)
+# The sandbox runs the plan, then a fresh process in its mount namespace (as a
+# container entering the pod's) runs the check where the pause would run.
+IN_POD = [shutil.which("nsenter"), "nsenter", "--mount=/proc/self/ns/mnt", "sh", "-c"]
 
 
 @pytest.fixture
@@ -29,9 +28,9 @@ def pod_dir(tmp_path):
 
 
 def in_pod(pod_dir, mounts, command, programs=()):
-    (pod_dir / "mounts").write_text(mount_plan(str(pod_dir), mounts, programs))
-    return subprocess.run(["unshare", "--mount", "bash", "-c", IN_POD, "pod", str(pod_dir),
-                           command], capture_output=True, text=True, timeout=20)
+    (pod_dir / "sandbox").write_text(mount_plan(str(pod_dir), mounts, programs))
+    return subprocess.run([POD_SANDBOX, str(pod_dir / "sandbox")] + IN_POD + [command],
+                          capture_output=True, text=True, timeout=20)
 
 
 def test_a_config_volume_shows_its_keys_read_only_at_a_path_the_machine_lacks(pod_dir):

@@ -2,7 +2,7 @@
 import pytest
 
 from topo.kubelet.pod_files import (Mount, MountError, host_names, mount_plan, pod_files,
-                                    program_script)
+                                    program_script, sandbox_plan)
 
 
 def test_a_pod_without_a_subdomain_is_known_by_its_hostname_only():
@@ -14,25 +14,31 @@ def test_a_subdomain_puts_the_fqdn_first_as_the_kubelet_does():
         "busybox-1.busybox-subdomain.my-ns.svc.cluster.local", "busybox-1"]
 
 
-def test_the_files_name_the_pod_and_plug_it_into_its_node():
-    files = pod_files("web-1", ["web-1"], "10.244.2.7", "nameserver 10.96.0.10\n",
-                      "10.244.2.0/24", "10.244.2.1", "veth1234abcd", 4242)
+def test_the_files_name_the_pod():
+    files = pod_files("web-1", ["web-1"], "10.244.2.7", "nameserver 10.96.0.10\n")
     assert files["hostname"] == "web-1\n"
     assert files["hosts"].splitlines()[-1] == "10.244.2.7\tweb-1"
     assert "127.0.0.1\tlocalhost" in files["hosts"]
     assert files["resolv.conf"] == "nameserver 10.96.0.10\n"
-    assert files["network"].splitlines() == [
-        "link add eth0 address 0a:58:0a:f4:02:07 type veth peer name veth1234abcd netns 4242",
-        "link set lo up",
-        "addr add 10.244.2.7/24 dev eth0",
-        "link set eth0 up",
-        "route add default via 10.244.2.1 dev eth0"]
+
+
+def test_the_sandbox_is_named_given_its_file_system_then_plugged_into_its_node():
+    plan = sandbox_plan("web-1", "bind\t/pods/web-1/hosts\t/etc/hosts\n", "10.244.2.7",
+                        "10.244.2.0/24", "10.244.2.1", "veth1234abcd", 4242)
+    assert [line.split("\t") for line in plan.splitlines()] == [
+        ["hostname", "web-1"],
+        ["bind", "/pods/web-1/hosts", "/etc/hosts"],
+        ["veth", "eth0", "0a:58:0a:f4:02:07", "veth1234abcd", "4242"],
+        ["up", "lo"],
+        ["addr", "eth0", "10.244.2.7/24"],
+        ["up", "eth0"],
+        ["route", "10.244.2.1", "eth0"],
+        ["no-tx-checksum", "eth0"]]
 
 
 def test_every_name_of_the_pod_follows_its_address_in_hosts():
     names = host_names("busybox-1", "sub", "default")
-    files = pod_files("busybox-1", names, "10.244.1.9", "", "10.244.1.0/24", "10.244.1.1",
-                      "veth0", 1)
+    files = pod_files("busybox-1", names, "10.244.1.9", "")
     assert files["hosts"].splitlines()[-1] == "10.244.1.9\t" + "\t".join(names)
 
 

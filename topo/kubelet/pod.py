@@ -22,7 +22,7 @@ from topo.kubelet.images import (NATIVE, PAUSE, applet_overlays, container_argv,
                                  image_path, top_level_programs, uses_busybox)
 from topo.kubelet.expansion import expand_all
 from topo.kubelet.pod_files import (MountError, host_names, mount_plan, pod_files,
-                                    program_script)
+                                    program_script, sandbox_plan)
 from topo.kubelet.pod_volumes import PodVolumes
 from topo.kubelet.probes import run_probe
 from topo.kubelet.readiness import ProbeState
@@ -34,7 +34,10 @@ from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
 PAUSE_NAME = "kubemn-pause"
-POD_MOUNTS = os.path.join(NATIVE, "pod_mounts")   # topo/runtime/native/pod_mounts.c
+# Makes the pod's namespaces from its plan (sandbox_plan), then becomes its pause:
+# topo/runtime/native/pod_sandbox.c. The kubelet then plugs the node side of its veth
+# into the bridge (plug_in), for a wave of pods at once.
+POD_SANDBOX = os.path.join(NATIVE, "pod_sandbox")
 # What a container shares with its pod's pause process (/proc/PID/ns names).
 SANDBOX_NAMESPACES = ("net", "uts", "mnt")
 PAUSE_START_SECONDS = 10
@@ -47,23 +50,6 @@ STOP_GRACE_SECONDS = 1.0
 UNBOUND_PORT_GRACE = 1.0
 # An attach this soon after a log read follows on from it (attach_offset).
 ATTACH_AFTER_LOG_SECONDS = 5.0
-
-# Run by bash in the pod's fresh namespaces; $0 pod name, $1 pod directory, $2 its
-# hostname. It names the pod, makes its file system (its own /etc files and volumes:
-# kubemn's pod_mounts runs the plan pod_files.mount_plan wrote; unshare's mount
-# namespace is private, so they stay in the pod), makes the veth pair (its node side
-# straight in the node's namespace) and addresses, then becomes the pause process
-# (kubemn's native pause, as the real sandbox's). A failing step ends it, its message
-# in pause.log. The kubelet then plugs the node side into the bridge (plug_in), for a
-# wave of pods at once.
-PAUSE_SCRIPT = """set -e
-echo "$2" > /proc/sys/kernel/hostname
-"%s" "$1/mounts"
-ip -batch "$1/network"
-# Filled-in checksums keep captures in the pod clean for scapy users.
-ethtool -K eth0 tx off > /dev/null
-exec -a "%s $0" "%s"
-""" % (POD_MOUNTS, PAUSE_NAME, PAUSE[0])
 
 
 def _cmdline(pid):
@@ -153,8 +139,8 @@ class Pod:
         a session of its own (stop_pods ends its process group). Its namespaces are
         new: it needs none of its node's to start from (its veth's other end goes to
         the node by the node's pid)."""
-        argv = ["unshare", "--net", "--uts", "--mount", "--", "bash", "-c", PAUSE_SCRIPT,
-                self.name, self.pod_dir, self.hostname()]
+        argv = [POD_SANDBOX, os.path.join(self.pod_dir, "sandbox"), PAUSE[0],
+                "%s %s" % (PAUSE_NAME, self.name)]
         try:
             self._write_pod_files()
             with open(self._pause_log(), "wb") as log:
@@ -202,8 +188,8 @@ class Pod:
         return lines[-1] if lines else "exit %s" % self.pause.returncode
 
     def _write_pod_files(self):
-        """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf, and the
-        commands for `ip -batch` that plug it into its node."""
+        """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf, and the plan
+        from which pod_sandbox makes its namespaces (sandbox_plan)."""
         os.makedirs(self.pod_dir, exist_ok=True)
         # A new pod that takes an old one's name starts with volumes, overlays and
         # logs of its own (an emptyDir lives as long as its pod, not its name).
@@ -212,17 +198,18 @@ class Pod:
         for container in self.spec.template.containers:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(self.log_path(container.name))
-        plan = self.node.plan
-        files = pod_files(self.hostname(), self.host_names(), self.ip, self.resolv_conf,
-                          plan.pod_cidr, plan.bridge_ip, self.veth, self.node.pid)
+        files = pod_files(self.hostname(), self.host_names(), self.ip, self.resolv_conf)
         # Every container of the pod sees its images' programs: they share its root.
         programs = {path: argv for c in self.spec.template.containers
                     for path, argv in top_level_programs(c).items()}
         self.volumes.write()
         try:
-            files["mounts"] = mount_plan(self.pod_dir, self.volumes.mounts(), programs)
+            mounts = mount_plan(self.pod_dir, self.volumes.mounts(), programs)
         except MountError as exc:
             raise KubemnError("pod %s: %s" % (self.ref, exc)) from None
+        plan = self.node.plan
+        files["sandbox"] = sandbox_plan(self.hostname(), mounts, self.ip, plan.pod_cidr,
+                                        plan.bridge_ip, self.veth, self.node.pid)
         for path, argv in programs.items():
             files["programs" + path] = program_script(argv)
         if programs:

@@ -1,7 +1,6 @@
 """The files a pod's sandbox is made from (pure): its own /etc/hostname, /etc/hosts
-and /etc/resolv.conf, as the kubelet writes them, the plan of the mounts that make its
-file system, and the `ip -batch` commands with which its pause process makes its
-network (topo/kubelet/pod.py runs them)."""
+and /etc/resolv.conf, as the kubelet writes them, and the plan with which kubemn's
+pod_sandbox makes its hostname, file system and network (topo/kubelet/pod.py runs it)."""
 from __future__ import annotations
 
 import os
@@ -20,25 +19,31 @@ def host_names(hostname: str, subdomain: str | None, namespace: str) -> list[str
     return ["%s.%s.%s.svc.%s" % (hostname, subdomain, namespace, CLUSTER_DOMAIN), hostname]
 
 
-def pod_files(hostname: str, names: list[str], ip: str, resolv_conf: str, pod_cidr: str,
-              bridge_ip: str, veth: str, node_pid: int) -> dict[str, str]:
-    """{file name: text}: hostname, hosts and resolv.conf for the pod's /etc, and
-    network: eth0 made in the pod with its peer (veth) straight in the node's
-    network namespace (node_pid), its address in pod_cidr, the default route via the
-    node's bridge."""
-    prefix = pod_cidr.split("/")[1]
+def pod_files(hostname: str, names: list[str], ip: str, resolv_conf: str) -> dict[str, str]:
+    """{file name: text}: hostname, hosts and resolv.conf for the pod's /etc."""
     return {"hostname": hostname + "\n",
             "hosts": "# Kubernetes-managed hosts file (kubemn).\n"
                      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                      "%s\t%s\n" % (ip, "\t".join(names)),
-            "resolv.conf": resolv_conf,
-            "network": "".join(line + "\n" for line in [
-                "link add eth0 address %s type veth peer name %s netns %d"
-                % (cni_mac(ip), veth, node_pid),
-                "link set lo up",
-                "addr add %s/%s dev eth0" % (ip, prefix),
-                "link set eth0 up",
-                "route add default via %s dev eth0" % bridge_ip])}
+            "resolv.conf": resolv_conf}
+
+
+def sandbox_plan(hostname: str, mounts: str, ip: str, pod_cidr: str, bridge_ip: str,
+                 veth: str, node_pid: int) -> str:
+    """What kubemn's pod_sandbox (topo/runtime/native/pod_sandbox.c) does in the pod's
+    new namespaces before it becomes the pause process: names the pod, makes its file
+    system (mounts: mount_plan's), then its network: eth0 with its peer (veth) straight
+    in the node's network namespace (node_pid), its address in pod_cidr, the default
+    route via the node's bridge, and checksums filled in on send (captures in the pod
+    stay clean for scapy users)."""
+    prefix = pod_cidr.split("/")[1]
+    return "hostname\t%s\n" % hostname + mounts + _plan_text([
+        ("veth", "eth0", cni_mac(ip), veth, str(node_pid)),
+        ("up", "lo"),
+        ("addr", "eth0", "%s/%s" % (ip, prefix)),
+        ("up", "eth0"),
+        ("route", bridge_ip, "eth0"),
+        ("no-tx-checksum", "eth0")])
 
 
 POD_ETC_FILES = ("hostname", "hosts", "resolv.conf")   # the pod's own, over /etc's
@@ -73,7 +78,7 @@ def _existing_ancestor(path, kind_of):
 def mount_plan(pod_dir, mounts=(), programs=(), kind_of=None, realpath=os.path.realpath,
                top_level=None) -> str:
     """The operations that make a pod's file system in its mount namespace, which all
-    its containers share, for kubemn's pod_mounts (topo/runtime/native/pod_mounts.c):
+    its containers share (a part of its sandbox_plan):
     its own /etc/hostname, hosts and resolv.conf (files in pod_dir), its volumes
     (Mount, each at its path, read-only where asked, below pod_dir/volumes) and its
     images' own top-level programs (paths such as /agnhost whose scripts kubemn wrote
