@@ -21,6 +21,7 @@ from mininet.log import setLogLevel
 
 from services import corefile
 from services.desired import service_states
+from services.environment import service_environment
 from topo.api import render
 from topo.api.kubeconfig import new_token, write_kubeconfig
 from topo.api.bootstrap_rbac import bootstrap_objects
@@ -151,6 +152,7 @@ class Cluster(Objects):
         self.kubelet_loops = {}   # node -> ControlLoop of its PodSync
         self.starts_held = 0    # kubemn's own applies that hold the kubelet's starts
         self.announced_stand_ins = set()   # (image, args) kubemn said it stands in for
+        self.service_envs = {}   # namespace -> (Services' revision, its pods' variables)
         self.created = time.time()
         self.lock = threading.RLock()
         # kubemn's kube-proxy: Services and endpoints to the controller and the DNS.
@@ -459,6 +461,17 @@ class Cluster(Objects):
         return pod_resolv_conf(spec.template.dns, spec.namespace,
                                dns_ip(self.spec.service_cidr),
                                node_resolv_conf(self.addresses.internet.ip))
+
+    def service_env(self, namespace):
+        """The Service variables of a pod starting in namespace now (a thousand pods
+        starting compute them once while the Services stay as they are)."""
+        store = self.api.store
+        revision = store.changed_at(service_strategy.RESOURCE)
+        known = self.service_envs.get(namespace)
+        if known is None or known[0] != revision:
+            known = self.service_envs[namespace] = (
+                revision, service_environment(store.list(service_strategy.RESOURCE)[1], namespace))
+        return known[1]
 
     def write_dns_records(self, records):
         """Rewrites the records the cluster DNS pods serve (atomically: they read it

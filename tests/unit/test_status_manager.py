@@ -84,6 +84,16 @@ def test_the_pods_status_is_written_as_its_kubelet_sees_it():
     assert (status["phase"], status["podIP"]) == ("Running", "10.244.1.5")
 
 
+def test_a_status_written_by_another_is_set_right_at_the_next_report():
+    world = World()
+    uid = world.bind("web")
+    world.runs("web", uid, "Running")
+    world.status.report()
+    world.store.put_status("pods", world.pod("web"), {"phase": "Failed"})
+    world.status.report()   # the kubelet's view is the same; the stored pod is not
+    assert world.pod("web")["status"]["phase"] == "Running"
+
+
 def test_its_nodes_status_says_ready_with_room_for_its_podcidr():
     world = World()
     world.status.report()

@@ -79,6 +79,8 @@ def kubelet_events(before, after, now):
     events = []
     for key, pod in after.items():
         old = before.get(key)
+        if old is pod:   # served as it was: nothing happened to it
+            continue
         node = pod["spec"].get("nodeName")
         old_states = _states(old) if old else {}
         specs = {c["name"]: c for c in pod["spec"]["containers"]}

@@ -15,7 +15,6 @@ import os
 import threading
 import time
 
-from services.environment import service_environment
 from topo.api import render
 from topo.api.strategies import node as node_strategy
 from topo.errors import KubemnError
@@ -27,7 +26,7 @@ from topo.kubelet.status_manager import (StatusManager, allocatable, host_facts,
 from topo.plan.manifest import parse_pod
 from topo.plan.model import ref
 
-PODS, SERVICES = "pods", "services"   # the store's keys
+PODS = "pods"   # the store's key
 SHARED = (STOP, RETIRE, FORGET)   # actions that need the cluster's lock too
 # How long a deleted pod keeps running at most after it left the endpoints, while it
 # holds connections (requests already sent to it are answered).
@@ -263,7 +262,7 @@ class NodeKubelet:
         return Pod(spec, host.net[self.name], ip,
                    os.path.join(host.run_dir, "pods", spec.namespace, spec.name),
                    host.fork_server, host.pod_dns(spec),
-                   service_environment(host.api.store.list(SERVICES)[1], spec.namespace),
+                   host.service_env(spec.namespace),
                    applets_dir=os.path.join(host.run_dir, "busybox"), stored=pending.stored,
                    lookup=host.api.store.get, allocatable=allocatable(host_facts()),
                    token_key=host.service_account_key)

@@ -108,6 +108,7 @@ class StatusManager:
         self.written = 0      # the reading whose status is stored
         self.pods_seen = {}   # its pods as served after its last report
         self.waits_seen = {}  # why each could not start then (_wait)
+        self.views_seen = {}  # (render.PodView, pod as served) each was written from
         self.thread = threading.Thread(target=self._run, daemon=True,
                                        name="kubemn-status-%s" % kubelet.name)
 
@@ -142,17 +143,25 @@ class StatusManager:
                     stored = self.store.get(NODES, "", node.name)
                     if stored is not None:
                         self.store.put_status(NODES, stored, render.node_status(node))
-                served, waits = {}, {}
+                served, waits, views = {}, {}, {}
                 for (namespace, name), (uid, view) in pods.items():
                     stored = self.store.get(PODS, namespace, name)
-                    if stored is not None and stored["metadata"]["uid"] == uid:
+                    if stored is None or stored["metadata"]["uid"] != uid:
+                        continue
+                    # A pod the store serves as it did after the last report, whose
+                    # view is the same, has the status it would be given (pod_status
+                    # is the view's alone): most pods of a big node, most reports.
+                    seen_view, seen = self.views_seen.get((namespace, name), (None, None))
+                    if seen is not stored or seen_view != view:
                         self.store.put_status(PODS, stored, render.pod_status(view))
-                        served[namespace, name] = self.store.get(PODS, namespace, name)
-                        waits[namespace, name] = _wait(view)
+                        stored = self.store.get(PODS, namespace, name)
+                    served[namespace, name] = stored
+                    views[namespace, name] = (view, stored)
+                    waits[namespace, name] = _wait(view)
             now = time.time()
             self.record(events.kubelet_events(self.pods_seen, served, now) +
                         events.waiting_events(self.waits_seen, waits, served, now))
-            self.pods_seen, self.waits_seen = served, waits
+            self.pods_seen, self.waits_seen, self.views_seen = served, waits, views
         return time.monotonic() - began
 
     def renew_lease(self):

@@ -105,6 +105,8 @@ class ForkServer:
         """The exit status of a forked pid once it has ended (read once), else None
         after timeout seconds (None: no limit). A pid whose server is gone is reaped
         by another: its status is lost, -SIGKILL stands for it once it is gone."""
+        if timeout == 0 and pid not in self.exits and not self.lost:
+            return None   # most polls, thousands a second: no wait for the lock
         with self.changed:
             self.changed.wait_for(lambda: pid in self.exits or self.lost, timeout)
             if pid in self.exits:
