@@ -1,6 +1,8 @@
 """The machine's kubelet ticker, for every node's kubelet (node_kubelet.py): containers
-that exit and readiness probes change a pod's readiness, and the cluster's Service
-endpoints follow at once (the API's store too, where rollouts take their next step);
+that exit and readiness probes change a pod's readiness, which its node's status
+manager writes to the API's store at once; the Services' endpoints and the fabric
+follow from the store (a pod that left them has left the fabric before the tick goes
+on: nothing new is sent to it);
 containers that exited are started again as their pod's restartPolicy says; retiring
 pods stop once drained; the pods bound to each node start."""
 import threading
@@ -45,7 +47,8 @@ class Kubelet:
 
     def tick(self):
         """Runs due probes (outside the lock: they may take a while), then updates
-        readiness and, if any changed, the Services; starts exited containers again;
+        readiness and, if a pod left the endpoints, the Services at once; starts exited
+        containers again;
         then each node's kubelet stops its drained pods and starts the pods bound to
         it."""
         now = time.monotonic()
@@ -67,8 +70,8 @@ class Kubelet:
                 if pod.update_readiness(results[pod.ref], now):
                     changed.add(pod.node.name)
                     left |= was_ready
-            if changed:
-                self.cluster.sync_services(endpoints_left=left)
+            if left:   # as the kubelet, it does not wait for the proxy to add a pod
+                self.cluster.sync_services(endpoints_left=True, now=False)
             # After the endpoints: a container that exited has left them already.
             for pod in pods:
                 exits = pod.exits_seen
