@@ -356,6 +356,8 @@ def _create_pods(host, wave):
         host.policy_enforcer.admit([pod for _, pod in placed])
         for _, pod in placed:
             pod.start_containers()
+        for _, pod in placed:   # the fork server answers the wave's starts meanwhile
+            pod.wait_containers()
     except BaseException:
         host.policy_enforcer.forget([pod for _, pod in placed])
         for kubelet, pod in placed:

@@ -145,7 +145,6 @@ class Pod:
             self._write_pod_files()
             with open(self._pause_log(), "wb") as log:
                 self.pause = self._spawn(argv, os.environ, None, None, log)
-            self.sandbox_pid = self.pause.pid
         except BaseException:
             self.stop()
             raise
@@ -155,6 +154,7 @@ class Pod:
         """Waits for the pause process to hold a plugged-in network (the sandbox);
         on failure, removes what was made and re-raises."""
         try:
+            self.sandbox_pid = self.pause.pid   # once the fork server has started it
             if not wait_until(lambda: self._pause_sleeping() or self.pause.poll() is not None,
                               PAUSE_START_SECONDS):
                 raise KubemnError("timed out after %.0f s waiting for the pause process of %s"
@@ -172,6 +172,17 @@ class Pod:
         and re-raises."""
         try:
             self._start_containers()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def wait_containers(self):
+        """Waits for the fork server to have started its containers (their pids); on
+        failure, removes what was made and re-raises."""
+        try:
+            for process in self.containers.values():
+                process.pid   # a forked one's waits for the server's answer
         except BaseException:
             self.stop()
             raise

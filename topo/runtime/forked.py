@@ -18,6 +18,7 @@ from topo.runtime.processes import alive, stop_processes
 
 START_SECONDS = 30.0   # the server imports the stand-ins before its first answer
 STOP_GRACE_SECONDS = 2.0
+NOT_STARTED = 127   # the exit status of a process the server could not start
 SERVER = "from topo.runtime.fork_server import main; main()"
 
 
@@ -57,7 +58,9 @@ class ForkServer:
         """A ForkedProcess running argv in the namespaces of process sandbox_pid (None:
         the server's own; a sandbox makes its own), its streams on these fds: forked
         when argv is `python -m MODULE ...` of a preloaded module, else argv's program
-        executed (one that cannot be exits 127, its reason in its log)."""
+        executed (one that cannot be exits 127, its reason in its log). It returns once
+        the request is sent: the process's pid waits for the server's answer (a wave of
+        pods sends all its requests, then waits once, not once a request)."""
         with self.changed:
             self.requests += 1
             request = self.requests
@@ -72,17 +75,25 @@ class ForkServer:
         except OSError as exc:
             raise KubemnError("the fork server is gone (%s): see %s"
                               % (exc.strerror, self.log_path)) from None
+        return ForkedProcess(self, request, argv)
+
+    def answer(self, forked):
+        """Waits for the server's answer to forked's request: its pid, or its error."""
         with self.changed:
             answered = self.changed.wait_for(
-                lambda: request in self.replies or self.lost, START_SECONDS)
-            reply = self.replies.pop(request, None)
-        if reply is None:
-            raise KubemnError("the fork server %s: see %s" % (
-                "is gone" if self.lost or answered else
-                "did not answer in %.0f s" % START_SECONDS, self.log_path))
-        if "failed" in reply:
-            raise KubemnError("the fork server could not fork: %s" % reply["error"])
-        return ForkedProcess(self, reply["pid"], argv)
+                lambda: forked.request in self.replies or self.lost or forked.answered(),
+                START_SECONDS)
+            if forked.answered():   # another thread took the answer
+                return
+            reply = self.replies.pop(forked.request, None)
+            if reply is None:
+                forked.error = "the fork server %s: see %s" % (
+                    "is gone" if self.lost or answered else
+                    "did not answer in %.0f s" % START_SECONDS, self.log_path)
+            elif "failed" in reply:
+                forked.error = "the fork server could not fork: %s" % reply["error"]
+            else:
+                forked.started_pid = reply["pid"]
 
     def _read(self):
         while True:
@@ -137,21 +148,39 @@ class ForkServer:
 
 
 class ForkedProcess:
-    """A container forked by the fork server, as the kubelet's Popen would be."""
+    """A container forked by the fork server, as the kubelet's Popen would be; one the
+    server could not start is an exited process (127) whose pid raises its error."""
 
-    def __init__(self, server, pid, args):
+    def __init__(self, server, request, args):
         self.server = server
-        self.pid = pid
+        self.request = request   # its spawn's, until the server answered
+        self.started_pid = None
+        self.error = None
         self.args = list(args)
         self.returncode = None
 
+    def answered(self):
+        return self.started_pid is not None or self.error is not None
+
+    @property
+    def pid(self):
+        """Its pid, once the server has answered; KubemnError if it could not start."""
+        if not self.answered():
+            self.server.answer(self)
+        if self.error is not None:
+            raise KubemnError(self.error)
+        return self.started_pid
+
     def poll(self):
         if self.returncode is None:
-            self.returncode = self.server.returncode(self.pid)
+            try:
+                self.returncode = self.server.returncode(self.pid)
+            except KubemnError:
+                self.returncode = NOT_STARTED
         return self.returncode
 
     def wait(self, timeout=None):
-        if self.returncode is None:
+        if self.poll() is None:
             self.returncode = self.server.returncode(self.pid, timeout)
             if self.returncode is None:
                 raise subprocess.TimeoutExpired(self.args, timeout)
