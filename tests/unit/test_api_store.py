@@ -118,6 +118,37 @@ def test_a_list_is_in_name_order_as_objects_come_and_go():
     assert [p["metadata"]["name"] for p in store.list("pods")[1]] == ["a", "m", "x"]
 
 
+def test_a_watch_from_before_other_resources_changes_left_the_history_goes_on():
+    store = Store()
+    store.history = type(store.history)(maxlen=3)
+    store.put("pods", pod("a"))
+    since = store.revision
+    for phase in "abcdef":
+        store.put("events", pod("e", phase=phase))
+    assert store.events_since("pods", since, timeout=0)[0] == []
+    store.put("pods", pod("a", phase="Failed"))   # now its own may have left it
+    with pytest.raises(Gone):
+        store.events_since("pods", since, timeout=0)
+
+
+def test_a_watch_is_woken_by_a_change_of_its_resources_alone():
+    import threading
+    import time
+    store = Store()
+    seen = []
+    since = store.revision
+    watcher = threading.Thread(
+        target=lambda: seen.append(store.changes_since(("pods",), since, 5)[0]))
+    watcher.start()
+    store.put("events", pod("e"))
+    time.sleep(0.2)
+    assert watcher.is_alive(), "an event's write ended a watch of pods"
+    store.put("pods", pod("a"))
+    watcher.join(5)
+    assert [(resource, obj["metadata"]["name"]) for _, resource, _, obj in seen[0]] == [
+        ("pods", "a")]
+
+
 def test_a_batchs_writes_wake_a_watcher_once_when_it_ends():
     import threading
     store = Store()
@@ -142,8 +173,8 @@ def test_a_batch_that_writes_nothing_wakes_nobody():
     store = Store()
     store.put("pods", pod("a"))
     wakes = []
-    notify_all = store.changed.notify_all
-    store.changed.notify_all = lambda: (wakes.append(1), notify_all())
+    wake_watchers = store._wake_watchers
+    store._wake_watchers = lambda: (wakes.append(1), wake_watchers())
     with store.batch():
         store.put("pods", pod("a"))   # as stored: no change
     assert wakes == []

@@ -50,7 +50,10 @@ def _without_status(obj):
 
 class Store:
     def __init__(self):
-        self.changed = threading.Condition()
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)   # held by every read and write
+        self.watchers = {}      # resource -> {Condition of a changes_since waiting on it}
+        self.unannounced = set()   # resources changed since the watchers were woken
         self.batching = 0   # nested batch() depth: watchers are woken when it ends
         self.revision = 1
         self.content = {}    # resource -> {(namespace, name): object as written}
@@ -110,11 +113,19 @@ class Store:
             finally:
                 self.batching -= 1
                 if not self.batching and self.revision != self.batch_began:
-                    self.changed.notify_all()
+                    self._wake_watchers()
 
     def _notify(self):
         if not self.batching:
-            self.changed.notify_all()
+            self._wake_watchers()
+
+    def _wake_watchers(self):
+        """Wakes the watchers of what changed, not every watcher (an event written
+        wakes no pod's watcher: thousands of writes a second, dozens of watchers)."""
+        for resource in self.unannounced:
+            for waiter in self.watchers.get(resource, ()):
+                waiter.notify()
+        self.unannounced.clear()
 
     def _put(self, resource, key, obj, shared=False):
         content = self.content.setdefault(resource, {})
@@ -154,6 +165,7 @@ class Store:
         self.by_controller.setdefault(resource, {}).setdefault(
             (key[0], _controller_uid(served)), set()).add(key)
         self.last_change[resource] = self.revision
+        self.unannounced.add(resource)
         self.history.append((self.revision, resource, "MODIFIED" if old else "ADDED", served))
 
     def _remove(self, resource, key):
@@ -164,6 +176,7 @@ class Store:
         self.uids.pop((served["kind"], key[0], key[1]), None)
         self.revision += 1
         self.last_change[resource] = self.revision
+        self.unannounced.add(resource)
         gone = json_copy(served)
         gone["metadata"]["resourceVersion"] = str(self.revision)
         self.history.append((self.revision, resource, "DELETED", gone))
@@ -206,7 +219,9 @@ class Store:
     def wake(self):
         """Wakes every waiter, to look at its until event (a watcher stopping)."""
         with self.changed:
-            self.changed.notify_all()
+            for waiters in self.watchers.values():
+                for waiter in waiters:
+                    waiter.notify()
 
     def events_since(self, resource, since, timeout):
         """Events of resource after resourceVersion since, waiting up to timeout for
@@ -218,13 +233,26 @@ class Store:
         """What happened to any of resources after resourceVersion since, as
         (resourceVersion, resource, type, object), waiting up to timeout for the first
         change of any resource, or until the event until is set (and wake() called);
-        (changes, revision reached). Raises Gone if since is too old."""
+        (changes, revision reached). Raises Gone if changes of resources after since
+        are no longer in the history."""
         with self.changed:
-            if self.history and since < self.history[0][0] - 1:
+            def changed():
+                return any(self.last_change.get(r, 0) > since for r in resources)
+            if timeout and not changed():   # woken by a change of its resources alone
+                since = self.revision   # (none of theirs before now)
+                waiter = threading.Condition(self.lock)
+                for resource in resources:
+                    self.watchers.setdefault(resource, set()).add(waiter)
+                try:
+                    waiter.wait_for(lambda: changed() or until is not None and until.is_set(),
+                                    timeout)
+                finally:
+                    for resource in resources:
+                        self.watchers[resource].discard(waiter)
+            # Gone: changes of its resources left the history (as the API server's
+            # watch cache, one a resource, says it; others' do not count).
+            if changed() and self.history and since < self.history[0][0] - 1:
                 raise Gone(since)
-            self.changed.wait_for(
-                lambda: self.revision > since or (until is not None and until.is_set()),
-                timeout)
             # From the newest back to since: a watcher's wake costs what is new, not
             # the whole history.
             changes = []

@@ -185,10 +185,13 @@ class ReplicationManager:
                 self.create_pods(namespace, [new_pod(controller) for _ in range(missing)])
         except Exception as exc:   # stored as Kubernetes reports it; tried again later
             failure = str(exc)
-        for pod in deletion_order(pods)[:max(0, len(pods) - wanted)]:
-            self.delete_pod(namespace, pod["metadata"]["name"])
+        if len(pods) > wanted:   # (most changes are a pod's status: nothing to delete)
+            for pod in deletion_order(pods)[:len(pods) - wanted]:
+                self.delete_pod(namespace, pod["metadata"]["name"])
+        if len(pods) != wanted:
+            pods = self.owned(controller)
         if not self.store.put_status(self.strategy.RESOURCE, controller, observed_status(
-                controller, self.owned(controller), failure)) or failure:
+                controller, pods, failure)) or failure:
             raise Again
 
 
