@@ -100,6 +100,22 @@ def test_a_pods_change_names_the_services_that_select_it_now_or_did_before():
     assert controller.keys("pods", store.get("pods", "default", "a")) == ["default/other"]
 
 
+def test_a_service_of_two_labels_is_named_for_the_pods_that_have_both_as_it_changes():
+    front = WEB_SERVICE.replace("name: web}", "name: front}").replace(
+        "{app: web}", "{app: web, tier: front}")
+    store, _ = start(service(front, "10.96.0.22"))
+    controller = EndpointsController(store)
+    for name, labels in (("a", (("app", "web"), ("tier", "front"))),
+                         ("b", (("app", "web"), ("tier", "back"))),
+                         ("c", (("tier", "front"),))):
+        store.put("pods", pod(name, "10.244.1.2", "node1", PodTemplate(labels,
+                                                                       WEB.containers)))
+    names = {n: controller.keys("pods", store.get("pods", "default", n)) for n in "abc"}
+    assert names == {"a": ["default/front"], "b": [], "c": []}
+    store.put("services", service(front.replace("tier: front", "tier: back"), "10.96.0.22"))
+    assert controller.keys("pods", store.get("pods", "default", "b")) == ["default/front"]
+
+
 def test_a_pod_without_the_named_port_serves_the_other_ports_from_a_slice_of_its_own():
     store, loop = start(service(WEB_SERVICE, "10.96.0.20"),
                         pod("a", "10.244.1.2", "node1", WEB),

@@ -177,6 +177,7 @@ class _ServiceWatcher:
         self.store = store
         self.pods = LabelIndex(store, PODS)
         self.selected = (None, {})   # (the pods' revision, {selection: what it gives})
+        self.by_label = (None, {})   # (the Services' revision, {namespace: index})
 
     def selection(self, service, make):
         """make(service, the pods it selects), worked out once for Services that select
@@ -201,10 +202,28 @@ class _ServiceWatcher:
         if resource != PODS:
             return [_ref(namespace, obj["metadata"]["name"])]
         before, now = self.pods.changed(obj), obj["metadata"].get("labels") or {}
-        return [_ref(namespace, s["metadata"]["name"])
-                for s in self.store.list(SERVICES, namespace)[1]
-                if selects(s["spec"].get("selector"), now) or
-                selects(s["spec"].get("selector"), before)]
+        index = self._services_by_label(namespace)
+        names = {s["metadata"]["name"] for labels in (now, before or {})
+                 for pair in labels.items() for s in index.get(pair, ())
+                 if selects(s["spec"]["selector"], labels)}
+        return [_ref(namespace, name) for name in sorted(names)]
+
+    def _services_by_label(self, namespace):
+        """{(label, value): [Service]} of namespace's Services that have a selector,
+        each under its selector's first pair: those that may select a pod are found
+        from its labels (a pod's change costs what its Services have, not what the
+        namespace has)."""
+        revision = self.store.changed_at(SERVICES)
+        if self.by_label[0] != revision:
+            self.by_label = (revision, {})
+        index = self.by_label[1].get(namespace)
+        if index is None:
+            index = self.by_label[1][namespace] = {}
+            for service in self.store.list(SERVICES, namespace)[1]:
+                selector = service["spec"].get("selector")
+                if selector:
+                    index.setdefault(min(selector.items()), []).append(service)
+        return index
 
     def all_keys(self):
         self.pods.forget()

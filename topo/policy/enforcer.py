@@ -32,6 +32,12 @@ def _stored(store, for_tables=False):
     return cluster_view(pods, store.list("namespaces")[1], policies)
 
 
+def _shown_ip(store, pod):
+    """The address the store shows for the pod (a PodInfo), if any."""
+    stored = store.get("pods", pod.namespace, pod.name)
+    return stored and (stored.get("status") or {}).get("podIP")
+
+
 class PolicyEnforcer:
     def __init__(self, cluster):
         self.cluster = cluster
@@ -63,11 +69,11 @@ class PolicyEnforcer:
         """Loads every node's table that differs from what it holds."""
         pods, namespaces, policies = _stored(store, for_tables=True)
         with self.lock:
-            shown = {p.ref: p.ip for p in pods}
-            for ref, pod in list(self.starting.items()):
-                if shown.get(ref) == pod.ip:
+            for ref, pod in list(self.starting.items()):   # the store shows it now
+                if _shown_ip(store, pod) == pod.ip:
                     del self.starting[ref]
-            pods = with_starting(pods, self.starting.values())
+            # Without a policy the tables name no pod, starting or not.
+            pods = with_starting(pods, self.starting.values()) if policies else []
             net = self.cluster.net
             if net is None:
                 return   # no nodes yet: the sync after they start loads them
