@@ -78,7 +78,7 @@ from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
 from topo.plan.pod_dns import resolv_conf as pod_resolv_conf
 from topo.policy.enforcer import PolicyEnforcer
 from topo.proxy.programmer import FabricProgrammer
-from topo.runtime import cleanup
+from topo.runtime import cleanup, run_root
 from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.forked import ForkServer
@@ -205,6 +205,7 @@ class Cluster(Objects):
         try:
             self._refuse_leftovers()
             os.environ[RUN_MARKER] = self.run_id
+            run_root.make_root()
             os.makedirs(self.run_dir)
             self.vswitch.start()   # marked as the run's: cleanup finds it after a crash
             self.progress("running " + self.vswitch.describe())
@@ -450,7 +451,7 @@ class Cluster(Objects):
             del os.environ[RUN_MARKER]
         shutil.rmtree(self.run_dir, ignore_errors=True)
         if os.path.isdir(RUN_DIR_ROOT) and not os.listdir(RUN_DIR_ROOT):
-            os.rmdir(RUN_DIR_ROOT)
+            run_root.remove_root()
         self.run_lock.release()
 
     # --- cluster DNS -------------------------------------------------------------

@@ -15,7 +15,9 @@ from topo.errors import KubemnError
 from topo.runtime import cleanup, conntrack
 from topo.plan.ipam import GATEWAY_MAC
 from topo.plan.naming import cni_mac
+from topo.plan.naming import RUN_DIR_ROOT
 from topo.runtime.processes import enter_argv
+from topo.runtime.run_root import IN_MEMORY, MOUNT_SOURCE, file_system_type
 
 # faulthandler: a kubemn that hangs can be made to show where (SIGABRT).
 KUBEMN = [sys.executable, "-X", "faulthandler", "-m", "topo.main"]
@@ -39,8 +41,14 @@ def kubemn(*args, script=""):
                           text=True, timeout=300)
 
 
+def mounts():
+    with open("/proc/mounts") as handle:
+        return handle.read()
+
+
 def test_kill_9_of_kubemn_then_clean_then_a_new_run():
     process = start_kubemn()
+    assert file_system_type(RUN_DIR_ROOT, mounts()) in IN_MEMORY   # the run's files
     process.kill()
     process.wait()
     found = cleanup.leftovers()
@@ -52,6 +60,7 @@ def test_kill_9_of_kubemn_then_clean_then_a_new_run():
     cleaned = kubemn("clean")
     assert cleaned.returncode == 0 and cleaned.stdout.startswith("kubemn: removed")
     assert not any(cleanup.leftovers().values())
+    assert MOUNT_SOURCE not in mounts()
     again = kubemn("run", script="kubectl get nodes\n")
     assert again.returncode == 0 and "node1   Ready" in again.stdout
 

@@ -62,6 +62,20 @@ def test_a_reconcile_sees_what_is_stored_now_once_for_a_burst_of_changes():
     assert recorder.seen[-1] == ("c", None)
 
 
+def test_a_running_loop_is_synced_at_once_past_changes_of_what_it_does_not_watch():
+    store = Store()
+    recorder = Recorder(store)
+    loop = ControlLoop(store, recorder, resync=3600).start()
+    try:
+        store.put("configmaps", obj("ConfigMap", "c", "default", data={"v": "1"}))
+        assert loop.wait_synced(store.revision, 2.0)
+        assert recorder.seen[-1] == ("c", "1")
+        store.put("secrets", obj("Secret", "s", "default"))   # wakes it not
+        assert loop.wait_synced(store.revision, 0), "it waits for a change it does not watch"
+    finally:
+        loop.stop()
+
+
 def test_a_key_that_is_not_done_is_tried_again_until_it_is():
     store = Store()
     store.put("configmaps", obj("ConfigMap", "c", "default", data={"v": "1"}))

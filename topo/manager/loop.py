@@ -133,6 +133,10 @@ class ControlLoop:
         """Waits until the changes up to revision are reconciled (once: a key that
         failed is tried again later); False if timeout passed first or the loop
         stopped."""
+        # A change of what it does not watch is nothing to it (and wakes it not): it
+        # is synced once the changes of its own resources up to revision are.
+        revision = min(revision, max((self.store.changed_at(r) for r in self.controller.watches),
+                                     default=0))
         with self.synced:
             return self.synced.wait_for(
                 lambda: self.synced_to >= revision or self.stopping.is_set(), timeout) \

@@ -3,16 +3,16 @@
 Ours is: processes whose environment carries RUN_MARKER (node shells, pause and
 container processes, the controller, the run's own Open vSwitch daemons), the OVS
 bridges of those daemons, root-namespace interfaces whose names start with PREFIX,
-/run/netns files with PREFIX, and RUN_DIR_ROOT.
+/run/netns files with PREFIX, and RUN_DIR_ROOT (with the tmpfs kubemn mounted there).
 Node and pod namespaces, with their veths and cbr0 bridges, vanish with the
 processes that hold them. Standard library only, so `make clean` works before the
 virtual environment exists.
 """
 import os
-import shutil
 import subprocess
 
 from topo.plan.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
+from topo.runtime import run_root
 from topo.runtime.processes import stop_pids
 from topo.runtime.runlock import active_run
 from topo.runtime.vswitch import environment, run_directory
@@ -117,7 +117,7 @@ def clean():
         subprocess.run(["ip", "link", "del", name], capture_output=True)
     for name in found["netns files"]:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
-    shutil.rmtree(RUN_DIR_ROOT, ignore_errors=True)
+    run_root.remove_root()
     if os.path.exists(LOCK_FILE) and active_run() is None:
         os.unlink(LOCK_FILE)  # a dead run's; a live run (kubemn run --clean) keeps its own
     return found
