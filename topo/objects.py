@@ -336,7 +336,9 @@ class Objects:
 
     def settle(self, timeout=READY_TIMEOUT):
         """Waits until every running pod without a readinessProbe has started, then
-        brings the pods' readiness and the Services up to date."""
+        brings the pods' readiness and the Services up to date (the kubelet ticker
+        leaves a pod that became ready to the controllers: a caller that waits for
+        its pods waits for the fabric too, here)."""
         def starting():
             return [p for p in self.pods.values()
                     if p.running() and not p.probes and not p.started()]
@@ -344,9 +346,9 @@ class Objects:
             raise KubemnError("pods not ready after %.0f s: %s"
                               % (timeout, some_names(p.name for p in starting())))
         now = time.monotonic()
-        changed = [p.update_readiness({}, now) for p in self.pods.values()]
-        if any(changed):
-            self.sync_services()
+        for pod in self.pods.values():
+            pod.update_readiness({}, now)
+        self.sync_services()
 
     # --- services ------------------------------------------------------------------
     def served_services(self):
