@@ -108,7 +108,7 @@ class StatusManager:
         self.written = 0      # the reading whose status is stored
         self.pods_seen = {}   # its pods as served after its last report
         self.waits_seen = {}  # why each could not start then (_wait)
-        self.views_seen = {}  # (render.PodView, pod as served) each was written from
+        self.views_seen = {}  # the render.PodView each was written from then
         self.thread = threading.Thread(target=self._run, daemon=True,
                                        name="kubemn-status-%s" % kubelet.name)
 
@@ -151,12 +151,12 @@ class StatusManager:
                     # A pod the store serves as it did after the last report, whose
                     # view is the same, has the status it would be given (pod_status
                     # is the view's alone): most pods of a big node, most reports.
-                    seen_view, seen = self.views_seen.get((namespace, name), (None, None))
-                    if seen is not stored or seen_view != view:
+                    if self.pods_seen.get((namespace, name)) is not stored or \
+                            self.views_seen.get((namespace, name)) != view:
                         self.store.put_status(PODS, stored, render.pod_status(view))
                         stored = self.store.get(PODS, namespace, name)
                     served[namespace, name] = stored
-                    views[namespace, name] = (view, stored)
+                    views[namespace, name] = view
                     waits[namespace, name] = _wait(view)
             now = time.time()
             self.record(events.kubelet_events(self.pods_seen, served, now) +
