@@ -140,6 +140,22 @@ def test_a_program_runs_in_its_pods_namespaces_with_its_environment_as_nsenter_r
     assert not int(ignored, 16) & (1 << (signal.SIGPIPE - 1)), "SIGPIPE left ignored"
 
 
+def test_a_program_holds_its_streams_alone_and_the_server_comes_back_from_its_pod(
+        server, spawn, sandbox):
+    program, log_path = spawn(["sh", "-c", "exec ls /proc/self/fd"])
+    assert program.wait(5) == 0
+    # ls's own directory descriptor besides the streams: nothing of the server's.
+    assert len(open(log_path).read().split()) == 4
+    assert os.readlink("/proc/%d/cwd" % server.process.pid) == "/"
+    for namespace in ("net", "uts", "mnt"):
+        assert os.readlink("/proc/%d/ns/%s" % (server.process.pid, namespace)) == \
+            os.readlink("/proc/self/ns/%s" % namespace)
+    sleeper, _ = spawn(["sleep", "30"])
+    for namespace in ("net", "uts", "mnt"):
+        assert os.readlink("/proc/%d/ns/%s" % (sleeper.pid, namespace)) == \
+            os.readlink("/proc/%d/ns/%s" % (sandbox.pid, namespace))
+
+
 def test_a_program_that_cannot_run_exits_127_saying_why(spawn):
     missing, log_path = spawn(["/no/such/program", "--flag"])
     assert missing.wait(5) == 127

@@ -10,8 +10,9 @@ descriptors beside it.
   server -> kubemn  {"started": id, "pid": pid} or {"failed": id, "error": text}
                     {"exited": pid, "code": code}   (a Popen returncode: -N for signal N)
 
-Only the forked child decodes the payload: every page the server writes after a
-fork stays a copy of the child's own, so the server reads as little as it can.
+Only the forked child decodes a module's payload: every page the server writes after
+a fork stays a copy of the child's own, so the server reads as little as it can (a
+program's it decodes itself: it spawns the program without a fork).
 """
 import json
 import socket
@@ -19,6 +20,9 @@ import struct
 
 HEADER = struct.Struct("!II")   # the message's length, the payload's
 STREAMS = 3   # stdin, stdout, stderr
+# The namespaces a request's process may join: the server visits them to spawn a
+# program, and comes back.
+NAMESPACES = ("net", "uts", "mnt")
 # The modules the server imports once, for every container to fork from: the
 # stand-ins kubemn runs with `python -m` (topo/kubelet/images.py, the DNS add-on).
 PRELOADED = (

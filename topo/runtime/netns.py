@@ -10,7 +10,7 @@ CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _setns(fd, kind, what):
+def setns(fd, kind, what):
     if _libc.setns(fd, kind) != 0:
         error = ctypes.get_errno()
         raise OSError(error, "setns into %s: %s" % (what, os.strerror(error)))
@@ -23,7 +23,7 @@ def network_namespace_of(pid):
     try:
         target = os.open("/proc/%d/ns/net" % pid, os.O_RDONLY)
         try:
-            _setns(target, CLONE_NEWNET, "the network of %d" % pid)
+            setns(target, CLONE_NEWNET, "the network of %d" % pid)
             yield
         finally:
             _libc.setns(own, CLONE_NEWNET)
@@ -39,7 +39,7 @@ def enter_namespaces(pid, namespaces):
     fds = [os.open("/proc/%d/ns/%s" % (pid, name), os.O_RDONLY) for name in namespaces]
     try:
         for name, fd in zip(namespaces, fds):
-            _setns(fd, 0, "the %s namespace of %d" % (name, pid))
+            setns(fd, 0, "the %s namespace of %d" % (name, pid))
     finally:
         for fd in fds:
             os.close(fd)
