@@ -24,11 +24,12 @@ def test_the_files_name_the_pod():
 
 def test_the_sandbox_is_named_given_its_file_system_then_plugged_into_its_node():
     plan = sandbox_plan("web-1", "bind\t/pods/web-1/hosts\t/etc/hosts\n", "10.244.2.7",
-                        "10.244.2.0/24", "10.244.2.1", "veth1234abcd", 4242)
+                        "10.244.2.0/24", "cbr0", "10.244.2.1", "veth1234abcd", 4242)
     assert [line.split("\t") for line in plan.splitlines()] == [
         ["hostname", "web-1"],
         ["bind", "/pods/web-1/hosts", "/etc/hosts"],
         ["veth", "eth0", "0a:58:0a:f4:02:07", "veth1234abcd", "4242"],
+        ["plug", "veth1234abcd", "cbr0", "4242"],
         ["up", "lo"],
         ["addr", "eth0", "10.244.2.7/24"],
         ["up", "eth0"],

@@ -19,7 +19,7 @@ from topo.api import render
 from topo.api.strategies import node as node_strategy
 from topo.errors import KubemnError
 from topo.kubelet.images import stand_in
-from topo.kubelet.pod import Pod, has_open_connections, plug_in, stop_pods
+from topo.kubelet.pod import Pod, has_open_connections, stop_pods
 from topo.kubelet.pod_sync import DROP, FORGET, RELABEL, RETIRE, START, STOP, actions
 from topo.kubelet.status_manager import (StatusManager, allocatable, host_facts, running_view,
                                         waiting_view)
@@ -33,8 +33,8 @@ SHARED = (STOP, RETIRE, FORGET)   # actions that need the cluster's lock too
 DRAIN_SECONDS = 1.0
 RETRY_SECONDS = 10.0    # a pod that could not start is tried again after this
 WAIT_RETRY_SECONDS = 2.0   # one that waits for a ConfigMap or Secret, after this
-# Pods that make their namespaces at the same time (a process each); a wave's veths
-# are plugged in by one process a node, the policy agent takes it at once and the fork
+# Pods that make their namespaces at the same time (a process each, which plugs the
+# pod into its node's bridge too); the policy agent takes a wave at once and the fork
 # server's answers are awaited once (5000 pods to all Ready: 16 a wave 62-64 s, 32 a
 # wave 59-61 s, 64 no better).
 LAUNCH_WAVE = 32
@@ -342,7 +342,7 @@ def start_due(host, kubelets, now):
 
 def _create_pods(host, wave):
     """Starts one wave ([(NodeKubelet, PendingPod)]): its pods make their namespaces at
-    the same time, are plugged into their nodes' bridges, the policy agent learns of
+    the same time (each plugged into its node's bridge), the policy agent learns of
     them, then each gets its containers. A
     failure removes the wave's pods (earlier waves stay, as the pods kubectl had
     created would) and re-raises."""
@@ -354,7 +354,6 @@ def _create_pods(host, wave):
             placed[-1][1].launch()
         for _, pod in placed:
             pod.wait_sandbox()
-        plug_in([pod for _, pod in placed])
         # The first packet of a container meets the pod's policies.
         host.policy_enforcer.admit([pod for _, pod in placed])
         for _, pod in placed:

@@ -29,14 +29,12 @@ from topo.kubelet.readiness import ProbeState
 from topo.kubelet.restarts import backoff_seconds, wants_restart
 from topo.kubelet.status import EXIT_SHOWN_SECONDS, container_state, pod_status
 from topo.plan.naming import pod_veth_name
-from topo.runtime import shell
 from topo.runtime.node import BRIDGE
 from topo.runtime.processes import enter_argv, stop_processes, wait_until
 
 PAUSE_NAME = "kubemn-pause"
-# Makes the pod's namespaces from its plan (sandbox_plan), then becomes its pause:
-# topo/runtime/native/pod_sandbox.c. The kubelet then plugs the node side of its veth
-# into the bridge (plug_in), for a wave of pods at once.
+# Makes the pod's namespaces and plugs it into its node's bridge from its plan
+# (sandbox_plan), then becomes its pause: topo/runtime/native/pod_sandbox.c.
 POD_SANDBOX = os.path.join(NATIVE, "pod_sandbox")
 # What a container shares with its pod's pause process (/proc/PID/ns names).
 SANDBOX_NAMESPACES = ("net", "uts", "mnt")
@@ -220,7 +218,7 @@ class Pod:
             raise KubemnError("pod %s: %s" % (self.ref, exc)) from None
         plan = self.node.plan
         files["sandbox"] = sandbox_plan(self.hostname(), mounts, self.ip, plan.pod_cidr,
-                                        plan.bridge_ip, self.veth, self.node.pid)
+                                        BRIDGE, plan.bridge_ip, self.veth, self.node.pid)
         for path, argv in programs.items():
             files["programs" + path] = program_script(argv)
         if programs:
@@ -474,13 +472,6 @@ def _busybox_applets():
                           "installs it")
     listed = subprocess.run([BUSYBOX, "--list"], capture_output=True, text=True, check=True)
     return tuple(listed.stdout.split())
-
-
-def plug_in(pods):
-    """Plugs the node side of the pods' veth pairs into their nodes' bridges, up: one
-    `ip -batch` per node (a wave of pods costs a process a node, not two a pod)."""
-    for node, commands in _by_node(pods, "link set %%s master %s up" % BRIDGE).items():
-        shell.run_input(node, "ip -batch -", commands)
 
 
 def _by_node(pods, command):

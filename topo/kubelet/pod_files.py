@@ -28,17 +28,18 @@ def pod_files(hostname: str, names: list[str], ip: str, resolv_conf: str) -> dic
             "resolv.conf": resolv_conf}
 
 
-def sandbox_plan(hostname: str, mounts: str, ip: str, pod_cidr: str, bridge_ip: str,
-                 veth: str, node_pid: int) -> str:
+def sandbox_plan(hostname: str, mounts: str, ip: str, pod_cidr: str, bridge: str,
+                 bridge_ip: str, veth: str, node_pid: int) -> str:
     """What kubemn's pod_sandbox (topo/runtime/native/pod_sandbox.c) does in the pod's
     new namespaces before it becomes the pause process: names the pod, makes its file
     system (mounts: mount_plan's), then its network: eth0 with its peer (veth) straight
-    in the node's network namespace (node_pid), its address in pod_cidr, the default
-    route via the node's bridge, and checksums filled in on send (captures in the pod
-    stay clean for scapy users)."""
+    in the node's network namespace (node_pid), plugged into the node's bridge there,
+    its address in pod_cidr, the default route via the bridge's address, and
+    checksums filled in on send (captures in the pod stay clean for scapy users)."""
     prefix = pod_cidr.split("/")[1]
     return "hostname\t%s\n" % hostname + mounts + _plan_text([
         ("veth", "eth0", cni_mac(ip), veth, str(node_pid)),
+        ("plug", veth, bridge, str(node_pid)),
         ("up", "lo"),
         ("addr", "eth0", "%s/%s" % (ip, prefix)),
         ("up", "eth0"),

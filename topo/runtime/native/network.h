@@ -1,10 +1,11 @@
 /* The pod sandbox's network operations (pod_sandbox.c), each on its plan line's fields
  * (field[0] is the operation's name): 0, or -1 with errno. They speak rtnetlink to
  * the kernel, as `ip` does, in the network namespace of the process (the pod's, once
- * it has unshared it): a process and a netlink socket a pod where `ip -batch` and
- * `ethtool` cost two programs' start. */
+ * it has unshared it; plug's in the node's): a process and a netlink socket a pod
+ * where `ip -batch` and `ethtool` cost two programs' start. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -12,6 +13,7 @@
 #include <linux/sockios.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,14 +71,16 @@ static void end_nest(struct request *request, struct rtattr *nest)
     nest->rta_len = (char *) request + request->header.nlmsg_len - (char *) nest;
 }
 
-/* Sends the request and reads the kernel's answer to it: 0, or -1 with its errno. */
-static int talk(struct request *request)
+static int netlink_channel(void)
 {
-    static int channel = -1;
+    return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+}
+
+/* Sends the request over the channel (a netlink socket, of the network namespace it
+ * was opened in) and reads the kernel's answer to it: 0, or -1 with its errno. */
+static int talk_over(int channel, struct request *request)
+{
     static unsigned sequence;
-    if (channel < 0 && (channel = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
-                                         NETLINK_ROUTE)) < 0)
-        return -1;
     request->header.nlmsg_seq = ++sequence;
     struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
     if (sendto(channel, request, request->header.nlmsg_len, 0,
@@ -98,6 +102,15 @@ static int talk(struct request *request)
             return error ? -1 : 0;
         }
     }
+}
+
+/* talk_over the process's own network namespace's channel (opened once) */
+static int talk(struct request *request)
+{
+    static int channel = -1;
+    if (channel < 0 && (channel = netlink_channel()) < 0)
+        return -1;
+    return talk_over(channel, request);
 }
 
 static int device_index(const char *name)
@@ -150,6 +163,73 @@ static int make_veth(char **field)
     end_nest(&request, data);
     end_nest(&request, info);
     return talk(&request);
+}
+
+/* What plug asks of the node's namespace: the two devices' indexes there and a
+ * netlink channel of it, from a moment in it (setns), then back in the pod's. */
+struct node_side {
+    int device, bridge, channel;
+};
+
+static int visit_node(unsigned long pid, const char *device, const char *bridge,
+                      struct node_side *node)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%lu/ns/net", pid);
+    int there = open(path, O_RDONLY | O_CLOEXEC);
+    int here = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    int done = -1, error = 0;
+    if (there >= 0 && here >= 0 && !setns(there, CLONE_NEWNET)) {
+        node->device = device_index(device);
+        error = errno;
+        if (node->device >= 0 && (node->bridge = device_index(bridge)) < 0)
+            error = errno;
+        if (node->device >= 0 && node->bridge >= 0) {
+            node->channel = netlink_channel();
+            error = errno;
+            done = node->channel < 0 ? -1 : 0;
+        }
+        if (setns(here, CLONE_NEWNET)) {   /* the plan's next steps are the pod's */
+            perror("pod sandbox: back from the node's network namespace");
+            _exit(1);
+        }
+    } else {
+        error = errno;
+    }
+    if (there >= 0)
+        close(there);
+    if (here >= 0)
+        close(here);
+    errno = error;
+    return done;
+}
+
+/* plug DEVICE BRIDGE PID: DEVICE, in the network namespace of process PID (the
+ * node's, where veth put the pair's other end), a port of BRIDGE there, up (`ip link
+ * set DEVICE master BRIDGE up` in the node) */
+static int plug(char **field)
+{
+    char *end;
+    unsigned long pid = strtoul(field[3], &end, 10);
+    if (*end || !*field[3]) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct node_side node;
+    if (visit_node(pid, field[1], field[2], &node))
+        return -1;
+    struct request request;
+    struct ifinfomsg link = { .ifi_family = AF_UNSPEC, .ifi_index = node.device,
+                              .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+    uint32_t master = node.bridge;
+    begin(&request, RTM_NEWLINK, 0);
+    int done = append(&request, &link, sizeof link)
+        && attribute(&request, IFLA_MASTER, &master, sizeof master)
+        ? talk_over(node.channel, &request) : -1;
+    int error = errno;
+    close(node.channel);
+    errno = error;
+    return done;
 }
 
 /* up DEVICE: the device up */

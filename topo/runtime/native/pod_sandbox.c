@@ -8,7 +8,7 @@
  * and its fields, separated by tabs:
  *   hostname NAME                   the pod's hostname
  *   tmpfs dir file link bind rbind ro overlay   its file system (mounts.h)
- *   veth up addr route no-tx-checksum           its network (network.h)
+ *   veth plug up addr route no-tx-checksum      its network (network.h)
  * The mount namespace is private from the start (as unshare(1) makes it), so that the
  * pod's mounts stay in the pod. The first operation that fails ends it with status
  * 1, naming it on standard error (the pod's pause.log); otherwise it executes PROGRAM
@@ -37,7 +37,7 @@ static const struct operation {
     {"tmpfs", 2, mount_tmpfs}, {"dir", 2, make_dirs}, {"file", 2, make_file},
     {"link", 3, make_link}, {"bind", 3, bind_mount}, {"rbind", 3, bind_mount_all},
     {"ro", 2, read_only}, {"overlay", 5, overlay},
-    {"veth", 5, make_veth}, {"up", 2, set_up}, {"addr", 3, add_address},
+    {"veth", 5, make_veth}, {"plug", 4, plug}, {"up", 2, set_up}, {"addr", 3, add_address},
     {"route", 3, add_default_route}, {"no-tx-checksum", 2, no_tx_checksum},
 };
 
