@@ -69,6 +69,8 @@ from topo.manager.service_accounts import ServiceAccountsController
 from topo.manager.stateful_sets import StatefulSetController
 from topo.objects import READY_TIMEOUT, Objects
 from topo.plan.addons import dns_addon, dns_ip
+from topo.observe.collector import FlowCollector
+from topo.observe.flow_log import names_of
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.internet_zone import node_resolv_conf
 from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
@@ -158,6 +160,7 @@ class Cluster(Objects):
         # kubemn's kube-proxy: Services and endpoints to the controller and the DNS.
         self.programmer = FabricProgrammer(self._push_services, self.lock, self.progress)
         self.kubelet = Kubelet(self)
+        self.flow_collector = None   # the flow log's, from the first observe on
         self.janitor = Janitor()
         self._check(self.manifests)
         self._check_services()
@@ -415,6 +418,9 @@ class Cluster(Objects):
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
+        if self.flow_collector is not None:
+            self.flow_collector.stop()
+            self.flow_collector = None
         self.slices_loop = self.endpoints_loop = self.dns_loop = self.policy_loop = None
         # The node namespaces, veths included, go with the nodes below.
         for kubelet in self.node_kubelets.values():
@@ -506,6 +512,25 @@ class Cluster(Objects):
             self.generation += 1
             self.controller.push(self.desired_state(served))
             self.controller.wait_synced(self.generation, [d for _, d in self.fabric.switches])
+
+    # --- flow log ----------------------------------------------------------------
+    def flow_log(self):
+        """The flow log's collector (topo/observe), started at the first call."""
+        with self.lock:
+            if self.flow_collector is None:
+                self.flow_collector = FlowCollector(
+                    lambda: [(n.name, n.pid) for n in self.nodes()], self.address_names
+                ).start()
+            return self.flow_collector
+
+    def address_names(self):
+        """{address: name} of the pods, Services, nodes and the internet host now."""
+        services = [(s["spec"].get("clusterIP"), s["metadata"]["namespace"],
+                     s["metadata"]["name"]) for s in self.api.store.list("services")[1]
+                    if s["spec"].get("clusterIP") not in (None, "None")] if self.api else []
+        return names_of([(p.ip, p.namespace, p.name) for p in self.pods.values()], services,
+                        [(n.name, [n.ip, n.bridge_ip]) for n in self.node_plans.values()],
+                        self.addresses.internet.ip)
 
     def wait_all_ready(self, timeout=READY_TIMEOUT):
         """Waits for readinessProbes to pass; pods still not ready after timeout are

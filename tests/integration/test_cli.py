@@ -29,7 +29,11 @@ kubectl get widgets
 kubectl get services -o wide
 kubectl describe service web-nodeport
 kubectl describe pod multi
+observe --last 0
 client1 curl -s http://web-ip/hostname
+sh sleep 0.5
+observe --pod client1 --port 80 --last 50
+observe --port 70000
 internet curl -s http://192.168.0.2:30080/hostname
 flows web
 kubectl get services -A
@@ -111,7 +115,8 @@ def test_kubectl_errors_are_one_line_and_change_nothing(transcript):
     # Every line of the errors is one of them (or of the earlier steps, or kubectl's
     # own usage hint after a bad flag): an error of more lines would leave one over.
     earlier = ('pods "client2" not found', 'resource type "widgets"',
-               'pods "nothing" not found in namespace', "See 'kubectl scale --help' for usage.")
+               'pods "nothing" not found in namespace', "See 'kubectl scale --help' for usage.",
+               "Error: observe: --port 70000 is out of range (1-65535)")
     for line in errors.splitlines():
         assert line.startswith("kubemn: ") or any(m in line for m in messages + earlier), \
             (line, errors)
@@ -142,6 +147,15 @@ def test_default_cluster_has_two_pods_per_node_and_a_deployment(transcript):
     web = [row for name, row in rows.items() if name.startswith("web-")]
     assert len(web) == 3 and all(row[1] == "1/1" for row in web)
     assert rows["multi"][1] == "2/2" and rows["multi"][2] == "Running"
+
+
+def test_observe_prints_the_connection_to_a_service_as_it_began_and_bad_options_in_a_line(
+        transcript):
+    lines = section(transcript, "observe --pod client1 --port 80 --last 50").splitlines()
+    assert any(re.search(r" node1 BEGAN +default/client1 \(10\.244\.1\.\d+:\d+\) -> "
+                         r"svc:default/web \(10\.96\.0\.2:80\) TCP$", line)
+               for line in lines), lines
+    assert "Error: observe: --port 70000 is out of range (1-65535)" in transcript[1]
 
 
 def test_pod_commands_run_inside_the_pod(transcript):

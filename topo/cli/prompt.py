@@ -25,6 +25,8 @@ from topo.inspect.draw import draw
 from topo.inspect.flowview import service_flows
 from topo.inspect.policyview import pod_policy
 from topo.inspect.tracepath import trace
+from topo.observe.flow_log import as_json, compact, matches
+from topo.observe.observe_command import parse_observe
 from topo.runtime.processes import run_to_its_end
 
 POD_COMMAND_TIMEOUT = 60   # seconds, for a piped script's pod command
@@ -161,6 +163,35 @@ class KubeCLI(CLI):
             output(trace(self.cluster, line) + "\n")
         except KubemnError as exc:
             error("Error: %s\n" % exc)
+
+    def do_observe(self, line):
+        """observe [--last N] [-f] [--pod P] [--namespace NS] [--protocol P] [--port N]
+        [--node N] [-o compact|json]: the flow log, the connections the nodes'
+        conntrack saw (began, answered, closed, ended with its counts), its addresses
+        named; -f follows it until Ctrl-C. It starts with the first observe."""
+        try:
+            options = parse_observe(line)
+            collector = self.cluster.flow_log()
+        except KubemnError as exc:
+            error("Error: %s\n" % exc)
+            return
+        show = as_json if options.output == "json" else compact
+        records, index = collector.since(0)
+        shown = [r for r in records if matches(r, **options.filters)]
+        for entry in shown[-options.last:] if options.last else []:
+            output(show(entry) + "\n")
+        if collector.lost:
+            error("observe: the kernel dropped conntrack events %d times: the log misses "
+                  "connections\n" % collector.lost)
+        try:
+            while options.follow:
+                if collector.wait(index, 0.5):
+                    records, index = collector.since(index)
+                    for entry in records:
+                        if matches(entry, **options.filters):
+                            output(show(entry) + "\n")
+        except KeyboardInterrupt:
+            output("\n")
 
     def do_draw(self, line):
         """draw [PATH]: an SVG and a PNG picture of the cluster (default

@@ -1,0 +1,119 @@
+"""The flow log's pure parts: the kernel's ctnetlink messages read as events, the
+records named from the cluster's addresses, Hubble's filters, observe's options."""
+import socket
+import struct
+
+import pytest
+
+from topo.errors import KubemnError
+from topo.observe import conntrack_messages as ct
+from topo.observe.flow_log import ServiceMatcher, compact, matches, names_of, record
+from topo.observe.observe_command import parse_observe
+
+
+def attr(kind, payload, nested=False):
+    kind |= 0x8000 if nested else 0
+    data = struct.pack("=HH", 4 + len(payload), kind) + payload
+    return data + b"\0" * (-len(data) % 4)
+
+
+def tuple_attr(kind, src, dst, proto, sport, dport):
+    ip = attr(ct.CTA_TUPLE_IP, attr(ct.CTA_IP_V4_SRC, socket.inet_aton(src)) +
+              attr(ct.CTA_IP_V4_DST, socket.inet_aton(dst)), True)
+    ports = attr(ct.CTA_PROTO_NUM, bytes([proto])) + \
+        attr(ct.CTA_PROTO_SRC_PORT, struct.pack("!H", sport)) + \
+        attr(ct.CTA_PROTO_DST_PORT, struct.pack("!H", dport))
+    return attr(kind, ip + attr(ct.CTA_TUPLE_PROTO, ports, True), True)
+
+
+def message(kind, flags, original, reply, state=None, counters=None):
+    body = struct.pack("=BBH", socket.AF_INET, 0, 0) + \
+        tuple_attr(ct.CTA_TUPLE_ORIG, *original) + tuple_attr(ct.CTA_TUPLE_REPLY, *reply)
+    if state is not None:
+        body += attr(ct.CTA_PROTOINFO, attr(ct.CTA_PROTOINFO_TCP, attr(
+            ct.CTA_PROTOINFO_TCP_STATE, bytes([state])), True), True)
+    for which, (packets, octets) in zip((ct.CTA_COUNTERS_ORIG, ct.CTA_COUNTERS_REPLY),
+                                        counters or ()):
+        body += attr(which, attr(ct.CTA_COUNTERS_PACKETS, struct.pack("!Q", packets)) +
+                     attr(ct.CTA_COUNTERS_BYTES, struct.pack("!Q", octets)), True)
+    header = struct.pack("=IHHII", 16 + len(body), (ct.NFNL_SUBSYS_CTNETLINK << 8) | kind,
+                         flags, 0, 0)
+    return header + body
+
+
+CLIENT = ("10.244.1.3", "10.244.2.2", 6, 40000, 8080)
+ANSWER = ("10.244.2.2", "10.244.1.3", 6, 8080, 40000)
+NAMES = names_of([("10.244.1.3", "default", "client1"), ("10.244.2.2", "default", "server2")],
+                 [("10.96.0.20", "default", "web")], [("node1", ["10.0.0.1", "10.244.1.1"])],
+                 "203.0.113.1")
+
+
+def test_a_new_connection_its_state_changes_and_its_end_with_counts():
+    data = message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE, CLIENT, ANSWER, state=1) + \
+        message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=3) + \
+        message(ct.IPCTNL_MSG_CT_DELETE, 0, CLIENT, ANSWER, counters=((6, 400), (5, 900)))
+    began, answered, ended = ct.parse_messages(data)
+    assert (began.kind, began.protocol, began.tcp_state) == ("NEW", "TCP", "SYN_SENT")
+    assert began.original == ct.Tuple("10.244.1.3", "10.244.2.2", 40000, 8080)
+    assert not began.translated
+    assert (answered.kind, answered.tcp_state) == ("UPDATE", "ESTABLISHED")
+    assert (ended.kind, ended.packets, ended.bytes) == ("DESTROY", (6, 5), (400, 900))
+
+
+def test_a_reply_from_elsewhere_is_a_translation():
+    [event] = ct.parse_messages(message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE,
+                                        ("10.244.1.3", "10.96.0.20", 6, 40000, 80),
+                                        ANSWER, state=1))
+    entry = record(event, "node1", NAMES, now=0)
+    assert entry["destination"] == {"ip": "10.96.0.20", "port": 80, "name": "svc:default/web"}
+    assert entry["translated"]["destination"] == {"ip": "10.244.2.2", "port": 8080,
+                                                  "name": "default/server2"}
+    assert "[NAT: reply default/server2 (10.244.2.2:8080)" in compact(entry)
+
+
+def test_only_a_connections_milestones_are_recorded():
+    events = ct.parse_messages(message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=2) +
+                               message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=7))
+    assert [(record(e, "node1", NAMES, now=0) or {}).get("event") for e in events] == \
+        [None, "CLOSED"]
+
+
+def test_filters():
+    [event] = ct.parse_messages(message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE, CLIENT,
+                                        ANSWER, state=1))
+    entry = record(event, "node1", NAMES, now=0)
+    assert matches(entry, pod="client1") and matches(entry, pod="default/server2")
+    assert not matches(entry, pod="web") and not matches(entry, pod="kube-system/client1")
+    assert matches(entry, namespace="default") and not matches(entry, namespace="node1")
+    assert matches(entry, protocol="tcp", port=8080, node="node1")
+    assert not matches(entry, protocol="udp") and not matches(entry, port=80)
+    assert not matches(entry, node="node2")
+
+
+def test_observe_options_and_bad_input_in_one_line():
+    options = parse_observe("--last 5 -f --pod client1 --protocol TCP --port 80 -o json")
+    assert (options.last, options.follow, options.output) == (5, True, "json")
+    assert options.filters == {"pod": "client1", "namespace": None, "protocol": "tcp",
+                               "port": 80, "node": None}
+    for line, said in (("--port 70000", "out of range"), ("--last -1", "0 or more"),
+                       ("--protocol gre", "invalid choice"), ("--bogus", "unrecognized"),
+                       ("-o yaml", "invalid choice")):
+        with pytest.raises(KubemnError, match=said):
+            parse_observe(line)
+
+
+def test_a_connection_to_an_endpoint_from_where_one_to_a_service_began_went_through_it():
+    to_vip = ("10.244.1.3", "10.96.0.20", 6, 40000, 80)
+    services = ServiceMatcher()
+    [first] = ct.parse_messages(message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE, to_vip,
+                                        to_vip[1::-1] + (6, 80, 40000), state=1))
+    [second] = ct.parse_messages(message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE, CLIENT,
+                                         ANSWER, state=1))
+    services.follow(record(first, "node1", NAMES, now=1.0))
+    entry = services.follow(record(second, "node2", NAMES, now=1.01))
+    assert entry["service"] == "default/web"
+    assert entry["translated_from"] == {"ip": "10.96.0.20", "port": 80,
+                                        "name": "svc:default/web"}
+    assert "[service default/web: svc:default/web (10.96.0.20:80)]" in compact(entry)
+    late = services.follow(record(second, "node2", NAMES, now=30.0))
+    assert "service" not in late

@@ -1,0 +1,145 @@
+"""The flow log's records (pure): a conntrack event a node saw, its addresses named as
+the cluster names them (a pod as namespace/name, a Service as svc:namespace/name, a
+node as node:name, the internet), when it was seen and where; the events worth a line
+(a connection began, was answered, closed, was forgotten with its counts); the
+Service a connection to an endpoint went through; Hubble's filters over them; their
+compact line and JSON forms."""
+import json
+import time
+
+# The TCP states a connection's log shows: answered, and closed (TIME_WAIT for the
+# side that closed first, CLOSE for a reset).
+LOGGED_TCP_STATES = {"ESTABLISHED": "ANSWERED", "TIME_WAIT": "CLOSED", "CLOSE": "CLOSED"}
+
+
+def names_of(pods, services, nodes, internet_ip):
+    """{address: name}: pods ((ip, namespace, name)), Services ((cluster IP,
+    namespace, name)), nodes ((name, [addresses])), the internet host's address."""
+    names = {internet_ip: "internet"}
+    for name, addresses in nodes:
+        names.update((address, "node:" + name) for address in addresses)
+    names.update((ip, "svc:%s/%s" % (namespace, name)) for ip, namespace, name in services)
+    names.update((ip, "%s/%s" % (namespace, name)) for ip, namespace, name in pods)
+    return names
+
+
+def stage(event):
+    """What the event says of its connection ("BEGAN", "ANSWERED", "CLOSED", "ENDED"),
+    or None for one not worth a line (its other TCP state changes)."""
+    if event.kind == "NEW":
+        return "BEGAN"
+    if event.kind == "DESTROY":
+        return "ENDED"
+    return LOGGED_TCP_STATES.get(event.tcp_state)
+
+
+def record(event, node, names, now=None):
+    """The flow log's record of a conntrack event seen at node, or None (stage)."""
+    what = stage(event)
+    if what is None:
+        return None
+    original, reply = event.original, event.reply
+    entry = {
+        "time": time.time() if now is None else now, "node": node, "event": what,
+        "protocol": event.protocol,
+        "source": _end(original.src, original.sport, names),
+        "destination": _end(original.dst, original.dport, names)}
+    if event.translated:   # NAT changed it: the reply comes from (to) elsewhere
+        entry["translated"] = {"destination": _end(reply.src, reply.sport, names),
+                               "source": _end(reply.dst, reply.dport, names)}
+    if event.tcp_state:
+        entry["tcp_state"] = event.tcp_state
+    if what == "ENDED":
+        entry["packets"], entry["bytes"] = list(event.packets), list(event.bytes)
+    return entry
+
+
+class ServiceMatcher:
+    """Names the Service a connection went through. Open vSwitch translates a Service's
+    address to an endpoint's between the nodes, where no conntrack event is sent: the
+    client's node sees the client -> the Service, the endpoint's node (or the same
+    node again, once the fabric sent it back) the client -> the endpoint, from the
+    same address and port. The second is the first translated."""
+
+    def __init__(self, seconds=10.0):
+        self.seconds = seconds
+        self.to_services = {}   # (protocol, client ip, port) -> (its destination, time)
+
+    def follow(self, entry):
+        """Remembers a connection to a Service; names the Service of one that began
+        from where one to a Service did (adds "service" and "translated_from")."""
+        if entry["event"] != "BEGAN":
+            return entry
+        source, destination = entry["source"], entry["destination"]
+        key = (entry["protocol"], source["ip"], source["port"])
+        if destination.get("name", "").startswith("svc:"):
+            self.to_services[key] = (destination, entry["time"])
+            self._forget(entry["time"])
+            return entry
+        earlier = self.to_services.get(key)
+        if earlier is not None and entry["time"] - earlier[1] <= self.seconds:
+            entry["service"] = earlier[0]["name"][len("svc:"):]
+            entry["translated_from"] = earlier[0]
+        return entry
+
+    def _forget(self, now):
+        if len(self.to_services) > 10000:
+            self.to_services = {k: v for k, v in self.to_services.items()
+                                if now - v[1] <= self.seconds}
+
+
+def _end(ip, port, names):
+    end = {"ip": ip, "port": port}
+    if ip in names:
+        end["name"] = names[ip]
+    return end
+
+
+def _pod(end):
+    """(namespace, name) of the pod at this end, or None."""
+    name = end.get("name", "")
+    return tuple(name.split("/")) if ":" not in name and "/" in name else None
+
+
+def matches(entry, pod=None, namespace=None, protocol=None, port=None, node=None):
+    """Whether the record passes Hubble's filters: a pod (namespace/name, or a name
+    in any namespace) or a namespace at either end, the protocol, a port at either
+    end, the node that saw it."""
+    pods = [p for p in (_pod(entry["source"]), _pod(entry["destination"])) if p]
+    if pod is not None and not any("/".join(p) == pod or p[1] == pod for p in pods):
+        return False
+    if namespace is not None and not any(p[0] == namespace for p in pods):
+        return False
+    if protocol is not None and entry["protocol"].lower() != protocol.lower():
+        return False
+    if port is not None and port not in (entry["source"]["port"],
+                                         entry["destination"]["port"]):
+        return False
+    return node is None or entry["node"] == node
+
+
+def _shown(end):
+    where = "%s:%d" % (end["ip"], end["port"]) if end["port"] else end["ip"]
+    return "%s (%s)" % (end["name"], where) if "name" in end else where
+
+
+def compact(entry):
+    """One line: time, node, event, source -> destination, protocol, the translation,
+    the counts."""
+    line = "%s %s %-8s %s -> %s %s" % (
+        time.strftime("%H:%M:%S", time.localtime(entry["time"])) +
+        ".%03d" % (entry["time"] % 1 * 1000), entry["node"], entry["event"],
+        _shown(entry["source"]), _shown(entry["destination"]), entry["protocol"])
+    if "service" in entry:
+        line += " [service %s: %s]" % (entry["service"], _shown(entry["translated_from"]))
+    translated = entry.get("translated")
+    if translated:
+        line += " [NAT: reply %s -> %s]" % (_shown(translated["destination"]),
+                                            _shown(translated["source"]))
+    if "packets" in entry:
+        line += " packets %d/%d bytes %d/%d" % (*entry["packets"], *entry["bytes"])
+    return line
+
+
+def as_json(entry):
+    return json.dumps(entry, sort_keys=True)
