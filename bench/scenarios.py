@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+from bench.report import median
 from topo.cluster import Cluster
 from topo.runtime import cleanup
 from topo.runtime.processes import wait_until
@@ -321,6 +322,20 @@ def connection_rate(cluster, host, port, seconds, client="source", ending="reset
         return json.loads(result.stdout)["per_second"]
     except ValueError:
         return float("nan")
+
+
+def flow_log_cost(cluster, host, runs, seconds):
+    """(connections/s with the flow log on, off; times the kernel dropped events for
+    it), alternating, medians: a client to a backend directly, the log started for
+    the one and stopped for the other."""
+    on, off, lost = [], [], 0
+    for _ in range(runs):
+        off.append(connection_rate(cluster, host, 8080, seconds))
+        collector = cluster.flow_log()
+        on.append(connection_rate(cluster, host, 8080, seconds))
+        lost += collector.lost
+        cluster.stop_flow_log()
+    return median(on), median(off), lost
 
 
 def alternating_rounds(cluster, vip, direct, rounds, seconds):

@@ -418,9 +418,7 @@ class Cluster(Objects):
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
-        if self.flow_collector is not None:
-            self.flow_collector.stop()
-            self.flow_collector = None
+        self.stop_flow_log()
         self.slices_loop = self.endpoints_loop = self.dns_loop = self.policy_loop = None
         # The node namespaces, veths included, go with the nodes below.
         for kubelet in self.node_kubelets.values():
@@ -522,6 +520,13 @@ class Cluster(Objects):
                     lambda: [(n.name, n.pid) for n in self.nodes()], self.address_names
                 ).start()
             return self.flow_collector
+
+    def stop_flow_log(self):
+        """The flow log's collector stops (the next flow_log() starts another)."""
+        with self.lock:
+            collector, self.flow_collector = self.flow_collector, None
+        if collector is not None:
+            collector.stop()
 
     def address_names(self):
         """{address: name} of the pods, Services, nodes and the internet host now."""

@@ -117,3 +117,11 @@ def test_a_connection_to_an_endpoint_from_where_one_to_a_service_began_went_thro
     assert "[service default/web: svc:default/web (10.96.0.20:80)]" in compact(entry)
     late = services.follow(record(second, "node2", NAMES, now=30.0))
     assert "service" not in late
+
+
+def test_updates_to_states_not_asked_for_are_not_read():
+    data = message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=2) + \
+        message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=3) + \
+        message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE, CLIENT, ANSWER, state=1)
+    assert [(e.kind, e.tcp_state) for e in ct.parse_messages(data, {"ESTABLISHED"})] == \
+        [("UPDATE", "ESTABLISHED"), ("NEW", "SYN_SENT")]

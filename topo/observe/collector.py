@@ -122,7 +122,7 @@ class FlowCollector:
                     self.lost += 1
                 continue
             now = time.time()
-            for event in conntrack_messages.parse_messages(data):
+            for event in conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES):
                 if flow_log.stage(event) is None:
                     continue
                 entry = self.services.follow(flow_log.record(event, node, self._names(), now))

@@ -108,10 +108,11 @@ def _counters(data):
             struct.unpack("!Q", octets)[0] if octets and len(octets) == 8 else 0)
 
 
-def parse_event(message_type, flags, body):
+def parse_event(message_type, flags, body, updates=None):
     """The ConntrackEvent of one netlink message (its type, flags and what follows
     its header), or None for what is not an IPv4 connection's event (another
-    family's, another subsystem's message)."""
+    family's, another subsystem's message) or an UPDATE to a TCP state not in updates
+    (None: every one; the rest of such a message is not read)."""
     if message_type >> 8 != NFNL_SUBSYS_CTNETLINK or len(body) < NFGENMSG.size:
         return None
     kind = message_type & 0xff
@@ -122,15 +123,17 @@ def parse_event(message_type, flags, body):
     else:
         return None
     found = attributes(body[NFGENMSG.size:])
-    number, original = _tuple(found.get(CTA_TUPLE_ORIG, b""))
-    _, reply = _tuple(found.get(CTA_TUPLE_REPLY, b""))
-    if original is None or reply is None:
-        return None
     state = ""
     info = attributes(attributes(found.get(CTA_PROTOINFO, b"")).get(CTA_PROTOINFO_TCP, b""))
     if CTA_PROTOINFO_TCP_STATE in info:
         value = info[CTA_PROTOINFO_TCP_STATE][0]
         state = TCP_STATES[value] if value < len(TCP_STATES) else str(value)
+    if name == "UPDATE" and updates is not None and state not in updates:
+        return None
+    number, original = _tuple(found.get(CTA_TUPLE_ORIG, b""))
+    _, reply = _tuple(found.get(CTA_TUPLE_REPLY, b""))
+    if original is None or reply is None:
+        return None
     ident = found.get(CTA_ID)
     zone = found.get(CTA_ZONE)
     orig_counts = _counters(found.get(CTA_COUNTERS_ORIG))
@@ -142,15 +145,16 @@ def parse_event(message_type, flags, body):
         (orig_counts[0], reply_counts[0]), (orig_counts[1], reply_counts[1]))
 
 
-def parse_messages(data):
-    """The ConntrackEvents of one read from a ctnetlink socket (several messages)."""
+def parse_messages(data, updates=None):
+    """The ConntrackEvents of one read from a ctnetlink socket (several messages;
+    updates: as parse_event's)."""
     events = []
     at = 0
     while at + NLMSG.size <= len(data):
         length, kind, flags, _, _ = NLMSG.unpack_from(data, at)
         if length < NLMSG.size:
             break
-        event = parse_event(kind, flags, data[at + NLMSG.size:at + length])
+        event = parse_event(kind, flags, data[at + NLMSG.size:at + length], updates)
         if event is not None:
             events.append(event)
         at += (length + 3) & ~3
