@@ -68,9 +68,9 @@ from topo.manager.root_ca import RootCAPublisher
 from topo.manager.service_accounts import ServiceAccountsController
 from topo.manager.stateful_sets import StatefulSetController
 from topo.objects import READY_TIMEOUT, Objects
-from topo.plan.addons import dns_addon, dns_ip
 from topo.observe.collector import FlowCollector
 from topo.observe.flow_log import names_of
+from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.internet_zone import node_resolv_conf
 from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node

@@ -125,3 +125,13 @@ def test_updates_to_states_not_asked_for_are_not_read():
         message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE, CLIENT, ANSWER, state=1)
     assert [(e.kind, e.tcp_state) for e in ct.parse_messages(data, {"ESTABLISHED"})] == \
         [("UPDATE", "ESTABLISHED"), ("NEW", "SYN_SENT")]
+
+
+def test_connections_to_services_are_forgotten_after_their_period():
+    services = ServiceMatcher(seconds=10.0)
+    for second in range(30):
+        services.follow({"event": "BEGAN", "protocol": "TCP", "time": float(second),
+                         "source": {"ip": "10.244.1.3", "port": 1000 + second},
+                         "destination": {"ip": "10.96.0.20", "port": 80,
+                                         "name": "svc:default/web"}})
+    assert len(services.to_services) <= 21

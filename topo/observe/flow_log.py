@@ -64,6 +64,7 @@ class ServiceMatcher:
     def __init__(self, seconds=10.0):
         self.seconds = seconds
         self.to_services = {}   # (protocol, client ip, port) -> (its destination, time)
+        self.pruned = 0.0       # when those older than seconds were last let go of
 
     def follow(self, entry):
         """Remembers a connection to a Service; names the Service of one that began
@@ -83,7 +84,8 @@ class ServiceMatcher:
         return entry
 
     def _forget(self, now):
-        if len(self.to_services) > 10000:
+        if now - self.pruned >= self.seconds:   # once a period: a burst stays linear
+            self.pruned = now
             self.to_services = {k: v for k, v in self.to_services.items()
                                 if now - v[1] <= self.seconds}
 
