@@ -123,9 +123,10 @@ class FlowCollector:
                 continue
             now = time.time()
             for event in conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES):
-                if flow_log.stage(event) is None:
+                entry = flow_log.record(event, node, self._names(), now)
+                if entry is None:   # a state change not logged
                     continue
-                entry = self.services.follow(flow_log.record(event, node, self._names(), now))
+                entry = self.services.follow(entry)
                 with self.changed:
                     self.records.append(entry)
                     self.seen += 1

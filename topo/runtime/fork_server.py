@@ -32,6 +32,7 @@ import importlib.util
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import sys
@@ -163,16 +164,14 @@ class Home:
         """In the namespaces of process pid (None: the server's own) and directory
         cwd, then back home (a failure to come back ends the server: it would fork
         and spawn in a pod's namespaces)."""
-        entered = False
         try:
             if pid is not None:
-                entered = True
                 enter_namespaces(pid, namespaces)
             os.chdir(cwd)
             yield
         finally:
             try:
-                if entered:
+                if pid is not None:
                     for name, fd in self.namespaces.items():
                         setns(fd, 0, "the fork server's own %s namespace" % name)
                 os.fchdir(self.cwd)
@@ -207,13 +206,10 @@ def _spawn(sock, message, payload, fds, home):
 def _program(name, env):
     """The file execvpe would execute for name: searched in env's PATH unless it has
     a slash (FileNotFoundError: none there)."""
-    if "/" in name:
-        return name
-    for directory in os.get_exec_path(env):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    raise FileNotFoundError(name)
+    path = shutil.which(name, path=os.pathsep.join(os.get_exec_path(env)))
+    if path is None:
+        raise FileNotFoundError(name)
+    return path
 
 
 def _fork(sock, message, fds):
