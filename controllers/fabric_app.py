@@ -26,9 +26,11 @@ from ryu.ofproto import ofproto_v1_3
 from controllers import openflow
 from controllers.closing_channel import ClosingChannel
 from controllers.flows import cookie_of
+from controllers.observations import Observations
 from controllers.pipeline import switch_configs
 from controllers.reconcile import plan_changes
 from controllers.replies import reply_to
+from controllers.tables import SERVICE
 from controllers.state import EMPTY, InvalidState, parse_state
 
 APP_KEY = "kubemn_fabric_app"
@@ -80,6 +82,7 @@ class FabricApp(app_manager.RyuApp):
         self.cycles = {}         # dpid -> Cycle in flight
         self.barriers = {}       # (dpid, xid) -> generation
         self.refusals = []       # what switches refused, for kubemn to report
+        self.observations = Observations()
         kwargs["wsgi"].register(StateApi, {APP_KEY: self})
         if os.environ.get(CLOSING_PORT_VARIABLE):
             channel = ClosingChannel(int(os.environ[CLOSING_PORT_VARIABLE]))
@@ -194,6 +197,8 @@ class FabricApp(app_manager.RyuApp):
         if reply is not None:
             msg.datapath.send_msg(openflow.packet_out(msg.datapath, msg.match["in_port"],
                                                       reply))
+            if msg.table_id == SERVICE:
+                self.observations.rejected(msg.datapath.id, msg.data)
 
 
 class StateApi(ControllerBase):

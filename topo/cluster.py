@@ -69,7 +69,7 @@ from topo.manager.service_accounts import ServiceAccountsController
 from topo.manager.stateful_sets import StatefulSetController
 from topo.objects import READY_TIMEOUT, Objects
 from topo.observe.collector import FlowCollector
-from topo.observe.flow_log import names_of
+from topo.observe.flow_log import names_of, service_addresses
 from topo.plan.addons import dns_addon, dns_ip
 from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.internet_zone import node_resolv_conf
@@ -81,7 +81,7 @@ from topo.plan.pod_dns import resolv_conf as pod_resolv_conf
 from topo.policy.enforcer import PolicyEnforcer
 from topo.proxy.programmer import FabricProgrammer
 from topo.runtime import cleanup, run_root
-from topo.runtime.conntrack import Janitor
+from topo.runtime.conntrack import Janitor, dump_text
 from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.forked import ForkServer
 from topo.runtime.internet import InternetServers
@@ -131,6 +131,7 @@ class Cluster(Objects):
         self.service_account_key = os.urandom(32)   # signs the pods' projected tokens
         self.run_dir = os.path.join(RUN_DIR_ROOT, self.run_id)
         self.dns_records_path = os.path.join(self.run_dir, "dns-records.json")
+        self.flow_log_socket = os.path.join(self.run_dir, "flow-log.sock")
         self.dns_config = DnsConfigSync(os.path.join(self.run_dir, "dns-settings.json"))
         self.run_lock = RunLock()
         self.net = None
@@ -217,7 +218,8 @@ class Cluster(Objects):
             # The API's store first: every component after it meets there.
             self._start_api()
             self.progress("starting the Ryu controller")
-            self.controller = ControllerProcess(os.path.join(self.run_dir, "controller.log"))
+            self.controller = ControllerProcess(os.path.join(self.run_dir, "controller.log"),
+                                                self.flow_log_socket)
             self.controller.start()
             self.progress("starting %d nodes on the %s fabric"
                           % (len(self.node_plans), self.spec.fabric))
@@ -517,8 +519,9 @@ class Cluster(Objects):
         with self.lock:
             if self.flow_collector is None:
                 self.flow_collector = FlowCollector(
-                    lambda: [(n.name, n.pid) for n in self.nodes()], self.address_names
-                ).start()
+                    lambda: [(n.name, n.pid) for n in self.nodes()], self.address_names,
+                    {dpid: name for name, dpid in self.fabric.switches}, self.flow_log_socket,
+                    self.translated_sources, dump_text).start()
             return self.flow_collector
 
     def stop_flow_log(self):
@@ -528,14 +531,19 @@ class Cluster(Objects):
         if collector is not None:
             collector.stop()
 
+    def translated_sources(self):
+        """The sources the fabric's NAT gives: the nodes' addresses, the hairpin's."""
+        return {n.ip for n in self.node_plans.values()} | {self.addresses.masquerade_ip}
+
     def address_names(self):
-        """{address: name} of the pods, Services, nodes and the internet host now."""
-        services = [(s["spec"].get("clusterIP"), s["metadata"]["namespace"],
-                     s["metadata"]["name"]) for s in self.api.store.list("services")[1]
-                    if s["spec"].get("clusterIP") not in (None, "None")] if self.api else []
+        """{address: name} of the pods, Services, nodes and the internet host now, and
+        {(address, port, protocol): name} of the NodePorts."""
+        node_ips = [n.ip for n in self.node_plans.values()]
+        services, frontends = service_addresses(
+            self.api.store.list("services")[1] if self.api else [], node_ips)
         return names_of([(p.ip, p.namespace, p.name) for p in self.pods.values()], services,
                         [(n.name, [n.ip, n.bridge_ip]) for n in self.node_plans.values()],
-                        self.addresses.internet.ip)
+                        self.addresses.internet.ip, frontends)
 
     def wait_all_ready(self, timeout=READY_TIMEOUT):
         """Waits for readinessProbes to pass; pods still not ready after timeout are

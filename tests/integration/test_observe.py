@@ -1,12 +1,17 @@
 """observe: the flow log of the connections the nodes' conntrack saw, each end named
 as the cluster names it, on every path it covers so far: same node (bridged), across
-nodes (seen by both), and the connection's close and end with its counts."""
+nodes (seen by both), through a Service, DNS, a NodePort from the internet (its client
+found behind the source NAT), egress; and the verdicts: a NetworkPolicy's drop with
+the policy's name, a reject for want of endpoints."""
+import subprocess
+
 import pytest
 
 from tests.integration.conftest import first_answer, manifest_path, wait_for
 from topo.cluster import Cluster
 from topo.observe.flow_log import matches
 from topo.plan.manifest import parse_files
+from topo.runtime.processes import enter_argv
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +95,97 @@ def test_a_connection_to_the_internet_shows_its_nodes_masquerade(cluster):
     record = masqueraded()[0]
     assert record["translated"]["source"]["ip"] == node_ip
     assert record["translated"]["source"]["name"] == "node:node1"
+
+
+def test_a_dns_query_names_cluster_dns_and_the_coredns_pod_that_answered(cluster):
+    cluster.flow_log()
+    assert cluster.exec("client1", "nslookup web.default.svc.cluster.local").returncode == 0
+
+    def answered_by_coredns():
+        return [r for r in _connections(cluster, "client1", protocol="udp", port=53)
+                if r.get("service") == "kube-system/kube-dns"]
+    wait_for(answered_by_coredns, 5)
+    record = answered_by_coredns()[0]
+    assert record["destination"]["name"].startswith("kube-system/coredns-")
+    assert record["translated_from"]["name"] == "svc:kube-system/kube-dns"
+
+
+def test_a_nodeport_from_the_internet_shows_the_client_behind_the_source_nat(cluster):
+    cluster.flow_log()
+    node1 = cluster.node_plans["node1"].ip
+    curl = subprocess.run(enter_argv(cluster.net["internet"].pid) + [
+        "curl", "-s", "-m", "5", "http://%s:30080/hostname" % node1],
+        capture_output=True, text=True, timeout=30)
+    assert curl.stdout.startswith("web-"), curl
+    endpoint = cluster.pod(curl.stdout)
+
+    def from_the_internet():
+        return [r for r in _records(cluster, pod=curl.stdout, port=8080)
+                if r["event"] == "BEGAN" and r.get("client", {}).get("name") == "internet"]
+    wait_for(from_the_internet, 5)
+    record = from_the_internet()[0]
+    assert record["node"] == endpoint.node.name
+    assert record["source"] == {"ip": node1, "port": record["source"]["port"],
+                                "name": "node:node1"}   # externalTrafficPolicy Cluster
+    assert record["service"] == "default/web-nodeport"
+    assert record["translated_from"] == {"ip": node1, "port": 30080, "name": "node:node1"}
+
+
+def test_a_networkpolicy_drop_is_logged_with_the_policy_that_isolates(cluster):
+    cluster.flow_log()
+    server = cluster.pod("server2")
+    cluster.apply_text("""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: server-ingress-denied}
+spec:
+  podSelector: {matchLabels: {app: server}}
+  policyTypes: [Ingress]
+""")
+    try:
+        dropped = cluster.exec("client1", "curl -s -m 2 http://%s:8080/hostname" % server.ip)
+        assert dropped.returncode == 28
+
+        def drops():
+            return [r for r in _connections(cluster, "server2", port=8080,
+                                            verdict="DROPPED")]
+        wait_for(drops, 5)
+        record = drops()[0]
+        assert record["node"] == "node2" and record["tcp_flags"] == ["SYN"]
+        assert record["policies"] == ["default/server-ingress-denied"]
+        assert record["reason"] == ("no NetworkPolicy allows ingress to default/server2 "
+                                    "(isolated by default/server-ingress-denied)")
+        # It was dropped at once, not a second later: the log's time is the drop's.
+        began = [r for r in _connections(cluster, "server2", port=8080) if
+                 r["event"] == "BEGAN" and r["source"]["port"] == record["source"]["port"]]
+        assert began and record["time"] - began[0]["time"] < 0.5
+    finally:
+        cluster.delete("networkpolicy", "server-ingress-denied")
+    assert cluster.exec("client1", "curl -s -m 5 http://%s:8080/hostname"
+                        % server.ip).stdout == "server2"
+
+
+def test_a_service_without_endpoints_is_rejected_by_the_fabric_and_logged(cluster):
+    cluster.flow_log()
+    cluster.apply_text("""
+apiVersion: v1
+kind: Service
+metadata: {name: nobody-home}
+spec:
+  selector: {app: nobody-home}
+  ports: [{port: 80}]
+""")
+    try:
+        refused = cluster.exec("client1", "curl -s -m 2 http://nobody-home/")
+        assert refused.returncode == 7   # connection refused: the fabric's reset
+
+        def rejects():
+            return [r for r in _records(cluster, pod="client1", verdict="REJECTED")
+                    if r["destination"].get("name") == "svc:default/nobody-home"]
+        wait_for(rejects, 5)
+        record = rejects()[0]
+        assert record["node"] == cluster.fabric.switch_of("node1")
+        assert record["destination"]["port"] == 80 and record["tcp_flags"] == ["SYN"]
+        assert record["reason"] == "no ready endpoint behind svc:default/nobody-home port 80/TCP"
+    finally:
+        cluster.delete("service", "nobody-home")

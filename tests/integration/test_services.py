@@ -158,11 +158,15 @@ def test_readiness_takes_a_pod_out_of_the_endpoints_and_back(cluster):
     open(marker, "w").close()
     try:
         wait_for(lambda: victim not in [e.pod for e in cluster.endpoints("flaky")], 5)
+        # The proxy follows the slices within its sync period, as kube-proxy does, and
+        # Open vSwitch's flow cache within its revalidation's: both brought forward.
+        cluster.sync_services(endpoints_left=True)
         found = loop(cluster, "client", "count", 30, url)
         assert victim not in found["counts"] and found["errors"] == 0
     finally:
         os.unlink(marker)
     wait_for(lambda: victim in [e.pod for e in cluster.endpoints("flaky")], 5)
+    cluster.sync_services()
     found = loop(cluster, "client", "count", 40, url)
     assert victim in found["counts"]
 

@@ -91,13 +91,14 @@ def test_filters():
 
 
 def test_observe_options_and_bad_input_in_one_line():
-    options = parse_observe("--last 5 -f --pod client1 --protocol TCP --port 80 -o json")
+    options = parse_observe("--last 5 -f --pod client1 --protocol TCP --port 80 -o json "
+                            "--verdict dropped")
     assert (options.last, options.follow, options.output) == (5, True, "json")
     assert options.filters == {"pod": "client1", "namespace": None, "protocol": "tcp",
-                               "port": 80, "node": None}
+                               "port": 80, "node": None, "verdict": "DROPPED"}
     for line, said in (("--port 70000", "out of range"), ("--last -1", "0 or more"),
                        ("--protocol gre", "invalid choice"), ("--bogus", "unrecognized"),
-                       ("-o yaml", "invalid choice")):
+                       ("-o yaml", "invalid choice"), ("--verdict lost", "invalid choice")):
         with pytest.raises(KubemnError, match=said):
             parse_observe(line)
 

@@ -6,7 +6,7 @@ from topo.policy import nft
 from topo.policy.clauses import (PodInfo, egress_clauses, ingress_clauses,
                                  namespace_labels, verdict)
 from topo.policy.spec import parse_policy
-from topo.policy.view import with_starting
+from topo.policy.view import isolators, with_starting
 
 PORTS = (("serve-80-tcp", "TCP", 80), ("serve-81-tcp", "TCP", 81), ("dns", "UDP", 53))
 PODS = [PodInfo(ns, name, "10.244.%d.%d" % (i % 2 + 1, i + 2), "node%d" % (i % 2 + 1),
@@ -97,12 +97,29 @@ def test_a_node_table_checks_ingress_of_its_own_pods_and_egress_of_every_pod():
     ingress = {p.ip: ingress_clauses(p, policies, PODS, NAMESPACES) for p in PODS}
     egress = {p.ip: egress_clauses(p, policies, PODS, NAMESPACES) for p in PODS}
     text = nft.node_table(Node, ("10.244.0.0/16", "10.96.0.0/12"), "169.254.169.5", PODS,
-                          ingress, egress)
+                          ingress, egress, isolators(PODS, policies))
     isolated = [p for p in PODS if p.namespace == "x"]
     for p in isolated:
         assert ("chain %s " % nft.chain_name("egress", p)) in text
         assert (("chain %s " % nft.chain_name("ingress", p)) in text) == (p.node == "node1")
     assert "ct state established,related accept" in text
+    local = next(p for p in isolated if p.node == "node1")
+    assert 'log group 1 prefix "ingress %s %s" counter drop' % (local.ip, policies[0].name) \
+        in text
+
+
+def test_a_drop_prefix_names_the_pod_and_its_isolating_policies_within_the_kernels_bytes():
+    assert nft.drop_prefix("ingress", "10.244.1.2", ["deny", "allow-db"]) == \
+        "ingress 10.244.1.2 deny,allow-db"
+    assert nft.parse_drop_prefix("ingress 10.244.1.2 deny,allow-db") == \
+        ("ingress", "10.244.1.2", ["deny", "allow-db"])
+    many = nft.drop_prefix("egress", "10.244.1.2", ["policy-%02d" % i for i in range(20)])
+    assert len(many) <= nft.PREFIX_BYTES
+    direction, ip, names = nft.parse_drop_prefix(many)
+    assert (direction, ip) == ("egress", "10.244.1.2")
+    assert names[:3] == ["policy-00", "policy-01", "policy-02"]
+    assert names[-1] == "+%d" % (20 - len(names) + 1)
+    assert nft.parse_drop_prefix("something else") is None
 
 
 def test_a_starting_pod_counts_before_the_store_shows_it_and_takes_its_address_over():

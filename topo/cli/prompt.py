@@ -64,6 +64,9 @@ class KubeCLI(CLI):
         if hasattr(stdin, "reconfigure"):
             stdin.reconfigure(errors="replace")  # a stray byte is not a reason to stop
         split_mininet_output()
+        # The flow log runs for the whole session: observe shows what happened
+        # before it was first asked for.
+        cluster.flow_log()
         CLI.__init__(self, cluster.net, stdin=stdin, **kwargs)
 
     def precmd(self, line):
@@ -166,9 +169,10 @@ class KubeCLI(CLI):
 
     def do_observe(self, line):
         """observe [--last N] [-f] [--pod P] [--namespace NS] [--protocol P] [--port N]
-        [--node N] [-o compact|json]: the flow log, the connections the nodes'
-        conntrack saw (began, answered, closed, ended with its counts), its addresses
-        named; -f follows it until Ctrl-C. It starts with the first observe."""
+        [--node N] [--verdict FORWARDED|DROPPED|REJECTED] [-o compact|json]: the flow
+        log, the connections the nodes' conntrack saw (began, answered, closed, ended
+        with its counts), the packets NetworkPolicies dropped and the fabric rejected,
+        its addresses named; -f follows it until Ctrl-C. It runs from the CLI's start."""
         try:
             options = parse_observe(line)
             collector = self.cluster.flow_log()

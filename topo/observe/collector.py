@@ -1,44 +1,64 @@
-"""The flow log's collector: a ctnetlink listener in every node's network namespace
-(its conntrack sees what the node forwards, bridged traffic included: br_netfilter),
-one thread reading them all, the records kept in a bounded ring (the oldest let go
-of first; events the kernel had to drop are counted). It starts with the first
-`observe`, as its cost is a few messages a connection a node, and stops with the
-cluster."""
+"""The flow log's collector: in every node's network namespace a ctnetlink listener
+(its conntrack sees what the node forwards, bridged traffic included: br_netfilter)
+and the listener of the NFLOG group its NetworkPolicy table logs drops to; the
+fabric controller's datagrams (what it rejected) on a socket of the run; one thread
+reading them all, the records kept in a bounded ring (the oldest let go of first;
+messages the kernel had to drop are counted). It starts with the first `observe`, as
+its cost is a few messages a connection a node, and stops with the cluster."""
 import collections
+import contextlib
 import errno
+import json
+import os
 import selectors
 import socket
+import subprocess
 import threading
 import time
 
-from topo.observe import conntrack_messages, flow_log
+from topo.observe import conntrack_messages, flow_log, nflog_messages, switch_conntrack
+from topo.observe.address_names import AddressNames
+from topo.observe.netlink import NETLINK_NETFILTER, error_of
+from topo.policy.nft import DROP_LOG_GROUP
 from topo.runtime.netns import network_namespace_of
 
-NETLINK_NETFILTER = 12
+ETHERNET_HEADER = 14
 KEPT = 100000          # records kept; older ones are let go of
 NODES_SECONDS = 1.0    # how often it looks for nodes added or gone
 RECEIVE_BUFFER = 4 << 20
 ACCOUNTING = "/proc/sys/net/netfilter/nf_conntrack_acct"
-NAMES_SECONDS = 0.1
 
 
 class FlowCollector:
-    def __init__(self, nodes, names):
+    def __init__(self, nodes, names, switches=None, controller_socket=None,
+                 translated_sources=frozenset, switch_conntrack_dump=None):
         """nodes(): [(name, pid)] of the cluster's nodes now; names(): the
-        {address: name} the records are named from (flow_log.names_of)."""
-        self.nodes, self.names = nodes, names
+        {address: name} the records are named from (flow_log.names_of); switches:
+        {dpid: name} of the fabric; controller_socket: the path the fabric's
+        controller sends its datagrams to (controllers/observations.py);
+        translated_sources(): the addresses the fabric's source NAT gives (the
+        nodes', the hairpin's), whose connections' origin switch_conntrack_dump()
+        tells."""
+        self.nodes = nodes
+        self.switches = switches or {}
+        self.controller_socket = controller_socket
+        self.translated_sources = translated_sources
+        self.switch_conntrack_dump = switch_conntrack_dump
         self.records = collections.deque(maxlen=KEPT)
         self.services = flow_log.ServiceMatcher()
-        self.named, self.named_at = {}, None
+        self.known = AddressNames(names)
         self.seen = 0          # records made so far (their index in the log)
         self.lost = 0          # times the kernel had to drop messages for us (ENOBUFS)
         self.changed = threading.Condition()
-        self.listeners = {}    # node name -> socket
+        self.listeners = {}    # node name -> (its conntrack socket, its NFLOG socket)
+        self.controller_listener = None
         self.selector = selectors.DefaultSelector()
         self.stopping = False
         self.thread = None
 
     def start(self):
+        if self.controller_socket:
+            self._listen_to_controller()
         self._refresh_nodes()
         self.thread = threading.Thread(target=self._run, name="kubemn-flow-log", daemon=True)
         self.thread.start()
@@ -50,9 +70,15 @@ class FlowCollector:
             self.changed.notify_all()
         if self.thread is not None:
             self.thread.join(5)
-        for sock in self.listeners.values():
-            sock.close()
+        for sockets in self.listeners.values():
+            for sock in sockets:
+                sock.close()
         self.listeners.clear()
+        if self.controller_listener is not None:
+            self.controller_listener.close()
+            with contextlib.suppress(FileNotFoundError):   # the run's directory went first
+                os.unlink(self.controller_socket)
+        self.selector.close()
 
     def since(self, index):
         """(records made after the index-th, the next index); those let go of are
@@ -67,24 +93,49 @@ class FlowCollector:
             return self.changed.wait_for(lambda: self.seen > index or self.stopping, timeout)
 
     def _listen(self, name, pid):
-        with network_namespace_of(pid):   # the socket stays the node's
-            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
+        with network_namespace_of(pid):   # the sockets stay the node's
+            conntrack = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
+            nflog = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
             # A connection's packets and bytes, counted from now on (the thread's
             # network namespace is the node's: so are the sysctls it opens).
             with open(ACCOUNTING, "w") as sysctl:
                 sysctl.write("1")
+        try:
+            conntrack.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            conntrack.bind((0, conntrack_messages.GROUPS))
+            nflog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            nflog.bind((0, 0))
+            for request in nflog_messages.bind_requests(DROP_LOG_GROUP):
+                nflog.send(request)
+                failure = error_of(nflog.recv(4096))
+                if failure:
+                    raise OSError(failure, "binding NFLOG group %d: %s"
+                                  % (DROP_LOG_GROUP, os.strerror(failure)))
+        except OSError:
+            conntrack.close()
+            nflog.close()
+            raise
+        self.listeners[name] = (conntrack, nflog)
+        for sock, kind in ((conntrack, "conntrack"), (nflog, "nflog")):
+            sock.setblocking(False)
+            self.selector.register(sock, selectors.EVENT_READ, (kind, name))
+
+    def _listen_to_controller(self):
+        with contextlib.suppress(FileNotFoundError):   # a collector's before this one
+            os.unlink(self.controller_socket)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(self.controller_socket)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-        sock.bind((0, conntrack_messages.GROUPS))
         sock.setblocking(False)
-        self.listeners[name] = sock
-        self.selector.register(sock, selectors.EVENT_READ, name)
+        self.controller_listener = sock
+        self.selector.register(sock, selectors.EVENT_READ, ("controller", None))
 
     def _refresh_nodes(self):
         present = dict(self.nodes())
         for name in set(self.listeners) - set(present):
-            sock = self.listeners.pop(name)
-            self.selector.unregister(sock)
-            sock.close()
+            for sock in self.listeners.pop(name):
+                self.selector.unregister(sock)
+                sock.close()
         for name, pid in present.items():
             if name not in self.listeners:
                 try:
@@ -95,39 +146,78 @@ class FlowCollector:
     def _run(self):
         looked = time.monotonic()
         while not self.stopping:
+            entries = []
             for key, _ in self.selector.select(0.2):
-                self._read(key.fileobj, key.data)
+                entries += self._read(key.fileobj, *key.data)
+            self._keep(self._with_origins(entries))
             if time.monotonic() - looked >= NODES_SECONDS:
                 looked = time.monotonic()
                 self._refresh_nodes()
 
-    def _names(self):
-        """The cluster's names of its addresses, read again at most every NAMES_SECONDS
-        (a burst of connections is named once)."""
-        now = time.monotonic()
-        if self.named_at is None or now - self.named_at >= NAMES_SECONDS:
-            self.named, self.named_at = self.names(), now
-        return self.named
-
-    def _read(self, sock, node):
+    def _read(self, sock, kind, node):
+        """The records of what the socket holds."""
+        entries = []
         while True:
             try:
                 data = sock.recv(1 << 16)
             except BlockingIOError:
-                return
+                return entries
             except OSError as exc:
                 if exc.errno != errno.ENOBUFS:
-                    return
+                    return entries
                 with self.changed:   # the kernel dropped messages for us: say so
                     self.lost += 1
                 continue
             now = time.time()
-            for event in conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES):
-                entry = flow_log.record(event, node, self._names(), now)
-                if entry is None:   # a state change not logged
-                    continue
-                entry = self.services.follow(entry)
-                with self.changed:
-                    self.records.append(entry)
-                    self.seen += 1
-                    self.changed.notify_all()
+            entries += [self.services.follow(entry)
+                        for entry in self._entries(kind, node, data, now)
+                        if entry is not None]
+
+    def _with_origins(self, entries):
+        """The entries, those the fabric translated twice with their origin: one look
+        at the switch's conntrack for all of them."""
+        sources = self.translated_sources() if entries else ()
+        translated = [e for e in entries if e["event"] == "BEGAN" and
+                      e["source"]["ip"] in sources]
+        if not translated or self.switch_conntrack_dump is None:
+            return entries
+        try:
+            switch_entries = switch_conntrack.parse_dump(self.switch_conntrack_dump())
+        except (OSError, subprocess.SubprocessError):
+            return entries   # the switch did not answer: the entries as the nodes saw them
+        for entry in translated:
+            source, destination = entry["source"], entry["destination"]
+            found = switch_conntrack.origin(switch_entries, entry["protocol"],
+                                            (source["ip"], source["port"]),
+                                            (destination["ip"], destination["port"]))
+            if found is not None:
+                flow_log.with_origin(entry, *found, self.known)
+        return entries
+
+    def _entries(self, kind, node, data, now):
+        """The records of one read (None for what is not worth one)."""
+        if kind == "conntrack":
+            return (flow_log.record(event, node, self.known, now) for event in
+                    conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES))
+        if kind == "nflog":
+            return (flow_log.dropped(packet, node, self.known, now)
+                    for packet in nflog_messages.parse_packets(data))
+        return [self._controller_entry(data, now)]
+
+    def _controller_entry(self, data, now):
+        try:
+            message = json.loads(data)
+            frame = bytes.fromhex(message["frame"])
+            switch = self.switches.get(message["switch"], "switch %#x" % message["switch"])
+        except (ValueError, KeyError, TypeError):
+            return None   # not the controller's datagram: let go of
+        packet = nflog_messages.parse_payload("", frame[ETHERNET_HEADER:])
+        return packet and flow_log.rejected(packet, switch, self.known, now)
+
+    def _keep(self, entries):
+        if not entries:
+            return
+        with self.changed:
+            self.records.extend(entries)
+            self.seen += len(entries)
+            self.changed.notify_all()

@@ -8,6 +8,8 @@ import socket
 import struct
 from dataclasses import dataclass
 
+from topo.observe.netlink import NFGENMSG, attributes, messages
+
 NFNL_SUBSYS_CTNETLINK = 1
 IPCTNL_MSG_CT_NEW, IPCTNL_MSG_CT_DELETE = 0, 2
 NLM_F_CREATE = 0x400
@@ -24,17 +26,12 @@ CTA_PROTO_NUM, CTA_PROTO_SRC_PORT, CTA_PROTO_DST_PORT = 1, 2, 3
 CTA_PROTO_ICMP_ID, CTA_PROTO_ICMP_TYPE, CTA_PROTO_ICMP_CODE = 4, 5, 6
 CTA_PROTOINFO_TCP, CTA_PROTOINFO_TCP_STATE = 1, 1
 CTA_COUNTERS_PACKETS, CTA_COUNTERS_BYTES = 1, 2
-NLA_TYPE_MASK = 0x3fff   # without NLA_F_NESTED and NLA_F_NET_BYTEORDER
 
 PROTOCOLS = {socket.IPPROTO_TCP: "TCP", socket.IPPROTO_UDP: "UDP",
              socket.IPPROTO_ICMP: "ICMP", socket.IPPROTO_SCTP: "SCTP"}
 # The kernel's enum tcp_conntrack, by value.
 TCP_STATES = ("NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
               "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2")
-
-NLMSG = struct.Struct("=IHHII")   # length, type, flags, sequence, port id
-NFGENMSG = struct.Struct("=BBH")   # family, version, resource id (big-endian)
-ATTRIBUTE = struct.Struct("=HH")   # length, type
 
 
 @dataclass(frozen=True)
@@ -65,19 +62,6 @@ class ConntrackEvent:
         mirror image."""
         o, r = self.original, self.reply
         return (r.src, r.dst, r.sport, r.dport) != (o.dst, o.src, o.dport, o.sport)
-
-
-def attributes(data):
-    """{type: payload} of a run of netlink attributes (the last of a type wins)."""
-    found = {}
-    at = 0
-    while at + ATTRIBUTE.size <= len(data):
-        length, kind = ATTRIBUTE.unpack_from(data, at)
-        if length < ATTRIBUTE.size:
-            break
-        found[kind & NLA_TYPE_MASK] = data[at + ATTRIBUTE.size:at + length]
-        at += (length + 3) & ~3
-    return found
 
 
 def _tuple(data):
@@ -148,14 +132,6 @@ def parse_event(message_type, flags, body, updates=None):
 def parse_messages(data, updates=None):
     """The ConntrackEvents of one read from a ctnetlink socket (several messages;
     updates: as parse_event's)."""
-    events = []
-    at = 0
-    while at + NLMSG.size <= len(data):
-        length, kind, flags, _, _ = NLMSG.unpack_from(data, at)
-        if length < NLMSG.size:
-            break
-        event = parse_event(kind, flags, data[at + NLMSG.size:at + length], updates)
-        if event is not None:
-            events.append(event)
-        at += (length + 3) & ~3
-    return events
+    events = (parse_event(kind, flags, body, updates)
+              for kind, flags, body in messages(data))
+    return [event for event in events if event is not None]

@@ -1,26 +1,53 @@
 """The flow log's records (pure): a conntrack event a node saw, its addresses named as
 the cluster names them (a pod as namespace/name, a Service as svc:namespace/name, a
 node as node:name, the internet), when it was seen and where; the events worth a line
-(a connection began, was answered, closed, was forgotten with its counts); the
-Service a connection to an endpoint went through; Hubble's filters over them; their
-compact line and JSON forms."""
+(a connection began, was answered, closed, was forgotten with its counts); a packet
+a NetworkPolicy dropped (its node's log of it) and one the fabric rejected for want of
+a Service's endpoints (its controller's word); each with its verdict; the Service a
+connection to an endpoint went through; Hubble's filters over them; their compact
+line and JSON forms."""
 import json
 import time
+
+from topo.policy.nft import parse_drop_prefix
 
 # The TCP states a connection's log shows: answered, and closed (TIME_WAIT for the
 # side that closed first, CLOSE for a reset).
 LOGGED_TCP_STATES = {"ESTABLISHED": "ANSWERED", "TIME_WAIT": "CLOSED", "CLOSE": "CLOSED"}
 
 
-def names_of(pods, services, nodes, internet_ip):
-    """{address: name}: pods ((ip, namespace, name)), Services ((cluster IP,
-    namespace, name)), nodes ((name, [addresses])), the internet host's address."""
+def names_of(pods, services, nodes, internet_ip, frontends=()):
+    """{address: name}: pods ((ip, namespace, name)), Services ((an address of their
+    own: cluster, load balancer or external IP; namespace, name)), nodes ((name,
+    [addresses])), the internet host's address; and {(address, port, protocol): name}
+    of the Services' frontends on addresses not their own (NodePorts: (ip, port,
+    protocol, namespace, name))."""
     names = {internet_ip: "internet"}
     for name, addresses in nodes:
         names.update((address, "node:" + name) for address in addresses)
     names.update((ip, "svc:%s/%s" % (namespace, name)) for ip, namespace, name in services)
+    names.update(((ip, port, protocol), "svc:%s/%s" % (namespace, name))
+                 for ip, port, protocol, namespace, name in frontends)
     names.update((ip, "%s/%s" % (namespace, name)) for ip, namespace, name in pods)
     return names
+
+
+def service_addresses(service_objs, node_ips):
+    """(services, frontends) as names_of takes them, of Service objects: their
+    cluster IPs, load balancer and external IPs; their NodePorts on every node's
+    address."""
+    services, frontends = [], []
+    for obj in service_objs:
+        spec, status = obj["spec"], obj.get("status") or {}
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        own = [spec.get("clusterIP")] + list(spec.get("externalIPs") or []) + [
+            ingress.get("ip") for ingress in (status.get("loadBalancer") or {}).get(
+                "ingress") or []]
+        services += [(ip, namespace, name) for ip in own if ip and ip != "None"]
+        frontends += [(ip, port["nodePort"], port.get("protocol", "TCP"), namespace, name)
+                      for port in spec.get("ports") or [] if port.get("nodePort")
+                      for ip in node_ips]
+    return services, frontends
 
 
 def stage(event):
@@ -41,7 +68,7 @@ def record(event, node, names, now=None):
     original, reply = event.original, event.reply
     entry = {
         "time": time.time() if now is None else now, "node": node, "event": what,
-        "protocol": event.protocol,
+        "verdict": "FORWARDED", "protocol": event.protocol,
         "source": _end(original.src, original.sport, names),
         "destination": _end(original.dst, original.dport, names)}
     if event.translated:   # NAT changed it: the reply comes from (to) elsewhere
@@ -51,6 +78,55 @@ def record(event, node, names, now=None):
         entry["tcp_state"] = event.tcp_state
     if what == "ENDED":
         entry["packets"], entry["bytes"] = list(event.packets), list(event.bytes)
+    return entry
+
+
+def _packet_entry(packet, node, names, now, verdict, reason):
+    entry = {"time": time.time() if now is None else now, "node": node, "event": verdict,
+             "verdict": verdict, "reason": reason, "protocol": packet.protocol,
+             "source": _end(packet.src, packet.sport, names),
+             "destination": _end(packet.dst, packet.dport, names)}
+    if packet.tcp_flags:
+        entry["tcp_flags"] = list(packet.tcp_flags)
+    return entry
+
+
+def dropped(packet, node, names, now=None):
+    """The record of a packet node's NetworkPolicy table dropped (an
+    nflog_messages.LoggedPacket with the drop's prefix), or None for another log's."""
+    parsed = parse_drop_prefix(packet.prefix)
+    if parsed is None:
+        return None
+    direction, pod_ip, policies = parsed
+    pod = names.get(pod_ip, pod_ip)
+    namespace = pod.split("/")[0] + "/" if "/" in pod else ""
+    refs = [name if name.startswith("+") else namespace + name for name in policies]
+    entry = _packet_entry(packet, node, names, now, "DROPPED", "no NetworkPolicy allows %s %s %s"
+                          " (isolated by %s)" % (direction, "to" if direction == "ingress"
+                                                 else "from", pod, ", ".join(refs)))
+    entry["policies"] = refs
+    return entry
+
+
+def rejected(packet, switch, names, now=None):
+    """The record of a packet the fabric's controller rejected at switch: it opened
+    a connection to a Service's address and port that has no ready endpoint."""
+    target = names.get(packet.dst, packet.dst)
+    return _packet_entry(packet, switch, names, now, "REJECTED",
+                         "no ready endpoint behind %s port %d/%s"
+                         % (target, packet.dport, packet.protocol))
+
+
+def with_origin(entry, client, frontend, names):
+    """The record of a connection the fabric translated twice (switch_conntrack):
+    who opened it (client: (ip, port)) and the frontend it dialled, which names its
+    Service."""
+    protocol = entry["protocol"]
+    entry["client"] = _end(*client, names)
+    entry["translated_from"] = _end(*frontend, names)
+    service = names.get((*frontend, protocol)) or names.get(frontend[0], "")
+    if service.startswith("svc:"):
+        entry["service"] = service[len("svc:"):]
     return entry
 
 
@@ -103,10 +179,13 @@ def _pod(end):
     return tuple(name.split("/")) if ":" not in name and "/" in name else None
 
 
-def matches(entry, pod=None, namespace=None, protocol=None, port=None, node=None):
+def matches(entry, pod=None, namespace=None, protocol=None, port=None, node=None,
+            verdict=None):
     """Whether the record passes Hubble's filters: a pod (namespace/name, or a name
     in any namespace) or a namespace at either end, the protocol, a port at either
-    end, the node that saw it."""
+    end, the node that saw it, the verdict."""
+    if verdict is not None and entry["verdict"] != verdict.upper():
+        return False
     pods = [p for p in (_pod(entry["source"]), _pod(entry["destination"])) if p]
     if pod is not None and not any("/".join(p) == pod or p[1] == pod for p in pods):
         return False
@@ -132,12 +211,18 @@ def compact(entry):
         time.strftime("%H:%M:%S", time.localtime(entry["time"])) +
         ".%03d" % (entry["time"] % 1 * 1000), entry["node"], entry["event"],
         _shown(entry["source"]), _shown(entry["destination"]), entry["protocol"])
-    if "service" in entry:
-        line += " [service %s: %s]" % (entry["service"], _shown(entry["translated_from"]))
+    if "translated_from" in entry:
+        line += " [%s%s%s]" % ("service %s: " % entry["service"] if "service" in entry else "",
+                               _shown(entry["translated_from"]),
+                               " from " + _shown(entry["client"]) if "client" in entry else "")
     translated = entry.get("translated")
     if translated:
         line += " [NAT: reply %s -> %s]" % (_shown(translated["destination"]),
                                             _shown(translated["source"]))
+    if "tcp_flags" in entry:
+        line += " " + ",".join(entry["tcp_flags"])
+    if "reason" in entry:
+        line += ": " + entry["reason"]
     if "packets" in entry:
         line += " packets %d/%d bytes %d/%d" % (*entry["packets"], *entry["bytes"])
     return line

@@ -5,6 +5,7 @@ import shlex
 from topo.errors import KubemnError
 
 FORMATS = ("compact", "json")
+VERDICTS = ("FORWARDED", "DROPPED", "REJECTED")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,6 +23,7 @@ def _parser():
                         type=str.lower)
     parser.add_argument("--port", type=int)
     parser.add_argument("--node")
+    parser.add_argument("--verdict", choices=VERDICTS, type=str.upper)
     parser.add_argument("-o", "--output", choices=FORMATS, default="compact")
     return parser
 
@@ -39,5 +41,5 @@ def parse_observe(line):
     if options.port is not None and not 0 < options.port < 65536:
         raise KubemnError("observe: --port %d is out of range (1-65535)" % options.port)
     options.filters = {k: getattr(options, k) for k in
-                       ("pod", "namespace", "protocol", "port", "node")}
+                       ("pod", "namespace", "protocol", "port", "node", "verdict")}
     return options

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 TABLE = "kubemn-policy"
 PROTOCOL_NUMBERS = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
+# A dropped packet is logged to this NFLOG group of its node (the flow log listens),
+# its prefix naming the direction, the pod and the policies isolating it.
+DROP_LOG_GROUP = 1
+PREFIX_BYTES = 127   # the kernel keeps a log prefix of up to 127 bytes
 
 
 def chain_name(direction: str, pod: PodInfo) -> str:
@@ -57,24 +61,50 @@ def _port_matches(ports):
             for proto, first, last in ports]
 
 
-def chain_rules(clauses: list[Clause], field: str) -> list[str]:
+def drop_prefix(direction: str, pod_ip: str, policies: list[str]) -> str:
+    """The log prefix of a drop: "ingress 10.244.1.2 deny-all,allow-db" (the
+    policies isolating the pod, its namespace's; those beyond the kernel's bytes
+    counted as "+N")."""
+    prefix = "%s %s " % (direction, pod_ip)
+    for index, name in enumerate(policies):
+        rest = len(policies) - index - 1
+        tail = ",+%d" % rest if rest else ""
+        candidate = prefix + ("," if index else "") + name
+        if len((candidate + tail).encode()) > PREFIX_BYTES:
+            return prefix + ("," if index else "") + "+%d" % (rest + 1)
+        prefix = candidate
+    return prefix
+
+
+def parse_drop_prefix(prefix: str) -> tuple[str, str, list[str]] | None:
+    """(direction, pod ip, policy names) of a drop_prefix, or None for another's."""
+    words = prefix.split(" ")
+    if len(words) != 3 or words[0] not in ("ingress", "egress"):
+        return None
+    return words[0], words[1], [name for name in words[2].split(",") if name]
+
+
+def chain_rules(clauses: list[Clause], field: str, prefix: str) -> list[str]:
     """A direction's chain: return (allowed, on to the other direction) on any
-    clause, else drop."""
+    clause, else log (the prefix) and drop."""
     rules = []
     for clause in clauses:
         for address in _address_matches(field, clause.peers):
             for port in _port_matches(clause.ports):
                 rules.append('%s%sreturn comment "%s"' % (address, port, clause.policy))
-    rules.append('counter drop comment "no policy allows"')
+    rules.append('log group %d prefix "%s" counter drop comment "no policy allows"'
+                 % (DROP_LOG_GROUP, prefix))
     return rules
 
 
 def node_table(node: object, in_cluster: Iterable[str], hairpin_ip: str, pods: list[PodInfo],
                ingress: dict[str, list[Clause] | None],
-               egress: dict[str, list[Clause] | None]) -> str:
+               egress: dict[str, list[Clause] | None],
+               isolators: dict[tuple[str, str], list[str]]) -> str:
     """The policy table of node (its name, ip, pod_cidr and bridge_ip). pods: every
-    pod of the cluster; ingress, egress: {pod ip: clauses or None}; in_cluster: the
-    pod and Service ranges; hairpin_ip: the source of a pod reaching itself."""
+    pod of the cluster; ingress, egress: {pod ip: clauses or None}; isolators:
+    {(direction, pod ip): names of the policies isolating it}; in_cluster: the pod and
+    Service ranges; hairpin_ip: the source of a pod reaching itself."""
     local = [p for p in pods if p.node == node.name]
     lines = ["table inet %s" % TABLE, "delete table inet %s" % TABLE,
              "table inet %s {" % TABLE]
@@ -83,12 +113,14 @@ def node_table(node: object, in_cluster: Iterable[str], hairpin_ip: str, pods: l
         if egress.get(pod.ip) is not None:
             name = chain_name("egress", pod)
             egress_map.append("%s : jump %s" % (pod.ip, name))
-            chains.append((name, chain_rules(egress[pod.ip], "daddr"), pod.ref))
+            chains.append((name, chain_rules(egress[pod.ip], "daddr", drop_prefix(
+                "egress", pod.ip, isolators[("egress", pod.ip)])), pod.ref))
     for pod in local:
         if ingress.get(pod.ip) is not None:
             name = chain_name("ingress", pod)
             ingress_map.append("%s : jump %s" % (pod.ip, name))
-            chains.append((name, chain_rules(ingress[pod.ip], "saddr"), pod.ref))
+            chains.append((name, chain_rules(ingress[pod.ip], "saddr", drop_prefix(
+                "ingress", pod.ip, isolators[("ingress", pod.ip)])), pod.ref))
     lines += ["    chain forward {",
               "        type filter hook forward priority filter; policy accept;",
               "        ct state established,related accept",

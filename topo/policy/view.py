@@ -7,7 +7,7 @@ from typing import Iterable
 
 from topo.policy import nft
 from topo.policy.clauses import (Clause, Namespaces, PodInfo, egress_clauses, ingress_clauses,
-                                 isolated_by, namespace_labels, verdict)
+                                 isolated_by, isolating, namespace_labels, verdict)
 from topo.policy.spec import Policy, parse_policy
 
 Clauses = dict[str, list[Clause] | None]   # {pod ip: its clauses, None: not isolated}
@@ -58,12 +58,20 @@ def all_clauses(pods: list[PodInfo], namespaces: Namespaces,
     return ingress, egress
 
 
+def isolators(pods: list[PodInfo], policies: list[Policy]) -> dict[tuple[str, str], list[str]]:
+    """{("ingress" or "egress", pod ip): the names of the policies isolating it}."""
+    return {(direction.lower(), pod.ip): [p.name for p in isolating(policies, pod, direction)]
+            for pod in pods for direction in ("Ingress", "Egress")}
+
+
 def node_tables(nodes: Iterable[object], in_cluster: Iterable[str], hairpin_ip: str,
                 pods: list[PodInfo], namespaces: Namespaces,
                 policies: list[Policy]) -> dict[str, str]:
     """{node name: its nftables policy table}."""
     ingress, egress = all_clauses(pods, namespaces, policies)
-    return {node.name: nft.node_table(node, in_cluster, hairpin_ip, pods, ingress, egress)
+    isolating_names = isolators(pods, policies)
+    return {node.name: nft.node_table(node, in_cluster, hairpin_ip, pods, ingress, egress,
+                                      isolating_names)
             for node in nodes}
 
 

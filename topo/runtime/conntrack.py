@@ -22,9 +22,14 @@ def _flush(*args):
 PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1}
 
 
-def _our_entries():
-    dump = subprocess.run(["ovs-appctl", "dpctl/dump-conntrack"], capture_output=True,
+def dump_text():
+    """Open vSwitch's conntrack table, as dpctl/dump-conntrack prints it."""
+    return subprocess.run(["ovs-appctl", "dpctl/dump-conntrack"], capture_output=True,
                           text=True, timeout=30).stdout
+
+
+def _our_entries():
+    dump = dump_text()
     zones = tuple("zone=%d" % zone for zone in ZONES)
     return [line for line in dump.splitlines() if any(z in line for z in zones)]
 

@@ -20,6 +20,7 @@ from topo.runtime.processes import stop_processes, wait_until
 APP = "controllers.fabric_app"
 TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"   # as controllers/fabric_app.py reads them
 CLOSING_PORT_VARIABLE = "KUBEMN_CLOSING_PORT"
+FLOW_LOG_SOCKET_VARIABLE = "KUBEMN_FLOW_LOG_SOCKET"
 START_TIMEOUT = 10.0     # per attempt; a start is tried twice
 SYNC_TIMEOUT = 20.0
 STOP_SECONDS = 3.0
@@ -47,8 +48,10 @@ class ControllerSilent(KubemnError):
 
 
 class ControllerProcess:
-    def __init__(self, log_path):
+    def __init__(self, log_path, flow_log_socket):
+        """flow_log_socket: where it sends what it rejected, for the flow log."""
         self.log_path = log_path
+        self.flow_log_socket = flow_log_socket
         self.process = None
         self.token = secrets.token_urlsafe(32)   # its REST API's, for this run only
         self.pick_ports()
@@ -82,7 +85,8 @@ class ControllerProcess:
                                             stderr=subprocess.STDOUT, start_new_session=True,
                                             env=dict(os.environ, **{
                                                 TOKEN_VARIABLE: self.token,
-                                                CLOSING_PORT_VARIABLE: str(self.closing_port)}))
+                                                CLOSING_PORT_VARIABLE: str(self.closing_port),
+                                                FLOW_LOG_SOCKET_VARIABLE: self.flow_log_socket}))
         if not wait_until(self._answers, START_TIMEOUT, pause=0.05, longest_pause=0.05):
             tail = self.last_log_line(3)
             self.stop()
