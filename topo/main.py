@@ -5,6 +5,8 @@
   kubemn kubeconfig     the active run's kubeconfig: export KUBECONFIG=$(kubemn kubeconfig)
   kubemn ovs-env        the active run's Open vSwitch for ovs-* commands in another
                         shell: eval "$(kubemn ovs-env)"
+  kubemn observe [-f] [--last N] [filters] [-o compact|json]
+                        the active run's flow log, as the CLI's observe shows it
 """
 import argparse
 import os
@@ -35,6 +37,10 @@ def _parser():
     sub.add_parser("ovs-env", help="print the shell exports that point ovs-vsctl, ovs-ofctl "
                    "and ovs-appctl at the active run's Open vSwitch, for "
                    "eval \"$(kubemn ovs-env)\"")
+    sub.add_parser("observe", add_help=False,
+                   help="the active run's flow log, as the CLI's observe shows it (its "
+                   "options: -f, --last N, --pod, --namespace, --protocol, --port, --node, "
+                   "--verdict, -o compact|json)")
     return parser
 
 
@@ -121,12 +127,37 @@ def ovs_env(_args):
     return 0
 
 
+def observe(args):
+    from topo.api.kubeconfig import active_kubeconfig
+    from topo.errors import KubemnError
+    from topo.observe.observe_command import parse_observe_words
+    from topo.observe.remote import observe_remote
+    from topo.runtime.runlock import active_run
+    options = parse_observe_words(args.words)
+    path = active_kubeconfig() if active_run() is not None else None
+    if path is None:
+        raise KubemnError("no kubemn run is active: start one with `make run-topology`")
+    try:
+        observe_remote(path, options, lambda line: print(line, flush=True),
+                       lambda line: print(line, file=sys.stderr, flush=True))
+    except KeyboardInterrupt:
+        pass   # how -f ends
+    except BrokenPipeError:   # its reader (head, grep -m) has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, words = parser.parse_known_args(argv)
+    if args.command == "observe":
+        args.words = words   # observe's own options, read as the CLI's observe reads them
+    elif words:
+        parser.error("unrecognized arguments: %s" % " ".join(words))
     from topo.errors import KubemnError
     try:
         return {"run": run, "clean": clean, "kubeconfig": kubeconfig,
-                "ovs-env": ovs_env}[args.command](args)
+                "ovs-env": ovs_env, "observe": observe}[args.command](args)
     except KubemnError as exc:
         sys.stderr.write("kubemn: error: %s\n" % exc)
         return 1

@@ -3,7 +3,15 @@ as the cluster names it, on every path it covers so far: same node (bridged), ac
 nodes (seen by both), through a Service, DNS, a NodePort from the internet (its client
 found behind the source NAT), egress; and the verdicts: a NetworkPolicy's drop with
 the policy's name, a reject for want of endpoints."""
+import json
+import os
+import select
+import ssl
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -189,3 +197,53 @@ spec:
         assert record["reason"] == "no ready endpoint behind svc:default/nobody-home port 80/TCP"
     finally:
         cluster.delete("service", "nobody-home")
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _kubemn(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "topo.main"] + list(args), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_kubemn_observe_in_another_shell_follows_the_flow_log(cluster):
+    server = cluster.pod("server2")
+    follower = _kubemn("observe", "-f", "--last", "0", "--pod", "server2", "--port", "8080")
+    try:
+        line = ""
+        deadline = time.monotonic() + 15
+        while "default/client1" not in line and time.monotonic() < deadline:
+            cluster.exec("client1", "curl -s -m 2 http://%s:8080/hostname" % server.ip)
+            if select.select([follower.stdout], [], [], 0.5)[0]:
+                line = follower.stdout.readline()
+        assert "default/client1" in line and "default/server2 (%s:8080)" % server.ip in line
+    finally:
+        follower.terminate()
+        follower.wait(10)
+    shown = _kubemn("observe", "--last", "3", "--pod", "server2", "-o", "json")
+    out, _ = shown.communicate(timeout=30)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 3 and all(r["destination"]["name"] == "default/server2" or
+                                     r["source"]["name"] == "default/server2" for r in records)
+
+
+def test_bad_observe_options_get_one_line_in_the_shell_and_a_400_from_the_api(cluster):
+    refused = _kubemn("observe", "--port", "99999")
+    _, err = refused.communicate(timeout=30)
+    assert refused.returncode == 1
+    assert err == "kubemn: error: observe: --port 99999 is out of range (1-65535)\n"
+    token = cluster.api.token
+    context = ssl.create_default_context(cafile=cluster.api.cert)
+    for query, said in (("output=json", "unknown parameter 'output'"),
+                        ("verdict=LOST", "invalid choice")):
+        request = urllib.request.Request(cluster.api.url + "/kubemn/v1/flows?" + query,
+                                         headers={"Authorization": "Bearer " + token})
+        with pytest.raises(urllib.error.HTTPError) as refusal:
+            urllib.request.urlopen(request, context=context, timeout=10)
+        assert refusal.value.code == 400
+        assert said in json.loads(refusal.value.read())["message"]
+    anonymous = urllib.request.Request(cluster.api.url + "/kubemn/v1/flows")
+    with pytest.raises(urllib.error.HTTPError) as refusal:
+        urllib.request.urlopen(anonymous, context=context, timeout=10)
+    assert refusal.value.code == 401

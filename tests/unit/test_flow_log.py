@@ -8,7 +8,8 @@ import pytest
 from topo.errors import KubemnError
 from topo.observe import conntrack_messages as ct
 from topo.observe.flow_log import ServiceMatcher, compact, matches, names_of, record
-from topo.observe.observe_command import parse_observe
+from topo.observe.observe_command import (parse_observe, parse_observe_words, query_of,
+                                          query_words)
 
 
 def attr(kind, payload, nested=False):
@@ -136,3 +137,17 @@ def test_connections_to_services_are_forgotten_after_their_period():
                          "destination": {"ip": "10.96.0.20", "port": 80,
                                          "name": "svc:default/web"}})
     assert len(services.to_services) <= 21
+
+
+def test_observe_options_travel_as_the_flow_endpoints_query_and_back():
+    options = parse_observe("-f --last 3 --pod client1 --verdict dropped --port 80")
+    query = query_of(options)
+    assert query == {"last": "3", "follow": "true", "pod": "client1", "verdict": "DROPPED",
+                     "port": "80"}
+    again = parse_observe_words(query_words({k: [v] for k, v in query.items()}))
+    assert (again.last, again.follow, again.filters) == (3, True, options.filters)
+    for query, said in (({"output": ["json"]}, "unknown parameter 'output'"),
+                        ({"follow": ["yes"]}, "follow must be true or false"),
+                        ({"port": ["0"]}, "out of range")):
+        with pytest.raises(KubemnError, match=said):
+            parse_observe_words(query_words(query))

@@ -18,8 +18,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from services.apps.http_server import STOP_POLL
-from topo.api import (access, field_manager, openapi, protobuf, protobuf_encode, proxy, render,
-                      resources, streams, tables)
+from topo.api import (access, field_manager, flows, openapi, protobuf, protobuf_encode, proxy,
+                      render, resources, streams, tables)
 from topo.api.patch import APPLY_PATCH, PatchError, apply_patch
 from topo.api.registry import Registry
 from topo.api.resources import store_key
@@ -145,6 +145,8 @@ class ApiServer:
         fixed = self._fixed(path)
         if fixed is not None:
             return 200, fixed
+        if path == flows.PATH and method == "GET":
+            return flows.serve_flows(self, query, handler)
         request = Request(path, query, url.query)
         access.check(self.store, who, method, path, request)
         if request.discovery:

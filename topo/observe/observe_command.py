@@ -5,6 +5,8 @@ import shlex
 from topo.errors import KubemnError
 
 FORMATS = ("compact", "json")
+# What the API's flows endpoint takes (the output is its own: JSON lines).
+QUERY_NAMES = {"last", "follow", "pod", "namespace", "protocol", "port", "node", "verdict"}
 VERDICTS = ("FORWARDED", "DROPPED", "REJECTED")
 
 
@@ -35,6 +37,39 @@ def parse_observe(line):
         words = shlex.split(line)
     except ValueError as exc:
         raise KubemnError("observe: %s" % exc) from None
+    return parse_observe_words(words)
+
+
+def query_words(query):
+    """The words of an observe line a request's query ({name: [values]}) stands for:
+    ?follow=true&pod=client1 is `-f --pod client1`."""
+    words = []
+    for name, values in sorted(query.items()):
+        if name not in QUERY_NAMES:
+            raise KubemnError("observe: unknown parameter %r (known: %s)"
+                              % (name, ", ".join(sorted(QUERY_NAMES))))
+        for value in values:
+            if name == "follow":
+                if value not in ("true", "false", "1", "0"):
+                    raise KubemnError("observe: follow must be true or false, not %r" % value)
+                words += ["--follow"] if value in ("true", "1") else []
+            else:
+                words += ["--" + name, value]
+    return words
+
+
+def query_of(options):
+    """The request's query of parsed options (query_words' inverse)."""
+    query = {"last": str(options.last)}
+    if options.follow:
+        query["follow"] = "true"
+    query.update((name, str(value)) for name, value in options.filters.items()
+                 if value is not None)
+    return query
+
+
+def parse_observe_words(words):
+    """parse_observe of a line already split into words."""
     options = _parser().parse_args(words)
     if options.last < 0:
         raise KubemnError("observe: --last must be 0 or more, not %d" % options.last)
