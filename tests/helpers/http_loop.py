@@ -2,19 +2,24 @@
 count and time, and prints one JSON object:
 
   http_loop.py count N URL          {"counts": {hostname: n}, "errors": n}
+  http_loop.py burst N URL          the same, N requests from BURST_THREADS at once
   http_loop.py for SECONDS URL      {"results": [[time, "hostname" or null], ...]}
 """
+import collections
 import json
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 TIMEOUT = 1.0
+BURST_THREADS = 8
+BURST_TIMEOUT = 5.0   # a SYN lost to a full queue is sent again after a second
 
 
-def fetch(url):
+def fetch(url, timeout=TIMEOUT):
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.read().decode()
     except OSError:
         return None
@@ -30,6 +35,13 @@ def main(mode, amount, url):
             else:
                 counts[answer] = counts.get(answer, 0) + 1
         print(json.dumps({"counts": counts, "errors": errors}))
+        return
+    if mode == "burst":
+        with ThreadPoolExecutor(BURST_THREADS) as pool:
+            answers = list(pool.map(fetch, [url] * int(amount),
+                                    [BURST_TIMEOUT] * int(amount)))
+        counts = collections.Counter(a for a in answers if a is not None)
+        print(json.dumps({"counts": counts, "errors": answers.count(None)}))
         return
     results, deadline = [], time.time() + float(amount)
     while time.time() < deadline:

@@ -105,6 +105,29 @@ def test_a_connection_to_the_internet_shows_its_nodes_masquerade(cluster):
     assert record["translated"]["source"]["name"] == "node:node1"
 
 
+HELPERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "helpers")
+BURST = 1000
+
+
+def test_a_burst_of_a_thousand_connections_is_a_thousand_flows_in_the_log(cluster):
+    collector = cluster.flow_log()
+    _, start = collector.since(0)
+    lost = collector.lost
+    server = cluster.pod("server2")
+    burst = cluster.exec("client1", [sys.executable, os.path.join(HELPERS, "http_loop.py"),
+                                     "burst", str(BURST), "http://%s:8080/hostname" % server.ip],
+                         timeout=120)
+    assert json.loads(burst.stdout) == {"counts": {"server2": BURST}, "errors": 0}
+
+    def began_at(node):
+        records, _ = collector.since(start)
+        return {r["source"]["port"] for r in records if r["event"] == "BEGAN" and
+                r["node"] == node and r["source"].get("name") == "default/client1" and
+                r["destination"] == {"ip": server.ip, "port": 8080, "name": "default/server2"}}
+    wait_for(lambda: len(began_at("node1")) == len(began_at("node2")) == BURST, 10)
+    assert collector.lost == lost, "the kernel dropped messages for the log"
+
+
 def test_a_dns_query_names_cluster_dns_and_the_coredns_pod_that_answered(cluster):
     cluster.flow_log()
     assert cluster.exec("client1", "nslookup web.default.svc.cluster.local").returncode == 0
