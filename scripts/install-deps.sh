@@ -9,10 +9,12 @@ VENV=${VENV:-.venv}
 # busybox, nginx-light and redis-server are what pods of those images run;
 # openvswitch-switch is the fallback when kubemn's own cannot be fetched; gcc,
 # musl-tools and linux-libc-dev build kubemn's pause and pod sandbox
-# (scripts/build-native.sh).
+# (scripts/build-native.sh); chromium and chromium-driver are the real browser the
+# browser view's tests drive (headless).
 APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
               tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl
-              nftables busybox nginx-light redis-server gcc musl-tools linux-libc-dev)
+              nftables busybox nginx-light redis-server gcc musl-tools linux-libc-dev
+              chromium chromium-driver)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

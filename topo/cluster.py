@@ -23,7 +23,7 @@ from services import corefile
 from services.desired import service_states
 from services.environment import service_environment
 from topo.api import render
-from topo.api.kubeconfig import new_token, write_kubeconfig
+from topo.api.kubeconfig import new_token, write_kubeconfig, write_private
 from topo.api.bootstrap_rbac import bootstrap_objects
 from topo.api.resources import NAMESPACED, RESOURCES
 from topo.api.server import ApiServer
@@ -91,6 +91,7 @@ from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, pl
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
 from topo.runtime.vswitch import Vswitch, nats_as_linux
+from topo.ui.server import UI_URL_FILE, BrowserView
 
 REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history
 FABRIC_TIMEOUT = 30.0
@@ -162,6 +163,7 @@ class Cluster(Objects):
         self.programmer = FabricProgrammer(self._push_services, self.lock, self.progress)
         self.kubelet = Kubelet(self)
         self.flow_collector = None   # the flow log's, from the first observe on
+        self.view = None             # the browser view, from the first browser_view() on
         self.janitor = Janitor()
         self._check(self.manifests)
         self._check_services()
@@ -415,12 +417,13 @@ class Cluster(Objects):
         self.control_loops, self.owner_loops, self.kubelet_loops = [], [], {}
         for kubelet in self.node_kubelets.values():
             kubelet.stop_reporting()
+        self.stop_browser_view()   # it follows the API's store and the flow log
+        self.stop_flow_log()
         if self.api is not None:
             self.api.stop()
             self.api = None
         self.kubelet.stop()
         self.programmer.stop()
-        self.stop_flow_log()
         self.slices_loop = self.endpoints_loop = self.dns_loop = self.policy_loop = None
         # The node namespaces, veths included, go with the nodes below.
         for kubelet in self.node_kubelets.values():
@@ -534,6 +537,22 @@ class Cluster(Objects):
     def translated_sources(self):
         """The sources the fabric's NAT gives: the nodes' addresses, the hairpin's."""
         return {n.ip for n in self.node_plans.values()} | {self.addresses.masquerade_ip}
+
+    # --- browser view ---------------------------------------------------------------
+    def browser_view(self):
+        """The browser view (topo/ui), started at the first call; its URL, with the
+        token, is also in the run's directory (ui-url, mode 0600) for `kubemn ui`."""
+        with self.lock:
+            if self.view is None:
+                self.view = BrowserView(self).start()
+                write_private(os.path.join(self.run_dir, UI_URL_FILE), self.view.url + "\n")
+            return self.view
+
+    def stop_browser_view(self):
+        with self.lock:
+            view, self.view = self.view, None
+        if view is not None:
+            view.stop()
 
     def address_names(self):
         """{address: name} of the pods, Services, nodes and the internet host now, and

@@ -7,6 +7,7 @@
                         shell: eval "$(kubemn ovs-env)"
   kubemn observe [-f] [--last N] [filters] [-o compact|json]
                         the active run's flow log, as the CLI's observe shows it
+  kubemn ui             the URL of the active run's browser view (with its token)
 """
 import argparse
 import os
@@ -37,6 +38,8 @@ def _parser():
     sub.add_parser("ovs-env", help="print the shell exports that point ovs-vsctl, ovs-ofctl "
                    "and ovs-appctl at the active run's Open vSwitch, for "
                    "eval \"$(kubemn ovs-env)\"")
+    sub.add_parser("ui", help="print the URL of the active run's browser view (with its "
+                   "token)")
     sub.add_parser("observe", add_help=False,
                    help="the active run's flow log, as the CLI's observe shows it (its "
                    "options: -f, --last N, --pod, --namespace, --protocol, --port, --node, "
@@ -81,6 +84,8 @@ def run(args):
     with cluster:
         progress_to_stderr("the Kubernetes API is at %s; for kubectl in another shell: %s"
                            % (cluster.api.url, kubectl.shell_setup()))
+        progress_to_stderr("the browser view (this machine only): %s"
+                           % cluster.browser_view().url)
         progress_to_stderr("cluster ready: %d nodes, %d pods; type `help`, "
                            "`kubectl get pods -o wide`, or `exit`"
                            % (len(cluster.node_plans), len(cluster.pods)))
@@ -127,6 +132,19 @@ def ovs_env(_args):
     return 0
 
 
+def ui(_args):
+    from topo.errors import KubemnError
+    from topo.runtime.runlock import active_run
+    from topo.ui.server import active_view_url_file
+    path = active_view_url_file() if active_run() is not None else None
+    if path is None:
+        raise KubemnError("no kubemn run with a browser view is active: start one with "
+                          "`make run-topology`")
+    with open(path) as handle:
+        sys.stdout.write(handle.read())
+    return 0
+
+
 def observe(args):
     from topo.api.kubeconfig import active_kubeconfig
     from topo.errors import KubemnError
@@ -157,7 +175,7 @@ def main(argv=None):
     from topo.errors import KubemnError
     try:
         return {"run": run, "clean": clean, "kubeconfig": kubeconfig,
-                "ovs-env": ovs_env, "observe": observe}[args.command](args)
+                "ovs-env": ovs_env, "observe": observe, "ui": ui}[args.command](args)
     except KubemnError as exc:
         sys.stderr.write("kubemn: error: %s\n" % exc)
         return 1

@@ -255,6 +255,8 @@ class Objects:
         """A pod by ref ('name' in default, 'namespace/name'), or by a bare name that
         only one namespace has."""
         found = self.pods.get(key)
+        if found is None and key.startswith(DEFAULT_NAMESPACE + "/"):
+            found = self.pods.get(key[len(DEFAULT_NAMESPACE) + 1:])   # default's own ref
         if found is None and "/" not in key:
             matches = [p for p in self.pods.values() if p.name == key]
             found = matches[0] if len(matches) == 1 else None

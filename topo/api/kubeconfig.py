@@ -32,17 +32,22 @@ def kubeconfig_text(server, token, ca_pem, namespace="default"):
         "current-context": CONTEXT}, sort_keys=False)
 
 
-def write_kubeconfig(run_dir, server, token, ca_path):
-    path = os.path.join(run_dir, FILE_NAME)
-    with open(ca_path) as handle:
-        ca_pem = handle.read()
+def write_private(path, text):
+    """A new file only its owner reads (mode 0600), owned by the user who started
+    kubemn (the one behind sudo, if any): it holds a token."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(kubeconfig_text(server, token, ca_pem))
+        handle.write(text)
     owner = os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
     if all(owner) and os.geteuid() == 0:
         os.chown(path, int(owner[0]), int(owner[1]))
     return path
+
+
+def write_kubeconfig(run_dir, server, token, ca_path):
+    with open(ca_path) as handle:
+        ca_pem = handle.read()
+    return write_private(os.path.join(run_dir, FILE_NAME), kubeconfig_text(server, token, ca_pem))
 
 
 def active_kubeconfig():

@@ -197,6 +197,11 @@ class KubeCLI(CLI):
         except KeyboardInterrupt:
             output("\n")
 
+    def do_ui(self, _line):
+        """ui: the URL of the browser view (with the run's token): the cluster's map
+        and its flows, live, in a browser on this machine."""
+        output(self.cluster.browser_view().url + "\n")
+
     def do_draw(self, line):
         """draw [PATH]: an SVG and a PNG picture of the cluster (default
         kubemn-cluster.svg and .png in the current directory)."""
