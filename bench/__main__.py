@@ -9,7 +9,7 @@ import datetime
 import os
 import sys
 
-from bench import api, datapath, scenarios
+from bench import api, datapath, scenarios, ui
 from bench.report import describe_machine, document, fmt, median, table
 
 QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5,
@@ -86,6 +86,19 @@ def measure(size):
                  "controller (until all answer from a pod; how many answered)",
                  "%d (%s; %d)" % (pushes, fmt(answering, "s"), answered), 1,
                  "one or few, all answering"))
+
+    progress("the browser view in Chromium, %d pods over 10 nodes" % size["pods"])
+    view = ui.browser_view(size["pods"])
+    rows.append(("browser view, %d pods over 10 nodes: first paint in headless Chromium "
+                 "(pods drawn)" % size["pods"], "%s (%d)" % (fmt(view["first paint"], "s"),
+                                                              view["pods drawn"]),
+                 runs, "<= 2 s for 1000"))
+    rows.append(("  a new flow drawn after its node saw it, one connection at a time: "
+                 "median (most)", "%s (%s)" % (fmt(view["flow delay"][0], "s"),
+                                               fmt(view["flow delay"][1], "s")), 20, "<= 1 s"))
+    rows.append(("  the same during a burst of 1,000 connections: median (most)",
+                 "%s (%s)" % (fmt(view["burst delay"][0], "s"),
+                              fmt(view["burst delay"][1], "s")), 1, "<= 1 s"))
 
     rows += datapath.rows(size)
     return rows

@@ -179,7 +179,7 @@ function drawFlows(digest) {
   const fresh = digest.recent.filter(r => !state.seenRecords.has(r.time + end(r.source) + r.event));
   for (const r of fresh) {
     state.seenRecords.add(r.time + end(r.source) + r.event);
-    window.kubemn.flowDelays.push(now / 1000 - r.time);
+    window.kubemn.flowDelays.push({delay: now / 1000 - r.time, from: r.source.name || r.source.ip});
   }
   if (state.seenRecords.size > 5000) state.seenRecords = new Set([...state.seenRecords].slice(-1000));
   state.recent = fresh.reverse().concat(state.recent).slice(0, RECENT_SHOWN);
