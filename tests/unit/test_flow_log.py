@@ -96,10 +96,11 @@ def test_observe_options_and_bad_input_in_one_line():
                             "--verdict dropped")
     assert (options.last, options.follow, options.output) == (5, True, "json")
     assert options.filters == {"pod": "client1", "namespace": None, "protocol": "tcp",
-                               "port": 80, "node": None, "verdict": "DROPPED"}
+                               "port": 80, "node": None, "verdict": "DROPPED", "ip": None}
     for line, said in (("--port 70000", "out of range"), ("--last -1", "0 or more"),
                        ("--protocol gre", "invalid choice"), ("--bogus", "unrecognized"),
-                       ("-o yaml", "invalid choice"), ("--verdict lost", "invalid choice")):
+                       ("-o yaml", "invalid choice"), ("--verdict lost", "invalid choice"),
+                       ("--ip 10.0.0", "not an IPv4 address")):
         with pytest.raises(KubemnError, match=said):
             parse_observe(line)
 

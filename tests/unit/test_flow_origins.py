@@ -2,7 +2,7 @@
 conntrack dump read, the client behind a node's source NAT and the frontend it
 dialled found, the Service named from its NodePort or its own address."""
 from topo.observe.address_names import AddressNames
-from topo.observe.flow_log import compact, names_of, service_addresses, with_origin
+from topo.observe.flow_log import compact, matches, names_of, service_addresses, with_origin
 from topo.observe.switch_conntrack import origin, parse_dump
 
 # As dpctl/dump-conntrack printed them for a curl from the internet to node1's NodePort.
@@ -65,6 +65,8 @@ def test_a_nodeport_names_its_service_and_the_line_shows_the_client():
     assert entry["translated_from"]["name"] == "node:node2"
     assert "[service default/web-nodeport: node:node2 (192.168.0.2:30080) from internet " \
            "(203.0.113.1:35830)]" in compact(entry)
+    assert matches(entry, ip="203.0.113.1") and matches(entry, ip="10.244.1.5")
+    assert not matches(entry, ip="10.244.1.6")
 
 
 def test_a_load_balancer_or_external_address_names_its_service_by_itself():

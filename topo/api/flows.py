@@ -27,6 +27,7 @@ def options_of(query):
 def serve_flows(api, query, handler):
     options = options_of(query)
     collector = api.cluster.flow_log()
+    collector.settle()   # what happened before the request is in the answer
     records, index = collector.since(0)
     shown = [r for r in records if matches(r, **options.filters)]
     lost = 0

@@ -169,7 +169,7 @@ class KubeCLI(CLI):
 
     def do_observe(self, line):
         """observe [--last N] [-f] [--pod P] [--namespace NS] [--protocol P] [--port N]
-        [--node N] [--verdict FORWARDED|DROPPED|REJECTED] [-o compact|json]: the flow
+        [--node N] [--verdict FORWARDED|DROPPED|REJECTED] [--ip A] [-o compact|json]: the flow
         log, the connections the nodes' conntrack saw (began, answered, closed, ended
         with its counts), the packets NetworkPolicies dropped and the fabric rejected,
         its addresses named; -f follows it until Ctrl-C. It runs from the CLI's start."""
@@ -180,6 +180,7 @@ class KubeCLI(CLI):
             error("Error: %s\n" % exc)
             return
         show = as_json if options.output == "json" else compact
+        collector.settle()   # the connections of the commands before it are in
         records, index = collector.since(0)
         shown = [r for r in records if matches(r, **options.filters)]
         for entry in shown[-options.last:] if options.last else []:

@@ -55,6 +55,10 @@ class FlowCollector:
         self.selector = selectors.DefaultSelector()
         self.stopping = False
         self.thread = None
+        self.rounds = 0        # reads of every socket done so far
+        self.waker, self.woken = socket.socketpair()   # ends a wait in select at once
+        self.woken.setblocking(False)
+        self.selector.register(self.woken, selectors.EVENT_READ, ("wake", None))
 
     def start(self):
         if self.controller_socket:
@@ -74,6 +78,8 @@ class FlowCollector:
             for sock in sockets:
                 sock.close()
         self.listeners.clear()
+        self.waker.close()
+        self.woken.close()
         if self.controller_listener is not None:
             self.controller_listener.close()
             with contextlib.suppress(FileNotFoundError):   # the run's directory went first
@@ -86,6 +92,16 @@ class FlowCollector:
         with self.changed:
             first = self.seen - len(self.records)
             return list(self.records)[max(0, index - first):], self.seen
+
+    def settle(self, timeout=1.0):
+        """Waits until everything the kernel and the controller had sent before the
+        call is in the log (a command's connections, for an observe that follows it)."""
+        with self.changed:
+            target = self.rounds + 2   # the round under way may have read before the call
+        self.waker.send(b"\0")
+        with self.changed:
+            return self.changed.wait_for(lambda: self.rounds >= target or self.stopping,
+                                         timeout)
 
     def wait(self, index, timeout):
         """Waits until a record after the index-th exists, or timeout."""
@@ -150,6 +166,9 @@ class FlowCollector:
             for key, _ in self.selector.select(0.2):
                 entries += self._read(key.fileobj, *key.data)
             self._keep(self._with_origins(entries))
+            with self.changed:
+                self.rounds += 1
+                self.changed.notify_all()
             if time.monotonic() - looked >= NODES_SECONDS:
                 looked = time.monotonic()
                 self._refresh_nodes()
@@ -196,6 +215,8 @@ class FlowCollector:
 
     def _entries(self, kind, node, data, now):
         """The records of one read (None for what is not worth one)."""
+        if kind == "wake":
+            return []
         if kind == "conntrack":
             return (flow_log.record(event, node, self.known, now) for event in
                     conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES))

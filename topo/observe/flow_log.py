@@ -180,11 +180,15 @@ def _pod(end):
 
 
 def matches(entry, pod=None, namespace=None, protocol=None, port=None, node=None,
-            verdict=None):
+            verdict=None, ip=None):
     """Whether the record passes Hubble's filters: a pod (namespace/name, or a name
     in any namespace) or a namespace at either end, the protocol, a port at either
-    end, the node that saw it, the verdict."""
+    end, the node that saw it, the verdict, an address at either end (or the client
+    behind the fabric's source NAT)."""
     if verdict is not None and entry["verdict"] != verdict.upper():
+        return False
+    if ip is not None and ip not in (entry["source"]["ip"], entry["destination"]["ip"],
+                                     entry.get("client", {}).get("ip")):
         return False
     pods = [p for p in (_pod(entry["source"]), _pod(entry["destination"])) if p]
     if pod is not None and not any("/".join(p) == pod or p[1] == pod for p in pods):

@@ -1,18 +1,27 @@
 """`observe`'s options (pure): Hubble's flag names where they fit."""
 import argparse
+import ipaddress
 import shlex
 
 from topo.errors import KubemnError
 
 FORMATS = ("compact", "json")
 # What the API's flows endpoint takes (the output is its own: JSON lines).
-QUERY_NAMES = {"last", "follow", "pod", "namespace", "protocol", "port", "node", "verdict"}
+QUERY_NAMES = {"last", "follow", "pod", "namespace", "protocol", "port", "node", "verdict",
+               "ip"}
 VERDICTS = ("FORWARDED", "DROPPED", "REJECTED")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         raise KubemnError("observe: " + message)
+
+
+def _address(text):
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not an IPv4 address" % text) from None
 
 
 def _parser():
@@ -26,6 +35,7 @@ def _parser():
     parser.add_argument("--port", type=int)
     parser.add_argument("--node")
     parser.add_argument("--verdict", choices=VERDICTS, type=str.upper)
+    parser.add_argument("--ip", type=_address)
     parser.add_argument("-o", "--output", choices=FORMATS, default="compact")
     return parser
 
@@ -76,5 +86,5 @@ def parse_observe_words(words):
     if options.port is not None and not 0 < options.port < 65536:
         raise KubemnError("observe: --port %d is out of range (1-65535)" % options.port)
     options.filters = {k: getattr(options, k) for k in
-                       ("pod", "namespace", "protocol", "port", "node", "verdict")}
+                       ("pod", "namespace", "protocol", "port", "node", "verdict", "ip")}
     return options
