@@ -26,7 +26,7 @@ from ryu.ofproto import ofproto_v1_3
 from controllers import openflow
 from controllers.closing_channel import ClosingChannel
 from controllers.flows import cookie_of
-from controllers.observations import Observations
+from controllers.observations import Observations, from_the_internet
 from controllers.pipeline import switch_configs
 from controllers.reconcile import plan_changes
 from controllers.replies import reply_to
@@ -198,7 +198,10 @@ class FabricApp(app_manager.RyuApp):
             msg.datapath.send_msg(openflow.packet_out(msg.datapath, msg.match["in_port"],
                                                       reply))
             if msg.table_id == SERVICE:
-                self.observations.rejected(msg.datapath.id, msg.data)
+                self.observations.tell("REJECTED", msg.datapath.id, msg.data)
+        elif from_the_internet(self.state, msg.datapath.id, msg.match["in_port"],
+                               msg.table_id, msg.data):
+            self.observations.tell("DROPPED", msg.datapath.id, msg.data)
 
 
 class StateApi(ControllerBase):

@@ -66,10 +66,11 @@ def classify_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
                    [("output", "CONTROLLER")])
     internet = state.internet
     if internet is not None and internet.dpid == dpid:
-        # From outside, pod and Service addresses are unroutable, as in a real cluster.
+        # From outside, pod and Service addresses are unroutable, as in a real cluster:
+        # the controller drops such a packet, and tells the flow log.
         for cidr in state.cluster_cidrs:
             yield flow(t.CLASSIFY, 95, {"in_port": internet.port, "eth_type": ETH_IPV4,
-                                        "ipv4_dst": cidr}, [])
+                                        "ipv4_dst": cidr}, [("output", "CONTROLLER")])
     for port in edge_ports(state, dpid):
         yield flow(t.CLASSIFY, 90, {"in_port": port, "eth_type": ETH_IPV4},
                    [("goto", t.UNSNAT)])

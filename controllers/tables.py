@@ -2,8 +2,9 @@
 marks and cookies, in one place.
 
   0  CLASSIFY   ARP and gateway pings -> controller; the internet host's packets to
-                pod or Service addresses are dropped (outside, only NodePorts and
-                LoadBalancer addresses are reachable); IPv4 from a node or the
+                pod or Service addresses -> controller, which drops them and tells
+                the flow log (outside, only NodePorts and LoadBalancer addresses
+                are reachable); IPv4 from a node or the
                 internet host (an edge port) -> UNSNAT; from another switch -> ROUTE
   5  UNSNAT     replies to the masquerade address or to a node's address:
                 ct(zone SNAT, nat) -> CONNTRACK

@@ -105,6 +105,24 @@ def test_a_connection_to_the_internet_shows_its_nodes_masquerade(cluster):
     assert record["translated"]["source"]["name"] == "node:node1"
 
 
+def test_the_internet_hosts_packet_to_a_pod_is_logged_as_the_fabrics_drop(cluster):
+    cluster.flow_log()
+    server = cluster.pod("server2")
+    curl = subprocess.run(enter_argv(cluster.net["internet"].pid) + [
+        "curl", "-s", "-m", "1", "http://%s:8080/" % server.ip],
+        capture_output=True, text=True, timeout=30)
+    assert curl.returncode == 28   # nothing answers: pod addresses are not routable
+
+    def drops():
+        return [r for r in _records(cluster, pod="server2", verdict="DROPPED")
+                if r["source"].get("name") == "internet"]
+    wait_for(drops, 5)
+    record = drops()[0]
+    assert record["node"] == cluster.fabric.switches[0][0]
+    assert record["destination"] == {"ip": server.ip, "port": 8080, "name": "default/server2"}
+    assert "only NodePorts, LoadBalancer and external IPs are reachable" in record["reason"]
+
+
 HELPERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "helpers")
 BURST = 1000
 

@@ -4,9 +4,11 @@ import json
 import socket
 import struct
 
-from controllers.observations import reject_message
+from controllers.observations import from_the_internet, message
+from controllers.state import parse_state
+from controllers.tables import CLASSIFY, SERVICE
 from topo.observe import nflog_messages as nflog
-from topo.observe.flow_log import compact, dropped, matches, names_of, rejected
+from topo.observe.flow_log import compact, dropped, fabric_dropped, matches, names_of, rejected
 from topo.observe.netlink import error_of, messages
 from topo.policy.nft import drop_prefix
 
@@ -72,9 +74,9 @@ def test_a_log_not_of_a_drop_makes_no_record():
 
 def test_a_reject_for_want_of_endpoints_names_the_service_and_its_port():
     frame = bytes(12) + b"\x08\x00" + ipv4_tcp("10.244.1.3", "10.96.0.20", 40001, 80, 0x02)
-    message = json.loads(reject_message(1, frame))
-    assert message["switch"] == 1
-    packet = nflog.parse_payload("", bytes.fromhex(message["frame"])[14:])
+    told = json.loads(message("REJECTED", 1, frame))
+    assert (told["event"], told["switch"]) == ("REJECTED", 1)
+    packet = nflog.parse_payload("", bytes.fromhex(told["frame"])[14:])
     entry = rejected(packet, "s1", NAMES, now=0)
     assert (entry["verdict"], entry["node"]) == ("REJECTED", "s1")
     assert entry["destination"]["name"] == "svc:default/web"
@@ -84,3 +86,20 @@ def test_a_reject_for_want_of_endpoints_names_the_service_and_its_port():
 def test_what_is_not_ipv4_is_not_read():
     assert nflog.parse_payload("", b"\x60" + bytes(39)) is None
     assert nflog.parse_payload("", b"\x45" + bytes(5)) is None
+
+
+def test_the_internet_hosts_packet_to_a_pod_is_a_fabric_drop_and_its_arp_is_not():
+    state = parse_state({"generation": 1, "switches": [{"dpid": 1}],
+                         "gateway": {"ip": "192.168.0.254", "mac": "0a:00:00:00:00:fe"},
+                         "internet": {"ip": "203.0.113.1", "mac": "0a:00:00:00:00:09",
+                                      "cidr": "203.0.113.0/24", "dpid": 1, "port": 9,
+                                      "gateway_ip": "203.0.113.254"},
+                         "cluster_cidrs": ["10.244.0.0/16"]})
+    frame = bytes(12) + b"\x08\x00" + ipv4_tcp("203.0.113.1", "10.244.1.3", 40002, 80, 0x02)
+    assert from_the_internet(state, 1, 9, CLASSIFY, frame)
+    assert not from_the_internet(state, 1, 9, CLASSIFY, bytes(12) + b"\x08\x06" + bytes(28))
+    assert not from_the_internet(state, 1, 3, CLASSIFY, frame)       # a node's port
+    assert not from_the_internet(state, 1, 9, SERVICE, frame)
+    entry = fabric_dropped(nflog.parse_payload("", frame[14:]), "s1", NAMES, now=0)
+    assert (entry["verdict"], entry["source"]["name"]) == ("DROPPED", "internet")
+    assert "only NodePorts, LoadBalancer and external IPs are reachable" in entry["reason"]

@@ -101,8 +101,9 @@ def test_the_internet_host_cannot_reach_pod_or_service_addresses():
                         "dpid": 1, "port": 9},
            "cluster_cidrs": ["10.244.0.0/16", "10.96.0.0/12"]}
     config = switch_configs(parse_state(doc))[1]
+    # Sent up to the controller, which drops them and tells the flow log.
     dropped = {dict(f.match)["ipv4_dst"] for f in flows_in(config, t.CLASSIFY, in_port=9)
-               if f.actions == ()}
+               if f.actions == (("output", "CONTROLLER"),)}
     assert dropped == {"10.244.0.0/16", "10.96.0.0/12"}
 
 

@@ -23,6 +23,8 @@ from topo.policy.nft import DROP_LOG_GROUP
 from topo.runtime.netns import network_namespace_of
 
 ETHERNET_HEADER = 14
+# What the controller says it did (controllers/observations.py), as a record.
+CONTROLLER_RECORDS = {"REJECTED": flow_log.rejected, "DROPPED": flow_log.fabric_dropped}
 KEPT = 100000          # records kept; older ones are let go of
 NODES_SECONDS = 1.0    # how often it looks for nodes added or gone
 RECEIVE_BUFFER = 4 << 20
@@ -230,10 +232,11 @@ class FlowCollector:
             message = json.loads(data)
             frame = bytes.fromhex(message["frame"])
             switch = self.switches.get(message["switch"], "switch %#x" % message["switch"])
+            record = CONTROLLER_RECORDS[message["event"]]
         except (ValueError, KeyError, TypeError):
             return None   # not the controller's datagram: let go of
         packet = nflog_messages.parse_payload("", frame[ETHERNET_HEADER:])
-        return packet and flow_log.rejected(packet, switch, self.known, now)
+        return packet and record(packet, switch, self.known, now)
 
     def _keep(self, entries):
         if not entries:

@@ -130,6 +130,16 @@ def with_origin(entry, client, frontend, names):
     return entry
 
 
+def fabric_dropped(packet, switch, names, now=None):
+    """The record of the internet host's packet to a pod or Service address, which
+    the fabric dropped at switch (only NodePorts, LoadBalancer and external addresses
+    are open to the outside, as in a real cluster)."""
+    return _packet_entry(packet, switch, names, now, "DROPPED",
+                         "the fabric drops the internet's packets to pod and Service "
+                         "addresses: from outside, only NodePorts, LoadBalancer and "
+                         "external IPs are reachable")
+
+
 class ServiceMatcher:
     """Names the Service a connection went through. Open vSwitch translates a Service's
     address to an endpoint's between the nodes, where no conntrack event is sent: the
