@@ -373,6 +373,9 @@ def test_trace_and_the_policy_verb_name_the_policy_that_drops(cluster):
     apply(cluster, "x", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
     text = trace(cluster, "y/a x/a:80")
     assert "DROPPED" in text
+    # The node's policy table logged the drop: the hop of the component that did it.
+    assert re.search(r"node\d policy table\s+dropped\s+chain ingress_10_244_\d+_\d+: no "
+                     r"NetworkPolicy allows ingress to x/a \(isolated by x/deny\)", text), text
     assert re.search(r"NetworkPolicy: DROPPED by node\d's forward hook: no policy allows "
                      r"ingress to x/a from "
                      r"10\.244\.\d+\.\d+ TCP/80 \(isolated by x/deny\)", text), text

@@ -53,7 +53,7 @@ def test_cross_node_is_routed_three_times(cluster):
     assert hops(text) == ["client1 eth0", "node1 " + cluster.pod("client1").veth, "node1 cbr0",
                           "node1 routing", "node1 eth0", "kmn-s1", "node2 eth0", "node2 cbr0",
                           "node2 " + cluster.pod("server2").veth, "server2 eth0"]
-    assert re.search(r"server2 eth0\s+\S+ -> \S+ icmp type 8 ttl 61", text)
+    assert re.search(r"server2 eth0\s+delivered\s+\S+ -> \S+ icmp type 8 ttl 61", text)
     assert "ROUTE" in text and "NAT:" not in text
 
 

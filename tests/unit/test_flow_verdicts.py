@@ -59,6 +59,7 @@ def test_a_policy_drop_is_read_back_with_its_pod_its_policies_and_the_packets_fl
     assert entry["source"]["name"] == "default/client1"
     assert entry["destination"]["name"] == "default/web-1"
     assert entry["policies"] == ["default/deny-all", "default/allow-db"]
+    assert entry["chain"] == "ingress_10_244_2_2"
     assert entry["reason"] == ("no NetworkPolicy allows ingress to default/web-1 "
                                "(isolated by default/deny-all, default/allow-db)")
     line = compact(entry)

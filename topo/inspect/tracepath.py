@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from controllers import tables as t
 from controllers.flows import cookie_of
 from topo.errors import KubemnError
-from topo.inspect.flowview import describe_flow, desired_configs
+from topo.inspect.flowview import desired_configs
+from topo.inspect.trace_words import drop_line, hop_verb, rule_line
 from topo.policy.view import judge
 from topo.runtime.network import INTERNET_HOST, switch_port
 from topo.runtime.processes import enter_argv
 
 CAPTURE = [sys.executable, "-m", "topo.runtime.capture"]
+HOP = "%3d. %-28s %-10s %s"   # step, the component, what it did, the packet or the rule
 CAPTURE_LIMIT_SECONDS = 30
 REPLY_WAIT_SECONDS = 0.3
 
@@ -34,6 +36,7 @@ class Point:
     enter: list      # argv prefix that enters the namespace
     iface: str
     side: str        # "source" or "destination"
+    role: str = "node"   # whose interface: a "pod"'s, a "node"'s, the "internet" host's
 
 
 def parse_request(line):
@@ -92,10 +95,10 @@ def observation_points(cluster, source, candidates):
     points = []
     if source is None:
         points.append(Point("internet eth0", enter_argv(cluster.net[INTERNET_HOST].pid), "eth0",
-                            "source"))
+                            "source", "internet"))
     else:
         node = source.node
-        points += [Point("%s eth0" % source.ref, source.nsenter_argv(), "eth0", "source"),
+        points += [Point("%s eth0" % source.ref, source.nsenter_argv(), "eth0", "source", "pod"),
                    Point("%s %s" % (node.name, source.veth), enter_argv(node.pid), source.veth,
                          "source"),
                    Point("%s cbr0" % node.name, enter_argv(node.pid), "cbr0", "source"),
@@ -107,7 +110,8 @@ def observation_points(cluster, source, candidates):
                       Point("%s cbr0" % node.name, enter_argv(node.pid), "cbr0", "destination"),
                       Point("%s %s" % (node.name, pod.veth), enter_argv(node.pid), pod.veth,
                             "destination"),
-                      Point("%s eth0" % pod.ref, pod.nsenter_argv(), "eth0", "destination")):
+                      Point("%s eth0" % pod.ref, pod.nsenter_argv(), "eth0", "destination",
+                            "pod")):
             if point.label not in seen:
                 seen.add(point.label)
                 points.append(point)
@@ -175,7 +179,7 @@ def switch_rules(cluster, configs, switch, in_port, packet, proto, endpoint=None
             dict(r.match).get(k) == v for k, v in wanted.items()) and dict(r.match).get(
             t.REG_SERVICE_PORT, chosen[t.REG_SERVICE_PORT]) == chosen[t.REG_SERVICE_PORT]]
         rules += sorted(dnat, key=lambda r: -r.priority)[:1]
-    lines = [describe_flow(rule) for rule in rules]
+    lines = [rule_line(rule) for rule in rules]
     final = [line.strip() for line in output.splitlines()
              if line.startswith("Datapath actions")]
     return lines, final[-1] if final else ""
@@ -212,7 +216,7 @@ def onward_switches(cluster, configs, ingress, arrived, proto):
             cluster.node_plans[node].mac)
         rules, _ = _traced_rules(switch, flow,
                                  configs[dict(cluster.fabric.switches)[switch]].flows)
-        found.append((switch, [describe_flow(rule) for rule in rules]))
+        found.append((switch, [rule_line(rule) for rule in rules]))
     return found
 
 
@@ -231,6 +235,7 @@ class Observed:
     switches: tuple = ()   # (label of the point after which, [(switch, rules, datapath)])
     ingress: str = ""      # the switch where the packet entered the fabric
     policy: str = ""       # NetworkPolicy's verdict, when no answer came
+    logged_drop: dict = None   # the flow log's record of the packet's drop, if any
 
 
 def trace(cluster, line):
@@ -243,6 +248,7 @@ def observe(cluster, line):
     the switches' own traces say of it."""
     src, dst, port, proto = parse_request(line)
     configs = desired_configs(cluster)[1]
+    flow_log = cluster.flow_log()   # listening before the packet goes: its drop is logged
     source, dst_ip, candidates = resolve(cluster, src, dst)
     sport = random.randint(33000, 60999)
     bpf = "icmp" if proto == "icmp" else "%s port %d" % (proto, sport)
@@ -277,7 +283,18 @@ def observe(cluster, line):
                                                  entering[0], forward, proto))
     if reply is None:
         observed.policy = _policy_verdict(cluster, forward, proto, dst_ip, port, source)
+        observed.logged_drop = _logged_drop(flow_log, observed.origin, sport, proto)
     return observed
+
+
+def _logged_drop(flow_log, origin, sport, proto):
+    """The flow log's record of the packet's drop (a node's policy table, the fabric's
+    controller), or None."""
+    flow_log.settle()
+    records, _ = flow_log.since(0)
+    return next((r for r in reversed(records) if r["verdict"] == "DROPPED" and
+                 r["source"]["ip"] == origin and
+                 (proto == "icmp" or r["source"]["port"] == sport)), None)
 
 
 def first_of_each_direction(packets, proto, sport):
@@ -318,20 +335,25 @@ def render(observed):
     step = 0
     inserts = {}
     if observed.routing:
-        inserts[observed.routing[0]] = [(observed.routing[1], [observed.routing[2]])]
+        inserts[observed.routing[0]] = [(observed.routing[1], [("routed",
+                                                               observed.routing[2])])]
     if observed.switches:
         inserts.setdefault(observed.switches[0], []).extend(
-            ("%s" % switch, ["OpenFlow pipeline (ofproto/trace):"] +
+            ("%s" % switch, [("", "OpenFlow pipeline (ofproto/trace):")] +
              ["       %s" % rule for rule in rules] + (["       %s" % datapath]
                                                      if datapath else []))
             for switch, rules, datapath in observed.switches[1])
-    for point, packet in observed.forward:
+    for index, (point, packet) in enumerate(observed.forward):
         step += 1
-        out.append("%3d. %-28s %s" % (step, point.label, _flow_text(packet, observed.proto)))
+        out.append(HOP % (step, point.label, hop_verb(point, index == 0),
+                          _flow_text(packet, observed.proto)))
         for label, lines in inserts.pop(point.label, []) if point.side == "source" else []:
             step += 1
-            out.append("%3d. %-28s %s" % (step, label, lines[0]))
+            out.append(HOP % ((step, label) + lines[0]))
             out += lines[1:]
+    if observed.logged_drop:
+        step += 1
+        out.append(HOP % ((step,) + drop_line(observed.logged_drop)))
     rewritten = [pkt for point, pkt in observed.forward if point.side == "destination"]
     if rewritten and rewritten[0]["dst"] != observed.dst_ip:
         out.append("     NAT: %s -> %s:%s%s" % (observed.target, rewritten[0]["dst"],

@@ -9,7 +9,7 @@ line and JSON forms."""
 import json
 import time
 
-from topo.policy.nft import parse_drop_prefix
+from topo.policy.nft import chain_of, parse_drop_prefix
 
 # The TCP states a connection's log shows: answered, and closed (TIME_WAIT for the
 # side that closed first, CLOSE for a reset).
@@ -105,6 +105,7 @@ def dropped(packet, node, names, now=None):
                           " (isolated by %s)" % (direction, "to" if direction == "ingress"
                                                  else "from", pod, ", ".join(refs)))
     entry["policies"] = refs
+    entry["chain"] = chain_of(direction, pod_ip)   # of the node's table kubemn-policy
     return entry
 
 

@@ -29,7 +29,12 @@ PREFIX_BYTES = 127   # the kernel keeps a log prefix of up to 127 bytes
 
 
 def chain_name(direction: str, pod: PodInfo) -> str:
-    return "%s_%s" % (direction, pod.ip.replace(".", "_"))
+    return chain_of(direction, pod.ip)
+
+
+def chain_of(direction: str, ip: str) -> str:
+    """The chain of a pod's address for a direction ("ingress" or "egress")."""
+    return "%s_%s" % (direction, ip.replace(".", "_"))
 
 
 def _set(items):

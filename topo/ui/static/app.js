@@ -170,7 +170,8 @@ function drawFlows(digest) {
       tag.setAttribute("class", "flow-tag " + edge.verdict);
       tag.setAttribute("x", mx);
       tag.setAttribute("y", my);
-      tag.textContent = edge.verdict === "DROPPED" ? "✕ " + (edge.policies || []).join(", ") : "✕ no endpoints";
+      tag.textContent = edge.verdict === "REJECTED" ? "✕ no endpoints" :
+        "✕ " + (edge.policies ? edge.policies.join(", ") : "dropped");
       layer.appendChild(tag);
       drawn.push(tag);
     }
