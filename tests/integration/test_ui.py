@@ -119,6 +119,9 @@ def test_a_pods_details_its_flows_and_a_trace(cluster, page):
     text = until(page, "const t = document.getElementById('trace-output').textContent;"
                        "return t.startsWith('tracing') ? null : t", 30)
     assert "answered" in text, text
+    hops = until(page, "const p = document.querySelector('.trace-path.answered');"
+                       "return p && Number(p.dataset.hops)", 5)
+    assert hops >= 4   # client1, node1, node2, server2
     screenshot(page, "ui-details.png")
 
 

@@ -9,7 +9,8 @@ they happen), a pod's details with its flows, and a trace from a pod.
   GET /events?token=T           text/event-stream: "cluster" and "flows" events
   GET /pod?token=T&pod=NS/NAME  the pod as the map has it, and its latest flows
   GET /trace?token=T&from=POD&to=DST[:PORT][&proto=tcp|udp|icmp]
-                                `trace`'s text (a real packet, as the CLI's verb)
+                                `trace`'s text (a real packet, as the CLI's verb),
+                                and its path on the map
 Bad input gets 4xx with a one-line message: 400 (a parameter missing or wrong),
 403 (no token or a wrong one), 404, 405 (not GET)."""
 import glob
@@ -24,11 +25,12 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from topo.errors import KubemnError
-from topo.inspect.tracepath import trace
+from topo.inspect.tracepath import observe, render
 from topo.observe.flow_log import matches
 from topo.plan.naming import RUN_DIR_ROOT
 from topo.runtime.controller import free_port
 from topo.ui.hub import Hub
+from topo.ui.trace_path import trace_path
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 STATIC_FILES = ("app.js", "app.css")
@@ -106,9 +108,12 @@ class BrowserView:
         if "proto" in query:
             line += " --proto %s" % _one(query, "proto")
         try:
-            return {"text": trace(self.cluster, line)}
+            observed = observe(self.cluster, line)
         except KubemnError as exc:
             raise ViewError(400, str(exc)) from None
+        service = self.cluster.address_names().get(observed.dst_ip, "")
+        drawn = trace_path(observed, service if service.startswith("svc:") else None)
+        return dict(drawn, text=render(observed))
 
 
 def _one(query, name):

@@ -234,7 +234,39 @@ document.getElementById("trace-form").addEventListener("submit", async event => 
     proto: document.getElementById("trace-proto").value}));
   const body = await answer.json();
   output.textContent = answer.ok ? body.text : "Error: " + body.error;
+  if (answer.ok) drawTrace(body.path, body.verdict);
 });
+
+function drawTrace(path, verdict) {
+  // The places the traced packet crossed, numbered, over the map; where it ended.
+  const layer = document.getElementById("trace");
+  layer.innerHTML = "";
+  const spots = path.map(place => state.at[place]).filter(Boolean);
+  if (!spots.length) return;
+  const line = document.createElementNS(SVG, "polyline");
+  line.setAttribute("points", spots.map(s => `${s.x},${s.y}`).join(" "));
+  line.setAttribute("class", "trace-path " + verdict);
+  line.dataset.hops = spots.length;
+  line.dataset.verdict = verdict;
+  layer.appendChild(line);
+  spots.forEach((spot, i) => {
+    const mark = document.createElementNS(SVG, "text");
+    mark.setAttribute("class", "trace-step");
+    mark.setAttribute("x", spot.x + 6);
+    mark.setAttribute("y", spot.y - 6);
+    mark.textContent = String(i + 1);
+    layer.appendChild(mark);
+  });
+  if (verdict !== "answered") {
+    const end = spots[spots.length - 1];
+    const cross = document.createElementNS(SVG, "text");
+    cross.setAttribute("class", "trace-end");
+    cross.setAttribute("x", end.x + 8);
+    cross.setAttribute("y", end.y + 14);
+    cross.textContent = "✕ " + verdict.toLowerCase();
+    layer.appendChild(cross);
+  }
+}
 
 // --- the stream ------------------------------------------------------------------
 function connect() {
