@@ -527,6 +527,20 @@ class Cluster(Objects):
                     self.translated_sources, dump_text).start()
             return self.flow_collector
 
+    def watch_inside(self, key):
+        """The flow log logs the connections the pod makes to itself (its loopback)
+        from now on (topo/observe/inside_pod.py); (its namespace/name, whether it was
+        not watched before)."""
+        pod = self.pod(key)
+        ref = "%s/%s" % (pod.namespace, pod.name)
+        if pod.sandbox_pid is None:
+            raise KubemnError("pod %s has no sandbox yet" % ref)
+        try:
+            return ref, self.flow_log().watch_inside(ref, pod.node.name, pod.ip,
+                                                     pod.sandbox_pid)
+        except OSError as exc:   # it went meanwhile
+            raise KubemnError("watching inside pod %s: %s" % (ref, exc)) from None
+
     def stop_flow_log(self):
         """The flow log's collector stops (the next flow_log() starts another)."""
         with self.lock:

@@ -64,6 +64,29 @@ def test_a_same_node_connection_is_logged_at_its_node_only(cluster):
     assert {r["node"] for r in _connections(cluster, "multi", port=80)} == {"node1"}
 
 
+def test_containers_of_one_pod_talking_over_its_loopback_are_logged_inside_it(cluster):
+    ref, newly = cluster.watch_inside("multi")
+    assert (ref, newly) == ("default/multi", True)
+    assert cluster.watch_inside("default/multi") == ("default/multi", False)
+    shell = cluster.exec("multi", "wget -q -O - http://127.0.0.1:80/hostname",
+                         container="shell")
+    assert shell.stdout == "multi"
+
+    def inside():
+        return [r for r in _records(cluster, pod="multi", port=80)
+                if r.get("inside") == "default/multi" and r["event"] == "BEGAN"]
+    wait_for(inside, 5)
+    record = inside()[0]
+    assert record["node"] == "node1"
+    assert record["source"]["name"] == record["destination"]["name"] == "default/multi"
+    assert record["destination"]["ip"] == "127.0.0.1"
+    # What leaves the pod is its node's to log, not logged twice.
+    cluster.exec("multi", "wget -q -O - http://%s:8080/hostname" % cluster.pod("server2").ip,
+                 container="shell")
+    cluster.flow_log().settle()
+    assert not [r for r in _records(cluster, pod="server2") if "inside" in r]
+
+
 def test_filters_keep_only_what_they_name(cluster):
     cluster.exec("client1", "curl -s -m 5 http://%s/hostname" % cluster.pod("multi").ip)
     wait_for(lambda: _connections(cluster, "multi"), 5)

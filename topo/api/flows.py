@@ -27,6 +27,11 @@ def options_of(query):
 def serve_flows(api, query, handler):
     options = options_of(query)
     collector = api.cluster.flow_log()
+    if options.filters["pod"]:   # asked about a pod: its loopback too, from now on
+        try:
+            api.cluster.watch_inside(options.filters["pod"])
+        except KubemnError:
+            pass   # not (or no longer) a pod: the filter still applies
     collector.settle()   # what happened before the request is in the answer
     records, index = collector.since(0)
     shown = [r for r in records if matches(r, **options.filters)]

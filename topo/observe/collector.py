@@ -18,6 +18,7 @@ import time
 
 from topo.observe import conntrack_messages, flow_log, nflog_messages, switch_conntrack
 from topo.observe.address_names import AddressNames
+from topo.observe.inside_pod import listen_inside, to_itself
 from topo.observe.netlink import NETLINK_NETFILTER, error_of
 from topo.policy.nft import DROP_LOG_GROUP
 from topo.runtime.netns import network_namespace_of
@@ -54,6 +55,7 @@ class FlowCollector:
         self.changed = threading.Condition()
         self.listeners = {}    # node name -> (its conntrack socket, its NFLOG socket)
         self.controller_listener = None
+        self.insides = {}      # pod ref -> (its socket, its node, its address, its pid)
         self.selector = selectors.DefaultSelector()
         self.stopping = False
         self.thread = None
@@ -80,6 +82,9 @@ class FlowCollector:
             for sock in sockets:
                 sock.close()
         self.listeners.clear()
+        for sock, *_ in self.insides.values():
+            sock.close()
+        self.insides.clear()
         self.waker.close()
         self.woken.close()
         if self.controller_listener is not None:
@@ -94,6 +99,18 @@ class FlowCollector:
         with self.changed:
             first = self.seen - len(self.records)
             return list(self.records)[max(0, index - first):], self.seen
+
+    def watch_inside(self, ref, node, ip, pid):
+        """Logs the connections the pod makes to itself (its loopback) from now on;
+        False if it was watched already."""
+        with self.changed:
+            if ref in self.insides:
+                return False
+            sock = listen_inside(pid)
+            self.insides[ref] = (sock, node, ip, pid)
+            self.selector.register(sock, selectors.EVENT_READ, ("inside", ref))
+        self.waker.send(b"\0")   # its select takes the new socket in
+        return True
 
     def settle(self, timeout=1.0):
         """Waits until everything the kernel and the controller had sent before the
@@ -149,6 +166,12 @@ class FlowCollector:
         self.selector.register(sock, selectors.EVENT_READ, ("controller", None))
 
     def _refresh_nodes(self):
+        with self.changed:
+            for ref, (sock, _, _, pid) in list(self.insides.items()):
+                if not os.path.exists("/proc/%d" % pid):   # the pod went
+                    del self.insides[ref]
+                    self.selector.unregister(sock)
+                    sock.close()
         present = dict(self.nodes())
         for name in set(self.listeners) - set(present):
             for sock in self.listeners.pop(name):
@@ -222,10 +245,27 @@ class FlowCollector:
         if kind == "conntrack":
             return (flow_log.record(event, node, self.known, now) for event in
                     conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES))
+        if kind == "inside":
+            return self._inside_entries(node, data, now)
         if kind == "nflog":
             return (flow_log.dropped(packet, node, self.known, now)
                     for packet in nflog_messages.parse_packets(data))
         return [self._controller_entry(data, now)]
+
+    def _inside_entries(self, ref, data, now):
+        found = self.insides.get(ref)
+        if found is None:
+            return []
+        _, node, ip, _ = found
+        names = collections.ChainMap({"127.0.0.1": ref, ip: ref}, self.known)
+        entries = []
+        for event in conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES):
+            if to_itself(event, ip):
+                entry = flow_log.record(event, node, names, now)
+                if entry is not None:
+                    entry["inside"] = ref
+                    entries.append(entry)
+        return entries
 
     def _controller_entry(self, data, now):
         try:

@@ -222,9 +222,10 @@ def _shown(end):
 def compact(entry):
     """One line: time, node, event, source -> destination, protocol, the translation,
     the counts."""
+    where = entry["node"] + (" inside " + entry["inside"] if "inside" in entry else "")
     line = "%s %s %-8s %s -> %s %s" % (
         time.strftime("%H:%M:%S", time.localtime(entry["time"])) +
-        ".%03d" % (entry["time"] % 1 * 1000), entry["node"], entry["event"],
+        ".%03d" % (entry["time"] % 1 * 1000), where, entry["event"],
         _shown(entry["source"]), _shown(entry["destination"]), entry["protocol"])
     if "translated_from" in entry:
         line += " [%s%s%s]" % ("service %s: " % entry["service"] if "service" in entry else "",
