@@ -7,22 +7,15 @@ import statistics
 import sys
 
 from bench.report import median
+from bench.scenarios import DEPLOYMENT, POD_IMAGES
 from tests.integration.browser import start_browser, until
 from topo.cluster import Cluster
 from topo.runtime.processes import wait_until
 
 HELPERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests",
                        "helpers")
-PAUSED = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: crowd}
-spec:
-  replicas: %d
-  selector: {matchLabels: {app: crowd}}
-  template:
-    metadata: {labels: {app: crowd}}
-    spec: {containers: [{name: c, image: "registry.k8s.io/pause:3.9"}]}
----
+# The crowd, and a client and a server whose flows the page is timed on.
+PAIR = """---
 apiVersion: v1
 kind: Pod
 metadata: {name: server}
@@ -56,7 +49,8 @@ def browser_view(pods, nodes=10, runs=3):
     cluster = Cluster(None, nodes=nodes).start()
     page = None
     try:
-        cluster.apply_text(PAUSED % pods)
+        cluster.apply_text(DEPLOYMENT % {"name": "crowd", "replicas": pods,
+                                         "container": POD_IMAGES[0][1]} + PAIR)
         every = len(cluster.pods)
         url = cluster.browser_view().url
         page = start_browser()

@@ -8,7 +8,8 @@ from controllers.observations import from_the_internet, message
 from controllers.state import parse_state
 from controllers.tables import CLASSIFY, SERVICE
 from topo.observe import nflog_messages as nflog
-from topo.observe.flow_log import compact, dropped, fabric_dropped, matches, names_of, rejected
+from topo.observe.flow_log import compact, matches, names_of
+from topo.observe.verdicts import dropped, fabric_dropped, rejected
 from topo.observe.netlink import error_of, messages
 from topo.policy.nft import drop_prefix
 

@@ -207,7 +207,7 @@ class KubeCLI(CLI):
         except KubemnError:
             return   # a pod of no namespace yet, or gone: the filter still applies
         if newly:
-            error("observe: from now on also inside %s (its containers' connections to "
+            error("kubemn: observe: from now on also inside %s (its containers' connections to "
                   "each other)\n" % ref)
 
     def do_ui(self, _line):

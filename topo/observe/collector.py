@@ -1,10 +1,12 @@
 """The flow log's collector: in every node's network namespace a ctnetlink listener
 (its conntrack sees what the node forwards, bridged traffic included: br_netfilter)
 and the listener of the NFLOG group its NetworkPolicy table logs drops to; the
-fabric controller's datagrams (what it rejected) on a socket of the run; one thread
-reading them all, the records kept in a bounded ring (the oldest let go of first;
-messages the kernel had to drop are counted). It starts with the first `observe`, as
-its cost is a few messages a connection a node, and stops with the cluster."""
+fabric controller's datagrams (what it rejected or dropped) on a socket of the run;
+inside the pods asked about, a ctnetlink listener of their own (inside_pod.py); one
+thread reading them all, the records kept in a bounded ring (the oldest let go of
+first; messages the kernel had to drop are counted). It starts with the CLI (in the
+Python API, with the first flow_log()), as its cost is a few messages a connection a
+node, and stops with the cluster."""
 import collections
 import contextlib
 import errno
@@ -13,26 +15,28 @@ import os
 import selectors
 import socket
 import subprocess
-import threading
 import time
 
-from topo.observe import conntrack_messages, flow_log, nflog_messages, switch_conntrack
+from topo.observe import (conntrack_messages, flow_log, nflog_messages, switch_conntrack,
+                          verdicts)
 from topo.observe.address_names import AddressNames
 from topo.observe.inside_pod import listen_inside, to_itself
 from topo.observe.netlink import NETLINK_NETFILTER, error_of
 from topo.policy.nft import DROP_LOG_GROUP
+from topo.runtime.loop_thread import LoopThread
 from topo.runtime.netns import network_namespace_of
 
 ETHERNET_HEADER = 14
 # What the controller says it did (controllers/observations.py), as a record.
-CONTROLLER_RECORDS = {"REJECTED": flow_log.rejected, "DROPPED": flow_log.fabric_dropped}
+CONTROLLER_RECORDS = {"REJECTED": verdicts.rejected, "DROPPED": verdicts.fabric_dropped}
 KEPT = 100000          # records kept; older ones are let go of
 NODES_SECONDS = 1.0    # how often it looks for nodes added or gone
 RECEIVE_BUFFER = 4 << 20
-ACCOUNTING = "/proc/sys/net/netfilter/nf_conntrack_acct"
 
 
-class FlowCollector:
+class FlowCollector(LoopThread):
+    thread_name = "kubemn-flow-log"
+
     def __init__(self, nodes, names, switches=None, controller_socket=None,
                  translated_sources=frozenset, switch_conntrack_dump=None):
         """nodes(): [(name, pid)] of the cluster's nodes now; names(): the
@@ -42,6 +46,7 @@ class FlowCollector:
         translated_sources(): the addresses the fabric's source NAT gives (the
         nodes', the hairpin's), whose connections' origin switch_conntrack_dump()
         tells."""
+        super().__init__()
         self.nodes = nodes
         self.switches = switches or {}
         self.controller_socket = controller_socket
@@ -52,13 +57,10 @@ class FlowCollector:
         self.known = AddressNames(names)
         self.seen = 0          # records made so far (their index in the log)
         self.lost = 0          # times the kernel had to drop messages for us (ENOBUFS)
-        self.changed = threading.Condition()
         self.listeners = {}    # node name -> (its conntrack socket, its NFLOG socket)
         self.controller_listener = None
         self.insides = {}      # pod ref -> (its socket, its node, its address, its pid)
         self.selector = selectors.DefaultSelector()
-        self.stopping = False
-        self.thread = None
         self.rounds = 0        # reads of every socket done so far
         self.waker, self.woken = socket.socketpair()   # ends a wait in select at once
         self.woken.setblocking(False)
@@ -68,16 +70,10 @@ class FlowCollector:
         if self.controller_socket:
             self._listen_to_controller()
         self._refresh_nodes()
-        self.thread = threading.Thread(target=self._run, name="kubemn-flow-log", daemon=True)
-        self.thread.start()
-        return self
+        return super().start()
 
     def stop(self):
-        with self.changed:
-            self.stopping = True
-            self.changed.notify_all()
-        if self.thread is not None:
-            self.thread.join(5)
+        super().stop()
         for sockets in self.listeners.values():
             for sock in sockets:
                 sock.close()
@@ -133,7 +129,7 @@ class FlowCollector:
             nflog = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
             # A connection's packets and bytes, counted from now on (the thread's
             # network namespace is the node's: so are the sysctls it opens).
-            with open(ACCOUNTING, "w") as sysctl:
+            with open(conntrack_messages.ACCOUNTING, "w") as sysctl:
                 sysctl.write("1")
         try:
             conntrack.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
@@ -248,7 +244,7 @@ class FlowCollector:
         if kind == "inside":
             return self._inside_entries(node, data, now)
         if kind == "nflog":
-            return (flow_log.dropped(packet, node, self.known, now)
+            return (verdicts.dropped(packet, node, self.known, now)
                     for packet in nflog_messages.parse_packets(data))
         return [self._controller_entry(data, now)]
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from topo.observe.netlink import NFGENMSG, attributes, messages
 
+# A namespace's sysctl: a connection's packets and bytes counted (with DESTROY).
+ACCOUNTING = "/proc/sys/net/netfilter/nf_conntrack_acct"
 NFNL_SUBSYS_CTNETLINK = 1
 IPCTNL_MSG_CT_NEW, IPCTNL_MSG_CT_DELETE = 0, 2
 NLM_F_CREATE = 0x400

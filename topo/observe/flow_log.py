@@ -1,15 +1,12 @@
 """The flow log's records (pure): a conntrack event a node saw, its addresses named as
 the cluster names them (a pod as namespace/name, a Service as svc:namespace/name, a
 node as node:name, the internet), when it was seen and where; the events worth a line
-(a connection began, was answered, closed, was forgotten with its counts); a packet
-a NetworkPolicy dropped (its node's log of it) and one the fabric rejected for want of
-a Service's endpoints (its controller's word); each with its verdict; the Service a
-connection to an endpoint went through; Hubble's filters over them; their compact
-line and JSON forms."""
+(a connection began, was answered, closed, was forgotten with its counts), FORWARDED
+(verdicts.py has the packets dropped and rejected); the Service a connection to an
+endpoint went through, the client behind the fabric's source NAT; Hubble's filters
+over them; their compact line and JSON forms."""
 import json
 import time
-
-from topo.policy.nft import chain_of, parse_drop_prefix
 
 # The TCP states a connection's log shows: answered, and closed (TIME_WAIT for the
 # side that closed first, CLOSE for a reset).
@@ -69,11 +66,11 @@ def record(event, node, names, now=None):
     entry = {
         "time": time.time() if now is None else now, "node": node, "event": what,
         "verdict": "FORWARDED", "protocol": event.protocol,
-        "source": _end(original.src, original.sport, names),
-        "destination": _end(original.dst, original.dport, names)}
+        "source": end_of(original.src, original.sport, names),
+        "destination": end_of(original.dst, original.dport, names)}
     if event.translated:   # NAT changed it: the reply comes from (to) elsewhere
-        entry["translated"] = {"destination": _end(reply.src, reply.sport, names),
-                               "source": _end(reply.dst, reply.dport, names)}
+        entry["translated"] = {"destination": end_of(reply.src, reply.sport, names),
+                               "source": end_of(reply.dst, reply.dport, names)}
     if event.tcp_state:
         entry["tcp_state"] = event.tcp_state
     if what == "ENDED":
@@ -81,64 +78,17 @@ def record(event, node, names, now=None):
     return entry
 
 
-def _packet_entry(packet, node, names, now, verdict, reason):
-    entry = {"time": time.time() if now is None else now, "node": node, "event": verdict,
-             "verdict": verdict, "reason": reason, "protocol": packet.protocol,
-             "source": _end(packet.src, packet.sport, names),
-             "destination": _end(packet.dst, packet.dport, names)}
-    if packet.tcp_flags:
-        entry["tcp_flags"] = list(packet.tcp_flags)
-    return entry
-
-
-def dropped(packet, node, names, now=None):
-    """The record of a packet node's NetworkPolicy table dropped (an
-    nflog_messages.LoggedPacket with the drop's prefix), or None for another log's."""
-    parsed = parse_drop_prefix(packet.prefix)
-    if parsed is None:
-        return None
-    direction, pod_ip, policies = parsed
-    pod = names.get(pod_ip, pod_ip)
-    namespace = pod.split("/")[0] + "/" if "/" in pod else ""
-    refs = [name if name.startswith("+") else namespace + name for name in policies]
-    entry = _packet_entry(packet, node, names, now, "DROPPED", "no NetworkPolicy allows %s %s %s"
-                          " (isolated by %s)" % (direction, "to" if direction == "ingress"
-                                                 else "from", pod, ", ".join(refs)))
-    entry["policies"] = refs
-    entry["chain"] = chain_of(direction, pod_ip)   # of the node's table kubemn-policy
-    return entry
-
-
-def rejected(packet, switch, names, now=None):
-    """The record of a packet the fabric's controller rejected at switch: it opened
-    a connection to a Service's address and port that has no ready endpoint."""
-    target = names.get(packet.dst, packet.dst)
-    return _packet_entry(packet, switch, names, now, "REJECTED",
-                         "no ready endpoint behind %s port %d/%s"
-                         % (target, packet.dport, packet.protocol))
-
-
 def with_origin(entry, client, frontend, names):
     """The record of a connection the fabric translated twice (switch_conntrack):
     who opened it (client: (ip, port)) and the frontend it dialled, which names its
     Service."""
     protocol = entry["protocol"]
-    entry["client"] = _end(*client, names)
-    entry["translated_from"] = _end(*frontend, names)
+    entry["client"] = end_of(*client, names)
+    entry["translated_from"] = end_of(*frontend, names)
     service = names.get((*frontend, protocol)) or names.get(frontend[0], "")
     if service.startswith("svc:"):
         entry["service"] = service[len("svc:"):]
     return entry
-
-
-def fabric_dropped(packet, switch, names, now=None):
-    """The record of the internet host's packet to a pod or Service address, which
-    the fabric dropped at switch (only NodePorts, LoadBalancer and external addresses
-    are open to the outside, as in a real cluster)."""
-    return _packet_entry(packet, switch, names, now, "DROPPED",
-                         "the fabric drops the internet's packets to pod and Service "
-                         "addresses: from outside, only NodePorts, LoadBalancer and "
-                         "external IPs are reachable")
 
 
 class ServiceMatcher:
@@ -177,7 +127,7 @@ class ServiceMatcher:
                                 if now - v[1] <= self.seconds}
 
 
-def _end(ip, port, names):
+def end_of(ip, port, names):
     end = {"ip": ip, "port": port}
     if ip in names:
         end["name"] = names[ip]

@@ -20,7 +20,6 @@ TABLE = """table inet kubemn-observe {
     }
 }
 """
-ACCOUNTING = "/proc/sys/net/netfilter/nf_conntrack_acct"
 RECEIVE_BUFFER = 1 << 20
 
 
@@ -37,7 +36,7 @@ def listen_inside(pid):
     with network_namespace_of(pid):   # the socket, the sysctl and nft's child: the pod's
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
         try:
-            with open(ACCOUNTING, "w") as sysctl:
+            with open(conntrack_messages.ACCOUNTING, "w") as sysctl:
                 sysctl.write("1")
             loaded = subprocess.run(["nft", "-f", "-"], input=TABLE, text=True,
                                     capture_output=True, timeout=10)

@@ -4,10 +4,10 @@ cluster's map when it changed (at most every MAP_SECONDS) and the flows' digest
 every FLOW_SECONDS; each page's stream waits for what comes after what it sent."""
 import collections
 import json
-import threading
 import time
 
 from topo.api.store import Gone
+from topo.runtime.loop_thread import LoopThread
 from topo.ui.cluster_map import cluster_map
 from topo.ui.flow_digest import FlowDigest
 
@@ -18,27 +18,15 @@ FLOW_SECONDS = 0.1
 KEPT = 64   # events kept for pages a little behind; one further behind starts again
 
 
-class Hub:
+class Hub(LoopThread):
+    thread_name = "kubemn-ui-hub"
+
     def __init__(self, cluster):
+        super().__init__()
         self.cluster = cluster
         self.events = collections.deque(maxlen=KEPT)   # (sequence, name, data)
         self.sequence = 0
         self.latest_map = None                          # (sequence, data)
-        self.changed = threading.Condition()
-        self.stopping = False
-        self.thread = None
-
-    def start(self):
-        self.thread = threading.Thread(target=self._run, name="kubemn-ui-hub", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        with self.changed:
-            self.stopping = True
-            self.changed.notify_all()
-        if self.thread is not None:
-            self.thread.join(5)
 
     def map_now(self):
         store = self.cluster.api.store
