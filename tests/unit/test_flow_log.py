@@ -72,11 +72,13 @@ def test_a_reply_from_elsewhere_is_a_translation():
     assert "[NAT: reply default/server2 (10.244.2.2:8080)" in compact(entry)
 
 
-def test_only_a_connections_milestones_are_recorded():
+def test_a_connections_first_reply_answers_it_or_refuses_it():
+    # The nodes' conntrack reports a connection's first reply alone (its state then:
+    # SYN_RECV for a SYN-ACK, CLOSE for a reset).
     events = ct.parse_messages(message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=2) +
-                               message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=7))
-    assert [(record(e, "node1", NAMES, now=0) or {}).get("event") for e in events] == \
-        [None, "CLOSED"]
+                               message(ct.IPCTNL_MSG_CT_NEW, 0, CLIENT, ANSWER, state=8))
+    assert [record(e, "node1", NAMES, now=0)["event"] for e in events] == \
+        ["ANSWERED", "REFUSED"]
 
 
 def test_filters():

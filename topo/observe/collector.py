@@ -31,6 +31,7 @@ ETHERNET_HEADER = 14
 CONTROLLER_RECORDS = {"REJECTED": verdicts.rejected, "DROPPED": verdicts.fabric_dropped}
 KEPT = 100000          # records kept; older ones are let go of
 NODES_SECONDS = 1.0    # how often it looks for nodes added or gone
+BATCH_SECONDS = 0.02   # a round waits this long after a wake: fewer, larger reads
 RECEIVE_BUFFER = 4 << 20
 
 
@@ -184,7 +185,9 @@ class FlowCollector(LoopThread):
         looked = time.monotonic()
         while not self.stopping:
             entries = []
-            for key, _ in self.selector.select(0.2):
+            ready = self.selector.select(0.2)
+            time.sleep(BATCH_SECONDS)   # what comes meanwhile is read in the same round
+            for key, _ in ready:
                 entries += self._read(key.fileobj, *key.data)
             self._keep(self._with_origins(entries))
             with self.changed:
@@ -240,7 +243,7 @@ class FlowCollector(LoopThread):
             return []
         if kind == "conntrack":
             return (flow_log.record(event, node, self.known, now) for event in
-                    conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES))
+                    conntrack_messages.parse_messages(data))
         if kind == "inside":
             return self._inside_entries(node, data, now)
         if kind == "nflog":
@@ -255,7 +258,7 @@ class FlowCollector(LoopThread):
         _, node, ip, _ = found
         names = collections.ChainMap({"127.0.0.1": ref, ip: ref}, self.known)
         entries = []
-        for event in conntrack_messages.parse_messages(data, flow_log.LOGGED_TCP_STATES):
+        for event in conntrack_messages.parse_messages(data):
             if to_itself(event, ip):
                 entry = flow_log.record(event, node, names, now)
                 if entry is not None:

@@ -8,9 +8,6 @@ over them; their compact line and JSON forms."""
 import json
 import time
 
-# The TCP states a connection's log shows: answered, and closed (TIME_WAIT for the
-# side that closed first, CLOSE for a reset).
-LOGGED_TCP_STATES = {"ESTABLISHED": "ANSWERED", "TIME_WAIT": "CLOSED", "CLOSE": "CLOSED"}
 
 
 def names_of(pods, services, nodes, internet_ip, frontends=()):
@@ -48,20 +45,19 @@ def service_addresses(service_objs, node_ips):
 
 
 def stage(event):
-    """What the event says of its connection ("BEGAN", "ANSWERED", "CLOSED", "ENDED"),
-    or None for one not worth a line (its other TCP state changes)."""
+    """What the event says of its connection: "BEGAN", "ANSWERED" (its first reply:
+    the only change the nodes' conntrack reports, node_datapath.CONNTRACK_EVENTS),
+    "REFUSED" (a first reply that reset it), "ENDED" (forgotten, with its counts)."""
     if event.kind == "NEW":
         return "BEGAN"
     if event.kind == "DESTROY":
         return "ENDED"
-    return LOGGED_TCP_STATES.get(event.tcp_state)
+    return "REFUSED" if event.tcp_state == "CLOSE" else "ANSWERED"
 
 
 def record(event, node, names, now=None):
-    """The flow log's record of a conntrack event seen at node, or None (stage)."""
+    """The flow log's record of a conntrack event seen at node."""
     what = stage(event)
-    if what is None:
-        return None
     original, reply = event.original, event.reply
     entry = {
         "time": time.time() if now is None else now, "node": node, "event": what,

@@ -1,25 +1,26 @@
 """The flow log inside one pod: the connections its containers make to each other
 over its loopback never leave its network namespace, so no node sees them. A pod's
 namespace tracks connections only once a rule there asks for it: watching inside a
-pod loads a table of kubemn's into it (one rule that counts new connections; it
-accepts everything and goes with the namespace) and listens to that namespace's
-ctnetlink. Only its own connections to itself are logged from there (those through
-eth0 its node logs)."""
+pod loads a table of kubemn's into it (one rule that asks for new connections'
+events, as a node's table does; it accepts everything and goes with the namespace)
+and listens to that namespace's ctnetlink. Only its own connections to itself are
+logged from there (those through eth0 its node logs)."""
 import socket
 import subprocess
 
 from topo.errors import KubemnError
 from topo.observe import conntrack_messages
 from topo.observe.netlink import NETLINK_NETFILTER
+from topo.plan.node_datapath import CONNTRACK_EVENTS
 from topo.runtime.netns import network_namespace_of
 
 TABLE = """table inet kubemn-observe {
     chain output {
         type filter hook output priority filter; policy accept;
-        ct state new counter
+        ct state new ct event set %s
     }
 }
-"""
+""" % CONNTRACK_EVENTS
 RECEIVE_BUFFER = 1 << 20
 
 

@@ -14,12 +14,15 @@ source addresses.
 - Egress masquerade: a pod's traffic to an address outside the cluster (not a pod,
   Service, node or LoadBalancer address) leaves with the node's address, as a real
   cluster's masquerade rule (ip-masq-agent's nonMasqueradeCIDRs) does.
+- The events its conntrack sends a listener (the flow log): a connection's start, its
+  first reply and its end, not each TCP state change (a third of the messages).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 TABLE = "kubemn"            # nftables tables of kubemn's own, in inet and bridge
+CONNTRACK_EVENTS = "new,reply,destroy"   # what a listener of its conntrack is told
 REPLY_MARK = 0x4B           # conntrack mark, then packet mark, of a fabric-hairpin
 FABRIC_TABLE = 75           # routing table: everything into the fabric
 FABRIC_RULE_PREF = 10       # policy rules, before the local table
@@ -46,6 +49,11 @@ table inet {table} {{
         type filter hook prerouting priority -150; policy accept;
         iifname "{uplink}" ip saddr {{ {pod_cidr}, {node_ip} }} ct state new ct mark set {mark:#x}
         ct direction reply ct mark {mark:#x} meta mark set {mark:#x}
+        ct state new ct event set {events}
+    }}
+    chain output {{
+        type filter hook output priority -150; policy accept;
+        ct state new ct event set {events}
     }}
     chain postrouting {{
         type nat hook postrouting priority srcnat; policy accept;
@@ -60,8 +68,8 @@ table bridge {table} {{
         meta mark {mark:#x} ether daddr set {bridge_mac} meta pkttype set host
     }}
 }}
-""".format(table=TABLE, mark=REPLY_MARK, uplink=path.uplink, pod_cidr=path.pod_cidr,
-           node_ip=path.node_ip, cluster=", ".join(path.cluster_cidrs),
+""".format(table=TABLE, mark=REPLY_MARK, events=CONNTRACK_EVENTS, uplink=path.uplink,
+           pod_cidr=path.pod_cidr, node_ip=path.node_ip, cluster=", ".join(path.cluster_cidrs),
            bridge_mac=path.bridge_mac)
 
 
