@@ -75,6 +75,9 @@ spec:
 """)
     try:
         until(page, FLOW, 5, 'circle.pod.isolated[data-pod="default/server2"]')
+        listed = page.execute_script("return document.querySelector("
+                                     "'[data-policy=\"default/deny-server\"]').textContent")
+        assert "(Ingress)" in listed and "default/server2" in listed
         ip = cluster.pod("server2").ip
         assert cluster.exec("client1", "curl -s -m 1 http://%s:8080/" % ip).returncode == 28
         drop = '.flow.DROPPED[data-from="default/client1"][data-to="default/server2"]'

@@ -154,3 +154,12 @@ def test_observe_options_travel_as_the_flow_endpoints_query_and_back():
                         ({"port": ["0"]}, "out of range")):
         with pytest.raises(KubemnError, match=said):
             parse_observe_words(query_words(query))
+
+
+def test_a_ping_is_not_translated_unless_nat_changed_its_addresses():
+    echo = ct.ConntrackEvent("NEW", "ICMP", ct.Tuple("10.244.1.4", "10.244.1.3", 0, 7),
+                             ct.Tuple("10.244.1.3", "10.244.1.4", 0, 7))
+    assert not echo.translated
+    masqueraded = ct.ConntrackEvent("NEW", "ICMP", ct.Tuple("10.244.1.4", "203.0.113.1", 0, 7),
+                                    ct.Tuple("203.0.113.1", "192.168.0.1", 0, 7))
+    assert masqueraded.translated

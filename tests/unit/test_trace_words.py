@@ -30,6 +30,7 @@ def test_each_rule_says_what_it_did_to_the_packet():
         (flow(t.CONNTRACK, 0, {}, [("ct", Ct(False, t.ZONE_SERVICE, t.SERVICE, ("plain",),
                                              None))]), "tracked"),
         (flow(t.ROUTE, 100, {}, [("dec_ttl",), ("output", 2)]), "routed"),
+        (flow(t.ROUTE, 90, {}, [("output", 3)]), "forwarded"),
         (flow(t.CLASSIFY, 95, {}, [("output", "CONTROLLER")]), "sent up"),
         (flow(t.CLASSIFY, 90, {}, [("goto", t.UNSNAT)]), "classified"),
         (flow(t.SNAT, 0, {}, [("goto", t.ROUTE)]), "passed"),

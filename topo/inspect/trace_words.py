@@ -1,7 +1,7 @@
 """What each component a traced packet crossed did to it (pure), in the words of
 Antrea's Traceflow: a capture point sent, received, bridged, forwarded or delivered
 it; a node routed it; each OpenFlow table of a switch classified, tracked,
-load-balanced, translated, routed it...; a node's policy table or the fabric dropped
+load-balanced, translated, routed, forwarded it...; a node's policy table or the fabric dropped
 it (from the flow log: what the datapath itself logged)."""
 from controllers import tables as t
 from topo.inspect.flowview import TABLE_NAMES, describe_action, describe_match
@@ -41,6 +41,8 @@ def rule_verb(rule):
         return "tracked"
     if "dec_ttl" in kinds:
         return "routed"
+    if "output" in kinds:
+        return "forwarded"   # switched by its MAC, out of a port
     if not rule.actions:
         return "dropped"
     return "classified" if rule.table == t.CLASSIFY else "passed"

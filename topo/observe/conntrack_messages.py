@@ -63,6 +63,8 @@ class ConntrackEvent:
         """True where NAT changed the reply's addresses or ports from the original's
         mirror image."""
         o, r = self.original, self.reply
+        if self.protocol == "ICMP":   # its id stands in both directions' same place
+            return (r.src, r.dst, r.dport) != (o.dst, o.src, o.dport)
         return (r.src, r.dst, r.sport, r.dport) != (o.dst, o.src, o.dport, o.sport)
 
 

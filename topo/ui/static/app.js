@@ -112,6 +112,7 @@ endpoints: ${esc(s.endpoints.join(", ") || "none")}</title>
   document.getElementById("counts").textContent =
     `${map.nodes.length} nodes · ${map.pods.length} pods · ${map.services.length} services · ` +
     `${map.policies.length} network policies`;
+  drawPolicies(map.policies);
   window.kubemn.maps += 1;
   if (window.kubemn.firstPaint === null) {
     window.kubemn.firstPaint = performance.now();
@@ -119,6 +120,14 @@ endpoints: ${esc(s.endpoints.join(", ") || "none")}</title>
   if (state.selected) {
     showDetails(state.selected, false);
   }
+}
+
+function drawPolicies(policies) {
+  // Each NetworkPolicy, the directions it isolates, the pods it selects.
+  const list = document.getElementById("policies");
+  list.innerHTML = policies.length ? policies.map(p => `<li data-policy="${esc(p.ref)}">
+    <strong>${esc(p.ref)}</strong> <span class="types">(${esc(p.types.join(", "))})</span>:
+    ${esc(p.selects.join(", ") || "selects no pod")}</li>`).join("") : "<li>none</li>";
 }
 
 // --- flows -----------------------------------------------------------------------
