@@ -43,7 +43,7 @@ def _parser():
     sub.add_parser("observe", add_help=False,
                    help="the active run's flow log, as the CLI's observe shows it (its "
                    "options: -f, --last N, --pod, --namespace, --protocol, --port, --node, "
-                   "--verdict, -o compact|json)")
+                   "--verdict, --ip, -o compact|json)")
     return parser
 
 

@@ -169,10 +169,11 @@ class KubeCLI(CLI):
 
     def do_observe(self, line):
         """observe [--last N] [-f] [--pod P] [--namespace NS] [--protocol P] [--port N]
-        [--node N] [--verdict FORWARDED|DROPPED|REJECTED] [--ip A] [-o compact|json]: the flow
-        log, the connections the nodes' conntrack saw (began, answered, closed, ended
-        with its counts), the packets NetworkPolicies dropped and the fabric rejected,
-        its addresses named; -f follows it until Ctrl-C. It runs from the CLI's start."""
+        [--node N] [--verdict FORWARDED|DROPPED|REJECTED] [--ip A] [-o compact|json]:
+        the flow log, the connections the nodes' conntrack saw (began, answered or
+        refused, ended with its counts), the packets NetworkPolicies dropped and the
+        fabric rejected or dropped, its addresses named; with --pod, inside that pod
+        too from then on; -f follows it until Ctrl-C. It runs from the CLI's start."""
         try:
             options = parse_observe(line)
             collector = self.cluster.flow_log()
