@@ -109,7 +109,7 @@ class FlowCollector(LoopThread):
         self.waker.send(b"\0")   # its select takes the new socket in
         return True
 
-    def settle(self, timeout=1.0):
+    def settle(self, timeout=3.0):
         """Waits until everything the kernel and the controller had sent before the
         call is in the log (a command's connections, for an observe that follows it)."""
         with self.changed:
