@@ -5,7 +5,7 @@
   kubemn kubeconfig     the active run's kubeconfig: export KUBECONFIG=$(kubemn kubeconfig)
   kubemn ovs-env        the active run's Open vSwitch for ovs-* commands in another
                         shell: eval "$(kubemn ovs-env)"
-  kubemn observe [-f] [--last N] [filters] [-o compact|json]
+  kubemn observe [-f] [--last N] [filters] [-o compact|json|table]
                         the active run's flow log, as the CLI's observe shows it
   kubemn ui             the URL of the active run's browser view (with its token)
 """
@@ -43,7 +43,7 @@ def _parser():
     sub.add_parser("observe", add_help=False,
                    help="the active run's flow log, as the CLI's observe shows it (its "
                    "options: -f, --last N, --pod, --namespace, --protocol, --port, --node, "
-                   "--verdict, --ip, -o compact|json)")
+                   "--verdict, --ip, -o compact|json|table)")
     return parser
 
 

@@ -290,6 +290,11 @@ def test_kubemn_observe_in_another_shell_follows_the_flow_log(cluster):
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 3 and all(r["destination"]["name"] == "default/server2" or
                                      r["source"]["name"] == "default/server2" for r in records)
+    table = _kubemn("observe", "--last", "2", "--pod", "server2", "-o", "table")
+    out, _ = table.communicate(timeout=30)
+    header, *rows = out.splitlines()
+    assert header.split()[:4] == ["TIME", "NODE", "EVENT", "VERDICT"] and len(rows) == 2
+    assert all("default/server2" in row for row in rows)
 
 
 def test_bad_observe_options_get_one_line_in_the_shell_and_a_400_from_the_api(cluster):

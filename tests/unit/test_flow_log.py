@@ -7,7 +7,7 @@ import pytest
 
 from topo.errors import KubemnError
 from topo.observe import conntrack_messages as ct
-from topo.observe.flow_log import ServiceMatcher, compact, matches, names_of, record
+from topo.observe.flow_log import FORMS, ServiceMatcher, compact, matches, names_of, record
 from topo.observe.observe_command import (parse_observe, parse_observe_words, query_of,
                                           query_words)
 
@@ -163,3 +163,17 @@ def test_a_ping_is_not_translated_unless_nat_changed_its_addresses():
     masqueraded = ct.ConntrackEvent("NEW", "ICMP", ct.Tuple("10.244.1.4", "203.0.113.1", 0, 7),
                                     ct.Tuple("203.0.113.1", "192.168.0.1", 0, 7))
     assert masqueraded.translated
+
+
+def test_the_table_form_has_hubbles_columns_under_a_header():
+    [event] = ct.parse_messages(message(ct.IPCTNL_MSG_CT_NEW, ct.NLM_F_CREATE, CLIENT,
+                                        ANSWER, state=1))
+    show, header = FORMS["table"]
+    row = show(record(event, "node1", NAMES, now=0))
+    assert header.split() == ["TIME", "NODE", "EVENT", "VERDICT", "SOURCE", "DESTINATION",
+                              "SUMMARY"]
+    assert row.split()[1:4] == ["node1", "BEGAN", "FORWARDED"]
+    assert row.index("default/client1") == header.index("SOURCE")
+    assert row.index("default/server2") == header.index("DESTINATION")
+    assert row.rstrip().endswith("TCP")
+    assert FORMS["compact"][1] is None and FORMS["json"][1] is None

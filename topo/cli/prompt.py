@@ -25,7 +25,7 @@ from topo.inspect.draw import draw
 from topo.inspect.flowview import service_flows
 from topo.inspect.policyview import pod_policy
 from topo.inspect.tracepath import trace
-from topo.observe.flow_log import as_json, compact, matches
+from topo.observe.flow_log import FORMS, matches
 from topo.observe.observe_command import parse_observe
 from topo.runtime.processes import run_to_its_end
 
@@ -169,7 +169,7 @@ class KubeCLI(CLI):
 
     def do_observe(self, line):
         """observe [--last N] [-f] [--pod P] [--namespace NS] [--protocol P] [--port N]
-        [--node N] [--verdict FORWARDED|DROPPED|REJECTED] [--ip A] [-o compact|json]:
+        [--node N] [--verdict FORWARDED|DROPPED|REJECTED] [--ip A] [-o compact|json|table]:
         the flow log, the connections the nodes' conntrack saw (began, answered or
         refused, ended with its counts), the packets NetworkPolicies dropped and the
         fabric rejected or dropped, its addresses named; with --pod, inside that pod
@@ -180,12 +180,14 @@ class KubeCLI(CLI):
         except KubemnError as exc:
             error("Error: %s\n" % exc)
             return
-        show = as_json if options.output == "json" else compact
+        show, header = FORMS[options.output]
         if options.filters["pod"]:
             self._watch_inside(options.filters["pod"])
         collector.settle()   # the connections of the commands before it are in
         records, index = collector.since(0)
         shown = [r for r in records if matches(r, **options.filters)]
+        if header:
+            output(header + "\n")
         for entry in shown[-options.last:] if options.last else []:
             output(show(entry) + "\n")
         if collector.lost:

@@ -165,14 +165,18 @@ def _shown(end):
     return "%s (%s)" % (end["name"], where) if "name" in end else where
 
 
-def compact(entry):
-    """One line: time, node, event, source -> destination, protocol, the translation,
-    the counts."""
-    where = entry["node"] + (" inside " + entry["inside"] if "inside" in entry else "")
-    line = "%s %s %-8s %s -> %s %s" % (
-        time.strftime("%H:%M:%S", time.localtime(entry["time"])) +
-        ".%03d" % (entry["time"] % 1 * 1000), where, entry["event"],
-        _shown(entry["source"]), _shown(entry["destination"]), entry["protocol"])
+def _when(entry):
+    return time.strftime("%H:%M:%S", time.localtime(entry["time"])) + \
+        ".%03d" % (entry["time"] % 1 * 1000)
+
+
+def _where(entry):
+    return entry["node"] + (" inside " + entry["inside"] if "inside" in entry else "")
+
+
+def _details(entry):
+    """What follows the ends: the translation, the TCP flags, the reason, the counts."""
+    line = ""
     if "translated_from" in entry:
         line += " [%s%s%s]" % ("service %s: " % entry["service"] if "service" in entry else "",
                                _shown(entry["translated_from"]),
@@ -190,5 +194,30 @@ def compact(entry):
     return line
 
 
+def compact(entry):
+    """One line: time, node, event, source -> destination, protocol, the translation,
+    the counts."""
+    return "%s %s %-8s %s -> %s %s%s" % (_when(entry), _where(entry), entry["event"],
+                                        _shown(entry["source"]),
+                                        _shown(entry["destination"]), entry["protocol"],
+                                        _details(entry))
+
+
+TABLE = "%-12s  %-6s  %-9s  %-9s  %-40s  %-40s  %s"
+TABLE_HEADER = TABLE % ("TIME", "NODE", "EVENT", "VERDICT", "SOURCE", "DESTINATION",
+                        "SUMMARY")
+
+
+def table_row(entry):
+    """Hubble's table form: a line of columns under TABLE_HEADER."""
+    return TABLE % (_when(entry), _where(entry), entry["event"], entry["verdict"],
+                    _shown(entry["source"]), _shown(entry["destination"]),
+                    entry["protocol"] + _details(entry))
+
+
 def as_json(entry):
     return json.dumps(entry, sort_keys=True)
+
+
+# observe's -o: each record's line, and the header above them (if any).
+FORMS = {"compact": (compact, None), "json": (as_json, None), "table": (table_row, TABLE_HEADER)}

@@ -5,7 +5,7 @@ import shlex
 
 from topo.errors import KubemnError
 
-FORMATS = ("compact", "json")
+FORMATS = ("compact", "json", "table")
 # What the API's flows endpoint takes (the output is its own: JSON lines).
 QUERY_NAMES = {"last", "follow", "pod", "namespace", "protocol", "port", "node", "verdict",
                "ip"}

@@ -11,7 +11,7 @@ import yaml
 
 from topo.api.flows import PATH
 from topo.errors import KubemnError
-from topo.observe.flow_log import as_json, compact
+from topo.observe.flow_log import FORMS
 from topo.observe.observe_command import query_of
 
 TIMEOUT = 10.0   # for the answer's start; a followed stream may then be quiet for long
@@ -45,7 +45,9 @@ def observe_remote(kubeconfig_path, options, write, warn):
                 message = body.decode(errors="replace").strip() or response.reason
             raise KubemnError("%s (HTTP %d)" % (message, response.status))
         connection.sock.settimeout(None)
-        show = as_json if options.output == "json" else compact
+        show, header = FORMS[options.output]
+        if header:
+            write(header)
         while True:
             line = response.readline()
             if not line:
