@@ -238,7 +238,8 @@ class FlowCollector(LoopThread):
         return entries
 
     def _entries(self, kind, node, data, now):
-        """The records of one read (None for what is not worth one)."""
+        """The records of one read (None for a log or a datagram not the drops' or
+        the controller's)."""
         if kind == "wake":
             return []
         if kind == "conntrack":
@@ -261,9 +262,8 @@ class FlowCollector(LoopThread):
         for event in conntrack_messages.parse_messages(data):
             if to_itself(event, ip):
                 entry = flow_log.record(event, node, names, now)
-                if entry is not None:
-                    entry["inside"] = ref
-                    entries.append(entry)
+                entry["inside"] = ref
+                entries.append(entry)
         return entries
 
     def _controller_entry(self, data, now):

@@ -65,7 +65,7 @@ class Hub(LoopThread):
         store = self.cluster.api.store
         collector = self.cluster.flow_log()
         digest = FlowDigest()
-        since = int(store.list(RESOURCES[0])[0])
+        since = int(store.revision)   # the map below has every change up to it
         self._publish("cluster", self.map_now())
         _, index = collector.since(0)
         dirty, mapped, flushed = False, time.monotonic(), time.monotonic()
