@@ -541,6 +541,14 @@ class Cluster(Objects):
         except OSError as exc:   # it went meanwhile
             raise KubemnError("watching inside pod %s: %s" % (ref, exc)) from None
 
+    def watch_inside_if_a_pod(self, key):
+        """watch_inside for an observe asked about key: (ref, newly), or None where key
+        names no pod (of no namespace yet, or gone: its filter still applies)."""
+        try:
+            return self.watch_inside(key)
+        except KubemnError:
+            return None
+
     def stop_flow_log(self):
         """The flow log's collector stops (the next flow_log() starts another)."""
         with self.lock:

@@ -1,6 +1,6 @@
 """GET /kubemn/v1/flows: the flow log over the API, for `kubemn observe` in another
 shell and the browser view. Its query is observe's options (last, follow, pod,
-namespace, protocol, port, node, verdict); it answers JSON lines, one record each (as
+namespace, protocol, port, node, verdict, ip); it answers JSON lines, one record each (as
 `observe -o json` prints them) and, when the kernel dropped messages for the log, a
 line {"lost_events": N} (Hubble's name). With follow it streams until the client
 goes or the run stops. A path of its own beside the resources, as /healthz is:
@@ -28,10 +28,7 @@ def serve_flows(api, query, handler):
     options = options_of(query)
     collector = api.cluster.flow_log()
     if options.filters["pod"]:   # asked about a pod: its loopback too, from now on
-        try:
-            api.cluster.watch_inside(options.filters["pod"])
-        except KubemnError:
-            pass   # not (or no longer) a pod: the filter still applies
+        api.cluster.watch_inside_if_a_pod(options.filters["pod"])
     collector.settle()   # what happened before the request is in the answer
     records, index = collector.since(0)
     shown = [r for r in records if matches(r, **options.filters)]

@@ -181,8 +181,11 @@ class KubeCLI(CLI):
             error("Error: %s\n" % exc)
             return
         show, header = FORMS[options.output]
-        if options.filters["pod"]:
-            self._watch_inside(options.filters["pod"])
+        watched = options.filters["pod"] and \
+            self.cluster.watch_inside_if_a_pod(options.filters["pod"])
+        if watched and watched[1]:   # asked about a pod: its loopback too, from now on
+            error("kubemn: observe: from now on also inside %s (its containers' connections "
+                  "to each other)\n" % watched[0])
         collector.settle()   # the connections of the commands before it are in
         records, index = collector.since(0)
         shown = [r for r in records if matches(r, **options.filters)]
@@ -202,16 +205,6 @@ class KubeCLI(CLI):
                             output(show(entry) + "\n")
         except KeyboardInterrupt:
             output("\n")
-
-    def _watch_inside(self, pod):
-        """Asked about a pod: its loopback too, from now on."""
-        try:
-            ref, newly = self.cluster.watch_inside(pod)
-        except KubemnError:
-            return   # a pod of no namespace yet, or gone: the filter still applies
-        if newly:
-            error("kubemn: observe: from now on also inside %s (its containers' connections to "
-                  "each other)\n" % ref)
 
     def do_ui(self, _line):
         """ui: the URL of the browser view (with the run's token): the cluster's map
