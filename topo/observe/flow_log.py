@@ -1,10 +1,10 @@
 """The flow log's records (pure): a conntrack event a node saw, its addresses named as
 the cluster names them (a pod as namespace/name, a Service as svc:namespace/name, a
 node as node:name, the internet), when it was seen and where; the events worth a line
-(a connection began, was answered, closed, was forgotten with its counts), FORWARDED
-(verdicts.py has the packets dropped and rejected); the Service a connection to an
-endpoint went through, the client behind the fabric's source NAT; Hubble's filters
-over them; their compact line and JSON forms."""
+(a connection began, was answered or refused, was forgotten with its counts),
+FORWARDED (verdicts.py has the packets dropped and rejected); the Service a
+connection to an endpoint went through, the client behind the fabric's source NAT;
+Hubble's filters over them; their compact line, table row and JSON forms."""
 import json
 import time
 
