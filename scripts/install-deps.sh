@@ -10,11 +10,13 @@ VENV=${VENV:-.venv}
 # openvswitch-switch is the fallback when kubemn's own cannot be fetched; gcc,
 # musl-tools and linux-libc-dev build kubemn's pause and pod sandbox
 # (scripts/build-native.sh); chromium and chromium-driver are the real browser the
-# browser view's tests drive (headless).
+# browser view's tests drive (headless); openssh-server, openssh-client and sudo are
+# what Mininet Cluster Edition needs on each server (the simulated servers run
+# their own sshd; the machine's own ssh service is not started).
 APT_PACKAGES=(openvswitch-switch mininet iproute2 ethtool iputils-ping curl iperf3
               tcpdump dnsutils netcat-openbsd procps graphviz python3-venv openssl
               nftables busybox nginx-light redis-server gcc musl-tools linux-libc-dev
-              chromium chromium-driver)
+              chromium chromium-driver openssh-server openssh-client sudo)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -24,8 +26,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "kubemn: installing Debian packages: ${missing[*]}"
     apt-get update -q
-    # nginx and redis must not start on the machine itself (they would listen on
-    # all its addresses), nor Open vSwitch (kubemn runs its own daemons): Debian's
+    # nginx, redis and sshd must not start on the machine itself (they would listen
+    # on all its addresses), nor Open vSwitch (kubemn runs its own daemons): Debian's
     # policy-rc.d tells their install scripts not to.
     policy=/usr/sbin/policy-rc.d
     if [ ! -e "$policy" ]; then
@@ -37,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     # Nor at the machine's next boot, where systemd runs services.
     if [ -d /run/systemd/system ]; then
         for pair in nginx-light:nginx redis-server:redis-server \
-                    openvswitch-switch:openvswitch-switch; do
+                    openvswitch-switch:openvswitch-switch openssh-server:ssh; do
             package=${pair%%:*} service=${pair##*:}
             case " ${missing[*]} " in
                 *" $package "*) systemctl disable -q "$service" || true ;;

@@ -274,12 +274,13 @@ class Cluster(Objects):
 
     def _refuse_leftovers(self):
         found = cleanup.leftovers()
+        found.pop(cleanup.SERVERS_KIND)   # the servers a run may run over
         if any(found.values()):
             if not self.clean_first:
                 raise KubemnError("leftovers of an earlier kubemn run (%s): run `make clean` "
                                   "or `make run-topology ARGS=--clean`" % cleanup.describe(found))
             self.progress("removing leftovers of an earlier run: " + cleanup.describe(found))
-            cleanup.clean()
+            cleanup.clean(servers=False)
 
     def _start_controllers(self):
         """The controllers that watch the API's store (topo/manager), and the fabric

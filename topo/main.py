@@ -8,6 +8,9 @@
   kubemn observe [-f] [--last N] [filters] [-o compact|json|table]
                         the active run's flow log, as the CLI's observe shows it
   kubemn ui             the URL of the active run's browser view (with its token)
+  kubemn servers up N | down | list
+                        simulated servers on this machine (N in all, the head
+                        included), for `kubemn run --servers` without spare machines
 """
 import argparse
 import os
@@ -40,6 +43,12 @@ def _parser():
                    "eval \"$(kubemn ovs-env)\"")
     sub.add_parser("ui", help="print the URL of the active run's browser view (with its "
                    "token)")
+    servers = sub.add_parser("servers", help="simulated servers on this machine, each with "
+                             "its own namespaces, address and sshd: `servers up N` (N in "
+                             "all, the head included), `servers down`, `servers list`")
+    servers.add_argument("action", choices=("up", "down", "list"))
+    servers.add_argument("count", type=int, nargs="?", default=3,
+                         help="servers in all, the head included (up; default 3)")
     sub.add_parser("observe", add_help=False,
                    help="the active run's flow log, as the CLI's observe shows it (its "
                    "options: -f, --last N, --pod, --namespace, --protocol, --port, --node, "
@@ -165,6 +174,33 @@ def observe(args):
     return 0
 
 
+def servers(args):
+    from topo.cluster import progress_to_stderr
+    from topo.errors import KubemnError
+    from topo.runtime import cleanup
+    from topo.servers import simulated
+    if args.action == "up":
+        try:
+            lan = simulated.SimulatedServers(args.count, progress_to_stderr).start().lan
+        except ValueError as exc:
+            raise KubemnError("servers up: %s" % exc) from None
+        print("kubemn: %d servers up: %s; ssh -F %s server2 reaches one"
+              % (len(lan.names), ",".join(lan.names), simulated.SSH_CONFIG))
+    elif args.action == "down":
+        found = cleanup.simulated_servers()
+        cleanup.remove_simulated_servers()
+        print("kubemn: simulated servers down" if found else
+              "kubemn: no simulated servers were up")
+    else:
+        state = simulated.state()
+        if state is None:
+            print("kubemn: no simulated servers are up (`kubemn servers up 3` makes some)")
+        else:
+            for name in state["servers"]:
+                print("%-10s %s" % (name, state["addresses"][name]))
+    return 0
+
+
 def main(argv=None):
     parser = _parser()
     args, words = parser.parse_known_args(argv)
@@ -175,7 +211,8 @@ def main(argv=None):
     from topo.errors import KubemnError
     try:
         return {"run": run, "clean": clean, "kubeconfig": kubeconfig,
-                "ovs-env": ovs_env, "observe": observe, "ui": ui}[args.command](args)
+                "ovs-env": ovs_env, "observe": observe, "ui": ui,
+                "servers": servers}[args.command](args)
     except KubemnError as exc:
         sys.stderr.write("kubemn: error: %s\n" % exc)
         return 1

@@ -3,15 +3,20 @@
 Ours is: processes whose environment carries RUN_MARKER (node shells, pause and
 container processes, the controller, the run's own Open vSwitch daemons), the OVS
 bridges of those daemons, root-namespace interfaces whose names start with PREFIX,
-/run/netns files with PREFIX, and RUN_DIR_ROOT (with the tmpfs kubemn mounted there).
+/run/netns files with PREFIX, and RUN_DIR_ROOT (with the tmpfs kubemn mounted there);
+and the simulated servers (topo/servers/simulated.py): processes marked SERVERS_MARKER,
+interfaces named SERVERS_PREFIX, SERVERS_DIR. A cluster run does not count those as
+an earlier run's leftovers (SERVERS_KIND): it may run over them.
 Node and pod namespaces, with their veths and cbr0 bridges, vanish with the
 processes that hold them. Standard library only, so `make clean` works before the
 virtual environment exists.
 """
 import os
+import shutil
 import subprocess
 
 from topo.plan.naming import LOCK_FILE, PREFIX, RUN_DIR_ROOT, RUN_MARKER
+from topo.plan.simulated_servers import SERVERS_DIR, SERVERS_MARKER, SERVERS_PREFIX
 from topo.runtime import run_root
 from topo.runtime.processes import stop_pids
 from topo.runtime.runlock import active_run
@@ -20,6 +25,7 @@ from topo.runtime.vswitch import environment, run_directory
 KILL_GRACE_SECONDS = 2.0   # for a leftover process to end on SIGTERM
 
 MARKER = RUN_MARKER.encode() + b"="
+SERVERS_KIND = "simulated servers"
 
 
 def _ancestors():
@@ -34,10 +40,10 @@ def _ancestors():
     return pids
 
 
-def marked_processes(run_id=None):
-    """PIDs of live processes started by a kubemn run (by the run run_id if given),
-    not this one's ancestors."""
-    marker = MARKER + run_id.encode() + b"\0" if run_id else MARKER
+def marked_processes(run_id=None, marker=None):
+    """PIDs of live processes started by a kubemn run (by the run run_id if given;
+    marker: another marker's b"NAME=" instead), not this one's ancestors."""
+    marker = marker or (MARKER + run_id.encode() + b"\0" if run_id else MARKER)
     mine = _ancestors()
     found = []
     for entry in os.listdir("/proc"):
@@ -77,13 +83,43 @@ def ovs_bridges():
     return [b for b in found if b.startswith(PREFIX)]
 
 
-def root_links():
+def root_links(prefix=PREFIX):
     names = []
     for line in _lines(["ip", "-o", "link", "show"]):
         name = line.split(":", 2)[1].strip().split("@", 1)[0]
-        if name.startswith(PREFIX):
+        if name.startswith(prefix):
             names.append(name)
     return names
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as handle:
+            return [int(child) for child in handle.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def simulated_servers():
+    """What the simulated servers left: their processes, the head's veth, their files."""
+    return ["process %d" % pid for pid in
+            marked_processes(marker=SERVERS_MARKER.encode() + b"=")] + \
+        ["interface " + name for name in root_links(SERVERS_PREFIX)] + \
+        ([SERVERS_DIR] if os.path.exists(SERVERS_DIR) else [])
+
+
+def remove_simulated_servers():
+    """Ends the simulated servers' processes (a server's sshd takes all it runs with
+    it), removes the head's veth (the LAN's namespace went with its process) and their
+    files."""
+    marked = marked_processes(marker=SERVERS_MARKER.encode() + b"=")
+    # A server's sshd first (its unshare ignores SIGTERM; sshd ends on it, and the
+    # server with it): sshd's title hides its marker, so found as unshare's child.
+    stop_pids([child for pid in marked for child in children(pid)] + marked,
+              KILL_GRACE_SECONDS)
+    for name in root_links(SERVERS_PREFIX):
+        subprocess.run(["ip", "link", "del", name], capture_output=True)
+    shutil.rmtree(SERVERS_DIR, ignore_errors=True)
 
 
 def netns_files():
@@ -101,6 +137,7 @@ def leftovers():
         "interfaces": root_links(),
         "netns files": netns_files(),
         "run directories": [RUN_DIR_ROOT] if os.path.exists(RUN_DIR_ROOT) else [],
+        SERVERS_KIND: simulated_servers(),
     }
 
 
@@ -108,16 +145,21 @@ def describe(found):
     return "; ".join("%d %s" % (len(items), kind) for kind, items in found.items() if items)
 
 
-def clean():
-    """Removes every leftover; returns what was found. A run's Open vSwitch is among
-    the processes: its bridges end with it, their interfaces go below."""
+def clean(servers=True):
+    """Removes every leftover (the simulated servers too unless not servers); returns
+    what was found. A run's Open vSwitch is among the processes: its bridges end with
+    it, their interfaces go below."""
     found = leftovers()
+    if not servers:
+        found.pop(SERVERS_KIND)
     stop_pids(found["processes"], KILL_GRACE_SECONDS)
     for name in root_links():
         subprocess.run(["ip", "link", "del", name], capture_output=True)
     for name in found["netns files"]:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
     run_root.remove_root()
+    if servers:
+        remove_simulated_servers()
     if os.path.exists(LOCK_FILE) and active_run() is None:
         os.unlink(LOCK_FILE)  # a dead run's; a live run (kubemn run --clean) keeps its own
     return found

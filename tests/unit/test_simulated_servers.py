@@ -1,0 +1,55 @@
+"""The simulated servers' plan: names, addresses, and the texts sshd and ssh read."""
+import pytest
+
+from topo.plan import simulated_servers as plan
+
+
+def test_count_includes_the_head():
+    lan = plan.plan_lan(3)
+    assert lan.names == ("head", "server2", "server3")
+    assert lan.head_address == "198.18.0.1"
+    assert [s.address for s in lan.servers] == ["198.18.0.2", "198.18.0.3"]
+    assert all(s.link.startswith(plan.SERVERS_PREFIX) for s in lan.servers)
+    assert lan.head_link.startswith(plan.SERVERS_PREFIX)
+
+
+@pytest.mark.parametrize("count", [1, 0, plan.MOST + 1])
+def test_count_is_bounded(count):
+    with pytest.raises(ValueError, match="expected 2-"):
+        plan.plan_lan(count)
+
+
+def test_a_route_into_the_lan_is_a_clash_and_others_are_not():
+    routes = ("default via 192.0.2.1 dev eth0\n"
+              "192.0.2.0/24 dev eth0 proto kernel scope link src 192.0.2.2\n"
+              "198.18.0.0/15 dev tun0 scope link\n")
+    assert plan.overlapping_routes("198.18.0.0/24", routes) == [
+        "198.18.0.0/15 dev tun0 scope link"]
+    assert plan.overlapping_routes("198.18.0.0/24", routes.splitlines()[1]) == []
+
+
+def test_the_machine_prefix_is_not_the_clusters():
+    # cleanup tells the servers from a cluster run's leftovers by it
+    from topo.plan.naming import PREFIX
+    assert not plan.SERVERS_PREFIX.startswith(PREFIX)
+    assert not PREFIX.startswith(plan.SERVERS_PREFIX)
+
+
+def test_start_script_binds_the_servers_files_before_hiding_run():
+    script = plan.start_script("server2", "/run/kubemn-servers/server2").splitlines()
+    bind = script.index("mount --bind /run/kubemn-servers/server2 %s" % plan.SERVER_MOUNT)
+    run = next(i for i, line in enumerate(script) if line.endswith(" /run"))
+    assert bind < run
+    assert script[-1].startswith("exec /usr/sbin/sshd -D")
+    assert "hostname server2" in script
+
+
+def test_ssh_config_names_each_server_by_name_and_address():
+    lan = plan.plan_lan(3)
+    text = plan.ssh_config(lan, "/k", "/known", "/control")
+    assert "Host server2 198.18.0.2\n    HostName 198.18.0.2" in text
+    assert "StrictHostKeyChecking yes" in text and "IdentityFile /k" in text
+    known = plan.known_hosts(lan, {"server2": "ssh-ed25519 AAAA server2\n",
+                                   "server3": "ssh-ed25519 BBBB server3\n"})
+    assert known == ("server2,198.18.0.2 ssh-ed25519 AAAA\n"
+                     "server3,198.18.0.3 ssh-ed25519 BBBB\n")
