@@ -1,7 +1,8 @@
 """The closing channel: each switch's second OpenFlow connection, on which the
 switch sends copies of closing Service connections and the controller answers with
 the flushes (controllers/closing.py says why, and holds the logic). Runs inside the
-Ryu process, on 127.0.0.1 only, beside Ryu's own OpenFlow listener."""
+Ryu process, on 127.0.0.1 only (the head's LAN address when switches run on other
+servers), beside Ryu's own OpenFlow listener."""
 import logging
 import time
 
@@ -15,13 +16,13 @@ LOG = logging.getLogger("kubemn.closing")
 
 
 class ClosingChannel:
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, port, host="127.0.0.1"):
+        self.port, self.host = port, host
         self.pending = closing.Closing()
 
     def start(self):
         """Listens for the switches, and flushes what is due; returns the threads."""
-        server = hub.StreamServer(("127.0.0.1", self.port), self.serve)
+        server = hub.StreamServer((self.host, self.port), self.serve)
         return [hub.spawn(server.serve_forever), hub.spawn(self.flush_due)]
 
     def serve(self, sock, address):

@@ -41,6 +41,8 @@ MESSAGES = {"group_add": openflow.group_add_or_modify, "flow_add": openflow.flow
             "group_delete": openflow.group_delete}
 TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"
 CLOSING_PORT_VARIABLE = "KUBEMN_CLOSING_PORT"
+# Where the switches reach both: 127.0.0.1, or the head's LAN address over servers.
+LISTEN_HOST_VARIABLE = "KUBEMN_LISTEN_HOST"
 
 
 def authorized(header, token):
@@ -85,7 +87,8 @@ class FabricApp(app_manager.RyuApp):
         self.observations = Observations()
         kwargs["wsgi"].register(StateApi, {APP_KEY: self})
         if os.environ.get(CLOSING_PORT_VARIABLE):
-            channel = ClosingChannel(int(os.environ[CLOSING_PORT_VARIABLE]))
+            channel = ClosingChannel(int(os.environ[CLOSING_PORT_VARIABLE]),
+                                     os.environ.get(LISTEN_HOST_VARIABLE, "127.0.0.1"))
             self.threads.extend(channel.start())
 
     # --- desired state -----------------------------------------------------

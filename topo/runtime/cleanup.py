@@ -2,15 +2,17 @@
 
 Ours is: processes whose environment carries RUN_MARKER (node shells, pause and
 container processes, the controller, the run's own Open vSwitch daemons), the OVS
-bridges of those daemons, root-namespace interfaces whose names start with PREFIX,
-/run/netns files with PREFIX, and RUN_DIR_ROOT (with the tmpfs kubemn mounted there);
-and the simulated servers (topo/servers/simulated.py): processes marked SERVERS_MARKER,
-interfaces named SERVERS_PREFIX, SERVERS_DIR. A cluster run does not count those as
-an earlier run's leftovers (SERVERS_KIND): it may run over them.
+bridges of those daemons, root-namespace interfaces and nftables tables whose names
+start with PREFIX, /run/netns files with PREFIX, and RUN_DIR_ROOT (with the tmpfs
+kubemn mounted there); and the simulated servers (topo/servers/simulated.py):
+processes marked SERVERS_MARKER, interfaces named SERVERS_PREFIX, SERVERS_DIR. A
+cluster run does not count those as an earlier run's leftovers (SERVERS_KIND): it
+may run over them.
 Node and pod namespaces, with their veths and cbr0 bridges, vanish with the
 processes that hold them. Standard library only, so `make clean` works before the
 virtual environment exists.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -122,11 +124,54 @@ def remove_simulated_servers():
     shutil.rmtree(SERVERS_DIR, ignore_errors=True)
 
 
+def nft_tables():
+    """The machine's own nftables tables of ours ("family name"): the guard of a run
+    over several servers (topo/servers/tunnels.py)."""
+    found = []
+    for line in _lines(["nft", "list", "tables"]):
+        words = line.split()
+        if len(words) == 3 and words[0] == "table" and words[2].startswith(PREFIX):
+            found.append("%s %s" % (words[1], words[2]))
+    return found
+
+
 def netns_files():
     try:
         return sorted(n for n in os.listdir("/run/netns") if n.startswith(PREFIX))
     except OSError:
         return []
+
+
+def run_servers():
+    """The other servers of every run whose directory is still here (a crashed run
+    over several servers: topo/servers/servers.py wrote them), as
+    (address, ssh options)."""
+    found = []
+    try:
+        runs = sorted(os.listdir(RUN_DIR_ROOT))
+    except OSError:
+        return found
+    for run in runs:
+        try:
+            with open(os.path.join(RUN_DIR_ROOT, run, "servers.json")) as handle:
+                found += [(s["address"], s["ssh_options"]) for s in json.load(handle)]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
+def clean_servers(servers):
+    """`kubemn clean` on each of servers, by ssh, from the same kubemn there; a
+    server that does not answer is left (said by its own `kubemn clean`)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    command = "cd %s && .venv/bin/python -m topo.main clean" % root
+    for address, options in servers:
+        try:
+            subprocess.run(["ssh"] + list(options) + ["-o", "BatchMode=yes",
+                                                      "root@" + address, command],
+                           capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 def leftovers():
@@ -136,6 +181,7 @@ def leftovers():
         "ovs bridges": ovs_bridges(),
         "interfaces": root_links(),
         "netns files": netns_files(),
+        "nftables tables": nft_tables(),
         "run directories": [RUN_DIR_ROOT] if os.path.exists(RUN_DIR_ROOT) else [],
         SERVERS_KIND: simulated_servers(),
     }
@@ -152,9 +198,12 @@ def clean(servers=True):
     found = leftovers()
     if not servers:
         found.pop(SERVERS_KIND)
+    clean_servers(run_servers())   # while the simulated servers are still up
     stop_pids(found["processes"], KILL_GRACE_SECONDS)
     for name in root_links():
         subprocess.run(["ip", "link", "del", name], capture_output=True)
+    for table in found["nftables tables"]:
+        subprocess.run(["nft", "delete", "table"] + table.split(), capture_output=True)
     for name in found["netns files"]:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
     run_root.remove_root()

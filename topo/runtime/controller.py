@@ -20,6 +20,7 @@ from topo.runtime.processes import stop_processes, wait_until
 APP = "controllers.fabric_app"
 TOKEN_VARIABLE = "KUBEMN_CONTROLLER_TOKEN"   # as controllers/fabric_app.py reads them
 CLOSING_PORT_VARIABLE = "KUBEMN_CLOSING_PORT"
+LISTEN_HOST_VARIABLE = "KUBEMN_LISTEN_HOST"   # controllers/fabric_app.py
 FLOW_LOG_SOCKET_VARIABLE = "KUBEMN_FLOW_LOG_SOCKET"
 START_TIMEOUT = 10.0     # per attempt; a start is tried twice
 SYNC_TIMEOUT = 20.0
@@ -48,9 +49,11 @@ class ControllerSilent(KubemnError):
 
 
 class ControllerProcess:
-    def __init__(self, log_path, flow_log_socket):
-        """flow_log_socket: where it sends what it rejected, for the flow log."""
+    def __init__(self, log_path, flow_log_socket, listen_host="127.0.0.1"):
+        """flow_log_socket: where it sends what it rejected, for the flow log;
+        listen_host: where the switches reach it (its REST API stays on loopback)."""
         self.log_path = log_path
+        self.listen_host = listen_host
         self.flow_log_socket = flow_log_socket
         self.process = None
         self.token = secrets.token_urlsafe(32)   # its REST API's, for this run only
@@ -78,7 +81,7 @@ class ControllerProcess:
 
     def _start_once(self):
         argv = [sys.executable, "-m", "controllers.launcher",
-                "--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", str(self.of_port),
+                "--ofp-listen-host", self.listen_host, "--ofp-tcp-listen-port", str(self.of_port),
                 "--wsapi-host", "127.0.0.1", "--wsapi-port", str(self.api_port), APP]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
@@ -86,6 +89,7 @@ class ControllerProcess:
                                             env=dict(os.environ, **{
                                                 TOKEN_VARIABLE: self.token,
                                                 CLOSING_PORT_VARIABLE: str(self.closing_port),
+                                                LISTEN_HOST_VARIABLE: self.listen_host,
                                                 FLOW_LOG_SOCKET_VARIABLE: self.flow_log_socket}))
         if not wait_until(self._answers, START_TIMEOUT, pause=0.05, longest_pause=0.05):
             tail = self.last_log_line(3)

@@ -14,11 +14,13 @@ UPLINK = "eth0"
 class KubeNode(Host):
     """Mininet Host extended through config(), as Mininet's own node classes are."""
 
-    def __init__(self, name, plan=None, gateway_ip=None, cluster_cidrs=(), **params):
+    def __init__(self, name, plan=None, gateway_ip=None, cluster_cidrs=(), mtu=1500,
+                 **params):
         super().__init__(name, **params)
         self.plan = plan
         self.gateway_ip = gateway_ip
         self.cluster_cidrs = tuple(cluster_cidrs)
+        self.mtu = mtu   # less than the LAN's when the fabric crosses servers
 
     def datapath(self):
         return node_datapath.NodeDatapath(
@@ -35,6 +37,7 @@ class KubeNode(Host):
             "sysctl -qw net.bridge.bridge-nf-call-iptables=1",
             # The userspace datapath drops TCP with offloaded (unfilled) checksums.
             "ethtool -K %s tx off >/dev/null" % UPLINK,
+            "ip link set %s mtu %d" % (UPLINK, self.mtu),
             # A fixed MAC: by default a bridge takes its lowest port's, and changes it
             # (under the pods' ARP caches) when that pod goes away.
             "ip link add %s address %s type bridge" % (BRIDGE, path.bridge_mac),

@@ -27,9 +27,11 @@ def run(node, command):
 def run_input(node, command, text):
     """Runs command (a string of words) in node's namespaces with text as its standard
     input, as nft -f - needs; raises on failure."""
-    answer = subprocess.run(["mnexec", "-a", str(node.pid)] + command.split(), input=text,
-                            capture_output=True, text=True)
-    if answer.returncode != 0:
+    # node.popen: in its namespaces, on its server (over ssh for another's).
+    process = node.popen(command.split(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    output, errors = process.communicate(text)
+    if process.returncode != 0:
         raise KubemnError("%s: %r failed (exit %d): %s" % (
-            node.name, command, answer.returncode, " ".join(answer.stderr.split())[-300:]))
-    return answer.stdout
+            node.name, command, process.returncode, " ".join(errors.split())[-300:]))
+    return output

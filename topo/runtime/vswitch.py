@@ -97,14 +97,27 @@ def environment(directory, path=None):
     return found
 
 
-class Vswitch:
-    """One run's Open vSwitch: start() before Mininet, stop() after it."""
+# A server's commands find the build's binaries first, then the system's.
+SERVER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-    def __init__(self, run_dir):
+
+class Vswitch:
+    """One run's Open vSwitch on one server: start() before Mininet, stop() after it.
+    On the head it is this process's (its environment becomes ours); on another
+    server (server: topo/servers/remote.Server) its commands go there, and
+    environment() is what a command there needs to find it."""
+
+    def __init__(self, run_dir, server=None):
         self.directory = run_directory(run_dir)
+        self.run_dir = run_dir
+        self.server = server if server is not None and not server.is_head else None
         self.own = uses_build()   # the build's binaries, not the system's
         self.version = None
         self.saved_environment = None
+
+    def environment(self):
+        """The variables that point a command on its server at this instance."""
+        return environment(self.directory, SERVER_PATH if self.server else None)
 
     def describe(self):
         version = ".".join(map(str, self.version))
@@ -117,11 +130,14 @@ class Vswitch:
     def start(self):
         """Creates the database and starts both daemons; their environment becomes
         this process's (children included). A clear error when they cannot start."""
-        os.makedirs(self.directory)
         self.own = uses_build()
         self.saved_environment = {name: os.environ.get(name)
                                   for name in DIRECTORY_VARIABLES + ("PATH",)}
-        os.environ.update(environment(self.directory))
+        if self.server:
+            self.server.run(["mkdir", "-p", self.directory])
+        else:
+            os.makedirs(self.directory)
+            os.environ.update(environment(self.directory))
         schema = BUILD_SCHEMA if self.own else SYSTEM_SCHEMA
         database = os.path.join(self.directory, "conf.db")
         self._run(["ovsdb-tool", "create", database, schema])
@@ -132,14 +148,18 @@ class Vswitch:
         self._run(["ovs-vswitchd", "unix:" + self._path("db.sock"), "--pidfile", "--detach",
                    "--no-chdir", "--log-file=" + self._path("ovs-vswitchd.log")])
         self.version = parse_version(self._run(["ovs-vswitchd", "--version"]))
-        with open(self._path(SHELL_FILE), "w") as handle:
-            handle.write(shell_exports(self.directory, self.own))
+        if not self.server:
+            with open(self._path(SHELL_FILE), "w") as handle:
+                handle.write(shell_exports(self.directory, self.own))
         return self
 
     def stop(self):
         """Ends both daemons (their bridges, ports and conntrack go with them) and
         gives the process its environment back. Safe to call twice."""
         if self.saved_environment is None:
+            return
+        if self.server:
+            self._stop_there()
             return
         for daemon in DAEMONS:
             pid = self._pid(daemon)
@@ -153,6 +173,14 @@ class Vswitch:
                 os.environ[name] = value
         self.saved_environment = None
 
+    def _stop_there(self):
+        """On another server: both daemons asked to end (ovs-vswitchd taking its
+        datapath's devices with it), then the run's directory there removed."""
+        self.saved_environment = None
+        self.server.run(["sh", "-c", "ovs-appctl -t ovs-vswitchd exit --cleanup; "
+                         "ovs-appctl -t ovsdb-server exit; rm -rf %s" % self.run_dir],
+                        env=self.environment(), check=False)
+
     def _path(self, name):
         return os.path.join(self.directory, name)
 
@@ -164,6 +192,8 @@ class Vswitch:
             return None
 
     def _run(self, argv):
+        if self.server:
+            return self.server.run(argv, env=self.environment())
         try:
             result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                                     text=True, timeout=COMMAND_SECONDS)
