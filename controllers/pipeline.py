@@ -59,6 +59,13 @@ def edge_ports(state: FabricState, dpid: int) -> list[int]:
     return sorted(h.port for h in hosts if h.dpid == dpid)
 
 
+def tunnel_ports(state: FabricState, dpid: int) -> list[int]:
+    """Ports of this switch that lead to a switch on another server."""
+    ends = [(link.dpid_a, link.port_a) for link in state.links if link.tunnel] + \
+        [(link.dpid_b, link.port_b) for link in state.links if link.tunnel]
+    return sorted(port for switch, port in ends if switch == dpid)
+
+
 def classify_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
     yield flow(t.CLASSIFY, 100, {"eth_type": ETH_ARP}, [("output", "CONTROLLER")])
     for ip in gateway_ips(state):
@@ -71,7 +78,10 @@ def classify_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
         for cidr in state.cluster_cidrs:
             yield flow(t.CLASSIFY, 95, {"in_port": internet.port, "eth_type": ETH_IPV4,
                                         "ipv4_dst": cidr}, [("output", "CONTROLLER")])
-    for port in edge_ports(state, dpid):
+    # What comes over a tunnel meets this switch's conntrack too: it holds the NAT of
+    # the connections that began here (a reply is un-NATed where its state lives),
+    # and a switch on another server shares none with it.
+    for port in edge_ports(state, dpid) + tunnel_ports(state, dpid):
         yield flow(t.CLASSIFY, 90, {"in_port": port, "eth_type": ETH_IPV4},
                    [("goto", t.UNSNAT)])
     yield flow(t.CLASSIFY, 0, {}, [("goto", t.ROUTE)])

@@ -47,6 +47,9 @@ class Link:
     port_a: int
     dpid_b: int
     port_b: int
+    # Between switches of different servers (a VXLAN tunnel): each end has a
+    # conntrack of its own.
+    tunnel: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,10 @@ def parse_state(doc: object) -> FabricState:
     _require(len(set(dpids)) == len(dpids), "a dpid is listed twice")
     links = []
     for link in doc.get("links", []):
+        _require(isinstance(link.get("tunnel", False), bool), "a link's tunnel is true or false")
         links.append(Link(_int(link, "dpid_a", 1), _int(link, "port_a", 1, 0xFFFFFF00),
-                          _int(link, "dpid_b", 1), _int(link, "port_b", 1, 0xFFFFFF00)))
+                          _int(link, "dpid_b", 1), _int(link, "port_b", 1, 0xFFFFFF00),
+                          link.get("tunnel", False)))
         _require(links[-1].dpid_a in dpids and links[-1].dpid_b in dpids,
                  "link %r joins an unknown switch" % (link,))
     nodes = []

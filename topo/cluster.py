@@ -75,6 +75,7 @@ from topo.plan.fabric import plan_fabric, switch_for_new_node
 from topo.plan.internet_zone import node_resolv_conf
 from topo.plan.ipam import PodAddressPool, plan_addresses, plan_node
 from topo.plan.manifest import FABRICS, parse_files
+from topo.plan.servers import HEAD, PLACERS, parse_servers
 from topo.plan.model import ClusterSpec, Manifests, NodeSpec
 from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
 from topo.plan.pod_dns import resolv_conf as pod_resolv_conf
@@ -86,20 +87,29 @@ from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.forked import ForkServer
 from topo.runtime.internet import InternetServers
 from topo.runtime.machines import Machines
-from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state, plug_node,
-                                  unplug_node)
+from topo.runtime.network import (INTERNET_HOST, Placement, build_network, fabric_state,
+                                  plug_node, unplug_node)
 from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
 from topo.runtime.vswitch import Vswitch, nats_as_linux
+from topo.runtime.files import replace_file
+from topo.servers.remote_fork import RemoteForkServer
+from topo.servers.servers import RunServers, find_servers
 from topo.ui.server import UI_URL_FILE, BrowserView
 
 REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history
 FABRIC_TIMEOUT = 30.0
 
 
-def cluster_spec(manifests, nodes=None, fabric=None):
+def cluster_spec(manifests, nodes=None, fabric=None, servers=None, placer=None):
     """The Cluster document (or defaults), with command-line overrides applied."""
     spec = manifests.cluster or ClusterSpec()
+    if servers is not None:
+        spec = replace(spec, servers=parse_servers(servers))
+    if placer is not None:
+        if placer not in PLACERS:
+            raise KubemnError("--placer %r: expected one of %s" % (placer, ", ".join(PLACERS)))
+        spec = replace(spec, placer=placer)
     if nodes is not None:
         if nodes < 1 or nodes > 250:
             raise KubemnError("--nodes %d: expected 1-250" % nodes)
@@ -118,12 +128,14 @@ def cluster_spec(manifests, nodes=None, fabric=None):
 
 class Cluster(Objects):
     def __init__(self, manifests=None, nodes=None, fabric=None, clean=False,
-                 progress=None):
+                 progress=None, servers=None, placer=None):
+        """servers: 'head,server2,...' (the nodes placed over them by placer)."""
         self.manifests = manifests or Manifests()
-        self.spec = cluster_spec(self.manifests, nodes, fabric)
+        self.spec = cluster_spec(self.manifests, nodes, fabric, servers, placer)
         self.addresses = plan_addresses(self.spec)
         self.node_plans = {n.name: n for n in self.addresses.nodes}
-        self.fabric = plan_fabric(self.spec.fabric, list(self.node_plans))
+        self.fabric = plan_fabric(self.spec.fabric, list(self.node_plans), self.spec.servers,
+                                  self.spec.placer)
         self.attachments = dict(self.fabric.attachments)
         self.node_created = {name: time.time() for name in self.node_plans}
         self.clean_first = clean
@@ -133,12 +145,16 @@ class Cluster(Objects):
         self.run_dir = os.path.join(RUN_DIR_ROOT, self.run_id)
         self.dns_records_path = os.path.join(self.run_dir, "dns-records.json")
         self.flow_log_socket = os.path.join(self.run_dir, "flow-log.sock")
-        self.dns_config = DnsConfigSync(os.path.join(self.run_dir, "dns-settings.json"))
+        self.dns_config = DnsConfigSync(os.path.join(self.run_dir, "dns-settings.json"),
+                                        self.mirror_file)
         self.run_lock = RunLock()
         self.net = None
         self.vswitch = Vswitch(self.run_dir)
         # The stand-ins' containers fork from it (topo/runtime/fork_server.py).
         self.fork_server = ForkServer(os.path.join(self.run_dir, "fork-server.log"))
+        self.servers = None        # RunServers, over several servers
+        self.remote_forks = {}     # server name -> its RemoteForkServer (kubemn's agent)
+        self.placement = None      # where the network's parts run (topo/runtime/network.py)
         self.controller = None
         self.internet_servers = None
         self.api = None
@@ -216,17 +232,19 @@ class Cluster(Objects):
             self.vswitch.start()   # marked as the run's: cleanup finds it after a crash
             self.progress("running " + self.vswitch.describe())
             self.fork_server.start()   # it imports while the rest starts
+            self._start_servers()
             setLogLevel("output")
             # The API's store first: every component after it meets there.
             self._start_api()
             self.progress("starting the Ryu controller")
             self.controller = ControllerProcess(os.path.join(self.run_dir, "controller.log"),
-                                                self.flow_log_socket)
+                                                self.flow_log_socket,
+                                                self.placement.controller_ip)
             self.controller.start()
-            self.progress("starting %d nodes on the %s fabric"
-                          % (len(self.node_plans), self.spec.fabric))
+            self.progress("starting %d nodes on the %s fabric%s"
+                          % (len(self.node_plans), self.spec.fabric, self._over_servers()))
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
-                                     self.addresses, self.controller)
+                                     self.addresses, self.controller, self.placement)
             self.push_state()
             self.progress("waiting for the fabric to forward")
             self._wait_fabric(self.nodes() + [self.net[INTERNET_HOST]])
@@ -246,6 +264,50 @@ class Cluster(Objects):
             self.stop()
             raise
         return self
+
+    def _start_servers(self):
+        """Over several servers: each checked, its Open vSwitch and kubemn's agent
+        there started (the pods of its nodes fork from it)."""
+        servers = find_servers(self.spec.servers, self.run_id)
+        if len(servers) > 1:
+            self.servers = RunServers(servers, self.run_dir, self.progress).start()
+            self.servers.fabric = self.fabric   # its tunnels go at its stop
+            for server in self.servers.others():
+                self.remote_forks[server.name] = RemoteForkServer(
+                    server, self.run_dir, os.path.join(self.run_dir, "agent-%s.log"
+                                                       % server.name),
+                    self.servers.vswitches[server.name].environment()).start()
+            self.janitor.elsewhere = list(self.remote_forks.values())
+            for path in (self.dns_records_path, self.dns_config.path):
+                if os.path.exists(path):
+                    with open(path) as handle:
+                        self.mirror_file(path, handle.read())
+        self.placement = Placement(servers, self.fabric, self.servers.vswitch_environment()
+                                   if self.servers else None)
+
+    def _over_servers(self):
+        if self.servers is None:
+            return ""
+        counts = {}
+        for name in self.node_plans:
+            counts[self.server_of(name)] = counts.get(self.server_of(name), 0) + 1
+        return " over %d servers (%s)" % (len(self.spec.servers), ", ".join(
+            "%s: %d" % (server, counts.get(server, 0)) for server in self.spec.servers))
+
+    def server_of(self, node):
+        """The server node runs on (the head's name on one machine)."""
+        return self.fabric.server_of_switch(self.attachments[node])
+
+    def fork_server_of(self, node):
+        """The fork server of node's server: its pods' sandboxes and containers fork
+        from it, and their files are written there."""
+        return self.remote_forks.get(self.server_of(node), self.fork_server)
+
+    def mirror_file(self, path, text):
+        """What the head writes for the pods to read (the cluster DNS's records and
+        settings), written at the same path on every other server."""
+        for fork in self.remote_forks.values():
+            fork.call(replace_file, path, text)
 
     def _start_api(self):
         self.api = ApiServer(self, new_token(), free_port(), self.run_dir)
@@ -430,6 +492,9 @@ class Cluster(Objects):
         for kubelet in self.node_kubelets.values():
             kubelet.stop_all(unplug=False)
         self.fork_server.stop()
+        for fork in self.remote_forks.values():
+            fork.stop()
+        self.remote_forks = {}
         if self.internet_servers is not None:
             self.internet_servers.stop()
             self.internet_servers = None
@@ -453,6 +518,9 @@ class Cluster(Objects):
             self.controller.stop()
             self.controller = None
             self.janitor.drain()
+        if self.servers is not None:   # tunnels, Open vSwitch, what is left there
+            self.servers.stop()
+            self.servers = None
         # Its bridges, ports and conntrack go with it.
         self.vswitch.stop()
         # What a user left running in a pod or node (`client1 sleep 600 &`) goes too.
@@ -487,10 +555,9 @@ class Cluster(Objects):
     def write_dns_records(self, records):
         """Rewrites the records the cluster DNS pods serve (atomically: they read it
         whenever it changes); the cluster DNS controller's write."""
-        temporary = self.dns_records_path + ".new"
-        with open(temporary, "w") as handle:
-            json.dump(records, handle, indent=1, sort_keys=True)
-        os.replace(temporary, self.dns_records_path)
+        text = json.dumps(records, indent=1, sort_keys=True)
+        replace_file(self.dns_records_path, text)
+        self.mirror_file(self.dns_records_path, text)
 
     # --- fabric ----------------------------------------------------------------
     def desired_state(self, served=None):
@@ -656,7 +723,7 @@ class Cluster(Objects):
             self.pools[plan.name] = PodAddressPool(plan.pod_cidr)
             self.node_created[plan.name] = time.time()
             try:
-                node = plug_node(self.net, plan, switch, self.addresses)
+                node = plug_node(self.net, plan, switch, self.addresses, self.placement)
                 self.push_state()
                 self._wait_fabric([node])
                 self._open_kubelet_port(plan.name)
@@ -689,6 +756,8 @@ class Cluster(Objects):
             self.settle()
 
     def _open_kubelet_port(self, name):
+        if self.server_of(name) != HEAD:
+            return   # its socket would be made in the node's namespace, from here
         self.kubelet_ports[name] = KubeletPort(name, self.net[name].pid,
                                                self.node_plans[name].ip, self.api.cert,
                                                self.api.key, self._kubelet_view)

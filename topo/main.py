@@ -1,6 +1,7 @@
 """The kubemn command.
 
   kubemn run [-f FILE ...] [--nodes N] [--fabric single|racks:N] [--clean]
+             [--servers head,SERVER,... [--placer bins|round-robin]]
   kubemn clean
   kubemn kubeconfig     the active run's kubeconfig: export KUBECONFIG=$(kubemn kubeconfig)
   kubemn ovs-env        the active run's Open vSwitch for ovs-* commands in another
@@ -33,6 +34,12 @@ def _parser():
                           "repeatable; default: the built-in example cluster")
     run.add_argument("--nodes", type=int, help="number of nodes (overrides the Cluster)")
     run.add_argument("--fabric", help="'single' switch or 'racks:N' leaves under a spine")
+    run.add_argument("--servers", metavar="head,SERVER,...",
+                     help="run the nodes over several servers (the head, this machine, "
+                          "first; ssh as root to each, the same kubemn on each); "
+                          "`kubemn servers up N` simulates some")
+    run.add_argument("--placer", help="how nodes are placed over the servers: 'bins' "
+                     "(contiguous runs, the default) or 'round-robin'")
     run.add_argument("--clean", action="store_true",
                      help="remove leftovers of an earlier run before starting")
     sub.add_parser("clean", help="remove everything kubemn made on this machine")
@@ -85,7 +92,7 @@ def run(args):
         text = files("topo").joinpath(DEFAULT_CLUSTER).read_text()
         manifests = parse_texts([("default cluster", text)])
     cluster = Cluster(manifests, nodes=args.nodes, fabric=args.fabric, clean=args.clean,
-                      progress=progress_to_stderr)
+                      progress=progress_to_stderr, servers=args.servers, placer=args.placer)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGHUP, _stop)
     if not sys.stdin.isatty():

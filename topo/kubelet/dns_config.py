@@ -3,11 +3,11 @@ volume into a pod: after each change of it in the store, the Corefile's settings
 written where the DNS pods read them (they reload on change, as CoreDNS's reload
 plugin does)."""
 import json
-import os
 import threading
 
 from services.corefile import KUBEADM_COREFILE, dns_settings
 from topo.api.strategies.config_map import RESOURCE as CONFIG_MAPS
+from topo.runtime.files import replace_file
 
 NAMESPACE, NAME = "kube-system", "coredns"
 
@@ -18,8 +18,10 @@ def concerns(resource, obj):
 
 
 class DnsConfigSync:
-    def __init__(self, path):
+    def __init__(self, path, mirror=None):
+        """mirror(path, text): the same file written where else pods read it."""
         self.path = path
+        self.mirror = mirror or (lambda path, text: None)
         self.lock = threading.Lock()
         self.written = None
 
@@ -30,8 +32,6 @@ class DnsConfigSync:
         with self.lock:
             if text == self.written:
                 return
-            temporary = self.path + ".new"
-            with open(temporary, "w") as handle:
-                handle.write(text)
-            os.replace(temporary, self.path)
+            replace_file(self.path, text)
+            self.mirror(self.path, text)
             self.written = text

@@ -67,7 +67,7 @@ class NodeKubelet:
     def __init__(self, name, host):
         """host: the cluster (lock, api, janitor, pools, net, node_plans, node_created,
         run_id, policy_enforcer, starts_held, run_dir, announced_stand_ins, kubelet
-        (the ticker), sync_services(), pod_dns(), progress())."""
+        (the ticker), sync_services(), pod_dns(), progress(), fork_server_of(node))."""
         self.name, self.host = name, host
         # Guards the three below; taken after the cluster's lock when both are.
         self.lock = threading.RLock()
@@ -211,8 +211,8 @@ class NodeKubelet:
         if not self.retiring:
             return   # most ticks: no lock taken
         with host.lock, self.lock:
-            due = [pod for deadline, pod in self.retiring
-                   if deadline <= now or not has_open_connections(pod.sandbox_pid)]
+            due = [pod for deadline, pod in self.retiring if deadline <= now or
+                   not pod.machine.call(has_open_connections, pod.sandbox_pid)]
             if not due:
                 return
             self.retiring = [(d, p) for d, p in self.retiring if p not in due]
@@ -264,7 +264,7 @@ class NodeKubelet:
             ip = pool.allocate()
         return Pod(spec, host.net[self.name], ip,
                    os.path.join(host.run_dir, "pods", spec.namespace, spec.name),
-                   host.fork_server, host.pod_dns(spec),
+                   host.fork_server_of(self.name), host.pod_dns(spec),
                    host.service_env(spec.namespace),
                    applets_dir=os.path.join(host.run_dir, "busybox"), stored=pending.stored,
                    lookup=host.api.store.get, allocatable=allocatable(host_facts()),

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import replace
-from subprocess import DEVNULL, STDOUT
+from subprocess import DEVNULL
 
 from topo.errors import KubemnError, log_tail
 from topo.kubelet.console import Console
@@ -91,8 +91,10 @@ class Pod:
                  applets_dir=None, stored=None, lookup=None, allocatable=None,
                  token_key=b""):
         """fork_server: what starts the pod's sandbox and containers (those with a
-        terminal or stdin start on their own); stored: the pod as the store has it (the
-        downward API's source, kept up to date by the kubelet); lookup(resource,
+        terminal or stdin start on their own) on its node's server, where its files
+        are written and read and its processes signalled (machine); stored: the pod
+        as the store has it (the downward API's source, kept up to date by the
+        kubelet); lookup(resource,
         namespace, name): the store's objects (ConfigMaps and Secrets for volumes and
         variables); allocatable: the node's."""
         self.spec = spec
@@ -114,7 +116,7 @@ class Pod:
         self.sandbox_pid = None   # the pause process's, kept after stop(): a probe
         # that began before the pod stopped enters a namespace that is gone, and fails
         self.containers = {}  # name -> Popen, or ForkedProcess
-        self.fork_server = fork_server
+        self.fork_server = self.machine = fork_server
         self.created = time.time()
         self.is_ready = False  # as the kubelet last found it; endpoints follow this
         self.seen_listening = False
@@ -141,8 +143,8 @@ class Pod:
                 "%s %s" % (PAUSE_NAME, self.name)]
         try:
             self._write_pod_files()
-            with open(self._pause_log(), "wb") as log:
-                self.pause = self._spawn(argv, os.environ, None, None, log)
+            self.pause = self._spawn(argv, os.environ, None, self._pause_log(), "w",
+                                     output=False)
         except BaseException:
             self.stop()
             raise
@@ -187,26 +189,21 @@ class Pod:
         return self
 
     def _pause_sleeping(self):
-        return _cmdline(self.pause.pid)[:1] == [("%s %s" % (PAUSE_NAME, self.name)).encode()]
+        return self.machine.call(_cmdline, self.pause.pid)[:1] == [
+            ("%s %s" % (PAUSE_NAME, self.name)).encode()]
 
     def _pause_log(self):
         return os.path.join(self.pod_dir, "pause.log")
 
     def _pause_error(self):
-        lines = log_tail(self._pause_log(), 1)
+        lines = self.machine.call(log_tail, self._pause_log(), 1)
         return lines[-1] if lines else "exit %s" % self.pause.returncode
 
     def _write_pod_files(self):
         """The pod's own /etc/hostname, /etc/hosts and /etc/resolv.conf, and the plan
         from which pod_sandbox makes its namespaces (sandbox_plan)."""
-        os.makedirs(self.pod_dir, exist_ok=True)
-        # A new pod that takes an old one's name starts with volumes, overlays and
-        # logs of its own (an emptyDir lives as long as its pod, not its name).
-        for made in ("volumes", "overlays", "root"):
-            shutil.rmtree(os.path.join(self.pod_dir, made), ignore_errors=True)
-        for container in self.spec.template.containers:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(self.log_path(container.name))
+        self.machine.call(clear_pod_directory, self.pod_dir,
+                          [self.log_path(c.name) for c in self.spec.template.containers])
         files = pod_files(self.hostname(), self.host_names(), self.ip, self.resolv_conf)
         # Every container of the pod sees its images' programs: they share its root.
         programs = {path: argv for c in self.spec.template.containers
@@ -221,15 +218,9 @@ class Pod:
                                         BRIDGE, plan.bridge_ip, self.veth, self.node.pid)
         for path, argv in programs.items():
             files["programs" + path] = program_script(argv)
-        if programs:
-            os.makedirs(os.path.join(self.pod_dir, "programs"), exist_ok=True)
-        for name, text in files.items():
-            with open(os.path.join(self.pod_dir, name), "w") as handle:
-                handle.write(text)
-            if name.startswith("programs/"):
-                os.chmod(os.path.join(self.pod_dir, name), 0o755)
-        if any(uses_busybox(c) for c in self.spec.template.containers):
-            link_busybox_applets(self.applets_dir)
+        busybox = any(uses_busybox(c) for c in self.spec.template.containers)
+        self.machine.call(write_pod_files, self.pod_dir, files,
+                          self.applets_dir if busybox else None)
 
     def _start_containers(self):
         now = self.containers_started = time.monotonic()
@@ -247,15 +238,16 @@ class Pod:
                                       command=expand_all(container.command, variables),
                                       args=expand_all(container.args, variables)))
         console = Console(container.tty) if container.stdin or container.tty else None
-        with open(self.log_path(container.name), "ab") as log:
-            if console is None:
-                process = self._spawn(argv, env, self.sandbox_pid, log, log)
-            else:
-                streams = console.streams(log) if console else \
-                    {"stdin": DEVNULL, "stdout": log, "stderr": STDOUT}
+        if console is not None and self.machine.remote:
+            raise KubemnError("pod %s: container %s: stdin and tty containers run on the "
+                              "head's nodes only, so far" % (self.name, container.name))
+        if console is None:
+            process = self._spawn(argv, env, self.sandbox_pid, self.log_path(container.name))
+        else:
+            with open(self.log_path(container.name), "ab") as log:
                 try:
                     process = subprocess.Popen(self.nsenter_argv() + argv, env=env, cwd="/",
-                                               start_new_session=True, **streams)
+                                               start_new_session=True, **console.streams(log))
                 except OSError as exc:
                     raise KubemnError("pod %s: container %s: cannot run %r: %s"
                                       % (self.name, container.name, argv[0], exc.strerror))
@@ -264,16 +256,22 @@ class Pod:
             console.started(process, self.log_path(container.name))
             self.consoles[container.name] = console
 
-    def _spawn(self, argv, env, sandbox_pid, stdout, stderr):
+    def _spawn(self, argv, env, sandbox_pid, log, mode="a", output=True):
         """argv from the fork server (forked, or executed), in the namespaces of
         sandbox_pid as nsenter would put it (nsenter_argv; None: namespaces of its
-        own to make), its output on the files stdout (None: nowhere) and stderr."""
+        own to make), its errors (and its output, if output) on the file log, appended
+        to (mode "a") or written anew ("w"). Another server's opens the file there."""
+        namespaces = SANDBOX_NAMESPACES if sandbox_pid else ()
+        if self.machine.remote:
+            stream = (log, mode)
+            return self.machine.spawn(argv, env, sandbox_pid, namespaces, None,
+                                      stream if output else None, stream)
         stdin = os.open(os.devnull, os.O_RDONLY)
-        nowhere = os.open(os.devnull, os.O_WRONLY) if stdout is None else None
+        nowhere = None if output else os.open(os.devnull, os.O_WRONLY)
         try:
-            return self.fork_server.spawn(
-                argv, env, sandbox_pid, SANDBOX_NAMESPACES if sandbox_pid else (), stdin,
-                stdout.fileno() if stdout else nowhere, stderr.fileno())
+            with open(log, mode + "b") as handle:
+                return self.machine.spawn(argv, env, sandbox_pid, namespaces, stdin,
+                                          nowhere or handle.fileno(), handle.fileno())
         finally:
             os.close(stdin)
             if nowhere is not None:
@@ -358,11 +356,20 @@ class Pod:
         exec` and exec probes do: in the pod's namespaces, with the container's
         environment, the image's own programs by their paths there (`/agnhost`)."""
         container = next(c for c in self.spec.template.containers if name in (None, c.name))
-        return (self.nsenter_argv() + exec_argv(container, command),
-                self.container_env(container.name))
+        return self.command(exec_argv(container, command), self.container_env(container.name))
 
     def nsenter_argv(self):
+        """The argv prefix that enters the pod's namespaces, on a head's node."""
         return enter_argv(self.sandbox_pid, *SANDBOX_NAMESPACES)
+
+    def command(self, argv, env=None):
+        """(argv, env) that run argv in the pod's namespaces, with env (None: this
+        process's), on its node's server: nsenter here, through ssh on another."""
+        argv = self.nsenter_argv() + list(argv)
+        if not self.machine.remote:
+            return argv, env
+        words = ["env", "-i"] + ["%s=%s" % item for item in (env or os.environ).items()] + argv
+        return self.machine.server.argv(words), os.environ
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}
@@ -388,8 +395,8 @@ class Pod:
                       for p in c.ports if p.protocol == "TCP" and not c.readiness_probe}
             # IPv4 first: most servers listen there, and each table costs a read.
             self.seen_listening = not wanted or \
-                wanted <= listening_tcp_ports(self.sandbox_pid, ("tcp",)) or \
-                wanted <= listening_tcp_ports(self.sandbox_pid)
+                wanted <= self.machine.call(listening_tcp_ports, self.sandbox_pid, ("tcp",)) \
+                or wanted <= self.machine.call(listening_tcp_ports, self.sandbox_pid)
         return self.seen_listening
 
     def running(self):
@@ -446,7 +453,46 @@ class Pod:
         size, when = self.log_reads.pop(container, (None, 0.0))
         if size is not None and time.monotonic() - when < ATTACH_AFTER_LOG_SECONDS:
             return size
-        return os.path.getsize(self.log_path(container))
+        return self.machine.call(os.path.getsize, self.log_path(container))
+
+    def read_log(self, container, offset=0):
+        """The container's log from offset on, as text, from its node's server."""
+        return self.machine.call(read_from, self.log_path(container), offset)
+
+
+def read_from(path, offset=0):
+    """The text of file path from byte offset on ("" if it is gone)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def clear_pod_directory(pod_dir, logs):
+    """A new pod that takes an old one's name starts with volumes, overlays and logs
+    of its own (an emptyDir lives as long as its pod, not its name)."""
+    os.makedirs(pod_dir, exist_ok=True)
+    for made in ("volumes", "overlays", "root"):
+        shutil.rmtree(os.path.join(pod_dir, made), ignore_errors=True)
+    for log in logs:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(log)
+
+
+def write_pod_files(pod_dir, files, applets_dir=None):
+    """The pod's files (its /etc files, sandbox plan, image programs), and busybox's
+    applets when a container needs them (applets_dir)."""
+    if any(name.startswith("programs/") for name in files):
+        os.makedirs(os.path.join(pod_dir, "programs"), exist_ok=True)
+    for name, text in files.items():
+        with open(os.path.join(pod_dir, name), "w") as handle:
+            handle.write(text)
+        if name.startswith("programs/"):
+            os.chmod(os.path.join(pod_dir, name), 0o755)
+    if applets_dir is not None:
+        link_busybox_applets(applets_dir)
 
 
 def link_busybox_applets(directory):
@@ -488,8 +534,9 @@ def _unplug(pods):
     namespace's devices only later (its address would answer meanwhile), and a new
     pod may want the name at once."""
     for node, commands in _by_node(pods, "link del %s").items():
-        subprocess.run(enter_argv(node.pid) + ["ip", "-force", "-batch", "-"],
-                       input=commands, text=True, stdout=DEVNULL, stderr=DEVNULL)
+        # node.popen: in its namespaces, on its server.
+        node.popen(["ip", "-force", "-batch", "-"], stdin=subprocess.PIPE, stdout=DEVNULL,
+                   stderr=DEVNULL, text=True).communicate(commands)
 
 
 def stop_pods(pods, unplug=True):

@@ -19,7 +19,8 @@ FAILED_MOUNT, CONFIG_ERROR = "FailedMount", "CreateContainerConfigError"
 
 class PodVolumes:
     def __init__(self, pod, lookup, allocatable, token_key=b""):
-        """pod: the kubelet's Pod (spec, pod_dir, ip, node, stored: the pod as stored);
+        """pod: the kubelet's Pod (spec, pod_dir, ip, node, stored: the pod as stored,
+        machine: its node's server, where the files are);
         lookup(resource, namespace, name): the store's object or None; allocatable:
         the node's {cpu, memory, ephemeral-storage}; token_key: what the service
         account tokens of the run are signed with."""
@@ -68,20 +69,20 @@ class PodVolumes:
     def write(self):
         """Every volume's directory, before the pod's sandbox mounts them; a volume
         whose source is missing raises KubemnError (the pod waits and is tried again)."""
-        volumes = self._volumes
+        volumes, machine = self._volumes, self.pod.machine   # the node's server
         for name, volume in volumes.items():
-            os.makedirs(self._directory(name), exist_ok=True)
+            machine.call(os.makedirs, self._directory(name), exist_ok=True)
             if volume.has_files:
                 files = self._files(volume)
-                write_payload(self._directory(name), files)
+                machine.call(write_payload, self._directory(name), files)
                 self.written[name] = files
         for container in self.pod.spec.template.containers:
             for mount in container.volume_mounts:
                 if mount.sub_path and not volumes[mount.name].has_files:
-                    os.makedirs(os.path.join(self._directory(mount.name), mount.sub_path),
-                                exist_ok=True)
-                elif mount.sub_path and not os.path.exists(
-                        os.path.join(self._directory(mount.name), mount.sub_path)):
+                    machine.call(os.makedirs, os.path.join(self._directory(mount.name),
+                                                           mount.sub_path), exist_ok=True)
+                elif mount.sub_path and not machine.call(os.path.exists, os.path.join(
+                        self._directory(mount.name), mount.sub_path)):
                     raise KubemnError("pod %s: container %s: subPath %s: no such file in "
                                       "volume %s" % (self.pod.ref, container.name,
                                                      mount.sub_path, mount.name))
@@ -114,7 +115,7 @@ class PodVolumes:
             except KubemnError:
                 continue
             if files != self.written[name]:
-                changed |= write_payload(self._directory(name), files)
+                changed |= self.pod.machine.call(write_payload, self._directory(name), files)
                 self.written[name] = files
         return changed
 

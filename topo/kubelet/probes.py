@@ -3,6 +3,7 @@ network namespace to the pod's address, exec inside the pod."""
 import socket
 import subprocess
 
+from topo.errors import KubemnError
 from topo.runtime.netns import network_namespace_of
 
 def _connect(ip, port, timeout):
@@ -26,10 +27,20 @@ def run_probe(probe, pod, container):
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     timeout=probe.timeout)
             return result.returncode == 0
-        with network_namespace_of(pod.node.pid):
-            if probe.kind == "tcpSocket":
-                _connect(pod.ip, probe.port, probe.timeout).close()
+        return pod.machine.call(network_probe, pod.node.pid, probe.kind, pod.ip, probe.port,
+                                probe.path, probe.timeout)
+    except (OSError, subprocess.SubprocessError, ValueError, KubemnError):
+        return False
+
+
+def network_probe(node_pid, kind, ip, port, path, timeout):
+    """A tcpSocket or httpGet probe from the network namespace of the node (process
+    node_pid), run on the node's server; never raises."""
+    try:
+        with network_namespace_of(node_pid):
+            if kind == "tcpSocket":
+                _connect(ip, port, timeout).close()
                 return True
-            return http_get_ok(pod.ip, probe.port, probe.path, probe.timeout)
-    except (OSError, subprocess.SubprocessError, ValueError):
+            return http_get_ok(ip, port, path, timeout)
+    except (OSError, ValueError):
         return False

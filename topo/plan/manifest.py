@@ -12,8 +12,9 @@ from dataclasses import replace
 
 import yaml
 
-from topo.errors import ManifestError
+from topo.errors import KubemnError, ManifestError
 from topo.plan.pod_dns import DnsConfigError, parse_pod_dns
+from topo.plan.servers import PLACERS, parse_servers
 from topo.policy.spec import PolicyInvalid, Selector, parse_policy, parse_selector
 from topo.plan.model import (DEFAULT_NAMESPACE, ClusterSpec, Container, ContainerPort,
                              DeploymentSpec, Manifests, NodeSpec, PodSpec, PodTemplate, Probe,
@@ -717,7 +718,29 @@ def _cluster(spec, where):
         fabric,
         _cidr(spec.get("internetCIDR", defaults.internet_cidr), where, "spec.internetCIDR"),
         _cidr(spec.get("loadBalancerCIDR", defaults.load_balancer_cidr), where,
-              "spec.loadBalancerCIDR"))
+              "spec.loadBalancerCIDR"),
+        _servers(spec.get("servers"), where), _placer(spec.get("placer"), where))
+
+
+def _servers(value, where):
+    """spec.servers: the head first, then the other servers (topo/plan/servers.py)."""
+    if value is None:
+        return ClusterSpec.servers
+    names = _list(value, where, "spec.servers")
+    if not names or not all(isinstance(n, str) for n in names):
+        raise where.error("spec.servers", "expected a list of server names, the head first")
+    try:
+        return parse_servers(",".join(names))
+    except KubemnError as exc:
+        raise where.error("spec.servers", str(exc).split(": ", 1)[-1]) from None
+
+
+def _placer(value, where):
+    if value is None:
+        return ClusterSpec.placer
+    if value not in PLACERS:
+        raise where.error("spec.placer", "%r: expected one of %s" % (value, ", ".join(PLACERS)))
+    return value
 
 
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,9}$")

@@ -232,6 +232,8 @@ class ClusterSpec:
     fabric: str = "single"
     internet_cidr: str = "203.0.113.0/24"       # the host outside the cluster
     load_balancer_cidr: str = "198.51.100.0/24"  # LoadBalancer addresses
+    servers: Tuple[str, ...] = ("head",)        # where the nodes run (topo/plan/servers.py)
+    placer: str = "bins"                        # how they are placed over them
 
 
 @dataclass(frozen=True)

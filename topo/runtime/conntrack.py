@@ -10,6 +10,7 @@ import subprocess
 import threading
 
 from controllers.tables import ZONE_SERVICE, ZONE_SNAT
+from topo.errors import KubemnError
 
 ZONES = (ZONE_SERVICE, ZONE_SNAT)
 
@@ -62,6 +63,7 @@ class Janitor:
     cut the new pod's connections)."""
 
     def __init__(self):
+        self.elsewhere = []   # the other servers' fork servers: their conntrack too
         self.work = queue.Queue()
         self.lock = threading.Lock()
         self.waiting = collections.Counter()  # address -> flushes queued
@@ -87,7 +89,9 @@ class Janitor:
             ip = self.work.get()
             try:
                 flush_address(ip)
-            except (OSError, subprocess.SubprocessError):
+                for server in self.elsewhere:   # where the address's connections began
+                    server.call(flush_address, ip)
+            except (OSError, subprocess.SubprocessError, KubemnError):
                 pass  # best effort: a later flush of the zones cleans up
             finally:
                 with self.lock:

@@ -22,8 +22,20 @@ NOT_STARTED = 127   # the exit status of a process the server could not start
 SERVER = "from topo.runtime.fork_server import main; main()"
 
 
+def signal_process(pid, signum, group=False):
+    """signum to pid (its process group if group), if it is still there."""
+    with contextlib.suppress(ProcessLookupError):
+        (os.killpg if group else os.kill)(pid, signum)
+
+
 class ForkServer:
-    """One a run; start() before the first spawn(), stop() after the last container."""
+    """One a run; start() before the first spawn(), stop() after the last container.
+
+    It stands for the machine its containers run on: call() runs a function there
+    and kill() signals a process there (here, this machine; on another server,
+    topo/servers/remote_fork.py)."""
+
+    remote = False
 
     def __init__(self, log_path):
         self.log_path = log_path
@@ -95,10 +107,18 @@ class ForkServer:
             else:
                 forked.started_pid = reply["pid"]
 
+    def call(self, function, *args, **kwargs):
+        """function(*args, **kwargs) on the machine the containers run on."""
+        return function(*args, **kwargs)
+
+    def kill(self, pid, signum, group=False):
+        """Sends signum to process pid there (its whole process group if group)."""
+        signal_process(pid, signum, group)
+
     def _read(self):
         while True:
             try:
-                message, _, _ = fork_protocol.receive(self.sock)
+                message, payload, _ = fork_protocol.receive(self.sock)
             except (OSError, EOFError):
                 message = None
             with self.changed:
@@ -106,6 +126,8 @@ class ForkServer:
                     self.lost = True
                 elif "exited" in message:
                     self.exits[message["exited"]] = message["code"]
+                elif "reply" in message:   # to a call() on another server
+                    self.replies[message["reply"]] = (message, payload)
                 else:
                     self.replies[message.get("started", message.get("failed"))] = message
                 self.changed.notify_all()
@@ -122,6 +144,8 @@ class ForkServer:
             self.changed.wait_for(lambda: pid in self.exits or self.lost, timeout)
             if pid in self.exits:
                 return self.exits.pop(pid)
+        if self.lost and self.remote:
+            return -signal.SIGKILL   # the agent's server went with its stream
         if self.lost:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
             while alive(pid):
@@ -188,10 +212,12 @@ class ForkedProcess:
 
     def send_signal(self, signum):
         if self.poll() is None:
-            try:
-                os.kill(self.pid, signum)
-            except ProcessLookupError:
-                pass
+            self.server.kill(self.pid, signum)
+
+    def signal_group(self, signum):
+        """signum to its process group (a container's children go with it)."""
+        if self.poll() is None:
+            self.server.kill(self.pid, signum, group=True)
 
     def terminate(self):
         self.send_signal(signal.SIGTERM)

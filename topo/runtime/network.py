@@ -185,7 +185,7 @@ def fabric_state(net, fabric, node_plans, attachments, addresses, generation):
                           "dpid_b": dpids[b.name], "port_b": _port_of(b, link)})
     for a, port_a, b, port_b in getattr(net, "kubemn_tunnels", ()):
         links.append({"dpid_a": dpids[a], "port_a": port_a, "dpid_b": dpids[b],
-                      "port_b": port_b})
+                      "port_b": port_b, "tunnel": True})
     for plan in node_plans:
         switch = net[attachments[plan.name]]
         nodes.append({"name": plan.name, "ip": plan.ip, "mac": plan.mac,

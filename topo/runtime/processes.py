@@ -85,6 +85,9 @@ def alive(pid):
 
 
 def _signal(process, signum, group):
+    if group and hasattr(process, "signal_group"):   # a forked one, maybe on another server
+        process.signal_group(signum)
+        return
     if process.poll() is None:
         try:
             if group:
