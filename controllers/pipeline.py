@@ -47,10 +47,28 @@ def switch_configs(state: FabricState) -> dict[int, SwitchConfig]:
                 service_flows, service_groups = _cached_service_port(
                     state.nodes, service, port,
                     port_ids[(service.name, port.protocol, port.port)], mine)
-                flows.update(service_flows)
+                flows.update(_on_this_server(state, dpid, service_flows))
                 groups.update((g.group_id, g) for g in service_groups)
         configs[dpid] = SwitchConfig(flows, groups)
     return configs
+
+
+def _others_node_ips(state: FabricState, dpid: int) -> frozenset:
+    """The addresses of the nodes on other servers than switch dpid's."""
+    here = state.server_of(dpid)
+    return frozenset(n.ip for n in state.nodes if state.server_of(n.dpid) != here)
+
+
+def _on_this_server(state: FabricState, dpid: int, service_flows):
+    """Over several servers, a NodePort is translated on its node's server only (the
+    switches elsewhere route the packet there): its replies, sent to that node's
+    address, come back to the conntrack that holds its NAT, as they come back to the
+    node that translated them in Kubernetes."""
+    if not state.servers:
+        return service_flows
+    elsewhere = _others_node_ips(state, dpid)
+    return [f for f in service_flows
+            if f.table != t.SERVICE or dict(f.match).get("ipv4_dst") not in elsewhere]
 
 
 def edge_ports(state: FabricState, dpid: int) -> list[int]:
@@ -90,16 +108,20 @@ def classify_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
 def route_flows(state: FabricState, routes: Routes, dpid: int) -> Iterator[Flow]:
     """L2 to the MACs of nodes and the internet host; L3 to PodCIDRs, node addresses
     and the internet's range (one TTL, MACs rewritten). A packet that must leave by
-    the port it came in on says so (OpenFlow drops it otherwise)."""
+    the port it came in on (a host's, or a tunnel's) says so (OpenFlow drops it
+    otherwise)."""
     hosts = [(n, [n.pod_cidr, n.ip + "/32"]) for n in state.nodes]
     if state.internet is not None:
         hosts.append((state.internet, [state.internet.cidr]))
+    tunnels = tunnel_ports(state, dpid)
     for host, prefixes in hosts:
         port = port_towards(routes, dpid, host)
         if port is None:
             continue
         outputs = [(0, {}, port)]
-        if host.dpid == dpid:
+        # Back out of a tunnel too: a NodePort's packet, translated on its node's
+        # server, may go back to the server it came from.
+        if host.dpid == dpid or port in tunnels:
             outputs.append((1, {"in_port": port}, "IN_PORT"))
         for bonus, extra, out in outputs:
             yield flow(t.ROUTE, 60 + bonus, dict(extra, eth_dst=host.mac), [("output", out)])
@@ -152,6 +174,11 @@ def conntrack_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
     yield flow(t.SNAT, 300, {"ct_state": (t.CT_RPL | t.CT_TRK, t.CT_RPL | t.CT_TRK)},
                [("goto", t.ROUTE)])
     masquerade = (t.MARK_MASQUERADE, t.MARK_MASQUERADE)
+    # Over several servers, a LoadBalancer or external IP's connection takes the
+    # address of a node on this switch's server: its replies come back here, to the
+    # conntrack that holds its NAT.
+    local = [n for n in state.nodes if state.server_of(n.dpid) == state.server_of(dpid)] \
+        if state.servers else []
     for node in state.nodes:
         to_node = ("ct", Ct(True, t.ZONE_SNAT, t.ROUTE, ("src", node.ip), None))
         # A new connection to a NodePort: the source becomes the node it entered.
@@ -159,8 +186,12 @@ def conntrack_flows(state: FabricState, dpid: int) -> Iterator[Flow]:
                                  t.REG_ENTRY_NODE: _ip_int(node.ip)}, [to_node])
         # To a LoadBalancer or external IP: the endpoint's node (and every later
         # packet of a masqueraded connection, whose binding the ct action keeps).
-        yield flow(t.SNAT, 210, {"eth_type": ETH_IPV4, "ct_mark": masquerade,
-                                 "ipv4_dst": node.pod_cidr}, [to_node])
+        if not local:
+            yield flow(t.SNAT, 210, {"eth_type": ETH_IPV4, "ct_mark": masquerade,
+                                     "ipv4_dst": node.pod_cidr}, [to_node])
+    if local:
+        yield flow(t.SNAT, 210, {"eth_type": ETH_IPV4, "ct_mark": masquerade},
+                   [("ct", Ct(True, t.ZONE_SNAT, t.ROUTE, ("src", local[0].ip), None))])
     yield from self_hairpin_flows(state, dpid)
     yield flow(t.SNAT, 0, {}, [("goto", t.ROUTE)])
 

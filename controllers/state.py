@@ -103,6 +103,11 @@ class FabricState:
                                 # them are dropped
     linux_nat: bool = False     # the switches' conntrack NATs as Linux's does
                                 # (topo/runtime/vswitch.nats_as_linux): tables.py
+    servers: tuple = ()         # ((dpid, server), ...) over several servers, each with
+                                # a conntrack of its own; () on one machine
+
+    def server_of(self, dpid):
+        return dict(self.servers).get(dpid, "")
 
 
 EMPTY = FabricState(0, "0.0.0.0", "00:00:00:00:00:00", (), (), ())
@@ -142,6 +147,11 @@ def parse_state(doc: object) -> FabricState:
     _require(isinstance(switches, list) and switches, "switches must be a non-empty list")
     dpids = tuple(_int(s, "dpid", 1) for s in switches)
     _require(len(set(dpids)) == len(dpids), "a dpid is listed twice")
+    servers = tuple((dpid, s["server"]) for dpid, s in zip(dpids, switches) if "server" in s)
+    _require(all(isinstance(server, str) and server for _, server in servers),
+             "a switch's server must be a non-empty string")
+    if len({server for _, server in servers}) < 2:
+        servers = ()   # one conntrack for every switch
     links = []
     for link in doc.get("links", []):
         _require(isinstance(link.get("tunnel", False), bool), "a link's tunnel is true or false")
@@ -182,7 +192,7 @@ def parse_state(doc: object) -> FabricState:
     _require(isinstance(linux_nat, bool), "linux_nat must be true or false")
     return FabricState(_int(doc, "generation"), _ip(gateway.get("ip"), "gateway"),
                        _mac(gateway.get("mac"), "gateway"), dpids, tuple(links), tuple(nodes),
-                       internet, masquerade_ip, services, cluster_cidrs, linux_nat)
+                       internet, masquerade_ip, services, cluster_cidrs, linux_nat, servers)
 
 
 def _internet(doc, dpids):

@@ -93,10 +93,12 @@ from topo.runtime.processes import enter_argv, stop_pids, wait_until
 from topo.runtime.runlock import RunLock
 from topo.runtime.vswitch import Vswitch, nats_as_linux
 from topo.runtime.files import replace_file
+from topo.servers.remote import Server
 from topo.servers.remote_fork import RemoteForkServer
 from topo.servers.servers import RunServers, find_servers
 from topo.ui.server import UI_URL_FILE, BrowserView
 
+SERVERS_VARIABLE, PLACER_VARIABLE = "KUBEMN_SERVERS", "KUBEMN_PLACER"
 REVISIONS = "controllerrevisions.apps"   # the StatefulSets' and DaemonSets' history
 FABRIC_TIMEOUT = 30.0
 
@@ -104,6 +106,9 @@ FABRIC_TIMEOUT = 30.0
 def cluster_spec(manifests, nodes=None, fabric=None, servers=None, placer=None):
     """The Cluster document (or defaults), with command-line overrides applied."""
     spec = manifests.cluster or ClusterSpec()
+    # The defaults for every run of a shell (`make test-servers` sets them).
+    servers = servers or os.environ.get(SERVERS_VARIABLE) or None
+    placer = placer or os.environ.get(PLACER_VARIABLE) or None
     if servers is not None:
         spec = replace(spec, servers=parse_servers(servers))
     if placer is not None:
@@ -820,9 +825,40 @@ class Cluster(Objects):
 
     def node_exec(self, node_name, command, timeout=60):
         """Runs a shell command in a node's network namespace."""
-        node = self.node(node_name)
-        return subprocess.run(enter_argv(node.pid) + ["sh", "-c", command],
+        return subprocess.run(self.node_enter(node_name) + ["sh", "-c", command],
                               capture_output=True, text=True, timeout=timeout)
+
+    def node_enter(self, node_name, *namespaces):
+        """The argv prefix that enters a node's namespaces ("net" unless others are
+        named), on its server."""
+        node = self.node(node_name)
+        return self.server(self.server_of(node_name)).prefix() + \
+            enter_argv(node.pid, *namespaces)
+
+    def switch_enter(self, switch):
+        """The argv prefix that runs an ovs-* command where switch runs, pointed at the
+        run's Open vSwitch there (nothing on the head: this process is)."""
+        server = self.fabric.server_of_switch(switch)
+        if server == HEAD:
+            return []
+        environment = self.servers.vswitches[server].environment()
+        return self.server(server).prefix() + ["env"] + ["%s=%s" % item for item in
+                                                         sorted(environment.items())]
+
+    def on_every_vswitch(self, argv):
+        """Runs an ovs-* command against the run's Open vSwitch on every server."""
+        elsewhere = {server: switch for switch, server in self.fabric.servers
+                     if server != HEAD}
+        prefixes = [[]] + [self.switch_enter(switch) for switch in elsewhere.values()]
+        for prefix in prefixes:
+            subprocess.run(prefix + argv, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=10)
+
+    def server(self, name):
+        """The Server name is (topo/servers/remote.py)."""
+        if self.servers is None:
+            return Server(HEAD, "127.0.0.1")
+        return self.servers.servers[name]
 
     def logs(self, pod_ref, container=None):
         pod = self.pod(pod_ref)
@@ -834,8 +870,7 @@ class Cluster(Objects):
             container = names[0]
         if container not in names:
             raise KubemnError("container %s is not valid for pod %s" % (container, pod.name))
-        with open(pod.log_path(container), errors="replace") as handle:
-            return handle.read()
+        return pod.read_log(container).decode(errors="replace")
 
 
 def progress_to_stderr(message):

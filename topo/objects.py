@@ -3,7 +3,6 @@ client's writes would, the controllers (topo/manager), the node provisioner and 
 nodes' kubelets (topo/kubelet/node_kubelet.py) doing the rest; the pods they run, and
 the waits for them. Mixed into topo/cluster.py's Cluster, which owns the machinery
 (nodes, fabric, controller) these methods call on."""
-import subprocess
 import time
 
 from topo.api.resources import BY_STORE_KEY, RESOURCES, kubectl_name, singular_of, store_key
@@ -387,8 +386,7 @@ class Objects:
         self._wait_caught_up(self.dns_loop, self.api.store.revision)
         self.programmer.sync_now()
         if endpoints_left:
-            subprocess.run(["ovs-appctl", "revalidator/purge"], stdin=subprocess.DEVNULL,
-                           capture_output=True, timeout=10)
+            self.on_every_vswitch(["ovs-appctl", "revalidator/purge"])
         self._wait_caught_up(self.endpoints_loop, reported)
 
     def _wait_caught_up(self, loop, revision, timeout=READY_TIMEOUT):

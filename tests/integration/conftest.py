@@ -9,9 +9,9 @@ import time
 import pytest
 
 from topo.runtime import cleanup
-from topo.cluster import Cluster
+from topo.cluster import PLACER_VARIABLE, SERVERS_VARIABLE, Cluster
 from topo.plan.manifest import parse_texts
-from topo.runtime.processes import enter_argv
+from topo.servers.simulated import SimulatedServers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKETS = os.path.join(ROOT, "tests", "helpers", "packets.py")
@@ -45,13 +45,36 @@ def manifest_path(name):
     return os.path.join(MANIFESTS, name)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def over_servers():
+    """With KUBEMN_TEST_SERVERS=N (make test-servers), every cluster of the session
+    runs over N simulated servers, its nodes dealt out round-robin."""
+    count = int(os.environ.get("KUBEMN_TEST_SERVERS") or 1)
+    if count == 1:
+        yield None
+        return
+    servers = SimulatedServers(count).start()
+    os.environ[SERVERS_VARIABLE] = ",".join(servers.lan.names)
+    os.environ[PLACER_VARIABLE] = "round-robin"
+    yield servers
+    del os.environ[SERVERS_VARIABLE], os.environ[PLACER_VARIABLE]
+    servers.stop()
+
+
+def _leftovers(over_servers):
+    found = cleanup.leftovers()
+    if over_servers is not None:
+        found.pop(cleanup.SERVERS_KIND)   # the session's, up from start to end
+    return found
+
+
 @pytest.fixture(scope="module", autouse=True)
-def leak_audit():
+def leak_audit(over_servers):
     """Nothing of kubemn's may exist before or after an integration module."""
-    before = cleanup.leftovers()
+    before = _leftovers(over_servers)
     assert not any(before.values()), "leftovers before the module: %s" % before
     yield
-    after = cleanup.leftovers()
+    after = _leftovers(over_servers)
     assert not any(after.values()), "leftovers after the module: %s %s" % (
         after, [_cmdline(pid) for pid in after["processes"]])
 
@@ -91,7 +114,7 @@ class Capture:
 
 
 def node_enter(cluster, node):
-    return enter_argv(cluster.node(node).pid)
+    return cluster.node_enter(node)
 
 
 def pod_enter(cluster, pod):

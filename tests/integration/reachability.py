@@ -2,6 +2,7 @@
 every source tries every target at once, a new connection each (TCP: the handshake
 completes; UDP: the netexec server answers a datagram), within a deadline. The
 sockets are made in the sources' own network namespaces, from this process."""
+import concurrent.futures
 import selectors
 import socket
 import time
@@ -51,6 +52,20 @@ def probe(sources, targets, protocol="TCP", deadline=DEADLINE_SECONDS):
     return reached
 
 
+def probe_from_pods(pods, targets, protocol="TCP", deadline=DEADLINE_SECONDS):
+    """probe() from pods ({label: kubelet Pod}), each server's sources probing on
+    that server (its pids are its own), all at once."""
+    groups = {}
+    for label, pod in pods.items():
+        groups.setdefault(pod.machine, {})[label] = pod.pause.pid
+    reached = {}
+    with concurrent.futures.ThreadPoolExecutor(len(groups)) as pool:
+        for found in pool.map(lambda item: item[0].call(probe, item[1], targets, protocol,
+                                                        deadline), groups.items()):
+            reached.update(found)
+    return reached
+
+
 def table(reached, sources, targets):
     """The matrix as the e2e suite prints it: a row per source, '.' reached, 'X' not."""
     width = max(len(t) for t in targets)
@@ -59,3 +74,17 @@ def table(reached, sources, targets):
         lines.append(source.rjust(width) + " " + " ".join(
             ("." if reached[(source, t)] else "X").rjust(width) for t in targets))
     return "\n".join(lines)
+
+
+def resolves_from(pid, name, server, timeout=1.5):
+    """Whether the DNS server answers a query for name, asked from the network
+    namespace of process pid (on its server: see probe_from_pods)."""
+    import dns.exception
+    import dns.message
+    import dns.query
+    query = dns.message.make_query(name, "A")
+    with network_namespace_of(pid):
+        try:
+            return bool(dns.query.udp(query, server, timeout=timeout).answer)
+        except dns.exception.Timeout:
+            return False

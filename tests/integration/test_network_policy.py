@@ -7,17 +7,14 @@ import json
 import re
 import time
 
-import dns.message
-import dns.query
 import pytest
 
 from tests.integration.conftest import manifest_path
-from tests.integration.reachability import probe, table
+from tests.integration.reachability import probe, probe_from_pods, resolves_from, table
 from topo.cli import kubectl
 from topo.cluster import Cluster
 from topo.inspect.policyview import pod_policy
 from topo.inspect.tracepath import trace
-from topo.runtime.netns import network_namespace_of
 
 NAMESPACES = ("x", "y", "z")
 PODS = ("a", "b", "c")
@@ -64,8 +61,8 @@ def pod_ips(cluster):
 def matrix(cluster, port=80, protocol="TCP", via=None):
     """via: None (each pod's own address), "cluster-ip" (its Service) or "node-port"
     (its Local NodePort on its node)."""
-    sources = {ref: cluster.pod(ref).pause.pid for ref in ALL}
-    return probe(sources, targets(cluster, port, via), protocol)
+    return probe_from_pods({ref: cluster.pod(ref) for ref in ALL},
+                           targets(cluster, port, via), protocol)
 
 
 def targets(cluster, port=80, via=None):
@@ -130,14 +127,9 @@ def test_default_deny_egress_with_dns_allowed(cluster):
 
 
 def resolves(cluster, ref):
-    query = dns.message.make_query("kubernetes.default.svc.cluster.local", "A")
-    with network_namespace_of(cluster.pod(ref).pause.pid):
-        try:
-            answer = dns.query.udp(query, cluster.served_service("kube-system/kube-dns").cluster_ip,
-                                   timeout=1.5)
-        except dns.exception.Timeout:
-            return False
-    return bool(answer.answer)
+    pod = cluster.pod(ref)
+    return pod.machine.call(resolves_from, pod.pause.pid, "kubernetes.default.svc.cluster.local",
+                            cluster.served_service("kube-system/kube-dns").cluster_ip)
 
 
 def test_allow_from_the_same_namespace(cluster):
@@ -278,8 +270,9 @@ def test_ip_block_with_except_judges_the_internet_host(cluster):
 def test_a_change_is_enforced_for_new_connections_at_once(cluster):
     started = time.monotonic()
     apply(cluster, "x", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
-    pair = {"y/a": cluster.pod("y/a").pause.pid}
-    while probe(pair, {"x/a": (cluster.pod("x/a").ip, 80)}, deadline=0.2)[("y/a", "x/a")]:
+    pair = {"y/a": cluster.pod("y/a")}
+    while probe_from_pods(pair, {"x/a": (cluster.pod("x/a").ip, 80)},
+                          deadline=0.2)[("y/a", "x/a")]:
         assert time.monotonic() - started < ENFORCED_WITHIN_SECONDS
     assert time.monotonic() - started < ENFORCED_WITHIN_SECONDS
 
@@ -292,8 +285,8 @@ def test_a_new_pod_is_isolated_as_soon_as_it_runs(cluster):
     try:
         run(cluster, "wait", "-n", "x", "--for=condition=Ready", "pod/d", "--timeout=30s")
         new = {"x/d": (cluster.pod("x/d").ip, 80)}
-        sources = {ref: cluster.pod(ref).pause.pid for ref in ("x/a", "y/a")}
-        assert probe(sources, new) == {("x/a", "x/d"): True, ("y/a", "x/d"): False}
+        sources = {ref: cluster.pod(ref) for ref in ("x/a", "y/a")}
+        assert probe_from_pods(sources, new) == {("x/a", "x/d"): True, ("y/a", "x/d"): False}
     finally:
         run(cluster, "delete", "pod", "d", "-n", "x")
 

@@ -2,7 +2,6 @@
 Open vSwitch and proven with real packets: pod to Service (TCP, UDP), spread, churn,
 readiness, hairpin, affinity, rejects, internet to Service, the conntrack port-reuse
 trap, and a controller restart under load."""
-import http.client
 import json
 import os
 import re
@@ -20,7 +19,6 @@ from tests.integration.conftest import (ROOT, Capture, manifest_path, pod_enter,
                                         scapy_in_pod, wait_for)
 from topo.cli import kubectl
 from topo.cluster import Cluster
-from topo.runtime.netns import network_namespace_of
 from topo.runtime.processes import enter_argv
 
 HELPERS = os.path.join(ROOT, "tests", "helpers")
@@ -56,17 +54,27 @@ def internet(cluster, command):
                           capture_output=True, text=True, timeout=30)
 
 
+# Holds one HTTP/1.1 connection open, asking over it for each path read from stdin.
+KEEPALIVE = """
+import http.client, sys
+connection = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=3)
+for path in sys.stdin:
+    connection.request("GET", path.strip())
+    print(connection.getresponse().read().decode(), flush=True)
+"""
+
+
 def keepalive_connection(cluster, pod, host, port):
-    """An HTTP/1.1 connection opened from inside the pod; it stays there."""
-    connection = http.client.HTTPConnection(host, port, timeout=3)
-    with network_namespace_of(cluster.pod(pod).pause.pid):
-        connection.connect()
-    return connection
+    """An HTTP/1.1 connection opened from inside the pod (a process there, on its
+    node's server); it stays there until the test ends."""
+    return cluster.popen(pod, [sys.executable, "-c", KEEPALIVE, host, str(port)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
 def ask(connection, path="/hostname"):
-    connection.request("GET", path)
-    return connection.getresponse().read().decode()
+    connection.stdin.write(path + "\n")
+    connection.stdin.flush()
+    return connection.stdout.readline().strip()
 
 
 # --- pod to Service ---------------------------------------------------------------
@@ -126,10 +134,12 @@ def test_session_affinity_sticks_until_the_timeout(cluster):
     found = loop(cluster, "client", "count", 10, url)
     assert found["errors"] == 0 and len(found["counts"]) == 1
     client_ip = cluster.pod("client").ip
+    switch = cluster.attachments[cluster.pod("client").node.name]   # where it is learned
 
     def learned():
-        dump = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "dump-flows", "kmn-s1",
-                               "table=23"], capture_output=True, text=True).stdout
+        dump = subprocess.run(cluster.switch_enter(switch) + [
+            "ovs-ofctl", "-O", "OpenFlow13", "dump-flows", switch, "table=23"],
+            capture_output=True, text=True).stdout
         return [line for line in dump.splitlines() if "nw_src=%s," % client_ip in line]
 
     assert learned() and "hard_timeout=5" in learned()[0]
@@ -155,7 +165,8 @@ def test_readiness_takes_a_pod_out_of_the_endpoints_and_back(cluster):
     url = "http://%s/hostname" % vip(cluster, "flaky")
     victim = sorted(backends(cluster, "flaky"))[0]
     marker = "/run/kubemn-test-unready-%s" % victim
-    open(marker, "w").close()
+    machine = backends(cluster, "flaky")[victim].machine   # its node's server, where
+    machine.call(os.mknod, marker)                          # its probe looks
     try:
         wait_for(lambda: victim not in [e.pod for e in cluster.endpoints("flaky")], 5)
         # The proxy follows the slices within its sync period, as kube-proxy does, and
@@ -164,7 +175,7 @@ def test_readiness_takes_a_pod_out_of_the_endpoints_and_back(cluster):
         found = loop(cluster, "client", "count", 30, url)
         assert victim not in found["counts"] and found["errors"] == 0
     finally:
-        os.unlink(marker)
+        machine.call(os.unlink, marker)
     wait_for(lambda: victim in [e.pod for e in cluster.endpoints("flaky")], 5)
     cluster.sync_services()
     found = loop(cluster, "client", "count", 40, url)

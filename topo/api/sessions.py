@@ -74,7 +74,7 @@ class ExecSession:
                        "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         try:
             argv, env = self.pod.exec_command(self.container, self.command)
-            process = subprocess.Popen(argv, env=dict(env, TERM="xterm"),
+            process = subprocess.Popen(argv, env=dict(env or os.environ, TERM="xterm"),
                                        start_new_session=True, **streams)
         except OSError as exc:
             self.send(websocket.STDERR, ("%s\n" % exc).encode())

@@ -1,6 +1,5 @@
 """The streaming subresources: a container's log (with follow); exec and attach over
 a WebSocket or a bare SPDY connection (with a terminal for -t); port-forward."""
-import os
 import time
 
 from topo.api import portforward, portforward_channels, spdy_channels, websocket
@@ -46,20 +45,13 @@ def serve_logs(api, request, handler):
         pod.note_log_read(name, len(text.encode()))
         handler.send_text(200, _tail(text, tail))
         return None, None
-    path = pod.log_path(name)
     handler.start_stream("text/plain; charset=utf-8")
     try:
         handler.send_chunk(_tail(text, tail).encode())
         offset = len(text.encode())
         while not api.stopping.is_set() and cluster.pods.get(pod.ref) is pod:
-            try:
-                size = os.path.getsize(path)
-            except OSError:
-                break
-            if size > offset:
-                with open(path, "rb") as log:
-                    log.seek(offset)
-                    data = log.read(size - offset)
+            data = pod.read_log(name, offset)   # on the pod's node's server
+            if data:
                 offset += len(data)
                 handler.send_chunk(data)
             time.sleep(FOLLOW_POLL)

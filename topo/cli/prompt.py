@@ -27,7 +27,8 @@ from topo.inspect.policyview import pod_policy
 from topo.inspect.tracepath import trace
 from topo.observe.flow_log import FORMS, matches
 from topo.observe.observe_command import parse_observe
-from topo.runtime.processes import run_to_its_end
+from topo.kubelet.pod import SANDBOX_NAMESPACES
+from topo.runtime.processes import enter_argv, run_to_its_end
 
 POD_COMMAND_TIMEOUT = 60   # seconds, for a piped script's pod command
 
@@ -253,8 +254,9 @@ class KubeCLI(CLI):
 
     def run_in_pod(self, pod, command):
         argv = pod.nsenter_argv() + ["sh", "-c", command]   # with the machine's tools
-        if self.interactive:
-            self._run_in_shell_of(pod.node, argv)
+        if self.interactive:   # the node's shell is on the pod's server
+            self._run_in_shell_of(pod.node, enter_argv(pod.sandbox_pid, *SANDBOX_NAMESPACES)
+                                  + ["sh", "-c", command])
         else:
             try:
                 output(_ended(run_to_its_end(argv, timeout=POD_COMMAND_TIMEOUT)[1]))
@@ -269,7 +271,9 @@ class KubeCLI(CLI):
         if self.interactive:
             self._run_in_shell_of(host, argv)
         else:
-            output(_ended(run_to_its_end(["mnexec", "-a", str(host.pid)] + argv)[1]))
+            on_server = self.cluster.server(host.server).prefix() \
+                if getattr(host, "isRemote", False) else []
+            output(_ended(run_to_its_end(on_server + ["mnexec", "-a", str(host.pid)] + argv)[1]))
 
     def _run_in_shell_of(self, node, argv):
         """Through the node's shell, so output streams and Ctrl-C reaches it."""

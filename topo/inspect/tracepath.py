@@ -97,19 +97,17 @@ def observation_points(cluster, source, candidates):
         points.append(Point("internet eth0", enter_argv(cluster.net[INTERNET_HOST].pid), "eth0",
                             "source", "internet"))
     else:
-        node = source.node
+        node, enter = source.node, cluster.node_enter(source.node.name)
         points += [Point("%s eth0" % source.ref, source.nsenter_argv(), "eth0", "source", "pod"),
-                   Point("%s %s" % (node.name, source.veth), enter_argv(node.pid), source.veth,
-                         "source"),
-                   Point("%s cbr0" % node.name, enter_argv(node.pid), "cbr0", "source"),
-                   Point("%s eth0" % node.name, enter_argv(node.pid), "eth0", "source")]
+                   Point("%s %s" % (node.name, source.veth), enter, source.veth, "source"),
+                   Point("%s cbr0" % node.name, enter, "cbr0", "source"),
+                   Point("%s eth0" % node.name, enter, "eth0", "source")]
     seen = {p.label for p in points}
     for pod in candidates:
-        node = pod.node
-        for point in (Point("%s eth0" % node.name, enter_argv(node.pid), "eth0", "destination"),
-                      Point("%s cbr0" % node.name, enter_argv(node.pid), "cbr0", "destination"),
-                      Point("%s %s" % (node.name, pod.veth), enter_argv(node.pid), pod.veth,
-                            "destination"),
+        node, enter = pod.node, cluster.node_enter(pod.node.name)
+        for point in (Point("%s eth0" % node.name, enter, "eth0", "destination"),
+                      Point("%s cbr0" % node.name, enter, "cbr0", "destination"),
+                      Point("%s %s" % (node.name, pod.veth), enter, pod.veth, "destination"),
                       Point("%s eth0" % pod.ref, pod.nsenter_argv(), "eth0", "destination",
                             "pod")):
             if point.label not in seen:
@@ -142,10 +140,12 @@ def _flow_text(packet, proto):
     return "%s%s ttl %d" % (text, flags, packet["ttl"])
 
 
-def _traced_rules(switch, flow, flows, *options):
-    """Open vSwitch's own trace of flow through switch: (the kubemn rules it matched,
-    in order, each found by its cookie among flows; its raw output)."""
-    result = subprocess.run(["ovs-appctl", "ofproto/trace", switch, flow] + list(options),
+def _traced_rules(cluster, switch, flow, flows, *options):
+    """Open vSwitch's own trace of flow through switch (on its server): (the kubemn
+    rules it matched, in order, each found by its cookie among flows; its raw
+    output)."""
+    result = subprocess.run(cluster.switch_enter(switch) + ["ovs-appctl", "ofproto/trace",
+                                                             switch, flow] + list(options),
                             capture_output=True, text=True)
     by_cookie = {cookie_of(f): f for f in flows}
     rules = [by_cookie[int(m.group(1), 16)] for m in re.finditer(
@@ -168,7 +168,7 @@ def switch_rules(cluster, configs, switch, in_port, packet, proto, endpoint=None
     if proto == "icmp":
         flow += ",icmp_type=8"
     flows = configs[dict(cluster.fabric.switches)[switch]].flows
-    rules, output = _traced_rules(switch, flow, flows, "--ct-next", "trk,new",
+    rules, output = _traced_rules(cluster, switch, flow, flows, "--ct-next", "trk,new",
                                   "--ct-next", "trk,new", "--ct-next", "trk,new")
     chosen = dict((a[1], a[2]) for r in rules for a in r.actions if a[0] == "set_field")
     if endpoint and t.REG_SERVICE_PORT in chosen and not any(r.table == t.DNAT for r in rules):
@@ -214,7 +214,7 @@ def onward_switches(cluster, configs, ingress, arrived, proto):
         flow = "in_port=%d,%s,nw_src=%s,nw_dst=%s,dl_dst=%s" % (
             switch_port(cluster.net, switch, previous), proto, arrived["src"], arrived["dst"],
             cluster.node_plans[node].mac)
-        rules, _ = _traced_rules(switch, flow,
+        rules, _ = _traced_rules(cluster, switch, flow,
                                  configs[dict(cluster.fabric.switches)[switch]].flows)
         found.append((switch, [rule_line(rule) for rule in rules]))
     return found

@@ -359,17 +359,22 @@ class Pod:
         return self.command(exec_argv(container, command), self.container_env(container.name))
 
     def nsenter_argv(self):
-        """The argv prefix that enters the pod's namespaces, on a head's node."""
-        return enter_argv(self.sandbox_pid, *SANDBOX_NAMESPACES)
+        """The argv prefix that enters the pod's namespaces (on its node's server:
+        through ssh on another)."""
+        return self._on_server() + enter_argv(self.sandbox_pid, *SANDBOX_NAMESPACES)
+
+    def _on_server(self):
+        return self.machine.server.prefix() if self.machine.remote else []
 
     def command(self, argv, env=None):
-        """(argv, env) that run argv in the pod's namespaces, with env (None: this
-        process's), on its node's server: nsenter here, through ssh on another."""
-        argv = self.nsenter_argv() + list(argv)
+        """(argv, env) that run argv in the pod's namespaces with env (None: this
+        process's) as its environment, on its node's server."""
+        inside = enter_argv(self.sandbox_pid, *SANDBOX_NAMESPACES) + list(argv)
         if not self.machine.remote:
-            return argv, env
-        words = ["env", "-i"] + ["%s=%s" % item for item in (env or os.environ).items()] + argv
-        return self.machine.server.argv(words), os.environ
+            return inside, env
+        # ssh does not carry an environment: the command sets it there.
+        return (self._on_server() + ["env", "-i"] +
+                ["%s=%s" % item for item in (env or os.environ).items()] + inside, None)
 
     def container_states(self):
         """{container name: 'Running' | 'Completed' | 'Error' | 'CrashLoopBackOff'}
@@ -456,18 +461,18 @@ class Pod:
         return self.machine.call(os.path.getsize, self.log_path(container))
 
     def read_log(self, container, offset=0):
-        """The container's log from offset on, as text, from its node's server."""
+        """The container's log from byte offset on, from its node's server."""
         return self.machine.call(read_from, self.log_path(container), offset)
 
 
 def read_from(path, offset=0):
-    """The text of file path from byte offset on ("" if it is gone)."""
+    """The bytes of file path from offset on (b"" if it is gone)."""
     try:
         with open(path, "rb") as handle:
             handle.seek(offset)
-            return handle.read().decode(errors="replace")
+            return handle.read()
     except OSError:
-        return ""
+        return b""
 
 
 def clear_pod_directory(pod_dir, logs):

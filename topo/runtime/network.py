@@ -170,7 +170,12 @@ def _link_between(net, a, b):
 
 def switch_port(net, switch, neighbour):
     """The OpenFlow port number of switch that leads to neighbour (a node, the
-    internet host or another switch), by name."""
+    internet host or another switch, by a link or a tunnel), by name."""
+    for a, port_a, b, port_b in getattr(net, "kubemn_tunnels", ()):
+        if (a, b) == (switch, neighbour):
+            return port_a
+        if (b, a) == (switch, neighbour):
+            return port_b
     return _port_of(net[switch], _link_between(net, switch, neighbour))
 
 
@@ -195,7 +200,8 @@ def fabric_state(net, fabric, node_plans, attachments, addresses, generation):
     internet = addresses.internet
     return {"generation": generation,
             "gateway": {"ip": addresses.gateway_ip, "mac": addresses.gateway_mac},
-            "switches": [{"dpid": d, "name": n} for n, d in fabric.switches],
+            "switches": [{"dpid": d, "name": n, "server": fabric.server_of_switch(n)}
+                         for n, d in fabric.switches],
             "links": links, "nodes": nodes,
             "internet": {"ip": internet.ip, "mac": internet.mac, "cidr": internet.cidr,
                          "gateway_ip": internet.gateway_ip, "dpid": dpids[edge.name],

@@ -30,6 +30,15 @@ class Server:
         return ["ssh"] + list(self.ssh_options) + ["-o", "BatchMode=yes",
                                                    "root@%s" % self.address]
 
+    def prefix(self):
+        """The argv prefix that runs the argv after it on the server, each word as it
+        is (bash quotes them for the server's shell, as ssh joins its arguments
+        with spaces); on the head, nothing."""
+        if self.is_head:
+            return []
+        return ["bash", "-c", 'exec %s "${*@Q}"' % shlex.join(self.ssh_argv()),
+                "on-" + self.name]
+
     def argv(self, words, env=None):
         """argv that runs words (a program and its arguments) on the server, with env
         (name -> value) added to its environment."""
