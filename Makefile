@@ -18,8 +18,8 @@ FOCUS  ?=
 SKIP   ?=
 PARALLEL ?=
 
-.PHONY: deps lint run-topology test test-system-ovs unit integration bench lab-check \
-        conformance clean
+.PHONY: deps lint run-topology test test-system-ovs test-servers unit integration bench \
+        lab-check conformance clean
 
 deps:
 	@scripts/install-deps.sh
@@ -37,6 +37,15 @@ test: deps lint
 test-system-ovs: deps
 	KUBEMN_OVS=system $(PYTHON) -m pytest -p no:cacheprovider \
 	  tests/integration/test_services.py tests/integration/test_own_vswitch.py $(PYTEST_ARGS)
+
+# The model's integration tests (pod to pod, Services, NetworkPolicy, DNS) and a
+# whole cluster's, with the nodes over 3 simulated servers (`kubemn servers up 3`:
+# each its own namespaces, sshd and Open vSwitch, reached by ssh as another machine).
+SERVER_TESTS = tests/integration/test_pod_network.py tests/integration/test_services.py \
+               tests/integration/test_network_policy.py tests/integration/test_dns.py \
+               tests/integration/test_servers_cluster.py
+test-servers: deps
+	KUBEMN_TEST_SERVERS=3 $(PYTHON) -m pytest -p no:cacheprovider $(SERVER_TESTS) $(PYTEST_ARGS)
 
 unit: deps lint
 	$(PYTHON) -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)

@@ -303,6 +303,13 @@ class Cluster(Objects):
         """The server node runs on (the head's name on one machine)."""
         return self.fabric.server_of_switch(self.attachments[node])
 
+    def server_shown(self, node):
+        """(server name, its address) of node's server over several, else None."""
+        if self.servers is None or node not in self.attachments:
+            return None
+        server = self.server(self.server_of(node))
+        return server.name, server.address
+
     def fork_server_of(self, node):
         """The fork server of node's server: its pods' sandboxes and containers fork
         from it, and their files are written there."""

@@ -20,7 +20,9 @@ def ssh(server, command):
 
 
 @pytest.fixture(scope="module")
-def servers():
+def servers(over_servers):
+    if over_servers is not None:
+        pytest.skip("the session's simulated servers are up (make test-servers)")
     made = SimulatedServers(3).start()
     yield made
     made.stop()

@@ -72,7 +72,9 @@ def fabric_over_servers(names):
 
 
 @pytest.fixture(scope="module")
-def simulated():
+def simulated(over_servers):
+    if over_servers is not None:
+        pytest.skip("the session's simulated servers are up (make test-servers)")
     made = SimulatedServers(3).start()
     yield made
     made.stop()

@@ -26,7 +26,9 @@ ContainerView = namedtuple("ContainerView", "name state exit_code restarts ready
 WAITING = ("ContainerCreating", "CreateContainerError", "CreateContainerConfigError")
 PodView = namedtuple("PodView", "spec ip node host_ip created ready containers")
 # host: HostFacts of the machine every node shares; run_id: the cluster's run.
-NodeView = namedtuple("NodeView", "name ip pod_cidr created host run_id")
+# server: (its name, its address) over several servers, else None
+NodeView = namedtuple("NodeView", "name ip pod_cidr created host run_id server",
+                      defaults=(None,))
 HostFacts = namedtuple("HostFacts", "kernel boot_id cpus memory_kib disk_kib architecture")
 ServiceView = namedtuple("ServiceView", "spec cluster_ip node_ports lb_ip created")
 
@@ -193,8 +195,12 @@ def node_status(view):
          "kubelet has sufficient PID available"),
         ("Ready", "True", "KubeletReady", "kubelet is posting ready status"))
     return {"capacity": capacity, "allocatable": dict(capacity),
-            "addresses": [{"type": "InternalIP", "address": view.ip},
-                          {"type": "Hostname", "address": view.name}],
+            # Over several servers, its machine's address on their LAN: where it is
+            # reached from outside the emulated network (`kubectl get nodes -o wide`).
+            "addresses": [{"type": "InternalIP", "address": view.ip}] +
+                         ([{"type": "ExternalIP", "address": view.server[1]}]
+                          if view.server else []) +
+                         [{"type": "Hostname", "address": view.name}],
             "conditions": [{"type": kind, "status": status, "reason": reason,
                             "message": message, "lastHeartbeatTime": created,
                             "lastTransitionTime": created}
@@ -205,7 +211,9 @@ def node_status(view):
                          "bootID": host.boot_id,
                          "kubeletVersion": KUBELET_VERSION,
                          "kubeProxyVersion": KUBELET_VERSION,
-                         "osImage": "Mininet host", "kernelVersion": host.kernel,
+                         "osImage": "Mininet host" + (" on %s" % view.server[0]
+                                                      if view.server else ""),
+                         "kernelVersion": host.kernel,
                          "containerRuntimeVersion": "kubemn://0.1.0",
                          "operatingSystem": "linux",
                          "architecture": host.architecture}}

@@ -27,8 +27,10 @@ def cluster_dot(cluster):
     pods = [p for p in cluster.api.store.list("pods")[1] if (p.get("status") or {}).get("podIP")]
     for index, (name, plan) in enumerate(cluster.node_plans.items()):
         out.append("  subgraph cluster_%d {" % index)
+        server = cluster.server_shown(name)
         out.append("    label=%s; style=rounded; color=gray40;"
-                   % _label("node %s" % name, "eth0 %s" % plan.ip, "PodCIDR %s" % plan.pod_cidr))
+                   % _label("node %s" % name, "eth0 %s" % plan.ip, "PodCIDR %s" % plan.pod_cidr,
+                            *(["on %s (%s)" % server] if server else [])))
         out.append("    %s [label=%s, shape=box, style=filled, fillcolor=lightyellow];"
                    % (_quote("cbr0@" + name), _label("cbr0", plan.bridge_ip)))
         for pod in (p for p in pods if p["spec"].get("nodeName") == name):
@@ -42,11 +44,15 @@ def cluster_dot(cluster):
                        % (_quote("pod:" + pod_ref), _quote("cbr0@" + name),
                           _quote(pod_veth_name(pod_ref))))
         out.append("  }")
+    several = cluster.servers is not None
     for switch, dpid in cluster.fabric.switches:
         out.append("  %s [label=%s, shape=box3d, style=filled, fillcolor=lightblue];"
-                   % (_quote(switch), _label(switch, "OVS dpid %#x" % dpid)))
+                   % (_quote(switch), _label(switch, "OVS dpid %#x" % dpid, *(
+                       ["on %s" % cluster.fabric.server_of_switch(switch)] if several else []))))
+    tunnels = set(cluster.fabric.tunnels())
     for a, b in cluster.fabric.links:
-        out.append("  %s -> %s [dir=none, penwidth=2];" % (_quote(a), _quote(b)))
+        out.append("  %s -> %s [dir=none, penwidth=2%s];" % (
+            _quote(a), _quote(b), ', style=dashed, label="VXLAN"' if (a, b) in tunnels else ""))
     for name, switch in cluster.attachments.items():
         out.append("  %s -> %s [dir=none, ltail=cluster_%d, label=eth0];"
                    % (_quote("cbr0@" + name), _quote(switch),

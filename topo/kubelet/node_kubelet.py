@@ -27,6 +27,7 @@ from topo.plan.manifest import parse_pod
 from topo.plan.model import ref
 
 PODS = "pods"   # the store's key
+SERVER_LABEL = "kubemn.io/server"   # `kubectl get nodes -L kubemn.io/server`
 SHARED = (STOP, RETIRE, FORGET)   # actions that need the cluster's lock too
 # How long a deleted pod keeps running at most after it left the endpoints, while it
 # holds connections (requests already sent to it are answered).
@@ -67,7 +68,8 @@ class NodeKubelet:
     def __init__(self, name, host):
         """host: the cluster (lock, api, janitor, pools, net, node_plans, node_created,
         run_id, policy_enforcer, starts_held, run_dir, announced_stand_ins, kubelet
-        (the ticker), sync_services(), pod_dns(), progress(), fork_server_of(node))."""
+        (the ticker), sync_services(), pod_dns(), progress(), fork_server_of(node),
+        server_shown(node))."""
         self.name, self.host = name, host
         # Guards the three below; taken after the cluster's lock when both are.
         self.lock = threading.RLock()
@@ -78,9 +80,11 @@ class NodeKubelet:
 
     def register(self, store, pod_cidr, created):
         """Its Node, as a kubelet registers the node it runs on (its status follows
-        from its status manager)."""
+        from its status manager), labelled with its server over several."""
+        server = self.host.server_shown(self.name)
+        labels = {SERVER_LABEL: server[0]} if server else {}
         store.put(node_strategy.RESOURCE, node_strategy.for_create(
-            {"kind": "Node", "metadata": {"name": self.name},
+            {"kind": "Node", "metadata": {"name": self.name, "labels": labels},
              "spec": {"podCIDR": pod_cidr}}, created))
 
     def start_reporting(self, store, record, write_lease):
@@ -117,7 +121,8 @@ class NodeKubelet:
         host = self.host
         plan, created = host.node_plans.get(self.name), host.node_created.get(self.name)
         node = None if plan is None or created is None else render.NodeView(
-            self.name, plan.ip, plan.pod_cidr, created, host_facts(), host.run_id)
+            self.name, plan.ip, plan.pod_cidr, created, host_facts(), host.run_id,
+            host.server_shown(self.name))
         return pods, node
 
     # --- the watch's side ------------------------------------------------------------

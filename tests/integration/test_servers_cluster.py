@@ -1,0 +1,135 @@
+"""A whole cluster over three simulated servers, as a user runs it: the nodes
+placed over the servers and shown so, the real kubectl's exec and logs reaching pods
+on every server, trace crossing a tunnel, and nothing left on any server at the end.
+(The model's own tests run over servers in `make test-servers`.)"""
+import subprocess
+
+import pytest
+
+from topo.cli import kubectl
+from topo.cluster import Cluster
+from topo.errors import KubemnError
+from topo.inspect.draw import cluster_dot
+from topo.inspect.tracepath import trace
+from topo.plan.manifest import parse_texts
+from topo.runtime import cleanup
+from topo.servers.simulated import SimulatedServers
+
+MANIFEST = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: registry.k8s.io/e2e-test-images/agnhost:2.39
+        args: ["netexec", "--http-port=80"]
+        ports: [{containerPort: 80}]
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
+         labelSelector: {matchLabels: {app: web}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: far}
+spec:
+  nodeName: node3
+  containers:
+  - {name: c, image: busybox, command: [sh, -c, "echo hello from $(hostname); sleep 3600"]}
+"""
+
+
+@pytest.fixture(scope="module")
+def servers(over_servers):
+    if over_servers is not None:   # make test-servers: the session's
+        yield over_servers
+        return
+    made = SimulatedServers(3).start()
+    yield made
+    made.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(servers):
+    with Cluster(parse_texts([("servers test", MANIFEST)]), nodes=3,
+                 servers=",".join(servers.lan.names), placer="round-robin") as running:
+        yield running
+
+
+def test_nodes_are_shown_on_their_servers(cluster, servers):
+    wide = kubectl.run(cluster, ["get", "nodes", "-o", "wide", "-L", "kubemn.io/server"])
+    assert wide.returncode == 0, wide.stderr
+    rows = {line.split()[0]: line for line in wide.stdout.splitlines()[1:]}
+    addresses = dict(zip(servers.lan.names, [servers.lan.head_address] +
+                         [s.address for s in servers.lan.servers]))
+    for node, server in (("node1", "head"), ("node2", "server2"), ("node3", "server3")):
+        assert addresses[server] in rows[node].split(), rows[node]   # EXTERNAL-IP
+        assert rows[node].split()[-1] == server                      # the label
+        assert cluster.net[node].cmd("hostname").strip() == (
+            server if server != "head" else subprocess.run(
+                ["hostname"], capture_output=True, text=True).stdout.strip())
+    dot = cluster_dot(cluster)
+    assert "on server3 (%s)" % addresses["server3"] in dot and 'label="VXLAN"' in dot
+
+
+def test_kubectl_exec_and_logs_reach_a_pod_on_another_server(cluster):
+    hostname = kubectl.run(cluster, ["exec", "far", "--", "hostname"])
+    assert (hostname.returncode, hostname.stdout.strip()) == (0, "far"), hostname.stderr
+    logs = kubectl.run(cluster, ["logs", "far"])
+    assert logs.stdout.strip() == "hello from far"
+    failing = kubectl.run(cluster, ["exec", "far", "--", "sh", "-c", "exit 3"])
+    assert failing.returncode == 3
+
+
+def test_a_service_answers_from_every_server_with_endpoints_on_every_server(cluster):
+    endpoints = {cluster.server_of(p.node.name) for p in cluster.pods.values()
+                 if p.ref.startswith("web")}
+    assert endpoints == {"head", "server2", "server3"}
+    seen = set()
+    for _ in range(30):
+        answer = cluster.exec("far", "wget -qO- -T2 http://web/hostname").stdout.strip()
+        assert answer.startswith("web-"), answer
+        seen.add(answer)
+    assert len(seen) == 3, "each endpoint, on each server, answers in turn"
+
+
+def test_trace_crosses_the_tunnel(cluster):
+    target = next(p for p in cluster.pods.values()
+                  if p.ref.startswith("web") and cluster.server_of(p.node.name) == "head")
+    text = trace(cluster, "far %s:80" % target.ip)
+    assert "kmn-s3" in text and "kmn-s1" in text, text
+    assert "node3 eth0" in text and "node1 eth0" in text, text
+
+
+def test_nothing_of_the_run_is_left_on_any_server(cluster, servers):
+    cluster.stop()
+    for server in servers.lan.servers:
+        left = subprocess.run(["ssh", "-F", "/run/kubemn-servers/ssh_config", server.name,
+                               "ps -eo args; ip -o link; nft list tables; ls /run/kubemn"],
+                              capture_output=True, text=True, timeout=30)
+        assert left.returncode != 255, left.stderr
+        for trace_of_us in ("topo.servers.agent", "ovs-vswitchd", "kubemn-pause",
+                            "mininet:", " kmn-", "kmn-underlay", "fork_server"):
+            assert trace_of_us not in left.stdout, (server.name, trace_of_us, left.stdout)
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_and_leaves_nothing(servers):
+    # (after the module's cluster has stopped: one run at a time)
+    with pytest.raises(KubemnError) as error:
+        Cluster(nodes=2, servers="head,198.18.0.99").start()
+    assert "198.18.0.99" in str(error.value) and "\n" not in str(error.value)
+    found = cleanup.leftovers()
+    found.pop(cleanup.SERVERS_KIND)
+    assert not any(found.values()), found
