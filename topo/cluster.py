@@ -246,6 +246,8 @@ class Cluster(Objects):
                                                 self.flow_log_socket,
                                                 self.placement.controller_ip)
             self.controller.start()
+            if self.servers is not None:
+                self.servers.guard((self.controller.of_port, self.controller.closing_port))
             self.progress("starting %d nodes on the %s fabric%s"
                           % (len(self.node_plans), self.spec.fabric, self._over_servers()))
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,

@@ -19,6 +19,7 @@ from topo.plan.model import ClusterSpec, NodeSpec
 from topo.plan.naming import RUN_DIR_ROOT, RUN_MARKER
 from topo.runtime import cleanup, run_root
 from topo.runtime.controller import ControllerProcess
+from topo.runtime.processes import enter_argv
 from topo.runtime.network import Placement, build_network, fabric_state
 from topo.runtime.vswitch import Vswitch, nats_as_linux
 from topo.servers.servers import RunServers, find_servers
@@ -48,6 +49,7 @@ def fabric_over_servers(names):
                                        os.path.join(run_dir, "flow-log.sock"),
                                        listen_host=servers.servers["head"].address)
         controller.start()
+        servers.guard((controller.of_port, controller.closing_port))
         servers.fabric = fabric
         net = build_network(fabric, plans.values(), dict(fabric.attachments), addresses,
                             controller, Placement(servers.servers, fabric,
@@ -58,6 +60,7 @@ def fabric_over_servers(names):
                      linux_nat=nats_as_linux(head_vswitch.version))
         controller.push(state)
         controller.wait_synced(1, [dpid for _, dpid in fabric.switches])
+        net.kubemn_controller = controller
         yield net, plans, fabric, servers
     finally:
         if net is not None:
@@ -136,6 +139,27 @@ def test_a_packet_too_big_for_the_tunnel_is_refused_at_its_source(fabric):
     assert " 0% packet loss" in fits
     too_big = net["node3"].cmd("ping -c1 -W1 -M do -s 1423 %s" % plans["node5"].ip)
     assert "message too long" in too_big.lower()
+
+
+def test_only_the_servers_reach_the_controller_and_the_tunnels(fabric, simulated):
+    net, _, _, _ = fabric
+    head = simulated.lan.head_address
+    port = net.kubemn_controller.of_port
+    connect = "timeout 2 bash -c '</dev/tcp/%s/%d' && echo connected" % (head, port)
+    assert "connected" in ssh_words("server2", connect)
+    # A stranger on the LAN (an address of the LAN's own namespace): dropped.
+    stranger = enter_argv(simulated.lan_holder.pid)
+    subprocess.run(stranger + ["ip", "addr", "add", "198.18.0.200/24", "dev", "lan0"],
+                   check=True)
+    try:
+        answer = subprocess.run(stranger + ["sh", "-c", connect], capture_output=True,
+                                text=True)
+        assert "connected" not in answer.stdout
+        counters = subprocess.run(["nft", "list", "table", "ip", "kmn-underlay"],
+                                  capture_output=True, text=True).stdout
+        assert "tcp dport" in counters and "packets 0 " not in counters.split("tcp dport")[1]
+    finally:
+        subprocess.run(stranger + ["ip", "addr", "del", "198.18.0.200/24", "dev", "lan0"])
 
 
 def test_teardown_leaves_nothing_on_any_server(running):

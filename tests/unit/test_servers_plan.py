@@ -77,3 +77,6 @@ def test_the_guard_admits_vxlan_from_the_servers_only():
     text = guard_ruleset({"198.18.0.3", "198.18.0.1"})
     assert "table ip kmn-underlay" in text
     assert "udp dport 4789 ip saddr != { 198.18.0.1, 198.18.0.3 } counter drop" in text
+    assert "tcp dport" not in text
+    head = guard_ruleset({"198.18.0.1"}, (6653, 6654))
+    assert "tcp dport { 6653, 6654 } ip saddr != { 198.18.0.1 } counter drop" in head

@@ -16,7 +16,7 @@ from topo.runtime.cleanup import clean_servers
 from topo.runtime.vswitch import Vswitch
 from topo.servers import simulated
 from topo.servers.remote import Server
-from topo.servers.tunnels import remove_tunnels
+from topo.servers.tunnels import guard, remove_guard, remove_tunnels
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
@@ -64,6 +64,7 @@ class RunServers:
         self.progress = progress or (lambda message: None)
         self.vswitches = {}   # server name -> its Vswitch, the head's excluded
         self.fabric = None    # once tunnels may exist
+        self.guarded = False
 
     @property
     def several(self):
@@ -107,10 +108,18 @@ class RunServers:
         return Vswitch(self.run_dir, next(iter(self.others()))).environment() \
             if self.several else {}
 
+    def guard(self, controller_ports):
+        """VXLAN, and the controller's OpenFlow ports, from the servers only."""
+        self.guarded = True
+        guard(self.servers, controller_ports)
+
     def stop(self):
         if self.fabric is not None:
             remove_tunnels(self.servers, self.fabric)
             self.fabric = None
+        if self.guarded:
+            remove_guard(self.servers)
+            self.guarded = False
         for vswitch in self.vswitches.values():
             vswitch.stop()
         self.vswitches = {}

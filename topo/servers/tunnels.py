@@ -6,7 +6,8 @@ A kernel device rather than Open vSwitch's own tunnel port: the userspace datapa
 tunnels need the server's LAN address moved onto an Open vSwitch bridge (on the head
 that is the machine's own interface); a kernel device only needs a route to the
 peer. Its socket takes UDP 4789 on every address of the server, so each server's
-table SERVERS_GUARD drops VXLAN from anyone but the cluster's servers."""
+table GUARD_TABLE drops VXLAN from anyone but the cluster's servers (and the head's,
+what comes to the controller's OpenFlow ports, which listen on its LAN address)."""
 from topo.plan.naming import IFNAMSIZ, PREFIX
 from topo.runtime import shell
 
@@ -21,14 +22,20 @@ def tunnel_name(switch, vni):
     return name
 
 
-def guard_ruleset(peers):
-    """nft -f input: VXLAN into this server from the cluster's servers only."""
+def guard_ruleset(peers, controller_ports=()):
+    """nft -f input: VXLAN into this server, and the controller's OpenFlow ports on
+    the head (controller_ports), from the cluster's servers only."""
+    peers = ", ".join(sorted(peers))
+    rules = ["    udp dport %d ip saddr != { %s } counter drop" % (VXLAN_PORT, peers)]
+    if controller_ports:
+        rules.append("    tcp dport { %s } ip saddr != { %s } counter drop"
+                     % (", ".join(map(str, sorted(controller_ports))), peers))
     return ("table ip %s {\n"
             "  chain input {\n"
             "    type filter hook input priority -10; policy accept;\n"
-            "    udp dport %d ip saddr != { %s } counter drop\n"
+            "%s\n"
             "  }\n"
-            "}\n" % (GUARD_TABLE, VXLAN_PORT, ", ".join(sorted(peers))))
+            "}\n" % (GUARD_TABLE, "\n".join(rules)))
 
 
 def _next_port(switch, taken):
@@ -41,9 +48,6 @@ def _next_port(switch, taken):
 def make_tunnels(net, fabric, servers):
     """Makes the fabric's tunnels between servers (servers: name -> Server); returns
     [(switch a, its port, switch b, its port)] for the controller's links."""
-    peers = {server.address for server in servers.values()}
-    for server in servers.values():
-        server.run(["nft", "-f", "-"], input_text=guard_ruleset(peers))
     taken, made = {}, []
     for vni, (a, b) in enumerate(fabric.tunnels(), start=1):
         ends = []
@@ -66,11 +70,23 @@ def make_tunnels(net, fabric, servers):
 
 
 def remove_tunnels(servers, fabric):
-    """The tunnels' devices and the guard, on every server (Open vSwitch's ports went
-    with its daemons)."""
+    """The tunnels' devices on every server (Open vSwitch's ports went with its
+    daemons)."""
     for vni, (a, b) in enumerate(fabric.tunnels(), start=1):
         for switch in (a, b):
             servers[fabric.server_of_switch(switch)].run(
                 ["ip", "link", "del", tunnel_name(switch, vni)], check=False)
+
+
+def guard(servers, controller_ports):
+    """Each server's guard (the head's with the controller's ports): from the
+    servers only."""
+    peers = {server.address for server in servers.values()}
+    for server in servers.values():
+        server.run(["nft", "-f", "-"], input_text=guard_ruleset(
+            peers, controller_ports if server.is_head else ()))
+
+
+def remove_guard(servers):
     for server in servers.values():
         server.run(["nft", "delete", "table", "ip", GUARD_TABLE], check=False)
