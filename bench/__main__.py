@@ -9,7 +9,7 @@ import datetime
 import os
 import sys
 
-from bench import api, datapath, scenarios, ui
+from bench import api, datapath, scenarios, servers, ui
 from bench.report import describe_machine, document, fmt, median, table
 
 QUICK = {"runs": 3, "pods": 200, "services": 100, "seconds": 2, "deletions": 5,
@@ -101,6 +101,7 @@ def measure(size):
                               fmt(view["burst delay"][1], "s")), 1, "<= 1 s"))
 
     rows += datapath.rows(size)
+    rows += servers.rows(size)
     return rows
 
 

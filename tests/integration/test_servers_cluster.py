@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from tests.integration.conftest import wait_for
 from topo.cli import kubectl
 from topo.cluster import Cluster
 from topo.errors import KubemnError
@@ -111,6 +112,31 @@ def test_trace_crosses_the_tunnel(cluster):
     text = trace(cluster, "far %s:80" % target.ip)
     assert "kmn-s3" in text and "kmn-s1" in text, text
     assert "node3 eth0" in text and "node1 eth0" in text, text
+
+
+def test_nodes_added_later_go_to_the_servers_too(cluster):
+    # The least loaded server's switch takes each: the head's, then another's.
+    for name in ("node4", "node5"):
+        made = kubectl.run(cluster, ["create", "-f", "-"], input=(
+            '{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "%s"}}' % name))
+        assert made.returncode == 0, made.stderr
+    wait_for(lambda: {"node4", "node5"} <= set(cluster.node_plans), 20)
+    placed = {name: cluster.server_of(name) for name in ("node4", "node5")}
+    assert len(set(placed.values())) == 2 and "head" in placed.values(), placed
+    remote = next(name for name, server in placed.items() if server != "head")
+    started = kubectl.run(cluster, ["run", "late", "--image=busybox", "--overrides",
+                                    '{"spec": {"nodeName": "%s"}}' % remote, "--", "sleep",
+                                    "3600"])
+    assert started.returncode == 0, started.stderr
+    ready = kubectl.run(cluster, ["wait", "--for=condition=Ready", "pod/late",
+                                  "--timeout=30s"])
+    assert ready.returncode == 0, ready.stderr
+    answer = cluster.exec("late", "nslookup kubernetes.default.svc.cluster.local")
+    assert "Address: 10.96.0.1" in answer.stdout, answer.stdout + answer.stderr
+    for gone in (["delete", "pod", "late", "--wait=false"], ["delete", "node", "node4"],
+                 ["delete", "node", "node5"]):
+        assert kubectl.run(cluster, gone).returncode == 0
+    wait_for(lambda: not {"node4", "node5"} & set(cluster.node_plans), 20)
 
 
 def test_nothing_of_the_run_is_left_on_any_server(cluster, servers):

@@ -80,3 +80,13 @@ def test_the_guard_admits_vxlan_from_the_servers_only():
     assert "tcp dport" not in text
     head = guard_ruleset({"198.18.0.1"}, (6653, 6654))
     assert "tcp dport { 6653, 6654 } ip saddr != { 198.18.0.1 } counter drop" in head
+
+
+def test_a_node_added_later_goes_to_the_least_loaded_servers_switch():
+    from topo.plan.fabric import switch_for_new_node
+    fabric = plan_fabric("single", ["node1", "node2", "node3"], ("head", "server2", "server3"),
+                         "round-robin")
+    attachments = dict(fabric.attachments)
+    assert switch_for_new_node(fabric, attachments) == "kmn-s1"
+    attachments["node4"] = "kmn-s1"
+    assert switch_for_new_node(fabric, attachments) == "kmn-s2"

@@ -76,10 +76,9 @@ def _over_servers(fabric, node_names, servers, placer):
 
 
 def switch_for_new_node(fabric: FabricPlan, attachments: dict[str, str]) -> str:
-    """Where a node added to a running cluster plugs in: the only switch, or the leaf
-    with the fewest nodes."""
-    edge = [name for name, _ in fabric.switches if not fabric.links or
-            any(name == leaf for _, leaf in fabric.links)]
+    """Where a node added to a running cluster plugs in: the switch (a leaf, not the
+    spine; over servers, any server's) with the fewest nodes."""
+    edge = [name for name, _ in fabric.switches if name != switch_name("spine")]
     counts = {name: 0 for name in edge}
     for switch in attachments.values():
         if switch in counts:

@@ -38,24 +38,18 @@ def guard_ruleset(peers, controller_ports=()):
             "}\n" % (GUARD_TABLE, "\n".join(rules)))
 
 
-def _next_port(switch, taken):
-    used = set(switch.ports.values()) | taken.setdefault(switch.name, set())
-    port = max(used | {0}) + 1
-    taken[switch.name].add(port)
-    return port
-
-
 def make_tunnels(net, fabric, servers):
     """Makes the fabric's tunnels between servers (servers: name -> Server); returns
     [(switch a, its port, switch b, its port)] for the controller's links."""
-    taken, made = {}, []
+    made = []
     for vni, (a, b) in enumerate(fabric.tunnels(), start=1):
         ends = []
         for here, there in ((a, b), (b, a)):
             own = servers[fabric.server_of_switch(here)].address
             peer = servers[fabric.server_of_switch(there)].address
             switch, name = net[here], tunnel_name(here, vni)
-            port = _next_port(switch, taken)
+            # Taken in Mininet's own count: a node plugged in later gets another.
+            port = switch.ports[name] = switch.newPort()
             shell.run(switch, " && ".join([
                 "ip link add %s type vxlan id %d remote %s local %s dstport %d"
                 % (name, vni, peer, own, VXLAN_PORT),
