@@ -603,11 +603,21 @@ class Cluster(Objects):
         """The flow log's collector (topo/observe), started at the first call."""
         with self.lock:
             if self.flow_collector is None:
-                self.flow_collector = FlowCollector(
+                collector = FlowCollector(
                     lambda: [(n.name, n.pid) for n in self.nodes()], self.address_names,
                     {dpid: name for name, dpid in self.fabric.switches}, self.flow_log_socket,
-                    self.translated_sources, dump_text).start()
+                    self.translated_sources, self.switches_conntrack,
+                    lambda name: self.remote_forks.get(self.server_of(name)))
+                for fork in self.remote_forks.values():   # their nodes' reads come here
+                    fork.flows_to = collector.heard
+                self.flow_collector = collector.start()
             return self.flow_collector
+
+    def switches_conntrack(self):
+        """The conntrack of the run's Open vSwitch on every server, as dump-conntrack
+        prints it (the flow log looks for the origin of a translated connection)."""
+        return dump_text() + "".join(fork.call(dump_text)
+                                     for fork in self.remote_forks.values())
 
     def watch_inside(self, key):
         """The flow log logs the connections the pod makes to itself (its loopback)
@@ -617,6 +627,9 @@ class Cluster(Objects):
         ref = "%s/%s" % (pod.namespace, pod.name)
         if pod.sandbox_pid is None:
             raise KubemnError("pod %s has no sandbox yet" % ref)
+        if pod.machine.remote:
+            raise KubemnError("pod %s runs on %s: inside a pod, the flow log watches "
+                              "the head's pods only, so far" % (ref, pod.machine.server.name))
         try:
             return ref, self.flow_log().watch_inside(ref, pod.node.name, pod.ip,
                                                      pod.sandbox_pid)
@@ -636,6 +649,8 @@ class Cluster(Objects):
         with self.lock:
             collector, self.flow_collector = self.flow_collector, None
         if collector is not None:
+            for fork in self.remote_forks.values():
+                fork.flows_to = None
             collector.stop()
 
     def translated_sources(self):

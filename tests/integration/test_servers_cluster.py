@@ -114,6 +114,22 @@ def test_trace_crosses_the_tunnel(cluster):
     assert "node3 eth0" in text and "node1 eth0" in text, text
 
 
+def test_the_flow_log_hears_the_nodes_of_every_server(cluster):
+    log = cluster.flow_log()
+    log.settle()
+    start = log.seen
+    target = next(p for p in cluster.pods.values()
+                  if p.ref.startswith("web") and cluster.server_of(p.node.name) == "server2")
+    assert cluster.exec("far", "wget -qO- -T2 http://%s/hostname" % target.ip).stdout
+    log.settle()
+    records, _ = log.since(start)
+    began = {r["node"] for r in records if r["event"] == "BEGAN" and
+             r["destination"]["ip"] == target.ip and r["source"]["ip"] == cluster.pod("far").ip}
+    assert began == {"node3", "node2"}, records   # the client's (server3), the server's
+    with pytest.raises(KubemnError, match="runs on server3"):
+        cluster.watch_inside("far")
+
+
 def test_nodes_added_later_go_to_the_servers_too(cluster):
     # The least loaded server's switch takes each: the head's, then another's.
     for name in ("node4", "node5"):

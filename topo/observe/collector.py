@@ -17,14 +17,13 @@ import socket
 import subprocess
 import time
 
-from topo.observe import (conntrack_messages, flow_log, nflog_messages, switch_conntrack,
-                          verdicts)
+from topo.errors import KubemnError
+from topo.observe import (conntrack_messages, flow_log, nflog_messages, remote_flows,
+                          switch_conntrack, verdicts)
 from topo.observe.address_names import AddressNames
 from topo.observe.inside_pod import listen_inside, to_itself
-from topo.observe.netlink import NETLINK_NETFILTER, error_of
-from topo.policy.nft import DROP_LOG_GROUP
+from topo.observe.listeners import RECEIVE_BUFFER, node_listeners
 from topo.runtime.loop_thread import LoopThread
-from topo.runtime.netns import network_namespace_of
 
 ETHERNET_HEADER = 14
 # What the controller says it did (controllers/observations.py), as a record.
@@ -32,22 +31,26 @@ CONTROLLER_RECORDS = {"REJECTED": verdicts.rejected, "DROPPED": verdicts.fabric_
 KEPT = 100000          # records kept; older ones are let go of
 NODES_SECONDS = 1.0    # how often it looks for nodes added or gone
 BATCH_SECONDS = 0.02   # a round waits this long after a wake: fewer, larger reads
-RECEIVE_BUFFER = 4 << 20
 
 
 class FlowCollector(LoopThread):
     thread_name = "kubemn-flow-log"
 
     def __init__(self, nodes, names, switches=None, controller_socket=None,
-                 translated_sources=frozenset, switch_conntrack_dump=None):
+                 translated_sources=frozenset, switch_conntrack_dump=None,
+                 machine_of=None):
         """nodes(): [(name, pid)] of the cluster's nodes now; names(): the
         {address: name} the records are named from (flow_log.names_of); switches:
         {dpid: name} of the fabric; controller_socket: the path the fabric's
         controller sends its datagrams to (controllers/observations.py);
         translated_sources(): the addresses the fabric's source NAT gives (the
         nodes', the hairpin's), whose connections' origin switch_conntrack_dump()
-        tells."""
+        tells; machine_of(node): the fork server of a node on another server
+        (topo/servers/remote_fork.py), whose agent reads there and sends it here
+        (heard()), or None for the head's."""
         super().__init__()
+        self.machine_of = machine_of or (lambda name: None)
+        self.remote = collections.deque()   # (node, kind, data, when) heard
         self.nodes = nodes
         self.switches = switches or {}
         self.controller_socket = controller_socket
@@ -58,7 +61,8 @@ class FlowCollector(LoopThread):
         self.known = AddressNames(names)
         self.seen = 0          # records made so far (their index in the log)
         self.lost = 0          # times the kernel had to drop messages for us (ENOBUFS)
-        self.listeners = {}    # node name -> (its conntrack socket, its NFLOG socket)
+        self.listeners = {}    # node name -> (its conntrack socket, its NFLOG socket),
+                               # or (its server's fork server,)
         self.controller_listener = None
         self.insides = {}      # pod ref -> (its socket, its node, its address, its pid)
         self.selector = selectors.DefaultSelector()
@@ -75,9 +79,8 @@ class FlowCollector(LoopThread):
 
     def stop(self):
         super().stop()
-        for sockets in self.listeners.values():
-            for sock in sockets:
-                sock.close()
+        for name in list(self.listeners):
+            self._forget(name)
         self.listeners.clear()
         for sock, *_ in self.insides.values():
             sock.close()
@@ -125,32 +128,27 @@ class FlowCollector(LoopThread):
             return self.changed.wait_for(lambda: self.seen > index or self.stopping, timeout)
 
     def _listen(self, name, pid):
-        with network_namespace_of(pid):   # the sockets stay the node's
-            conntrack = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
-            nflog = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
-            # A connection's packets and bytes, counted from now on (the thread's
-            # network namespace is the node's: so are the sysctls it opens).
-            with open(conntrack_messages.ACCOUNTING, "w") as sysctl:
-                sysctl.write("1")
-        try:
-            conntrack.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-            conntrack.bind((0, conntrack_messages.GROUPS))
-            nflog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-            nflog.bind((0, 0))
-            for request in nflog_messages.bind_requests(DROP_LOG_GROUP):
-                nflog.send(request)
-                failure = error_of(nflog.recv(4096))
-                if failure:
-                    raise OSError(failure, "binding NFLOG group %d: %s"
-                                  % (DROP_LOG_GROUP, os.strerror(failure)))
-        except OSError:
-            conntrack.close()
-            nflog.close()
-            raise
+        machine = self.machine_of(name)
+        if machine is not None:   # another server's node: its agent reads there
+            machine.call(remote_flows.listen, name, pid)
+            self.listeners[name] = (machine,)
+            return
+        conntrack, nflog = node_listeners(pid)
         self.listeners[name] = (conntrack, nflog)
         for sock, kind in ((conntrack, "conntrack"), (nflog, "nflog")):
             sock.setblocking(False)
             self.selector.register(sock, selectors.EVENT_READ, (kind, name))
+
+    def heard(self, node, kind, data, when):
+        """What another server's agent read in node's namespace (kind: "conntrack" or
+        "nflog"), at when; read in the next round."""
+        if kind == "lost":   # the kernel dropped messages there
+            with self.changed:
+                self.lost += 1
+            return
+        self.remote.append((node, kind, data, when))
+        with contextlib.suppress(BlockingIOError):
+            self.waker.send(b"\0")
 
     def _listen_to_controller(self):
         with contextlib.suppress(FileNotFoundError):   # a collector's before this one
@@ -171,15 +169,23 @@ class FlowCollector(LoopThread):
                     sock.close()
         present = dict(self.nodes())
         for name in set(self.listeners) - set(present):
-            for sock in self.listeners.pop(name):
-                self.selector.unregister(sock)
-                sock.close()
+            self._forget(name)
         for name, pid in present.items():
             if name not in self.listeners:
                 try:
                     self._listen(name, pid)
-                except OSError:
+                except (OSError, KubemnError):
                     pass   # a node going away meanwhile: the next refresh forgets it
+
+    def _forget(self, name):
+        listeners = self.listeners.pop(name)
+        if len(listeners) == 1:   # another server's
+            with contextlib.suppress(KubemnError):
+                listeners[0].call(remote_flows.forget, name)
+            return
+        for sock in listeners:
+            self.selector.unregister(sock)
+            sock.close()
 
     def _run(self):
         looked = time.monotonic()
@@ -189,6 +195,10 @@ class FlowCollector(LoopThread):
             time.sleep(BATCH_SECONDS)   # what comes meanwhile is read in the same round
             for key, _ in ready:
                 entries += self._read(key.fileobj, *key.data)
+            while self.remote:
+                node, kind, data, when = self.remote.popleft()
+                entries += [self.services.follow(entry) for entry in
+                            self._entries(kind, node, data, when) if entry is not None]
             self._keep(self._with_origins(entries))
             with self.changed:
                 self.rounds += 1

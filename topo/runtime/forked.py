@@ -115,6 +115,9 @@ class ForkServer:
         """Sends signum to process pid there (its whole process group if group)."""
         signal_process(pid, signum, group)
 
+    def heard(self, message, payload):
+        """What the flow log's reader on another server sent (remote_fork.py)."""
+
     def _read(self):
         while True:
             try:
@@ -128,6 +131,8 @@ class ForkServer:
                     self.exits[message["exited"]] = message["code"]
                 elif "reply" in message:   # to a call() on another server
                     self.replies[message["reply"]] = (message, payload)
+                elif "flows" in message:   # the flow log's, read on another server
+                    self.heard(message, payload)
                 else:
                     self.replies[message.get("started", message.get("failed"))] = message
                 self.changed.notify_all()

@@ -15,6 +15,8 @@ input and output, which ssh carries:
                  sockets read, a signal sent), each in a thread of its own
   agent -> head  the fork server's answers, as they come: started, failed, exited
                  {"reply": id, "ok": bool} + pickle of the result (or the error's text)
+                 {"flows": node, "kind": ..., "time": t} + what the flow log's reader
+                 read in a node's namespace here (topo/observe/remote_flows.py)
 
 The channel is ssh's, to root: the head may run anything here, as it may over ssh.
 It ends, its fork server with it, when the head's end of the stream does.
@@ -33,6 +35,12 @@ from topo.runtime.forked import SERVER
 from topo.runtime.process_image import ARGV_ROOM
 
 HEADER = fork_protocol.HEADER
+CURRENT = []   # the agent serving in this process (what its functions send through)
+
+
+def send_to_head(message, payload=b""):
+    """A message of the agent's own to the head (the flow log's reads: remote_flows)."""
+    CURRENT[0].send(message, payload)
 
 
 def read_message(stream):
@@ -118,6 +126,10 @@ class Agent:
         self.send({"reply": message["call"], "ok": ok}, result)
 
     def serve(self):
+        # Run as __main__ (python -m), this module is another than the one kubemn's
+        # functions import: both know the agent.
+        from topo.servers import agent as imported
+        CURRENT[:] = imported.CURRENT[:] = [self]
         os.makedirs(self.run_dir, exist_ok=True)
         self.start_fork_server()
         while True:

@@ -28,6 +28,7 @@ class RemoteForkServer(ForkServer):
         super().__init__(log_path)
         self.server, self.run_dir = server, run_dir
         self.environment = environment or {}
+        self.flows_to = None   # the flow log collector's heard(), while it runs
 
     def start(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -79,6 +80,11 @@ class RemoteForkServer(ForkServer):
         if not message["ok"]:
             raise KubemnError("%s: %s" % (self.server.name, result))
         return result
+
+    def heard(self, message, payload):
+        listener = self.flows_to
+        if listener is not None:
+            listener(message["flows"], message["kind"], payload, message["time"])
 
     def kill(self, pid, signum, group=False):
         if not self.lost:
