@@ -2,7 +2,12 @@
 placed over the servers and shown so, the real kubectl's exec and logs reaching pods
 on every server, trace crossing a tunnel, and nothing left on any server at the end.
 (The model's own tests run over servers in `make test-servers`.)"""
+import os
+import re
 import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -16,6 +21,7 @@ from topo.plan.manifest import parse_texts
 from topo.runtime import cleanup
 from topo.servers.simulated import SimulatedServers
 
+KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
 MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
@@ -92,6 +98,32 @@ def test_kubectl_exec_and_logs_reach_a_pod_on_another_server(cluster):
     assert logs.stdout.strip() == "hello from far"
     failing = kubectl.run(cluster, ["exec", "far", "--", "sh", "-c", "exit 3"])
     assert failing.returncode == 3
+
+
+def test_kubectl_port_forward_and_exec_with_a_terminal_on_another_server(cluster):
+    target = next(p for p in cluster.pods.values()
+                  if p.ref.startswith("web") and cluster.server_of(p.node.name) == "server2")
+    forward = subprocess.Popen([KUBECTL, "port-forward", "pod/" + target.name, "18090:80"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    try:
+        first = forward.stdout.readline()
+        assert first.startswith("Forwarding from 127.0.0.1:18090"), first
+        for _ in range(3):
+            with urllib.request.urlopen("http://127.0.0.1:18090/hostname", timeout=5) as got:
+                assert got.read().decode() == target.name
+    finally:
+        forward.terminate()
+        forward.wait(10)
+    line = "%s exec -it far -- sh" % KUBECTL
+    terminal = subprocess.Popen(["script", "-eqc", line, "/dev/null"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, KUBECONFIG=cluster.kubeconfig))
+    time.sleep(2)
+    typed = terminal.communicate(b"echo inside $(hostname) $(tty) $TERM\nexit 4\n",
+                                 timeout=60)[0].decode(errors="replace")
+    assert re.search(r"^inside far /dev/pts/\d+ xterm", typed, re.M), typed
+    assert terminal.returncode == 4
 
 
 def test_a_service_answers_from_every_server_with_endpoints_on_every_server(cluster):

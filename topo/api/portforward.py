@@ -5,12 +5,18 @@ kubectl accepts on its side, it opens an error stream and a data stream naming t
 pod's port; kubemn connects to that port on the pod's own localhost (inside the
 pod's network namespace, as the kubelet does) and copies bytes both ways until either
 side closes."""
+import os
 import socket
+import subprocess
+import sys
 import threading
 
 from topo.api import spdy, websocket
 from topo.api.connection import Connection
 from topo.runtime.netns import network_namespace_of
+from topo.runtime.processes import enter_argv
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CHUNK = 32 * 1024
 PROTOCOL = "SPDY/3.1+portforward.k8s.io"     # the WebSocket's subprotocol
@@ -23,6 +29,27 @@ def connect_in_namespace(pid, port, timeout=5):
         sock = socket.create_connection(("127.0.0.1", port), timeout)
     sock.settimeout(None)
     return sock
+
+
+def connect_to_pod(pod, port):
+    """A socket to port on the pod's own localhost: in its namespace here, or, for a
+    pod on another server, relayed from there (topo/servers/relay.py over ssh)."""
+    if not pod.machine.remote:
+        return connect_in_namespace(pod.pause.pid, port)
+    ours, theirs = socket.socketpair()
+    try:
+        relay = subprocess.Popen(pod.machine.server.prefix() + enter_argv(pod.pause.pid) + [
+            "env", "PYTHONPATH=" + ROOT, sys.executable, "-m", "topo.servers.relay",
+            str(port)], stdin=theirs, stdout=theirs, stderr=subprocess.DEVNULL)
+    finally:
+        theirs.close()
+    threading.Thread(target=relay.wait, daemon=True).start()   # reaped when it ends
+    said = ours.recv(1)
+    if said != b"\0":
+        error = ours.recv(4096).decode(errors="replace") if said else "the relay ended"
+        ours.close()
+        raise OSError(error)
+    return ours
 
 
 def relay_from_pod(sock, send, done):
@@ -131,7 +158,7 @@ class PortForwardSession:
 
     def open(self, stream, port, request):
         try:
-            sock = connect_in_namespace(self.pod.pause.pid, port)
+            sock = connect_to_pod(self.pod, port)
         except OSError as exc:
             error_stream = self.errors.get(request)
             message = "error forwarding port %d to pod %s: %s" % (port, self.pod.name, exc)

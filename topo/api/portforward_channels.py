@@ -10,7 +10,7 @@ import struct
 import threading
 
 from topo.api.connection import Connection
-from topo.api.portforward import connect_in_namespace, relay_from_pod
+from topo.api.portforward import connect_to_pod, relay_from_pod
 from topo.api.status import ApiError
 
 PROTOCOL = "v4.channel.k8s.io"
@@ -69,7 +69,7 @@ class ChannelPortForward:
 
     def _connect(self, index, port):
         try:
-            sock = connect_in_namespace(self.pod.pause.pid, port)
+            sock = connect_to_pod(self.pod, port)
         except OSError as exc:
             self.connection.send_channel(2 * index + 1, (
                 "error forwarding port %d to pod %s: %s" % (port, self.pod.name,

@@ -73,7 +73,8 @@ class ExecSession:
             streams = {"stdin": subprocess.PIPE if self.flags["stdin"] else subprocess.DEVNULL,
                        "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         try:
-            argv, env = self.pod.exec_command(self.container, self.command)
+            argv, env = self.pod.exec_command(self.container, self.command,
+                                              self.flags["tty"])
             process = subprocess.Popen(argv, env=dict(env or os.environ, TERM="xterm"),
                                        start_new_session=True, **streams)
         except OSError as exc:

@@ -351,12 +351,16 @@ class Pod:
                    [(k, v) for k, v in container.env if isinstance(v, str)])
         return env
 
-    def exec_command(self, name, command):
+    def exec_command(self, name, command, tty=False):
         """(argv, env) that run command in container name (None: the first) as `kubectl
         exec` and exec probes do: in the pod's namespaces, with the container's
-        environment, the image's own programs by their paths there (`/agnhost`)."""
+        environment, the image's own programs by their paths there (`/agnhost`); tty:
+        on a terminal (TERM=xterm, as the kubelet's)."""
         container = next(c for c in self.spec.template.containers if name in (None, c.name))
-        return self.command(exec_argv(container, command), self.container_env(container.name))
+        env = self.container_env(container.name)
+        if tty:
+            env["TERM"] = "xterm"
+        return self.command(exec_argv(container, command), env, tty)
 
     def nsenter_argv(self):
         """The argv prefix that enters the pod's namespaces (on its node's server:
@@ -366,14 +370,15 @@ class Pod:
     def _on_server(self):
         return self.machine.server.prefix() if self.machine.remote else []
 
-    def command(self, argv, env=None):
+    def command(self, argv, env=None, tty=False):
         """(argv, env) that run argv in the pod's namespaces with env (None: this
-        process's) as its environment, on its node's server."""
+        process's) as its environment, on its node's server (tty: on a terminal of
+        its own there, which ssh joins to this process's)."""
         inside = enter_argv(self.sandbox_pid, *SANDBOX_NAMESPACES) + list(argv)
         if not self.machine.remote:
             return inside, env
         # ssh does not carry an environment: the command sets it there.
-        return (self._on_server() + ["env", "-i"] +
+        return (self.machine.server.prefix(tty) + ["env", "-i"] +
                 ["%s=%s" % item for item in (env or os.environ).items()] + inside, None)
 
     def container_states(self):

@@ -30,14 +30,16 @@ class Server:
         return ["ssh"] + list(self.ssh_options) + ["-o", "BatchMode=yes",
                                                    "root@%s" % self.address]
 
-    def prefix(self):
+    def prefix(self, tty=False):
         """The argv prefix that runs the argv after it on the server, each word as it
         is (bash quotes them for the server's shell, as ssh joins its arguments
-        with spaces); on the head, nothing."""
+        with spaces), on a terminal there if tty; on the head, nothing."""
         if self.is_head:
             return []
-        return ["bash", "-c", 'exec %s "${*@Q}"' % shlex.join(self.ssh_argv()),
-                "on-" + self.name]
+        ssh = self.ssh_argv()
+        if tty:
+            ssh.insert(1, "-tt")
+        return ["bash", "-c", 'exec %s "${*@Q}"' % shlex.join(ssh), "on-" + self.name]
 
     def argv(self, words, env=None):
         """argv that runs words (a program and its arguments) on the server, with env
