@@ -305,6 +305,17 @@ class Cluster(Objects):
         """The server node runs on (the head's name on one machine)."""
         return self.fabric.server_of_switch(self.attachments[node])
 
+    def proxy_origin(self, node=None):
+        """The pid of the node whose network namespace the API's proxy connects from:
+        node's own when it is on the head, else one of the head's (the fabric takes the
+        connection to the other server). KubemnError if the head has no node."""
+        if node is not None and self.server_of(node) == HEAD:
+            return self.node(node).pid
+        on_head = [name for name in self.node_plans if self.server_of(name) == HEAD]
+        if not on_head:
+            raise KubemnError("no node runs on the head to reach the pods from")
+        return self.node(on_head[0]).pid
+
     def server_shown(self, node):
         """(server name, its address) of node's server over several, else None."""
         if self.servers is None or node not in self.attachments:

@@ -126,6 +126,17 @@ def test_kubectl_port_forward_and_exec_with_a_terminal_on_another_server(cluster
     assert terminal.returncode == 4
 
 
+def test_the_apis_proxy_reaches_pods_on_every_server(cluster):
+    for pod in (p for p in cluster.pods.values() if p.ref.startswith("web")):
+        got = kubectl.run(cluster, ["get", "--raw", "/api/v1/namespaces/default/pods/"
+                                    "%s:80/proxy/hostname" % pod.name])
+        assert got.stdout == pod.name, (cluster.server_of(pod.node.name), got.stderr)
+    kubelet = kubectl.run(cluster, ["get", "--raw", "/api/v1/nodes/node3/proxy/pods"])
+    assert kubelet.returncode == 1 and "another server" in kubelet.stderr
+    assert kubectl.run(cluster, ["get", "--raw", "/api/v1/nodes/node1/proxy/pods"]
+                       ).returncode == 0
+
+
 def test_a_service_answers_from_every_server_with_endpoints_on_every_server(cluster):
     endpoints = {cluster.server_of(p.node.name) for p in cluster.pods.values()
                  if p.ref.startswith("web")}

@@ -48,7 +48,7 @@ def _pod_target(cluster, namespace, name, port):
         if not named:
             raise ApiError(503, "no such port %r in pod %s" % (port, name))
         port = named[0]
-    return pod.node.pid, pod.ip, int(port)
+    return cluster.proxy_origin(pod.node.name), pod.ip, int(port)
 
 
 def _service_target(cluster, namespace, name, port):
@@ -64,8 +64,7 @@ def _service_target(cluster, namespace, name, port):
     if not choices:
         raise ApiError(503, 'no endpoints available for service "%s"' % name)
     endpoint, target = random.choice(choices)
-    node = cluster.node(endpoint.node) if endpoint.node else cluster.nodes()[0]
-    return node.pid, endpoint.ip, target
+    return cluster.proxy_origin(endpoint.node), endpoint.ip, target
 
 
 def _node_target(cluster, name, port):
@@ -76,7 +75,11 @@ def _node_target(cluster, name, port):
         raise not_found("nodes", name) from None
     if port and not port.isdigit():
         raise ApiError(503, "no such port %r on node %s" % (port, name))
-    return node.pid, cluster.node_plans[name].ip, int(port or KUBELET_PORT)
+    if int(port or KUBELET_PORT) == KUBELET_PORT and name not in cluster.kubelet_ports:
+        raise ApiError(503, "node %s runs on another server than the head, whose kubelet "
+                       "port kubemn does not serve yet" % name)
+    return cluster.proxy_origin(node.name), cluster.node_plans[name].ip, \
+        int(port or KUBELET_PORT)
 
 
 def rewrite_links(html, prefix):
@@ -112,16 +115,19 @@ def serve_proxy(api, request, method, handler):
     if scheme not in ("http", "https"):
         raise ApiError(400, "kubemn proxies http and https, not %s" % scheme)
     kind = request.resource.plural
-    if kind == "pods":
-        pid, address, port = _pod_target(api.cluster, request.namespace, name, port)
-    elif kind == "services":
-        pid, address, port = _service_target(api.cluster, request.namespace, name, port)
-    elif kind == "nodes":
-        if request.name.count(":") < 2 and port in ("", str(KUBELET_PORT)):
-            scheme = "https"   # the kubelet's port speaks TLS
-        pid, address, port = _node_target(api.cluster, name, port)
-    else:
-        raise ApiError(404, "kubemn proxies to pods, services and nodes only")
+    try:
+        if kind == "pods":
+            pid, address, port = _pod_target(api.cluster, request.namespace, name, port)
+        elif kind == "services":
+            pid, address, port = _service_target(api.cluster, request.namespace, name, port)
+        elif kind == "nodes":
+            if request.name.count(":") < 2 and port in ("", str(KUBELET_PORT)):
+                scheme = "https"   # the kubelet's port speaks TLS
+            pid, address, port = _node_target(api.cluster, name, port)
+        else:
+            raise ApiError(404, "kubemn proxies to pods, services and nodes only")
+    except KubemnError as exc:   # nowhere to connect from (topo/cluster.proxy_origin)
+        raise ApiError(503, str(exc)) from None
     path = request.proxy_path + ("?" + request.raw_query if request.raw_query else "")
     headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
     try:
