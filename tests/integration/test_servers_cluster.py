@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from tests.integration.conftest import wait_for
+from tests.integration.test_reliability import start_kubemn
 from topo.cli import kubectl
 from topo.cluster import Cluster
 from topo.errors import KubemnError
@@ -82,8 +83,9 @@ def test_nodes_are_shown_on_their_servers(cluster, servers):
     addresses = dict(zip(servers.lan.names, [servers.lan.head_address] +
                          [s.address for s in servers.lan.servers]))
     for node, server in (("node1", "head"), ("node2", "server2"), ("node3", "server3")):
-        assert addresses[server] in rows[node].split(), rows[node]   # EXTERNAL-IP
-        assert rows[node].split()[-1] == server                      # the label
+        # OS-IMAGE, and the label; not EXTERNAL-IP: a NodePort does not answer there
+        assert "Mininet host on %s (%s)" % (server, addresses[server]) in rows[node]
+        assert rows[node].split()[-1] == server
         assert cluster.net[node].cmd("hostname").strip() == (
             server if server != "head" else subprocess.run(
                 ["hostname"], capture_output=True, text=True).stdout.strip())
@@ -200,14 +202,7 @@ def test_nodes_added_later_go_to_the_servers_too(cluster):
 
 def test_nothing_of_the_run_is_left_on_any_server(cluster, servers):
     cluster.stop()
-    for server in servers.lan.servers:
-        left = subprocess.run(["ssh", "-F", "/run/kubemn-servers/ssh_config", server.name,
-                               "ps -eo args; ip -o link; nft list tables; ls /run/kubemn"],
-                              capture_output=True, text=True, timeout=30)
-        assert left.returncode != 255, left.stderr
-        for trace_of_us in ("topo.servers.agent", "ovs-vswitchd", "kubemn-pause",
-                            "mininet:", " kmn-", "kmn-underlay", "fork_server"):
-            assert trace_of_us not in left.stdout, (server.name, trace_of_us, left.stdout)
+    nothing_of_ours_on(servers)
 
 
 def test_a_server_that_cannot_be_reached_is_one_line_and_leaves_nothing(servers):
@@ -218,3 +213,35 @@ def test_a_server_that_cannot_be_reached_is_one_line_and_leaves_nothing(servers)
     found = cleanup.leftovers()
     found.pop(cleanup.SERVERS_KIND)
     assert not any(found.values()), found
+
+
+def test_kill_9_of_a_run_over_servers_and_clean_leave_nothing_anywhere(servers):
+    # `kubemn run --servers` as a user starts it, killed with no chance to tear down.
+    process = start_kubemn("--servers", ",".join(servers.lan.names), "--nodes", "3",
+                           "--placer", "round-robin")
+    process.kill()
+    process.wait()
+    assert "kubemn-pause" in _on(servers.lan.servers[0].name, "ps -eo args")
+    # What `kubemn clean` does, but for the simulated servers themselves (it would
+    # end them too, and with them the evidence).
+    cleanup.clean(servers=False)
+    nothing_of_ours_on(servers)
+    found = cleanup.leftovers()
+    found.pop(cleanup.SERVERS_KIND)
+    assert not any(found.values()), found
+
+
+def _on(server, command):
+    answer = subprocess.run(["ssh", "-F", "/run/kubemn-servers/ssh_config", server, command],
+                            capture_output=True, text=True, timeout=30)
+    assert answer.returncode != 255, answer.stderr
+    return answer.stdout
+
+
+def nothing_of_ours_on(servers):
+    """No process, interface, table or file of a run left on any simulated server."""
+    for server in servers.lan.servers:
+        left = _on(server.name, "ps -eo args; ip -o link; nft list tables; ls /run/kubemn")
+        for trace_of_us in ("topo.servers.agent", "ovs-vswitchd", "kubemn-pause",
+                            "mininet:", " kmn-", "kmn-underlay", "fork_server"):
+            assert trace_of_us not in left, (server.name, trace_of_us, left)

@@ -195,12 +195,8 @@ def node_status(view):
          "kubelet has sufficient PID available"),
         ("Ready", "True", "KubeletReady", "kubelet is posting ready status"))
     return {"capacity": capacity, "allocatable": dict(capacity),
-            # Over several servers, its machine's address on their LAN: where it is
-            # reached from outside the emulated network (`kubectl get nodes -o wide`).
-            "addresses": [{"type": "InternalIP", "address": view.ip}] +
-                         ([{"type": "ExternalIP", "address": view.server[1]}]
-                          if view.server else []) +
-                         [{"type": "Hostname", "address": view.name}],
+            "addresses": [{"type": "InternalIP", "address": view.ip},
+                          {"type": "Hostname", "address": view.name}],
             "conditions": [{"type": kind, "status": status, "reason": reason,
                             "message": message, "lastHeartbeatTime": created,
                             "lastTransitionTime": created}
@@ -211,7 +207,9 @@ def node_status(view):
                          "bootID": host.boot_id,
                          "kubeletVersion": KUBELET_VERSION,
                          "kubeProxyVersion": KUBELET_VERSION,
-                         "osImage": "Mininet host" + (" on %s" % view.server[0]
+                         # Over several servers, the one it runs on (`kubectl get
+                         # nodes -o wide`); not an address: the node has none there.
+                         "osImage": "Mininet host" + (" on %s (%s)" % view.server
                                                       if view.server else ""),
                          "kernelVersion": host.kernel,
                          "containerRuntimeVersion": "kubemn://0.1.0",

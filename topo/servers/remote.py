@@ -27,7 +27,8 @@ class Server:
 
     def ssh_argv(self):
         """ssh to the server, as Mininet Cluster Edition's nodes do it (by address)."""
-        return ["ssh"] + list(self.ssh_options) + ["-o", "BatchMode=yes",
+        return ["ssh"] + list(self.ssh_options) + ["-o", "BatchMode=yes", "-o",
+                                                   "ConnectTimeout=10",
                                                    "root@%s" % self.address]
 
     def prefix(self, tty=False):
