@@ -82,20 +82,18 @@ from topo.plan.pod_dns import resolv_conf as pod_resolv_conf
 from topo.policy.enforcer import PolicyEnforcer
 from topo.proxy.programmer import FabricProgrammer
 from topo.runtime import cleanup, run_root
-from topo.runtime.conntrack import Janitor, dump_text
+from topo.runtime.conntrack import Janitor
 from topo.runtime.controller import ControllerProcess, free_port
 from topo.runtime.forked import ForkServer
 from topo.runtime.internet import InternetServers
 from topo.runtime.machines import Machines
-from topo.runtime.network import (INTERNET_HOST, Placement, build_network, fabric_state,
+from topo.runtime.network import (INTERNET_HOST, build_network, fabric_state,
                                   plug_node, unplug_node)
-from topo.runtime.processes import enter_argv, stop_pids, wait_until
+from topo.runtime.processes import stop_pids, wait_until
 from topo.runtime.runlock import RunLock
 from topo.runtime.vswitch import Vswitch, nats_as_linux
 from topo.runtime.files import replace_file
-from topo.servers.remote import Server
-from topo.servers.remote_fork import RemoteForkServer
-from topo.servers.servers import RunServers, find_servers
+from topo.servers.over_servers import OverServers
 from topo.ui.server import UI_URL_FILE, BrowserView
 
 SERVERS_VARIABLE, PLACER_VARIABLE = "KUBEMN_SERVERS", "KUBEMN_PLACER"
@@ -131,7 +129,7 @@ def cluster_spec(manifests, nodes=None, fabric=None, servers=None, placer=None):
     return spec
 
 
-class Cluster(Objects):
+class Cluster(Objects, OverServers):
     def __init__(self, manifests=None, nodes=None, fabric=None, clean=False,
                  progress=None, servers=None, placer=None):
         """servers: 'head,server2,...' (the nodes placed over them by placer)."""
@@ -237,7 +235,7 @@ class Cluster(Objects):
             self.vswitch.start()   # marked as the run's: cleanup finds it after a crash
             self.progress("running " + self.vswitch.describe())
             self.fork_server.start()   # it imports while the rest starts
-            self._start_servers()
+            self.start_servers()
             setLogLevel("output")
             # The API's store first: every component after it meets there.
             self._start_api()
@@ -249,7 +247,7 @@ class Cluster(Objects):
             if self.servers is not None:
                 self.servers.guard((self.controller.of_port, self.controller.closing_port))
             self.progress("starting %d nodes on the %s fabric%s"
-                          % (len(self.node_plans), self.spec.fabric, self._over_servers()))
+                          % (len(self.node_plans), self.spec.fabric, self.over_servers()))
             self.net = build_network(self.fabric, self.node_plans.values(), self.attachments,
                                      self.addresses, self.controller, self.placement)
             self.push_state()
@@ -271,68 +269,6 @@ class Cluster(Objects):
             self.stop()
             raise
         return self
-
-    def _start_servers(self):
-        """Over several servers: each checked, its Open vSwitch and kubemn's agent
-        there started (the pods of its nodes fork from it)."""
-        servers = find_servers(self.spec.servers, self.run_id)
-        if len(servers) > 1:
-            self.servers = RunServers(servers, self.run_dir, self.progress).start()
-            self.servers.fabric = self.fabric   # its tunnels go at its stop
-            for server in self.servers.others():
-                self.remote_forks[server.name] = RemoteForkServer(
-                    server, self.run_dir, os.path.join(self.run_dir, "agent-%s.log"
-                                                       % server.name),
-                    self.servers.vswitches[server.name].environment()).start()
-            self.janitor.elsewhere = list(self.remote_forks.values())
-            for path in (self.dns_records_path, self.dns_config.path):
-                if os.path.exists(path):
-                    with open(path) as handle:
-                        self.mirror_file(path, handle.read())
-        self.placement = Placement(servers, self.fabric, self.servers.vswitch_environment()
-                                   if self.servers else None)
-
-    def _over_servers(self):
-        if self.servers is None:
-            return ""
-        counts = {}
-        for name in self.node_plans:
-            counts[self.server_of(name)] = counts.get(self.server_of(name), 0) + 1
-        return " over %d servers (%s)" % (len(self.spec.servers), ", ".join(
-            "%s: %d" % (server, counts.get(server, 0)) for server in self.spec.servers))
-
-    def server_of(self, node):
-        """The server node runs on (the head's name on one machine)."""
-        return self.fabric.server_of_switch(self.attachments[node])
-
-    def proxy_origin(self, node=None):
-        """The pid of the node whose network namespace the API's proxy connects from:
-        node's own when it is on the head, else one of the head's (the fabric takes the
-        connection to the other server). KubemnError if the head has no node."""
-        if node is not None and self.server_of(node) == HEAD:
-            return self.node(node).pid
-        on_head = [name for name in self.node_plans if self.server_of(name) == HEAD]
-        if not on_head:
-            raise KubemnError("no node runs on the head to reach the pods from")
-        return self.node(on_head[0]).pid
-
-    def server_shown(self, node):
-        """(server name, its address) of node's server over several, else None."""
-        if self.servers is None or node not in self.attachments:
-            return None
-        server = self.server(self.server_of(node))
-        return server.name, server.address
-
-    def fork_server_of(self, node):
-        """The fork server of node's server: its pods' sandboxes and containers fork
-        from it, and their files are written there."""
-        return self.remote_forks.get(self.server_of(node), self.fork_server)
-
-    def mirror_file(self, path, text):
-        """What the head writes for the pods to read (the cluster DNS's records and
-        settings), written at the same path on every other server."""
-        for fork in self.remote_forks.values():
-            fork.call(replace_file, path, text)
 
     def _start_api(self):
         self.api = ApiServer(self, new_token(), free_port(), self.run_dir)
@@ -624,12 +560,6 @@ class Cluster(Objects):
                 self.flow_collector = collector.start()
             return self.flow_collector
 
-    def switches_conntrack(self):
-        """The conntrack of the run's Open vSwitch on every server, as dump-conntrack
-        prints it (the flow log looks for the origin of a translated connection)."""
-        return dump_text() + "".join(fork.call(dump_text)
-                                     for fork in self.remote_forks.values())
-
     def watch_inside(self, key):
         """The flow log logs the connections the pod makes to itself (its loopback)
         from now on (topo/observe/inside_pod.py); (its namespace/name, whether it was
@@ -862,38 +792,6 @@ class Cluster(Objects):
         """Runs a shell command in a node's network namespace."""
         return subprocess.run(self.node_enter(node_name) + ["sh", "-c", command],
                               capture_output=True, text=True, timeout=timeout)
-
-    def node_enter(self, node_name, *namespaces):
-        """The argv prefix that enters a node's namespaces ("net" unless others are
-        named), on its server."""
-        node = self.node(node_name)
-        return self.server(self.server_of(node_name)).prefix() + \
-            enter_argv(node.pid, *namespaces)
-
-    def switch_enter(self, switch):
-        """The argv prefix that runs an ovs-* command where switch runs, pointed at the
-        run's Open vSwitch there (nothing on the head: this process is)."""
-        server = self.fabric.server_of_switch(switch)
-        if server == HEAD:
-            return []
-        environment = self.servers.vswitches[server].environment()
-        return self.server(server).prefix() + ["env"] + ["%s=%s" % item for item in
-                                                         sorted(environment.items())]
-
-    def on_every_vswitch(self, argv):
-        """Runs an ovs-* command against the run's Open vSwitch on every server."""
-        elsewhere = {server: switch for switch, server in self.fabric.servers
-                     if server != HEAD}
-        prefixes = [[]] + [self.switch_enter(switch) for switch in elsewhere.values()]
-        for prefix in prefixes:
-            subprocess.run(prefix + argv, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=10)
-
-    def server(self, name):
-        """The Server name is (topo/servers/remote.py)."""
-        if self.servers is None:
-            return Server(HEAD, "127.0.0.1")
-        return self.servers.servers[name]
 
     def logs(self, pod_ref, container=None):
         pod = self.pod(pod_ref)

@@ -116,7 +116,7 @@ class Pod:
         self.sandbox_pid = None   # the pause process's, kept after stop(): a probe
         # that began before the pod stopped enters a namespace that is gone, and fails
         self.containers = {}  # name -> Popen, or ForkedProcess
-        self.fork_server = self.machine = fork_server
+        self.machine = fork_server
         self.created = time.time()
         self.is_ready = False  # as the kubelet last found it; endpoints follow this
         self.seen_listening = False

@@ -26,7 +26,8 @@ HEAD = "head"
 MOST = 16   # servers at most, the head included: a bound on what a test may make
 # Where a server sees its directory of the harness (its host key, sshd's
 # configuration): its /tmp and /run are its own, so nothing of the head's shows there.
-SERVER_MOUNT = "/tmp/kubemn-server"
+SERVER_MOUNT = "/run/kubemn-server"
+PRIVATE = ("/tmp", "/run")   # a server's own
 
 
 @dataclass(frozen=True)
@@ -100,24 +101,31 @@ def sshd_config(address: str) -> str:
     ])
 
 
-def start_script(name: str, directory: str) -> str:
-    """What runs as the server's first process (PID 1 of its namespace, sshd in the
+def start_script(name: str, directory: str, machine: str, kubemn: str) -> str:
+    """What runs as the server's first process (PID 1 of its namespaces, sshd in the
     end: the server ends, everything in it with it, when sshd does). directory: the
-    server's directory of the harness, on the head."""
-    return "\n".join([
-        "set -e",
-        "hostname %s" % name,
-        # Its own /tmp and /run (sshd's, Open vSwitch's, kubemn's runs and lock), as
-        # another machine has; its directory of the harness bound into its /tmp first.
-        "mount -t tmpfs -o mode=1777 kubemn-server /tmp",
-        "mkdir %s" % SERVER_MOUNT,
-        "mount --bind %s %s" % (directory, SERVER_MOUNT),
-        "mount -t tmpfs -o mode=755 kubemn-server /run",
-        "mkdir /run/sshd",
-        "ip link set lo up",
-        "exec /usr/sbin/sshd -D -e -f %s/sshd_config" % SERVER_MOUNT,
-        "",
-    ])
+    server's directory of the harness, on the head; machine: where the head's own
+    tree shows from inside (/proc/PID/root of a process in the machine's mount
+    namespace: the LAN's holder); kubemn: the checkout every server runs, at the same
+    path (bound back if a private directory hides it: a clone in /tmp)."""
+    binds = [(directory, SERVER_MOUNT)]
+    if any(kubemn == p or kubemn.startswith(p + "/") for p in PRIVATE):
+        binds.append((kubemn, kubemn))
+    return "\n".join(
+        ["set -e",
+         "hostname %s" % name,
+         # Its own /tmp and /run (sshd's, Open vSwitch's, kubemn's runs and lock), as
+         # another machine has.
+         "mount -t tmpfs -o mode=1777 kubemn-server /tmp",
+         "mount -t tmpfs -o mode=755 kubemn-server /run",
+         "mkdir /run/sshd"] +
+        ["mkdir -p %s && mount --bind %s%s %s" % (target, machine, source, target)
+         for source, target in binds] +
+        # Its own /proc last: the machine's tree was reached through the machine's.
+        ["mount -t proc proc /proc",
+         "ip link set lo up",
+         "exec /usr/sbin/sshd -D -e -f %s/sshd_config" % SERVER_MOUNT,
+         ""])
 
 
 def ssh_config(lan: SimulatedLan, key: str, known_hosts: str, control_dir: str) -> str:

@@ -24,6 +24,7 @@ from topo.runtime.cleanup import remove_simulated_servers
 from topo.runtime.processes import enter_argv, wait_until
 
 STATE = os.path.join(plan.SERVERS_DIR, "servers.json")
+KUBEMN = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SSH_CONFIG = os.path.join(plan.SERVERS_DIR, "ssh_config")
 LAN_BRIDGE = "lan0"
 START_SECONDS = 10.0
@@ -77,8 +78,8 @@ class SimulatedServers:
                               "%r" % (self.lan.cidr, clash[0]))
         try:
             os.makedirs(plan.SERVERS_DIR, mode=0o700)
+            self._make_lan()   # its holder shows the machine's tree to the servers
             self._make_keys()
-            self._make_lan()
             for server in self.lan.servers:
                 self.progress("starting simulated %s at %s" % (server.name, server.address))
                 self._make_server(server)
@@ -105,7 +106,9 @@ class SimulatedServers:
                   "-f", os.path.join(directory, "host_key")])
             files = {"authorized_keys": client,
                      "sshd_config": plan.sshd_config("0.0.0.0"),
-                     "start.sh": plan.start_script(server.name, directory)}
+                     "start.sh": plan.start_script(server.name, directory,
+                                                   "/proc/%d/root" % self.lan_holder.pid,
+                                                   KUBEMN)}
             for name, text in files.items():
                 with open(os.path.join(directory, name), "w") as handle:
                     handle.write(text)
@@ -143,7 +146,7 @@ class SimulatedServers:
         with open(os.path.join(directory, "log"), "wb") as log:
             process = subprocess.Popen(
                 ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--kill-child",
-                 "--mount-proc", "sh", os.path.join(directory, "start.sh")],
+                 "sh", os.path.join(directory, "start.sh")],
                 env=_environment(), start_new_session=True, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT)
         self.servers[server.name] = process
