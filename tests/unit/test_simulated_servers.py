@@ -35,20 +35,23 @@ def test_the_machine_prefix_is_not_the_clusters():
     assert not PREFIX.startswith(plan.SERVERS_PREFIX)
 
 
-def test_start_script_hides_tmp_and_run_and_binds_back_what_servers_need():
-    script = plan.start_script("server2", "/run/kubemn-servers/server2", "/proc/7/root",
-                               "/tmp/ci").splitlines()
-    hidden = script.index("mount -t tmpfs -o mode=755 kubemn-server /run")
-    own_proc = script.index("mount -t proc proc /proc")
-    binds = [i for i, line in enumerate(script) if "mount --bind" in line]
-    assert script[binds[0]].endswith(
-        "mount --bind /proc/7/root/run/kubemn-servers/server2 %s" % plan.SERVER_MOUNT)
-    assert script[binds[1]] == "mkdir -p /tmp/ci && mount --bind /proc/7/root/tmp/ci /tmp/ci"
-    assert hidden < binds[0] < binds[1] < own_proc   # through the machine's /proc
-    assert script[-1].startswith("exec /usr/sbin/sshd -D")
-    assert "hostname server2" in script
-    elsewhere = plan.start_script("server2", "/run/x", "/proc/7/root", "/work/main")
-    assert "/work/main" not in elsewhere   # seen as it is
+def test_start_script_hides_tmp_and_run_and_carries_over_what_servers_need():
+    script = plan.start_script("server2", "/run/kubemn-servers/server2", "/tmp/ci")
+    lines = script.splitlines()
+    order = [lines.index(line) for line in (
+        "mount --bind /run/kubemn-servers/server2 /run/kubemn-servers/server2",
+        "mount --bind /tmp/ci /run/kubemn-servers/server2/kubemn",
+        "mount -t tmpfs -o mode=1777 kubemn-server /tmp",
+        "mount --move /run/kubemn-servers/server2 /tmp/kubemn-stash",
+        "mount -t tmpfs -o mode=755 kubemn-server /run",
+        "mount --move /tmp/kubemn-stash %s" % plan.SERVER_MOUNT,
+        "mount --move %s/kubemn /tmp/ci" % plan.SERVER_MOUNT,
+        "mount -t proc proc /proc")]
+    assert order == sorted(order)
+    assert lines[-1].startswith("exec /usr/sbin/sshd -D") and "hostname server2" in lines
+    seen_as_it_is = plan.start_script("server2", "/run/x", "/work/main")
+    assert "/work/main" not in seen_as_it_is
+    assert plan.hidden("/tmp/ci") and plan.hidden("/run") and not plan.hidden("/tmpfoo")
 
 
 def test_ssh_config_names_each_server_by_name_and_address():

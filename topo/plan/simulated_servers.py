@@ -101,28 +101,37 @@ def sshd_config(address: str) -> str:
     ])
 
 
-def start_script(name: str, directory: str, machine: str, kubemn: str) -> str:
+def hidden(path: str) -> bool:
+    """Whether a server's private /tmp or /run hides path of the machine's."""
+    return any(path == p or path.startswith(p + "/") for p in PRIVATE)
+
+
+def start_script(name: str, directory: str, kubemn: str) -> str:
     """What runs as the server's first process (PID 1 of its namespaces, sshd in the
     end: the server ends, everything in it with it, when sshd does). directory: the
-    server's directory of the harness, on the head; machine: where the head's own
-    tree shows from inside (/proc/PID/root of a process in the machine's mount
-    namespace: the LAN's holder); kubemn: the checkout every server runs, at the same
-    path (bound back if a private directory hides it: a clone in /tmp)."""
-    binds = [(directory, SERVER_MOUNT)]
-    if any(kubemn == p or kubemn.startswith(p + "/") for p in PRIVATE):
-        binds.append((kubemn, kubemn))
+    server's directory of the harness, on the head (with an empty directory "kubemn"
+    in it when hidden(kubemn)); kubemn: the checkout every server runs, at the same
+    path: one that a private directory would hide (a clone in /tmp) is carried over.
+
+    Its own /tmp and /run (sshd's, Open vSwitch's, kubemn's runs and lock), as another
+    machine has. What must show through them is bound before they hide it and moved
+    under them after (a bind from another mount namespace's tree is refused)."""
+    carried = hidden(kubemn)
     return "\n".join(
         ["set -e",
          "hostname %s" % name,
-         # Its own /tmp and /run (sshd's, Open vSwitch's, kubemn's runs and lock), as
-         # another machine has.
-         "mount -t tmpfs -o mode=1777 kubemn-server /tmp",
+         "mount --bind %s %s" % (directory, directory)] +
+        (["mount --bind %s %s/kubemn" % (kubemn, directory)] if carried else []) +
+        ["mount -t tmpfs -o mode=1777 kubemn-server /tmp",
+         "mkdir /tmp/kubemn-stash",
+         "mount --move %s /tmp/kubemn-stash" % directory,
          "mount -t tmpfs -o mode=755 kubemn-server /run",
-         "mkdir /run/sshd"] +
-        ["mkdir -p %s && mount --bind %s%s %s" % (target, machine, source, target)
-         for source, target in binds] +
-        # Its own /proc last: the machine's tree was reached through the machine's.
-        ["mount -t proc proc /proc",
+         "mkdir -p /run/sshd %s" % SERVER_MOUNT,
+         "mount --move /tmp/kubemn-stash %s" % SERVER_MOUNT,
+         "rmdir /tmp/kubemn-stash"] +
+        (["mkdir -p %s" % kubemn,
+          "mount --move %s/kubemn %s" % (SERVER_MOUNT, kubemn)] if carried else []) +
+        ["mount -t proc proc /proc",   # its own PID namespace's
          "ip link set lo up",
          "exec /usr/sbin/sshd -D -e -f %s/sshd_config" % SERVER_MOUNT,
          ""])

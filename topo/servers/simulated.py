@@ -78,8 +78,8 @@ class SimulatedServers:
                               "%r" % (self.lan.cidr, clash[0]))
         try:
             os.makedirs(plan.SERVERS_DIR, mode=0o700)
-            self._make_lan()   # its holder shows the machine's tree to the servers
             self._make_keys()
+            self._make_lan()
             for server in self.lan.servers:
                 self.progress("starting simulated %s at %s" % (server.name, server.address))
                 self._make_server(server)
@@ -106,9 +106,9 @@ class SimulatedServers:
                   "-f", os.path.join(directory, "host_key")])
             files = {"authorized_keys": client,
                      "sshd_config": plan.sshd_config("0.0.0.0"),
-                     "start.sh": plan.start_script(server.name, directory,
-                                                   "/proc/%d/root" % self.lan_holder.pid,
-                                                   KUBEMN)}
+                     "start.sh": plan.start_script(server.name, directory, KUBEMN)}
+            if plan.hidden(KUBEMN):
+                os.makedirs(os.path.join(directory, "kubemn"))   # where it is carried
             for name, text in files.items():
                 with open(os.path.join(directory, name), "w") as handle:
                     handle.write(text)
