@@ -36,6 +36,8 @@ class ForkServer:
     topo/servers/remote_fork.py)."""
 
     remote = False
+    what = "the fork server"       # in its errors
+    thread_name = "fork-server"    # its reader's
 
     def __init__(self, log_path):
         self.log_path = log_path
@@ -52,19 +54,23 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with open(self.log_path, "ab") as log:
-                # A session of its own: the terminal's Ctrl-C is kubemn's to handle.
-                self.process = subprocess.Popen(
-                    [sys.executable, "-c", SERVER, str(theirs.fileno()), " " * ARGV_ROOM],
-                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
+                self.process = self._launch(theirs, log)
         except BaseException:
             ours.close()
             raise
         finally:
             theirs.close()
         self.sock = ours
-        threading.Thread(target=self._read, name="fork-server", daemon=True).start()
+        threading.Thread(target=self._read, name=self.thread_name, daemon=True).start()
         return self
+
+    def _launch(self, theirs, log):
+        """The server's process, its end of the stream theirs, its errors on log."""
+        # A session of its own: the terminal's Ctrl-C is kubemn's to handle.
+        return subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(theirs.fileno()), " " * ARGV_ROOM],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
 
     def spawn(self, argv, env, sandbox_pid, namespaces, stdin, stdout, stderr, cwd="/"):
         """A ForkedProcess running argv in the namespaces of process sandbox_pid (None:
@@ -73,21 +79,31 @@ class ForkServer:
         executed (one that cannot be exits 127, its reason in its log). It returns once
         the request is sent: the process's pid waits for the server's answer (a wave of
         pods sends all its requests, then waits once, not once a request)."""
-        with self.changed:
-            self.requests += 1
-            request = self.requests
+        request = self._next_request()
         container = fork_protocol.encode({"argv": list(argv), "env": dict(env),
                                           "sandbox": sandbox_pid,
                                           "namespaces": list(namespaces), "cwd": cwd})
         program = not fork_protocol.forkable(argv, sys.executable)
+        self._send_start({"start": request, "exec": program}, (stdin, stdout, stderr),
+                         container)
+        return ForkedProcess(self, request, argv)
+
+    def _next_request(self):
+        with self.changed:
+            self.requests += 1
+            return self.requests
+
+    def _send_start(self, message, streams, container):
+        """A start's request; its streams ride with it as file descriptors."""
+        self._send(message, container, streams)
+
+    def _send(self, message, payload, fds=()):
         try:
             with self.sending:
-                fork_protocol.send(self.sock, {"start": request, "exec": program},
-                                   (stdin, stdout, stderr), container)
+                fork_protocol.send(self.sock, message, fds, payload)
         except OSError as exc:
-            raise KubemnError("the fork server is gone (%s): see %s"
-                              % (exc.strerror, self.log_path)) from None
-        return ForkedProcess(self, request, argv)
+            raise KubemnError("%s is gone (%s): see %s"
+                              % (self.what, exc.strerror, self.log_path)) from None
 
     def answer(self, forked):
         """Waits for the server's answer to forked's request: its pid, or its error."""

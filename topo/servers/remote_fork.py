@@ -6,14 +6,10 @@ kubemn's functions there and kill() signals a process there. The pids are that
 server's."""
 import os
 import pickle
-import socket
 import subprocess
-import sys
-import threading
 
 from topo.errors import KubemnError
-from topo.runtime import fork_protocol
-from topo.runtime.forked import ForkedProcess, ForkServer, START_SECONDS, signal_process
+from topo.runtime.forked import ForkServer, START_SECONDS, signal_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,40 +23,23 @@ class RemoteForkServer(ForkServer):
         run's Open vSwitch there, for what it runs)."""
         super().__init__(log_path)
         self.server, self.run_dir = server, run_dir
+        self.what = "%s: kubemn's agent" % server.name
+        self.thread_name = "fork-server-" + server.name
         self.environment = environment or {}
         self.flows_to = None   # the flow log collector's heard(), while it runs
 
-    def start(self):
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    def _launch(self, theirs, log):
+        """kubemn's agent there, the stream ssh's standard input and output."""
         command = "cd %s && exec .venv/bin/python -m topo.servers.agent %s" % (
             ROOT, self.run_dir)
-        try:
-            with open(self.log_path, "ab") as log:
-                self.process = subprocess.Popen(
-                    self.server.argv(["sh", "-c", command], self.environment),
-                    stdin=theirs, stdout=theirs,
-                    stderr=log, start_new_session=True)
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        self.sock = ours
-        threading.Thread(target=self._read, name="fork-server-" + self.server.name,
-                         daemon=True).start()
-        return self
+        return subprocess.Popen(self.server.argv(["sh", "-c", command], self.environment),
+                                stdin=theirs, stdout=theirs, stderr=log,
+                                start_new_session=True)
 
-    def spawn(self, argv, env, sandbox_pid, namespaces, stdin, stdout, stderr, cwd="/"):
-        """As ForkServer.spawn, the streams named: (path there, "r" | "w" | "a") or
-        None for /dev/null."""
-        request = self._next_request()
-        container = fork_protocol.encode({"argv": list(argv), "env": dict(env),
-                                          "sandbox": sandbox_pid,
-                                          "namespaces": list(namespaces), "cwd": cwd})
-        program = not fork_protocol.forkable(argv, sys.executable)
-        self._send({"start": request, "exec": program,
-                    "streams": [stdin, stdout, stderr]}, container)
-        return ForkedProcess(self, request, argv)
+    def _send_start(self, message, streams, container):
+        # spawn()'s streams are named here, (path there, "r" | "w" | "a") or None for
+        # /dev/null, and the agent opens them there.
+        self._send(dict(message, streams=list(streams)), container)
 
     def call(self, function, *args, **kwargs):
         request = self._next_request()
@@ -89,16 +68,3 @@ class RemoteForkServer(ForkServer):
     def kill(self, pid, signum, group=False):
         if not self.lost:
             self.call(signal_process, pid, signum, group)
-
-    def _next_request(self):
-        with self.changed:
-            self.requests += 1
-            return self.requests
-
-    def _send(self, message, payload):
-        try:
-            with self.sending:
-                fork_protocol.send(self.sock, message, (), payload)
-        except OSError as exc:
-            raise KubemnError("%s: kubemn's agent is gone (%s): see %s"
-                              % (self.server.name, exc.strerror, self.log_path)) from None
