@@ -38,6 +38,7 @@ def switch_configs(state: FabricState) -> dict[int, SwitchConfig]:
         flows = set(classify_flows(state, dpid))
         flows |= set(route_flows(state, routes, dpid))
         flows |= set(conntrack_flows(state, dpid))
+        elsewhere = _others_node_ips(state, dpid)   # once a switch, not a Service
         groups = {}
         for service in state.services:
             for port in service.ports:
@@ -47,26 +48,27 @@ def switch_configs(state: FabricState) -> dict[int, SwitchConfig]:
                 service_flows, service_groups = _cached_service_port(
                     state.nodes, service, port,
                     port_ids[(service.name, port.protocol, port.port)], mine)
-                flows.update(_on_this_server(state, dpid, service_flows))
+                flows.update(_on_this_server(elsewhere, service_flows))
                 groups.update((g.group_id, g) for g in service_groups)
         configs[dpid] = SwitchConfig(flows, groups)
     return configs
 
 
 def _others_node_ips(state: FabricState, dpid: int) -> frozenset:
-    """The addresses of the nodes on other servers than switch dpid's."""
+    """The addresses of the nodes on other servers than switch dpid's (none on one
+    machine)."""
     here = state.server_of(dpid)
-    return frozenset(n.ip for n in state.nodes if state.server_of(n.dpid) != here)
+    return frozenset(n.ip for n in state.nodes if state.server_of(n.dpid) != here) \
+        if state.servers else frozenset()
 
 
-def _on_this_server(state: FabricState, dpid: int, service_flows):
+def _on_this_server(elsewhere: frozenset, service_flows):
     """Over several servers, a NodePort is translated on its node's server only (the
     switches elsewhere route the packet there): its replies, sent to that node's
     address, come back to the conntrack that holds its NAT, as they come back to the
-    node that translated them in Kubernetes."""
-    if not state.servers:
+    node that translated them in Kubernetes. elsewhere: _others_node_ips."""
+    if not elsewhere:
         return service_flows
-    elsewhere = _others_node_ips(state, dpid)
     return [f for f in service_flows
             if f.table != t.SERVICE or dict(f.match).get("ipv4_dst") not in elsewhere]
 

@@ -5,18 +5,15 @@ kubectl accepts on its side, it opens an error stream and a data stream naming t
 pod's port; kubemn connects to that port on the pod's own localhost (inside the
 pod's network namespace, as the kubelet does) and copies bytes both ways until either
 side closes."""
-import os
 import socket
 import subprocess
-import sys
 import threading
 
 from topo.api import spdy, websocket
 from topo.api.connection import Connection
 from topo.runtime.netns import network_namespace_of
 from topo.runtime.processes import enter_argv
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from topo.servers.remote import KUBEMN_PYTHON, KUBEMN_ROOT
 
 CHUNK = 32 * 1024
 PROTOCOL = "SPDY/3.1+portforward.k8s.io"     # the WebSocket's subprotocol
@@ -39,7 +36,7 @@ def connect_to_pod(pod, port):
     ours, theirs = socket.socketpair()
     try:
         relay = subprocess.Popen(pod.machine.server.prefix() + enter_argv(pod.pause.pid) + [
-            "env", "PYTHONPATH=" + ROOT, sys.executable, "-m", "topo.servers.relay",
+            "env", "PYTHONPATH=" + KUBEMN_ROOT, KUBEMN_PYTHON, "-m", "topo.servers.relay",
             str(port)], stdin=theirs, stdout=theirs, stderr=subprocess.DEVNULL)
     finally:
         theirs.close()

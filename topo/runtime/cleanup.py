@@ -23,6 +23,7 @@ from topo.runtime import run_root
 from topo.runtime.processes import stop_pids
 from topo.runtime.runlock import active_run
 from topo.runtime.vswitch import environment, run_directory
+from topo.servers.remote import KUBEMN_PYTHON, KUBEMN_ROOT
 
 KILL_GRACE_SECONDS = 2.0   # for a leftover process to end on SIGTERM
 
@@ -163,8 +164,7 @@ def run_servers():
 def clean_servers(servers):
     """`kubemn clean` on each of servers, by ssh, from the same kubemn there; a
     server that does not answer is left (said by its own `kubemn clean`)."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    command = "cd %s && .venv/bin/python -m topo.main clean" % root
+    command = "cd %s && %s -m topo.main clean" % (KUBEMN_ROOT, KUBEMN_PYTHON)
     for address, options in servers:
         try:
             subprocess.run(["ssh"] + list(options) + ["-o", "BatchMode=yes",

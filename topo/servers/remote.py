@@ -5,6 +5,7 @@ each, as Mininet Cluster Edition wants the same Mininet).
 ssh_options: what every ssh to the servers takes first (the simulated servers'
 `-F FILE`; none on real machines, whose ssh configuration the user keeps).
 """
+import os
 import shlex
 import subprocess
 
@@ -13,6 +14,9 @@ from topo.plan.naming import RUN_MARKER
 from topo.plan.servers import HEAD
 
 COMMAND_SECONDS = 60
+# This checkout, which every server runs at the same path, and its Python.
+KUBEMN_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KUBEMN_PYTHON = os.path.join(KUBEMN_ROOT, ".venv", "bin", "python")
 
 
 class Server:

@@ -4,14 +4,13 @@ server, through kubemn's agent there (topo/servers/agent.py) on an ssh channel; 
 container's streams are files there, named rather than passed; call() runs one of
 kubemn's functions there and kill() signals a process there. The pids are that
 server's."""
-import os
 import pickle
 import subprocess
 
 from topo.errors import KubemnError
+from topo.servers.remote import KUBEMN_PYTHON, KUBEMN_ROOT
 from topo.runtime.forked import ForkServer, START_SECONDS, signal_process
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class RemoteForkServer(ForkServer):
@@ -30,8 +29,8 @@ class RemoteForkServer(ForkServer):
 
     def _launch(self, theirs, log):
         """kubemn's agent there, the stream ssh's standard input and output."""
-        command = "cd %s && exec .venv/bin/python -m topo.servers.agent %s" % (
-            ROOT, self.run_dir)
+        command = "cd %s && exec %s -m topo.servers.agent %s" % (
+            KUBEMN_ROOT, KUBEMN_PYTHON, self.run_dir)
         return subprocess.Popen(self.server.argv(["sh", "-c", command], self.environment),
                                 stdin=theirs, stdout=theirs, stderr=log,
                                 start_new_session=True)

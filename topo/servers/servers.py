@@ -15,11 +15,9 @@ from topo.plan.servers import HEAD
 from topo.runtime.cleanup import clean_servers
 from topo.runtime.vswitch import Vswitch
 from topo.servers import simulated
-from topo.servers.remote import Server
+from topo.servers.remote import KUBEMN_PYTHON as PYTHON, KUBEMN_ROOT as ROOT, Server
 from topo.servers.tunnels import guard, remove_guard, remove_tunnels
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 SERVERS_FILE = "servers.json"   # in the run's directory on the head
 
 

@@ -22,9 +22,9 @@ from topo.plan.naming import RUN_MARKER
 from topo.runtime import cleanup
 from topo.runtime.cleanup import remove_simulated_servers
 from topo.runtime.processes import enter_argv, wait_until
+from topo.servers.remote import KUBEMN_ROOT
 
 STATE = os.path.join(plan.SERVERS_DIR, "servers.json")
-KUBEMN = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SSH_CONFIG = os.path.join(plan.SERVERS_DIR, "ssh_config")
 LAN_BRIDGE = "lan0"
 START_SECONDS = 10.0
@@ -106,8 +106,8 @@ class SimulatedServers:
                   "-f", os.path.join(directory, "host_key")])
             files = {"authorized_keys": client,
                      "sshd_config": plan.sshd_config("0.0.0.0"),
-                     "start.sh": plan.start_script(server.name, directory, KUBEMN)}
-            if plan.hidden(KUBEMN):
+                     "start.sh": plan.start_script(server.name, directory, KUBEMN_ROOT)}
+            if plan.hidden(KUBEMN_ROOT):
                 os.makedirs(os.path.join(directory, "kubemn"))   # where it is carried
             for name, text in files.items():
                 with open(os.path.join(directory, name), "w") as handle:
